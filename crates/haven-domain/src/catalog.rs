@@ -1,0 +1,139 @@
+//! Stores, listings and shipping methods.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ListingId, StoreId, UserId};
+use crate::money::Money;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shop {
+    pub id: StoreId,
+    pub owner_id: UserId,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+/// Cost and transit time of one shipping method to one destination country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingRate {
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub cost: Money,
+    pub min_transit_days: u32,
+    pub max_transit_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingMethod {
+    pub name: String,
+    pub rates: Vec<ShippingRate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    pub id: ListingId,
+    pub store_id: StoreId,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub price: Money,
+    /// Units on hand. The store's stock column is authoritative; this copy is
+    /// as read.
+    pub stock: i64,
+    pub ship_by_days: u32,
+    /// Content hashes of images in the media table.
+    pub images: Vec<String>,
+    pub shipping: Vec<ShippingMethod>,
+    pub created_at: Timestamp,
+}
+
+pub const CATEGORIES: &[&str] = &[
+    "electronics",
+    "home",
+    "fashion",
+    "toys",
+    "sports",
+    "beauty",
+    "books",
+    "garden",
+];
+
+pub const MAX_IMAGES_PER_LISTING: usize = 8;
+pub const MAX_SHIPPING_METHODS: usize = 8;
+pub const MAX_RATES_PER_METHOD: usize = 50;
+
+impl Listing {
+    /// Check the limits a listing must respect before it is stored.
+    pub fn validate(&self, ship_by_days_range: (u32, u32)) -> Result<(), String> {
+        let title_len = self.title.trim().chars().count();
+        if !(3..=140).contains(&title_len) {
+            return Err("title must be 3-140 characters".into());
+        }
+        if self.description.chars().count() > 10_000 {
+            return Err("description must be at most 10000 characters".into());
+        }
+        if !CATEGORIES.contains(&self.category.as_str()) {
+            return Err(format!("category must be one of {}", CATEGORIES.join(", ")));
+        }
+        if self.price.amount_minor <= 0 || self.price.amount_minor > 100_000_000_00 {
+            return Err("price must be positive and at most 100,000,000.00".into());
+        }
+        if !(0..=1_000_000).contains(&self.stock) {
+            return Err("stock must be 0-1000000".into());
+        }
+        let (min, max) = ship_by_days_range;
+        if !(min..=max).contains(&self.ship_by_days) {
+            return Err(format!("ship_by_days must be {min}-{max}"));
+        }
+        if self.images.len() > MAX_IMAGES_PER_LISTING {
+            return Err(format!("at most {MAX_IMAGES_PER_LISTING} images"));
+        }
+        self.validate_shipping()
+    }
+
+    fn validate_shipping(&self) -> Result<(), String> {
+        if self.shipping.is_empty() || self.shipping.len() > MAX_SHIPPING_METHODS {
+            return Err(format!(
+                "1-{MAX_SHIPPING_METHODS} shipping methods are required"
+            ));
+        }
+        for method in &self.shipping {
+            if method.name.trim().is_empty() || method.name.len() > 60 {
+                return Err("shipping method name must be 1-60 characters".into());
+            }
+            if method.rates.is_empty() || method.rates.len() > MAX_RATES_PER_METHOD {
+                return Err(format!(
+                    "each shipping method needs 1-{MAX_RATES_PER_METHOD} rates"
+                ));
+            }
+            for rate in &method.rates {
+                let country_ok =
+                    rate.country.len() == 2 && rate.country.bytes().all(|b| b.is_ascii_uppercase());
+                if !country_ok {
+                    return Err("shipping rate country must be a two-letter ISO code".into());
+                }
+                if rate.cost.currency != self.price.currency || rate.cost.amount_minor < 0 {
+                    return Err(
+                        "shipping cost must be non-negative and in the listing's currency".into(),
+                    );
+                }
+                if rate.min_transit_days > rate.max_transit_days || rate.max_transit_days > 90 {
+                    return Err("transit days must satisfy min <= max <= 90".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rate for a method name and destination, if the listing ships there.
+    pub fn rate_for(&self, method: &str, country: &str) -> Option<&ShippingRate> {
+        self.shipping
+            .iter()
+            .find(|m| m.name == method)?
+            .rates
+            .iter()
+            .find(|r| r.country == country)
+    }
+}

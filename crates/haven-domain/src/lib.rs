@@ -1,0 +1,16 @@
+//! Haven's pure domain core: money, identifiers, time, policy, the order state
+//! machine and ledger entries. Nothing here performs IO or is async, so every
+//! rule can be tested (and property-tested) without a database.
+
+pub mod account;
+pub mod audit;
+pub mod catalog;
+pub mod clock;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod order;
+pub mod policy;
+pub mod timer;
+
+pub use jiff::{SignedDuration, Timestamp};

@@ -1,0 +1,110 @@
+//! Marketplace policy. Every number is a default the operator may change; an
+//! order keeps the policy version it was sold under, so a later change never
+//! rewrites an existing order's deadlines.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies one stored policy snapshot.
+pub type PolicyVersion = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// An order not paid within this many minutes is cancelled.
+    pub unpaid_expiry_minutes: i64,
+    /// Bounds and default for a listing's ship-by days.
+    pub ship_by_days_min: u32,
+    pub ship_by_days_max: u32,
+    pub ship_by_days_default: u32,
+    /// A buyer's cancel request is granted if the seller stays silent this long.
+    pub cancel_request_timeout_hours: i64,
+    /// The protection window ends this many days after a delivery scan...
+    pub protection_days_after_delivery: i64,
+    /// ...or, without a scan, this many days after the promised date.
+    pub protection_days_after_promised: i64,
+    /// After an automatic not-received claim, the seller has this long to prove delivery.
+    pub no_scan_proof_days: i64,
+    /// Commission on item price plus shipping, taken on release.
+    pub commission_bps: u32,
+    /// On-time guarantee compensation and its floor.
+    pub guarantee_bps: u32,
+    pub guarantee_min_minor: i64,
+    /// Hold on releases for sellers under enforcement.
+    pub reserve_hold_days: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            unpaid_expiry_minutes: 30,
+            ship_by_days_min: 1,
+            ship_by_days_max: 10,
+            ship_by_days_default: 5,
+            cancel_request_timeout_hours: 48,
+            protection_days_after_delivery: 15,
+            protection_days_after_promised: 15,
+            no_scan_proof_days: 5,
+            commission_bps: 800,
+            guarantee_bps: 1_000,
+            guarantee_min_minor: 100,
+            reserve_hold_days: 14,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid policy: {0}")]
+pub struct PolicyError(pub String);
+
+impl Policy {
+    /// Reject policies that would break invariants (a commission above 100 %,
+    /// a window of zero days, ship-by bounds the wrong way round).
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let fail = |why: &str| Err(PolicyError(why.to_string()));
+        if self.commission_bps > 10_000 || self.guarantee_bps > 10_000 {
+            return fail("basis points must be at most 10000");
+        }
+        if !(1..=self.ship_by_days_max).contains(&self.ship_by_days_min)
+            || !(self.ship_by_days_min..=self.ship_by_days_max).contains(&self.ship_by_days_default)
+        {
+            return fail("ship-by days must satisfy 1 <= min <= default <= max");
+        }
+        let positive = [
+            self.unpaid_expiry_minutes,
+            self.cancel_request_timeout_hours,
+            self.protection_days_after_delivery,
+            self.protection_days_after_promised,
+            self.no_scan_proof_days,
+        ];
+        if positive.iter().any(|v| *v <= 0 || *v > 3_650 * 24 * 60) {
+            return fail("durations must be positive and under ten years");
+        }
+        if self.guarantee_min_minor < 0 || self.reserve_hold_days < 0 {
+            return fail("amounts and holds must not be negative");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_valid_and_matches_brief() {
+        let policy = Policy::default();
+        policy.validate().unwrap();
+        assert_eq!(policy.commission_bps, 800);
+        assert_eq!(policy.protection_days_after_delivery, 15);
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        let mut policy = Policy::default();
+        policy.commission_bps = 10_001;
+        assert!(policy.validate().is_err());
+        let mut policy = Policy::default();
+        policy.ship_by_days_default = 11;
+        assert!(policy.validate().is_err());
+    }
+}

@@ -1,0 +1,725 @@
+//! The one conformance suite every backend must pass. `tests/conformance.rs`
+//! runs it on SQLite always and on PostgreSQL when `HAVEN_TEST_DATABASE_URL`
+//! is set, so the embedded default and the scale-out path cannot drift.
+
+use std::sync::Arc;
+
+use haven_domain::account::{Email, Role, Session, SessionKind, User};
+use haven_domain::catalog::{Listing, ShippingMethod, ShippingRate, Shop};
+use haven_domain::ids::{ListingId, OrderId, PayoutId, StoreId, UserId};
+use haven_domain::ledger::{Account, Entry, EntryHeader, EntryKind};
+use haven_domain::money::{Currency, Money};
+use haven_domain::order::{Address, NewOrder, Order, OrderState, ShippingChoice};
+use haven_domain::policy::Policy;
+use haven_domain::timer::TimerKind;
+use haven_domain::{SignedDuration, Timestamp};
+
+use crate::{
+    Changeset, Conflict, IdempotencyRecord, ListingFilter, NewOutboxEvent, NewTimer, OrderWrite,
+    PageRequest, Payout, StockChange, Store, StoreError, TrackingEvent,
+};
+
+fn t0() -> Timestamp {
+    Timestamp::from_second(1_750_000_000).expect("valid")
+}
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::USD)
+}
+
+pub fn sample_user(email: &str) -> User {
+    User {
+        id: UserId::new(),
+        email: Email::parse(email).expect("valid email"),
+        display_name: "Sample".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        roles: vec![Role::Buyer],
+        created_at: t0(),
+    }
+}
+
+pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> Listing {
+    Listing {
+        id: ListingId::new(),
+        store_id,
+        title: "Desk lamp".into(),
+        description: "Warm light".into(),
+        category: "home".into(),
+        price: usd(2_500),
+        stock,
+        ship_by_days: 3,
+        images: vec![],
+        shipping: vec![ShippingMethod {
+            name: "Standard".into(),
+            rates: vec![ShippingRate {
+                country: "US".into(),
+                cost: usd(500),
+                min_transit_days: 2,
+                max_transit_days: 6,
+            }],
+        }],
+        created_at,
+    }
+}
+
+pub fn sample_order(buyer: UserId, listing: &Listing) -> Order {
+    let new = NewOrder {
+        buyer_id: buyer,
+        store_id: listing.store_id,
+        listing_id: listing.id,
+        listing_title: listing.title.clone(),
+        quantity: 1,
+        unit_price: listing.price,
+        shipping: ShippingChoice {
+            method: "Standard".into(),
+            cost: usd(500),
+            min_transit_days: 2,
+            max_transit_days: 6,
+            country: "US".into(),
+        },
+        address: Address {
+            name: "Ann".into(),
+            line1: "1 Main St".into(),
+            line2: String::new(),
+            city: "Springfield".into(),
+            postal_code: "12345".into(),
+            country: "US".into(),
+        },
+        ship_by_days: 3,
+    };
+    Order::checkout(new, &Policy::default(), 1, t0())
+        .expect("checkout")
+        .0
+}
+
+fn capture(order: &Order) -> Entry {
+    Entry::transfer(
+        EntryHeader {
+            idempotency_key: format!("order:{}:capture", order.id),
+            kind: EntryKind::Capture,
+            order_id: Some(order.id),
+            payout_id: None,
+            created_at: t0(),
+        },
+        Account::Gateway("testcard".into()),
+        Account::Escrow(order.id),
+        order.total,
+    )
+    .expect("balanced")
+}
+
+fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: Conflict) {
+    match result {
+        Err(StoreError::Conflict(found)) => assert_eq!(found, expected),
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}
+
+/// A seller with a shop and one listing, committed.
+pub struct Fixture {
+    pub buyer: User,
+    pub seller: User,
+    pub shop: Shop,
+    pub listing: Listing,
+}
+
+pub async fn fixture(store: &dyn Store, stock: i64) -> Fixture {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let buyer = sample_user(&format!("buyer-{tag}@example.com"));
+    let seller = sample_user(&format!("seller-{tag}@example.com"));
+    let shop = Shop {
+        id: StoreId::new(),
+        owner_id: seller.id,
+        name: "Lamps".into(),
+        description: String::new(),
+        created_at: t0(),
+    };
+    let listing = sample_listing(shop.id, stock, t0());
+    let changes = Changeset {
+        users: vec![buyer.clone(), seller.clone()],
+        shops: vec![shop.clone()],
+        listings: vec![listing.clone()],
+        ..Changeset::default()
+    };
+    store.commit(changes).await.expect("fixture commits");
+    Fixture {
+        buyer,
+        seller,
+        shop,
+        listing,
+    }
+}
+
+/// Run every conformance check against a freshly migrated store.
+pub async fn run_all(store: Arc<dyn Store>) {
+    store.migrate().await.expect("migrate");
+    store.migrate().await.expect("migrate is idempotent");
+    accounts_and_sessions(&*store).await;
+    catalog_and_pagination(&*store).await;
+    stock_is_atomic(&*store).await;
+    orders_use_optimistic_versions(&*store).await;
+    ledger_entries_are_idempotent_and_balanced(&*store).await;
+    timers_fire_once(&*store).await;
+    outbox_idempotency_tracking_policy(&*store).await;
+    concurrent_buyers_never_oversell(store.clone()).await;
+}
+
+async fn accounts_and_sessions(store: &dyn Store) {
+    let user = sample_user("Conformance@Example.com");
+    store
+        .commit(Changeset {
+            users: vec![user.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user.clone()));
+    assert_eq!(
+        store
+            .user_by_email("conformance@example.com")
+            .await
+            .unwrap(),
+        Some(user.clone())
+    );
+    let dup = sample_user("conformance@example.com");
+    is_conflict(
+        store
+            .commit(Changeset {
+                users: vec![dup],
+                ..Default::default()
+            })
+            .await,
+        Conflict::EmailTaken,
+    );
+    assert!(store.user(UserId::new()).await.unwrap().is_none());
+
+    let session = Session {
+        token_hash: format!("hash-{}", user.id),
+        user_id: user.id,
+        kind: SessionKind::Api,
+        created_at: t0(),
+        expires_at: t0() + SignedDuration::from_hours(1),
+    };
+    store
+        .commit(Changeset {
+            sessions: vec![session.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session(&session.token_hash).await.unwrap(),
+        Some(session.clone())
+    );
+    store
+        .commit(Changeset {
+            delete_sessions: vec![session.token_hash.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.session(&session.token_hash).await.unwrap().is_none());
+}
+
+async fn catalog_and_pagination(store: &dyn Store) {
+    let fx = fixture(store, 5).await;
+    assert_eq!(store.shop(fx.shop.id).await.unwrap(), Some(fx.shop.clone()));
+    assert_eq!(
+        store.shop_by_owner(fx.seller.id).await.unwrap(),
+        Some(fx.shop.clone())
+    );
+    let second_shop = Shop {
+        id: StoreId::new(),
+        owner_id: fx.seller.id,
+        name: "Again".into(),
+        description: String::new(),
+        created_at: t0(),
+    };
+    is_conflict(
+        store
+            .commit(Changeset {
+                shops: vec![second_shop],
+                ..Default::default()
+            })
+            .await,
+        Conflict::StoreAlreadyOpened,
+    );
+
+    let mut created = vec![fx.listing.id];
+    for i in 1..5 {
+        let mut listing = sample_listing(fx.shop.id, 1, t0() + SignedDuration::from_secs(i));
+        listing.category = if i % 2 == 0 {
+            "home".into()
+        } else {
+            "toys".into()
+        };
+        created.push(listing.id);
+        store
+            .commit(Changeset {
+                listings: vec![listing],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let filter = ListingFilter {
+        store_id: Some(fx.shop.id),
+        category: None,
+    };
+    let mut seen = Vec::new();
+    let mut page = PageRequest::new(None, Some(2));
+    loop {
+        let result = store.listings(&filter, &page).await.unwrap();
+        assert!(result.items.len() <= 2);
+        seen.extend(result.items.iter().map(|l| l.id));
+        match result.next_cursor {
+            Some(cursor) => page = PageRequest::new(Some(cursor), Some(2)),
+            None => break,
+        }
+    }
+    created.reverse();
+    assert_eq!(seen, created, "all listings, newest first, each once");
+    let toys = ListingFilter {
+        store_id: Some(fx.shop.id),
+        category: Some("toys".into()),
+    };
+    assert_eq!(
+        store
+            .listings(&toys, &PageRequest::new(None, Some(50)))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    assert_eq!(
+        store.listing(fx.listing.id).await.unwrap().unwrap().stock,
+        5
+    );
+
+    let media = crate::Media {
+        hash: "abc".into(),
+        content_type: "image/png".into(),
+        bytes: vec![1, 2, 3],
+    };
+    store
+        .commit(Changeset {
+            media: vec![media.clone(), media.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.media("abc").await.unwrap(), Some(media));
+}
+
+async fn stock_is_atomic(store: &dyn Store) {
+    let fx = fixture(store, 1).await;
+    let order = sample_order(fx.buyer.id, &fx.listing);
+    let take_two = Changeset {
+        stock: vec![StockChange {
+            listing_id: fx.listing.id,
+            delta: -2,
+        }],
+        orders: vec![OrderWrite {
+            order: order.clone(),
+            expected_version: None,
+        }],
+        ..Default::default()
+    };
+    is_conflict(store.commit(take_two).await, Conflict::OutOfStock);
+    assert!(
+        store.order(order.id).await.unwrap().is_none(),
+        "nothing half-written"
+    );
+    assert_eq!(
+        store.listing(fx.listing.id).await.unwrap().unwrap().stock,
+        1
+    );
+}
+
+async fn orders_use_optimistic_versions(store: &dyn Store) {
+    let fx = fixture(store, 3).await;
+    let order = sample_order(fx.buyer.id, &fx.listing);
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: order.clone(),
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let stored = store.order(order.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored.state, OrderState::PendingPayment);
+    let mut paid = stored.clone();
+    paid.state = OrderState::Paid;
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: paid.clone(),
+                expected_version: Some(1),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    is_conflict(
+        store
+            .commit(Changeset {
+                orders: vec![OrderWrite {
+                    order: paid,
+                    expected_version: Some(1),
+                }],
+                ..Default::default()
+            })
+            .await,
+        Conflict::StaleOrder,
+    );
+    let reread = store.order(order.id).await.unwrap().unwrap();
+    assert_eq!((reread.version, reread.state), (2, OrderState::Paid));
+    let page = store
+        .orders_for_buyer(fx.buyer.id, &PageRequest::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let page = store
+        .orders_for_store(fx.shop.id, &PageRequest::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].id, order.id);
+    let all = store.scan_orders(None, 1_000).await.unwrap();
+    assert!(
+        all.iter()
+            .any(|o| o.id == order.id && o.state == OrderState::Paid)
+    );
+}
+
+async fn ledger_entries_are_idempotent_and_balanced(store: &dyn Store) {
+    let fx = fixture(store, 3).await;
+    let order = sample_order(fx.buyer.id, &fx.listing);
+    let escrow = Account::Escrow(order.id).to_string();
+    let entry = capture(&order);
+    let first = Changeset {
+        orders: vec![OrderWrite {
+            order: order.clone(),
+            expected_version: None,
+        }],
+        entries: vec![entry.clone()],
+        ..Default::default()
+    };
+    store.commit(first).await.unwrap();
+    assert_eq!(
+        store.balance(&escrow, "USD").await.unwrap(),
+        order.total.amount_minor
+    );
+
+    // Same idempotency key again: refused, and the other writes roll back too.
+    let mut replay = capture(&order);
+    replay.created_at = t0();
+    let other = sample_order(fx.buyer.id, &fx.listing);
+    let replay_changes = Changeset {
+        orders: vec![OrderWrite {
+            order: other.clone(),
+            expected_version: None,
+        }],
+        entries: vec![replay],
+        ..Default::default()
+    };
+    is_conflict(store.commit(replay_changes).await, Conflict::DuplicateEntry);
+    assert!(store.order(other.id).await.unwrap().is_none());
+    assert_eq!(
+        store.balance(&escrow, "USD").await.unwrap(),
+        order.total.amount_minor
+    );
+
+    // Escrow may never go negative.
+    let overdraw = Entry::transfer(
+        EntryHeader {
+            idempotency_key: format!("order:{}:refund", order.id),
+            kind: EntryKind::Refund,
+            order_id: Some(order.id),
+            payout_id: None,
+            created_at: t0(),
+        },
+        Account::Escrow(order.id),
+        Account::Gateway("testcard".into()),
+        usd(order.total.amount_minor + 1),
+    )
+    .unwrap();
+    is_conflict(
+        store
+            .commit(Changeset {
+                entries: vec![overdraw],
+                ..Default::default()
+            })
+            .await,
+        Conflict::InsufficientFunds,
+    );
+
+    let stored = store.entries_for_order(order.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].entry, entry);
+    let scanned = store.scan_entries(stored[0].seq - 1, 10).await.unwrap();
+    assert_eq!(scanned[0].entry, entry);
+    scanned[0].entry.assert_balanced().unwrap();
+    let balances = store.scan_balances(None, 100_000).await.unwrap();
+    assert!(
+        balances
+            .iter()
+            .any(|b| b.account == escrow && b.balance_minor == order.total.amount_minor)
+    );
+    let payout = Payout {
+        id: PayoutId::new(),
+        store_id: fx.shop.id,
+        amount: usd(10),
+        state: "requested".into(),
+        created_at: t0(),
+    };
+    store
+        .commit(Changeset {
+            payouts: vec![payout.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .payouts(fx.shop.id, &PageRequest::new(None, None))
+            .await
+            .unwrap()
+            .items,
+        vec![payout]
+    );
+}
+
+async fn timers_fire_once(store: &dyn Store) {
+    let order_id = OrderId::new();
+    let due = t0() + SignedDuration::from_hours(1);
+    let schedule = |at| Changeset {
+        schedule: vec![NewTimer {
+            order_id,
+            kind: TimerKind::ShipBy,
+            due_at: at,
+        }],
+        ..Default::default()
+    };
+    store.commit(schedule(due)).await.unwrap();
+    let lease = |at: Timestamp| at + SignedDuration::from_mins(5);
+    assert!(
+        store
+            .claim_due_timers(t0(), lease(t0()), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.order_id != order_id)
+    );
+    let claimed: Vec<_> = store
+        .claim_due_timers(due, lease(due), 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.order_id == order_id)
+        .collect();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].kind, TimerKind::ShipBy);
+    // Leased: a second worker does not see it until the lease runs out.
+    assert!(
+        store
+            .claim_due_timers(due, lease(due), 1_000)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.order_id != order_id)
+    );
+    let done = Changeset {
+        complete_timer: Some(claimed[0].id),
+        ..Default::default()
+    };
+    store.commit(done.clone()).await.unwrap();
+    is_conflict(store.commit(done).await, Conflict::TimerGone);
+    assert!(store.pending_timers(order_id).await.unwrap().is_empty());
+
+    // Re-arming replaces the deadline and invalidates the old claim.
+    store.commit(schedule(due)).await.unwrap();
+    let old = store
+        .claim_due_timers(due, lease(due), 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.order_id == order_id)
+        .unwrap();
+    store
+        .commit(schedule(due + SignedDuration::from_hours(5)))
+        .await
+        .unwrap();
+    is_conflict(
+        store
+            .commit(Changeset {
+                complete_timer: Some(old.id),
+                ..Default::default()
+            })
+            .await,
+        Conflict::TimerGone,
+    );
+    let pending = store.pending_timers(order_id).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].due_at, due + SignedDuration::from_hours(5));
+    store
+        .commit(Changeset {
+            unschedule: vec![(order_id, TimerKind::ShipBy)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.pending_timers(order_id).await.unwrap().is_empty());
+}
+
+async fn outbox_idempotency_tracking_policy(store: &dyn Store) {
+    let before = store
+        .outbox_after(0, 100_000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |e| e.seq);
+    let events = ["order.paid", "order.shipped"].map(|topic| NewOutboxEvent {
+        topic: topic.into(),
+        payload: serde_json::json!({ "n": topic }),
+        created_at: t0(),
+    });
+    store
+        .commit(Changeset {
+            outbox: events.to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let seen = store.outbox_after(before, 10).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>(),
+        ["order.paid", "order.shipped"]
+    );
+    assert_eq!(seen[0].payload, serde_json::json!({ "n": "order.paid" }));
+
+    let user = UserId::new();
+    let record = IdempotencyRecord {
+        user_id: user,
+        key: "k1".into(),
+        request_hash: "h".into(),
+        status: 201,
+        body: "{}".into(),
+        created_at: t0(),
+    };
+    store
+        .commit(Changeset {
+            idempotency: Some(record.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotency(user, "k1").await.unwrap(),
+        Some(record.clone())
+    );
+    is_conflict(
+        store
+            .commit(Changeset {
+                idempotency: Some(record),
+                ..Default::default()
+            })
+            .await,
+        Conflict::DuplicateIdempotencyKey,
+    );
+
+    let number = format!("SP{}HV", &uuid::Uuid::now_v7().simple().to_string()[..9]);
+    let claim = |order| Changeset {
+        tracking_claims: vec![("simpost".into(), number.clone(), order)],
+        ..Default::default()
+    };
+    let owner = OrderId::new();
+    store.commit(claim(owner)).await.unwrap();
+    is_conflict(
+        store.commit(claim(OrderId::new())).await,
+        Conflict::TrackingNumberTaken,
+    );
+    assert_eq!(
+        store.tracking_owner("simpost", &number).await.unwrap(),
+        Some(owner)
+    );
+    let event = TrackingEvent {
+        carrier: "simpost".into(),
+        tracking_number: number.clone(),
+        status: "in_transit".into(),
+        occurred_at: t0(),
+        location: "Hub".into(),
+        received_at: t0(),
+    };
+    store
+        .commit(Changeset {
+            tracking_events: vec![event.clone(), event.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tracking_events("simpost", &number).await.unwrap(),
+        vec![event]
+    );
+
+    let policy = Policy::default();
+    let v1 = store.ensure_policy(&policy, t0()).await.unwrap();
+    assert_eq!(store.ensure_policy(&policy, t0()).await.unwrap(), v1);
+    let changed = Policy {
+        commission_bps: 900,
+        ..Policy::default()
+    };
+    let v2 = store.ensure_policy(&changed, t0()).await.unwrap();
+    assert!(v2 > v1);
+    assert_eq!(store.policy(v1).await.unwrap(), Some(policy.clone()));
+    assert_eq!(store.latest_policy().await.unwrap(), Some((v2, changed)));
+    // Restore the default so later runs on the same database start from it.
+    store.ensure_policy(&policy, t0()).await.unwrap();
+}
+
+async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
+    let fx = fixture(&*store, 7).await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let store = store.clone();
+        let order = sample_order(fx.buyer.id, &fx.listing);
+        let listing_id = fx.listing.id;
+        tasks.push(tokio::spawn(async move {
+            let changes = Changeset {
+                stock: vec![StockChange {
+                    listing_id,
+                    delta: -1,
+                }],
+                orders: vec![OrderWrite {
+                    order,
+                    expected_version: None,
+                }],
+                ..Default::default()
+            };
+            store.commit(changes).await
+        }));
+    }
+    let mut sold = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => sold += 1,
+            Err(StoreError::Conflict(Conflict::OutOfStock)) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(sold, 7);
+    assert_eq!(
+        store.listing(fx.listing.id).await.unwrap().unwrap().stock,
+        0
+    );
+    let orders = store
+        .orders_for_store(fx.shop.id, &PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert_eq!(orders.items.len(), 7);
+}

@@ -1,0 +1,354 @@
+//! Storage behind one narrow trait, [`Store`], with two implementations:
+//! SQLite (rusqlite on a single group-commit writer thread) and PostgreSQL
+//! (sqlx). Both pass the same conformance suite in [`conformance`].
+//!
+//! Writes are expressed as a [`Changeset`]: everything one business action
+//! changes (order state, stock, ledger entry, timers, outbox events, the
+//! idempotency record) committed atomically or not at all. Business rules live
+//! in `haven-domain`; the stores only apply changesets and answer queries.
+
+pub mod conformance;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use haven_domain::Timestamp;
+use haven_domain::account::{Session, User};
+use haven_domain::catalog::{Listing, Shop};
+use haven_domain::ids::{ListingId, OrderId, PayoutId, StoreId, TimerId, UserId};
+use haven_domain::ledger::Entry;
+use haven_domain::money::Money;
+use haven_domain::order::{Order, OrderState};
+use haven_domain::policy::{Policy, PolicyVersion};
+use haven_domain::timer::TimerKind;
+use serde::{Deserialize, Serialize};
+
+pub type DynStore = Arc<dyn Store>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The changeset lost a race or broke a uniqueness rule; nothing was written.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// The order changed since it was read (optimistic concurrency).
+    StaleOrder,
+    OutOfStock,
+    EmailTaken,
+    StoreAlreadyOpened,
+    TrackingNumberTaken,
+    /// A ledger entry with this idempotency key already exists.
+    DuplicateEntry,
+    /// The same (user, Idempotency-Key) was committed concurrently.
+    DuplicateIdempotencyKey,
+    /// The timer was already completed by another worker.
+    TimerGone,
+    InsufficientFunds,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A saved response for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub user_id: UserId,
+    pub key: String,
+    /// SHA-256 of method, path and body: the same key with a different
+    /// request is refused instead of answered with the wrong response.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockChange {
+    pub listing_id: ListingId,
+    /// Negative takes stock and fails with `OutOfStock` if there is not enough.
+    pub delta: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderWrite {
+    pub order: Order,
+    /// `None` inserts a new order; `Some(v)` updates only if the stored
+    /// version is still `v`, then stores `v + 1`.
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTimer {
+    pub order_id: OrderId,
+    pub kind: TimerKind,
+    pub due_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    pub id: TimerId,
+    pub order_id: OrderId,
+    pub kind: TimerKind,
+    pub due_at: Timestamp,
+    pub attempts: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub id: uuid::Uuid,
+    pub topic: String,
+    pub payload: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxEvent {
+    pub topic: String,
+    pub payload: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub status: String,
+    pub occurred_at: Timestamp,
+    pub location: String,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payout {
+    pub id: PayoutId,
+    pub store_id: StoreId,
+    pub amount: Money,
+    pub state: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub hash: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one action writes, applied in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    pub users: Vec<User>,
+    pub sessions: Vec<Session>,
+    pub delete_sessions: Vec<String>,
+    pub shops: Vec<Shop>,
+    pub listings: Vec<Listing>,
+    pub media: Vec<Media>,
+    pub stock: Vec<StockChange>,
+    pub orders: Vec<OrderWrite>,
+    pub entries: Vec<Entry>,
+    pub schedule: Vec<NewTimer>,
+    pub unschedule: Vec<(OrderId, TimerKind)>,
+    /// The timer this changeset fires; it must still exist or nothing is written.
+    pub complete_timer: Option<TimerId>,
+    pub outbox: Vec<NewOutboxEvent>,
+    /// (carrier, tracking number, order) claims; a number belongs to one order.
+    pub tracking_claims: Vec<(String, String, OrderId)>,
+    pub tracking_events: Vec<TrackingEvent>,
+    pub payouts: Vec<Payout>,
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+impl Changeset {
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.sessions.is_empty()
+            && self.delete_sessions.is_empty()
+            && self.shops.is_empty()
+            && self.listings.is_empty()
+            && self.media.is_empty()
+            && self.stock.is_empty()
+            && self.orders.is_empty()
+            && self.entries.is_empty()
+            && self.schedule.is_empty()
+            && self.unschedule.is_empty()
+            && self.complete_timer.is_none()
+            && self.outbox.is_empty()
+            && self.tracking_claims.is_empty()
+            && self.tracking_events.is_empty()
+            && self.payouts.is_empty()
+            && self.idempotency.is_none()
+    }
+}
+
+/// A page of results and the cursor for the next one, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Keyset pagination: newest first, strictly after `cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+pub const MAX_PAGE: u32 = 100;
+
+impl PageRequest {
+    pub fn new(cursor: Option<String>, limit: Option<u32>) -> Self {
+        PageRequest {
+            cursor,
+            limit: limit.unwrap_or(20).clamp(1, MAX_PAGE),
+        }
+    }
+
+    /// Decode `<created_ms>_<uuid>`; a malformed cursor is treated as the start.
+    pub fn position(&self) -> Option<(i64, uuid::Uuid)> {
+        let (ms, id) = self.cursor.as_deref()?.split_once('_')?;
+        Some((ms.parse().ok()?, uuid::Uuid::parse_str(id).ok()?))
+    }
+}
+
+pub fn cursor_for(created_at: Timestamp, id: uuid::Uuid) -> String {
+    format!("{}_{}", created_at.as_millisecond(), id)
+}
+
+/// Build a page from `limit + 1` rows fetched newest first.
+pub fn make_page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> (Timestamp, uuid::Uuid),
+) -> Page<T> {
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more {
+        rows.last().map(|row| {
+            let (at, id) = key(row);
+            cursor_for(at, id)
+        })
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListingFilter {
+    pub category: Option<String>,
+    pub store_id: Option<StoreId>,
+}
+
+/// One ledger entry as stored, with its commit sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub seq: i64,
+    pub entry: Entry,
+}
+
+/// A raw cached balance row, for `verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceRow {
+    pub account: String,
+    pub currency: String,
+    pub balance_minor: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub state: OrderState,
+    pub total_minor: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is ("sqlite" or "postgres").
+    fn backend(&self) -> &'static str;
+
+    /// Create or upgrade the schema. Safe to run repeatedly.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Apply a changeset atomically. On any error nothing was written.
+    async fn commit(&self, changes: Changeset) -> StoreResult<()>;
+
+    // Policy versions: an order stores the version it was sold under.
+    async fn latest_policy(&self) -> StoreResult<Option<(PolicyVersion, Policy)>>;
+    async fn policy(&self, version: PolicyVersion) -> StoreResult<Option<Policy>>;
+    /// Store `policy` as a new version unless it equals the latest one.
+    async fn ensure_policy(&self, policy: &Policy, now: Timestamp) -> StoreResult<PolicyVersion>;
+
+    // Accounts.
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+
+    // Catalog.
+    async fn shop(&self, id: StoreId) -> StoreResult<Option<Shop>>;
+    async fn shop_by_owner(&self, owner: UserId) -> StoreResult<Option<Shop>>;
+    async fn shops(&self, page: &PageRequest) -> StoreResult<Page<Shop>>;
+    async fn listing(&self, id: ListingId) -> StoreResult<Option<Listing>>;
+    async fn listings(
+        &self,
+        filter: &ListingFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>>;
+    async fn media(&self, hash: &str) -> StoreResult<Option<Media>>;
+
+    // Orders.
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
+    async fn orders_for_buyer(&self, buyer: UserId, page: &PageRequest)
+    -> StoreResult<Page<Order>>;
+    async fn orders_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Order>>;
+
+    // Shipping.
+    async fn tracking_owner(&self, carrier: &str, number: &str) -> StoreResult<Option<OrderId>>;
+    async fn tracking_events(&self, carrier: &str, number: &str)
+    -> StoreResult<Vec<TrackingEvent>>;
+
+    // Ledger.
+    async fn balance(&self, account: &str, currency: &str) -> StoreResult<i64>;
+    async fn entries_for_order(&self, order: OrderId) -> StoreResult<Vec<StoredEntry>>;
+    async fn payouts(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Payout>>;
+
+    // Timers: claim due rows (leased until `lease_until`) in a bounded batch.
+    async fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Timer>>;
+    async fn pending_timers(&self, order: OrderId) -> StoreResult<Vec<Timer>>;
+
+    // Events and idempotency.
+    async fn outbox_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+    async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+
+    // Full scans for `haven verify`, in bounded pages.
+    async fn scan_entries(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<StoredEntry>>;
+    async fn scan_balances(
+        &self,
+        after: Option<(String, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<BalanceRow>>;
+    async fn scan_orders(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderSummary>>;
+}
