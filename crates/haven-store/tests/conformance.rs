@@ -12,8 +12,6 @@ async fn sqlite_passes_conformance() {
     haven_store::conformance::run_all(Arc::new(store)).await;
 }
 
-// PG-BRINGUP: the helper re-enables this once PgStore implements Store.
-#[cfg(any())]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_passes_conformance() {
     let Ok(url) = std::env::var("HAVEN_TEST_DATABASE_URL") else {

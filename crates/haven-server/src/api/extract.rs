@@ -1,0 +1,189 @@
+//! Request plumbing shared by all handlers: authentication, raw bodies and
+//! JSON parsing whose failures use the one error shape, Idempotency-Key
+//! handling, and pagination parameters.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::{Actor, App, Idem};
+
+pub const SESSION_COOKIE: &str = "haven_session";
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// The bearer token or session cookie of a request, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        return auth.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+    }
+    let cookies = headers.get("cookie")?.to_str().ok()?;
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE).then(|| value.to_string())
+    })
+}
+
+/// The authenticated caller; rejects with 401 in the one error shape.
+pub struct Auth(pub Actor);
+
+impl FromRequestParts<Arc<App>> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = session_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        app.authenticate(&token)
+            .await?
+            .map(Auth)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The raw body, with size-limit and read failures in the one error shape.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                let status = rejection.status();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(status, "body_too_large", "request body is too large")
+                } else {
+                    ApiError::bad_request(rejection.body_text())
+                }
+            })
+    }
+}
+
+/// Parse JSON; malformed JSON is 400, well-formed JSON of the wrong shape 422.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|err| {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Data => ApiError::validation(err.to_string()),
+            _ => ApiError::bad_request(format!("malformed JSON: {err}")),
+        }
+    })
+}
+
+/// The Idempotency-Key context for this request, if the header was sent.
+pub fn idempotency(
+    actor: &Actor,
+    headers: &HeaderMap,
+    route: &str,
+    body: &[u8],
+) -> ApiResult<Option<Idem>> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key must be 1-255 characters",
+        ));
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(route.as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
+    Ok(Some(Idem {
+        user_id: actor.id(),
+        key: key.to_string(),
+        request_hash: hex::encode(hasher.finalize()),
+    }))
+}
+
+fn replayed(record: haven_store::IdempotencyRecord) -> Response {
+    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
+    let mut response =
+        (status, [("content-type", "application/json")], record.body).into_response();
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Run an action once per Idempotency-Key: a replay gets the saved response,
+/// and a request that lost a race to its own twin gets the twin's response.
+pub async fn idempotent<T, F>(app: &App, idem: Option<Idem>, action: F) -> Response
+where
+    T: Serialize,
+    F: Future<Output = ApiResult<(StatusCode, T)>>,
+{
+    if let Some(idem) = &idem {
+        match app.idempotent_replay(idem).await {
+            Ok(Some(record)) => return replayed(record),
+            Ok(None) => {}
+            Err(err) => return err.into_response(),
+        }
+    }
+    match action.await {
+        Ok((status, value)) => (status, Json(value)).into_response(),
+        Err(err) => {
+            if let (Some(idem), StatusCode::CONFLICT) = (&idem, err.status) {
+                if let Ok(Some(record)) = app.idempotent_replay(idem).await {
+                    return replayed(record);
+                }
+            }
+            err.into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-100, default 20.
+    pub limit: Option<u32>,
+}
+
+impl PageParams {
+    pub fn request(&self) -> ApiResult<haven_store::PageRequest> {
+        if let Some(cursor) = &self.cursor {
+            let page = haven_store::PageRequest::new(Some(cursor.clone()), self.limit);
+            if page.position().is_none() {
+                return Err(ApiError::bad_request("invalid cursor"));
+            }
+        }
+        if self
+            .limit
+            .is_some_and(|l| l == 0 || l > haven_store::MAX_PAGE)
+        {
+            return Err(ApiError::bad_request("limit must be 1-100"));
+        }
+        Ok(haven_store::PageRequest::new(
+            self.cursor.clone(),
+            self.limit,
+        ))
+    }
+}
+
+/// Parse a path id, answering 404 (not 400) for ids that cannot exist.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> ApiResult<T> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}

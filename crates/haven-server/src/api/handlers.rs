@@ -1,0 +1,635 @@
+//! Thin handlers: parse, authorise, call the service, render.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use haven_domain::account::{Role, SessionKind};
+use haven_domain::catalog::{ShippingMethod, ShippingRate};
+use haven_domain::ids::{ListingId, OrderId, StoreId};
+use haven_domain::money::{Currency, Money};
+use haven_store::ListingFilter;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::{
+    Auth, PageParams, RawBody, idempotency, idempotent, parse_json, path_id, session_token,
+};
+use super::requests::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::payments::CardDetails;
+use crate::service::{App, CheckoutInput, NewListingInput, Registration};
+use crate::views::*;
+
+type AppState = State<Arc<App>>;
+
+fn money(view: &MoneyView) -> ApiResult<Money> {
+    let currency =
+        Currency::parse(&view.currency).map_err(|e| ApiError::validation(e.to_string()))?;
+    Ok(Money::new(view.amount_minor, currency))
+}
+
+fn page_view<T, V>(page: haven_store::Page<T>) -> PageView<V>
+where
+    V: for<'a> From<&'a T>,
+{
+    PageView {
+        items: page.items.iter().map(V::from).collect(),
+        next_cursor: page.next_cursor,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+    responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(app): AppState,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let req: RegisterRequest = parse_json(&body)?;
+    let roles = req.roles().map_err(ApiError::validation)?;
+    let user = app
+        .register(Registration {
+            email: req.email,
+            password: req.password,
+            display_name: req.display_name,
+            roles,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
+pub async fn login(State(app): AppState, RawBody(body): RawBody) -> ApiResult<Json<SessionView>> {
+    let req: LoginRequest = parse_json(&body)?;
+    let (user, token, session) = app
+        .login(&req.email, &req.password, SessionKind::Api)
+        .await?;
+    Ok(Json(SessionView {
+        token,
+        expires_at: session.expires_at.to_string(),
+        user: UserView::from(&user),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
+pub async fn logout(
+    State(app): AppState,
+    _auth: Auth,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    if let Some(token) = session_token(&headers) {
+        app.logout(&token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub user: UserView,
+    pub store: Option<StoreView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = MeView), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn me(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<MeView>> {
+    let store = match actor.store_id {
+        Some(id) => app.store.shop(id).await?.map(|s| StoreView::from(&s)),
+        None => None,
+    };
+    Ok(Json(MeView {
+        user: UserView::from(&actor.user),
+        store,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/stores", tag = "catalog", request_body = OpenStoreRequest,
+    responses((status = 201, body = StoreView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn open_store(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let req: OpenStoreRequest = match parse_json(&body) {
+        Ok(req) => req,
+        Err(err) => return err.into_response(),
+    };
+    let idem = match idempotency(&actor, &headers, "POST /stores", &body) {
+        Ok(idem) => idem,
+        Err(err) => return err.into_response(),
+    };
+    idempotent(&app, idem, async {
+        Ok((
+            StatusCode::CREATED,
+            StoreView::from(&app.open_store(&actor, &req.name, &req.description).await?),
+        ))
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/stores", tag = "catalog", params(PageParams), responses((status = 200, body = PageView<StoreView>)))]
+pub async fn list_stores(
+    State(app): AppState,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PageView<StoreView>>> {
+    let page = app.store.shops(&params.request()?).await?;
+    Ok(Json(page_view(page)))
+}
+
+#[utoipa::path(get, path = "/api/v1/stores/{id}", tag = "catalog", responses((status = 200, body = StoreView), (status = 404, body = ErrorBody)))]
+pub async fn get_store(State(app): AppState, Path(id): Path<String>) -> ApiResult<Json<StoreView>> {
+    let id: StoreId = path_id(&id, "store")?;
+    let shop = app
+        .store
+        .shop(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store"))?;
+    Ok(Json(StoreView::from(&shop)))
+}
+
+fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
+    let price = money(&req.price)?;
+    let mut shipping = Vec::with_capacity(req.shipping.len());
+    for method in req.shipping {
+        let mut rates = Vec::with_capacity(method.rates.len());
+        for rate in method.rates {
+            rates.push(ShippingRate {
+                country: rate.country.to_ascii_uppercase(),
+                cost: money(&rate.cost)?,
+                min_transit_days: rate.min_transit_days,
+                max_transit_days: rate.max_transit_days,
+            });
+        }
+        shipping.push(ShippingMethod {
+            name: method.name,
+            rates,
+        });
+    }
+    Ok(NewListingInput {
+        title: req.title,
+        description: req.description,
+        category: req.category,
+        price,
+        stock: req.stock,
+        ship_by_days: req.ship_by_days,
+        images: req.images,
+        shipping,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/listings", tag = "catalog", request_body = NewListingRequest,
+    responses((status = 201, body = ListingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create_listing(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let parsed = parse_json::<NewListingRequest>(&body).and_then(listing_input);
+    let (input, idem) = match parsed.and_then(|input| {
+        Ok((
+            input,
+            idempotency(&actor, &headers, "POST /listings", &body)?,
+        ))
+    }) {
+        Ok(ok) => ok,
+        Err(err) => return err.into_response(),
+    };
+    idempotent(&app, idem, async {
+        Ok((
+            StatusCode::CREATED,
+            ListingView::from(&app.create_listing(&actor, input).await?),
+        ))
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/listings", tag = "catalog", params(ListingQuery), responses((status = 200, body = PageView<ListingView>)))]
+pub async fn list_listings(
+    State(app): AppState,
+    Query(q): Query<ListingQuery>,
+) -> ApiResult<Json<PageView<ListingView>>> {
+    let store_id = match &q.store_id {
+        Some(raw) => Some(
+            raw.parse::<StoreId>()
+                .map_err(|_| ApiError::bad_request("store_id is not an id"))?,
+        ),
+        None => None,
+    };
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .request()?;
+    let filter = ListingFilter {
+        category: q.category,
+        store_id,
+    };
+    Ok(Json(page_view(app.store.listings(&filter, &page).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "catalog", responses((status = 200, body = ListingView), (status = 404, body = ErrorBody)))]
+pub async fn get_listing(
+    State(app): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListingView>> {
+    let id: ListingId = path_id(&id, "listing")?;
+    let listing = app
+        .store
+        .listing(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+    Ok(Json(ListingView::from(&listing)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MediaView {
+    pub hash: String,
+    pub url: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/media", tag = "catalog", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = MediaView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn upload_media(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<MediaView>)> {
+    actor.require_role(Role::Seller)?;
+    let hash = app.upload_image(body.to_vec()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MediaView {
+            url: format!("/media/{hash}"),
+            hash,
+        }),
+    ))
+}
+
+fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
+    Ok(CheckoutInput {
+        listing_id: path_id(&req.listing_id, "listing")?,
+        quantity: req.quantity,
+        shipping_method: req.shipping_method,
+        address: req.address.into(),
+        card: CardDetails {
+            number: req.card.number,
+            exp_month: req.card.exp_month,
+            exp_year: req.card.exp_year,
+            cvc: req.card.cvc,
+        },
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CheckoutRequest,
+    responses((status = 201, description = "Paid; money held in escrow", body = OrderView),
+              (status = 202, description = "Card needs verification: POST the code to /orders/{id}/challenge", body = OrderView),
+              (status = 402, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])))]
+pub async fn checkout(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let parsed = parse_json::<CheckoutRequest>(&body).and_then(checkout_input);
+    let (input, idem) = match parsed
+        .and_then(|input| Ok((input, idempotency(&actor, &headers, "POST /orders", &body)?)))
+    {
+        Ok(ok) => ok,
+        Err(err) => return err.into_response(),
+    };
+    let idem_ref = idem.clone();
+    idempotent(&app, idem, async {
+        let outcome = app.checkout(&actor, input, idem_ref.as_ref()).await?;
+        let status = if outcome.challenge_required {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::CREATED
+        };
+        Ok((status, OrderView::from(&outcome.order)))
+    })
+    .await
+}
+
+/// Shared shape of the order actions: parse, key, run, render the order.
+async fn order_action<Req, F, Fut>(
+    app: Arc<App>,
+    actor: crate::service::Actor,
+    headers: HeaderMap,
+    id: String,
+    body: axum::body::Bytes,
+    route: &str,
+    run: F,
+) -> Response
+where
+    Req: serde::de::DeserializeOwned,
+    F: FnOnce(Arc<App>, crate::service::Actor, OrderId, Req, Option<crate::service::Idem>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<haven_domain::order::Order>>,
+{
+    let prepared = path_id::<OrderId>(&id, "order").and_then(|order_id| {
+        let req = parse_json::<Req>(&body)?;
+        let idem = idempotency(
+            &actor,
+            &headers,
+            &format!("POST /orders/{order_id}/{route}"),
+            &body,
+        )?;
+        Ok((order_id, req, idem))
+    });
+    let (order_id, req, idem) = match prepared {
+        Ok(ok) => ok,
+        Err(err) => return err.into_response(),
+    };
+    let app2 = app.clone();
+    idempotent(&app, idem.clone(), async move {
+        run(app2, actor, order_id, req, idem)
+            .await
+            .map(|order| (StatusCode::OK, OrderView::from(&order)))
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenge", tag = "orders", request_body = ChallengeRequest,
+    responses((status = 200, body = OrderView), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn complete_challenge(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> Response {
+    order_action(
+        app,
+        actor,
+        headers,
+        id,
+        body,
+        "challenge",
+        |app, actor, id, req: ChallengeRequest, idem| async move {
+            app.complete_challenge(&actor, id, &req.code, idem.as_ref())
+                .await
+        },
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/ship", tag = "orders", request_body = ShipRequest,
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn ship(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> Response {
+    order_action(
+        app,
+        actor,
+        headers,
+        id,
+        body,
+        "ship",
+        |app, actor, id, req: ShipRequest, idem| async move {
+            app.ship(
+                &actor,
+                id,
+                &req.carrier,
+                &req.tracking_number,
+                idem.as_ref(),
+            )
+            .await
+        },
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm", tag = "orders", request_body = ConfirmRequest,
+    responses((status = 200, body = OrderView), (status = 409, description = "second_confirmation_required before a delivery scan", body = ErrorBody)), security(("bearer" = [])))]
+pub async fn confirm(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> Response {
+    order_action(
+        app,
+        actor,
+        headers,
+        id,
+        body,
+        "confirm",
+        |app, actor, id, req: ConfirmRequest, idem| async move {
+            app.confirm_receipt(&actor, id, req.second_confirmation, idem.as_ref())
+                .await
+        },
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-request", tag = "orders",
+    responses((status = 200, description = "Granted automatically if the seller does not answer within 48 h", body = OrderView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn request_cancel(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> Response {
+    order_action(
+        app,
+        actor,
+        headers,
+        id,
+        body,
+        "cancel-request",
+        |app, actor, id, _: Empty, idem| async move {
+            app.request_cancel(&actor, id, idem.as_ref()).await
+        },
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-response", tag = "orders", request_body = CancelResponseRequest,
+    responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn respond_cancel(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> Response {
+    order_action(
+        app,
+        actor,
+        headers,
+        id,
+        body,
+        "cancel-response",
+        |app, actor, id, req: CancelResponseRequest, idem| async move {
+            app.respond_cancel(&actor, id, req.accept, idem.as_ref())
+                .await
+        },
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/advance-parcel", tag = "orders",
+    responses((status = 200, description = "Demo mode only: the simulated carrier posts the next scan", body = OrderView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn advance_parcel(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderView>> {
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    let advanced = app.advance_parcel(&order).await?.unwrap_or(order);
+    Ok(Json(OrderView::from(&advanced)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery), responses((status = 200, body = PageView<OrderView>)), security(("bearer" = [])))]
+pub async fn list_orders(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Query(q): Query<OrderQuery>,
+) -> ApiResult<Json<PageView<OrderView>>> {
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .request()?;
+    let result = match q.role.as_deref() {
+        None | Some("buyer") => app.store.orders_for_buyer(actor.id(), &page).await?,
+        Some("seller") => {
+            app.store
+                .orders_for_store(actor.require_store()?, &page)
+                .await?
+        }
+        Some(_) => return Err(ApiError::bad_request("role must be buyer or seller")),
+    };
+    Ok(Json(page_view(result)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_order(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(OrderView::from(
+        &app.order_for(&actor, path_id(&id, "order")?).await?,
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}/tracking", tag = "orders", responses((status = 200, body = Vec<TrackingEventView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn order_tracking(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TrackingEventView>>> {
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    Ok(Json(
+        app.order_scans(&order)
+            .await?
+            .iter()
+            .map(TrackingEventView::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/seller/balance", tag = "payouts", responses((status = 200, body = BalanceView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn balance(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<BalanceView>> {
+    Ok(Json(app.balances(actor.require_store()?).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/seller/payouts", tag = "payouts", request_body = PayoutRequest,
+    responses((status = 201, body = PayoutView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn request_payout(
+    State(app): AppState,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let prepared = parse_json::<PayoutRequest>(&body).and_then(|req| {
+        Ok((
+            req,
+            idempotency(&actor, &headers, "POST /seller/payouts", &body)?,
+        ))
+    });
+    let (req, idem) = match prepared {
+        Ok(ok) => ok,
+        Err(err) => return err.into_response(),
+    };
+    let idem_ref = idem.clone();
+    idempotent(&app, idem, async {
+        Ok((
+            StatusCode::CREATED,
+            PayoutView::from(
+                &app.request_payout(&actor, req.amount_minor, idem_ref.as_ref())
+                    .await?,
+            ),
+        ))
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/seller/payouts", tag = "payouts", params(PageParams), responses((status = 200, body = PageView<PayoutView>)), security(("bearer" = [])))]
+pub async fn list_payouts(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PageView<PayoutView>>> {
+    let page = app
+        .store
+        .payouts(actor.require_store()?, &params.request()?)
+        .await?;
+    Ok(Json(page_view(page)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookAck {
+    pub accepted: bool,
+    /// The order the scan belongs to, if Haven knows the number.
+    pub order: Option<OrderView>,
+}
+
+#[utoipa::path(post, path = "/api/v1/carriers/{carrier}/webhook", tag = "carriers", request_body = crate::carrier::ScanPayload,
+    params(("Haven-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">")),
+    responses((status = 200, body = WebhookAck), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn carrier_webhook(
+    State(app): AppState,
+    Path(carrier): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<WebhookAck>> {
+    let signature = headers
+        .get(crate::carrier::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let order = app.carrier_webhook(&carrier, signature, &body).await?;
+    Ok(Json(WebhookAck {
+        accepted: true,
+        order: order.as_ref().map(OrderView::from),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery),
+    responses((status = 200, description = "Outbox events in commit order (agents and admins)", body = Vec<Object>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn events(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<Vec<haven_store::OutboxEvent>>> {
+    if !(actor.user.has_role(Role::Agent) || actor.user.has_role(Role::Admin)) {
+        return Err(ApiError::forbidden("events are for agents and admins"));
+    }
+    let limit = q.limit.unwrap_or(100).clamp(1, haven_store::MAX_PAGE);
+    Ok(Json(
+        app.store.outbox_after(q.after.unwrap_or(0), limit).await?,
+    ))
+}

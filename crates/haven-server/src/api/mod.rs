@@ -1,0 +1,128 @@
+//! The JSON API under `/api/v1`, described by OpenAPI at `/api/openapi.json`.
+//! Conventions (docs/API.md): one error shape, Idempotency-Key on POSTs,
+//! cursor pagination (≤ 100 per page), RFC 3339 UTC times, money as
+//! `{"amount_minor","currency"}`.
+
+pub mod extract;
+mod handlers;
+pub mod requests;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+use crate::service::App;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Haven API", description = "Marketplace with escrow and buyer protection built in."),
+    paths(
+        handlers::register, handlers::login, handlers::logout, handlers::me,
+        handlers::open_store, handlers::list_stores, handlers::get_store,
+        handlers::create_listing, handlers::list_listings, handlers::get_listing, handlers::upload_media,
+        handlers::checkout, handlers::complete_challenge, handlers::list_orders, handlers::get_order, handlers::order_tracking,
+        handlers::ship, handlers::confirm, handlers::request_cancel, handlers::respond_cancel, handlers::advance_parcel,
+        handlers::balance, handlers::request_payout, handlers::list_payouts,
+        handlers::carrier_webhook, handlers::events,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "payouts"), (name = "carriers"), (name = "events"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).expect("OpenAPI document serialises")
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_json())
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API endpoint",
+    )
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let max_body = app.config.max_body_bytes;
+    let media = Router::new()
+        .route("/api/v1/media", post(handlers::upload_media))
+        .layer(DefaultBodyLimit::max(crate::service::MAX_IMAGE_BYTES + 1));
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/auth/register", post(handlers::register))
+        .route("/api/v1/auth/login", post(handlers::login))
+        .route("/api/v1/auth/logout", post(handlers::logout))
+        .route("/api/v1/me", get(handlers::me))
+        .route(
+            "/api/v1/stores",
+            post(handlers::open_store).get(handlers::list_stores),
+        )
+        .route("/api/v1/stores/{id}", get(handlers::get_store))
+        .route(
+            "/api/v1/listings",
+            post(handlers::create_listing).get(handlers::list_listings),
+        )
+        .route("/api/v1/listings/{id}", get(handlers::get_listing))
+        .route(
+            "/api/v1/orders",
+            post(handlers::checkout).get(handlers::list_orders),
+        )
+        .route("/api/v1/orders/{id}", get(handlers::get_order))
+        .route(
+            "/api/v1/orders/{id}/tracking",
+            get(handlers::order_tracking),
+        )
+        .route(
+            "/api/v1/orders/{id}/challenge",
+            post(handlers::complete_challenge),
+        )
+        .route("/api/v1/orders/{id}/ship", post(handlers::ship))
+        .route("/api/v1/orders/{id}/confirm", post(handlers::confirm))
+        .route(
+            "/api/v1/orders/{id}/cancel-request",
+            post(handlers::request_cancel),
+        )
+        .route(
+            "/api/v1/orders/{id}/cancel-response",
+            post(handlers::respond_cancel),
+        )
+        .route(
+            "/api/v1/orders/{id}/advance-parcel",
+            post(handlers::advance_parcel),
+        )
+        .route("/api/v1/seller/balance", get(handlers::balance))
+        .route(
+            "/api/v1/seller/payouts",
+            post(handlers::request_payout).get(handlers::list_payouts),
+        )
+        .route(
+            "/api/v1/carriers/{carrier}/webhook",
+            post(handlers::carrier_webhook),
+        )
+        .route("/api/v1/events", get(handlers::events))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(DefaultBodyLimit::max(max_body))
+        .merge(media)
+        .with_state(app)
+}

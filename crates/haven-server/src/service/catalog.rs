@@ -1,0 +1,114 @@
+//! Listings and their images.
+
+use haven_domain::catalog::{Listing, ShippingMethod};
+use haven_domain::ids::ListingId;
+use haven_domain::money::Money;
+use haven_store::{Changeset, Media};
+use sha2::{Digest, Sha256};
+
+use super::{Actor, App};
+use crate::error::{ApiError, ApiResult};
+
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct NewListingInput {
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub price: Money,
+    pub stock: i64,
+    pub ship_by_days: Option<u32>,
+    pub images: Vec<String>,
+    pub shipping: Vec<ShippingMethod>,
+}
+
+/// The image type from the file's first bytes; the name and the declared
+/// content type are not trusted. SVG is refused: it can carry script.
+pub fn sniff_image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl App {
+    pub async fn create_listing(
+        &self,
+        actor: &Actor,
+        input: NewListingInput,
+    ) -> ApiResult<Listing> {
+        let store_id = actor.require_store()?;
+        let (_, policy) = self.current_policy();
+        for hash in &input.images {
+            if self.store.media(hash).await?.is_none() {
+                return Err(ApiError::validation(format!(
+                    "image {hash} was not uploaded"
+                )));
+            }
+        }
+        let listing = Listing {
+            id: ListingId::new(),
+            store_id,
+            title: input.title.trim().to_string(),
+            description: input.description.trim().to_string(),
+            category: input.category,
+            price: input.price,
+            stock: input.stock,
+            ship_by_days: input.ship_by_days.unwrap_or(policy.ship_by_days_default),
+            images: input.images,
+            shipping: input.shipping,
+            created_at: self.now(),
+        };
+        listing
+            .validate((policy.ship_by_days_min, policy.ship_by_days_max))
+            .map_err(ApiError::validation)?;
+        self.store
+            .commit(Changeset {
+                listings: vec![listing.clone()],
+                ..Default::default()
+            })
+            .await?;
+        Ok(listing)
+    }
+
+    /// Store an uploaded image under its content hash.
+    pub async fn upload_image(&self, bytes: Vec<u8>) -> ApiResult<String> {
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "images must be at most 2 MiB",
+            ));
+        }
+        let content_type = sniff_image_type(&bytes)
+            .ok_or_else(|| ApiError::validation("only PNG, JPEG and WebP images are accepted"))?;
+        self.store_media(content_type, bytes).await
+    }
+
+    /// Store trusted media (the demo's generated SVGs use this directly).
+    pub async fn store_media(&self, content_type: &str, bytes: Vec<u8>) -> ApiResult<String> {
+        let hash = content_hash(&bytes);
+        let media = Media {
+            hash: hash.clone(),
+            content_type: content_type.to_string(),
+            bytes,
+        };
+        self.store
+            .commit(Changeset {
+                media: vec![media],
+                ..Default::default()
+            })
+            .await?;
+        Ok(hash)
+    }
+}

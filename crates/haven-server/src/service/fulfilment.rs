@@ -1,0 +1,220 @@
+//! Shipping, carrier tracking, cancel requests and confirming receipt.
+
+use haven_domain::Timestamp;
+use haven_domain::ids::OrderId;
+use haven_domain::order::{Order, OrderEvent, TrackingStatus};
+use haven_risk::tracking::{self, Carrier, ProvenanceFacts, TrackingRejection};
+use haven_store::{Changeset, TrackingEvent};
+
+use super::{Actor, App, Idem};
+use crate::error::{ApiError, ApiResult};
+
+/// One scan as a carrier reports it.
+#[derive(Debug, Clone)]
+pub struct CarrierScan {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub status: TrackingStatus,
+    pub occurred_at: Timestamp,
+    pub location: String,
+}
+
+/// Scans may be stamped a little ahead of our clock, never far ahead.
+const MAX_SCAN_CLOCK_SKEW_S: i64 = 3_600;
+
+fn seller_guard(actor: &Actor) -> impl Fn(&Order) -> ApiResult<()> {
+    let store = actor.store_id;
+    move |order| {
+        if Some(order.store_id) == store {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("order"))
+        }
+    }
+}
+
+fn buyer_guard(actor: &Actor) -> impl Fn(&Order) -> ApiResult<()> {
+    let buyer = actor.id();
+    move |order| {
+        if order.buyer_id == buyer {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("order"))
+        }
+    }
+}
+
+fn tracking_error(rejection: TrackingRejection) -> ApiError {
+    let code = match rejection {
+        TrackingRejection::UnknownCarrier => "unknown_carrier",
+        TrackingRejection::BadFormat { .. } => "tracking_format_invalid",
+        TrackingRejection::AlreadyUsed => "tracking_number_reused",
+        TrackingRejection::PreDated => "tracking_predates_order",
+    };
+    ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        rejection.to_string(),
+    )
+}
+
+impl App {
+    /// The seller hands the parcel to a carrier. The tracking number's
+    /// provenance is checked before the order moves.
+    pub async fn ship(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        carrier: &str,
+        number: &str,
+        idem: Option<&Idem>,
+    ) -> ApiResult<Order> {
+        let carrier = Carrier::parse(carrier)
+            .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
+        let number = tracking::normalize(number);
+        let order = self.order(order_id).await?;
+        seller_guard(actor)(&order)?;
+        let facts = ProvenanceFacts {
+            order_id,
+            order_paid_at: order.paid_at.unwrap_or(order.created_at),
+            owner: self.store.tracking_owner(carrier.as_str(), &number).await?,
+            first_scan_at: self
+                .store
+                .tracking_events(carrier.as_str(), &number)
+                .await?
+                .first()
+                .map(|e| e.occurred_at),
+        };
+        if order.state == haven_domain::order::OrderState::Paid {
+            tracking::check_provenance(carrier, &number, facts).map_err(tracking_error)?;
+        }
+        let event = OrderEvent::Ship {
+            carrier: carrier.as_str().to_string(),
+            tracking_number: number.clone(),
+        };
+        self.apply_event(order_id, |_| Ok(event.clone()), seller_guard(actor), idem)
+            .await
+    }
+
+    /// Record a carrier scan and move the order it belongs to. Replays and
+    /// scans that no longer change anything are accepted and ignored.
+    pub async fn ingest_scan(&self, scan: CarrierScan) -> ApiResult<Option<Order>> {
+        let carrier = Carrier::parse(&scan.carrier)
+            .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
+        let number = tracking::normalize(&scan.tracking_number);
+        tracking::check_format(carrier, &number).map_err(tracking_error)?;
+        if scan.occurred_at
+            > self.now() + haven_domain::SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S)
+        {
+            return Err(ApiError::validation("occurred_at is in the future"));
+        }
+        if scan.location.chars().count() > 120 {
+            return Err(ApiError::validation(
+                "location must be at most 120 characters",
+            ));
+        }
+        let event = TrackingEvent {
+            carrier: carrier.as_str().into(),
+            tracking_number: number.clone(),
+            status: scan.status.as_str().into(),
+            occurred_at: scan.occurred_at,
+            location: scan.location.clone(),
+            received_at: self.now(),
+        };
+        self.store
+            .commit(Changeset {
+                tracking_events: vec![event],
+                ..Default::default()
+            })
+            .await?;
+        let Some(order_id) = self.store.tracking_owner(carrier.as_str(), &number).await? else {
+            return Ok(None);
+        };
+        let order_event = match scan.status {
+            TrackingStatus::Delivered => OrderEvent::Delivered {
+                at: scan.occurred_at,
+            },
+            status => OrderEvent::Tracking {
+                status,
+                at: scan.occurred_at,
+            },
+        };
+        match self
+            .apply_event(order_id, |_| Ok(order_event.clone()), |_| Ok(()), None)
+            .await
+        {
+            Ok(order) => Ok(Some(order)),
+            // A duplicate or late scan: recorded above, nothing to move.
+            Err(err) if err.code == "invalid_state" => Ok(self.store.order(order_id).await?),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub async fn confirm_receipt(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        second_confirmation: bool,
+        idem: Option<&Idem>,
+    ) -> ApiResult<Order> {
+        let event = OrderEvent::ConfirmReceipt {
+            second_confirmation,
+        };
+        self.apply_event(order_id, |_| Ok(event.clone()), buyer_guard(actor), idem)
+            .await
+    }
+
+    pub async fn request_cancel(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        idem: Option<&Idem>,
+    ) -> ApiResult<Order> {
+        self.apply_event(
+            order_id,
+            |_| Ok(OrderEvent::RequestCancel),
+            buyer_guard(actor),
+            idem,
+        )
+        .await
+    }
+
+    pub async fn respond_cancel(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        accept: bool,
+        idem: Option<&Idem>,
+    ) -> ApiResult<Order> {
+        let event = if accept {
+            OrderEvent::AcceptCancel
+        } else {
+            OrderEvent::DeclineCancel
+        };
+        self.apply_event(order_id, |_| Ok(event.clone()), seller_guard(actor), idem)
+            .await
+    }
+
+    /// An order as its buyer or its seller may see it.
+    pub async fn order_for(&self, actor: &Actor, order_id: OrderId) -> ApiResult<Order> {
+        let order = self.order(order_id).await?;
+        let is_party = order.buyer_id == actor.id() || Some(order.store_id) == actor.store_id;
+        let is_staff = actor.user.has_role(haven_domain::account::Role::Agent)
+            || actor.user.has_role(haven_domain::account::Role::Admin);
+        if is_party || is_staff {
+            Ok(order)
+        } else {
+            Err(ApiError::not_found("order"))
+        }
+    }
+
+    pub async fn order_scans(&self, order: &Order) -> ApiResult<Vec<TrackingEvent>> {
+        match &order.shipment {
+            Some(s) => Ok(self
+                .store
+                .tracking_events(&s.carrier, &s.tracking_number)
+                .await?),
+            None => Ok(Vec::new()),
+        }
+    }
+}

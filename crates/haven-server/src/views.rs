@@ -1,0 +1,348 @@
+//! Public JSON representations (the API contract). Domain types stay free of
+//! HTTP and OpenAPI concerns; these carry the schema annotations.
+
+use haven_domain::Timestamp;
+use haven_domain::account::User;
+use haven_domain::catalog::{Listing, ShippingMethod, Shop};
+use haven_domain::money::Money;
+use haven_domain::order::{Address, Order};
+use haven_store::{Payout, TrackingEvent};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Money as integer minor units plus ISO 4217 currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct MoneyView {
+    #[schema(example = 1999)]
+    pub amount_minor: i64,
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+impl From<Money> for MoneyView {
+    fn from(m: Money) -> Self {
+        MoneyView {
+            amount_minor: m.amount_minor,
+            currency: m.currency.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for MoneyView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match haven_domain::money::Currency::parse(&self.currency) {
+            Ok(c) => f.write_str(&Money::new(self.amount_minor, c).display()),
+            Err(_) => write!(f, "{} {}", self.amount_minor, self.currency),
+        }
+    }
+}
+
+fn ts(at: Timestamp) -> String {
+    at.to_string()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id.to_string(),
+            email: u.email.as_str().to_string(),
+            display_name: u.display_name.clone(),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| {
+                    serde_json::to_value(r)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                })
+                .collect(),
+            created_at: ts(u.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    /// Send as `Authorization: Bearer <token>`. Shown once.
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserView,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StoreView {
+    pub id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: String,
+}
+
+impl From<&Shop> for StoreView {
+    fn from(s: &Shop) -> Self {
+        StoreView {
+            id: s.id.to_string(),
+            owner_id: s.owner_id.to_string(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            created_at: ts(s.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ShippingRateView {
+    pub country: String,
+    pub cost: MoneyView,
+    pub min_transit_days: u32,
+    pub max_transit_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ShippingMethodView {
+    pub name: String,
+    pub rates: Vec<ShippingRateView>,
+}
+
+impl From<&ShippingMethod> for ShippingMethodView {
+    fn from(m: &ShippingMethod) -> Self {
+        ShippingMethodView {
+            name: m.name.clone(),
+            rates: m
+                .rates
+                .iter()
+                .map(|r| ShippingRateView {
+                    country: r.country.clone(),
+                    cost: r.cost.into(),
+                    min_transit_days: r.min_transit_days,
+                    max_transit_days: r.max_transit_days,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ListingView {
+    pub id: String,
+    pub store_id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub price: MoneyView,
+    pub stock: i64,
+    pub ship_by_days: u32,
+    /// Image URLs.
+    pub images: Vec<String>,
+    pub shipping: Vec<ShippingMethodView>,
+    pub created_at: String,
+}
+
+impl From<&Listing> for ListingView {
+    fn from(l: &Listing) -> Self {
+        ListingView {
+            id: l.id.to_string(),
+            store_id: l.store_id.to_string(),
+            title: l.title.clone(),
+            description: l.description.clone(),
+            category: l.category.clone(),
+            price: l.price.into(),
+            stock: l.stock,
+            ship_by_days: l.ship_by_days,
+            images: l.images.iter().map(|h| format!("/media/{h}")).collect(),
+            shipping: l.shipping.iter().map(ShippingMethodView::from).collect(),
+            created_at: ts(l.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AddressView {
+    pub name: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl From<&Address> for AddressView {
+    fn from(a: &Address) -> Self {
+        AddressView {
+            name: a.name.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+        }
+    }
+}
+
+impl From<AddressView> for Address {
+    fn from(a: AddressView) -> Self {
+        Address {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShipmentView {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub shipped_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    pub id: String,
+    /// pending_payment, paid, shipped, delivered, completed, cancelled, refunded, partially_refunded
+    pub state: String,
+    pub buyer_id: String,
+    pub store_id: String,
+    pub listing_id: String,
+    pub listing_title: String,
+    pub quantity: u32,
+    pub unit_price: MoneyView,
+    pub shipping_method: String,
+    pub shipping_cost: MoneyView,
+    pub total: MoneyView,
+    pub address: AddressView,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+    pub ship_by_at: String,
+    /// Fixed at checkout: ship-by plus the method's maximum transit days.
+    pub promised_delivery_at: String,
+    /// When buyer protection ends (moves to 15 days after a delivery scan).
+    pub protection_ends_at: Option<String>,
+    pub shipment: Option<ShipmentView>,
+    pub tracking_status: Option<String>,
+    pub delivered_at: Option<String>,
+    pub cancel_requested_at: Option<String>,
+    /// Set when the window ended without a delivery scan: the automatic
+    /// not-received claim. The buyer is refunded unless delivery is proven.
+    pub not_received_claim_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub close_reason: Option<String>,
+    pub released_to_seller: MoneyView,
+    pub commission: MoneyView,
+    pub refunded: MoneyView,
+    /// True while the card issuer's verification is outstanding.
+    pub payment_challenge_required: bool,
+    pub policy_version: i64,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        let currency = o.total.currency;
+        let money = |minor| MoneyView::from(Money::new(minor, currency));
+        OrderView {
+            id: o.id.to_string(),
+            state: o.state.as_str().to_string(),
+            buyer_id: o.buyer_id.to_string(),
+            store_id: o.store_id.to_string(),
+            listing_id: o.listing_id.to_string(),
+            listing_title: o.listing_title.clone(),
+            quantity: o.quantity,
+            unit_price: o.unit_price.into(),
+            shipping_method: o.shipping.method.clone(),
+            shipping_cost: o.shipping.cost.into(),
+            total: o.total.into(),
+            address: (&o.address).into(),
+            created_at: ts(o.created_at),
+            paid_at: o.paid_at.map(ts),
+            ship_by_at: ts(o.ship_by_at),
+            promised_delivery_at: ts(o.promised_delivery_at),
+            protection_ends_at: o.protection_ends_at.map(ts),
+            shipment: o.shipment.as_ref().map(|s| ShipmentView {
+                carrier: s.carrier.clone(),
+                tracking_number: s.tracking_number.clone(),
+                shipped_at: ts(s.shipped_at),
+            }),
+            tracking_status: o.tracking_status.map(|s| s.as_str().to_string()),
+            delivered_at: o.delivered_at.map(ts),
+            cancel_requested_at: o.cancel_requested_at.map(ts),
+            not_received_claim_at: o.not_received_claim_at.map(ts),
+            closed_at: o.closed_at.map(ts),
+            close_reason: o.close_reason.clone(),
+            released_to_seller: money(o.released_minor),
+            commission: money(o.commission_minor),
+            refunded: money(o.refunded_minor),
+            payment_challenge_required: o.state == haven_domain::order::OrderState::PendingPayment
+                && o.payment.is_some(),
+            policy_version: o.policy_version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrackingEventView {
+    pub status: String,
+    pub occurred_at: String,
+    pub location: String,
+}
+
+impl From<&TrackingEvent> for TrackingEventView {
+    fn from(e: &TrackingEvent) -> Self {
+        TrackingEventView {
+            status: e.status.clone(),
+            occurred_at: ts(e.occurred_at),
+            location: e.location.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BalanceView {
+    pub store_id: String,
+    pub available: MoneyView,
+    pub reserve: MoneyView,
+    /// Requested payouts on their way to the bank.
+    pub in_payout: MoneyView,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PayoutView {
+    pub id: String,
+    pub store_id: String,
+    pub amount: MoneyView,
+    pub state: String,
+    pub created_at: String,
+}
+
+impl From<&Payout> for PayoutView {
+    fn from(p: &Payout) -> Self {
+        PayoutView {
+            id: p.id.to_string(),
+            store_id: p.store_id.to_string(),
+            amount: p.amount.into(),
+            state: p.state.clone(),
+            created_at: ts(p.created_at),
+        }
+    }
+}
+
+/// A page of items plus the opaque cursor for the next page.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

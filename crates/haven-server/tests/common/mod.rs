@@ -1,0 +1,298 @@
+//! TestApp: a fresh application on a fresh database, driven through the real
+//! router, with a manual clock so deadlines fire on demand.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use haven_domain::clock::{Clock, ManualClock};
+use haven_domain::{SignedDuration, Timestamp};
+use haven_server::payments::TestCardGateway;
+use haven_server::{App, Config};
+use haven_store::DynStore;
+use haven_store::sqlite::SqliteStore;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "a long enough passphrase";
+
+pub struct TestApp {
+    pub app: Arc<App>,
+    pub clock: ManualClock,
+    pub router: axum::Router,
+    pub db_path: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub json: Value,
+}
+
+pub fn config() -> Config {
+    Config {
+        demo: true,
+        ..Config::default()
+    }
+}
+
+pub fn start_time() -> Timestamp {
+    Timestamp::from_second(1_790_000_000).unwrap()
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("haven.db");
+        let mut app = Self::on_sqlite_file(&path, ManualClock::new(start_time())).await;
+        app._dir = Some(dir);
+        app
+    }
+
+    /// Build over an existing SQLite file: used to "restart" the server.
+    pub async fn on_sqlite_file(path: &std::path::Path, clock: ManualClock) -> TestApp {
+        let store: DynStore = Arc::new(SqliteStore::open(path).unwrap());
+        let mut app = Self::build(store, clock).await;
+        app.db_path = Some(path.to_path_buf());
+        app
+    }
+
+    /// PostgreSQL when HAVEN_TEST_DATABASE_URL is set (fresh schema).
+    pub async fn postgres() -> Option<TestApp> {
+        let url = std::env::var("HAVEN_TEST_DATABASE_URL").ok()?;
+        let store = haven_store::postgres::PgStore::connect_fresh_schema(&url)
+            .await
+            .unwrap();
+        Some(Self::build(Arc::new(store), ManualClock::new(start_time())).await)
+    }
+
+    pub async fn build(store: DynStore, clock: ManualClock) -> TestApp {
+        let app = App::new(
+            store,
+            Arc::new(clock.clone()),
+            Arc::new(TestCardGateway),
+            config(),
+            None,
+        )
+        .await
+        .unwrap();
+        let router = haven_server::router(app.clone());
+        TestApp {
+            app,
+            clock,
+            router,
+            db_path: None,
+            _dir: None,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Response {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.request(
+            "POST",
+            path,
+            token,
+            Some(serde_json::to_vec(&body).unwrap()),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn post_idem(&self, path: &str, token: &str, key: &str, body: Value) -> Response {
+        self.request(
+            "POST",
+            path,
+            Some(token),
+            Some(serde_json::to_vec(&body).unwrap()),
+            &[("idempotency-key", key)],
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request("GET", path, token, None, &[]).await
+    }
+
+    /// Register and log in; returns the API token.
+    pub async fn user(&self, email: &str, role: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "display_name": email, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        self.login(email).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        r.json["token"].as_str().unwrap().to_string()
+    }
+
+    /// A seller with a store and one listing; returns (seller token, listing id).
+    pub async fn seller_with_listing(&self, email: &str, stock: i64) -> (String, String) {
+        let token = self.user(email, "seller").await;
+        let r = self
+            .post(
+                "/api/v1/stores",
+                Some(&token),
+                json!({"name": format!("{email} store")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        let r = self
+            .post("/api/v1/listings", Some(&token), listing_body(stock))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        (token, r.json["id"].as_str().unwrap().to_string())
+    }
+
+    pub async fn buy(&self, token: &str, listing: &str, card: &str) -> Response {
+        self.post(
+            "/api/v1/orders",
+            Some(token),
+            checkout_body(listing, 1, card),
+        )
+        .await
+    }
+
+    pub async fn tick(&self) -> haven_server::service::TickReport {
+        self.app.tick(self.clock.now()).await.unwrap()
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(SignedDuration::from_hours(24 * days));
+    }
+
+    pub fn advance_hours(&self, hours: i64) {
+        self.clock.advance(SignedDuration::from_hours(hours));
+    }
+
+    /// Post a signed scan through the carrier webhook.
+    pub async fn scan(&self, number: &str, status: &str) -> Response {
+        let body = serde_json::to_vec(&json!({
+            "tracking_number": number, "status": status,
+            "occurred_at": self.clock.now().to_string(), "location": "Test hub"
+        }))
+        .unwrap();
+        let signature = haven_server::carrier::sign(
+            &self.app.config.carrier_webhook_secret,
+            self.clock.now().as_second(),
+            &body,
+        );
+        self.request(
+            "POST",
+            "/api/v1/carriers/simpost/webhook",
+            None,
+            Some(body),
+            &[("haven-signature", &signature)],
+        )
+        .await
+    }
+
+    pub async fn balance(&self, account: &str) -> i64 {
+        self.app.store.balance(account, "USD").await.unwrap()
+    }
+
+    pub async fn verify_clean(&self) {
+        let report = self.app.verify().await.unwrap();
+        assert!(
+            report.is_clean(),
+            "ledger violations: {:?}",
+            report.violations
+        );
+    }
+}
+
+static SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// A fresh valid SimPost tracking number.
+pub fn tracking_number() -> String {
+    let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + std::process::id() % 10_000 * 10_000;
+    haven_risk::tracking::simpost_number(n)
+}
+
+pub fn listing_body(stock: i64) -> Value {
+    json!({
+        "title": "Walnut desk lamp",
+        "description": "Warm LED lamp with a walnut base.",
+        "category": "home",
+        "price": {"amount_minor": 4_000, "currency": "USD"},
+        "stock": stock,
+        "ship_by_days": 3,
+        "shipping": [{"name": "Standard", "rates": [
+            {"country": "US", "cost": {"amount_minor": 500, "currency": "USD"}, "min_transit_days": 3, "max_transit_days": 7},
+            {"country": "DE", "cost": {"amount_minor": 1_500, "currency": "USD"}, "min_transit_days": 6, "max_transit_days": 14}
+        ]}]
+    })
+}
+
+pub fn checkout_body(listing: &str, quantity: i64, card: &str) -> Value {
+    json!({
+        "listing_id": listing,
+        "quantity": quantity,
+        "shipping_method": "Standard",
+        "address": {"name": "Ada Buyer", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
+        "card": {"number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+    })
+}
+
+pub fn assert_error(r: &Response, status: StatusCode, code: &str) {
+    assert_eq!(r.status, status, "{:?}", r.json);
+    assert_eq!(r.json["error"]["code"], code, "{:?}", r.json);
+    assert!(r.json["error"]["message"].is_string(), "{:?}", r.json);
+    assert!(r.json["error"].get("details").is_some(), "{:?}", r.json);
+}

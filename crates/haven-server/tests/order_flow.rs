@@ -1,0 +1,714 @@
+//! The escrow order flow end to end through the HTTP router.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+const CARD_OK: &str = "4242 4242 4242 4242";
+const CARD_DECLINED: &str = "4000000000000002";
+const CARD_CHALLENGE: &str = "4000002760003184";
+const CARD_CHARGEBACK_LATER: &str = "4000000000000259";
+
+async fn golden_path(t: &TestApp) {
+    let (seller, listing) = t.seller_with_listing("seller@example.com", 5).await;
+    let buyer = t.user("buyer@example.com", "buyer").await;
+
+    let r = t.buy(&buyer, &listing, CARD_OK).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let order = r.json["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json["state"], "paid");
+    assert_eq!(
+        r.json["total"],
+        json!({"amount_minor": 4_500, "currency": "USD"})
+    );
+    // Ship-by 3 days + max transit 7 days, fixed at checkout.
+    let promised: jiff::Timestamp = r.json["promised_delivery_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        promised,
+        start_time() + jiff::SignedDuration::from_hours(24 * 10)
+    );
+    assert!(r.json["protection_ends_at"].is_string());
+    assert_eq!(t.balance(&format!("escrow:order:{order}")).await, 4_500);
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        4
+    );
+
+    let number = tracking_number();
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(&seller),
+            json!({"carrier": "simpost", "tracking_number": number}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["state"], "shipped");
+
+    t.advance_days(2);
+    assert_eq!(t.scan(&number, "in_transit").await.status, StatusCode::OK);
+    t.advance_days(1);
+    let r = t.scan(&number, "delivered").await;
+    assert_eq!(r.json["order"]["state"], "delivered", "{:?}", r.json);
+    let tracking = t
+        .get(&format!("/api/v1/orders/{order}/tracking"), Some(&buyer))
+        .await;
+    assert_eq!(tracking.json.as_array().unwrap().len(), 2);
+
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["state"], "completed");
+    assert_eq!(r.json["commission"]["amount_minor"], 360);
+    assert_eq!(r.json["released_to_seller"]["amount_minor"], 4_140);
+
+    let balance = t.get("/api/v1/seller/balance", Some(&seller)).await;
+    assert_eq!(balance.json["available"]["amount_minor"], 4_140);
+    assert_eq!(t.balance("platform:commission").await, 360);
+    assert_eq!(t.balance(&format!("escrow:order:{order}")).await, 0);
+
+    let r = t
+        .post("/api/v1/seller/payouts", Some(&seller), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let balance = t.get("/api/v1/seller/balance", Some(&seller)).await;
+    assert_eq!(balance.json["available"]["amount_minor"], 0);
+    assert_eq!(balance.json["in_payout"]["amount_minor"], 4_140);
+    let r = t
+        .post("/api/v1/seller/payouts", Some(&seller), json!({}))
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let topics: Vec<String> = t
+        .app
+        .store
+        .outbox_after(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.topic)
+        .collect();
+    for topic in [
+        "order.paid",
+        "order.shipped",
+        "order.delivered",
+        "order.completed",
+        "payout.requested",
+    ] {
+        assert!(
+            topics.iter().any(|t| t == topic),
+            "missing {topic} in {topics:?}"
+        );
+    }
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn golden_path_on_sqlite() {
+    golden_path(&TestApp::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn golden_path_on_postgres() {
+    match TestApp::postgres().await {
+        Some(t) => golden_path(&t).await,
+        None => eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping"),
+    }
+}
+
+#[tokio::test]
+async fn declined_card_writes_nothing() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 2).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let r = t.buy(&buyer, &listing, CARD_DECLINED).await;
+    assert_error(&r, StatusCode::PAYMENT_REQUIRED, "payment_declined");
+    assert_eq!(
+        t.get("/api/v1/orders", Some(&buyer)).await.json["items"],
+        json!([])
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        2
+    );
+    assert!(t.app.store.scan_entries(0, 10).await.unwrap().is_empty());
+    assert!(t.app.store.outbox_after(0, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn all_four_test_cards() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 10).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    assert_eq!(
+        t.buy(&buyer, &listing, CARD_OK).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        t.buy(&buyer, &listing, CARD_CHARGEBACK_LATER).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        t.buy(&buyer, &listing, CARD_DECLINED).await.status,
+        StatusCode::PAYMENT_REQUIRED
+    );
+
+    let r = t.buy(&buyer, &listing, CARD_CHALLENGE).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.json);
+    assert_eq!(r.json["state"], "pending_payment");
+    assert_eq!(r.json["payment_challenge_required"], true);
+    let order = r.json["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        t.balance(&format!("escrow:order:{order}")).await,
+        0,
+        "nothing captured before the challenge"
+    );
+
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/challenge"),
+            Some(&buyer),
+            json!({"code": "000000"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::PAYMENT_REQUIRED, "payment_declined");
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/challenge"),
+            Some(&buyer),
+            json!({"code": "424242"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["state"], "paid");
+    assert_eq!(t.balance(&format!("escrow:order:{order}")).await, 4_500);
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/challenge"),
+            Some(&buyer),
+            json!({"code": "424242"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::CONFLICT, "invalid_state");
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn unfinished_challenge_expires_and_restocks() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 1).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let order = t.buy(&buyer, &listing, CARD_CHALLENGE).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        0
+    );
+    t.clock.advance(jiff::SignedDuration::from_mins(29));
+    assert_eq!(t.tick().await.fired, 0);
+    t.clock.advance(jiff::SignedDuration::from_mins(2));
+    assert_eq!(t.tick().await.fired, 1);
+    let r = t
+        .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+        .await;
+    assert_eq!(r.json["state"], "cancelled");
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        1
+    );
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn shipping_rules_and_bad_actors() {
+    let t = TestApp::sqlite().await;
+    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let (other_seller, _) = t.seller_with_listing("other@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let order = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ship = |token: String, number: String| {
+        let t = &t;
+        let order = order.clone();
+        async move {
+            t.post(
+                &format!("/api/v1/orders/{order}/ship"),
+                Some(&token),
+                json!({"carrier": "simpost", "tracking_number": number}),
+            )
+            .await
+        }
+    };
+
+    assert_error(
+        &ship(other_seller.clone(), tracking_number()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &ship(buyer.clone(), tracking_number()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &ship(seller.clone(), "SP12345678HV".into()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tracking_format_invalid",
+    );
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(&seller),
+            json!({"carrier": "pigeon", "tracking_number": "1"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "unknown_carrier");
+
+    // A parcel the carrier accepted before the buyer paid is someone else's parcel.
+    let predated = tracking_number();
+    t.clock.advance(jiff::SignedDuration::from_secs(-3_600));
+    assert_eq!(t.scan(&predated, "in_transit").await.status, StatusCode::OK);
+    t.clock.advance(jiff::SignedDuration::from_secs(3_600));
+    assert_error(
+        &ship(seller.clone(), predated).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tracking_predates_order",
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+            .await
+            .json["state"],
+        "paid",
+        "nothing changed"
+    );
+
+    let number = tracking_number();
+    assert_eq!(
+        ship(seller.clone(), number.clone()).await.status,
+        StatusCode::OK
+    );
+    assert_error(
+        &ship(seller.clone(), tracking_number()).await,
+        StatusCode::CONFLICT,
+        "invalid_state",
+    );
+
+    // The same number on a second order is refused.
+    let second = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{second}/ship"),
+            Some(&seller),
+            json!({"carrier": "simpost", "tracking_number": number}),
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tracking_number_reused",
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/orders/{second}"), Some(&buyer))
+            .await
+            .json["state"],
+        "paid"
+    );
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn confirming_before_a_delivery_scan_needs_a_second_confirmation() {
+    let t = TestApp::sqlite().await;
+    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let order = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.post(
+        &format!("/api/v1/orders/{order}/ship"),
+        Some(&seller),
+        json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+    )
+    .await;
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+    assert_error(&r, StatusCode::CONFLICT, "second_confirmation_required");
+    assert_eq!(t.balance(&format!("escrow:order:{order}")).await, 4_500);
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(&seller),
+            json!({"second_confirmation": true}),
+        )
+        .await;
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found");
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(&buyer),
+            json!({"second_confirmation": true}),
+        )
+        .await;
+    assert_eq!(r.json["state"], "completed", "{:?}", r.json);
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_one_error_shape_and_changes_nothing() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+
+    let r = t
+        .post(
+            "/api/v1/orders",
+            Some(&buyer),
+            checkout_body(&listing, -1, CARD_OK),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t
+        .post(
+            "/api/v1/orders",
+            Some(&buyer),
+            checkout_body(&listing, 0, CARD_OK),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t
+        .post(
+            "/api/v1/orders",
+            Some(&buyer),
+            checkout_body(&listing, 6, CARD_OK),
+        )
+        .await;
+    assert_error(&r, StatusCode::CONFLICT, "out_of_stock");
+    let mut wrong_type = checkout_body(&listing, 1, CARD_OK);
+    wrong_type["quantity"] = json!("two");
+    assert_error(
+        &t.post("/api/v1/orders", Some(&buyer), wrong_type).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let r = t
+        .request(
+            "POST",
+            "/api/v1/orders",
+            Some(&buyer),
+            Some(b"{\"listing_id\": ".to_vec()),
+            &[],
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_request");
+    let huge = vec![b' '; 300 * 1024];
+    let r = t
+        .request("POST", "/api/v1/orders", Some(&buyer), Some(huge), &[])
+        .await;
+    assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+    let r = t
+        .post(
+            "/api/v1/orders",
+            Some(&buyer),
+            checkout_body(&uuid::Uuid::now_v7().to_string(), 1, CARD_OK),
+        )
+        .await;
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &t.get(
+            &format!("/api/v1/orders/{}", uuid::Uuid::now_v7()),
+            Some(&buyer),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.get("/api/v1/orders/not-an-id", Some(&buyer)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.get("/api/v1/listings/xyz", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.get("/api/v1/nope", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.get("/api/v1/orders", None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_error(
+        &t.get("/api/v1/orders", Some(&"0".repeat(64))).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_error(
+        &t.get("/api/v1/listings?limit=500", None).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error(
+        &t.get("/api/v1/listings?cursor=garbage", None).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let mut bad_address = checkout_body(&listing, 1, CARD_OK);
+    bad_address["address"]["country"] = json!("Narnia");
+    assert_error(
+        &t.post("/api/v1/orders", Some(&buyer), bad_address).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let mut nowhere = checkout_body(&listing, 1, CARD_OK);
+    nowhere["address"]["country"] = json!("JP");
+    assert_error(
+        &t.post("/api/v1/orders", Some(&buyer), nowhere).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let mut unknown_field = checkout_body(&listing, 1, CARD_OK);
+    unknown_field["coupon"] = json!("FREE");
+    assert_error(
+        &t.post("/api/v1/orders", Some(&buyer), unknown_field).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+
+    assert_eq!(
+        t.get("/api/v1/orders", Some(&buyer)).await.json["items"],
+        json!([])
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        5
+    );
+    assert!(t.app.store.scan_entries(0, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn replayed_checkout_returns_the_same_response_and_charges_once() {
+    let t = TestApp::sqlite().await;
+    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let first = t
+        .post_idem(
+            "/api/v1/orders",
+            &buyer,
+            "checkout-1",
+            checkout_body(&listing, 1, CARD_OK),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let replay = t
+        .post_idem(
+            "/api/v1/orders",
+            &buyer,
+            "checkout-1",
+            checkout_body(&listing, 1, CARD_OK),
+        )
+        .await;
+    assert_eq!(replay.status, StatusCode::CREATED);
+    assert_eq!(replay.json, first.json);
+    assert_eq!(replay.headers.get("idempotent-replayed").unwrap(), "true");
+    let orders = t.get("/api/v1/orders", Some(&buyer)).await;
+    assert_eq!(orders.json["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        4
+    );
+    assert_eq!(t.app.store.scan_entries(0, 10).await.unwrap().len(), 1);
+
+    let other_body = t
+        .post_idem(
+            "/api/v1/orders",
+            &buyer,
+            "checkout-1",
+            checkout_body(&listing, 2, CARD_OK),
+        )
+        .await;
+    assert_error(
+        &other_body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    );
+
+    // Keys are per user: the same key from someone else is a new request.
+    let buyer2 = t.user("b2@example.com", "buyer").await;
+    assert_eq!(
+        t.post_idem(
+            "/api/v1/orders",
+            &buyer2,
+            "checkout-1",
+            checkout_body(&listing, 1, CARD_OK)
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+
+    // Replaying a ship or a payout moves nothing twice.
+    let order = first.json["id"].as_str().unwrap();
+    let ship_body = json!({"carrier": "simpost", "tracking_number": tracking_number()});
+    let a = t
+        .post_idem(
+            &format!("/api/v1/orders/{order}/ship"),
+            &seller,
+            "ship-1",
+            ship_body.clone(),
+        )
+        .await;
+    let b = t
+        .post_idem(
+            &format!("/api/v1/orders/{order}/ship"),
+            &seller,
+            "ship-1",
+            ship_body,
+        )
+        .await;
+    assert_eq!((a.status, &a.json), (b.status, &b.json));
+    t.post(
+        &format!("/api/v1/orders/{order}/confirm"),
+        Some(&buyer),
+        json!({"second_confirmation": true}),
+    )
+    .await;
+    let p1 = t
+        .post_idem(
+            "/api/v1/seller/payouts",
+            &seller,
+            "payout-1",
+            json!({"amount_minor": 1_000}),
+        )
+        .await;
+    let p2 = t
+        .post_idem(
+            "/api/v1/seller/payouts",
+            &seller,
+            "payout-1",
+            json!({"amount_minor": 1_000}),
+        )
+        .await;
+    assert_eq!(p1.status, StatusCode::CREATED);
+    assert_eq!(p1.json, p2.json);
+    assert_eq!(
+        t.get("/api/v1/seller/balance", Some(&seller)).await.json["in_payout"]["amount_minor"],
+        1_000
+    );
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn concurrent_buyers_never_oversell_over_http() {
+    let t = std::sync::Arc::new(TestApp::sqlite().await);
+    let (_, listing) = t.seller_with_listing("s@example.com", 3).await;
+    let mut buyers = Vec::new();
+    for i in 0..12 {
+        buyers.push(t.user(&format!("b{i}@example.com"), "buyer").await);
+    }
+    let mut tasks = Vec::new();
+    for buyer in buyers {
+        let (t, listing) = (t.clone(), listing.clone());
+        tasks.push(tokio::spawn(async move {
+            t.buy(&buyer, &listing, CARD_OK).await.status
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 3);
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        0
+    );
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn webhook_signatures_are_enforced() {
+    let t = TestApp::sqlite().await;
+    let body = serde_json::to_vec(&json!({"tracking_number": tracking_number(), "status": "delivered", "occurred_at": start_time().to_string()})).unwrap();
+    let r = t
+        .request(
+            "POST",
+            "/api/v1/carriers/simpost/webhook",
+            None,
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "bad_signature");
+    let forged = haven_server::carrier::sign("not-the-secret", start_time().as_second(), &body);
+    let r = t
+        .request(
+            "POST",
+            "/api/v1/carriers/simpost/webhook",
+            None,
+            Some(body.clone()),
+            &[("haven-signature", &forged)],
+        )
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "bad_signature");
+    let stale = haven_server::carrier::sign(
+        &t.app.config.carrier_webhook_secret,
+        start_time().as_second() - 3_600,
+        &body,
+    );
+    let r = t
+        .request(
+            "POST",
+            "/api/v1/carriers/simpost/webhook",
+            None,
+            Some(body),
+            &[("haven-signature", &stale)],
+        )
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "stale_signature");
+}

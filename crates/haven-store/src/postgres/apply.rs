@@ -1,0 +1,338 @@
+//! Writes: one changeset, applied inside one transaction, in the same order as
+//! `sqlite/apply.rs`.
+
+use haven_domain::Timestamp;
+use haven_domain::clock::to_ms;
+use haven_domain::ids::TimerId;
+use haven_domain::ledger::Entry;
+use haven_domain::policy::{Policy, PolicyVersion};
+use sqlx::PgConnection;
+
+use super::{OUTBOX_LOCK, PgQuery, backend_err, json_err, on_constraint};
+use crate::{
+    Changeset, Conflict, IdempotencyRecord, OrderWrite, StockChange, StoreError, StoreResult,
+};
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(json_err)
+}
+
+/// Run one statement and return how many rows it touched.
+async fn exec(
+    conn: &mut PgConnection,
+    query: PgQuery<'_>,
+    on_err: impl FnOnce(sqlx::Error) -> StoreError,
+) -> StoreResult<u64> {
+    query
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(on_err)
+}
+
+pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    if let Some(timer_id) = cs.complete_timer {
+        let query =
+            sqlx::query("DELETE FROM scheduled_actions WHERE id = $1").bind(timer_id.to_string());
+        if exec(conn, query, backend_err).await? != 1 {
+            return Err(StoreError::Conflict(Conflict::TimerGone));
+        }
+    }
+    if let Some(record) = &cs.idempotency {
+        save_idempotency(conn, record).await?;
+    }
+    apply_accounts(conn, cs).await?;
+    apply_catalog(conn, cs).await?;
+    for change in &cs.stock {
+        take_stock(conn, change).await?;
+    }
+    for write in &cs.orders {
+        write_order(conn, write).await?;
+    }
+    apply_shipping_and_payouts(conn, cs).await?;
+    for entry in &cs.entries {
+        write_entry(conn, entry).await?;
+    }
+    apply_timers_and_outbox(conn, cs).await
+}
+
+async fn save_idempotency(conn: &mut PgConnection, record: &IdempotencyRecord) -> StoreResult<()> {
+    let query = sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(record.user_id.to_string())
+    .bind(&record.key)
+    .bind(&record.request_hash)
+    .bind(i32::from(record.status))
+    .bind(&record.body)
+    .bind(to_ms(record.created_at));
+    exec(
+        conn,
+        query,
+        on_constraint(Conflict::DuplicateIdempotencyKey),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn apply_accounts(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for user in &cs.users {
+        let query = sqlx::query(
+            "INSERT INTO users (id, email, data, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.id.to_string())
+        .bind(user.email.as_str())
+        .bind(json(user)?)
+        .bind(to_ms(user.created_at));
+        exec(conn, query, on_constraint(Conflict::EmailTaken)).await?;
+    }
+    for session in &cs.sessions {
+        let query = sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id.to_string())
+        .bind(json(&session.kind)?)
+        .bind(to_ms(session.created_at))
+        .bind(to_ms(session.expires_at));
+        exec(conn, query, backend_err).await?;
+    }
+    for token_hash in &cs.delete_sessions {
+        let query = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash);
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+async fn apply_catalog(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for shop in &cs.shops {
+        let query = sqlx::query(
+            "INSERT INTO shops (id, owner_id, data, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(shop.id.to_string())
+        .bind(shop.owner_id.to_string())
+        .bind(json(shop)?)
+        .bind(to_ms(shop.created_at));
+        exec(conn, query, on_constraint(Conflict::StoreAlreadyOpened)).await?;
+    }
+    for media in &cs.media {
+        let query = sqlx::query(
+            "INSERT INTO media (hash, content_type, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(&media.hash)
+        .bind(&media.content_type)
+        .bind(&media.bytes);
+        exec(conn, query, backend_err).await?;
+    }
+    for listing in &cs.listings {
+        let query = sqlx::query(
+            "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(listing.id.to_string())
+        .bind(listing.store_id.to_string())
+        .bind(&listing.category)
+        .bind(listing.stock)
+        .bind(json(listing)?)
+        .bind(to_ms(listing.created_at));
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+/// Take or return stock. The guard is re-evaluated on the newest row version
+/// after waiting for a concurrent buyer, so stock never goes negative.
+async fn take_stock(conn: &mut PgConnection, change: &StockChange) -> StoreResult<()> {
+    let query =
+        sqlx::query("UPDATE listings SET stock = stock + $2 WHERE id = $1 AND stock + $2 >= 0")
+            .bind(change.listing_id.to_string())
+            .bind(change.delta);
+    if exec(conn, query, backend_err).await? == 0 {
+        return Err(StoreError::Conflict(Conflict::OutOfStock));
+    }
+    Ok(())
+}
+
+async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult<()> {
+    let order = &write.order;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = order.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    let query = match write.expected_version {
+        None => sqlx::query(
+            "INSERT INTO orders (id, buyer_id, store_id, state, total_minor, version, data, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(order.id.to_string())
+        .bind(order.buyer_id.to_string())
+        .bind(order.store_id.to_string())
+        .bind(order.state.as_str())
+        .bind(order.total.amount_minor)
+        .bind(next_version)
+        .bind(data)
+        .bind(to_ms(order.created_at)),
+        Some(expected) => sqlx::query(
+            "UPDATE orders SET state = $2, version = $3, data = $4 WHERE id = $1 AND version = $5",
+        )
+        .bind(order.id.to_string())
+        .bind(order.state.as_str())
+        .bind(next_version)
+        .bind(data)
+        .bind(expected),
+    };
+    match exec(conn, query, on_constraint(Conflict::StaleOrder)).await? {
+        1 => Ok(()),
+        _ => Err(StoreError::Conflict(Conflict::StaleOrder)),
+    }
+}
+
+async fn apply_shipping_and_payouts(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for (carrier, number, order_id) in &cs.tracking_claims {
+        let query = sqlx::query(
+            "INSERT INTO tracking_numbers (carrier, tracking_number, order_id) VALUES ($1, $2, $3)",
+        )
+        .bind(carrier)
+        .bind(number)
+        .bind(order_id.to_string());
+        exec(conn, query, on_constraint(Conflict::TrackingNumberTaken)).await?;
+    }
+    for event in &cs.tracking_events {
+        let query = sqlx::query(
+            "INSERT INTO tracking_events (carrier, tracking_number, status, occurred_at_ms, location, received_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&event.carrier)
+        .bind(&event.tracking_number)
+        .bind(&event.status)
+        .bind(to_ms(event.occurred_at))
+        .bind(&event.location)
+        .bind(to_ms(event.received_at));
+        exec(conn, query, backend_err).await?;
+    }
+    for payout in &cs.payouts {
+        let query = sqlx::query(
+            "INSERT INTO payouts (id, store_id, amount_minor, currency, state, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(payout.id.to_string())
+        .bind(payout.store_id.to_string())
+        .bind(payout.amount.amount_minor)
+        .bind(payout.amount.currency.as_str())
+        .bind(&payout.state)
+        .bind(to_ms(payout.created_at));
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+async fn write_entry(conn: &mut PgConnection, entry: &Entry) -> StoreResult<()> {
+    // Asserted again here so a bug upstream can never write half a transfer.
+    entry
+        .assert_balanced()
+        .map_err(|e| StoreError::Backend(format!("refusing unbalanced entry: {e}")))?;
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO ledger_entries (id, idempotency_key, kind, order_id, payout_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+    )
+    .bind(entry.id.to_string())
+    .bind(&entry.idempotency_key)
+    .bind(entry.kind.as_str())
+    .bind(entry.order_id.map(|id| id.to_string()))
+    .bind(entry.payout_id.map(|id| id.to_string()))
+    .bind(to_ms(entry.created_at))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(on_constraint(Conflict::DuplicateEntry))?;
+    for posting in &entry.postings {
+        let account = posting.account.to_string();
+        let currency = posting.amount.currency.as_str();
+        let amount = posting.amount.amount_minor;
+        let query = sqlx::query(
+            "INSERT INTO ledger_postings (entry_seq, account, currency, amount_minor) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(seq)
+        .bind(&account)
+        .bind(currency)
+        .bind(amount);
+        exec(conn, query, backend_err).await?;
+        let balance: i64 = sqlx::query_scalar(
+            "INSERT INTO account_balances (account, currency, balance_minor) VALUES ($1, $2, $3)
+             ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + EXCLUDED.balance_minor
+             RETURNING balance_minor",
+        )
+        .bind(&account)
+        .bind(currency)
+        .bind(amount)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend_err)?;
+        if balance < 0 && posting.account.must_stay_non_negative() {
+            return Err(StoreError::Conflict(Conflict::InsufficientFunds));
+        }
+    }
+    Ok(())
+}
+
+async fn apply_timers_and_outbox(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for (order_id, kind) in &cs.unschedule {
+        let query = sqlx::query("DELETE FROM scheduled_actions WHERE order_id = $1 AND kind = $2")
+            .bind(order_id.to_string())
+            .bind(kind.as_str());
+        exec(conn, query, backend_err).await?;
+    }
+    for timer in &cs.schedule {
+        // Re-arming a kind replaces the row (and its id), so a worker still
+        // holding the old one finds it gone and writes nothing.
+        let query = sqlx::query(
+            "INSERT INTO scheduled_actions (id, order_id, kind, due_at_ms) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (order_id, kind) DO UPDATE SET id = EXCLUDED.id, due_at_ms = EXCLUDED.due_at_ms, lease_until_ms = 0, attempts = 0",
+        )
+        .bind(TimerId::new().to_string())
+        .bind(timer.order_id.to_string())
+        .bind(timer.kind.as_str())
+        .bind(to_ms(timer.due_at));
+        exec(conn, query, backend_err).await?;
+    }
+    if cs.outbox.is_empty() {
+        return Ok(());
+    }
+    // Held until COMMIT: outbox seqs become visible in the order they were
+    // allocated, so a reader following `seq > last` never skips an event
+    // whose transaction committed late. Taken last, after every row lock.
+    let query = sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(OUTBOX_LOCK);
+    exec(conn, query, backend_err).await?;
+    for event in &cs.outbox {
+        let query = sqlx::query(
+            "INSERT INTO outbox (id, topic, payload, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&event.topic)
+        .bind(json(&event.payload)?)
+        .bind(to_ms(event.created_at));
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn ensure_policy(
+    conn: &mut PgConnection,
+    policy: &Policy,
+    now: Timestamp,
+) -> StoreResult<PolicyVersion> {
+    let latest: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, data FROM policy_versions ORDER BY version DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+    if let Some((version, data)) = &latest {
+        let stored: Policy = serde_json::from_str(data).map_err(json_err)?;
+        if &stored == policy {
+            return Ok(*version);
+        }
+    }
+    let next = latest.map_or(1, |(v, _)| v + 1);
+    let query = sqlx::query(
+        "INSERT INTO policy_versions (version, data, created_at_ms) VALUES ($1, $2, $3)",
+    )
+    .bind(next)
+    .bind(json(policy)?)
+    .bind(to_ms(now));
+    exec(conn, query, backend_err).await?;
+    Ok(next)
+}
