@@ -23,6 +23,8 @@ pub enum MoneyError {
     Overflow,
     #[error("amount must not be negative")]
     Negative,
+    #[error("not an amount: {0:?}")]
+    BadAmount(String),
 }
 
 impl Currency {
@@ -169,6 +171,40 @@ impl Money {
         Ok(Money::new(amount_minor, self.currency))
     }
 
+    /// Parse a decimal amount such as `12.34` or `12` typed into a form.
+    /// More fraction digits than the currency has is an error, not a rounding.
+    pub fn parse_decimal(raw: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let raw = raw.trim();
+        let bad = || MoneyError::BadAmount(raw.chars().take(32).collect());
+        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+        let exponent = currency.exponent() as usize;
+        let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !digits_ok(whole)
+            || !digits_ok(fraction)
+            || fraction.len() > exponent
+        {
+            return Err(bad());
+        }
+        let scale = 10_i64.pow(exponent as u32);
+        let whole_minor = whole
+            .parse::<i64>()
+            .map_err(|_| MoneyError::Overflow)?
+            .checked_mul(scale)
+            .ok_or(MoneyError::Overflow)?;
+        let fraction_minor = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<exponent$}")
+                .parse::<i64>()
+                .map_err(|_| bad())?
+        };
+        let amount_minor = whole_minor
+            .checked_add(fraction_minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(amount_minor, currency))
+    }
+
     /// "12.34 USD" style text for pages and messages.
     pub fn display(&self) -> String {
         let exponent = self.currency.exponent();
@@ -242,6 +278,25 @@ mod tests {
         assert_eq!(
             Money::new(500, Currency::parse("JPY").unwrap()).display(),
             "500 JPY"
+        );
+    }
+
+    #[test]
+    fn parses_decimal_amounts() {
+        let usd = |m| Money::new(m, Currency::USD);
+        assert_eq!(Money::parse_decimal("12.34", Currency::USD), Ok(usd(1234)));
+        assert_eq!(Money::parse_decimal("12.3", Currency::USD), Ok(usd(1230)));
+        assert_eq!(Money::parse_decimal(" 7 ", Currency::USD), Ok(usd(700)));
+        for bad in ["", "-1", "1.234", "1,00", "abc", ".5", "1e3"] {
+            assert!(Money::parse_decimal(bad, Currency::USD).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Money::parse_decimal("99999999999999999", Currency::USD),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::parse_decimal("999999999999999999999", Currency::USD),
+            Err(MoneyError::Overflow)
         );
     }
 

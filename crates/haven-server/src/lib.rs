@@ -6,6 +6,7 @@ pub mod auth;
 pub mod carrier;
 pub mod config;
 pub mod error;
+pub mod images;
 pub mod payments;
 pub mod service;
 pub mod views;

@@ -37,8 +37,9 @@ impl std::fmt::Display for MoneyView {
     }
 }
 
+/// RFC 3339 UTC at whole seconds, the API's one time format.
 fn ts(at: Timestamp) -> String {
-    at.to_string()
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -293,11 +294,34 @@ impl From<&Order> for OrderView {
     }
 }
 
+fn date_part(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
+/// Display helpers for the web pages.
+impl OrderView {
+    pub fn state_label(&self) -> String {
+        self.state.replace('_', " ")
+    }
+    pub fn claim_date(&self) -> &str {
+        self.not_received_claim_at.as_deref().map_or("", date_part)
+    }
+    pub fn protection_end_date(&self) -> &str {
+        self.protection_ends_at.as_deref().map_or("", date_part)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TrackingEventView {
     pub status: String,
     pub occurred_at: String,
     pub location: String,
+}
+
+impl TrackingEventView {
+    pub fn status_label(&self) -> String {
+        self.status.replace('_', " ")
+    }
 }
 
 impl From<&TrackingEvent> for TrackingEventView {

@@ -1,1 +1,198 @@
-fn main() {}
+//! The `haven` binary: serve | demo | migrate | verify.
+//!
+//! Configuration precedence: built-in defaults < `--config` TOML file <
+//! environment variables (`HAVEN_*`) < command-line flags.
+
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use haven_domain::clock::{Clock, OffsetClock, SystemClock};
+use haven_server::payments::TestCardGateway;
+use haven_server::{App, Config};
+use haven_store::DynStore;
+
+#[derive(Parser)]
+#[command(
+    name = "haven",
+    version,
+    about = "Haven: a self-hosted marketplace where buyers are safe by default"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the marketplace server.
+    Serve(ServeArgs),
+    /// Run a seeded demo marketplace (stores, listings, demo logins), with
+    /// parcel advancing and a clock you can fast-forward. Defaults to
+    /// ./haven-data/demo.db so it never touches a real database.
+    Demo(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DbArgs),
+    /// Check every ledger invariant; exits non-zero on any violation.
+    Verify(DbArgs),
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// TOML config file (keys as in docs/OPERATIONS.md).
+    #[arg(long, env = "HAVEN_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite://PATH (default sqlite://./haven-data/haven.db) or postgres://…
+    #[arg(long, env = "HAVEN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "HAVEN_BIND")]
+    bind: Option<String>,
+    /// Public base URL used in printed links.
+    #[arg(long, env = "HAVEN_BASE_URL")]
+    base_url: Option<String>,
+    /// Shared secret for carrier webhook signatures.
+    #[arg(long, env = "HAVEN_CARRIER_WEBHOOK_SECRET", hide_env_values = true)]
+    carrier_webhook_secret: Option<String>,
+    /// Mark cookies Secure (serve behind HTTPS).
+    #[arg(long, env = "HAVEN_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+fn load_config(db: &DbArgs) -> anyhow::Result<Config> {
+    let mut config = match &db.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(url) = &db.database_url {
+        config.database_url = url.clone();
+    }
+    Ok(config)
+}
+
+fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
+    if let Some(bind) = &args.bind {
+        config.bind = bind.clone();
+        if args.base_url.is_none() {
+            config.base_url = format!("http://{bind}");
+        }
+    }
+    if let Some(base) = &args.base_url {
+        config.base_url = base.clone();
+    }
+    if let Some(secret) = &args.carrier_webhook_secret {
+        config.carrier_webhook_secret = secret.clone();
+    }
+    config.secure_cookies |= args.secure_cookies;
+}
+
+/// Open the store a database URL names.
+async fn open_store(url: &str) -> anyhow::Result<DynStore> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let store = haven_store::sqlite::SqliteStore::open(std::path::Path::new(path))?;
+        return Ok(Arc::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(
+            haven_store::postgres::PgStore::connect(url).await?,
+        ));
+    }
+    bail!("--database-url must start with sqlite:// or postgres://")
+}
+
+async fn build_app(config: Config, demo_clock: Option<OffsetClock>) -> anyhow::Result<Arc<App>> {
+    let store = open_store(&config.database_url).await?;
+    let clock: Arc<dyn Clock> = match &demo_clock {
+        Some(clock) => Arc::new(clock.clone()),
+        None => Arc::new(SystemClock),
+    };
+    App::new(store, clock, Arc::new(TestCardGateway), config, demo_clock).await
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let mut config = load_config(&args.db)?;
+            apply_serve_args(&mut config, &args);
+            haven_server::serve(build_app(config, None).await?).await?;
+        }
+        Command::Demo(args) => {
+            let mut config = load_config(&args.db)?;
+            if args.db.database_url.is_none() && args.db.config.is_none() {
+                config.database_url = "sqlite://./haven-data/demo.db".into();
+            }
+            apply_serve_args(&mut config, &args);
+            config.demo = true;
+            let app = build_app(config, Some(OffsetClock::default())).await?;
+            demo::seed(&app).await?;
+            demo::print_welcome(&app);
+            haven_server::serve(app).await?;
+        }
+        Command::Migrate(db) => {
+            let config = load_config(&db)?;
+            let store = open_store(&config.database_url).await?;
+            store.migrate().await?;
+            println!("schema is up to date ({})", store.backend());
+        }
+        Command::Verify(db) => return verify(load_config(&db)?).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Read-only: opens the store without migrating or recording a policy.
+async fn verify(config: Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config.database_url).await?;
+    let report = haven_server::service::verify_ledger(store.as_ref()).await?;
+    println!(
+        "checked {} ledger entries, {} balances, {} orders on {}",
+        report.entries_checked,
+        report.balances_checked,
+        report.orders_checked,
+        store.backend()
+    );
+    if report.is_clean() {
+        println!("ledger OK: every invariant holds");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for violation in &report.violations {
+        eprintln!("VIOLATION: {violation}");
+    }
+    eprintln!("{} violation(s) found", report.violations.len());
+    Ok(ExitCode::from(2))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub use accounts::{Actor, Registration};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
 pub use checkout::{CheckoutInput, CheckoutOutcome};
 pub use fulfilment::CarrierScan;
-pub use money::VerifyReport;
+pub use money::{VerifyReport, verify_ledger};
 pub use timers::{TickReport, run_worker};
 
 use crate::config::Config;

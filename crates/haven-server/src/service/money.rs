@@ -117,10 +117,18 @@ impl App {
 
     /// Check every ledger invariant over the whole database.
     pub async fn verify(&self) -> anyhow::Result<VerifyReport> {
+        verify_ledger(self.store.as_ref()).await
+    }
+}
+
+/// Check every ledger invariant, reading the store in bounded pages. Needs no
+/// `App`, so `haven verify` can run without writing anything.
+pub async fn verify_ledger(store: &dyn haven_store::Store) -> anyhow::Result<VerifyReport> {
+    {
         let mut auditor = LedgerAuditor::new();
         let mut after = 0;
         loop {
-            let page = self.store.scan_entries(after, SCAN_PAGE).await?;
+            let page = store.scan_entries(after, SCAN_PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
             for stored in &page {
@@ -130,7 +138,7 @@ impl App {
         let mut balances_checked = 0;
         let mut cursor = None;
         loop {
-            let page = self.store.scan_balances(cursor.clone(), SCAN_PAGE).await?;
+            let page = store.scan_balances(cursor.clone(), SCAN_PAGE).await?;
             let Some(last) = page.last() else { break };
             cursor = Some((last.account.clone(), last.currency.clone()));
             for row in &page {
@@ -148,7 +156,7 @@ impl App {
         }
         let mut order_cursor = None;
         loop {
-            let page = self.store.scan_orders(order_cursor, SCAN_PAGE).await?;
+            let page = store.scan_orders(order_cursor, SCAN_PAGE).await?;
             let Some(last) = page.last() else { break };
             order_cursor = Some(last.id);
             for order in &page {

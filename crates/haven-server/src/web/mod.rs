@@ -1,7 +1,264 @@
-//! Server-rendered pages (placeholder during bring-up).
-use crate::App;
-use axum::Router;
+//! Server-rendered pages (askama): the shop, checkout with the card
+//! challenge, buyer orders with the protection countdown, the seller centre,
+//! and the demo clock. Pages work without JavaScript and on a phone.
+//! Handlers here are as thin as the API's: they call the same `App` methods.
+
+mod account;
+pub mod filters;
+mod orders;
+mod seller;
+mod shop;
+
 use std::sync::Arc;
-pub fn router(_app: Arc<App>) -> Router {
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use haven_domain::account::Role;
+use serde::de::DeserializeOwned;
+
+use crate::api::extract::session_token;
+use crate::error::ApiError;
+use crate::service::{Actor, App};
+
+type AppState = State<Arc<App>>;
+
+/// Shared page chrome.
+pub struct Layout {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub is_seller: bool,
+    pub demo: bool,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    pub fn new(app: &App, actor: Option<&Actor>, title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            user_name: actor.map(|a| a.user.display_name.clone()),
+            is_seller: actor.is_some_and(|a| a.user.has_role(Role::Seller)),
+            demo: app.config.demo,
+            flash: None,
+        }
+    }
+}
+
+/// The logged-in visitor, if any.
+pub struct Visitor(pub Option<Actor>);
+
+impl FromRequestParts<Arc<App>> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        match session_token(&parts.headers) {
+            Some(token) => Ok(Visitor(app.authenticate(&token).await?)),
+            None => Ok(Visitor(None)),
+        }
+    }
+}
+
+/// A page that needs a login: visitors are sent to the login form and back.
+pub struct Member(pub Actor);
+
+impl FromRequestParts<Arc<App>> for Member {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let Visitor(actor) = Visitor::from_request_parts(parts, app).await?;
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        actor
+            .map(Member)
+            .ok_or_else(|| WebError::Redirect(format!("/login?next={}", urlencode(&next))))
+    }
+}
+
+fn urlencode(raw: &str) -> String {
+    serde_urlencoded::to_string([("", raw)])
+        .map(|s| s[1..].to_string())
+        .unwrap_or_default()
+}
+
+/// Only same-site relative paths may be redirect targets (no open redirect).
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+pub enum WebError {
+    Redirect(String),
+    Page(ApiError),
+}
+
+impl From<ApiError> for WebError {
+    fn from(err: ApiError) -> Self {
+        WebError::Page(err)
+    }
+}
+
+impl From<haven_store::StoreError> for WebError {
+    fn from(err: haven_store::StoreError) -> Self {
+        WebError::Page(err.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::Redirect(to) => Redirect::to(&to).into_response(),
+            WebError::Page(err) => {
+                let heading = match err.status {
+                    StatusCode::NOT_FOUND => "Not found",
+                    StatusCode::FORBIDDEN => "Not allowed",
+                    s if s.is_server_error() => "Something went wrong",
+                    _ => "That didn't work",
+                };
+                let layout = Layout {
+                    title: heading.into(),
+                    user_name: None,
+                    is_seller: false,
+                    demo: false,
+                    flash: None,
+                };
+                let page = ErrorPage {
+                    layout,
+                    heading: heading.into(),
+                    message: err.message.clone(),
+                };
+                (err.status, render(&page)).into_response()
+            }
+        }
+    }
+}
+
+pub type WebResult = Result<Response, WebError>;
+
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => ApiError::internal(err).into_response(),
+    }
+}
+
+/// Parse an urlencoded form body; bad forms are a 400 page.
+pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| WebError::Page(ApiError::bad_request(format!("invalid form: {e}"))))
+}
+
+async fn media(State(app): AppState, Path(hash): Path<String>) -> Result<Response, WebError> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("image").into());
+    }
+    let media = app
+        .store
+        .media(&hash)
+        .await?
+        .ok_or_else(|| ApiError::not_found("image"))?;
+    // Content-addressed, so it never changes; sandboxed so an SVG can never run script.
+    Ok((
+        [
+            (header::CONTENT_TYPE, media.content_type),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".into(),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox".into(),
+            ),
+        ],
+        media.bytes,
+    )
+        .into_response())
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/haven.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/haven.js"),
+    )
+}
+
+async fn not_found() -> WebError {
+    WebError::Page(ApiError::not_found("page"))
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let max_body = app.config.max_body_bytes;
     Router::new()
+        .route("/", get(shop::browse))
+        .route("/listings/{id}", get(shop::listing))
+        .route(
+            "/checkout/{id}",
+            get(shop::checkout_form).post(shop::checkout),
+        )
+        .route(
+            "/orders/{id}/verify",
+            get(shop::challenge_form).post(shop::challenge),
+        )
+        .route("/login", get(account::login_form).post(account::login))
+        .route(
+            "/register",
+            get(account::register_form).post(account::register),
+        )
+        .route("/logout", post(account::logout))
+        .route("/orders", get(orders::list))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/cancel-request", post(orders::request_cancel))
+        .route("/orders/{id}/cancel-response", post(orders::respond_cancel))
+        .route("/orders/{id}/ship", post(orders::ship))
+        .route("/orders/{id}/advance", post(orders::advance))
+        .route("/seller", get(seller::centre))
+        .route("/seller/store", post(seller::open_store))
+        .route("/seller/listings/new", get(seller::new_listing_form))
+        .route("/seller/listings", post(seller::create_listing))
+        .route("/seller/payouts", post(seller::payout))
+        .route("/demo", get(seller::demo_page))
+        .route("/demo/clock", post(seller::demo_clock))
+        .route("/media/{hash}", get(media))
+        .route("/static/haven.css", get(stylesheet))
+        .route("/static/haven.js", get(script))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .with_state(app)
 }

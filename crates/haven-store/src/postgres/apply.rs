@@ -4,7 +4,7 @@
 use haven_domain::Timestamp;
 use haven_domain::clock::to_ms;
 use haven_domain::ids::TimerId;
-use haven_domain::ledger::Entry;
+use haven_domain::ledger::{Entry, Posting};
 use haven_domain::policy::{Policy, PolicyVersion};
 use sqlx::PgConnection;
 
@@ -43,7 +43,12 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
     }
     apply_accounts(conn, cs).await?;
     apply_catalog(conn, cs).await?;
-    for change in &cs.stock {
+    // Every transaction locks listings in one global order, so concurrent
+    // carts cannot deadlock. The sort is stable: one listing's changes keep
+    // their order, and the outcome is the same as applying them as given.
+    let mut stock: Vec<&StockChange> = cs.stock.iter().collect();
+    stock.sort_by_key(|change| change.listing_id);
+    for change in stock {
         take_stock(conn, change).await?;
     }
     for write in &cs.orders {
@@ -240,31 +245,40 @@ async fn write_entry(conn: &mut PgConnection, entry: &Entry) -> StoreResult<()> 
     .await
     .map_err(on_constraint(Conflict::DuplicateEntry))?;
     for posting in &entry.postings {
-        let account = posting.account.to_string();
-        let currency = posting.amount.currency.as_str();
-        let amount = posting.amount.amount_minor;
         let query = sqlx::query(
             "INSERT INTO ledger_postings (entry_seq, account, currency, amount_minor) VALUES ($1, $2, $3, $4)",
         )
         .bind(seq)
-        .bind(&account)
-        .bind(currency)
-        .bind(amount);
+        .bind(posting.account.to_string())
+        .bind(posting.amount.currency.as_str())
+        .bind(posting.amount.amount_minor);
         exec(conn, query, backend_err).await?;
-        let balance: i64 = sqlx::query_scalar(
-            "INSERT INTO account_balances (account, currency, balance_minor) VALUES ($1, $2, $3)
-             ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + EXCLUDED.balance_minor
-             RETURNING balance_minor",
-        )
-        .bind(&account)
-        .bind(currency)
-        .bind(amount)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(backend_err)?;
-        if balance < 0 && posting.account.must_stay_non_negative() {
-            return Err(StoreError::Conflict(Conflict::InsufficientFunds));
-        }
+    }
+    // Balance rows are locked in one global order so that concurrent entries
+    // cannot deadlock. Stable sort: each account sees its postings in entry
+    // order, so whether any account dips below zero is unchanged.
+    let mut postings: Vec<&Posting> = entry.postings.iter().collect();
+    postings.sort_by(|a, b| (&a.account, a.amount.currency).cmp(&(&b.account, b.amount.currency)));
+    for posting in postings {
+        add_to_balance(conn, posting).await?;
+    }
+    Ok(())
+}
+
+async fn add_to_balance(conn: &mut PgConnection, posting: &Posting) -> StoreResult<()> {
+    let balance: i64 = sqlx::query_scalar(
+        "INSERT INTO account_balances (account, currency, balance_minor) VALUES ($1, $2, $3)
+         ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + EXCLUDED.balance_minor
+         RETURNING balance_minor",
+    )
+    .bind(posting.account.to_string())
+    .bind(posting.amount.currency.as_str())
+    .bind(posting.amount.amount_minor)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(backend_err)?;
+    if balance < 0 && posting.account.must_stay_non_negative() {
+        return Err(StoreError::Conflict(Conflict::InsufficientFunds));
     }
     Ok(())
 }

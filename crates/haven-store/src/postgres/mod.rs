@@ -22,10 +22,14 @@
 //!   numbers are otherwise handed out in insert order but become visible in
 //!   commit order, and a relay reading `seq > last` could skip an event that
 //!   committed late; with the lock, outbox seqs commit in order, as on SQLite.
+//!   It serialises outbox-writing commits only for that last insert and COMMIT.
 //!
-//! A transaction that PostgreSQL aborts as a deadlock victim or a serialisation
-//! failure wrote nothing, so [`Store::commit`] retries it a few times before
-//! reporting a backend error (SQLite, with its single writer, never fails so).
+//! Stock rows and balance rows are locked in one global order (sorted by
+//! listing, and by account within an entry), so the common changesets cannot
+//! deadlock. A transaction that PostgreSQL still aborts as a deadlock victim
+//! (or a serialisation failure) wrote nothing, so [`Store::commit`] retries it
+//! a few times before reporting a backend error; SQLite, with its single
+//! writer, never fails that way.
 //!
 //! [`Store::commit`]: crate::Store::commit
 //! [`Conflict`]: crate::Conflict
@@ -182,7 +186,8 @@ async fn finish<T>(tx: Transaction<'_, Postgres>, result: StoreResult<T>) -> Sto
     }
 }
 
-/// SQLSTATE class 40 codes after which retrying the whole transaction is safe.
+// SQLSTATEs. After the first two (class 40) the server has rolled the
+// transaction back, so running it again from the start is safe.
 const DEADLOCK_DETECTED: &str = "40P01";
 const SERIALIZATION_FAILURE: &str = "40001";
 const UNIQUE_VIOLATION: &str = "23505";
@@ -203,8 +208,7 @@ fn retryable() -> StoreError {
     )
 }
 
-pub(crate) fn backend_err(err: impl Into<sqlx::Error>) -> StoreError {
-    let err = err.into();
+fn backend_err(err: sqlx::Error) -> StoreError {
     match sqlstate(&err).as_deref() {
         Some(DEADLOCK_DETECTED | SERIALIZATION_FAILURE) => retryable(),
         _ => StoreError::Backend(err.to_string()),

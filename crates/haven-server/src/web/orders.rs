@@ -1,0 +1,239 @@
+//! Order pages: the buyer's list and detail (with the protection countdown),
+//! and the actions both sides take from the detail page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use haven_domain::ids::OrderId;
+use haven_domain::order::Order;
+use haven_risk::tracking::Carrier;
+use haven_store::PageRequest;
+use serde::Deserialize;
+
+use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
+use crate::error::ApiError;
+use crate::service::{Actor, App};
+use crate::views::{OrderView, TrackingEventView};
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    orders: Vec<OrderView>,
+    next_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    let page = app
+        .store
+        .orders_for_buyer(actor.id(), &PageRequest::new(q.cursor, Some(25)))
+        .await?;
+    Ok(render(&OrdersPage {
+        layout: Layout::new(&app, Some(&actor), "My orders"),
+        orders: page.items.iter().map(OrderView::from).collect(),
+        next_url: page.next_cursor.map(|c| format!("/orders?cursor={c}")),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    layout: Layout,
+    order: OrderView,
+    is_buyer: bool,
+    is_seller: bool,
+    closed: bool,
+    demo: bool,
+    protection_left: String,
+    clock_offset_ms: i64,
+    scans: Vec<TrackingEventView>,
+    carriers: Vec<(&'static str, &'static str)>,
+    suggested_tracking: String,
+    error: Option<String>,
+}
+
+/// "12d 4h 10m" until `end`, as the page first renders it.
+fn time_left(app: &App, end: Option<haven_domain::Timestamp>) -> String {
+    let Some(end) = end else { return String::new() };
+    let secs = (end - app.now()).get_seconds();
+    if secs <= 0 {
+        return "ended".into();
+    }
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
+    if days > 0 {
+        format!("{days}d {hours}h {mins}m")
+    } else {
+        format!("{hours}h {mins}m")
+    }
+}
+
+async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String>) -> WebResult {
+    let scans = app
+        .order_scans(&order)
+        .await?
+        .iter()
+        .map(TrackingEventView::from)
+        .collect();
+    let clock_offset_ms = (app.now() - haven_domain::Timestamp::now()).get_milliseconds() as i64;
+    let suggested_tracking = if app.config.demo {
+        haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
+    } else {
+        String::new()
+    };
+    Ok(render(&OrderPage {
+        layout: Layout::new(app, Some(actor), order.listing_title.clone()),
+        is_buyer: order.buyer_id == actor.id(),
+        is_seller: Some(order.store_id) == actor.store_id,
+        closed: order.state.is_closed(),
+        demo: app.config.demo,
+        protection_left: time_left(app, order.protection_ends_at),
+        clock_offset_ms,
+        scans,
+        carriers: Carrier::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.display_name()))
+            .collect(),
+        suggested_tracking,
+        error,
+        order: OrderView::from(&order),
+    }))
+}
+
+pub async fn detail(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    order_page(&app, &actor, order, None).await
+}
+
+/// Run an order action; a refused action re-renders the page with the reason.
+async fn act(
+    app: &App,
+    actor: &Actor,
+    order_id: OrderId,
+    result: Result<Order, ApiError>,
+) -> WebResult {
+    match result {
+        Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            let order = app.order_for(actor, order_id).await?;
+            Ok((
+                err.status,
+                order_page(app, actor, order, Some(err.message)).await?,
+            )
+                .into_response())
+        }
+        Err(err) => Err(WebError::Page(err)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    order: OrderView,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    second_confirmation: Option<String>,
+}
+
+pub async fn confirm(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let form: ConfirmForm = parse_form(&body)?;
+    let second = form.second_confirmation.as_deref() == Some("true");
+    match app.confirm_receipt(&actor, order_id, second, None).await {
+        Err(err) if err.code == "second_confirmation_required" => {
+            let order = app.order_for(&actor, order_id).await?;
+            Ok(render(&ConfirmPage {
+                layout: Layout::new(&app, Some(&actor), "Confirm receipt"),
+                order: OrderView::from(&order),
+            }))
+        }
+        result => act(&app, &actor, order_id, result).await,
+    }
+}
+
+pub async fn request_cancel(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let result = app.request_cancel(&actor, order_id, None).await;
+    act(&app, &actor, order_id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct CancelResponseForm {
+    accept: String,
+}
+
+pub async fn respond_cancel(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let form: CancelResponseForm = parse_form(&body)?;
+    let result = app
+        .respond_cancel(&actor, order_id, form.accept == "true", None)
+        .await;
+    act(&app, &actor, order_id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ShipForm {
+    carrier: String,
+    tracking_number: String,
+}
+
+pub async fn ship(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let form: ShipForm = parse_form(&body)?;
+    let result = app
+        .ship(&actor, order_id, &form.carrier, &form.tracking_number, None)
+        .await;
+    act(&app, &actor, order_id, result).await
+}
+
+pub async fn advance(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let order = app.order_for(&actor, order_id).await?;
+    let result = app
+        .advance_parcel(&order)
+        .await
+        .map(|advanced| advanced.unwrap_or(order));
+    act(&app, &actor, order_id, result).await
+}

@@ -1,0 +1,264 @@
+//! The seller centre (store, orders, balance, payouts, new listings) and the
+//! demo clock page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use haven_domain::account::Role;
+use haven_domain::catalog::{CATEGORIES, ShippingMethod, ShippingRate};
+use haven_domain::money::Money;
+use haven_store::PageRequest;
+use serde::Deserialize;
+
+use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use crate::api::extract::RawBody;
+use crate::error::ApiError;
+use crate::service::{Actor, App, NewListingInput};
+use crate::views::{BalanceView, OrderView, PayoutView, StoreView};
+
+#[derive(Template)]
+#[template(path = "seller.html")]
+struct SellerPage {
+    layout: Layout,
+    store: Option<StoreView>,
+    balance: Option<BalanceView>,
+    orders: Vec<OrderView>,
+    payouts: Vec<PayoutView>,
+    next_url: Option<String>,
+    commission_percent: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+async fn centre_page(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<String>,
+    error: Option<String>,
+) -> WebResult {
+    actor.require_role(Role::Seller)?;
+    let (_, policy) = app.current_policy();
+    let mut page = SellerPage {
+        layout: Layout::new(app, Some(actor), "Seller centre"),
+        store: None,
+        balance: None,
+        orders: Vec::new(),
+        payouts: Vec::new(),
+        next_url: None,
+        commission_percent: format!("{}", f64::from(policy.commission_bps) / 100.0),
+        error,
+    };
+    if let Some(store_id) = actor.store_id {
+        page.store = app
+            .store
+            .shop(store_id)
+            .await?
+            .as_ref()
+            .map(StoreView::from);
+        page.balance = Some(app.balances(store_id).await?);
+        let orders = app
+            .store
+            .orders_for_store(store_id, &PageRequest::new(cursor, Some(25)))
+            .await?;
+        page.next_url = orders.next_cursor.map(|c| format!("/seller?cursor={c}"));
+        page.orders = orders.items.iter().map(OrderView::from).collect();
+        let payouts = app
+            .store
+            .payouts(store_id, &PageRequest::new(None, Some(10)))
+            .await?;
+        page.payouts = payouts.items.iter().map(PayoutView::from).collect();
+    }
+    Ok(render(&page))
+}
+
+pub async fn centre(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    centre_page(&app, &actor, q.cursor, None).await
+}
+
+#[derive(Deserialize)]
+pub struct StoreForm {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn open_store(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: StoreForm = parse_form(&body)?;
+    match app.open_store(&actor, &form.name, &form.description).await {
+        Ok(_) => Ok(Redirect::to("/seller").into_response()),
+        Err(err) if err.status.is_client_error() => {
+            centre_page(&app, &actor, None, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn payout(State(app): AppState, Member(actor): Member) -> WebResult {
+    match app.request_payout(&actor, None, None).await {
+        Ok(_) => Ok(Redirect::to("/seller").into_response()),
+        Err(err) if err.status.is_client_error() => {
+            centre_page(&app, &actor, None, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "new_listing.html")]
+struct NewListingPage {
+    layout: Layout,
+    categories: Vec<&'static str>,
+    ship_by_min: u32,
+    ship_by_max: u32,
+    ship_by_default: u32,
+    error: Option<String>,
+}
+
+fn new_listing_page(app: &App, actor: &Actor, error: Option<String>) -> WebResult {
+    let (_, policy) = app.current_policy();
+    Ok(render(&NewListingPage {
+        layout: Layout::new(app, Some(actor), "New listing"),
+        categories: CATEGORIES.to_vec(),
+        ship_by_min: policy.ship_by_days_min,
+        ship_by_max: policy.ship_by_days_max,
+        ship_by_default: policy.ship_by_days_default,
+        error,
+    }))
+}
+
+pub async fn new_listing_form(State(app): AppState, Member(actor): Member) -> WebResult {
+    actor.require_store()?;
+    new_listing_page(&app, &actor, None)
+}
+
+#[derive(Deserialize)]
+pub struct ListingForm {
+    title: String,
+    #[serde(default)]
+    description: String,
+    category: String,
+    price: String,
+    stock: String,
+    ship_by_days: String,
+    ship_country: String,
+    ship_cost: String,
+    min_days: String,
+    max_days: String,
+}
+
+fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
+    let currency = app.currency();
+    let amount = |raw: &str, what: &str| {
+        Money::parse_decimal(raw, currency)
+            .map_err(|_| ApiError::validation(format!("{what} must be an amount like 19.99")))
+    };
+    let number = |raw: &str, what: &str| {
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::validation(format!("{what} must be a whole number")))
+    };
+    let days = |raw: &str, what: &str| {
+        raw.trim()
+            .parse::<u32>()
+            .map_err(|_| ApiError::validation(format!("{what} must be a whole number of days")))
+    };
+    let rate = ShippingRate {
+        country: form.ship_country.trim().to_ascii_uppercase(),
+        cost: amount(&form.ship_cost, "shipping cost")?,
+        min_transit_days: days(&form.min_days, "min transit days")?,
+        max_transit_days: days(&form.max_days, "max transit days")?,
+    };
+    Ok(NewListingInput {
+        title: form.title,
+        description: form.description,
+        category: form.category,
+        price: amount(&form.price, "price")?,
+        stock: number(&form.stock, "stock")?,
+        ship_by_days: Some(days(&form.ship_by_days, "ships within")?),
+        images: Vec::new(),
+        shipping: vec![ShippingMethod {
+            name: "Standard".into(),
+            rates: vec![rate],
+        }],
+    })
+}
+
+pub async fn create_listing(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: ListingForm = parse_form(&body)?;
+    let (title, category) = (form.title.clone(), form.category.clone());
+    let result = async {
+        let mut input = listing_input(&app, form)?;
+        input.images = vec![
+            app.store_media(
+                "image/svg+xml",
+                crate::images::product_svg(&title, &category),
+            )
+            .await?,
+        ];
+        app.create_listing(&actor, input).await
+    }
+    .await;
+    match result {
+        Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
+        Err(err) if err.status.is_client_error() => {
+            new_listing_page(&app, &actor, Some(err.message))
+        }
+        Err(err) => Err(WebError::Page(err)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "demo.html")]
+struct DemoPage {
+    layout: Layout,
+    now: String,
+    offset_days: String,
+}
+
+fn demo_clock_of(app: &App) -> Result<&haven_domain::clock::OffsetClock, WebError> {
+    app.demo_clock
+        .as_ref()
+        .ok_or_else(|| WebError::Page(ApiError::not_found("page")))
+}
+
+pub async fn demo_page(State(app): AppState, super::Visitor(actor): super::Visitor) -> WebResult {
+    let clock = demo_clock_of(&app)?;
+    Ok(render(&DemoPage {
+        layout: Layout::new(&app, actor.as_ref(), "Demo clock"),
+        now: app.now().to_string(),
+        offset_days: format!("{:.1}", clock.offset_s() as f64 / 86_400.0),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ClockForm {
+    days: i64,
+}
+
+pub async fn demo_clock(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+    let clock = demo_clock_of(&app)?;
+    let form: ClockForm = parse_form(&body)?;
+    if !(1..=30).contains(&form.days) {
+        return Err(ApiError::validation("days must be 1-30").into());
+    }
+    clock.advance_s(form.days * 86_400);
+    // Fire what just fell due now, so the visitor sees the result at once.
+    app.tick(app.now()).await?;
+    Ok(Redirect::to("/demo").into_response())
+}

@@ -1,0 +1,345 @@
+//! Browse, listing detail, checkout and the card challenge.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use haven_domain::catalog::CATEGORIES;
+use haven_domain::ids::{ListingId, StoreId};
+use haven_store::{ListingFilter, PageRequest};
+use serde::Deserialize;
+
+use super::{AppState, Layout, Member, Visitor, WebError, WebResult, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
+use crate::error::ApiError;
+use crate::payments::CardDetails;
+use crate::service::{CheckoutInput, Idem};
+use crate::views::{ListingView, OrderView};
+
+#[derive(Deserialize)]
+pub struct BrowseQuery {
+    category: Option<String>,
+    store: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "browse.html")]
+struct BrowsePage {
+    layout: Layout,
+    category: Option<String>,
+    categories: Vec<&'static str>,
+    listings: Vec<ListingView>,
+    next_url: Option<String>,
+}
+
+pub async fn browse(
+    State(app): AppState,
+    Visitor(actor): Visitor,
+    Query(q): Query<BrowseQuery>,
+) -> WebResult {
+    let category = q.category.filter(|c| CATEGORIES.contains(&c.as_str()));
+    let store_id = q.store.as_deref().and_then(StoreId::parse);
+    let filter = ListingFilter {
+        category: category.clone(),
+        store_id,
+    };
+    let page = app
+        .store
+        .listings(&filter, &PageRequest::new(q.cursor, Some(24)))
+        .await?;
+    let next_url = page.next_cursor.map(|cursor| {
+        let mut url = format!("/?cursor={cursor}");
+        if let Some(c) = &category {
+            url.push_str(&format!("&category={c}"));
+        }
+        if let Some(s) = store_id {
+            url.push_str(&format!("&store={s}"));
+        }
+        url
+    });
+    let title = category.clone().unwrap_or_else(|| "Shop".into());
+    Ok(render(&BrowsePage {
+        layout: Layout::new(&app, actor.as_ref(), title),
+        category,
+        categories: CATEGORIES.to_vec(),
+        listings: page.items.iter().map(ListingView::from).collect(),
+        next_url,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+struct ListingPage {
+    layout: Layout,
+    listing: ListingView,
+    store_name: String,
+}
+
+pub async fn listing(
+    State(app): AppState,
+    Visitor(actor): Visitor,
+    Path(id): Path<String>,
+) -> WebResult {
+    let id: ListingId = path_id(&id, "listing")?;
+    let listing = app
+        .store
+        .listing(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+    let store_name = app
+        .store
+        .shop(listing.store_id)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    Ok(render(&ListingPage {
+        layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
+        listing: ListingView::from(&listing),
+        store_name,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CheckoutQuery {
+    quantity: Option<String>,
+    method: Option<String>,
+}
+
+/// What the buyer typed, echoed back when the form needs fixing. The card
+/// number is never echoed.
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    idempotency_key: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    card_number: String,
+    #[serde(default)]
+    exp: String,
+    #[serde(default)]
+    cvc: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage {
+    layout: Layout,
+    listing: ListingView,
+    quantity: String,
+    method: String,
+    countries: Vec<String>,
+    total_hint: String,
+    idempotency_key: String,
+    form: CheckoutForm,
+    error: Option<String>,
+}
+
+async fn checkout_page(
+    app: &crate::App,
+    actor: &crate::service::Actor,
+    listing_id: ListingId,
+    mut form: CheckoutForm,
+    error: Option<String>,
+) -> WebResult {
+    let listing = app
+        .store
+        .listing(listing_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+    let method = listing
+        .shipping
+        .iter()
+        .find(|m| m.name == form.method)
+        .or(listing.shipping.first())
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let countries: Vec<String> = listing
+        .shipping
+        .iter()
+        .find(|m| m.name == method)
+        .map(|m| m.rates.iter().map(|r| r.country.clone()).collect())
+        .unwrap_or_default();
+    let quantity = form
+        .quantity
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, listing.stock.max(1));
+    let items = listing
+        .price
+        .checked_mul(quantity)
+        .map(|m| m.display())
+        .unwrap_or_default();
+    let idempotency_key = if form.idempotency_key.is_empty() {
+        uuid::Uuid::now_v7().to_string()
+    } else {
+        form.idempotency_key.clone()
+    };
+    form.card_number.clear();
+    form.cvc.clear();
+    Ok(render(&CheckoutPage {
+        layout: Layout::new(app, Some(actor), "Checkout"),
+        listing: ListingView::from(&listing),
+        quantity: quantity.to_string(),
+        method,
+        countries,
+        total_hint: format!("{items} + shipping"),
+        idempotency_key,
+        form,
+        error,
+    }))
+}
+
+pub async fn checkout_form(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    Query(q): Query<CheckoutQuery>,
+) -> WebResult {
+    let form = CheckoutForm {
+        quantity: q.quantity.unwrap_or_default(),
+        method: q.method.unwrap_or_default(),
+        country: "US".into(),
+        ..Default::default()
+    };
+    checkout_page(&app, &actor, path_id(&id, "listing")?, form, None).await
+}
+
+fn parse_expiry(raw: &str) -> Option<(u8, u16)> {
+    let (month, year) = raw.trim().split_once('/')?;
+    let month: u8 = month.trim().parse().ok()?;
+    let year: u16 = year.trim().parse().ok()?;
+    Some((month, if year < 100 { 2000 + year } else { year }))
+}
+
+pub async fn checkout(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let listing_id: ListingId = path_id(&id, "listing")?;
+    let form: CheckoutForm = parse_form(&body)?;
+    let Some((exp_month, exp_year)) = parse_expiry(&form.exp) else {
+        return checkout_page(
+            &app,
+            &actor,
+            listing_id,
+            form,
+            Some("Expiry must look like 12/30.".into()),
+        )
+        .await;
+    };
+    let input = CheckoutInput {
+        listing_id,
+        quantity: form.quantity.trim().parse().unwrap_or(0),
+        shipping_method: form.method.clone(),
+        address: haven_domain::order::Address {
+            name: form.name.clone(),
+            line1: form.line1.clone(),
+            line2: form.line2.clone(),
+            city: form.city.clone(),
+            postal_code: form.postal_code.clone(),
+            country: form.country.clone(),
+        },
+        card: CardDetails {
+            number: form.card_number.clone(),
+            exp_month,
+            exp_year,
+            cvc: form.cvc.clone(),
+        },
+    };
+    // A double-clicked Pay button sends the same key twice: one order.
+    let idem =
+        (!form.idempotency_key.is_empty() && form.idempotency_key.len() <= 64).then(|| Idem {
+            user_id: actor.id(),
+            key: format!("web-checkout:{}", form.idempotency_key),
+            request_hash: format!("web-checkout:{listing_id}"),
+        });
+    if let Some(idem) = &idem {
+        if let Some(record) = app.idempotent_replay(idem).await? {
+            if let Ok(order) = serde_json::from_str::<OrderView>(&record.body) {
+                return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
+            }
+        }
+    }
+    match app.checkout(&actor, input, idem.as_ref()).await {
+        Ok(outcome) if outcome.challenge_required => {
+            Ok(Redirect::to(&format!("/orders/{}/verify", outcome.order.id)).into_response())
+        }
+        Ok(outcome) => Ok(Redirect::to(&format!("/orders/{}", outcome.order.id)).into_response()),
+        Err(err) if err.status.is_client_error() => {
+            checkout_page(&app, &actor, listing_id, form, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "challenge.html")]
+struct ChallengePage {
+    layout: Layout,
+    order: OrderView,
+    error: Option<String>,
+}
+
+pub async fn challenge_form(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    if !OrderView::from(&order).payment_challenge_required {
+        return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
+    }
+    Ok(render(&ChallengePage {
+        layout: Layout::new(&app, Some(&actor), "Verify payment"),
+        order: OrderView::from(&order),
+        error: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ChallengeForm {
+    code: String,
+}
+
+pub async fn challenge(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let form: ChallengeForm = parse_form(&body)?;
+    match app
+        .complete_challenge(&actor, order_id, &form.code, None)
+        .await
+    {
+        Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
+        Err(err) if err.status.is_client_error() && err.code == "payment_declined" => {
+            let order = app.order_for(&actor, order_id).await?;
+            let error = Some("Your bank did not accept that code. Try again.".to_string());
+            Ok(render(&ChallengePage {
+                layout: Layout::new(&app, Some(&actor), "Verify payment"),
+                order: OrderView::from(&order),
+                error,
+            }))
+        }
+        Err(err) => Err(WebError::Page(err)),
+    }
+}

@@ -1,0 +1,311 @@
+//! Every deadline, driven by the clock (no sleeping), and exactly once.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use haven_domain::clock::ManualClock;
+use serde_json::json;
+
+const CARD_OK: &str = "4242424242424242";
+
+async fn paid_order(t: &TestApp) -> (String, String, String, String) {
+    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let r = t.buy(&buyer, &listing, CARD_OK).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    (
+        seller,
+        buyer,
+        listing,
+        r.json["id"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The order as its buyer sees it. Logs in afresh: API sessions last 30
+/// days and these tests move the clock further than that.
+async fn state(t: &TestApp, _token: &str, order: &str) -> serde_json::Value {
+    let token = t.login("b@example.com").await;
+    let r = t
+        .get(&format!("/api/v1/orders/{order}"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json
+}
+
+async fn refund_entries(t: &TestApp) -> usize {
+    let entries = t.app.store.scan_entries(0, 1_000).await.unwrap();
+    entries
+        .iter()
+        .filter(|e| e.entry.kind == haven_domain::ledger::EntryKind::Refund)
+        .count()
+}
+
+#[tokio::test]
+async fn missed_ship_by_cancels_and_refunds_once() {
+    let t = TestApp::sqlite().await;
+    let (_, buyer, listing, order) = paid_order(&t).await;
+    t.advance_days(3);
+    t.clock.advance(jiff::SignedDuration::from_secs(-1));
+    assert_eq!(t.tick().await.fired, 0, "not yet due");
+    t.clock.advance(jiff::SignedDuration::from_secs(1));
+    assert_eq!(t.tick().await.fired, 1);
+    let order_json = state(&t, &buyer, &order).await;
+    assert_eq!(order_json["state"], "cancelled");
+    assert_eq!(order_json["close_reason"], "ship_by_missed");
+    assert_eq!(order_json["refunded"]["amount_minor"], 4_500);
+    assert_eq!(t.balance(&format!("escrow:order:{order}")).await, 0);
+    assert_eq!(
+        t.get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["stock"],
+        5
+    );
+    t.advance_days(30);
+    assert_eq!(t.tick().await, Default::default(), "nothing left to fire");
+    assert_eq!(refund_entries(&t).await, 1);
+    let topics: Vec<String> = t
+        .app
+        .store
+        .outbox_after(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.topic)
+        .collect();
+    assert!(topics.contains(&"order.refunded".to_string()));
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn silent_seller_grants_cancel_request_after_48_hours() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, _, order) = paid_order(&t).await;
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/cancel-request"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert!(r.json["cancel_requested_at"].is_string());
+    let again = t
+        .post(
+            &format!("/api/v1/orders/{order}/cancel-request"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+    assert_error(&again, StatusCode::CONFLICT, "invalid_state");
+    let by_seller = t
+        .post(
+            &format!("/api/v1/orders/{order}/cancel-request"),
+            Some(&seller),
+            json!({}),
+        )
+        .await;
+    assert_error(&by_seller, StatusCode::NOT_FOUND, "not_found");
+    t.advance_hours(47);
+    assert_eq!(t.tick().await.fired, 0);
+    t.advance_hours(1);
+    assert_eq!(t.tick().await.fired, 1);
+    let order_json = state(&t, &buyer, &order).await;
+    assert_eq!(order_json["state"], "cancelled");
+    assert_eq!(order_json["refunded"]["amount_minor"], 4_500);
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn seller_can_accept_or_decline_a_cancel_request() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, listing, order) = paid_order(&t).await;
+    t.post(
+        &format!("/api/v1/orders/{order}/cancel-request"),
+        Some(&buyer),
+        json!({}),
+    )
+    .await;
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/cancel-response"),
+            Some(&seller),
+            json!({"accept": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert!(r.json["cancel_requested_at"].is_null());
+    t.advance_hours(49);
+    assert_eq!(
+        t.tick().await.fired,
+        0,
+        "declined request does not auto-cancel"
+    );
+    assert_eq!(state(&t, &buyer, &order).await["state"], "paid");
+
+    let second = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.post(
+        &format!("/api/v1/orders/{second}/cancel-request"),
+        Some(&buyer),
+        json!({}),
+    )
+    .await;
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{second}/cancel-response"),
+            Some(&seller),
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(r.json["state"], "cancelled", "{:?}", r.json);
+    assert_eq!(t.balance(&format!("escrow:order:{second}")).await, 0);
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn window_end_after_delivery_scan_auto_confirms() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, _, order) = paid_order(&t).await;
+    let number = tracking_number();
+    t.post(
+        &format!("/api/v1/orders/{order}/ship"),
+        Some(&seller),
+        json!({"carrier": "simpost", "tracking_number": number}),
+    )
+    .await;
+    t.advance_days(4);
+    t.scan(&number, "delivered").await;
+    let delivered = state(&t, &buyer, &order).await;
+    let ends: jiff::Timestamp = delivered["protection_ends_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        ends,
+        start_time() + jiff::SignedDuration::from_hours(24 * 19),
+        "15 days after the scan"
+    );
+    t.advance_days(15);
+    t.clock.advance(jiff::SignedDuration::from_secs(-1));
+    assert_eq!(t.tick().await.fired, 0);
+    t.clock.advance(jiff::SignedDuration::from_secs(1));
+    assert_eq!(t.tick().await.fired, 1);
+    let done = state(&t, &buyer, &order).await;
+    assert_eq!(done["state"], "completed");
+    assert_eq!(done["close_reason"], "auto_confirmed");
+    assert_eq!(
+        t.get("/api/v1/seller/balance", Some(&seller)).await.json["available"]["amount_minor"],
+        4_140
+    );
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn no_delivery_scan_never_releases_money() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, _, order) = paid_order(&t).await;
+    t.post(
+        &format!("/api/v1/orders/{order}/ship"),
+        Some(&seller),
+        json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+    )
+    .await;
+    // Promised = 3 + 7 days; the window ends 15 days later.
+    t.advance_days(25);
+    assert_eq!(t.tick().await.fired, 1);
+    let claimed = state(&t, &buyer, &order).await;
+    assert_eq!(claimed["state"], "shipped");
+    assert!(claimed["not_received_claim_at"].is_string(), "{claimed:?}");
+    assert_eq!(
+        t.balance(&format!("escrow:order:{order}")).await,
+        4_500,
+        "still held"
+    );
+    assert_eq!(
+        t.get("/api/v1/seller/balance", Some(&seller)).await.json["available"]["amount_minor"],
+        0
+    );
+    t.advance_days(5);
+    assert_eq!(t.tick().await.fired, 1);
+    let refunded = state(&t, &buyer, &order).await;
+    assert_eq!(refunded["state"], "refunded");
+    assert_eq!(refunded["refunded"]["amount_minor"], 4_500);
+    let seller = t.login("s@example.com").await;
+    let r = t.get("/api/v1/seller/balance", Some(&seller)).await;
+    assert_eq!(r.json["available"]["amount_minor"], 0, "{:?}", r.json);
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn late_delivery_scan_during_claim_restarts_protection() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, _, order) = paid_order(&t).await;
+    let number = tracking_number();
+    t.post(
+        &format!("/api/v1/orders/{order}/ship"),
+        Some(&seller),
+        json!({"carrier": "simpost", "tracking_number": number}),
+    )
+    .await;
+    t.advance_days(25);
+    t.tick().await;
+    t.advance_days(1);
+    t.scan(&number, "delivered").await;
+    let delivered = state(&t, &buyer, &order).await;
+    assert_eq!(delivered["state"], "delivered");
+    assert!(delivered["not_received_claim_at"].is_null());
+    t.advance_days(5);
+    assert_eq!(
+        t.tick().await.fired,
+        0,
+        "the no-proof refund timer was cancelled; the buyer has a fresh window"
+    );
+    t.advance_days(10);
+    assert_eq!(t.tick().await.fired, 1);
+    assert_eq!(state(&t, &buyer, &order).await["state"], "completed");
+    t.verify_clean().await;
+}
+
+#[tokio::test]
+async fn deadlines_survive_a_restart_and_fire_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("haven.db");
+    let clock = ManualClock::new(start_time());
+    let order = {
+        let t = TestApp::on_sqlite_file(&path, clock.clone()).await;
+        let (_, _, _, order) = paid_order(&t).await;
+        order
+    };
+    // "Restart": a new App over the same file, later in time.
+    clock.advance(jiff::SignedDuration::from_hours(24 * 4));
+    let t = TestApp::on_sqlite_file(&path, clock.clone()).await;
+    let (first, second) =
+        tokio::join!(t.app.tick(clock_now(&clock)), t.app.tick(clock_now(&clock)));
+    assert_eq!(
+        first.unwrap().fired + second.unwrap().fired,
+        1,
+        "two workers, one firing"
+    );
+    drop(t);
+    let t = TestApp::on_sqlite_file(&path, clock.clone()).await;
+    assert_eq!(t.tick().await.fired, 0);
+    let stored = t
+        .app
+        .store
+        .order(order.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state.as_str(), "cancelled");
+    assert_eq!(refund_entries(&t).await, 1);
+    t.verify_clean().await;
+}
+
+fn clock_now(clock: &ManualClock) -> jiff::Timestamp {
+    use haven_domain::clock::Clock;
+    clock.now()
+}

@@ -1,0 +1,175 @@
+//! The demo marketplace: three stores, thirty-three listings across every
+//! category, and ready-made logins. Seeding goes through the same services
+//! as real users, and runs only once per database.
+
+use haven_domain::account::Role;
+use haven_domain::catalog::{ShippingMethod, ShippingRate};
+use haven_domain::money::{Currency, Money};
+use haven_server::App;
+use haven_server::service::{Actor, NewListingInput, Registration};
+
+pub const DEMO_PASSWORD: &str = "haven-demo-password";
+pub const BUYER: &str = "buyer@demo.haven";
+pub const AGENT: &str = "agent@demo.haven";
+const SELLERS: [(&str, &str, &str); 3] = [
+    (
+        "lumen@demo.haven",
+        "Lumen & Oak",
+        "Lamps, furniture and things for the garden.",
+    ),
+    (
+        "pixel@demo.haven",
+        "Pixel Harbor",
+        "Gadgets, games and toys, tested before they ship.",
+    ),
+    (
+        "atelier@demo.haven",
+        "Atelier Nord",
+        "Clothing, beauty, books and sports kit.",
+    ),
+];
+
+/// (store index, title, category, price in cents, stock)
+const LISTINGS: &[(usize, &str, &str, i64, i64)] = &[
+    (0, "Walnut desk lamp", "home", 4_900, 12),
+    (0, "Linen cushion cover", "home", 1_800, 40),
+    (0, "Ceramic pour-over set", "home", 3_400, 15),
+    (0, "Oak floating shelf", "home", 5_600, 8),
+    (0, "Herb garden starter kit", "garden", 2_200, 30),
+    (0, "Copper watering can", "garden", 3_900, 10),
+    (0, "Terracotta planter trio", "garden", 2_700, 20),
+    (0, "Solar path lights (6)", "garden", 3_100, 25),
+    (0, "Beeswax candle pair", "home", 1_400, 50),
+    (0, "Woven storage basket", "home", 2_500, 18),
+    (0, "Pocket pruning shears", "garden", 1_900, 22),
+    (1, "Noise-cancelling earbuds", "electronics", 8_900, 15),
+    (1, "USB-C charging brick 65W", "electronics", 3_500, 40),
+    (1, "Mechanical keyboard", "electronics", 11_900, 6),
+    (1, "E-ink reader 7 inch", "electronics", 13_900, 5),
+    (1, "Bluetooth speaker", "electronics", 4_500, 20),
+    (1, "Wooden train set", "toys", 3_900, 12),
+    (1, "Magnetic building tiles", "toys", 4_900, 14),
+    (1, "Plush fox", "toys", 1_900, 35),
+    (1, "Puzzle 1000 pieces", "toys", 2_100, 25),
+    (1, "Retro handheld console", "electronics", 6_900, 9),
+    (1, "Kids walkie-talkies", "toys", 2_900, 16),
+    (2, "Merino wool beanie", "fashion", 2_900, 30),
+    (2, "Canvas tote bag", "fashion", 1_600, 45),
+    (2, "Rain jacket", "fashion", 8_900, 10),
+    (2, "Vitamin C serum", "beauty", 2_400, 28),
+    (2, "Shea butter hand cream", "beauty", 1_200, 60),
+    (2, "Field guide to birds", "books", 2_800, 14),
+    (2, "Cookbook: weeknight bowls", "books", 3_200, 11),
+    (2, "Yoga mat", "sports", 3_600, 20),
+    (2, "Trail running socks (3)", "sports", 1_900, 40),
+    (2, "Adjustable dumbbells", "sports", 15_900, 4),
+    (2, "Classic leather belt", "fashion", 3_900, 17),
+];
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::USD)
+}
+
+fn shipping() -> Vec<ShippingMethod> {
+    let rate = |country: &str, cost, min, max| ShippingRate {
+        country: country.into(),
+        cost: usd(cost),
+        min_transit_days: min,
+        max_transit_days: max,
+    };
+    vec![
+        ShippingMethod {
+            name: "Standard".into(),
+            rates: vec![
+                rate("US", 500, 3, 7),
+                rate("CA", 900, 5, 10),
+                rate("GB", 1_200, 6, 12),
+                rate("DE", 1_200, 6, 12),
+                rate("FR", 1_200, 6, 12),
+            ],
+        },
+        ShippingMethod {
+            name: "Express".into(),
+            rates: vec![rate("US", 1_500, 1, 3), rate("CA", 2_200, 2, 4)],
+        },
+    ]
+}
+
+async fn account(app: &App, email: &str, name: &str, roles: Vec<Role>) -> anyhow::Result<Actor> {
+    let user = app
+        .register(Registration {
+            email: email.into(),
+            password: DEMO_PASSWORD.into(),
+            display_name: name.into(),
+            roles,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding {email}: {}", e.message))?;
+    Ok(Actor {
+        user,
+        store_id: None,
+    })
+}
+
+/// Seed once; a database that already has the demo buyer is left alone.
+pub async fn seed(app: &App) -> anyhow::Result<()> {
+    if app.store.user_by_email(BUYER).await?.is_some() {
+        return Ok(());
+    }
+    account(app, BUYER, "Demo Buyer", vec![Role::Buyer]).await?;
+    account(app, AGENT, "Demo Agent", vec![Role::Agent]).await?;
+    let mut sellers = Vec::new();
+    for (email, store_name, description) in SELLERS {
+        let mut actor = account(app, email, store_name, vec![Role::Seller]).await?;
+        let shop = app
+            .open_store(&actor, store_name, description)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        actor.store_id = Some(shop.id);
+        sellers.push(actor);
+    }
+    for (store, title, category, price, stock) in LISTINGS {
+        let image = app
+            .store_media(
+                "image/svg+xml",
+                haven_server::images::product_svg(title, category),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let input = NewListingInput {
+            title: (*title).into(),
+            description: format!(
+                "{title}. Ships within a few days from {}; tracked delivery.",
+                SELLERS[*store].1
+            ),
+            category: (*category).into(),
+            price: usd(*price),
+            stock: *stock,
+            ship_by_days: Some(3 + (*store as u32)),
+            images: vec![image],
+            shipping: shipping(),
+        };
+        app.create_listing(&sellers[*store], input)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
+    }
+    Ok(())
+}
+
+pub fn print_welcome(app: &App) {
+    let base = &app.config.base_url;
+    println!();
+    println!("  Haven demo marketplace is running at {base}");
+    println!();
+    println!("  Every demo account uses the password: {DEMO_PASSWORD}");
+    println!("    buyer   {BUYER}");
+    for (email, store, _) in SELLERS {
+        println!("    seller  {email}  ({store})");
+    }
+    println!("    agent   {AGENT}");
+    println!();
+    println!("  Test cards: 4242 4242 4242 4242 (pays), 4000 0000 0000 0002 (declined),");
+    println!("              4000 0027 6000 3184 (asks for verification: code 424242),");
+    println!("              4000 0000 0000 0259 (pays, chargeback later)");
+    println!();
+}
