@@ -176,13 +176,14 @@ async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult
         .bind(data)
         .bind(to_ms(order.created_at)),
         Some(expected) => sqlx::query(
-            "UPDATE orders SET state = $2, version = $3, data = $4 WHERE id = $1 AND version = $5",
+            "UPDATE orders SET state = $2, version = $3, data = $4, total_minor = $6 WHERE id = $1 AND version = $5",
         )
         .bind(order.id.to_string())
         .bind(order.state.as_str())
         .bind(next_version)
         .bind(data)
-        .bind(expected),
+        .bind(expected)
+        .bind(order.total.amount_minor),
     };
     match exec(conn, query, on_constraint(Conflict::StaleOrder)).await? {
         1 => Ok(()),

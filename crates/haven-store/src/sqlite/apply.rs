@@ -38,9 +38,19 @@ pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
 }
 
 /// Map a uniqueness or CHECK violation to the conflict the caller expects.
+/// Other constraint failures (a foreign key naming a missing row) are bugs
+/// upstream, reported as backend errors exactly as PostgreSQL reports them.
 fn on_constraint(conflict: Conflict) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |err| match err.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(conflict),
+    const UNIQUE: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE;
+    const PRIMARY_KEY: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY;
+    const CHECK: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_CHECK;
+    move |err| match &err {
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.code == ErrorCode::ConstraintViolation
+                && matches!(e.extended_code, UNIQUE | PRIMARY_KEY | CHECK) =>
+        {
+            StoreError::Conflict(conflict)
+        }
         _ => backend_err(err),
     }
 }
@@ -238,8 +248,8 @@ fn write_order(conn: &Connection, write: &OrderWrite) -> StoreResult<()> {
                 ])
             }),
         Some(expected) => conn
-            .prepare_cached("UPDATE orders SET state = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5")
-            .and_then(|mut s| s.execute(params![order.id.to_string(), order.state.as_str(), next_version, data, expected])),
+            .prepare_cached("UPDATE orders SET state = ?2, version = ?3, data = ?4, total_minor = ?6 WHERE id = ?1 AND version = ?5")
+            .and_then(|mut s| s.execute(params![order.id.to_string(), order.state.as_str(), next_version, data, expected, order.total.amount_minor])),
     }
     .map_err(on_constraint(Conflict::StaleOrder))?;
     if changed == 1 {

@@ -1,0 +1,181 @@
+//! The real binary, end to end: help, migrate, the demo's golden path over
+//! HTTP, and `verify` on a clean and on a corrupted database, on SQLite and
+//! (when HAVEN_TEST_DATABASE_URL is set) PostgreSQL.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["verify", "--help"],
+    ] {
+        let out = haven(&args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage"), "{args:?}: {text}");
+    }
+    let out = haven(&["serve", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--bind", "--database-url", "--config", "HAVEN_DATABASE_URL"] {
+        assert!(text.contains(flag), "serve --help mentions {flag}");
+    }
+}
+
+#[test]
+fn rejects_unknown_database_schemes() {
+    let out = haven(&["migrate", "--database-url", "mysql://localhost/x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// or postgres://"));
+}
+
+/// Buy, ship, deliver, confirm and pay out through the demo's HTTP API.
+fn golden_path(server: &Server) {
+    let buyer = server.login("buyer@demo.haven");
+    let (_, listings) = server.request(
+        "GET",
+        "/api/v1/listings?category=home&limit=100",
+        None,
+        None,
+    );
+    let lamp = listings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["title"] == "Walnut desk lamp")
+        .expect("seeded lamp")
+        .clone();
+    let checkout = json!({
+        "listing_id": lamp["id"], "quantity": 2, "shipping_method": "Standard",
+        "address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
+        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+    });
+    let (status, order) = server.request("POST", "/api/v1/orders", Some(&buyer), Some(&checkout));
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().unwrap();
+
+    let seller = server.login("lumen@demo.haven");
+    let number = haven_risk::tracking::simpost_number(std::process::id());
+    let (status, shipped) = server.request(
+        "POST",
+        &format!("/api/v1/orders/{id}/ship"),
+        Some(&seller),
+        Some(&json!({"carrier": "simpost", "tracking_number": number})),
+    );
+    assert_eq!(status, 200, "{shipped}");
+    for _ in 0..3 {
+        let (status, body) = server.request(
+            "POST",
+            &format!("/api/v1/orders/{id}/advance-parcel"),
+            Some(&seller),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, done) = server.request(
+        "POST",
+        &format!("/api/v1/orders/{id}/confirm"),
+        Some(&buyer),
+        Some(&json!({})),
+    );
+    assert_eq!(
+        (status, done["state"].as_str()),
+        (200, Some("completed")),
+        "{done}"
+    );
+    // 2 × 49.00 + 5.00 = 103.00; 8 % = 8.24; the seller gets 94.76.
+    let (_, balance) = server.request("GET", "/api/v1/seller/balance", Some(&seller), None);
+    assert_eq!(balance["available"]["amount_minor"], 9_476, "{balance}");
+    let (status, _) = server.request(
+        "POST",
+        "/api/v1/seller/payouts",
+        Some(&seller),
+        Some(&json!({})),
+    );
+    assert_eq!(status, 201);
+}
+
+fn assert_verify(database_url: &str, clean: bool) -> String {
+    let out = haven(&["verify", "--database-url", database_url]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.success(),
+        clean,
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    if clean {
+        assert!(stdout.contains("ledger OK"), "{stdout}");
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr.contains("VIOLATION"), "{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn sqlite_demo_golden_path_then_verify_clean_and_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let url = format!("sqlite://{}", path.display());
+    let migrated = haven(&["migrate", "--database-url", &url]);
+    assert!(migrated.status.success(), "{migrated:?}");
+    {
+        let server = Server::demo(&url);
+        golden_path(&server);
+    }
+    assert_verify(&url, true);
+
+    // Break double entry behind Haven's back: one posting gains a cent.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE ledger_postings SET amount_minor = amount_minor + 1 WHERE rowid = (SELECT MIN(rowid) FROM ledger_postings)", []).unwrap();
+    drop(conn);
+    let stderr = assert_verify(&url, false);
+    assert!(stderr.contains("does not sum to zero"), "{stderr}");
+}
+
+#[tokio::test]
+async fn postgres_demo_golden_path_then_verify_clean_and_corrupted() {
+    let Ok(base) = std::env::var("HAVEN_TEST_DATABASE_URL") else {
+        eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping the PostgreSQL half");
+        return;
+    };
+    let schema = format!("haven_cli_{}", uuid::Uuid::now_v7().simple());
+    let pool = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let migrated = haven(&["migrate", "--database-url", &url]);
+    assert!(migrated.status.success(), "{migrated:?}");
+    {
+        let server = Server::demo(&url);
+        golden_path(&server);
+    }
+    assert_verify(&url, true);
+
+    // An escrow account drained below zero behind Haven's back.
+    sqlx::query(&format!(
+        "UPDATE {schema}.ledger_postings SET amount_minor = amount_minor - 100000 WHERE id = (SELECT MIN(id) FROM {schema}.ledger_postings WHERE account LIKE 'escrow:%' AND amount_minor < 0)"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let stderr = assert_verify(&url, false);
+    assert!(
+        stderr.contains("went negative") || stderr.contains("does not sum to zero"),
+        "{stderr}"
+    );
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&pool)
+        .await
+        .unwrap();
+}

@@ -1,0 +1,66 @@
+// The golden journey through the pages: a buyer pays, the seller ships, the
+// simulated carrier delivers, the buyer confirms, and the seller is paid.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startHaven, login, logout } from "./harness.mjs";
+
+const BUYER = "buyer@demo.haven";
+const SELLER = "lumen@demo.haven"; // Lumen & Oak sells the walnut desk lamp
+
+test("buy, ship, deliver, confirm, and see the seller paid", async () => {
+  const haven = await startHaven();
+  try {
+    const page = await haven.browser.newPage();
+    const base = haven.base;
+
+    await login(page, base, BUYER);
+    await page.goto(`${base}/?category=home`);
+    await Promise.all([page.waitForNavigation(), page.click("text=Walnut desk lamp")]);
+    await Promise.all([page.waitForNavigation(), page.click("text=Buy now")]);
+    await page.fill("#name", "Ada Buyer");
+    await page.fill("#line1", "1 Main Street");
+    await page.fill("#city", "Springfield");
+    await page.fill("#postal_code", "12345");
+    await page.selectOption("#country", "US");
+    await page.fill("#card_number", "4242 4242 4242 4242");
+    await page.fill("#exp", "12/30");
+    await page.fill("#cvc", "123");
+    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Pay')")]);
+
+    const orderUrl = page.url();
+    assert.match(orderUrl, /\/orders\/[0-9a-f-]{36}$/);
+    assert.match(await page.textContent("h1"), /paid/);
+    assert.match(await page.textContent("#protection"), /Buyer protection ends in/);
+    assert.match(await page.textContent("#promised"), /\d{4}/);
+    await logout(page);
+
+    await login(page, base, SELLER);
+    await page.goto(`${base}/seller`);
+    await Promise.all([page.waitForNavigation(), page.click("text=Walnut desk lamp")]);
+    assert.equal(page.url(), orderUrl);
+    await Promise.all([page.waitForNavigation(), page.click("#ship")]);
+    assert.match(await page.textContent("h1"), /shipped/);
+    for (let scan = 0; scan < 3; scan++) {
+      await Promise.all([page.waitForNavigation(), page.click("#advance-parcel")]);
+    }
+    assert.match(await page.textContent("h1"), /delivered/);
+    assert.match(await page.textContent("#tracking"), /out for delivery/);
+    await logout(page);
+
+    await login(page, base, BUYER);
+    await page.goto(orderUrl);
+    await Promise.all([page.waitForNavigation(), page.click("#confirm-receipt")]);
+    assert.match(await page.textContent("h1"), /completed/);
+    await logout(page);
+
+    await login(page, base, SELLER);
+    await page.goto(`${base}/seller`);
+    // 49.00 lamp + 5.00 shipping = 54.00; 8 % commission = 4.32.
+    assert.equal((await page.textContent("#available-balance")).trim(), "49.68 USD");
+    await Promise.all([page.waitForNavigation(), page.click("#request-payout")]);
+    assert.equal((await page.textContent("#available-balance")).trim(), "0.00 USD");
+    assert.equal((await page.textContent("#in-payout")).trim(), "49.68 USD");
+  } finally {
+    await haven.stop();
+  }
+});

@@ -1,0 +1,71 @@
+// Starts the real haven binary in demo mode on a free port with a fresh
+// database, and launches Debian's Chromium through playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BIN = process.env.HAVEN_BIN ?? new URL("../target/debug/haven", import.meta.url).pathname;
+export const PASSWORD = "haven-demo-password";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitUntilUp(base, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`haven exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/api/v1/listings?limit=1`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("haven did not start in time");
+}
+
+export async function startHaven() {
+  const dir = mkdtempSync(join(tmpdir(), "haven-e2e-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(BIN, ["demo", "--bind", `127.0.0.1:${port}`, "--database-url", `sqlite://${dir}/demo.db`], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitUntilUp(base, child, 60_000);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return {
+    base,
+    browser,
+    async stop() {
+      await browser.close();
+      child.kill("SIGINT");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function login(page, base, email) {
+  await page.goto(`${base}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+export async function logout(page) {
+  await Promise.all([page.waitForNavigation(), page.click("nav form button")]);
+}
