@@ -77,7 +77,7 @@ impl Listing {
         if !CATEGORIES.contains(&self.category.as_str()) {
             return Err(format!("category must be one of {}", CATEGORIES.join(", ")));
         }
-        if self.price.amount_minor <= 0 || self.price.amount_minor > 100_000_000_00 {
+        if self.price.amount_minor <= 0 || self.price.amount_minor > 10_000_000_000 {
             return Err("price must be positive and at most 100,000,000.00".into());
         }
         if !(0..=1_000_000).contains(&self.stock) {

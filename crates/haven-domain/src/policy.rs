@@ -100,11 +100,15 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        let mut policy = Policy::default();
-        policy.commission_bps = 10_001;
+        let policy = Policy {
+            commission_bps: 10_001,
+            ..Policy::default()
+        };
         assert!(policy.validate().is_err());
-        let mut policy = Policy::default();
-        policy.ship_by_days_default = 11;
+        let policy = Policy {
+            ship_by_days_default: 11,
+            ..Policy::default()
+        };
         assert!(policy.validate().is_err());
     }
 }

@@ -712,3 +712,200 @@ async fn webhook_signatures_are_enforced() {
         .await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "stale_signature");
 }
+
+#[tokio::test]
+async fn sessions_log_out_and_expire() {
+    let t = TestApp::sqlite().await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    assert_eq!(
+        t.get("/api/v1/me", Some(&buyer)).await.status,
+        StatusCode::OK
+    );
+    let r = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "b@example.com", "password": "wrong password here"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    let r = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    assert_eq!(
+        t.post("/api/v1/auth/logout", Some(&buyer), json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_error(
+        &t.get("/api/v1/me", Some(&buyer)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+
+    let again = t.login("b@example.com").await;
+    t.advance_days(31);
+    assert_error(
+        &t.get("/api/v1/me", Some(&again)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+}
+
+#[tokio::test]
+async fn registration_validates_and_roles_gate_actions() {
+    let t = TestApp::sqlite().await;
+    let r = t
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "x@example.com", "password": "short", "display_name": "X"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "not-an-email", "password": PASSWORD, "display_name": "X"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t.post("/api/v1/auth/register", None, json!({"email": "x@example.com", "password": PASSWORD, "display_name": "X", "role": "admin"})).await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let buyer = t.user("b@example.com", "buyer").await;
+    let r = t
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "B@Example.com", "password": PASSWORD, "display_name": "Dup"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::CONFLICT, "email_taken");
+    // A buyer cannot open a store, list, or read the event feed.
+    assert_error(
+        &t.post("/api/v1/stores", Some(&buyer), json!({"name": "Mine"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &t.post("/api/v1/listings", Some(&buyer), listing_body(1))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &t.get("/api/v1/events", Some(&buyer)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    // A seller cannot open two stores or buy from themselves.
+    let (seller, listing) = t.seller_with_listing("s@example.com", 3).await;
+    assert_error(
+        &t.post("/api/v1/stores", Some(&seller), json!({"name": "Second"}))
+            .await,
+        StatusCode::CONFLICT,
+        "store_exists",
+    );
+    assert_error(
+        &t.buy(&seller, &listing, "4242424242424242").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let mut bad_listing = listing_body(1);
+    bad_listing["ship_by_days"] = json!(11);
+    assert_error(
+        &t.post("/api/v1/listings", Some(&seller), bad_listing).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let mut bad_listing = listing_body(1);
+    bad_listing["price"] = json!({"amount_minor": -5, "currency": "USD"});
+    assert_error(
+        &t.post("/api/v1/listings", Some(&seller), bad_listing).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    // Images are checked by content, not by name or declared type.
+    let r = t
+        .request(
+            "POST",
+            "/api/v1/media",
+            Some(&seller),
+            Some(b"<svg onload=alert(1)>".to_vec()),
+            &[("content-type", "image/png")],
+        )
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let png = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[0_u8; 32],
+    ]
+    .concat();
+    let r = t
+        .request("POST", "/api/v1/media", Some(&seller), Some(png), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let mut with_image = listing_body(1);
+    with_image["images"] = json!([r.json["hash"]]);
+    assert_eq!(
+        t.post("/api/v1/listings", Some(&seller), with_image)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let mut missing_image = listing_body(1);
+    missing_image["images"] = json!(["0".repeat(64)]);
+    assert_error(
+        &t.post("/api/v1/listings", Some(&seller), missing_image)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+}
+
+#[tokio::test]
+async fn lists_are_paged_with_cursors() {
+    let t = TestApp::sqlite().await;
+    let (seller, _) = t.seller_with_listing("s@example.com", 3).await;
+    for _ in 0..4 {
+        t.post("/api/v1/listings", Some(&seller), listing_body(1))
+            .await;
+    }
+    let first = t.get("/api/v1/listings?limit=2", None).await;
+    assert_eq!(first.json["items"].as_array().unwrap().len(), 2);
+    let cursor = first.json["next_cursor"].as_str().unwrap();
+    let second = t
+        .get(&format!("/api/v1/listings?limit=2&cursor={cursor}"), None)
+        .await;
+    let third = t
+        .get(
+            &format!(
+                "/api/v1/listings?limit=2&cursor={}",
+                second.json["next_cursor"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(third.json["items"].as_array().unwrap().len(), 1);
+    assert!(third.json["next_cursor"].is_null());
+    let mut ids: Vec<String> = [&first, &second, &third]
+        .iter()
+        .flat_map(|r| {
+            r.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "every listing once");
+}

@@ -11,6 +11,7 @@ use haven_server::service::{Actor, NewListingInput, Registration};
 pub const DEMO_PASSWORD: &str = "haven-demo-password";
 pub const BUYER: &str = "buyer@demo.haven";
 pub const AGENT: &str = "agent@demo.haven";
+pub const ADMIN: &str = "admin@demo.haven";
 const SELLERS: [(&str, &str, &str); 3] = [
     (
         "lumen@demo.haven",
@@ -118,6 +119,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     }
     account(app, BUYER, "Demo Buyer", vec![Role::Buyer]).await?;
     account(app, AGENT, "Demo Agent", vec![Role::Agent]).await?;
+    account(app, ADMIN, "Demo Admin", vec![Role::Admin]).await?;
     let mut sellers = Vec::new();
     for (email, store_name, description) in SELLERS {
         let mut actor = account(app, email, store_name, vec![Role::Seller]).await?;
@@ -167,6 +169,7 @@ pub fn print_welcome(app: &App) {
         println!("    seller  {email}  ({store})");
     }
     println!("    agent   {AGENT}");
+    println!("    admin   {ADMIN}");
     println!();
     println!("  Test cards: 4242 4242 4242 4242 (pays), 4000 0000 0000 0002 (declined),");
     println!("              4000 0027 6000 3184 (asks for verification: code 424242),");

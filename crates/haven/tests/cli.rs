@@ -179,3 +179,52 @@ async fn postgres_demo_golden_path_then_verify_clean_and_corrupted() {
         .await
         .unwrap();
 }
+
+#[test]
+fn config_file_then_environment_then_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str| dir.path().join(name);
+    let config = dir.path().join("haven.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"sqlite://{}\"\n[policy]\ncommission_bps = 900\n",
+            db("from-file.db").display()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    let run = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(["migrate", "--config", config])
+            .env_remove("HAVEN_DATABASE_URL");
+        if let Some(url) = env {
+            cmd.env("HAVEN_DATABASE_URL", url);
+        }
+        if let Some(url) = flag {
+            cmd.args(["--database-url", url]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    run(None, None);
+    assert!(
+        db("from-file.db").exists(),
+        "the file's database_url is used"
+    );
+    let env_url = format!("sqlite://{}", db("from-env.db").display());
+    run(Some(&env_url), None);
+    assert!(db("from-env.db").exists(), "the environment beats the file");
+    let flag_url = format!("sqlite://{}", db("from-flag.db").display());
+    run(Some(&env_url), Some(&flag_url));
+    assert!(db("from-flag.db").exists(), "a flag beats the environment");
+
+    std::fs::write(dir.path().join("bad.toml"), "commission = 5\n").unwrap();
+    let out = haven(&[
+        "migrate",
+        "--config",
+        dir.path().join("bad.toml").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "unknown keys are refused");
+}

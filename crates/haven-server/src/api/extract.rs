@@ -144,10 +144,10 @@ where
     match action.await {
         Ok((status, value)) => (status, Json(value)).into_response(),
         Err(err) => {
-            if let (Some(idem), StatusCode::CONFLICT) = (&idem, err.status) {
-                if let Ok(Some(record)) = app.idempotent_replay(idem).await {
-                    return replayed(record);
-                }
+            if let (Some(idem), StatusCode::CONFLICT) = (&idem, err.status)
+                && let Ok(Some(record)) = app.idempotent_replay(idem).await
+            {
+                return replayed(record);
             }
             err.into_response()
         }
@@ -180,6 +180,68 @@ impl PageParams {
             self.cursor.clone(),
             self.limit,
         ))
+    }
+}
+
+/// Everything an order action needs: the caller, the order id from the path,
+/// the parsed body and the Idempotency-Key context. Any failure to build it
+/// is answered in the one error shape before the action runs.
+pub struct OrderAction<Req> {
+    pub app: Arc<App>,
+    pub actor: Actor,
+    pub order_id: haven_domain::ids::OrderId,
+    pub body: Req,
+    pub idem: Option<Idem>,
+}
+
+impl<Req: DeserializeOwned + Send> FromRequest<Arc<App>> for OrderAction<Req> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Auth(actor) = Auth::from_request_parts(&mut parts, app).await?;
+        let path = parts.uri.path().to_string();
+        let raw_id = path
+            .trim_start_matches("/api/v1/orders/")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let order_id = path_id(raw_id, "order")?;
+        let RawBody(bytes) =
+            RawBody::from_request(Request::from_parts(parts.clone(), body), app).await?;
+        let parsed = parse_json(&bytes)?;
+        let idem = idempotency(&actor, &parts.headers, &format!("POST {path}"), &bytes)?;
+        Ok(OrderAction {
+            app: app.clone(),
+            actor,
+            order_id,
+            body: parsed,
+            idem,
+        })
+    }
+}
+
+impl<Req> OrderAction<Req> {
+    /// Run the action once per Idempotency-Key and render the order.
+    pub async fn run<F, Fut>(self, action: F) -> Response
+    where
+        F: FnOnce(Arc<App>, Actor, haven_domain::ids::OrderId, Req, Option<Idem>) -> Fut,
+        Fut: Future<Output = ApiResult<haven_domain::order::Order>>,
+    {
+        let OrderAction {
+            app,
+            actor,
+            order_id,
+            body,
+            idem,
+        } = self;
+        let replay_key = idem.clone();
+        let worker = app.clone();
+        idempotent(&app, replay_key, async move {
+            let order = action(worker, actor, order_id, body, idem).await?;
+            Ok((StatusCode::OK, crate::views::OrderView::from(&order)))
+        })
+        .await
     }
 }
 

@@ -8,14 +8,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use haven_domain::account::{Role, SessionKind};
 use haven_domain::catalog::{ShippingMethod, ShippingRate};
-use haven_domain::ids::{ListingId, OrderId, StoreId};
+use haven_domain::ids::{ListingId, StoreId};
 use haven_domain::money::{Currency, Money};
 use haven_store::ListingFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{
-    Auth, PageParams, RawBody, idempotency, idempotent, parse_json, path_id, session_token,
+    Auth, OrderAction, PageParams, RawBody, idempotency, idempotent, parse_json, path_id,
+    session_token,
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -314,85 +315,22 @@ pub async fn checkout(
     .await
 }
 
-/// Shared shape of the order actions: parse, key, run, render the order.
-async fn order_action<Req, F, Fut>(
-    app: Arc<App>,
-    actor: crate::service::Actor,
-    headers: HeaderMap,
-    id: String,
-    body: axum::body::Bytes,
-    route: &str,
-    run: F,
-) -> Response
-where
-    Req: serde::de::DeserializeOwned,
-    F: FnOnce(Arc<App>, crate::service::Actor, OrderId, Req, Option<crate::service::Idem>) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<haven_domain::order::Order>>,
-{
-    let prepared = path_id::<OrderId>(&id, "order").and_then(|order_id| {
-        let req = parse_json::<Req>(&body)?;
-        let idem = idempotency(
-            &actor,
-            &headers,
-            &format!("POST /orders/{order_id}/{route}"),
-            &body,
-        )?;
-        Ok((order_id, req, idem))
-    });
-    let (order_id, req, idem) = match prepared {
-        Ok(ok) => ok,
-        Err(err) => return err.into_response(),
-    };
-    let app2 = app.clone();
-    idempotent(&app, idem.clone(), async move {
-        run(app2, actor, order_id, req, idem)
-            .await
-            .map(|order| (StatusCode::OK, OrderView::from(&order)))
-    })
-    .await
-}
-
-#[utoipa::path(post, path = "/api/v1/orders/{id}/challenge", tag = "orders", request_body = ChallengeRequest,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/challenge", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = ChallengeRequest,
     responses((status = 200, body = OrderView), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn complete_challenge(
-    State(app): AppState,
-    Auth(actor): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawBody(body): RawBody,
-) -> Response {
-    order_action(
-        app,
-        actor,
-        headers,
-        id,
-        body,
-        "challenge",
-        |app, actor, id, req: ChallengeRequest, idem| async move {
+pub async fn complete_challenge(action: OrderAction<ChallengeRequest>) -> Response {
+    action
+        .run(|app, actor, id, req, idem| async move {
             app.complete_challenge(&actor, id, &req.code, idem.as_ref())
                 .await
-        },
-    )
-    .await
+        })
+        .await
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/ship", tag = "orders", request_body = ShipRequest,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/ship", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = ShipRequest,
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn ship(
-    State(app): AppState,
-    Auth(actor): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawBody(body): RawBody,
-) -> Response {
-    order_action(
-        app,
-        actor,
-        headers,
-        id,
-        body,
-        "ship",
-        |app, actor, id, req: ShipRequest, idem| async move {
+pub async fn ship(action: OrderAction<ShipRequest>) -> Response {
+    action
+        .run(|app, actor, id, req, idem| async move {
             app.ship(
                 &actor,
                 id,
@@ -401,84 +339,44 @@ pub async fn ship(
                 idem.as_ref(),
             )
             .await
-        },
-    )
-    .await
+        })
+        .await
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm", tag = "orders", request_body = ConfirmRequest,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = ConfirmRequest,
     responses((status = 200, body = OrderView), (status = 409, description = "second_confirmation_required before a delivery scan", body = ErrorBody)), security(("bearer" = [])))]
-pub async fn confirm(
-    State(app): AppState,
-    Auth(actor): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawBody(body): RawBody,
-) -> Response {
-    order_action(
-        app,
-        actor,
-        headers,
-        id,
-        body,
-        "confirm",
-        |app, actor, id, req: ConfirmRequest, idem| async move {
+pub async fn confirm(action: OrderAction<ConfirmRequest>) -> Response {
+    action
+        .run(|app, actor, id, req, idem| async move {
             app.confirm_receipt(&actor, id, req.second_confirmation, idem.as_ref())
                 .await
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-request", tag = "orders",
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-request", tag = "orders", params(("id" = String, Path, description = "Order id")),
     responses((status = 200, description = "Granted automatically if the seller does not answer within 48 h", body = OrderView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn request_cancel(
-    State(app): AppState,
-    Auth(actor): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawBody(body): RawBody,
-) -> Response {
-    order_action(
-        app,
-        actor,
-        headers,
-        id,
-        body,
-        "cancel-request",
-        |app, actor, id, _: Empty, idem| async move {
+pub async fn request_cancel(action: OrderAction<Empty>) -> Response {
+    action
+        .run(|app, actor, id, _, idem| async move {
             app.request_cancel(&actor, id, idem.as_ref()).await
-        },
-    )
-    .await
+        })
+        .await
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-response", tag = "orders", request_body = CancelResponseRequest,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel-response", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = CancelResponseRequest,
     responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn respond_cancel(
-    State(app): AppState,
-    Auth(actor): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawBody(body): RawBody,
-) -> Response {
-    order_action(
-        app,
-        actor,
-        headers,
-        id,
-        body,
-        "cancel-response",
-        |app, actor, id, req: CancelResponseRequest, idem| async move {
+pub async fn respond_cancel(action: OrderAction<CancelResponseRequest>) -> Response {
+    action
+        .run(|app, actor, id, req, idem| async move {
             app.respond_cancel(&actor, id, req.accept, idem.as_ref())
                 .await
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/advance-parcel", tag = "orders",

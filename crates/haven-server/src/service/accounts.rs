@@ -50,6 +50,16 @@ pub struct Registration {
 }
 
 impl App {
+    /// Sessions expire on real time. The demo's fast-forward moves marketplace
+    /// deadlines; it must not log the visitor out halfway through the tour.
+    fn session_now(&self) -> haven_domain::Timestamp {
+        if self.demo_clock.is_some() {
+            haven_domain::Timestamp::now()
+        } else {
+            self.now()
+        }
+    }
+
     pub async fn register(&self, input: Registration) -> ApiResult<User> {
         let email = Email::parse(&input.email).map_err(ApiError::validation)?;
         auth::check_password_policy(&input.password).map_err(ApiError::validation)?;
@@ -121,8 +131,8 @@ impl App {
             token_hash,
             user_id: user.id,
             kind,
-            created_at: self.now(),
-            expires_at: self.now() + SignedDuration::from_hours(hours),
+            created_at: self.session_now(),
+            expires_at: self.session_now() + SignedDuration::from_hours(hours),
         };
         self.store
             .commit(Changeset {
@@ -150,7 +160,7 @@ impl App {
         let Some(session) = self.store.session(&auth::token_hash(token)).await? else {
             return Ok(None);
         };
-        if session.expires_at <= self.now() {
+        if session.expires_at <= self.session_now() {
             return Ok(None);
         }
         let Some(user) = self.store.user(session.user_id).await? else {

@@ -84,7 +84,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         .iter()
         .map(TrackingEventView::from)
         .collect();
-    let clock_offset_ms = (app.now() - haven_domain::Timestamp::now()).get_milliseconds() as i64;
+    let clock_offset_ms = (app.now() - haven_domain::Timestamp::now()).get_milliseconds();
     let suggested_tracking = if app.config.demo {
         haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
     } else {

@@ -270,12 +270,11 @@ pub async fn checkout(
             key: format!("web-checkout:{}", form.idempotency_key),
             request_hash: format!("web-checkout:{listing_id}"),
         });
-    if let Some(idem) = &idem {
-        if let Some(record) = app.idempotent_replay(idem).await? {
-            if let Ok(order) = serde_json::from_str::<OrderView>(&record.body) {
-                return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
-            }
-        }
+    if let Some(idem) = &idem
+        && let Some(record) = app.idempotent_replay(idem).await?
+        && let Ok(order) = serde_json::from_str::<OrderView>(&record.body)
+    {
+        return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
     }
     match app.checkout(&actor, input, idem.as_ref()).await {
         Ok(outcome) if outcome.challenge_required => {

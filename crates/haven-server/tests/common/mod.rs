@@ -27,6 +27,7 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
+#[derive(Clone)]
 pub struct Response {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
