@@ -52,6 +52,12 @@ pub enum Violation {
         paid_minor: i128,
         total_minor: i64,
     },
+    /// Refunds plus chargebacks gave a card back more than it paid.
+    CardReturnedTooMuch {
+        order_id: OrderId,
+        charged_minor: i128,
+        returned_minor: i128,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -107,6 +113,14 @@ impl fmt::Display for Violation {
                 f,
                 "order {order_id}: paid {paid_minor} exceeds order total {total_minor}"
             ),
+            Violation::CardReturnedTooMuch {
+                order_id,
+                charged_minor,
+                returned_minor,
+            } => write!(
+                f,
+                "order {order_id}: {returned_minor} returned to the card (refunds + chargebacks) exceeds {charged_minor} charged"
+            ),
         }
     }
 }
@@ -118,10 +132,17 @@ struct EscrowFlows {
     out_minor: i128,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+struct CardFlows {
+    charged_minor: i128,
+    returned_minor: i128,
+}
+
 #[derive(Debug, Default)]
 pub struct LedgerAuditor {
     balances: HashMap<(String, Currency), i128>,
     escrow: HashMap<OrderId, EscrowFlows>,
+    cards: HashMap<OrderId, CardFlows>,
     keys: HashSet<String>,
     violations: Vec<Violation>,
     pub entries_seen: u64,
@@ -153,6 +174,28 @@ impl LedgerAuditor {
                 posting.amount.currency,
                 posting.amount.amount_minor,
             );
+            if let (Account::Gateway(_), Some(order_id)) = (&posting.account, entry.order_id) {
+                self.track_card(order_id, posting.amount.amount_minor);
+            }
+        }
+    }
+
+    /// Money leaving a gateway account for an order was charged to the card;
+    /// money arriving there was given back (refund or chargeback).
+    fn track_card(&mut self, order_id: OrderId, amount_minor: i64) {
+        let flows = self.cards.entry(order_id).or_default();
+        if amount_minor < 0 {
+            flows.charged_minor += -i128::from(amount_minor);
+        } else {
+            flows.returned_minor += i128::from(amount_minor);
+        }
+        if flows.returned_minor > flows.charged_minor {
+            let flows = *flows;
+            self.violations.push(Violation::CardReturnedTooMuch {
+                order_id,
+                charged_minor: flows.charged_minor,
+                returned_minor: flows.returned_minor,
+            });
         }
     }
 

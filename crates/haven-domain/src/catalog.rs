@@ -46,6 +46,10 @@ pub struct Listing {
     /// Content hashes of images in the media table.
     pub images: Vec<String>,
     pub shipping: Vec<ShippingMethod>,
+    /// Guaranteed Genuine: a confirmed counterfeit is a full refund,
+    /// shipping included, and a strike.
+    #[serde(default)]
+    pub guaranteed_genuine: bool,
     pub created_at: Timestamp,
 }
 

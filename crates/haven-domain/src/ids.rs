@@ -55,3 +55,5 @@ typed_id!(EntryId);
 typed_id!(PayoutId);
 typed_id!(TimerId);
 typed_id!(EventId);
+typed_id!(DisputeId);
+typed_id!(StrikeId);

@@ -97,6 +97,12 @@ pub enum EntryKind {
     Refund,
     /// Seller's available balance moved towards the bank.
     Payout,
+    /// A dispute settled: refund to the buyer and the rest to the seller, in one entry.
+    Settlement,
+    /// On-time guarantee or goodwill credit to a buyer.
+    Compensation,
+    /// The card network took money back.
+    Chargeback,
 }
 
 impl EntryKind {
@@ -106,6 +112,9 @@ impl EntryKind {
             EntryKind::Release => "release",
             EntryKind::Refund => "refund",
             EntryKind::Payout => "payout",
+            EntryKind::Settlement => "settlement",
+            EntryKind::Compensation => "compensation",
+            EntryKind::Chargeback => "chargeback",
         }
     }
 
@@ -115,6 +124,9 @@ impl EntryKind {
             "release" => EntryKind::Release,
             "refund" => EntryKind::Refund,
             "payout" => EntryKind::Payout,
+            "settlement" => EntryKind::Settlement,
+            "compensation" => EntryKind::Compensation,
+            "chargeback" => EntryKind::Chargeback,
             _ => return None,
         })
     }
@@ -205,6 +217,26 @@ impl Entry {
         Ok(entry)
     }
 
+    /// An entry from explicit postings (several sources, several
+    /// destinations); refused unless it balances.
+    pub fn from_postings(header: EntryHeader, postings: Vec<Posting>) -> Result<Entry, EntryError> {
+        let postings: Vec<Posting> = postings
+            .into_iter()
+            .filter(|p| !p.amount.is_zero())
+            .collect();
+        let entry = Entry {
+            id: EntryId::new(),
+            idempotency_key: header.idempotency_key,
+            kind: header.kind,
+            order_id: header.order_id,
+            payout_id: header.payout_id,
+            created_at: header.created_at,
+            postings,
+        };
+        entry.assert_balanced()?;
+        Ok(entry)
+    }
+
     pub fn transfer(
         header: EntryHeader,
         from: Account,
@@ -217,6 +249,15 @@ impl Entry {
     /// Sum per currency must be zero. Used before writing and after reading.
     pub fn assert_balanced(&self) -> Result<(), EntryError> {
         check_postings_balance(self.postings.iter().map(|p| p.amount))
+    }
+
+    /// The amount that reached `account` (positive) in this entry.
+    pub fn inflow_to(&self, account: &Account) -> i64 {
+        self.postings
+            .iter()
+            .filter(|p| &p.account == account && p.amount.amount_minor > 0)
+            .map(|p| p.amount.amount_minor)
+            .sum()
     }
 
     /// The amount that left `account` (positive) in this entry.

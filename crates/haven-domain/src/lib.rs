@@ -6,11 +6,14 @@ pub mod account;
 pub mod audit;
 pub mod catalog;
 pub mod clock;
+pub mod dispute;
+pub mod evidence;
 pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod order;
 pub mod policy;
 pub mod timer;
+pub mod trail;
 
 pub use jiff::{SignedDuration, Timestamp};

@@ -1,13 +1,18 @@
 //! The order lifecycle: one explicit state machine whose legal transitions
 //! are listed in [`TRANSITIONS`]. [`Order::apply`] is pure: it returns the new
-//! order plus the effects (ledger entries, timers, outbox events) that the
-//! caller must write in the same database transaction.
+//! order plus the effects (ledger entries, timers, outbox events, a dispute
+//! to open) that the caller must write in the same database transaction.
+//!
+//! Disputes are an overlay: while one is open the order keeps its state, its
+//! escrow is frozen and its protection window is paused. The dispute's own
+//! state machine lives in [`crate::dispute`].
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ListingId, OrderId, StoreId, UserId};
-use crate::ledger::{Account, Entry, EntryError, EntryHeader, EntryKind};
+use crate::dispute::Dispute;
+use crate::ids::{DisputeId, ListingId, OrderId, StoreId, UserId};
+use crate::ledger::{Account, Entry, EntryError, EntryHeader, EntryKind, Posting};
 use crate::money::{Money, MoneyError};
 use crate::policy::{Policy, PolicyVersion};
 use crate::timer::{TimerKind, TimerRequest};
@@ -37,7 +42,7 @@ impl OrderState {
         OrderState::PartiallyRefunded,
     ];
 
-    /// Closed orders hold no money in escrow and accept no further events.
+    /// Closed orders hold no money in escrow.
     pub fn is_closed(&self) -> bool {
         matches!(
             self,
@@ -155,6 +160,25 @@ pub struct Shipment {
     pub shipped_at: Timestamp,
 }
 
+/// The dispute currently open on the order, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenDispute {
+    pub id: DisputeId,
+    /// Opened by Haven itself (the automatic not-received claim).
+    pub automatic: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargebackRecord {
+    pub at: Timestamp,
+    pub amount_minor: i64,
+    pub reason: String,
+    /// What the platform absorbed because the money had already been released.
+    pub platform_loss_minor: i64,
+    /// What was recovered from the seller towards that loss.
+    pub recovered_minor: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub id: OrderId,
@@ -162,10 +186,17 @@ pub struct Order {
     pub store_id: StoreId,
     pub listing_id: ListingId,
     pub listing_title: String,
+    #[serde(default)]
+    pub guaranteed_genuine: bool,
     pub quantity: u32,
     pub unit_price: Money,
     pub shipping: ShippingChoice,
     pub total: Money,
+    /// How the total was paid: card plus buyer credit.
+    #[serde(default)]
+    pub paid_card_minor: i64,
+    #[serde(default)]
+    pub paid_credit_minor: i64,
     pub address: Address,
     pub state: OrderState,
     pub policy_version: PolicyVersion,
@@ -174,6 +205,11 @@ pub struct Order {
     pub promised_delivery_at: Timestamp,
     pub paid_at: Option<Timestamp>,
     pub protection_ends_at: Option<Timestamp>,
+    /// The window's clock is stopped while a dispute is open.
+    #[serde(default)]
+    pub window_paused_at: Option<Timestamp>,
+    #[serde(default)]
+    pub window_paused_total_s: i64,
     pub payment: Option<PaymentInfo>,
     pub shipment: Option<Shipment>,
     pub tracking_status: Option<TrackingStatus>,
@@ -181,11 +217,21 @@ pub struct Order {
     pub cancel_requested_at: Option<Timestamp>,
     /// Set when the window ended with no delivery scan (automatic not-received claim).
     pub not_received_claim_at: Option<Timestamp>,
+    #[serde(default)]
+    pub open_dispute: Option<OpenDispute>,
     pub closed_at: Option<Timestamp>,
     pub close_reason: Option<String>,
     pub released_minor: i64,
     pub commission_minor: i64,
     pub refunded_minor: i64,
+    /// Of the refunds, how much went back to the card (the rest to credit).
+    #[serde(default)]
+    pub refunded_card_minor: i64,
+    /// On-time guarantee credit paid to the buyer for this order.
+    #[serde(default)]
+    pub compensated_minor: i64,
+    #[serde(default)]
+    pub chargeback: Option<ChargebackRecord>,
     /// Optimistic-concurrency version; the store bumps it on every write.
     pub version: i64,
 }
@@ -197,6 +243,7 @@ pub struct NewOrder {
     pub store_id: StoreId,
     pub listing_id: ListingId,
     pub listing_title: String,
+    pub guaranteed_genuine: bool,
     pub quantity: u32,
     pub unit_price: Money,
     pub shipping: ShippingChoice,
@@ -206,10 +253,20 @@ pub struct NewOrder {
 
 pub const MAX_QUANTITY: u32 = 1_000;
 
+/// Balances a chargeback on a released order can recover from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SellerFunds {
+    pub available_minor: i64,
+    pub reserve_minor: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderEvent {
+    /// Payment completed: `credit_minor` of the total comes from the buyer's
+    /// credit, the rest from the card.
     PaymentCaptured {
         payment: PaymentInfo,
+        credit_minor: i64,
     },
     PaymentFailed,
     PaymentExpired,
@@ -234,7 +291,25 @@ pub enum OrderEvent {
         second_confirmation: bool,
     },
     ProtectionWindowEnded,
-    NoScanClaimExpired,
+    /// The promised date arrived: compensate if not delivered.
+    GuaranteeDue,
+    /// A buyer opened a dispute: freeze escrow, pause the window.
+    DisputeOpened {
+        dispute_id: DisputeId,
+    },
+    /// The dispute closed without settling money: resume the window.
+    DisputeEnded,
+    /// A dispute settled: refund this much (to card first), release the rest.
+    Settle {
+        refund_minor: i64,
+        reason: String,
+    },
+    /// The card network took money back.
+    Chargeback {
+        amount_minor: i64,
+        reason: String,
+        seller: SellerFunds,
+    },
 }
 
 /// Event names used in the transition table.
@@ -253,7 +328,11 @@ pub enum EventKind {
     Delivered,
     ConfirmReceipt,
     ProtectionWindowEnded,
-    NoScanClaimExpired,
+    GuaranteeDue,
+    DisputeOpened,
+    DisputeEnded,
+    Settle,
+    Chargeback,
 }
 
 impl OrderEvent {
@@ -272,7 +351,11 @@ impl OrderEvent {
             OrderEvent::Delivered { .. } => EventKind::Delivered,
             OrderEvent::ConfirmReceipt { .. } => EventKind::ConfirmReceipt,
             OrderEvent::ProtectionWindowEnded => EventKind::ProtectionWindowEnded,
-            OrderEvent::NoScanClaimExpired => EventKind::NoScanClaimExpired,
+            OrderEvent::GuaranteeDue => EventKind::GuaranteeDue,
+            OrderEvent::DisputeOpened { .. } => EventKind::DisputeOpened,
+            OrderEvent::DisputeEnded => EventKind::DisputeEnded,
+            OrderEvent::Settle { .. } => EventKind::Settle,
+            OrderEvent::Chargeback { .. } => EventKind::Chargeback,
         }
     }
 }
@@ -281,6 +364,8 @@ use EventKind as E;
 use OrderState as S;
 
 /// Every legal transition, in one place. Anything not listed is refused.
+/// Where one event has several rows (settling, chargebacks), the target
+/// depends on the amounts and must be one of the listed rows.
 pub const TRANSITIONS: &[(OrderState, EventKind, OrderState)] = &[
     (S::PendingPayment, E::PaymentCaptured, S::Paid),
     (S::PendingPayment, E::PaymentFailed, S::Cancelled),
@@ -291,21 +376,42 @@ pub const TRANSITIONS: &[(OrderState, EventKind, OrderState)] = &[
     (S::Paid, E::AcceptCancel, S::Cancelled),
     (S::Paid, E::CancelRequestTimedOut, S::Cancelled),
     (S::Paid, E::ShipByMissed, S::Cancelled),
+    (S::Paid, E::GuaranteeDue, S::Paid),
     (S::Shipped, E::Tracking, S::Shipped),
     (S::Shipped, E::Delivered, S::Delivered),
     (S::Shipped, E::ConfirmReceipt, S::Completed),
     (S::Delivered, E::ConfirmReceipt, S::Completed),
+    (S::Shipped, E::GuaranteeDue, S::Shipped),
     (S::Delivered, E::ProtectionWindowEnded, S::Completed),
-    // No delivery scan when the window ends: never release, open a claim.
+    // No delivery scan when the window ends: never release; open a claim.
     (S::Shipped, E::ProtectionWindowEnded, S::Shipped),
-    (S::Shipped, E::NoScanClaimExpired, S::Refunded),
+    (S::Shipped, E::DisputeOpened, S::Shipped),
+    (S::Delivered, E::DisputeOpened, S::Delivered),
+    (S::Shipped, E::DisputeEnded, S::Shipped),
+    (S::Delivered, E::DisputeEnded, S::Delivered),
+    (S::Shipped, E::Settle, S::Refunded),
+    (S::Shipped, E::Settle, S::PartiallyRefunded),
+    (S::Shipped, E::Settle, S::Completed),
+    (S::Delivered, E::Settle, S::Refunded),
+    (S::Delivered, E::Settle, S::PartiallyRefunded),
+    (S::Delivered, E::Settle, S::Completed),
+    (S::Paid, E::Chargeback, S::Refunded),
+    (S::Shipped, E::Chargeback, S::Refunded),
+    (S::Delivered, E::Chargeback, S::Refunded),
+    (S::Completed, E::Chargeback, S::Completed),
+    (S::PartiallyRefunded, E::Chargeback, S::PartiallyRefunded),
 ];
 
+/// The first listed target for (state, event).
 pub fn next_state(from: OrderState, event: EventKind) -> Option<OrderState> {
     TRANSITIONS
         .iter()
         .find(|(f, e, _)| *f == from && *e == event)
         .map(|(_, _, to)| *to)
+}
+
+fn is_listed(from: OrderState, event: EventKind, to: OrderState) -> bool {
+    TRANSITIONS.contains(&(from, event, to))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -318,10 +424,25 @@ pub enum TransitionError {
     NoCancelRequest,
     #[error("a cancel request is already pending")]
     CancelAlreadyRequested,
-    #[error("the not-received claim is not open")]
-    ClaimNotOpen,
     #[error("the protection window has not ended yet")]
     WindowStillOpen,
+    #[error("the protection window has ended")]
+    WindowEnded,
+    #[error("a dispute is open on this order")]
+    DisputeOpen,
+    #[error("no dispute is open on this order")]
+    NoDisputeOpen,
+    #[error("the order was delivered on time")]
+    DeliveredOnTime,
+    #[error("the on-time guarantee was already paid for this order")]
+    AlreadyCompensated,
+    #[error("a chargeback was already recorded for this order")]
+    ChargebackRecorded,
+    #[error("refund of {requested_minor} exceeds the {available_minor} held for this order")]
+    RefundTooLarge {
+        requested_minor: i64,
+        available_minor: i64,
+    },
     #[error(transparent)]
     Money(#[from] MoneyError),
     #[error(transparent)]
@@ -346,6 +467,14 @@ pub struct Effects {
     pub restock: Option<u32>,
     /// A tracking number this order now owns (unique across orders).
     pub claim_tracking: Option<(String, String)>,
+    /// A dispute Haven opens by itself (the automatic not-received claim).
+    pub new_dispute: Option<Dispute>,
+    /// A delivery scan arrived while a dispute is open: its record belongs
+    /// in the evidence log, and an automatic claim goes to an agent.
+    pub scan_during_dispute: bool,
+    /// The open dispute this transition ended (the buyer confirmed receipt
+    /// during an automatic claim, or a chargeback took over).
+    pub close_dispute: Option<DisputeId>,
 }
 
 #[derive(Debug, Clone)]
@@ -359,8 +488,8 @@ fn days(n: i64) -> SignedDuration {
 }
 
 fn add(at: Timestamp, by: SignedDuration) -> Timestamp {
-    // Deadlines are at most years away; a Timestamp overflow here would be a
-    // corrupt policy, which Policy::validate already refuses.
+    // Deadlines are at most years away; an overflow here would be a corrupt
+    // policy, which Policy::validate already refuses.
     at.checked_add(by).expect("deadline within timestamp range")
 }
 
@@ -383,10 +512,13 @@ impl Order {
             store_id: new.store_id,
             listing_id: new.listing_id,
             listing_title: new.listing_title,
+            guaranteed_genuine: new.guaranteed_genuine,
             quantity: new.quantity,
             unit_price: new.unit_price,
             shipping: new.shipping,
             total,
+            paid_card_minor: 0,
+            paid_credit_minor: 0,
             address: new.address,
             state: OrderState::PendingPayment,
             policy_version,
@@ -395,17 +527,23 @@ impl Order {
             promised_delivery_at,
             paid_at: None,
             protection_ends_at: None,
+            window_paused_at: None,
+            window_paused_total_s: 0,
             payment: None,
             shipment: None,
             tracking_status: None,
             delivered_at: None,
             cancel_requested_at: None,
             not_received_claim_at: None,
+            open_dispute: None,
             closed_at: None,
             close_reason: None,
             released_minor: 0,
             commission_minor: 0,
             refunded_minor: 0,
+            refunded_card_minor: 0,
+            compensated_minor: 0,
+            chargeback: None,
             version: 0,
         };
         let effects = Effects {
@@ -422,12 +560,65 @@ impl Order {
         Account::Escrow(self.id)
     }
 
+    fn gateway_account(&self) -> Account {
+        Account::Gateway(
+            self.payment
+                .as_ref()
+                .map(|p| p.gateway.clone())
+                .unwrap_or_else(|| "none".into()),
+        )
+    }
+
     /// Money still held for this order.
     pub fn escrow_minor(&self) -> i64 {
         if self.paid_at.is_none() {
             return 0;
         }
-        self.total.amount_minor - self.released_minor - self.commission_minor - self.refunded_minor
+        let chargeback_from_escrow = self
+            .chargeback
+            .as_ref()
+            .map_or(0, |c| c.amount_minor - c.platform_loss_minor);
+        self.total.amount_minor
+            - self.released_minor
+            - self.commission_minor
+            - self.refunded_minor
+            - chargeback_from_escrow
+    }
+
+    /// Card money not yet returned (by refund or chargeback): the most a
+    /// chargeback can take, so a dispute refund and a chargeback never pay
+    /// the same money twice.
+    pub fn card_refundable_minor(&self) -> i64 {
+        let charged_back = self.chargeback.as_ref().map_or(0, |c| c.amount_minor);
+        self.paid_card_minor - self.refunded_card_minor - charged_back
+    }
+
+    /// The window's end as it stands, counting paused time.
+    fn window_end(&self, policy: &Policy) -> Timestamp {
+        let base = match self.delivered_at {
+            Some(at) => add(at, days(policy.protection_days_after_delivery)),
+            None => add(
+                self.promised_delivery_at,
+                days(policy.protection_days_after_promised),
+            ),
+        };
+        add(base, SignedDuration::from_secs(self.window_paused_total_s))
+    }
+
+    /// Is the buyer still protected at `now` (ignoring an open dispute)?
+    pub fn window_open_at(&self, now: Timestamp) -> bool {
+        match (self.window_paused_at, self.protection_ends_at) {
+            (Some(_), _) => true,
+            (None, Some(end)) => now < end,
+            (None, None) => false,
+        }
+    }
+
+    /// Seconds of protection left, frozen while paused.
+    pub fn protection_remaining_s(&self, now: Timestamp) -> Option<i64> {
+        let end = self.protection_ends_at?;
+        let reference = self.window_paused_at.unwrap_or(now);
+        Some((end - reference).get_seconds().max(0))
     }
 
     /// Apply one event. Pure: same inputs, same outputs.
@@ -437,18 +628,19 @@ impl Order {
         policy: &Policy,
         now: Timestamp,
     ) -> Result<Transition, TransitionError> {
-        let to =
-            next_state(self.state, event.kind()).ok_or_else(|| TransitionError::NotAllowed {
-                from: self.state.as_str(),
-                event: format!("{:?}", event.kind()),
-            })?;
+        let kind = event.kind();
+        let to = next_state(self.state, kind).ok_or_else(|| TransitionError::NotAllowed {
+            from: self.state.as_str(),
+            event: format!("{kind:?}"),
+        })?;
         let mut next = self.clone();
         next.state = to;
         let mut effects = Effects::default();
         match event {
-            OrderEvent::PaymentCaptured { payment } => {
-                next.on_paid(payment, policy, now, &mut effects)?
-            }
+            OrderEvent::PaymentCaptured {
+                payment,
+                credit_minor,
+            } => next.on_paid(payment, credit_minor, policy, now, &mut effects)?,
             OrderEvent::PaymentFailed | OrderEvent::PaymentExpired => {
                 next.on_unpaid_cancel(now, &mut effects)
             }
@@ -469,19 +661,34 @@ impl Order {
             OrderEvent::Delivered { at } => next.on_delivered(at, policy, &mut effects),
             OrderEvent::ConfirmReceipt {
                 second_confirmation,
-            } => {
-                if self.delivered_at.is_none() && !second_confirmation {
-                    return Err(TransitionError::SecondConfirmationRequired);
-                }
-                next.release("buyer_confirmed", policy, now, &mut effects)?;
-            }
+            } => next.on_confirm(second_confirmation, policy, now, &mut effects)?,
             OrderEvent::ProtectionWindowEnded => next.on_window_end(policy, now, &mut effects)?,
-            OrderEvent::NoScanClaimExpired => {
-                if next.not_received_claim_at.is_none() {
-                    return Err(TransitionError::ClaimNotOpen);
-                }
-                next.refund_all("not_received_no_proof", now, &mut effects)?;
+            OrderEvent::GuaranteeDue => next.on_guarantee_due(policy, now, &mut effects)?,
+            OrderEvent::DisputeOpened { dispute_id } => {
+                next.on_dispute_opened(dispute_id, now, &mut effects)?
             }
+            OrderEvent::DisputeEnded => next.on_dispute_ended(policy, now, &mut effects)?,
+            OrderEvent::Settle {
+                refund_minor,
+                reason,
+            } => next.on_settle(refund_minor, &reason, policy, now, &mut effects)?,
+            OrderEvent::Chargeback {
+                amount_minor,
+                reason,
+                seller,
+            } => next.on_chargeback(amount_minor, reason, seller, now, &mut effects)?,
+        }
+        debug_assert!(
+            is_listed(self.state, kind, next.state),
+            "{:?} -{kind:?}-> {:?} is not in TRANSITIONS",
+            self.state,
+            next.state
+        );
+        if !is_listed(self.state, kind, next.state) {
+            return Err(TransitionError::NotAllowed {
+                from: self.state.as_str(),
+                event: format!("{kind:?}"),
+            });
         }
         Ok(Transition {
             order: next,
@@ -515,24 +722,41 @@ impl Order {
     fn on_paid(
         &mut self,
         payment: PaymentInfo,
+        credit_minor: i64,
         policy: &Policy,
         now: Timestamp,
         fx: &mut Effects,
     ) -> Result<(), TransitionError> {
-        let gateway = Account::Gateway(payment.gateway.clone());
-        fx.entries.push(Entry::transfer(
+        let currency = self.total.currency;
+        if credit_minor < 0 || credit_minor > self.total.amount_minor {
+            return Err(TransitionError::RefundTooLarge {
+                requested_minor: credit_minor,
+                available_minor: self.total.amount_minor,
+            });
+        }
+        self.paid_credit_minor = credit_minor;
+        self.paid_card_minor = self.total.amount_minor - credit_minor;
+        self.payment = Some(payment);
+        let postings = vec![
+            Posting {
+                account: self.gateway_account(),
+                amount: Money::new(-self.paid_card_minor, currency),
+            },
+            Posting {
+                account: Account::BuyerCredit(self.buyer_id),
+                amount: Money::new(-credit_minor, currency),
+            },
+            Posting {
+                account: self.escrow_account(),
+                amount: self.total,
+            },
+        ];
+        fx.entries.push(Entry::from_postings(
             self.header(EntryKind::Capture, now),
-            gateway,
-            self.escrow_account(),
-            self.total,
+            postings,
         )?);
         self.paid_at = Some(now);
-        self.payment = Some(payment);
-        let window_end = add(
-            self.promised_delivery_at,
-            days(policy.protection_days_after_promised),
-        );
-        self.protection_ends_at = Some(window_end);
+        self.protection_ends_at = Some(self.window_end(policy));
         fx.unschedule.push(TimerKind::UnpaidExpiry);
         fx.schedule.push(TimerRequest {
             kind: TimerKind::ShipBy,
@@ -540,7 +764,11 @@ impl Order {
         });
         fx.schedule.push(TimerRequest {
             kind: TimerKind::ProtectionEnd,
-            due_at: window_end,
+            due_at: self.window_end(policy),
+        });
+        fx.schedule.push(TimerRequest {
+            kind: TimerKind::OnTimeGuarantee,
+            due_at: self.promised_delivery_at,
         });
         fx.events.push(self.event("order.paid"));
         Ok(())
@@ -606,17 +834,37 @@ impl Order {
     fn on_delivered(&mut self, at: Timestamp, policy: &Policy, fx: &mut Effects) {
         self.delivered_at = Some(at);
         self.tracking_status = Some(TrackingStatus::Delivered);
-        // A late scan ends an automatic not-received claim: the buyer gets a
-        // fresh window from the scan, so protection is never shortened.
-        self.not_received_claim_at = None;
-        fx.unschedule.push(TimerKind::NoScanRefund);
-        let window_end = add(at, days(policy.protection_days_after_delivery));
+        let window_end = self.window_end(policy);
         self.protection_ends_at = Some(window_end);
-        fx.schedule.push(TimerRequest {
-            kind: TimerKind::ProtectionEnd,
-            due_at: window_end,
-        });
+        if self.open_dispute.is_some() {
+            // The window stays paused; it resumes from the new end when the
+            // dispute closes.
+            fx.scan_during_dispute = true;
+        } else {
+            fx.schedule.push(TimerRequest {
+                kind: TimerKind::ProtectionEnd,
+                due_at: window_end,
+            });
+        }
         fx.events.push(self.event("order.delivered"));
+    }
+
+    fn on_confirm(
+        &mut self,
+        second_confirmation: bool,
+        policy: &Policy,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        if self.open_dispute.is_some_and(|d| !d.automatic) {
+            // Closing the dispute is the buyer's explicit choice (withdraw),
+            // never a side effect of another button.
+            return Err(TransitionError::DisputeOpen);
+        }
+        if self.delivered_at.is_none() && !second_confirmation {
+            return Err(TransitionError::SecondConfirmationRequired);
+        }
+        self.release("buyer_confirmed", policy, now, fx)
     }
 
     fn on_window_end(
@@ -625,30 +873,289 @@ impl Order {
         now: Timestamp,
         fx: &mut Effects,
     ) -> Result<(), TransitionError> {
+        if self.open_dispute.is_some() {
+            return Err(TransitionError::DisputeOpen);
+        }
         if self.protection_ends_at.is_some_and(|end| now < end) {
             return Err(TransitionError::WindowStillOpen);
         }
         if self.delivered_at.is_some() {
             return self.release("auto_confirmed", policy, now, fx);
         }
-        if self.not_received_claim_at.is_some() {
-            return Err(TransitionError::NotAllowed {
-                from: "in a not-received claim",
-                event: "ProtectionWindowEnded".into(),
-            });
-        }
+        // No delivery scan: Haven opens a not-received claim on the buyer's
+        // behalf. The seller has a few days to prove delivery (to an agent);
+        // silence refunds the buyer.
+        let claim = Dispute::automatic_not_received(self, policy, now);
         self.not_received_claim_at = Some(now);
-        let due_at = add(now, days(policy.no_scan_proof_days));
-        fx.schedule.push(TimerRequest {
-            kind: TimerKind::NoScanRefund,
-            due_at,
+        self.open_dispute = Some(OpenDispute {
+            id: claim.id,
+            automatic: true,
         });
+        self.window_paused_at = Some(now);
+        fx.schedule.extend(claim.initial_deadlines(policy));
+        fx.new_dispute = Some(claim);
         fx.events
             .push(self.event("order.not_received_claim_opened"));
         Ok(())
     }
 
-    /// Pay the seller: total minus commission to their available balance.
+    fn on_guarantee_due(
+        &mut self,
+        policy: &Policy,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        if self
+            .delivered_at
+            .is_some_and(|at| at <= self.promised_delivery_at)
+        {
+            return Err(TransitionError::DeliveredOnTime);
+        }
+        if self.compensated_minor > 0 {
+            return Err(TransitionError::AlreadyCompensated);
+        }
+        let percent = self.total.basis_points(policy.guarantee_bps)?;
+        let floor = Money::new(policy.guarantee_min_minor, self.total.currency);
+        let credit = if percent.amount_minor < floor.amount_minor {
+            floor
+        } else {
+            percent
+        };
+        let header = EntryHeader {
+            idempotency_key: format!("order:{}:guarantee", self.id),
+            ..self.header(EntryKind::Compensation, now)
+        };
+        fx.entries.push(Entry::transfer(
+            header,
+            Account::PlatformCompensation,
+            Account::BuyerCredit(self.buyer_id),
+            credit,
+        )?);
+        self.compensated_minor += credit.amount_minor;
+        let mut event = self.event("guarantee.compensated");
+        event.payload["credit"] = serde_json::json!(credit);
+        fx.events.push(event);
+        Ok(())
+    }
+
+    fn on_dispute_opened(
+        &mut self,
+        dispute_id: DisputeId,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        if self.open_dispute.is_some() {
+            return Err(TransitionError::DisputeOpen);
+        }
+        if !self.window_open_at(now) {
+            return Err(TransitionError::WindowEnded);
+        }
+        self.open_dispute = Some(OpenDispute {
+            id: dispute_id,
+            automatic: false,
+        });
+        self.window_paused_at = Some(now);
+        fx.unschedule.push(TimerKind::ProtectionEnd);
+        Ok(())
+    }
+
+    /// Resume the window, extended by the time the dispute kept it paused.
+    fn on_dispute_ended(
+        &mut self,
+        policy: &Policy,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        if self.open_dispute.take().is_none() {
+            return Err(TransitionError::NoDisputeOpen);
+        }
+        if let Some(paused_at) = self.window_paused_at.take() {
+            self.window_paused_total_s += (now - paused_at).get_seconds().max(0);
+        }
+        let end = self.window_end(policy);
+        self.protection_ends_at = Some(end);
+        fx.unschedule.extend(TimerKind::DISPUTE);
+        fx.schedule.push(TimerRequest {
+            kind: TimerKind::ProtectionEnd,
+            due_at: end.max(now),
+        });
+        Ok(())
+    }
+
+    /// Refund `refund_minor` and release whatever else escrow holds to the
+    /// seller (minus commission), in one entry. Closes the order.
+    fn on_settle(
+        &mut self,
+        refund_minor: i64,
+        reason: &str,
+        policy: &Policy,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        let held = self.escrow_minor();
+        if refund_minor < 0 || refund_minor > held {
+            return Err(TransitionError::RefundTooLarge {
+                requested_minor: refund_minor,
+                available_minor: held,
+            });
+        }
+        let currency = self.total.currency;
+        let released = Money::new(held - refund_minor, currency);
+        let commission = released.basis_points(policy.commission_bps)?;
+        let seller_share = released.checked_sub(commission)?;
+        let (to_card, to_credit) = self.refund_split(refund_minor);
+        let postings = vec![
+            Posting {
+                account: self.escrow_account(),
+                amount: Money::new(-held, currency),
+            },
+            Posting {
+                account: self.gateway_account(),
+                amount: Money::new(to_card, currency),
+            },
+            Posting {
+                account: Account::BuyerCredit(self.buyer_id),
+                amount: Money::new(to_credit, currency),
+            },
+            Posting {
+                account: Account::SellerAvailable(self.store_id),
+                amount: seller_share,
+            },
+            Posting {
+                account: Account::PlatformCommission,
+                amount: commission,
+            },
+        ];
+        if held > 0 {
+            fx.entries.push(Entry::from_postings(
+                self.header(EntryKind::Settlement, now),
+                postings,
+            )?);
+        }
+        self.refunded_minor += refund_minor;
+        self.refunded_card_minor += to_card;
+        self.released_minor += seller_share.amount_minor;
+        self.commission_minor += commission.amount_minor;
+        self.state = match (refund_minor, held) {
+            (r, h) if r == h => OrderState::Refunded,
+            (0, _) => OrderState::Completed,
+            _ => OrderState::PartiallyRefunded,
+        };
+        self.open_dispute = None;
+        self.window_paused_at = None;
+        self.close(now, reason);
+        fx.unschedule
+            .extend([TimerKind::ProtectionEnd, TimerKind::OnTimeGuarantee]);
+        fx.unschedule.extend(TimerKind::DISPUTE);
+        fx.events.push(self.event(if refund_minor > 0 {
+            "order.refunded"
+        } else {
+            "order.completed"
+        }));
+        Ok(())
+    }
+
+    /// Refunds go back to the card first, then to credit.
+    fn refund_split(&self, refund_minor: i64) -> (i64, i64) {
+        let to_card = refund_minor.min(self.card_refundable_minor().max(0));
+        (to_card, refund_minor - to_card)
+    }
+
+    fn on_chargeback(
+        &mut self,
+        amount_minor: i64,
+        reason: String,
+        seller: SellerFunds,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        if self.chargeback.is_some() {
+            return Err(TransitionError::ChargebackRecorded);
+        }
+        // Never more than the card money still out: a refund already paid is
+        // not paid again.
+        let amount_minor = amount_minor.clamp(0, self.card_refundable_minor().max(0));
+        let currency = self.total.currency;
+        let from_escrow = amount_minor.min(self.escrow_minor());
+        let loss = amount_minor - from_escrow;
+        let from_available = loss.min(seller.available_minor.max(0));
+        let from_reserve = (loss - from_available).min(seller.reserve_minor.max(0));
+        let recovered = from_available + from_reserve;
+        let money = |m| Money::new(m, currency);
+        let postings = vec![
+            Posting {
+                account: self.escrow_account(),
+                amount: money(-from_escrow),
+            },
+            Posting {
+                account: Account::PlatformChargebackLoss,
+                amount: money(-loss),
+            },
+            Posting {
+                account: self.gateway_account(),
+                amount: money(amount_minor),
+            },
+            Posting {
+                account: Account::SellerAvailable(self.store_id),
+                amount: money(-from_available),
+            },
+            Posting {
+                account: Account::SellerReserve(self.store_id),
+                amount: money(-from_reserve),
+            },
+            Posting {
+                account: Account::PlatformChargebackLoss,
+                amount: money(recovered),
+            },
+        ];
+        if amount_minor > 0 {
+            fx.entries.push(Entry::from_postings(
+                self.header(EntryKind::Chargeback, now),
+                postings,
+            )?);
+        }
+        self.chargeback = Some(ChargebackRecord {
+            at: now,
+            amount_minor,
+            reason,
+            platform_loss_minor: loss,
+            recovered_minor: recovered,
+        });
+        if self.closed_at.is_none() {
+            // An open order is frozen for good: what escrow still holds after
+            // the chargeback (credit-paid money) goes back to the buyer's credit.
+            let rest = self.escrow_minor();
+            if rest > 0 {
+                let header = EntryHeader {
+                    idempotency_key: format!("order:{}:chargeback_rest", self.id),
+                    ..self.header(EntryKind::Refund, now)
+                };
+                fx.entries.push(Entry::transfer(
+                    header,
+                    self.escrow_account(),
+                    Account::BuyerCredit(self.buyer_id),
+                    money(rest),
+                )?);
+                self.refunded_minor += rest;
+            }
+            fx.close_dispute = self.open_dispute.take().map(|d| d.id);
+            self.window_paused_at = None;
+            self.close(now, "chargeback");
+            fx.unschedule.extend([
+                TimerKind::ShipBy,
+                TimerKind::CancelRequestTimeout,
+                TimerKind::ProtectionEnd,
+                TimerKind::OnTimeGuarantee,
+            ]);
+            fx.unschedule.extend(TimerKind::DISPUTE);
+        }
+        let mut event = self.event("chargeback.opened");
+        event.payload["amount"] = serde_json::json!(money(amount_minor));
+        fx.events.push(event);
+        Ok(())
+    }
+
+    /// Pay the seller: what escrow holds, minus commission.
     fn release(
         &mut self,
         reason: &str,
@@ -656,7 +1163,7 @@ impl Order {
         now: Timestamp,
         fx: &mut Effects,
     ) -> Result<(), TransitionError> {
-        let held = crate::money::Money::new(self.escrow_minor(), self.total.currency);
+        let held = Money::new(self.escrow_minor(), self.total.currency);
         let commission = held.basis_points(policy.commission_bps)?;
         let seller_share = held.checked_sub(commission)?;
         fx.entries.push(Entry::split(
@@ -669,33 +1176,46 @@ impl Order {
         )?);
         self.released_minor += seller_share.amount_minor;
         self.commission_minor += commission.amount_minor;
+        fx.close_dispute = self.open_dispute.take().map(|d| d.id);
+        self.window_paused_at = None;
         self.close(now, reason);
         fx.unschedule
-            .extend([TimerKind::ProtectionEnd, TimerKind::NoScanRefund]);
+            .extend([TimerKind::ProtectionEnd, TimerKind::OnTimeGuarantee]);
+        fx.unschedule.extend(TimerKind::DISPUTE);
         fx.events.push(self.event("order.completed"));
         Ok(())
     }
 
-    /// Return everything still in escrow to the card it came from.
+    /// Return everything still in escrow: card money to the card, credit to credit.
     fn refund_all(
         &mut self,
         reason: &str,
         now: Timestamp,
         fx: &mut Effects,
     ) -> Result<(), TransitionError> {
-        let held = crate::money::Money::new(self.escrow_minor(), self.total.currency);
-        let gateway = self
-            .payment
-            .as_ref()
-            .map(|p| p.gateway.clone())
-            .unwrap_or_default();
-        fx.entries.push(Entry::transfer(
+        let held = self.escrow_minor();
+        let (to_card, to_credit) = self.refund_split(held);
+        let currency = self.total.currency;
+        let postings = vec![
+            Posting {
+                account: self.escrow_account(),
+                amount: Money::new(-held, currency),
+            },
+            Posting {
+                account: self.gateway_account(),
+                amount: Money::new(to_card, currency),
+            },
+            Posting {
+                account: Account::BuyerCredit(self.buyer_id),
+                amount: Money::new(to_credit, currency),
+            },
+        ];
+        fx.entries.push(Entry::from_postings(
             self.header(EntryKind::Refund, now),
-            self.escrow_account(),
-            Account::Gateway(gateway),
-            held,
+            postings,
         )?);
-        self.refunded_minor += held.amount_minor;
+        self.refunded_minor += held;
+        self.refunded_card_minor += to_card;
         if self.shipment.is_none() {
             fx.restock = Some(self.quantity);
         }
@@ -704,15 +1224,17 @@ impl Order {
             TimerKind::ShipBy,
             TimerKind::CancelRequestTimeout,
             TimerKind::ProtectionEnd,
-            TimerKind::NoScanRefund,
+            TimerKind::OnTimeGuarantee,
         ]);
         fx.events.push(self.event("order.refunded"));
         Ok(())
     }
 
     fn close(&mut self, now: Timestamp, reason: &str) {
-        self.closed_at = Some(now);
-        self.close_reason = Some(reason.to_string());
+        if self.closed_at.is_none() {
+            self.closed_at = Some(now);
+            self.close_reason = Some(reason.to_string());
+        }
         self.cancel_requested_at = None;
     }
 }

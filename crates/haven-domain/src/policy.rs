@@ -31,6 +31,18 @@ pub struct Policy {
     pub guarantee_min_minor: i64,
     /// Hold on releases for sellers under enforcement.
     pub reserve_hold_days: i64,
+    /// Disputes: the seller must answer within this many days (silence grants the request).
+    pub dispute_seller_response_days: i64,
+    /// The buyer may escalate to the platform from this day of the dispute.
+    pub dispute_buyer_escalate_after_days: i64,
+    /// A dispute still open this many days after opening escalates by itself.
+    pub dispute_auto_escalate_days: i64,
+    /// Return and refund: the buyer ships the return within this many days...
+    pub return_ship_days: i64,
+    /// ...and is warned this many days in.
+    pub return_warning_days: i64,
+    /// The seller confirms or contests a delivered return within this many days.
+    pub return_check_days: i64,
 }
 
 impl Default for Policy {
@@ -48,6 +60,12 @@ impl Default for Policy {
             guarantee_bps: 1_000,
             guarantee_min_minor: 100,
             reserve_hold_days: 14,
+            dispute_seller_response_days: 5,
+            dispute_buyer_escalate_after_days: 3,
+            dispute_auto_escalate_days: 15,
+            return_ship_days: 10,
+            return_warning_days: 7,
+            return_check_days: 5,
         }
     }
 }
@@ -75,9 +93,19 @@ impl Policy {
             self.protection_days_after_delivery,
             self.protection_days_after_promised,
             self.no_scan_proof_days,
+            self.dispute_seller_response_days,
+            self.dispute_auto_escalate_days,
+            self.return_ship_days,
+            self.return_check_days,
         ];
         if positive.iter().any(|v| *v <= 0 || *v > 3_650 * 24 * 60) {
             return fail("durations must be positive and under ten years");
+        }
+        if self.dispute_buyer_escalate_after_days < 0
+            || self.dispute_buyer_escalate_after_days > self.dispute_auto_escalate_days
+            || !(1..self.return_ship_days).contains(&self.return_warning_days)
+        {
+            return fail("escalation and return-warning days must fall inside their windows");
         }
         if self.guarantee_min_minor < 0 || self.reserve_hold_days < 0 {
             return fail("amounts and holds must not be negative");

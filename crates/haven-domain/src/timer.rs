@@ -15,17 +15,44 @@ pub enum TimerKind {
     CancelRequestTimeout,
     /// The protection window closes: auto-confirm, or open a not-received claim.
     ProtectionEnd,
-    /// The seller did not prove delivery after a not-received claim: refund.
-    NoScanRefund,
+    /// The promised date: compensate if the parcel has not been delivered.
+    OnTimeGuarantee,
+    /// The seller's time to answer a dispute ran out: grant the buyer's request.
+    DisputeSellerResponse,
+    /// A dispute still open at day 15 goes to an agent.
+    DisputeAutoEscalate,
+    /// Remind the buyer the return must ship soon.
+    ReturnWarning,
+    /// The return was not shipped in time: the dispute lapses.
+    ReturnShipBy,
+    /// The seller did not check a delivered return in time: refund.
+    ReturnCheck,
+    /// The test card network files the chargeback it promised (testcard only).
+    SimulatedChargeback,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 11] = [
         TimerKind::UnpaidExpiry,
         TimerKind::ShipBy,
         TimerKind::CancelRequestTimeout,
         TimerKind::ProtectionEnd,
-        TimerKind::NoScanRefund,
+        TimerKind::OnTimeGuarantee,
+        TimerKind::DisputeSellerResponse,
+        TimerKind::DisputeAutoEscalate,
+        TimerKind::ReturnWarning,
+        TimerKind::ReturnShipBy,
+        TimerKind::ReturnCheck,
+        TimerKind::SimulatedChargeback,
+    ];
+
+    /// Deadlines that belong to the order's open dispute.
+    pub const DISPUTE: [TimerKind; 5] = [
+        TimerKind::DisputeSellerResponse,
+        TimerKind::DisputeAutoEscalate,
+        TimerKind::ReturnWarning,
+        TimerKind::ReturnShipBy,
+        TimerKind::ReturnCheck,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -34,7 +61,13 @@ impl TimerKind {
             TimerKind::ShipBy => "ship_by",
             TimerKind::CancelRequestTimeout => "cancel_request_timeout",
             TimerKind::ProtectionEnd => "protection_end",
-            TimerKind::NoScanRefund => "no_scan_refund",
+            TimerKind::OnTimeGuarantee => "on_time_guarantee",
+            TimerKind::DisputeSellerResponse => "dispute_seller_response",
+            TimerKind::DisputeAutoEscalate => "dispute_auto_escalate",
+            TimerKind::ReturnWarning => "return_warning",
+            TimerKind::ReturnShipBy => "return_ship_by",
+            TimerKind::ReturnCheck => "return_check",
+            TimerKind::SimulatedChargeback => "simulated_chargeback",
         }
     }
 

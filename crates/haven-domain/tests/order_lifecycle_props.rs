@@ -1,12 +1,15 @@
-//! Property: whatever sequence of events hits an order, and in whatever order
-//! its timers fire, the ledger stays balanced, escrow never goes negative,
-//! nothing is paid out twice, and a closed order's escrow is empty.
+//! Property: whatever sequence of events hits an order (payments with card
+//! and credit, shipping, scans, cancellations, window ends, guarantee
+//! checks, dispute settlements, chargebacks), the ledger stays balanced,
+//! escrow never goes negative, nothing is paid out twice, a card never gets
+//! back more than it paid, and a closed order's escrow is empty.
 
 use haven_domain::audit::LedgerAuditor;
-use haven_domain::ids::{ListingId, StoreId, UserId};
+use haven_domain::ids::{DisputeId, ListingId, StoreId, UserId};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{
-    Address, NewOrder, Order, OrderEvent, PaymentInfo, ShippingChoice, TrackingStatus,
+    Address, NewOrder, Order, OrderEvent, OrderState, PaymentInfo, SellerFunds, ShippingChoice,
+    TrackingStatus,
 };
 use haven_domain::policy::Policy;
 use haven_domain::{SignedDuration, Timestamp};
@@ -18,6 +21,7 @@ fn new_order(unit_minor: i64, quantity: u32, shipping_minor: i64) -> NewOrder {
         store_id: StoreId::new(),
         listing_id: ListingId::new(),
         listing_title: "Lamp".into(),
+        guaranteed_genuine: false,
         quantity,
         unit_price: Money::new(unit_minor, Currency::USD),
         shipping: ShippingChoice {
@@ -39,14 +43,19 @@ fn new_order(unit_minor: i64, quantity: u32, shipping_minor: i64) -> NewOrder {
     }
 }
 
+fn card() -> PaymentInfo {
+    PaymentInfo {
+        gateway: "testcard".into(),
+        payment_ref: "p".into(),
+        card_last4: "4242".into(),
+    }
+}
+
 fn event_strategy() -> impl Strategy<Value = OrderEvent> {
     prop_oneof![
-        Just(OrderEvent::PaymentCaptured {
-            payment: PaymentInfo {
-                gateway: "testcard".into(),
-                payment_ref: "p".into(),
-                card_last4: "4242".into()
-            }
+        (0_i64..2_000).prop_map(|credit_minor| OrderEvent::PaymentCaptured {
+            payment: card(),
+            credit_minor
         }),
         Just(OrderEvent::PaymentFailed),
         Just(OrderEvent::PaymentExpired),
@@ -70,28 +79,65 @@ fn event_strategy() -> impl Strategy<Value = OrderEvent> {
             second_confirmation: second
         }),
         Just(OrderEvent::ProtectionWindowEnded),
-        Just(OrderEvent::NoScanClaimExpired),
+        Just(OrderEvent::GuaranteeDue),
+        Just(OrderEvent::DisputeOpened {
+            dispute_id: DisputeId::new()
+        }),
+        Just(OrderEvent::DisputeEnded),
+        (0_i64..2_000_000).prop_map(|refund_minor| OrderEvent::Settle {
+            refund_minor,
+            reason: "test".into()
+        }),
+        (0_i64..2_000_000).prop_map(|amount_minor| {
+            OrderEvent::Chargeback {
+                amount_minor,
+                reason: "fraud".into(),
+                seller: SellerFunds::default(),
+            }
+        }),
     ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
     #[test]
     fn ledger_invariants_hold_for_any_event_sequence(
         unit_minor in 1_i64..1_000_000,
         quantity in 1_u32..20,
         shipping_minor in 0_i64..5_000,
-        steps in prop::collection::vec((event_strategy(), 0_i64..40), 0..25),
+        steps in prop::collection::vec((event_strategy(), 0_i64..40), 0..30),
     ) {
         let policy = Policy::default();
         let mut now = Timestamp::from_second(1_700_000_000).unwrap();
         let (mut order, _) = Order::checkout(new_order(unit_minor, quantity, shipping_minor), &policy, 1, now).unwrap();
         let mut auditor = LedgerAuditor::new();
+        // The buyer holds some credit (from an earlier guarantee), so paying
+        // partly by credit is possible; spending more than that must fail.
+        let grant = haven_domain::ledger::Entry::transfer(
+            haven_domain::ledger::EntryHeader {
+                idempotency_key: "grant".into(),
+                kind: haven_domain::ledger::EntryKind::Compensation,
+                order_id: None,
+                payout_id: None,
+                created_at: now,
+            },
+            haven_domain::ledger::Account::PlatformCompensation,
+            haven_domain::ledger::Account::BuyerCredit(order.buyer_id),
+            Money::new(2_000, Currency::USD),
+        ).unwrap();
+        auditor.observe_entry(&grant);
         let mut keys = std::collections::HashSet::new();
         for (event, advance_days) in steps {
             now = now.checked_add(SignedDuration::from_hours(advance_days * 24)).unwrap();
             let event = match event {
                 OrderEvent::Delivered { .. } => OrderEvent::Delivered { at: now },
+                // The service passes the seller's real balances; with one order,
+                // that is what this order released to them.
+                OrderEvent::Chargeback { amount_minor, reason, .. } => OrderEvent::Chargeback {
+                    amount_minor,
+                    reason,
+                    seller: SellerFunds { available_minor: order.released_minor, reserve_minor: 0 },
+                },
                 other => other,
             };
             let Ok(transition) = order.apply(event, &policy, now) else { continue };
@@ -103,14 +149,15 @@ proptest! {
             prop_assert!(order.escrow_minor() >= 0);
             let out = order.released_minor + order.commission_minor + order.refunded_minor;
             prop_assert!(out <= order.total.amount_minor);
+            prop_assert!(order.card_refundable_minor() >= 0, "card got back more than it paid");
             if order.state.is_closed() {
                 prop_assert_eq!(order.escrow_minor(), 0);
                 prop_assert!(order.apply(OrderEvent::ProtectionWindowEnded, &policy, now).is_err());
             }
-            // Money never leaves escrow without a delivery scan unless the
-            // buyer explicitly confirmed or was refunded.
+            // A timer never releases money without a delivery scan: only the
+            // buyer's confirmation or a dispute settlement can.
             if order.released_minor > 0 && order.delivered_at.is_none() {
-                prop_assert_eq!(order.close_reason.as_deref(), Some("buyer_confirmed"));
+                prop_assert_ne!(order.close_reason.as_deref(), Some("auto_confirmed"));
             }
         }
         auditor.observe_order(order.id, order.state, order.total.amount_minor);
@@ -119,36 +166,37 @@ proptest! {
     }
 }
 
-#[test]
-fn window_end_without_scan_opens_claim_then_refunds() {
-    let policy = Policy::default();
-    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
-    let (order, _) = Order::checkout(new_order(1000, 1, 500), &policy, 1, t0).unwrap();
+fn paid_and_shipped(policy: &Policy, t0: Timestamp, unit_minor: i64, shipping_minor: i64) -> Order {
+    let (order, _) =
+        Order::checkout(new_order(unit_minor, 1, shipping_minor), policy, 1, t0).unwrap();
     let paid = order
         .apply(
             OrderEvent::PaymentCaptured {
-                payment: PaymentInfo {
-                    gateway: "testcard".into(),
-                    payment_ref: "p".into(),
-                    card_last4: "4242".into(),
-                },
+                payment: card(),
+                credit_minor: 0,
             },
-            &policy,
+            policy,
             t0,
         )
         .unwrap()
         .order;
-    let shipped = paid
-        .apply(
-            OrderEvent::Ship {
-                carrier: "simpost".into(),
-                tracking_number: "SP1".into(),
-            },
-            &policy,
-            t0,
-        )
-        .unwrap()
-        .order;
+    paid.apply(
+        OrderEvent::Ship {
+            carrier: "simpost".into(),
+            tracking_number: "SP1".into(),
+        },
+        policy,
+        t0,
+    )
+    .unwrap()
+    .order
+}
+
+#[test]
+fn window_end_without_scan_opens_an_automatic_claim_not_a_payout() {
+    let policy = Policy::default();
+    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+    let shipped = paid_and_shipped(&policy, t0, 1_000, 500);
     let end = shipped.protection_ends_at.unwrap();
     assert!(
         shipped
@@ -163,13 +211,17 @@ fn window_end_without_scan_opens_claim_then_refunds() {
         claimed.effects.entries.is_empty(),
         "no release without a delivery scan"
     );
-    assert_eq!(claimed.order.not_received_claim_at, Some(end));
-    let refunded = claimed
-        .order
-        .apply(OrderEvent::NoScanClaimExpired, &policy, end)
-        .unwrap();
-    assert_eq!(refunded.order.refunded_minor, 1500);
-    assert_eq!(refunded.order.state.as_str(), "refunded");
+    let claim = claimed.effects.new_dispute.expect("claim opened");
+    assert!(claim.automatic);
+    assert_eq!(claimed.order.open_dispute.map(|d| d.id), Some(claim.id));
+    assert_eq!(claimed.order.state, OrderState::Shipped);
+    assert!(
+        claimed
+            .order
+            .apply(OrderEvent::ProtectionWindowEnded, &policy, end)
+            .is_err(),
+        "held while the claim is open"
+    );
 }
 
 #[test]
@@ -181,11 +233,8 @@ fn release_pays_seller_minus_eight_percent() {
     let order = order
         .apply(
             OrderEvent::PaymentCaptured {
-                payment: PaymentInfo {
-                    gateway: "testcard".into(),
-                    payment_ref: "p".into(),
-                    card_last4: "4242".into(),
-                },
+                payment: card(),
+                credit_minor: 0,
             },
             &policy,
             t0,
@@ -229,4 +278,148 @@ fn release_pays_seller_minus_eight_percent() {
     assert_eq!(done.order.commission_minor, 360);
     assert_eq!(done.order.released_minor, 4_140);
     assert_eq!(done.effects.entries.len(), 1);
+}
+
+#[test]
+fn a_dispute_pauses_the_window_and_withdrawing_extends_it() {
+    let policy = Policy::default();
+    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+    let shipped = paid_and_shipped(&policy, t0, 1_000, 0);
+    let end_before = shipped.protection_ends_at.unwrap();
+    let opened_at = t0 + SignedDuration::from_hours(24);
+    let open = shipped
+        .apply(
+            OrderEvent::DisputeOpened {
+                dispute_id: DisputeId::new(),
+            },
+            &policy,
+            opened_at,
+        )
+        .unwrap();
+    assert!(
+        open.effects
+            .unschedule
+            .contains(&haven_domain::timer::TimerKind::ProtectionEnd)
+    );
+    let order = open.order;
+    assert!(
+        order
+            .apply(
+                OrderEvent::ConfirmReceipt {
+                    second_confirmation: true
+                },
+                &policy,
+                opened_at
+            )
+            .is_err(),
+        "no release while disputed"
+    );
+    // Ten days later the buyer withdraws: the window gains those ten days.
+    let withdrawn_at = opened_at + SignedDuration::from_hours(240);
+    let resumed = order
+        .apply(OrderEvent::DisputeEnded, &policy, withdrawn_at)
+        .unwrap()
+        .order;
+    assert_eq!(
+        resumed.protection_ends_at,
+        Some(end_before + SignedDuration::from_hours(240))
+    );
+    assert!(resumed.open_dispute.is_none());
+}
+
+#[test]
+fn partial_settlement_refunds_card_and_releases_rest_in_one_entry() {
+    let policy = Policy::default();
+    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+    let shipped = paid_and_shipped(&policy, t0, 9_000, 1_000);
+    let order = shipped
+        .apply(
+            OrderEvent::DisputeOpened {
+                dispute_id: DisputeId::new(),
+            },
+            &policy,
+            t0,
+        )
+        .unwrap()
+        .order;
+    assert!(
+        order
+            .apply(
+                OrderEvent::Settle {
+                    refund_minor: 10_001,
+                    reason: "x".into()
+                },
+                &policy,
+                t0
+            )
+            .is_err()
+    );
+    let settled = order
+        .apply(
+            OrderEvent::Settle {
+                refund_minor: 4_000,
+                reason: "agent".into(),
+            },
+            &policy,
+            t0,
+        )
+        .unwrap();
+    assert_eq!(settled.effects.entries.len(), 1);
+    assert_eq!(settled.order.state, OrderState::PartiallyRefunded);
+    assert_eq!(settled.order.refunded_minor, 4_000);
+    assert_eq!(settled.order.commission_minor, 480);
+    assert_eq!(settled.order.released_minor, 5_520);
+    assert_eq!(settled.order.escrow_minor(), 0);
+    // A later chargeback can only take the card money not yet refunded.
+    let charged = settled.order.apply(
+        OrderEvent::Chargeback {
+            amount_minor: 10_000,
+            reason: "fraud".into(),
+            seller: SellerFunds {
+                available_minor: 5_520,
+                reserve_minor: 0,
+            },
+        },
+        &policy,
+        t0,
+    );
+    let charged = charged.unwrap().order;
+    let record = charged.chargeback.unwrap();
+    assert_eq!(record.amount_minor, 6_000);
+    assert_eq!(record.platform_loss_minor, 6_000);
+    assert_eq!(record.recovered_minor, 5_520);
+}
+
+#[test]
+fn late_delivery_earns_the_guarantee_credit_once() {
+    let policy = Policy::default();
+    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+    let shipped = paid_and_shipped(&policy, t0, 500, 200);
+    let due = shipped
+        .apply(
+            OrderEvent::GuaranteeDue,
+            &policy,
+            shipped.promised_delivery_at,
+        )
+        .unwrap();
+    // 10 % of 7.00 is 0.70, below the 1.00 floor.
+    assert_eq!(due.order.compensated_minor, 100);
+    assert_eq!(
+        due.effects.entries[0].idempotency_key,
+        format!("order:{}:guarantee", shipped.id)
+    );
+    let delivered = shipped
+        .apply(OrderEvent::Delivered { at: t0 }, &policy, t0)
+        .unwrap()
+        .order;
+    assert!(
+        delivered
+            .apply(
+                OrderEvent::GuaranteeDue,
+                &policy,
+                delivered.promised_delivery_at
+            )
+            .is_err(),
+        "on time: nothing owed"
+    );
 }

@@ -14,6 +14,11 @@ pub struct Config {
     pub base_url: String,
     /// Shared secret carriers use to sign tracking webhooks.
     pub carrier_webhook_secret: String,
+    /// Shared secret the payment gateway uses to sign its webhooks.
+    pub gateway_webhook_secret: String,
+    /// Where dispute evidence files live: a directory, `file:///dir`, or
+    /// `s3://bucket/prefix` (credentials from the AWS_* environment).
+    pub blob_store_url: String,
     /// Demo mode: seeded data, parcel advancing and the clock fast-forward.
     #[serde(skip)]
     pub demo: bool,
@@ -27,13 +32,46 @@ pub struct Config {
     pub policy: Policy,
 }
 
+/// Development secrets. `haven serve` refuses to start with them (anyone
+/// could sign a "delivered" scan); the demo and the tests use them.
+pub const DEV_CARRIER_SECRET: &str = "dev-carrier-secret-change-me";
+pub const DEV_GATEWAY_SECRET: &str = "dev-gateway-secret-change-me";
+
+impl Config {
+    /// Refuse settings that are fine for a demo but unsafe to serve with.
+    pub fn check_production_safe(&self) -> Result<(), String> {
+        for (name, secret, dev) in [
+            (
+                "carrier_webhook_secret",
+                &self.carrier_webhook_secret,
+                DEV_CARRIER_SECRET,
+            ),
+            (
+                "gateway_webhook_secret",
+                &self.gateway_webhook_secret,
+                DEV_GATEWAY_SECRET,
+            ),
+        ] {
+            if secret == dev || secret.len() < 16 {
+                return Err(format!(
+                    "{name} must be set to a private value of at least 16 characters (HAVEN_{})",
+                    name.to_uppercase()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://./haven-data/haven.db".into(),
             base_url: "http://127.0.0.1:8080".into(),
-            carrier_webhook_secret: "dev-carrier-secret-change-me".into(),
+            carrier_webhook_secret: DEV_CARRIER_SECRET.into(),
+            gateway_webhook_secret: DEV_GATEWAY_SECRET.into(),
+            blob_store_url: "./haven-data/blobs".into(),
             demo: false,
             max_body_bytes: 256 * 1024,
             timer_interval_ms: 1_000,

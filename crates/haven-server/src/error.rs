@@ -144,6 +144,14 @@ fn conflict_error(conflict: Conflict) -> ApiError {
         ),
         Conflict::TimerGone => ("already_processed", "this deadline was already handled"),
         Conflict::InsufficientFunds => ("insufficient_funds", "not enough balance"),
+        Conflict::DisputeAlreadyOpen => (
+            "dispute_already_open",
+            "this order already has an open dispute",
+        ),
+        Conflict::StaleDispute | Conflict::EvidenceRace => (
+            "concurrent_update",
+            "the dispute changed while this request ran; retry",
+        ),
     };
     ApiError::conflict(code, message)
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod blobs;
 pub mod carrier;
 pub mod config;
 pub mod error;

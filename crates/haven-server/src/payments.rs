@@ -62,7 +62,25 @@ pub trait PaymentGateway: Send + Sync + 'static {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<(), GatewayError>;
+    /// Answer a chargeback with Haven's evidence bundle (JSON).
+    async fn submit_chargeback_evidence(
+        &self,
+        payment_ref: &str,
+        bundle: &[u8],
+    ) -> Result<(), GatewayError>;
+    /// For simulated networks only: a payment that will be charged back, and
+    /// after how long. Real gateways report chargebacks by webhook instead.
+    fn simulated_chargeback_after(
+        &self,
+        _payment_ref: &str,
+    ) -> Option<haven_domain::SignedDuration> {
+        None
+    }
 }
+
+/// The test network files card `…0259`'s chargeback this long after capture,
+/// after a normal release, so the demo shows recovery from the seller.
+pub const TEST_CHARGEBACK_AFTER_DAYS: i64 = 20;
 
 /// Simulated card network with Stripe-like test numbers. Stateless: the
 /// outcome is a function of the card number, and the challenge code is fixed,
@@ -190,6 +208,28 @@ impl PaymentGateway for TestCardGateway {
         } else {
             Err(GatewayError::UnknownPayment(payment_ref.into()))
         }
+    }
+
+    async fn submit_chargeback_evidence(
+        &self,
+        payment_ref: &str,
+        bundle: &[u8],
+    ) -> Result<(), GatewayError> {
+        if !payment_ref.starts_with("tc_") {
+            return Err(GatewayError::UnknownPayment(payment_ref.into()));
+        }
+        serde_json::from_slice::<serde_json::Value>(bundle)
+            .map(|_| ())
+            .map_err(|e| GatewayError::Declined(format!("bundle is not JSON: {e}")))
+    }
+
+    fn simulated_chargeback_after(
+        &self,
+        payment_ref: &str,
+    ) -> Option<haven_domain::SignedDuration> {
+        payment_ref
+            .starts_with("tc_cb_")
+            .then(|| haven_domain::SignedDuration::from_hours(24 * TEST_CHARGEBACK_AFTER_DAYS))
     }
 }
 

@@ -246,6 +246,17 @@ pub struct OrderView {
     pub released_to_seller: MoneyView,
     pub commission: MoneyView,
     pub refunded: MoneyView,
+    /// True while a dispute is open: the countdown is stopped and escrow frozen.
+    pub protection_paused: bool,
+    /// While paused: the protection time left, frozen until the dispute closes.
+    pub protection_remaining_s: Option<i64>,
+    pub open_dispute_id: Option<String>,
+    pub paid_by_card: MoneyView,
+    pub paid_by_credit: MoneyView,
+    /// On-time guarantee credit paid to the buyer for this order.
+    pub compensated: MoneyView,
+    pub chargeback: Option<MoneyView>,
+    pub guaranteed_genuine: bool,
     /// True while the card issuer's verification is outstanding.
     pub payment_challenge_required: bool,
     pub policy_version: i64,
@@ -287,6 +298,16 @@ impl From<&Order> for OrderView {
             released_to_seller: money(o.released_minor),
             commission: money(o.commission_minor),
             refunded: money(o.refunded_minor),
+            protection_paused: o.window_paused_at.is_some(),
+            protection_remaining_s: o
+                .window_paused_at
+                .and_then(|at| o.protection_remaining_s(at)),
+            open_dispute_id: o.open_dispute.map(|d| d.id.to_string()),
+            paid_by_card: money(o.paid_card_minor),
+            paid_by_credit: money(o.paid_credit_minor),
+            compensated: money(o.compensated_minor),
+            chargeback: o.chargeback.as_ref().map(|c| money(c.amount_minor)),
+            guaranteed_genuine: o.guaranteed_genuine,
             payment_challenge_required: o.state == haven_domain::order::OrderState::PendingPayment
                 && o.payment.is_some(),
             policy_version: o.policy_version,
@@ -369,4 +390,262 @@ impl From<&Payout> for PayoutView {
 pub struct PageView<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+/// A dispute as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DisputeView {
+    pub id: String,
+    pub order_id: String,
+    /// awaiting_seller, counter_offered, unresolved, awaiting_return, return_shipped,
+    /// return_delivered, escalated, resolved, withdrawn, lapsed, superseded
+    pub state: String,
+    pub open: bool,
+    /// not_received, not_as_described, damaged, counterfeit, wrong_item, missing_parts
+    pub reason: String,
+    /// `{"type":"full_refund"}`, `{"type":"partial_refund","amount_minor":…}` or `{"type":"return_and_refund"}`
+    #[schema(value_type = Object)]
+    pub requested: serde_json::Value,
+    pub description: String,
+    /// Opened by Haven because the window ended without a delivery scan.
+    pub automatic: bool,
+    pub opened_at: String,
+    /// Silence by then grants the buyer's request.
+    pub seller_respond_by: Option<String>,
+    /// The buyer may escalate to Haven from this time.
+    pub escalation_available_at: String,
+    pub counter_offer: Option<MoneyView>,
+    pub seller_response: Option<String>,
+    pub return_address: Option<AddressView>,
+    pub return_ship_by: Option<String>,
+    pub return_shipment: Option<ShipmentView>,
+    pub return_delivered_at: Option<String>,
+    pub return_check_by: Option<String>,
+    pub escalated_at: Option<String>,
+    pub escalation_reason: Option<String>,
+    pub resolution: Option<ResolutionView>,
+    pub closed_at: Option<String>,
+    pub reopened_from: Option<String>,
+    pub policy_version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResolutionView {
+    /// full_refund, partial_refund or no_refund
+    pub decision: String,
+    pub refund: MoneyView,
+    /// buyer, seller, agent or system
+    pub decided_by: String,
+    pub reasons: String,
+    pub counterfeit_confirmed: bool,
+    pub at: String,
+}
+
+impl DisputeView {
+    pub fn of(
+        d: &haven_domain::dispute::Dispute,
+        policy: &haven_domain::policy::Policy,
+    ) -> DisputeView {
+        let currency = haven_domain::money::Currency::USD;
+        let money = |minor| MoneyView::from(Money::new(minor, currency));
+        let tag = |value: serde_json::Value| {
+            value
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        DisputeView {
+            id: d.id.to_string(),
+            order_id: d.order_id.to_string(),
+            state: d.state.as_str().into(),
+            open: d.state.is_open(),
+            reason: d.reason.as_str().into(),
+            requested: serde_json::to_value(d.requested).unwrap_or_default(),
+            description: d.description.clone(),
+            automatic: d.automatic,
+            opened_at: ts(d.opened_at),
+            seller_respond_by: d.seller_respond_by.map(ts),
+            escalation_available_at: ts(d.escalation_available_at(policy)),
+            counter_offer: d.counter_offer_minor.map(money),
+            seller_response: d.seller_response.clone(),
+            return_address: d.return_address.as_ref().map(AddressView::from),
+            return_ship_by: d.return_ship_by.map(ts),
+            return_shipment: d.return_shipment.as_ref().map(|s| ShipmentView {
+                carrier: s.carrier.clone(),
+                tracking_number: s.tracking_number.clone(),
+                shipped_at: ts(s.shipped_at),
+            }),
+            return_delivered_at: d.return_delivered_at.map(ts),
+            return_check_by: d.return_check_by.map(ts),
+            escalated_at: d.escalated_at.map(ts),
+            escalation_reason: d.escalation_reason.clone(),
+            resolution: d.resolution.as_ref().map(|r| ResolutionView {
+                decision: tag(serde_json::to_value(r.decision).unwrap_or_default()),
+                refund: money(r.refund_minor),
+                decided_by: r.decided_by.as_str().into(),
+                reasons: r.reasons.clone(),
+                counterfeit_confirmed: r.counterfeit_confirmed,
+                at: ts(r.at),
+            }),
+            closed_at: d.closed_at.map(ts),
+            reopened_from: d.reopened_from.map(|id| id.to_string()),
+            policy_version: d.policy_version,
+        }
+    }
+
+    pub fn state_label(&self) -> String {
+        self.state.replace('_', " ")
+    }
+
+    pub fn reason_label(&self) -> &'static str {
+        haven_domain::dispute::DisputeReason::parse(&self.reason).map_or("", |r| r.label())
+    }
+
+    pub fn requested_label(&self) -> String {
+        match self.requested.get("type").and_then(|t| t.as_str()) {
+            Some("partial_refund") => {
+                let minor = self
+                    .requested
+                    .get("amount_minor")
+                    .and_then(|a| a.as_i64())
+                    .unwrap_or(0);
+                format!(
+                    "partial refund of {}, keeping the item",
+                    Money::new(minor, haven_domain::money::Currency::USD)
+                )
+            }
+            Some("return_and_refund") => "return the item for a full refund".into(),
+            _ => "full refund".into(),
+        }
+    }
+}
+
+/// One entry of a dispute's hash-chained evidence log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceEntryView {
+    pub seq: i64,
+    pub at: String,
+    /// buyer, seller, agent or system
+    pub actor: String,
+    /// opened, message, file, tracking, state_change or decision
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<&haven_domain::evidence::EvidenceEntry> for EvidenceEntryView {
+    fn from(e: &haven_domain::evidence::EvidenceEntry) -> Self {
+        EvidenceEntryView {
+            seq: e.seq,
+            at: ts(e.at),
+            actor: e.actor.as_str().into(),
+            kind: serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            body: e.body.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+impl EvidenceEntryView {
+    pub fn text(&self) -> Option<&str> {
+        self.body.get("text").and_then(|t| t.as_str())
+    }
+
+    pub fn file_hash(&self) -> Option<&str> {
+        (self.kind == "file")
+            .then(|| self.body.get("sha256").and_then(|h| h.as_str()))
+            .flatten()
+    }
+
+    pub fn is_video(&self) -> bool {
+        self.body
+            .get("content_type")
+            .and_then(|c| c.as_str())
+            .is_some_and(|c| c.starts_with("video/"))
+    }
+
+    /// A one-line summary for pages.
+    pub fn summary(&self) -> String {
+        match self.kind.as_str() {
+            "state_change" => format!(
+                "{} → {}",
+                self.body
+                    .get("from")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .replace('_', " "),
+                self.body
+                    .get("to")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .replace('_', " ")
+            ),
+            "tracking" => format!(
+                "carrier scan: {} {}",
+                self.body
+                    .get("status")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .replace('_', " "),
+                self.body
+                    .get("location")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            ),
+            "decision" => format!(
+                "decision: {}",
+                self.body
+                    .get("reasons")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            ),
+            "opened" => format!(
+                "opened: {}",
+                self.body
+                    .get("description")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            ),
+            _ => self.text().unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// One audit-trail record (agents only).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditView {
+    pub at: String,
+    pub subject: String,
+    pub subject_id: String,
+    pub actor: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub reason: String,
+    pub policy_version: i64,
+}
+
+impl From<&haven_domain::trail::AuditRecord> for AuditView {
+    fn from(a: &haven_domain::trail::AuditRecord) -> Self {
+        AuditView {
+            at: ts(a.at),
+            subject: a.subject.clone(),
+            subject_id: a.subject_id.to_string(),
+            actor: a.actor.as_str().into(),
+            actor_id: a.actor_id.map(|id| id.to_string()),
+            action: a.action.clone(),
+            from_state: a.from_state.clone(),
+            to_state: a.to_state.clone(),
+            reason: a.reason.clone(),
+            policy_version: a.policy_version,
+        }
+    }
 }

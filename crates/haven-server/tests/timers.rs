@@ -208,27 +208,46 @@ async fn window_end_after_delivery_scan_auto_confirms() {
 async fn no_delivery_scan_never_releases_money() {
     let t = TestApp::sqlite().await;
     let (seller, buyer, _, order) = paid_order(&t).await;
+    let number = tracking_number();
     t.post(
         &format!("/api/v1/orders/{order}/ship"),
         Some(&seller),
-        json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+        json!({"carrier": "simpost", "tracking_number": number}),
     )
     .await;
-    // Promised = 3 + 7 days; the window ends 15 days later.
+    // Promised = 3 + 7 days: not delivered by then, so the guarantee pays
+    // 10 % of 45.00 in credit; the window ends 15 days after the promise.
     t.advance_days(25);
-    assert_eq!(t.tick().await.fired, 1);
+    assert_eq!(
+        t.tick().await.fired,
+        2,
+        "guarantee at day 10, window end at day 25"
+    );
     let claimed = state(&t, &buyer, &order).await;
+    assert_eq!(claimed["compensated"]["amount_minor"], 450);
     assert_eq!(claimed["state"], "shipped");
     assert!(claimed["not_received_claim_at"].is_string(), "{claimed:?}");
+    let claim_id = claimed["open_dispute_id"]
+        .as_str()
+        .expect("automatic claim")
+        .to_string();
+    let buyer = t.login("b@example.com").await;
+    let claim = t
+        .get(&format!("/api/v1/disputes/{claim_id}"), Some(&buyer))
+        .await;
+    assert_eq!(
+        (
+            claim.json["automatic"].as_bool(),
+            claim.json["reason"].as_str()
+        ),
+        (Some(true), Some("not_received"))
+    );
     assert_eq!(
         t.balance(&format!("escrow:order:{order}")).await,
         4_500,
         "still held"
     );
-    assert_eq!(
-        t.get("/api/v1/seller/balance", Some(&seller)).await.json["available"]["amount_minor"],
-        0
-    );
+    // The seller stays silent for the 5 days they have to prove delivery.
     t.advance_days(5);
     assert_eq!(t.tick().await.fired, 1);
     let refunded = state(&t, &buyer, &order).await;
@@ -241,7 +260,7 @@ async fn no_delivery_scan_never_releases_money() {
 }
 
 #[tokio::test]
-async fn late_delivery_scan_during_claim_restarts_protection() {
+async fn late_delivery_scan_during_the_claim_goes_to_an_agent() {
     let t = TestApp::sqlite().await;
     let (seller, buyer, _, order) = paid_order(&t).await;
     let number = tracking_number();
@@ -257,16 +276,40 @@ async fn late_delivery_scan_during_claim_restarts_protection() {
     t.scan(&number, "delivered").await;
     let delivered = state(&t, &buyer, &order).await;
     assert_eq!(delivered["state"], "delivered");
-    assert!(delivered["not_received_claim_at"].is_null());
-    t.advance_days(5);
-    assert_eq!(
-        t.tick().await.fired,
-        0,
-        "the no-proof refund timer was cancelled; the buyer has a fresh window"
+    assert!(
+        delivered["protection_paused"].as_bool().unwrap(),
+        "still under the claim"
     );
-    t.advance_days(10);
-    assert_eq!(t.tick().await.fired, 1);
-    assert_eq!(state(&t, &buyer, &order).await["state"], "completed");
+    let claim_id = delivered["open_dispute_id"].as_str().unwrap().to_string();
+    let buyer = t.login("b@example.com").await;
+    let claim = t
+        .get(&format!("/api/v1/disputes/{claim_id}"), Some(&buyer))
+        .await;
+    assert_eq!(
+        claim.json["state"], "escalated",
+        "the scan is the seller's proof: an agent weighs it"
+    );
+    t.advance_days(30);
+    t.tick().await;
+    assert_eq!(
+        t.balance(&format!("escrow:order:{order}")).await,
+        4_500,
+        "no timer settles an escalated claim"
+    );
+    let evidence = t
+        .get(
+            &format!("/api/v1/disputes/{claim_id}/evidence"),
+            Some(&t.login("b@example.com").await),
+        )
+        .await;
+    assert!(
+        evidence
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "tracking" && e["body"]["status"] == "delivered")
+    );
     t.verify_clean().await;
 }
 

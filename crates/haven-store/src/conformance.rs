@@ -6,17 +6,22 @@ use std::sync::Arc;
 
 use haven_domain::account::{Email, Role, Session, SessionKind, User};
 use haven_domain::catalog::{Listing, ShippingMethod, ShippingRate, Shop};
-use haven_domain::ids::{ListingId, OrderId, PayoutId, StoreId, UserId};
+use haven_domain::dispute::{
+    Dispute, DisputeReason, DisputeState, OpenRequest, Party, RequestedOutcome,
+};
+use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
+use haven_domain::ids::{DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, UserId};
 use haven_domain::ledger::{Account, Entry, EntryHeader, EntryKind};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{Address, NewOrder, Order, OrderState, ShippingChoice};
 use haven_domain::policy::Policy;
 use haven_domain::timer::TimerKind;
+use haven_domain::trail::AuditRecord;
 use haven_domain::{SignedDuration, Timestamp};
 
 use crate::{
-    Changeset, Conflict, IdempotencyRecord, ListingFilter, NewOutboxEvent, NewTimer, OrderWrite,
-    PageRequest, Payout, StockChange, Store, StoreError, TrackingEvent,
+    Changeset, Conflict, DisputeWrite, IdempotencyRecord, ListingFilter, NewOutboxEvent, NewTimer,
+    OrderWrite, PageRequest, Payout, StockChange, Store, StoreError, Strike, TrackingEvent,
 };
 
 fn t0() -> Timestamp {
@@ -49,6 +54,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         stock,
         ship_by_days: 3,
         images: vec![],
+        guaranteed_genuine: false,
         shipping: vec![ShippingMethod {
             name: "Standard".into(),
             rates: vec![ShippingRate {
@@ -68,6 +74,7 @@ pub fn sample_order(buyer: UserId, listing: &Listing) -> Order {
         store_id: listing.store_id,
         listing_id: listing.id,
         listing_title: listing.title.clone(),
+        guaranteed_genuine: listing.guaranteed_genuine,
         quantity: 1,
         unit_price: listing.price,
         shipping: ShippingChoice {
@@ -163,6 +170,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
     timers_fire_once(&*store).await;
     outbox_idempotency_tracking_policy(&*store).await;
     concurrent_buyers_never_oversell(store.clone()).await;
+    disputes_are_versioned_and_one_open_per_order(&*store).await;
+    evidence_logs_round_trip_and_refuse_rewrites(&*store).await;
+    audit_strikes_files_and_history(&*store).await;
 }
 
 async fn accounts_and_sessions(store: &dyn Store) {
@@ -730,4 +740,299 @@ async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(orders.items.len(), 7);
+}
+
+fn sample_dispute(order: &Order, at: Timestamp) -> Dispute {
+    let request = OpenRequest {
+        reason: DisputeReason::Damaged,
+        requested: RequestedOutcome::PartialRefund { amount_minor: 700 },
+        description: "cracked".into(),
+    };
+    let mut shipped = order.clone();
+    shipped.state = OrderState::Shipped;
+    shipped.paid_at = Some(at);
+    shipped.protection_ends_at = Some(at + SignedDuration::from_hours(24 * 30));
+    Dispute::open(&shipped, request, &Policy::default(), at).expect("valid dispute")
+}
+
+async fn disputes_are_versioned_and_one_open_per_order(store: &dyn Store) {
+    let fx = fixture(store, 3).await;
+    let order = sample_order(fx.buyer.id, &fx.listing);
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: order.clone(),
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let first = sample_dispute(&order, t0());
+    let insert = |d: &Dispute| Changeset {
+        disputes: vec![DisputeWrite {
+            dispute: d.clone(),
+            expected_version: None,
+        }],
+        ..Default::default()
+    };
+    store.commit(insert(&first)).await.unwrap();
+    let stored = store.dispute(first.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(
+        Dispute {
+            version: 0,
+            ..stored.clone()
+        },
+        first
+    );
+
+    let second = sample_dispute(&order, t0() + SignedDuration::from_secs(5));
+    is_conflict(
+        store.commit(insert(&second)).await,
+        Conflict::DisputeAlreadyOpen,
+    );
+
+    let mut escalated = stored.clone();
+    escalated.state = DisputeState::Escalated;
+    escalated.escalated_at = Some(t0() + SignedDuration::from_hours(1));
+    let update = |d: &Dispute, v| Changeset {
+        disputes: vec![DisputeWrite {
+            dispute: d.clone(),
+            expected_version: Some(v),
+        }],
+        ..Default::default()
+    };
+    store.commit(update(&escalated, 1)).await.unwrap();
+    is_conflict(
+        store.commit(update(&escalated, 1)).await,
+        Conflict::StaleDispute,
+    );
+    let queue = store
+        .escalated_disputes(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(queue.items.iter().any(|d| d.id == first.id));
+
+    let mut resolved = escalated.clone();
+    resolved.state = DisputeState::Resolved;
+    store.commit(update(&resolved, 2)).await.unwrap();
+    assert!(
+        !store
+            .escalated_disputes(&PageRequest::new(None, Some(100)))
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|d| d.id == first.id)
+    );
+    // Once the first is closed, another may open on the same order.
+    store.commit(insert(&second)).await.unwrap();
+    let all = store.disputes_for_order(order.id).await.unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
+    let by_buyer = store
+        .disputes_for_buyer(fx.buyer.id, &PageRequest::new(None, Some(1)))
+        .await
+        .unwrap();
+    assert_eq!(by_buyer.items.len(), 1);
+    assert_eq!(by_buyer.items[0].id, second.id, "newest first");
+    assert!(by_buyer.next_cursor.is_some());
+    let by_store = store
+        .disputes_for_store(fx.shop.id, &PageRequest::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(by_store.items.len(), 2);
+}
+
+async fn evidence_logs_round_trip_and_refuse_rewrites(store: &dyn Store) {
+    let dispute = DisputeId::new();
+    let other = DisputeId::new();
+    let mut entries: Vec<EvidenceEntry> = Vec::new();
+    for i in 0..3 {
+        let body =
+            serde_json::json!({ "text": format!("note {i}"), "nested": { "b": 1, "a": [1, 2] } });
+        entries.push(EvidenceEntry::append(
+            entries.last(),
+            dispute,
+            t0() + SignedDuration::from_millis(1_234 + i),
+            Party::Buyer,
+            None,
+            EvidenceKind::Message,
+            body,
+        ));
+    }
+    let other_entry = EvidenceEntry::append(
+        None,
+        other,
+        t0(),
+        Party::System,
+        None,
+        EvidenceKind::StateChange,
+        serde_json::json!({}),
+    );
+    let files = vec![crate::EvidenceFile {
+        hash: "f".repeat(64),
+        content_type: "image/png".into(),
+        size_bytes: 10,
+        created_at: t0(),
+    }];
+    store
+        .commit(Changeset {
+            evidence: entries.clone(),
+            evidence_files: files.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store
+        .commit(Changeset {
+            evidence: vec![other_entry.clone()],
+            evidence_files: files.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let read = store.evidence(dispute).await.unwrap();
+    assert_eq!(read, entries);
+    assert!(
+        read.iter().all(|e| e.compute_hash() == e.hash),
+        "hashes survive the round trip"
+    );
+    assert_eq!(
+        store.last_evidence(dispute).await.unwrap(),
+        entries.last().cloned()
+    );
+    assert_eq!(
+        store.evidence_file(&"f".repeat(64)).await.unwrap(),
+        Some(files[0].clone())
+    );
+
+    // Two writers racing to append entry 4: one wins, the other is refused.
+    let fourth = EvidenceEntry::append(
+        entries.last(),
+        dispute,
+        t0(),
+        Party::Seller,
+        None,
+        EvidenceKind::Message,
+        serde_json::json!({"text": "a"}),
+    );
+    let rival = EvidenceEntry::append(
+        entries.last(),
+        dispute,
+        t0(),
+        Party::Buyer,
+        None,
+        EvidenceKind::Message,
+        serde_json::json!({"text": "b"}),
+    );
+    store
+        .commit(Changeset {
+            evidence: vec![fourth],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    is_conflict(
+        store
+            .commit(Changeset {
+                evidence: vec![rival],
+                ..Default::default()
+            })
+            .await,
+        Conflict::EvidenceRace,
+    );
+
+    let mut scanned = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.scan_evidence(after, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.dispute_id, last.seq));
+        scanned.extend(page);
+    }
+    let ours: Vec<_> = scanned
+        .iter()
+        .filter(|e| e.dispute_id == dispute || e.dispute_id == other)
+        .collect();
+    assert_eq!(ours.len(), 5);
+    let mut verifier = haven_domain::evidence::ChainVerifier::default();
+    scanned.iter().for_each(|e| verifier.observe(e));
+    assert!(verifier.errors.is_empty(), "{:?}", verifier.errors);
+}
+
+async fn audit_strikes_files_and_history(store: &dyn Store) {
+    let fx = fixture(store, 3).await;
+    let order = sample_order(fx.buyer.id, &fx.listing);
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: order.clone(),
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let record = |action: &str, i: i64| AuditRecord {
+        id: uuid::Uuid::now_v7(),
+        at: t0() + SignedDuration::from_secs(i),
+        order_id: order.id,
+        subject: "order".into(),
+        subject_id: order.id.0,
+        actor: Party::Buyer,
+        actor_id: Some(fx.buyer.id),
+        action: action.into(),
+        from_state: "paid".into(),
+        to_state: "shipped".into(),
+        reason: "test".into(),
+        policy_version: 1,
+    };
+    let audit = vec![record("ship", 1), record("deliver", 2)];
+    let strike = Strike {
+        id: StrikeId::new(),
+        store_id: fx.shop.id,
+        order_id: Some(order.id),
+        dispute_id: None,
+        reason: "counterfeit".into(),
+        at: t0(),
+    };
+    store
+        .commit(Changeset {
+            audit: audit.clone(),
+            strikes: vec![strike.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.audit_for_order(order.id).await.unwrap(), audit);
+    assert_eq!(
+        store.strikes_for_store(fx.shop.id).await.unwrap(),
+        vec![strike]
+    );
+    let dispute = sample_dispute(&order, t0());
+    store
+        .commit(Changeset {
+            disputes: vec![DisputeWrite {
+                dispute,
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let history = store.party_history(fx.buyer.id, fx.shop.id).await.unwrap();
+    assert_eq!(
+        history,
+        crate::PartyHistory {
+            buyer_orders: 1,
+            buyer_disputes: 1,
+            store_orders: 1,
+            store_disputes: 1,
+            store_strikes: 1
+        }
+    );
 }

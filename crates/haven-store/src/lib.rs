@@ -17,12 +17,17 @@ use async_trait::async_trait;
 use haven_domain::Timestamp;
 use haven_domain::account::{Session, User};
 use haven_domain::catalog::{Listing, Shop};
-use haven_domain::ids::{ListingId, OrderId, PayoutId, StoreId, TimerId, UserId};
+use haven_domain::dispute::Dispute;
+use haven_domain::evidence::EvidenceEntry;
+use haven_domain::ids::{
+    DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId, UserId,
+};
 use haven_domain::ledger::Entry;
 use haven_domain::money::Money;
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::timer::TimerKind;
+use haven_domain::trail::AuditRecord;
 use serde::{Deserialize, Serialize};
 
 pub type DynStore = Arc<dyn Store>;
@@ -51,6 +56,12 @@ pub enum Conflict {
     /// The timer was already completed by another worker.
     TimerGone,
     InsufficientFunds,
+    /// The order already has an open dispute.
+    DisputeAlreadyOpen,
+    /// The dispute changed since it was read.
+    StaleDispute,
+    /// Another writer appended to the evidence log first.
+    EvidenceRace,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -135,6 +146,43 @@ pub struct Payout {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeWrite {
+    pub dispute: Dispute,
+    /// `None` inserts; `Some(v)` updates only if the stored version is `v`.
+    pub expected_version: Option<i64>,
+}
+
+/// A recorded strike against a seller's store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Strike {
+    pub id: StrikeId,
+    pub store_id: StoreId,
+    pub order_id: Option<OrderId>,
+    pub dispute_id: Option<DisputeId>,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// Metadata of a file in the blob store (the bytes live there, by hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub hash: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub created_at: Timestamp,
+}
+
+/// Counts an agent weighs when deciding a case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyHistory {
+    pub buyer_orders: i64,
+    pub buyer_disputes: i64,
+    pub store_orders: i64,
+    pub store_disputes: i64,
+    pub store_strikes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Media {
     pub hash: String,
     pub content_type: String,
@@ -162,10 +210,42 @@ pub struct Changeset {
     pub tracking_claims: Vec<(String, String, OrderId)>,
     pub tracking_events: Vec<TrackingEvent>,
     pub payouts: Vec<Payout>,
+    pub disputes: Vec<DisputeWrite>,
+    /// Appended to their disputes' logs; (dispute, seq) must be new.
+    pub evidence: Vec<EvidenceEntry>,
+    pub evidence_files: Vec<EvidenceFile>,
+    pub audit: Vec<AuditRecord>,
+    pub strikes: Vec<Strike>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 
 impl Changeset {
+    /// Fold `other` into this changeset (one transaction for both).
+    pub fn merge(&mut self, other: Changeset) {
+        self.users.extend(other.users);
+        self.sessions.extend(other.sessions);
+        self.delete_sessions.extend(other.delete_sessions);
+        self.shops.extend(other.shops);
+        self.listings.extend(other.listings);
+        self.media.extend(other.media);
+        self.stock.extend(other.stock);
+        self.orders.extend(other.orders);
+        self.entries.extend(other.entries);
+        self.schedule.extend(other.schedule);
+        self.unschedule.extend(other.unschedule);
+        self.complete_timer = self.complete_timer.or(other.complete_timer);
+        self.outbox.extend(other.outbox);
+        self.tracking_claims.extend(other.tracking_claims);
+        self.tracking_events.extend(other.tracking_events);
+        self.payouts.extend(other.payouts);
+        self.disputes.extend(other.disputes);
+        self.evidence.extend(other.evidence);
+        self.evidence_files.extend(other.evidence_files);
+        self.audit.extend(other.audit);
+        self.strikes.extend(other.strikes);
+        self.idempotency = self.idempotency.take().or(other.idempotency);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
             && self.sessions.is_empty()
@@ -183,6 +263,11 @@ impl Changeset {
             && self.tracking_claims.is_empty()
             && self.tracking_events.is_empty()
             && self.payouts.is_empty()
+            && self.disputes.is_empty()
+            && self.evidence.is_empty()
+            && self.evidence_files.is_empty()
+            && self.audit.is_empty()
+            && self.strikes.is_empty()
             && self.idempotency.is_none()
     }
 }
@@ -202,6 +287,8 @@ pub struct PageRequest {
 }
 
 pub const MAX_PAGE: u32 = 100;
+/// An evidence log holds at most this many entries (files, messages, scans).
+pub const MAX_EVIDENCE_ENTRIES: u32 = 1_000;
 
 impl PageRequest {
     pub fn new(cursor: Option<String>, limit: Option<u32>) -> Self {
@@ -220,6 +307,12 @@ impl PageRequest {
 
 pub fn cursor_for(created_at: Timestamp, id: uuid::Uuid) -> String {
     format!("{}_{}", created_at.as_millisecond(), id)
+}
+
+/// Decode an ascending cursor for the case queue; malformed means the start.
+pub fn queue_position(page: &PageRequest) -> (i64, String) {
+    page.position()
+        .map_or((i64::MIN, String::new()), |(ms, id)| (ms, id.to_string()))
 }
 
 /// Build a page from `limit + 1` rows fetched newest first.
@@ -339,7 +432,39 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
 
+    // Disputes.
+    async fn dispute(&self, id: DisputeId) -> StoreResult<Option<Dispute>>;
+    /// Every dispute of an order, oldest first (bounded: one order has few).
+    async fn disputes_for_order(&self, order: OrderId) -> StoreResult<Vec<Dispute>>;
+    async fn disputes_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>>;
+    async fn disputes_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>>;
+    /// The case queue: escalated disputes, longest waiting first. The cursor
+    /// moves forward in time (`<escalated_ms>_<id>` of the last item).
+    async fn escalated_disputes(&self, page: &PageRequest) -> StoreResult<Page<Dispute>>;
+    /// A dispute's evidence log in order (at most `MAX_EVIDENCE_ENTRIES`).
+    async fn evidence(&self, dispute: DisputeId) -> StoreResult<Vec<EvidenceEntry>>;
+    async fn last_evidence(&self, dispute: DisputeId) -> StoreResult<Option<EvidenceEntry>>;
+    async fn evidence_file(&self, hash: &str) -> StoreResult<Option<EvidenceFile>>;
+    /// The audit trail of an order and its disputes, oldest first (bounded).
+    async fn audit_for_order(&self, order: OrderId) -> StoreResult<Vec<AuditRecord>>;
+    async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>>;
+    async fn party_history(&self, buyer: UserId, store: StoreId) -> StoreResult<PartyHistory>;
+
     // Full scans for `haven verify`, in bounded pages.
+    /// Evidence entries ordered by (dispute, seq), strictly after `after`.
+    async fn scan_evidence(
+        &self,
+        after: Option<(DisputeId, i64)>,
+        limit: u32,
+    ) -> StoreResult<Vec<EvidenceEntry>>;
     async fn scan_entries(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<StoredEntry>>;
     async fn scan_balances(
         &self,

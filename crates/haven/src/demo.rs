@@ -150,6 +150,8 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
             ship_by_days: Some(3 + (*store as u32)),
             images: vec![image],
             shipping: shipping(),
+            // Electronics and beauty are where fakes hurt most.
+            guaranteed_genuine: matches!(*category, "electronics" | "beauty"),
         };
         app.create_listing(&sellers[*store], input)
             .await

@@ -64,6 +64,12 @@ struct ServeArgs {
     /// Shared secret for carrier webhook signatures.
     #[arg(long, env = "HAVEN_CARRIER_WEBHOOK_SECRET", hide_env_values = true)]
     carrier_webhook_secret: Option<String>,
+    /// Shared secret for payment gateway webhook signatures.
+    #[arg(long, env = "HAVEN_GATEWAY_WEBHOOK_SECRET", hide_env_values = true)]
+    gateway_webhook_secret: Option<String>,
+    /// Dispute evidence store: a directory, file:///dir or s3://bucket/prefix.
+    #[arg(long, env = "HAVEN_BLOB_STORE_URL")]
+    blob_store_url: Option<String>,
     /// Mark cookies Secure (serve behind HTTPS).
     #[arg(long, env = "HAVEN_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -97,6 +103,12 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
     if let Some(secret) = &args.carrier_webhook_secret {
         config.carrier_webhook_secret = secret.clone();
     }
+    if let Some(secret) = &args.gateway_webhook_secret {
+        config.gateway_webhook_secret = secret.clone();
+    }
+    if let Some(url) = &args.blob_store_url {
+        config.blob_store_url = url.clone();
+    }
     config.secure_cookies |= args.secure_cookies;
 }
 
@@ -120,7 +132,16 @@ async fn build_app(config: Config, demo_clock: Option<OffsetClock>) -> anyhow::R
         Some(clock) => Arc::new(clock.clone()),
         None => Arc::new(SystemClock),
     };
-    App::new(store, clock, Arc::new(TestCardGateway), config, demo_clock).await
+    let blobs = haven_server::blobs::BlobStore::open(&config.blob_store_url)?;
+    App::new(
+        store,
+        clock,
+        Arc::new(TestCardGateway),
+        blobs,
+        config,
+        demo_clock,
+    )
+    .await
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -128,6 +149,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let mut config = load_config(&args.db)?;
             apply_serve_args(&mut config, &args);
+            // The development secrets are public: anyone could sign a
+            // "delivered" scan or a chargeback with them.
+            config.check_production_safe().map_err(anyhow::Error::msg)?;
             haven_server::serve(build_app(config, None).await?).await?;
         }
         Command::Demo(args) => {

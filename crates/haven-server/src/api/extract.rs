@@ -33,7 +33,15 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The authenticated caller; rejects with 401 in the one error shape.
+/// The bearer token of an API request. The API ignores cookies on purpose:
+/// a browser attaches cookies to cross-site requests, never an
+/// Authorization header, so API calls cannot be forged from another site.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    auth.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// The authenticated API caller; rejects with 401 in the one error shape.
 pub struct Auth(pub Actor);
 
 impl FromRequestParts<Arc<App>> for Auth {
@@ -43,7 +51,7 @@ impl FromRequestParts<Arc<App>> for Auth {
         parts: &mut Parts,
         app: &Arc<App>,
     ) -> Result<Self, Self::Rejection> {
-        let token = session_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         app.authenticate(&token)
             .await?
             .map(Auth)
@@ -240,6 +248,82 @@ impl<Req> OrderAction<Req> {
         idempotent(&app, replay_key, async move {
             let order = action(worker, actor, order_id, body, idem).await?;
             Ok((StatusCode::OK, crate::views::OrderView::from(&order)))
+        })
+        .await
+    }
+}
+
+/// Query-string parameters whose parse failures use the one error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(raw)
+            .map(Query)
+            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+    }
+}
+
+/// The same for dispute actions: caller, dispute id, parsed body, key.
+pub struct DisputeCall<Req> {
+    pub app: Arc<App>,
+    pub actor: Actor,
+    pub dispute_id: haven_domain::ids::DisputeId,
+    pub body: Req,
+    pub idem: Option<Idem>,
+}
+
+impl<Req: DeserializeOwned + Send> FromRequest<Arc<App>> for DisputeCall<Req> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Auth(actor) = Auth::from_request_parts(&mut parts, app).await?;
+        let path = parts.uri.path().to_string();
+        let raw_id = path
+            .trim_start_matches("/api/v1/disputes/")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let dispute_id = path_id(raw_id, "dispute")?;
+        let RawBody(bytes) =
+            RawBody::from_request(Request::from_parts(parts.clone(), body), app).await?;
+        let parsed = parse_json(&bytes)?;
+        let idem = idempotency(&actor, &parts.headers, &format!("POST {path}"), &bytes)?;
+        Ok(DisputeCall {
+            app: app.clone(),
+            actor,
+            dispute_id,
+            body: parsed,
+            idem,
+        })
+    }
+}
+
+impl<Req> DisputeCall<Req> {
+    /// Run the action once per Idempotency-Key and render the dispute.
+    pub async fn run<F, Fut>(self, status: StatusCode, action: F) -> Response
+    where
+        F: FnOnce(Arc<App>, Actor, haven_domain::ids::DisputeId, Req, Option<Idem>) -> Fut,
+        Fut: Future<Output = ApiResult<haven_domain::dispute::Dispute>>,
+    {
+        let DisputeCall {
+            app,
+            actor,
+            dispute_id,
+            body,
+            idem,
+        } = self;
+        let replay_key = idem.clone();
+        let worker = app.clone();
+        idempotent(&app, replay_key, async move {
+            let dispute = action(worker.clone(), actor, dispute_id, body, idem).await?;
+            let order = worker.order(dispute.order_id).await?;
+            let policy = worker.policy(order.policy_version).await?;
+            Ok((status, crate::views::DisputeView::of(&dispute, &policy)))
         })
         .await
     }

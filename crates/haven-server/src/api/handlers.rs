@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use haven_domain::account::{Role, SessionKind};
@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{
-    Auth, OrderAction, PageParams, RawBody, idempotency, idempotent, parse_json, path_id,
+    Auth, OrderAction, PageParams, Query, RawBody, idempotency, idempotent, parse_json, path_id,
     session_token,
 };
 use super::requests::*;
@@ -177,6 +177,7 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         ship_by_days: req.ship_by_days,
         images: req.images,
         shipping,
+        guaranteed_genuine: req.guaranteed_genuine,
     })
 }
 
@@ -275,12 +276,13 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
         quantity: req.quantity,
         shipping_method: req.shipping_method,
         address: req.address.into(),
-        card: CardDetails {
-            number: req.card.number,
-            exp_month: req.card.exp_month,
-            exp_year: req.card.exp_year,
-            cvc: req.card.cvc,
-        },
+        card: req.card.map(|card| CardDetails {
+            number: card.number,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+            cvc: card.cvc,
+        }),
+        use_credit: req.use_credit,
     })
 }
 

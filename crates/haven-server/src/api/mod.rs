@@ -3,6 +3,7 @@
 //! cursor pagination (≤ 100 per page), RFC 3339 UTC times, money as
 //! `{"amount_minor","currency"}`.
 
+mod disputes;
 pub mod extract;
 mod handlers;
 pub mod requests;
@@ -29,9 +30,14 @@ use crate::service::App;
         handlers::ship, handlers::confirm, handlers::request_cancel, handlers::respond_cancel, handlers::advance_parcel,
         handlers::balance, handlers::request_payout, handlers::list_payouts,
         handlers::carrier_webhook, handlers::events,
+        disputes::open_dispute, disputes::order_disputes, disputes::list_disputes, disputes::get_dispute,
+        disputes::evidence, disputes::add_message, disputes::add_file, disputes::get_file, disputes::export,
+        disputes::accept, disputes::counter, disputes::reject, disputes::accept_counter, disputes::decline_counter,
+        disputes::escalate, disputes::withdraw, disputes::reopen, disputes::ship_return, disputes::confirm_return,
+        disputes::contest_return, disputes::decide, disputes::case_queue, disputes::audit, disputes::gateway_webhook,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "payouts"), (name = "carriers"), (name = "events"))
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -63,11 +69,25 @@ async fn api_not_found() -> ApiError {
     )
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.config.max_body_bytes;
     let media = Router::new()
         .route("/api/v1/media", post(handlers::upload_media))
         .layer(DefaultBodyLimit::max(crate::service::MAX_IMAGE_BYTES + 1));
+    let evidence_files = Router::new()
+        .route(
+            "/api/v1/disputes/{id}/evidence/files",
+            post(disputes::add_file),
+        )
+        .layer(DefaultBodyLimit::max(crate::blobs::MAX_VIDEO_BYTES + 1));
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/auth/register", post(handlers::register))
@@ -121,8 +141,59 @@ pub fn router(app: Arc<App>) -> Router {
             post(handlers::carrier_webhook),
         )
         .route("/api/v1/events", get(handlers::events))
+        .route(
+            "/api/v1/orders/{id}/disputes",
+            post(disputes::open_dispute).get(disputes::order_disputes),
+        )
+        .route("/api/v1/orders/{id}/audit", get(disputes::audit))
+        .route("/api/v1/disputes", get(disputes::list_disputes))
+        .route("/api/v1/disputes/{id}", get(disputes::get_dispute))
+        .route("/api/v1/disputes/{id}/evidence", get(disputes::evidence))
+        .route(
+            "/api/v1/disputes/{id}/evidence/messages",
+            post(disputes::add_message),
+        )
+        .route(
+            "/api/v1/disputes/{id}/evidence/files/{hash}",
+            get(disputes::get_file),
+        )
+        .route("/api/v1/disputes/{id}/export", get(disputes::export))
+        .route("/api/v1/disputes/{id}/accept", post(disputes::accept))
+        .route("/api/v1/disputes/{id}/counter", post(disputes::counter))
+        .route(
+            "/api/v1/disputes/{id}/counter/accept",
+            post(disputes::accept_counter),
+        )
+        .route(
+            "/api/v1/disputes/{id}/counter/decline",
+            post(disputes::decline_counter),
+        )
+        .route("/api/v1/disputes/{id}/reject", post(disputes::reject))
+        .route("/api/v1/disputes/{id}/escalate", post(disputes::escalate))
+        .route("/api/v1/disputes/{id}/withdraw", post(disputes::withdraw))
+        .route("/api/v1/disputes/{id}/reopen", post(disputes::reopen))
+        .route(
+            "/api/v1/disputes/{id}/return/ship",
+            post(disputes::ship_return),
+        )
+        .route(
+            "/api/v1/disputes/{id}/return/confirm",
+            post(disputes::confirm_return),
+        )
+        .route(
+            "/api/v1/disputes/{id}/return/contest",
+            post(disputes::contest_return),
+        )
+        .route("/api/v1/disputes/{id}/decide", post(disputes::decide))
+        .route("/api/v1/console/cases", get(disputes::case_queue))
+        .route(
+            "/api/v1/gateways/{gateway}/webhook",
+            post(disputes::gateway_webhook),
+        )
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .merge(media)
+        .merge(evidence_files)
         .with_state(app)
 }

@@ -58,6 +58,10 @@ pub struct NewListingRequest {
     #[serde(default)]
     pub images: Vec<String>,
     pub shipping: Vec<ShippingMethodView>,
+    /// Guaranteed Genuine: a confirmed counterfeit is a full refund
+    /// (shipping included) and a strike.
+    #[serde(default)]
+    pub guaranteed_genuine: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -78,7 +82,11 @@ pub struct CheckoutRequest {
     pub quantity: i64,
     pub shipping_method: String,
     pub address: AddressView,
-    pub card: CardRequest,
+    /// Needed unless `use_credit` covers the whole total.
+    pub card: Option<CardRequest>,
+    /// Spend the buyer's credit (on-time guarantee compensation) first.
+    #[serde(default)]
+    pub use_credit: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -138,4 +146,78 @@ pub struct EventQuery {
     /// Return events with a sequence number above this.
     pub after: Option<i64>,
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDisputeRequest {
+    /// not_received, not_as_described, damaged, counterfeit, wrong_item, missing_parts
+    pub reason: String,
+    /// `{"type":"full_refund"}`, `{"type":"partial_refund","amount_minor":500}` or `{"type":"return_and_refund"}`
+    #[schema(value_type = Object)]
+    pub requested_outcome: serde_json::Value,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptDisputeRequest {
+    /// Required when the buyer asked to return the item.
+    pub return_address: Option<AddressView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CounterOfferRequest {
+    pub amount_minor: i64,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplanationRequest {
+    pub explanation: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    /// Must be true: withdrawing is the buyer's explicit choice. Without it
+    /// the answer explains what the buyer keeps.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// `{"type":"full_refund"}`, `{"type":"partial_refund","amount_minor":500}` or `{"type":"no_refund"}`
+    #[schema(value_type = Object)]
+    pub decision: serde_json::Value,
+    /// Written reasons, shown to both parties.
+    pub reasons: String,
+    #[serde(default)]
+    pub counterfeit_confirmed: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DisputeQuery {
+    /// `buyer` (default) or `seller`.
+    pub role: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FileQuery {
+    /// A short note shown with the file.
+    pub note: Option<String>,
 }

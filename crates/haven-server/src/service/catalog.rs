@@ -21,6 +21,8 @@ pub struct NewListingInput {
     pub ship_by_days: Option<u32>,
     pub images: Vec<String>,
     pub shipping: Vec<ShippingMethod>,
+    /// Offer Guaranteed Genuine: a confirmed fake is a full refund and a strike.
+    pub guaranteed_genuine: bool,
 }
 
 /// The image type from the file's first bytes; the name and the declared
@@ -67,6 +69,7 @@ impl App {
             ship_by_days: input.ship_by_days.unwrap_or(policy.ship_by_days_default),
             images: input.images,
             shipping: input.shipping,
+            guaranteed_genuine: input.guaranteed_genuine,
             created_at: self.now(),
         };
         listing

@@ -1,12 +1,14 @@
-//! Shipping, carrier tracking, cancel requests and confirming receipt.
+//! Shipping, carrier tracking (outbound parcels and dispute returns),
+//! cancel requests and confirming receipt.
 
-use haven_domain::Timestamp;
+use haven_domain::dispute::{DisputeEvent, Party};
 use haven_domain::ids::OrderId;
 use haven_domain::order::{Order, OrderEvent, TrackingStatus};
+use haven_domain::{SignedDuration, Timestamp};
 use haven_risk::tracking::{self, Carrier, ProvenanceFacts, TrackingRejection};
 use haven_store::{Changeset, TrackingEvent};
 
-use super::{Actor, App, Idem};
+use super::{Actor, ActorRef, App, Idem};
 use crate::error::{ApiError, ApiResult};
 
 /// One scan as a carrier reports it.
@@ -21,6 +23,9 @@ pub struct CarrierScan {
 
 /// Scans may be stamped a little ahead of our clock, never far ahead.
 const MAX_SCAN_CLOCK_SKEW_S: i64 = 3_600;
+/// A delivery reported later than this counts as delivered this long ago:
+/// a backdated scan must not start the protection window in the past.
+const MAX_SCAN_REPORTING_DELAY_H: i64 = 24;
 
 fn seller_guard(actor: &Actor) -> impl Fn(&Order) -> ApiResult<()> {
     let store = actor.store_id;
@@ -92,20 +97,25 @@ impl App {
             carrier: carrier.as_str().to_string(),
             tracking_number: number.clone(),
         };
-        self.apply_event(order_id, |_| Ok(event.clone()), seller_guard(actor), idem)
-            .await
+        self.apply_event(
+            order_id,
+            |_| Ok(event.clone()),
+            seller_guard(actor),
+            ActorRef::user(Party::Seller, actor),
+            idem,
+        )
+        .await
     }
 
-    /// Record a carrier scan and move the order it belongs to. Replays and
-    /// scans that no longer change anything are accepted and ignored.
+    /// Record a carrier scan and move the order (or the dispute's return)
+    /// it belongs to. Replays and scans that change nothing are accepted.
     pub async fn ingest_scan(&self, scan: CarrierScan) -> ApiResult<Option<Order>> {
         let carrier = Carrier::parse(&scan.carrier)
             .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
         let number = tracking::normalize(&scan.tracking_number);
         tracking::check_format(carrier, &number).map_err(tracking_error)?;
-        if scan.occurred_at
-            > self.now() + haven_domain::SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S)
-        {
+        let now = self.now();
+        if scan.occurred_at > now + SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S) {
             return Err(ApiError::validation("occurred_at is in the future"));
         }
         if scan.location.chars().count() > 120 {
@@ -119,28 +129,61 @@ impl App {
             status: scan.status.as_str().into(),
             occurred_at: scan.occurred_at,
             location: scan.location.clone(),
-            received_at: self.now(),
+            received_at: now,
         };
+        let Some(order_id) = self.store.tracking_owner(carrier.as_str(), &number).await? else {
+            // Unknown yet: kept, so a number scanned before an order was paid
+            // is recognised as pre-dated when a seller tries to use it.
+            self.store
+                .commit(Changeset {
+                    tracking_events: vec![event],
+                    ..Default::default()
+                })
+                .await?;
+            return Ok(None);
+        };
+        let order = self.order(order_id).await?;
+        let outbound = order
+            .shipment
+            .as_ref()
+            .filter(|s| s.tracking_number == number && s.carrier == carrier.as_str());
+        if let Some(shipment) = outbound {
+            if scan.occurred_at
+                < shipment.shipped_at - SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S)
+            {
+                return Err(ApiError::validation(
+                    "occurred_at is before the parcel was shipped",
+                ));
+            }
+        }
         self.store
             .commit(Changeset {
                 tracking_events: vec![event],
                 ..Default::default()
             })
             .await?;
-        let Some(order_id) = self.store.tracking_owner(carrier.as_str(), &number).await? else {
-            return Ok(None);
-        };
+        if outbound.is_none() {
+            self.return_scan(&order, &number, &scan).await?;
+            return Ok(Some(self.order(order_id).await?));
+        }
+        let delivered_at = scan
+            .occurred_at
+            .max(now - SignedDuration::from_hours(MAX_SCAN_REPORTING_DELAY_H));
         let order_event = match scan.status {
-            TrackingStatus::Delivered => OrderEvent::Delivered {
-                at: scan.occurred_at,
-            },
+            TrackingStatus::Delivered => OrderEvent::Delivered { at: delivered_at },
             status => OrderEvent::Tracking {
                 status,
                 at: scan.occurred_at,
             },
         };
         match self
-            .apply_event(order_id, |_| Ok(order_event.clone()), |_| Ok(()), None)
+            .apply_event(
+                order_id,
+                |_| Ok(order_event.clone()),
+                |_| Ok(()),
+                ActorRef::system(),
+                None,
+            )
             .await
         {
             Ok(order) => Ok(Some(order)),
@@ -148,6 +191,38 @@ impl App {
             Err(err) if err.code == "invalid_state" => Ok(self.store.order(order_id).await?),
             Err(err) => Err(err),
         }
+    }
+
+    /// A scan on a dispute's return parcel: logged, and delivery starts the
+    /// seller's deadline to confirm or contest.
+    async fn return_scan(&self, order: &Order, number: &str, scan: &CarrierScan) -> ApiResult<()> {
+        let Some(open) = order.open_dispute else {
+            return Ok(());
+        };
+        let dispute = self.dispute(open.id).await?;
+        if dispute
+            .return_shipment
+            .as_ref()
+            .is_none_or(|s| s.tracking_number != number)
+        {
+            return Ok(());
+        }
+        if scan.status == TrackingStatus::Delivered {
+            let event = DisputeEvent::ReturnDelivered {
+                at: scan
+                    .occurred_at
+                    .max(self.now() - SignedDuration::from_hours(MAX_SCAN_REPORTING_DELAY_H)),
+            };
+            match self
+                .apply_dispute_event(dispute.id, event, ActorRef::system(), None)
+                .await
+            {
+                Ok(_) => {}
+                Err(err) if err.code == "invalid_state" => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     }
 
     pub async fn confirm_receipt(
@@ -160,8 +235,14 @@ impl App {
         let event = OrderEvent::ConfirmReceipt {
             second_confirmation,
         };
-        self.apply_event(order_id, |_| Ok(event.clone()), buyer_guard(actor), idem)
-            .await
+        self.apply_event(
+            order_id,
+            |_| Ok(event.clone()),
+            buyer_guard(actor),
+            ActorRef::user(Party::Buyer, actor),
+            idem,
+        )
+        .await
     }
 
     pub async fn request_cancel(
@@ -174,6 +255,7 @@ impl App {
             order_id,
             |_| Ok(OrderEvent::RequestCancel),
             buyer_guard(actor),
+            ActorRef::user(Party::Buyer, actor),
             idem,
         )
         .await
@@ -191,11 +273,17 @@ impl App {
         } else {
             OrderEvent::DeclineCancel
         };
-        self.apply_event(order_id, |_| Ok(event.clone()), seller_guard(actor), idem)
-            .await
+        self.apply_event(
+            order_id,
+            |_| Ok(event.clone()),
+            seller_guard(actor),
+            ActorRef::user(Party::Seller, actor),
+            idem,
+        )
+        .await
     }
 
-    /// An order as its buyer or its seller may see it.
+    /// An order as its buyer or its seller (or an agent) may see it.
     pub async fn order_for(&self, actor: &Actor, order_id: OrderId) -> ApiResult<Order> {
         let order = self.order(order_id).await?;
         let is_party = order.buyer_id == actor.id() || Some(order.store_id) == actor.store_id;

@@ -1,12 +1,15 @@
 //! The application layer: every use case (register, checkout, ship, confirm,
-//! payout, timers…) as a method on [`App`]. HTTP handlers and web pages call
-//! these and stay thin. Business rules come from `haven-domain`; this layer
-//! loads state, applies a pure transition and commits the resulting
-//! changeset in one transaction.
+//! dispute, decide, payout, timers…) as a method on [`App`]. HTTP handlers
+//! and web pages call these and stay thin. Business rules come from
+//! `haven-domain`; this layer loads state, checks who is asking, applies a
+//! pure transition and commits the resulting changeset in one transaction,
+//! together with its audit record and evidence-log entries.
 
 mod accounts;
 mod catalog;
+mod chargebacks;
 mod checkout;
+mod disputes;
 mod fulfilment;
 mod money;
 mod timers;
@@ -14,23 +17,30 @@ mod timers;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use haven_domain::Timestamp;
 use haven_domain::clock::{Clock, OffsetClock};
-use haven_domain::ids::{OrderId, UserId};
-use haven_domain::order::{Order, OrderEvent, Transition};
+use haven_domain::dispute::{Dispute, DisputeEvent, OrderFacts, Party};
+use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
+use haven_domain::ids::{DisputeId, OrderId, UserId};
+use haven_domain::order::{EventKind, Order, OrderEvent, Transition};
 use haven_domain::policy::{Policy, PolicyVersion};
+use haven_domain::trail::AuditRecord;
 use haven_store::{
-    Changeset, Conflict, DynStore, IdempotencyRecord, NewOutboxEvent, NewTimer, OrderWrite,
-    StockChange, StoreError,
+    Changeset, Conflict, DisputeWrite, DynStore, IdempotencyRecord, NewOutboxEvent, NewTimer,
+    OrderWrite, StockChange, StoreError,
 };
 use serde::Serialize;
 
 pub use accounts::{Actor, Registration};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
+pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
+pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
 pub use fulfilment::CarrierScan;
 pub use money::{VerifyReport, verify_ledger};
 pub use timers::{TickReport, run_worker};
 
+use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::payments::PaymentGateway;
@@ -39,6 +49,7 @@ pub struct App {
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
     pub gateway: Arc<dyn PaymentGateway>,
+    pub blobs: BlobStore,
     pub config: Config,
     /// Present in demo mode: lets visitors fast-forward time.
     pub demo_clock: Option<OffsetClock>,
@@ -55,16 +66,50 @@ pub struct Idem {
     pub request_hash: String,
 }
 
+/// Who caused a change, for the audit trail and the evidence log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActorRef {
+    pub party: Party,
+    pub user_id: Option<UserId>,
+}
+
+impl ActorRef {
+    pub fn system() -> ActorRef {
+        ActorRef {
+            party: Party::System,
+            user_id: None,
+        }
+    }
+
+    pub fn user(party: Party, actor: &Actor) -> ActorRef {
+        ActorRef {
+            party,
+            user_id: Some(actor.id()),
+        }
+    }
+}
+
 /// How many times an action re-reads and retries after losing a race.
 const MAX_RETRIES: usize = 5;
 
+/// Races another writer can win; the action re-reads and tries again.
+fn is_race(err: &StoreError) -> bool {
+    matches!(
+        err,
+        StoreError::Conflict(
+            Conflict::StaleOrder | Conflict::StaleDispute | Conflict::EvidenceRace
+        )
+    )
+}
+
 impl App {
-    /// Build the application over a migrated store. Records the configured
-    /// policy as a new version if it differs from the latest.
+    /// Build the application over a store. Migrates it and records the
+    /// configured policy as a new version if it differs from the latest.
     pub async fn new(
         store: DynStore,
         clock: Arc<dyn Clock>,
         gateway: Arc<dyn PaymentGateway>,
+        blobs: BlobStore,
         config: Config,
         demo_clock: Option<OffsetClock>,
     ) -> anyhow::Result<Arc<App>> {
@@ -77,6 +122,7 @@ impl App {
             store,
             clock,
             gateway,
+            blobs,
             config,
             demo_clock,
             current_policy,
@@ -84,7 +130,7 @@ impl App {
         }))
     }
 
-    pub fn now(&self) -> haven_domain::Timestamp {
+    pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
 
@@ -126,6 +172,13 @@ impl App {
             .ok_or_else(|| ApiError::not_found("order"))
     }
 
+    pub async fn dispute(&self, id: DisputeId) -> ApiResult<Dispute> {
+        self.store
+            .dispute(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("dispute"))
+    }
+
     /// Apply `event` to the order and commit the result. `guard` runs on the
     /// freshly read order (authorisation, extra checks) before each attempt;
     /// a lost race re-reads and retries, so the guard always sees the truth.
@@ -134,6 +187,7 @@ impl App {
         order_id: OrderId,
         make_event: impl Fn(&Order) -> ApiResult<OrderEvent>,
         guard: G,
+        by: ActorRef,
         idem: Option<&Idem>,
     ) -> ApiResult<Order>
     where
@@ -142,10 +196,9 @@ impl App {
         for _ in 0..MAX_RETRIES {
             let order = self.order(order_id).await?;
             guard(&order)?;
-            let policy = self.policy(order.policy_version).await?;
             let event = make_event(&order)?;
-            let transition = order.apply(event, &policy, self.now())?;
-            let mut changes = changeset_for(&transition, Some(order.version), self.now());
+            let (mut changes, transition) =
+                self.order_changes(&order, event, by, self.now()).await?;
             let mut updated = transition.order.clone();
             updated.version = order.version + 1;
             attach_idem(
@@ -160,7 +213,7 @@ impl App {
                     self.after_commit(&transition).await;
                     return Ok(updated);
                 }
-                Err(StoreError::Conflict(Conflict::StaleOrder)) => continue,
+                Err(err) if is_race(&err) => continue,
                 Err(err) => return Err(err.into()),
             }
         }
@@ -170,20 +223,153 @@ impl App {
         ))
     }
 
-    /// Gateway side effects that follow a committed transition. The ledger is
-    /// already right; a failed refund call is logged for the operator.
+    /// Everything one order transition writes: the order, its effects, its
+    /// audit record, and what it does to the order's dispute.
+    pub(crate) async fn order_changes(
+        &self,
+        order: &Order,
+        event: OrderEvent,
+        by: ActorRef,
+        now: Timestamp,
+    ) -> ApiResult<(Changeset, Transition)> {
+        let policy = self.policy(order.policy_version).await?;
+        let kind = event.kind();
+        let transition = order.apply(event, &policy, now)?;
+        let mut changes = changeset_for(&transition, Some(order.version), now);
+        changes
+            .audit
+            .push(audit_order(order, &transition.order, kind, by, now));
+        self.dispute_side_effects(&mut changes, order, &transition, kind, &policy, now)
+            .await?;
+        Ok((changes, transition))
+    }
+
+    async fn dispute_side_effects(
+        &self,
+        changes: &mut Changeset,
+        before: &Order,
+        transition: &Transition,
+        kind: EventKind,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        if let Some(claim) = &transition.effects.new_dispute {
+            let scans = self.order_scans(before).await?;
+            changes.merge(opened_dispute_changes(
+                claim,
+                ActorRef::system(),
+                &scans,
+                now,
+            ));
+        }
+        if let Some(dispute_id) = transition.effects.close_dispute {
+            let event = if kind == EventKind::Chargeback {
+                DisputeEvent::Supersede
+            } else {
+                DisputeEvent::BuyerConfirmedReceipt
+            };
+            let party = if kind == EventKind::Chargeback {
+                Party::System
+            } else {
+                Party::Buyer
+            };
+            let dispute = self.dispute(dispute_id).await?;
+            let by = ActorRef {
+                party,
+                user_id: (party == Party::Buyer).then_some(before.buyer_id),
+            };
+            let dt = dispute.apply(event, party, OrderFacts::of(before), policy, now)?;
+            let mut log = self.log_for(dispute_id).await?;
+            log.push(by, EvidenceKind::StateChange, dt.effects.log.clone(), now);
+            changes.merge(dispute_record_changes(
+                &dispute,
+                &dt.dispute,
+                &dt.effects.events,
+                by,
+                now,
+            ));
+            changes.evidence.extend(log.entries);
+        }
+        if transition.effects.scan_during_dispute {
+            self.log_scan_during_dispute(changes, before, transition, policy, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A delivery scan during a dispute goes into its evidence log; during
+    /// the automatic claim it is the seller's proof, so an agent weighs it.
+    async fn log_scan_during_dispute(
+        &self,
+        changes: &mut Changeset,
+        before: &Order,
+        transition: &Transition,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        let Some(open) = before.open_dispute else {
+            return Ok(());
+        };
+        let dispute = self.dispute(open.id).await?;
+        let mut log = self.log_for(dispute.id).await?;
+        let body = serde_json::json!({ "status": "delivered", "at": transition.order.delivered_at, "tracking": before.shipment });
+        log.push(ActorRef::system(), EvidenceKind::Tracking, body, now);
+        if dispute.automatic {
+            let dt = dispute.apply(
+                DisputeEvent::DeliveryScan,
+                Party::System,
+                OrderFacts::of(before),
+                policy,
+                now,
+            )?;
+            log.push(
+                ActorRef::system(),
+                EvidenceKind::StateChange,
+                dt.effects.log.clone(),
+                now,
+            );
+            changes.merge(dispute_record_changes(
+                &dispute,
+                &dt.dispute,
+                &dt.effects.events,
+                ActorRef::system(),
+                now,
+            ));
+        }
+        changes.evidence.extend(log.entries);
+        Ok(())
+    }
+
+    /// An appender positioned after the dispute's last evidence entry.
+    pub(crate) async fn log_for(&self, dispute_id: DisputeId) -> ApiResult<LogAppender> {
+        Ok(LogAppender {
+            dispute_id,
+            last: self.store.last_evidence(dispute_id).await?,
+            entries: Vec::new(),
+        })
+    }
+
+    /// Gateway side effects that follow a committed transition: money the
+    /// ledger sent back to the card is refunded at the gateway. The ledger is
+    /// already right; a failed call is logged for the operator.
     pub(crate) async fn after_commit(&self, transition: &Transition) {
         let Some(payment) = &transition.order.payment else {
             return;
         };
+        let gateway = haven_domain::ledger::Account::Gateway(payment.gateway.clone());
         for entry in &transition.effects.entries {
-            if entry.kind != haven_domain::ledger::EntryKind::Refund {
+            if !matches!(
+                entry.kind,
+                haven_domain::ledger::EntryKind::Refund
+                    | haven_domain::ledger::EntryKind::Settlement
+            ) {
                 continue;
             }
-            let amount = haven_domain::money::Money::new(
-                entry.outflow_from(&transition.order.escrow_account()),
-                transition.order.total.currency,
-            );
+            let to_card = entry.inflow_to(&gateway);
+            if to_card == 0 {
+                continue;
+            }
+            let amount = haven_domain::money::Money::new(to_card, transition.order.total.currency);
             if let Err(err) = self
                 .gateway
                 .refund(&payment.payment_ref, amount, &entry.idempotency_key)
@@ -207,13 +393,179 @@ impl App {
     }
 }
 
+/// Builds evidence entries that chain onto what is already stored.
+pub(crate) struct LogAppender {
+    dispute_id: DisputeId,
+    last: Option<EvidenceEntry>,
+    pub entries: Vec<EvidenceEntry>,
+}
+
+impl LogAppender {
+    pub fn new_log(dispute_id: DisputeId) -> LogAppender {
+        LogAppender {
+            dispute_id,
+            last: None,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn push(
+        &mut self,
+        by: ActorRef,
+        kind: EvidenceKind,
+        body: serde_json::Value,
+        now: Timestamp,
+    ) {
+        let previous = self.entries.last().or(self.last.as_ref());
+        let entry = EvidenceEntry::append(
+            previous,
+            self.dispute_id,
+            now,
+            by.party,
+            by.user_id,
+            kind,
+            body,
+        );
+        self.entries.push(entry);
+    }
+
+    /// How many entries the log will hold after this append.
+    pub fn len(&self) -> i64 {
+        self.entries
+            .last()
+            .or(self.last.as_ref())
+            .map_or(0, |e| e.seq)
+    }
+}
+
+/// The rows a newly opened dispute writes: itself, its first evidence
+/// entries (the claim and the parcel's scans so far), audit and event.
+pub(crate) fn opened_dispute_changes(
+    dispute: &Dispute,
+    by: ActorRef,
+    scans: &[haven_store::TrackingEvent],
+    now: Timestamp,
+) -> Changeset {
+    let mut log = LogAppender::new_log(dispute.id);
+    let body = serde_json::json!({
+        "reason": dispute.reason,
+        "requested": dispute.requested,
+        "description": dispute.description,
+        "automatic": dispute.automatic,
+        "reopened_from": dispute.reopened_from,
+    });
+    log.push(by, EvidenceKind::Opened, body, now);
+    for scan in scans {
+        let body = serde_json::json!({ "status": scan.status, "at": scan.occurred_at, "location": scan.location, "tracking_number": scan.tracking_number });
+        log.push(ActorRef::system(), EvidenceKind::Tracking, body, now);
+    }
+    Changeset {
+        disputes: vec![DisputeWrite {
+            dispute: dispute.clone(),
+            expected_version: None,
+        }],
+        evidence: log.entries,
+        audit: vec![audit_dispute(None, dispute, "open", by, now)],
+        outbox: vec![NewOutboxEvent {
+            topic: "dispute.opened".into(),
+            payload: dispute.event("dispute.opened").payload,
+            created_at: now,
+        }],
+        ..Changeset::default()
+    }
+}
+
+/// The dispute's own rows for one transition: the new version, its audit
+/// record and its outbox events.
+pub(crate) fn dispute_record_changes(
+    before: &Dispute,
+    after: &Dispute,
+    events: &[haven_domain::order::DomainEvent],
+    by: ActorRef,
+    now: Timestamp,
+) -> Changeset {
+    Changeset {
+        disputes: vec![DisputeWrite {
+            dispute: after.clone(),
+            expected_version: Some(before.version),
+        }],
+        audit: vec![audit_dispute(Some(before), after, "update", by, now)],
+        outbox: events
+            .iter()
+            .map(|e| NewOutboxEvent {
+                topic: e.topic.to_string(),
+                payload: e.payload.clone(),
+                created_at: now,
+            })
+            .collect(),
+        ..Changeset::default()
+    }
+}
+
+pub(crate) fn audit_order(
+    before: &Order,
+    after: &Order,
+    kind: EventKind,
+    by: ActorRef,
+    now: Timestamp,
+) -> AuditRecord {
+    AuditRecord {
+        id: uuid::Uuid::now_v7(),
+        at: now,
+        order_id: after.id,
+        subject: "order".into(),
+        subject_id: after.id.0,
+        actor: by.party,
+        actor_id: by.user_id,
+        action: format!("{kind:?}"),
+        from_state: before.state.as_str().into(),
+        to_state: after.state.as_str().into(),
+        reason: after
+            .close_reason
+            .clone()
+            .filter(|_| after.state.is_closed() && !before.state.is_closed())
+            .unwrap_or_default(),
+        policy_version: after.policy_version,
+    }
+}
+
+fn audit_dispute(
+    before: Option<&Dispute>,
+    after: &Dispute,
+    action: &str,
+    by: ActorRef,
+    now: Timestamp,
+) -> AuditRecord {
+    let reason = match (&after.resolution, &after.escalation_reason) {
+        (Some(resolution), _) => resolution.reasons.clone(),
+        (None, Some(why)) if after.state == haven_domain::dispute::DisputeState::Escalated => {
+            why.clone()
+        }
+        _ => String::new(),
+    };
+    AuditRecord {
+        id: uuid::Uuid::now_v7(),
+        at: now,
+        order_id: after.order_id,
+        subject: "dispute".into(),
+        subject_id: after.id.0,
+        actor: by.party,
+        actor_id: by.user_id,
+        action: action.into(),
+        from_state: before.map_or("", |d| d.state.as_str()).into(),
+        to_state: after.state.as_str().into(),
+        reason,
+        policy_version: after.policy_version,
+    }
+}
+
 /// Save `view` as the response for `idem` in the same transaction.
 pub(crate) fn attach_idem<T: Serialize>(
     changes: &mut Changeset,
     idem: Option<&Idem>,
     status: u16,
     view: &T,
-    now: haven_domain::Timestamp,
+    now: Timestamp,
 ) -> ApiResult<()> {
     if let Some(idem) = idem {
         changes.idempotency = Some(IdempotencyRecord {
@@ -232,7 +584,7 @@ pub(crate) fn attach_idem<T: Serialize>(
 pub(crate) fn changeset_for(
     transition: &Transition,
     expected_version: Option<i64>,
-    now: haven_domain::Timestamp,
+    now: Timestamp,
 ) -> Changeset {
     let order = &transition.order;
     let effects = &transition.effects;

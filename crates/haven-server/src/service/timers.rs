@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use haven_domain::dispute::DisputeEvent;
 use haven_domain::order::OrderEvent;
 use haven_domain::timer::TimerKind;
 use haven_domain::{SignedDuration, Timestamp};
 use haven_store::{Changeset, Conflict, StoreError, Timer};
 
-use super::{App, changeset_for};
+use super::{ActorRef, App};
 use crate::error::ApiResult;
 
 const LEASE_S: i64 = 60;
@@ -26,13 +27,27 @@ pub struct TickReport {
     pub skipped: u32,
 }
 
-fn event_for(kind: TimerKind) -> OrderEvent {
+/// What a deadline does: an order event, a dispute event, or (for the test
+/// card network) a chargeback.
+enum Due {
+    Order(OrderEvent),
+    Dispute(DisputeEvent),
+    Chargeback,
+}
+
+fn due_for(kind: TimerKind) -> Due {
     match kind {
-        TimerKind::UnpaidExpiry => OrderEvent::PaymentExpired,
-        TimerKind::ShipBy => OrderEvent::ShipByMissed,
-        TimerKind::CancelRequestTimeout => OrderEvent::CancelRequestTimedOut,
-        TimerKind::ProtectionEnd => OrderEvent::ProtectionWindowEnded,
-        TimerKind::NoScanRefund => OrderEvent::NoScanClaimExpired,
+        TimerKind::UnpaidExpiry => Due::Order(OrderEvent::PaymentExpired),
+        TimerKind::ShipBy => Due::Order(OrderEvent::ShipByMissed),
+        TimerKind::CancelRequestTimeout => Due::Order(OrderEvent::CancelRequestTimedOut),
+        TimerKind::ProtectionEnd => Due::Order(OrderEvent::ProtectionWindowEnded),
+        TimerKind::OnTimeGuarantee => Due::Order(OrderEvent::GuaranteeDue),
+        TimerKind::DisputeSellerResponse => Due::Dispute(DisputeEvent::SellerResponseTimeout),
+        TimerKind::DisputeAutoEscalate => Due::Dispute(DisputeEvent::AutoEscalate),
+        TimerKind::ReturnWarning => Due::Dispute(DisputeEvent::ReturnWarning),
+        TimerKind::ReturnShipBy => Due::Dispute(DisputeEvent::ReturnShipByMissed),
+        TimerKind::ReturnCheck => Due::Dispute(DisputeEvent::ReturnCheckTimeout),
+        TimerKind::SimulatedChargeback => Due::Chargeback,
     }
 }
 
@@ -74,18 +89,41 @@ impl App {
             let Some(order) = self.store.order(timer.order_id).await? else {
                 return self.complete_only(timer).await;
             };
-            let policy = self.policy(order.policy_version).await?;
-            let Ok(transition) = order.apply(event_for(timer.kind), &policy, now) else {
-                return self.complete_only(timer).await;
+            let built = match due_for(timer.kind) {
+                Due::Order(event) => self
+                    .order_changes(&order, event, ActorRef::system(), now)
+                    .await
+                    .map(|(c, t)| (c, Some(t))),
+                Due::Dispute(event) => {
+                    let Some(open) = order.open_dispute else {
+                        return self.complete_only(timer).await;
+                    };
+                    let dispute = self.dispute(open.id).await?;
+                    self.dispute_changes(&dispute, &order, event, ActorRef::system(), None)
+                        .await
+                        .map(|(c, _, t)| (c, t))
+                }
+                Due::Chargeback => {
+                    // Idempotent on its own: a second filing finds the chargeback recorded.
+                    self.simulated_chargeback(order.id).await?;
+                    return self.complete_only(timer).await.map(|_| Outcome::Fired);
+                }
             };
-            let mut changes = changeset_for(&transition, Some(order.version), now);
+            let (mut changes, transition) = match built {
+                Ok(built) => built,
+                // The order or dispute moved on: the deadline no longer applies.
+                Err(err) if err.status.is_client_error() => return self.complete_only(timer).await,
+                Err(err) => return Err(err),
+            };
             changes.complete_timer = Some(timer.id);
             match self.store.commit(changes).await {
                 Ok(()) => {
-                    self.after_commit(&transition).await;
+                    if let Some(transition) = &transition {
+                        self.after_commit(transition).await;
+                    }
                     return Ok(Outcome::Fired);
                 }
-                Err(StoreError::Conflict(Conflict::StaleOrder)) => continue,
+                Err(err) if super::is_race(&err) => continue,
                 Err(StoreError::Conflict(Conflict::TimerGone)) => return Ok(Outcome::Skipped),
                 Err(err) => return Err(err.into()),
             }

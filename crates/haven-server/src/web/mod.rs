@@ -4,6 +4,7 @@
 //! Handlers here are as thin as the API's: they call the same `App` methods.
 
 mod account;
+mod disputes;
 pub mod filters;
 mod orders;
 mod seller;
@@ -32,6 +33,7 @@ pub struct Layout {
     pub title: String,
     pub user_name: Option<String>,
     pub is_seller: bool,
+    pub is_agent: bool,
     pub demo: bool,
     pub flash: Option<String>,
 }
@@ -42,6 +44,8 @@ impl Layout {
             title: title.into(),
             user_name: actor.map(|a| a.user.display_name.clone()),
             is_seller: actor.is_some_and(|a| a.user.has_role(Role::Seller)),
+            is_agent: actor
+                .is_some_and(|a| a.user.has_role(Role::Agent) || a.user.has_role(Role::Admin)),
             demo: app.config.demo,
             flash: None,
         }
@@ -94,12 +98,55 @@ fn urlencode(raw: &str) -> String {
 }
 
 /// Only same-site relative paths may be redirect targets (no open redirect).
+/// Only plain characters are allowed: browsers drop tabs and newlines and
+/// treat `\` as `/`, which would turn `/\t/evil.example` into `//evil.example`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = next
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/-_.?=&%".contains(&b));
+    if plain && next.starts_with('/') && !next.starts_with("//") && next.len() <= 512 {
         next.to_string()
     } else {
         "/".into()
     }
+}
+
+/// A browser says where a form was posted from. A POST whose Origin (or,
+/// failing that, Referer) names another host is refused: a page on another
+/// site cannot act with the visitor's cookie. Tokens per form come with the
+/// account-security work; this check already stops cross-site posts.
+async fn same_origin_posts(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let headers = request.headers();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let claimed = headers
+            .get(header::ORIGIN)
+            .or_else(|| headers.get(header::REFERER))
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| *v != "null");
+        if let Some(source) = claimed {
+            let source_host = source
+                .split("://")
+                .nth(1)
+                .unwrap_or("")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            if source_host != host {
+                return WebError::Page(ApiError::forbidden(
+                    "this form was posted from another site",
+                ))
+                .into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 pub enum WebError {
@@ -142,6 +189,7 @@ impl IntoResponse for WebError {
                     title: heading.into(),
                     user_name: None,
                     is_seller: false,
+                    is_agent: false,
                     demo: false,
                     flash: None,
                 };
@@ -224,6 +272,12 @@ async fn not_found() -> WebError {
 
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.config.max_body_bytes;
+    let uploads = Router::new()
+        .route("/orders/{id}/dispute", post(disputes::open_dispute))
+        .route("/disputes/{id}/file", post(disputes::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::blobs::MAX_VIDEO_BYTES + 64 * 1024,
+        ));
     Router::new()
         .route("/", get(shop::browse))
         .route("/listings/{id}", get(shop::listing))
@@ -253,6 +307,41 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/seller/listings/new", get(seller::new_listing_form))
         .route("/seller/listings", post(seller::create_listing))
         .route("/seller/payouts", post(seller::payout))
+        .route("/seller/disputes", get(disputes::seller_inbox))
+        .route("/orders/{id}/dispute", get(disputes::new_dispute_form))
+        .route("/disputes", get(disputes::my_disputes))
+        .route("/disputes/{id}", get(disputes::show))
+        .route("/disputes/{id}/accept", post(disputes::accept))
+        .route("/disputes/{id}/counter", post(disputes::counter))
+        .route(
+            "/disputes/{id}/counter/accept",
+            post(disputes::accept_counter),
+        )
+        .route(
+            "/disputes/{id}/counter/decline",
+            post(disputes::decline_counter),
+        )
+        .route("/disputes/{id}/reject", post(disputes::reject))
+        .route("/disputes/{id}/escalate", post(disputes::escalate))
+        .route(
+            "/disputes/{id}/withdraw",
+            get(disputes::withdraw_form).post(disputes::withdraw),
+        )
+        .route("/disputes/{id}/reopen", post(disputes::reopen))
+        .route("/disputes/{id}/return/ship", post(disputes::ship_return))
+        .route(
+            "/disputes/{id}/return/confirm",
+            post(disputes::confirm_return),
+        )
+        .route(
+            "/disputes/{id}/return/contest",
+            post(disputes::contest_return),
+        )
+        .route("/disputes/{id}/decide", post(disputes::decide))
+        .route("/disputes/{id}/message", post(disputes::message))
+        .route("/disputes/{id}/files/{hash}", get(disputes::file))
+        .route("/disputes/{id}/export", get(disputes::export))
+        .route("/console", get(disputes::console))
         .route("/demo", get(seller::demo_page))
         .route("/demo/clock", post(seller::demo_clock))
         .route("/media/{hash}", get(media))
@@ -260,5 +349,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/haven.js", get(script))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .merge(uploads)
+        .layer(axum::middleware::from_fn(same_origin_posts))
         .with_state(app)
 }

@@ -59,13 +59,16 @@ struct OrderPage {
     scans: Vec<TrackingEventView>,
     carriers: Vec<(&'static str, &'static str)>,
     suggested_tracking: String,
+    /// The buyer may open a dispute now.
+    can_dispute: bool,
     error: Option<String>,
 }
 
-/// "12d 4h 10m" until `end`, as the page first renders it.
-fn time_left(app: &App, end: Option<haven_domain::Timestamp>) -> String {
-    let Some(end) = end else { return String::new() };
-    let secs = (end - app.now()).get_seconds();
+/// "12d 4h 10m" of protection left (frozen while a dispute pauses it).
+fn time_left(app: &App, order: &Order) -> String {
+    let Some(secs) = order.protection_remaining_s(app.now()) else {
+        return String::new();
+    };
     if secs <= 0 {
         return "ended".into();
     }
@@ -96,7 +99,15 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         is_seller: Some(order.store_id) == actor.store_id,
         closed: order.state.is_closed(),
         demo: app.config.demo,
-        protection_left: time_left(app, order.protection_ends_at),
+        protection_left: time_left(app, &order),
+        can_dispute: order.buyer_id == actor.id()
+            && matches!(
+                order.state,
+                haven_domain::order::OrderState::Shipped
+                    | haven_domain::order::OrderState::Delivered
+            )
+            && order.open_dispute.is_none()
+            && order.window_open_at(app.now()),
         clock_offset_ms,
         scans,
         carriers: Carrier::ALL

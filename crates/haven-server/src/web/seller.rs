@@ -156,6 +156,8 @@ pub struct ListingForm {
     ship_cost: String,
     min_days: String,
     max_days: String,
+    #[serde(default)]
+    guaranteed_genuine: String,
 }
 
 fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
@@ -192,6 +194,7 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
             name: "Standard".into(),
             rates: vec![rate],
         }],
+        guaranteed_genuine: form.guaranteed_genuine == "true",
     })
 }
 

@@ -133,6 +133,8 @@ pub struct CheckoutForm {
     exp: String,
     #[serde(default)]
     cvc: String,
+    #[serde(default)]
+    use_credit: String,
 }
 
 #[derive(Template)]
@@ -146,6 +148,9 @@ struct CheckoutPage {
     total_hint: String,
     idempotency_key: String,
     form: CheckoutForm,
+    /// The buyer's Haven credit (on-time guarantee compensation).
+    credit_minor: i64,
+    credit: String,
     error: Option<String>,
 }
 
@@ -191,7 +196,15 @@ async fn checkout_page(
     };
     form.card_number.clear();
     form.cvc.clear();
+    let credit_account = haven_domain::ledger::Account::BuyerCredit(actor.id()).to_string();
+    let credit_minor = app
+        .store
+        .balance(&credit_account, app.currency().as_str())
+        .await?;
+    let credit = haven_domain::money::Money::new(credit_minor, app.currency()).display();
     Ok(render(&CheckoutPage {
+        credit_minor,
+        credit,
         layout: Layout::new(app, Some(actor), "Checkout"),
         listing: ListingView::from(&listing),
         quantity: quantity.to_string(),
@@ -234,7 +247,14 @@ pub async fn checkout(
 ) -> WebResult {
     let listing_id: ListingId = path_id(&id, "listing")?;
     let form: CheckoutForm = parse_form(&body)?;
-    let Some((exp_month, exp_year)) = parse_expiry(&form.exp) else {
+    let use_credit = form.use_credit == "true";
+    let card_given = !form.card_number.trim().is_empty();
+    let expiry = if card_given {
+        parse_expiry(&form.exp)
+    } else {
+        Some((0, 0))
+    };
+    let Some((exp_month, exp_year)) = expiry else {
         return checkout_page(
             &app,
             &actor,
@@ -256,12 +276,13 @@ pub async fn checkout(
             postal_code: form.postal_code.clone(),
             country: form.country.clone(),
         },
-        card: CardDetails {
+        card: card_given.then(|| CardDetails {
             number: form.card_number.clone(),
             exp_month,
             exp_year,
             cvc: form.cvc.clone(),
-        },
+        }),
+        use_credit,
     };
     // A double-clicked Pay button sends the same key twice: one order.
     let idem =

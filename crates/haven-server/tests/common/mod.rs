@@ -72,10 +72,15 @@ impl TestApp {
     }
 
     pub async fn build(store: DynStore, clock: ManualClock) -> TestApp {
+        // Each test gets its own evidence store, removed with the process's temp files.
+        let blob_dir =
+            std::env::temp_dir().join(format!("haven-test-blobs-{}", uuid::Uuid::now_v7()));
+        let blobs = haven_server::blobs::BlobStore::open(blob_dir.to_str().unwrap()).unwrap();
         let app = App::new(
             store,
             Arc::new(clock.clone()),
             Arc::new(TestCardGateway),
+            blobs,
             config(),
             None,
         )

@@ -10,7 +10,8 @@ use sqlx::PgConnection;
 
 use super::{OUTBOX_LOCK, PgQuery, backend_err, json_err, on_constraint};
 use crate::{
-    Changeset, Conflict, IdempotencyRecord, OrderWrite, StockChange, StoreError, StoreResult,
+    Changeset, Conflict, DisputeWrite, EvidenceFile, IdempotencyRecord, OrderWrite, StockChange,
+    StoreError, StoreResult,
 };
 
 fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
@@ -54,6 +55,7 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
     for write in &cs.orders {
         write_order(conn, write).await?;
     }
+    apply_disputes(conn, cs).await?;
     apply_shipping_and_payouts(conn, cs).await?;
     for entry in &cs.entries {
         write_entry(conn, entry).await?;
@@ -188,6 +190,106 @@ async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult
     match exec(conn, query, on_constraint(Conflict::StaleOrder)).await? {
         1 => Ok(()),
         _ => Err(StoreError::Conflict(Conflict::StaleOrder)),
+    }
+}
+
+/// Disputes, their evidence, files, the audit trail and strikes, in the
+/// order of `sqlite/apply.rs` (`apply_disputes`).
+async fn apply_disputes(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.disputes {
+        write_dispute(conn, write).await?;
+    }
+    for entry in &cs.evidence {
+        // A concurrent writer appending the same (dispute, seq) makes this
+        // wait for it, then fail on the primary key: one append wins.
+        let query = sqlx::query(
+            "INSERT INTO evidence_log (dispute_id, seq, at_ms, data, hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(entry.dispute_id.to_string())
+        .bind(entry.seq)
+        .bind(to_ms(entry.at))
+        .bind(json(entry)?)
+        .bind(&entry.hash);
+        exec(conn, query, on_constraint(Conflict::EvidenceRace)).await?;
+    }
+    // Files are content-addressed and shared between disputes; inserting them
+    // in one global order (stable: for one hash the first given still wins)
+    // keeps concurrent uploads of the same files from deadlocking.
+    let mut files: Vec<&EvidenceFile> = cs.evidence_files.iter().collect();
+    files.sort_by(|a, b| a.hash.cmp(&b.hash));
+    for file in files {
+        let query = sqlx::query(
+            "INSERT INTO evidence_files (hash, content_type, size_bytes, created_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&file.hash)
+        .bind(&file.content_type)
+        .bind(file.size_bytes)
+        .bind(to_ms(file.created_at));
+        exec(conn, query, backend_err).await?;
+    }
+    for record in &cs.audit {
+        let query = sqlx::query(
+            "INSERT INTO audit_log (id, order_id, at_ms, data) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(record.id.to_string())
+        .bind(record.order_id.to_string())
+        .bind(to_ms(record.at))
+        .bind(json(record)?);
+        exec(conn, query, backend_err).await?;
+    }
+    for strike in &cs.strikes {
+        let query =
+            sqlx::query("INSERT INTO strikes (id, store_id, at_ms, data) VALUES ($1, $2, $3, $4)")
+                .bind(strike.id.to_string())
+                .bind(strike.store_id.to_string())
+                .bind(to_ms(strike.at))
+                .bind(json(strike)?);
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+/// Insert a dispute, or update it if its stored version is still the
+/// expected one (then storing `expected + 1`). A second open dispute on one
+/// order breaks `disputes_one_open_per_order`; a concurrent opener waits for
+/// the first to commit and then fails on it.
+async fn write_dispute(conn: &mut PgConnection, write: &DisputeWrite) -> StoreResult<()> {
+    let dispute = &write.dispute;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = dispute.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    let is_open = dispute.state.is_open();
+    let escalated_ms = dispute.escalated_at.map(to_ms);
+    let query = match write.expected_version {
+        None => sqlx::query(
+            "INSERT INTO disputes (id, order_id, buyer_id, store_id, state, is_open, escalated_at_ms, version, data, created_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(dispute.id.to_string())
+        .bind(dispute.order_id.to_string())
+        .bind(dispute.buyer_id.to_string())
+        .bind(dispute.store_id.to_string())
+        .bind(dispute.state.as_str())
+        .bind(is_open)
+        .bind(escalated_ms)
+        .bind(next_version)
+        .bind(data)
+        .bind(to_ms(dispute.opened_at)),
+        Some(expected) => sqlx::query(
+            "UPDATE disputes SET state = $2, is_open = $3, escalated_at_ms = $4, version = $5, data = $6 WHERE id = $1 AND version = $7",
+        )
+        .bind(dispute.id.to_string())
+        .bind(dispute.state.as_str())
+        .bind(is_open)
+        .bind(escalated_ms)
+        .bind(next_version)
+        .bind(data)
+        .bind(expected),
+    };
+    match exec(conn, query, on_constraint(Conflict::DisputeAlreadyOpen)).await? {
+        1 => Ok(()),
+        _ => Err(StoreError::Conflict(Conflict::StaleDispute)),
     }
 }
 

@@ -9,9 +9,11 @@
 //! - stock is taken with a guarded `UPDATE ... WHERE stock + delta >= 0`, which
 //!   PostgreSQL re-checks against the newest row version after waiting on a
 //!   concurrent buyer, so stock never goes negative;
-//! - orders use optimistic versions (`WHERE version = expected`);
+//! - orders and disputes use optimistic versions (`WHERE version = expected`);
 //! - uniqueness (e-mail, shop owner, tracking number, idempotency keys, ledger
-//!   entry keys) is enforced by unique indexes and mapped to [`Conflict`]s;
+//!   entry keys, one open dispute per order, one evidence entry per dispute
+//!   and sequence number) is enforced by unique indexes and mapped to
+//!   [`Conflict`]s;
 //! - due timers are claimed with `FOR UPDATE SKIP LOCKED`, so workers on
 //!   different servers never claim (and so never fire) the same timer twice,
 //!   and never wait on each other's claims;
@@ -60,7 +62,11 @@ const MIGRATE_LOCK: i64 = 0x4841_5645_4e00_0001;
 const POLICY_LOCK: i64 = 0x4841_5645_4e00_0002;
 const OUTBOX_LOCK: i64 = 0x4841_5645_4e00_0003;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
+/// Applied in order, each in the migrating transaction, under `MIGRATE_LOCK`.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("schema2.sql")),
+];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 

@@ -5,20 +5,25 @@ use haven_domain::Timestamp;
 use haven_domain::account::{Session, User};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::clock::{from_ms, to_ms};
-use haven_domain::ids::{EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId};
+use haven_domain::dispute::Dispute;
+use haven_domain::evidence::EvidenceEntry;
+use haven_domain::ids::{
+    DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
+};
 use haven_domain::ledger::{Entry, EntryKind, Posting};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::timer::TimerKind;
+use haven_domain::trail::AuditRecord;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use super::{PgQuery, PgStore, backend_err, json_err};
 use crate::{
-    BalanceRow, Changeset, IdempotencyRecord, ListingFilter, Media, OrderSummary, OutboxEvent,
-    Page, PageRequest, Payout, Store, StoreError, StoreResult, StoredEntry, Timer, TrackingEvent,
-    make_page,
+    BalanceRow, Changeset, EvidenceFile, IdempotencyRecord, ListingFilter, MAX_EVIDENCE_ENTRIES,
+    Media, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory, Payout, Store, StoreError,
+    StoreResult, StoredEntry, Strike, Timer, TrackingEvent, make_page, queue_position,
 };
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -61,6 +66,12 @@ fn order_from_row(row: &PgRow) -> StoreResult<Order> {
     let mut order: Order = json_col(row, 0)?;
     order.version = col(row, 1)?;
     Ok(order)
+}
+
+fn dispute_from_row(row: &PgRow) -> StoreResult<Dispute> {
+    let mut dispute: Dispute = json_col(row, 0)?;
+    dispute.version = col(row, 1)?;
+    Ok(dispute)
 }
 
 fn listing_from_row(row: &PgRow) -> StoreResult<Listing> {
@@ -176,6 +187,28 @@ impl PgStore {
         let rows = self.fetch_all(query, order_from_row).await?;
         Ok(make_page(rows, page.limit, |o: &Order| {
             (o.created_at, o.id.0)
+        }))
+    }
+
+    async fn disputes_page(
+        &self,
+        column: &'static str,
+        owner: String,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        let (ms, id) = keyset(page);
+        let sql = format!(
+            "SELECT data, version FROM disputes WHERE {column} = $1 AND (created_at_ms, id) < ($2, $3)
+             ORDER BY created_at_ms DESC, id DESC LIMIT $4"
+        );
+        let query = sqlx::query(&sql)
+            .bind(owner)
+            .bind(ms)
+            .bind(id)
+            .bind(page_limit(page));
+        let rows = self.fetch_all(query, dispute_from_row).await?;
+        Ok(make_page(rows, page.limit, |d: &Dispute| {
+            (d.opened_at, d.id.0)
         }))
     }
 
@@ -494,6 +527,142 @@ impl Store for PgStore {
             })
         })
         .await
+    }
+
+    async fn dispute(&self, id: DisputeId) -> StoreResult<Option<Dispute>> {
+        let query =
+            sqlx::query("SELECT data, version FROM disputes WHERE id = $1").bind(id.to_string());
+        self.fetch_opt(query, dispute_from_row).await
+    }
+
+    async fn disputes_for_order(&self, order: OrderId) -> StoreResult<Vec<Dispute>> {
+        let query = sqlx::query(
+            "SELECT data, version FROM disputes WHERE order_id = $1 ORDER BY created_at_ms, id LIMIT 100",
+        )
+        .bind(order.to_string());
+        self.fetch_all(query, dispute_from_row).await
+    }
+
+    async fn disputes_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        self.disputes_page("buyer_id", buyer.to_string(), page)
+            .await
+    }
+
+    async fn disputes_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        self.disputes_page("store_id", store.to_string(), page)
+            .await
+    }
+
+    async fn escalated_disputes(&self, page: &PageRequest) -> StoreResult<Page<Dispute>> {
+        let (ms, id) = queue_position(page);
+        let query = sqlx::query(
+            "SELECT data, version FROM disputes WHERE state = 'escalated' AND (escalated_at_ms, id) > ($1, $2)
+             ORDER BY escalated_at_ms, id LIMIT $3",
+        )
+        .bind(ms)
+        .bind(id)
+        .bind(page_limit(page));
+        let rows = self.fetch_all(query, dispute_from_row).await?;
+        Ok(make_page(rows, page.limit, |d: &Dispute| {
+            (d.escalated_at.unwrap_or(d.opened_at), d.id.0)
+        }))
+    }
+
+    async fn evidence(&self, dispute: DisputeId) -> StoreResult<Vec<EvidenceEntry>> {
+        let query = sqlx::query(
+            "SELECT data FROM evidence_log WHERE dispute_id = $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(dispute.to_string())
+        .bind(i64::from(MAX_EVIDENCE_ENTRIES));
+        self.fetch_all(query, |r| json_col(r, 0)).await
+    }
+
+    async fn last_evidence(&self, dispute: DisputeId) -> StoreResult<Option<EvidenceEntry>> {
+        let query = sqlx::query(
+            "SELECT data FROM evidence_log WHERE dispute_id = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(dispute.to_string());
+        self.fetch_opt(query, |r| json_col(r, 0)).await
+    }
+
+    async fn evidence_file(&self, hash: &str) -> StoreResult<Option<EvidenceFile>> {
+        let query = sqlx::query(
+            "SELECT hash, content_type, size_bytes, created_at_ms FROM evidence_files WHERE hash = $1",
+        )
+        .bind(hash);
+        self.fetch_opt(query, |r| {
+            Ok(EvidenceFile {
+                hash: col(r, 0)?,
+                content_type: col(r, 1)?,
+                size_bytes: col(r, 2)?,
+                created_at: time_col(r, 3)?,
+            })
+        })
+        .await
+    }
+
+    async fn audit_for_order(&self, order: OrderId) -> StoreResult<Vec<AuditRecord>> {
+        let query =
+            sqlx::query("SELECT data FROM audit_log WHERE order_id = $1 ORDER BY seq LIMIT 500")
+                .bind(order.to_string());
+        self.fetch_all(query, |r| json_col(r, 0)).await
+    }
+
+    async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>> {
+        // `seq` breaks ties in insertion order, as SQLite's rowid does.
+        let query = sqlx::query(
+            "SELECT data FROM strikes WHERE store_id = $1 ORDER BY at_ms, seq LIMIT 500",
+        )
+        .bind(store.to_string());
+        self.fetch_all(query, |r| json_col(r, 0)).await
+    }
+
+    async fn party_history(&self, buyer: UserId, store: StoreId) -> StoreResult<PartyHistory> {
+        // One statement, so the five counts come from one snapshot.
+        let query = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM orders WHERE buyer_id = $1),
+                    (SELECT COUNT(*) FROM disputes WHERE buyer_id = $1),
+                    (SELECT COUNT(*) FROM orders WHERE store_id = $2),
+                    (SELECT COUNT(*) FROM disputes WHERE store_id = $2),
+                    (SELECT COUNT(*) FROM strikes WHERE store_id = $2)",
+        )
+        .bind(buyer.to_string())
+        .bind(store.to_string());
+        let found = self
+            .fetch_opt(query, |r| {
+                Ok(PartyHistory {
+                    buyer_orders: col(r, 0)?,
+                    buyer_disputes: col(r, 1)?,
+                    store_orders: col(r, 2)?,
+                    store_disputes: col(r, 3)?,
+                    store_strikes: col(r, 4)?,
+                })
+            })
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+
+    async fn scan_evidence(
+        &self,
+        after: Option<(DisputeId, i64)>,
+        limit: u32,
+    ) -> StoreResult<Vec<EvidenceEntry>> {
+        let (dispute, seq) = after.map_or((String::new(), 0), |(d, s)| (d.to_string(), s));
+        let query = sqlx::query(
+            "SELECT data FROM evidence_log WHERE (dispute_id, seq) > ($1, $2) ORDER BY dispute_id, seq LIMIT $3",
+        )
+        .bind(dispute)
+        .bind(seq)
+        .bind(i64::from(limit));
+        self.fetch_all(query, |r| json_col(r, 0)).await
     }
 
     async fn scan_entries(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<StoredEntry>> {

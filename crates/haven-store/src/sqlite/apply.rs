@@ -7,9 +7,12 @@ use haven_domain::policy::{Policy, PolicyVersion};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::backend_err;
-use crate::{Changeset, Conflict, OrderWrite, StoreError, StoreResult, Timer};
+use crate::{Changeset, Conflict, DisputeWrite, OrderWrite, StoreError, StoreResult, Timer};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("schema2.sql")),
+];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch(
@@ -100,6 +103,7 @@ pub(super) fn apply(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
     for write in &cs.orders {
         write_order(conn, write)?;
     }
+    apply_disputes(conn, cs)?;
     for (carrier, number, order_id) in &cs.tracking_claims {
         conn.prepare_cached(
             "INSERT INTO tracking_numbers (carrier, tracking_number, order_id) VALUES (?1, ?2, ?3)",
@@ -392,4 +396,95 @@ pub(super) fn ensure_policy(
     )
     .map_err(backend_err)?;
     Ok(next)
+}
+
+fn apply_disputes(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.disputes {
+        write_dispute(conn, write)?;
+    }
+    for entry in &cs.evidence {
+        let data = json(entry)?;
+        conn.prepare_cached("INSERT INTO evidence_log (dispute_id, seq, at_ms, data, hash) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut s| s.execute(params![entry.dispute_id.to_string(), entry.seq, to_ms(entry.at), data, entry.hash]))
+            .map_err(on_constraint(Conflict::EvidenceRace))?;
+    }
+    for file in &cs.evidence_files {
+        conn.prepare_cached("INSERT OR IGNORE INTO evidence_files (hash, content_type, size_bytes, created_at_ms) VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![file.hash, file.content_type, file.size_bytes, to_ms(file.created_at)]))
+            .map_err(backend_err)?;
+    }
+    for record in &cs.audit {
+        let data = json(record)?;
+        conn.prepare_cached(
+            "INSERT INTO audit_log (id, order_id, at_ms, data) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                record.id.to_string(),
+                record.order_id.to_string(),
+                to_ms(record.at),
+                data
+            ])
+        })
+        .map_err(backend_err)?;
+    }
+    for strike in &cs.strikes {
+        let data = json(strike)?;
+        conn.prepare_cached(
+            "INSERT INTO strikes (id, store_id, at_ms, data) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                strike.id.to_string(),
+                strike.store_id.to_string(),
+                to_ms(strike.at),
+                data
+            ])
+        })
+        .map_err(backend_err)?;
+    }
+    Ok(())
+}
+
+fn write_dispute(conn: &Connection, write: &DisputeWrite) -> StoreResult<()> {
+    let dispute = &write.dispute;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = dispute.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    let is_open = i64::from(dispute.state.is_open());
+    let escalated_ms = dispute.escalated_at.map(to_ms);
+    let changed = match write.expected_version {
+        None => conn
+            .prepare_cached(
+                "INSERT INTO disputes (id, order_id, buyer_id, store_id, state, is_open, escalated_at_ms, version, data, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    dispute.id.to_string(),
+                    dispute.order_id.to_string(),
+                    dispute.buyer_id.to_string(),
+                    dispute.store_id.to_string(),
+                    dispute.state.as_str(),
+                    is_open,
+                    escalated_ms,
+                    next_version,
+                    data,
+                    to_ms(dispute.opened_at)
+                ])
+            })
+            .map_err(on_constraint(Conflict::DisputeAlreadyOpen))?,
+        Some(expected) => conn
+            .prepare_cached(
+                "UPDATE disputes SET state = ?2, is_open = ?3, escalated_at_ms = ?4, version = ?5, data = ?6 WHERE id = ?1 AND version = ?7",
+            )
+            .and_then(|mut s| s.execute(params![dispute.id.to_string(), dispute.state.as_str(), is_open, escalated_ms, next_version, data, expected]))
+            .map_err(on_constraint(Conflict::DisputeAlreadyOpen))?,
+    };
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(Conflict::StaleDispute))
+    }
 }

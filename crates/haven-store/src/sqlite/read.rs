@@ -5,19 +5,25 @@ use haven_domain::Timestamp;
 use haven_domain::account::{Session, User};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::clock::from_ms;
-use haven_domain::ids::{EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId};
+use haven_domain::dispute::Dispute;
+use haven_domain::evidence::EvidenceEntry;
+use haven_domain::ids::{
+    DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
+};
 use haven_domain::ledger::{Entry, EntryKind, Posting};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::timer::TimerKind;
+use haven_domain::trail::AuditRecord;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{SqliteStore, apply, backend_err};
 use crate::{
-    BalanceRow, Changeset, IdempotencyRecord, ListingFilter, Media, OrderSummary, OutboxEvent,
-    Page, PageRequest, Payout, Store, StoreResult, StoredEntry, Timer, TrackingEvent, make_page,
+    BalanceRow, Changeset, EvidenceFile, IdempotencyRecord, ListingFilter, Media, OrderSummary,
+    OutboxEvent, Page, PageRequest, PartyHistory, Payout, Store, StoreResult, StoredEntry, Strike,
+    Timer, TrackingEvent, make_page,
 };
 
 fn conversion(idx: usize, err: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
@@ -523,6 +529,170 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn dispute(&self, id: DisputeId) -> StoreResult<Option<Dispute>> {
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT data, version FROM disputes WHERE id = ?1",
+                [id.to_string()],
+                dispute_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn disputes_for_order(&self, order: OrderId) -> StoreResult<Vec<Dispute>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data, version FROM disputes WHERE order_id = ?1 ORDER BY created_at_ms, id LIMIT 100",
+                [order.to_string()],
+                dispute_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn disputes_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        self.disputes_page("buyer_id", buyer.to_string(), page)
+            .await
+    }
+
+    async fn disputes_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        self.disputes_page("store_id", store.to_string(), page)
+            .await
+    }
+
+    async fn escalated_disputes(&self, page: &PageRequest) -> StoreResult<Page<Dispute>> {
+        let (ms, id) = crate::queue_position(page);
+        let limit = page.limit;
+        self.read(move |c| {
+            let rows = query_vec(
+                c,
+                "SELECT data, version FROM disputes WHERE state = 'escalated' AND (escalated_at_ms, id) > (?1, ?2)
+                 ORDER BY escalated_at_ms, id LIMIT ?3",
+                params![ms, id, limit + 1],
+                dispute_from_row,
+            )?;
+            Ok(make_page(rows, limit, |d: &Dispute| (d.escalated_at.unwrap_or(d.opened_at), d.id.0)))
+        })
+        .await
+    }
+
+    async fn evidence(&self, dispute: DisputeId) -> StoreResult<Vec<EvidenceEntry>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data FROM evidence_log WHERE dispute_id = ?1 ORDER BY seq LIMIT ?2",
+                params![dispute.to_string(), crate::MAX_EVIDENCE_ENTRIES],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
+    async fn last_evidence(&self, dispute: DisputeId) -> StoreResult<Option<EvidenceEntry>> {
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT data FROM evidence_log WHERE dispute_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [dispute.to_string()],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
+    async fn evidence_file(&self, hash: &str) -> StoreResult<Option<EvidenceFile>> {
+        let hash = hash.to_string();
+        self.read(move |c| {
+            query_opt(c, "SELECT hash, content_type, size_bytes, created_at_ms FROM evidence_files WHERE hash = ?1", [hash], |r| {
+                Ok(EvidenceFile { hash: r.get(0)?, content_type: r.get(1)?, size_bytes: r.get(2)?, created_at: from_ms(r.get(3)?) })
+            })
+        })
+        .await
+    }
+
+    async fn audit_for_order(&self, order: OrderId) -> StoreResult<Vec<AuditRecord>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data FROM audit_log WHERE order_id = ?1 ORDER BY seq LIMIT 500",
+                [order.to_string()],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
+    async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data FROM strikes WHERE store_id = ?1 ORDER BY at_ms LIMIT 500",
+                [store.to_string()],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
+    async fn party_history(&self, buyer: UserId, store: StoreId) -> StoreResult<PartyHistory> {
+        self.read(move |c| {
+            let count = |sql: &str, key: String| -> StoreResult<i64> {
+                query_opt(c, sql, [key], |r| r.get(0)).map(|n| n.unwrap_or(0))
+            };
+            Ok(PartyHistory {
+                buyer_orders: count(
+                    "SELECT COUNT(*) FROM orders WHERE buyer_id = ?1",
+                    buyer.to_string(),
+                )?,
+                buyer_disputes: count(
+                    "SELECT COUNT(*) FROM disputes WHERE buyer_id = ?1",
+                    buyer.to_string(),
+                )?,
+                store_orders: count(
+                    "SELECT COUNT(*) FROM orders WHERE store_id = ?1",
+                    store.to_string(),
+                )?,
+                store_disputes: count(
+                    "SELECT COUNT(*) FROM disputes WHERE store_id = ?1",
+                    store.to_string(),
+                )?,
+                store_strikes: count(
+                    "SELECT COUNT(*) FROM strikes WHERE store_id = ?1",
+                    store.to_string(),
+                )?,
+            })
+        })
+        .await
+    }
+
+    async fn scan_evidence(
+        &self,
+        after: Option<(DisputeId, i64)>,
+        limit: u32,
+    ) -> StoreResult<Vec<EvidenceEntry>> {
+        let (dispute, seq) = after.map_or((String::new(), 0), |(d, s)| (d.to_string(), s));
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data FROM evidence_log WHERE (dispute_id, seq) > (?1, ?2) ORDER BY dispute_id, seq LIMIT ?3",
+                params![dispute, seq, limit],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
     async fn scan_entries(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<StoredEntry>> {
         self.read(move |c| {
             let headers = query_vec(
@@ -579,7 +749,32 @@ impl Store for SqliteStore {
     }
 }
 
+fn dispute_from_row(row: &Row) -> rusqlite::Result<Dispute> {
+    let mut dispute: Dispute = json_col(row, 0)?;
+    dispute.version = row.get(1)?;
+    Ok(dispute)
+}
+
 impl SqliteStore {
+    async fn disputes_page(
+        &self,
+        column: &'static str,
+        owner: String,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Dispute>> {
+        let (ms, id) = keyset(page);
+        let limit = page.limit;
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT data, version FROM disputes WHERE {column} = ?1 AND (created_at_ms, id) < (?2, ?3)
+                 ORDER BY created_at_ms DESC, id DESC LIMIT ?4"
+            );
+            let rows = query_vec(c, &sql, params![owner, ms, id, limit + 1], dispute_from_row)?;
+            Ok(make_page(rows, limit, |d: &Dispute| (d.opened_at, d.id.0)))
+        })
+        .await
+    }
+
     async fn orders_page(
         &self,
         column: &'static str,

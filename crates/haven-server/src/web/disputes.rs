@@ -1,0 +1,683 @@
+//! Dispute pages: open one, the dispute page (with its evidence log and the
+//! actions the viewer's role allows), the withdraw confirmation, the buyer's
+//! and seller's lists, and the agent's case queue.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};
+use haven_domain::ids::{DisputeId, OrderId};
+use haven_domain::money::Money;
+use haven_domain::order::{Address, Order, OrderState};
+use haven_risk::tracking::Carrier;
+use haven_store::PageRequest;
+use serde::Deserialize;
+
+use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
+use crate::error::ApiError;
+use crate::service::{Actor, App, DisputeAction, DisputeDetail, Role};
+use crate::views::{DisputeView, EvidenceEntryView, OrderView};
+
+const MAX_UPLOAD_BYTES: usize = crate::blobs::MAX_VIDEO_BYTES;
+
+#[derive(Template)]
+#[template(path = "dispute_new.html")]
+struct NewDisputePage {
+    layout: Layout,
+    order: OrderView,
+    reasons: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+fn new_dispute_page(app: &App, actor: &Actor, order: &Order, error: Option<String>) -> Response {
+    let reasons = DisputeReason::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
+    render(&NewDisputePage {
+        layout: Layout::new(app, Some(actor), "Open a dispute"),
+        order: OrderView::from(order),
+        reasons,
+        error,
+    })
+}
+
+pub async fn new_dispute_form(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    Ok(new_dispute_page(&app, &actor, &order, None))
+}
+
+/// The fields of a multipart form, with at most one file.
+#[derive(Default)]
+struct FormParts {
+    fields: std::collections::HashMap<String, String>,
+    file: Option<Vec<u8>>,
+}
+
+impl FormParts {
+    fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+async fn read_multipart(mut multipart: Multipart) -> Result<FormParts, WebError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::Page(ApiError::bad_request(format!("invalid upload: {e}")))
+    };
+    let mut parts = FormParts::default();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if field.file_name().is_some() {
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "that file is too large",
+                )
+                .into());
+            }
+            if !bytes.is_empty() {
+                parts.file = Some(bytes.to_vec());
+            }
+        } else if parts.fields.len() < 32 {
+            let text = field.text().await.map_err(bad)?;
+            parts
+                .fields
+                .insert(name, text.chars().take(10_000).collect());
+        }
+    }
+    Ok(parts)
+}
+
+fn requested_from(parts: &FormParts, app: &App) -> Result<RequestedOutcome, ApiError> {
+    match parts.get("outcome") {
+        "partial_refund" => {
+            let amount = Money::parse_decimal(parts.get("partial_amount"), app.currency())
+                .map_err(|_| {
+                    ApiError::validation("enter the partial refund as an amount like 10.00")
+                })?;
+            Ok(RequestedOutcome::PartialRefund {
+                amount_minor: amount.amount_minor,
+            })
+        }
+        "return_and_refund" => Ok(RequestedOutcome::ReturnAndRefund),
+        _ => Ok(RequestedOutcome::FullRefund),
+    }
+}
+
+pub async fn open_dispute(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> WebResult {
+    let order_id: OrderId = path_id(&id, "order")?;
+    let parts = read_multipart(multipart).await?;
+    let order = app.order_for(&actor, order_id).await?;
+    let result = async {
+        let reason = DisputeReason::parse(parts.get("reason"))
+            .ok_or_else(|| ApiError::validation("choose what went wrong"))?;
+        let request = OpenRequest {
+            reason,
+            requested: requested_from(&parts, &app)?,
+            description: parts.get("description").trim().to_string(),
+        };
+        let dispute = app.open_dispute(&actor, order_id, request, None).await?;
+        if let Some(bytes) = parts.file.clone() {
+            app.add_dispute_file(
+                &actor,
+                dispute.id,
+                bytes,
+                "attached when the dispute was opened",
+            )
+            .await?;
+        }
+        Ok::<_, ApiError>(dispute)
+    }
+    .await;
+    match result {
+        Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            Ok((
+                err.status,
+                new_dispute_page(&app, &actor, &order, Some(err.message)),
+            )
+                .into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dispute.html")]
+struct DisputePage {
+    layout: Layout,
+    dispute: DisputeView,
+    order: OrderView,
+    evidence: Vec<EvidenceEntryView>,
+    role: &'static str,
+    can_escalate: bool,
+    can_reopen: bool,
+    held: String,
+    carriers: Vec<(&'static str, &'static str)>,
+    suggested_tracking: String,
+    agent_panel: Vec<String>,
+    error: Option<String>,
+}
+
+async fn agent_panel(app: &App, detail: &DisputeDetail) -> Result<Vec<String>, WebError> {
+    if detail.role != Role::Agent {
+        return Ok(Vec::new());
+    }
+    let history = app
+        .store
+        .party_history(detail.order.buyer_id, detail.order.store_id)
+        .await?;
+    let store_name = app
+        .store
+        .shop(detail.order.store_id)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let mut lines = vec![
+        format!(
+            "Buyer: {} orders, {} disputes.",
+            history.buyer_orders, history.buyer_disputes
+        ),
+        format!(
+            "Seller ({store_name}): {} orders, {} disputes, {} strikes.",
+            history.store_orders, history.store_disputes, history.store_strikes
+        ),
+    ];
+    for record in app
+        .store
+        .audit_for_order(detail.order.id)
+        .await?
+        .iter()
+        .rev()
+        .take(12)
+    {
+        lines.push(format!(
+            "{} · {} {} by {} ({} → {}){} · policy v{}",
+            record.at.strftime("%Y-%m-%d %H:%M"),
+            record.subject,
+            record.action,
+            record.actor.as_str(),
+            record.from_state,
+            record.to_state,
+            if record.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", record.reason)
+            },
+            record.policy_version
+        ));
+    }
+    Ok(lines)
+}
+
+async fn dispute_page(
+    app: &App,
+    actor: &Actor,
+    dispute_id: DisputeId,
+    error: Option<String>,
+) -> WebResult {
+    let detail = app.dispute_detail(actor, dispute_id).await?;
+    let policy = app.policy(detail.order.policy_version).await?;
+    let role = match detail.role {
+        Role::Buyer => "buyer",
+        Role::Seller => "seller",
+        Role::Agent => "agent",
+    };
+    let can_reopen = detail.order.open_dispute.is_none()
+        && matches!(
+            detail.order.state,
+            OrderState::Shipped | OrderState::Delivered
+        )
+        && detail.order.window_open_at(app.now());
+    let suggested_tracking = if app.config.demo {
+        haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
+    } else {
+        String::new()
+    };
+    Ok(render(&DisputePage {
+        layout: Layout::new(app, Some(actor), "Dispute"),
+        dispute: DisputeView::of(&detail.dispute, &policy),
+        order: OrderView::from(&detail.order),
+        evidence: detail
+            .evidence
+            .iter()
+            .map(EvidenceEntryView::from)
+            .collect(),
+        role,
+        can_escalate: app.now() >= detail.dispute.escalation_available_at(&policy),
+        can_reopen,
+        held: Money::new(detail.order.escrow_minor(), detail.order.total.currency).display(),
+        carriers: Carrier::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.display_name()))
+            .collect(),
+        suggested_tracking,
+        agent_panel: agent_panel(app, &detail).await?,
+        error,
+    }))
+}
+
+pub async fn show(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    dispute_page(&app, &actor, path_id(&id, "dispute")?, None).await
+}
+
+/// Run a dispute action; a refused one re-renders the page with the reason.
+async fn act(
+    app: &App,
+    actor: &Actor,
+    dispute_id: DisputeId,
+    action: Result<DisputeAction, ApiError>,
+) -> WebResult {
+    let result = match action {
+        Ok(action) => app
+            .dispute_action(actor, dispute_id, action, None)
+            .await
+            .map(|d| d.id),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/disputes/{id}")).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            Ok((
+                err.status,
+                dispute_page(app, actor, dispute_id, Some(err.message)).await?,
+            )
+                .into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    explanation: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    tracking_number: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reasons: String,
+    #[serde(default)]
+    counterfeit_confirmed: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+fn amount(app: &App, raw: &str) -> Result<i64, ApiError> {
+    Money::parse_decimal(raw, app.currency())
+        .map(|m| m.amount_minor)
+        .map_err(|_| ApiError::validation("enter an amount like 12.50"))
+}
+
+/// Which action a posted form asks for.
+fn action_for(app: &App, verb: &str, form: ActionForm) -> Result<DisputeAction, ApiError> {
+    Ok(match verb {
+        "accept" => {
+            let address = (!form.line1.is_empty()).then(|| Address {
+                name: form.name,
+                line1: form.line1,
+                line2: String::new(),
+                city: form.city,
+                postal_code: form.postal_code,
+                country: form.country,
+            });
+            DisputeAction::Accept {
+                return_address: address,
+            }
+        }
+        "counter" => DisputeAction::Counter {
+            amount_minor: amount(app, &form.amount)?,
+            message: form.message,
+        },
+        "reject" => DisputeAction::Reject {
+            explanation: form.explanation,
+        },
+        "counter-accept" => DisputeAction::AcceptCounter,
+        "counter-decline" => DisputeAction::DeclineCounter,
+        "escalate" => DisputeAction::Escalate,
+        "withdraw" => DisputeAction::Withdraw {
+            confirmed: form.confirm == "true",
+        },
+        "return-ship" => DisputeAction::ShipReturn {
+            carrier: form.carrier,
+            tracking_number: form.tracking_number,
+        },
+        "return-confirm" => DisputeAction::ConfirmReturn,
+        "return-contest" => DisputeAction::ContestReturn {
+            explanation: form.explanation,
+        },
+        "decide" => {
+            let decision = match form.decision.as_str() {
+                "partial_refund" => Decision::PartialRefund {
+                    amount_minor: amount(app, &form.amount)?,
+                },
+                "no_refund" => Decision::NoRefund,
+                _ => Decision::FullRefund,
+            };
+            DisputeAction::Decide {
+                decision,
+                reasons: form.reasons,
+                counterfeit_confirmed: form.counterfeit_confirmed == "true",
+            }
+        }
+        _ => return Err(ApiError::not_found("page")),
+    })
+}
+
+macro_rules! form_action {
+    ($name:ident, $verb:literal) => {
+        pub async fn $name(
+            State(app): AppState,
+            Member(actor): Member,
+            Path(id): Path<String>,
+            RawBody(body): RawBody,
+        ) -> WebResult {
+            let dispute_id = path_id(&id, "dispute")?;
+            let form: ActionForm = parse_form(&body)?;
+            act(&app, &actor, dispute_id, action_for(&app, $verb, form)).await
+        }
+    };
+}
+
+form_action!(accept, "accept");
+form_action!(counter, "counter");
+form_action!(reject, "reject");
+form_action!(accept_counter, "counter-accept");
+form_action!(decline_counter, "counter-decline");
+form_action!(escalate, "escalate");
+form_action!(withdraw, "withdraw");
+form_action!(ship_return, "return-ship");
+form_action!(confirm_return, "return-confirm");
+form_action!(contest_return, "return-contest");
+form_action!(decide, "decide");
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+struct WithdrawPage {
+    layout: Layout,
+    dispute: DisputeView,
+    order: OrderView,
+    reopen_until: String,
+}
+
+/// Before withdrawing, the buyer reads what they keep.
+pub async fn withdraw_form(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let detail = app.dispute_detail(&actor, path_id(&id, "dispute")?).await?;
+    if detail.role != Role::Buyer {
+        return Err(ApiError::forbidden("only the buyer can withdraw a dispute").into());
+    }
+    let policy = app.policy(detail.order.policy_version).await?;
+    let remaining_s = detail.order.protection_remaining_s(app.now()).unwrap_or(0);
+    let reopen_until =
+        (app.now() + haven_domain::SignedDuration::from_secs(remaining_s)).to_string();
+    Ok(render(&WithdrawPage {
+        layout: Layout::new(&app, Some(&actor), "Withdraw dispute"),
+        dispute: DisputeView::of(&detail.dispute, &policy),
+        order: OrderView::from(&detail.order),
+        reopen_until,
+    }))
+}
+
+pub async fn reopen(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let dispute_id: DisputeId = path_id(&id, "dispute")?;
+    match app.reopen_dispute(&actor, dispute_id, None).await {
+        Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            Ok((
+                err.status,
+                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+            )
+                .into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    text: String,
+}
+
+pub async fn message(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let dispute_id = path_id(&id, "dispute")?;
+    let form: MessageForm = parse_form(&body)?;
+    match app
+        .add_dispute_message(&actor, dispute_id, &form.text)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            Ok((
+                err.status,
+                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+            )
+                .into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn upload(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> WebResult {
+    let dispute_id = path_id(&id, "dispute")?;
+    let parts = read_multipart(multipart).await?;
+    let Some(bytes) = parts.file else {
+        return Ok(dispute_page(
+            &app,
+            &actor,
+            dispute_id,
+            Some("choose a file to upload".into()),
+        )
+        .await?);
+    };
+    match app.add_dispute_file(&actor, dispute_id, bytes, "").await {
+        Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
+        Err(err)
+            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+        {
+            Ok((
+                err.status,
+                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+            )
+                .into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn file(
+    State(app): AppState,
+    Member(actor): Member,
+    Path((id, hash)): Path<(String, String)>,
+) -> WebResult {
+    let (file, bytes) = app
+        .dispute_file(&actor, path_id(&id, "dispute")?, &hash)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn export(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let bundle = app.dispute_bundle(&actor, path_id(&id, "dispute")?).await?;
+    let body = serde_json::to_vec_pretty(&bundle).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"haven-evidence-{id}.json\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "disputes.html")]
+struct DisputeListPage {
+    layout: Layout,
+    heading: &'static str,
+    disputes: Vec<DisputeView>,
+    queue: bool,
+    next_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+fn list_page(
+    app: &App,
+    actor: &Actor,
+    heading: &'static str,
+    page: haven_store::Page<haven_domain::dispute::Dispute>,
+    base: &str,
+    queue: bool,
+) -> Response {
+    let (_, policy) = app.current_policy();
+    render(&DisputeListPage {
+        layout: Layout::new(app, Some(actor), heading),
+        heading,
+        disputes: page
+            .items
+            .iter()
+            .map(|d| DisputeView::of(d, &policy))
+            .collect(),
+        queue,
+        next_url: page.next_cursor.map(|c| format!("{base}?cursor={c}")),
+    })
+}
+
+pub async fn my_disputes(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    let page = app
+        .store
+        .disputes_for_buyer(actor.id(), &PageRequest::new(q.cursor, Some(25)))
+        .await?;
+    Ok(list_page(
+        &app,
+        &actor,
+        "My disputes",
+        page,
+        "/disputes",
+        false,
+    ))
+}
+
+pub async fn seller_inbox(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    let store = actor.require_store()?;
+    let page = app
+        .store
+        .disputes_for_store(store, &PageRequest::new(q.cursor, Some(25)))
+        .await?;
+    Ok(list_page(
+        &app,
+        &actor,
+        "Dispute inbox",
+        page,
+        "/seller/disputes",
+        false,
+    ))
+}
+
+pub async fn console(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    app.require_agent(&actor)?;
+    let page = app
+        .store
+        .escalated_disputes(&PageRequest::new(q.cursor, Some(25)))
+        .await?;
+    Ok(list_page(
+        &app,
+        &actor,
+        "Case queue",
+        page,
+        "/console",
+        true,
+    ))
+}
