@@ -400,6 +400,10 @@ pub const TRANSITIONS: &[(OrderState, EventKind, OrderState)] = &[
     (S::Delivered, E::Chargeback, S::Refunded),
     (S::Completed, E::Chargeback, S::Completed),
     (S::PartiallyRefunded, E::Chargeback, S::PartiallyRefunded),
+    // Already refunded: recorded (and answered with evidence) but nothing
+    // is left on the card to take back.
+    (S::Refunded, E::Chargeback, S::Refunded),
+    (S::Cancelled, E::Chargeback, S::Cancelled),
 ];
 
 /// The first listed target for (state, event).

@@ -87,9 +87,9 @@ impl Policy {
         {
             return fail("ship-by days must satisfy 1 <= min <= default <= max");
         }
-        let positive = [
-            self.unpaid_expiry_minutes,
-            self.cancel_request_timeout_hours,
+        const MAX_DAYS: i64 = 3_650;
+        let in_range = |value: i64, max: i64| (1..=max).contains(&value);
+        let days = [
             self.protection_days_after_delivery,
             self.protection_days_after_promised,
             self.no_scan_proof_days,
@@ -98,8 +98,12 @@ impl Policy {
             self.return_ship_days,
             self.return_check_days,
         ];
-        if positive.iter().any(|v| *v <= 0 || *v > 3_650 * 24 * 60) {
-            return fail("durations must be positive and under ten years");
+        if !days.iter().all(|d| in_range(*d, MAX_DAYS))
+            || !in_range(self.cancel_request_timeout_hours, MAX_DAYS * 24)
+            || !in_range(self.unpaid_expiry_minutes, MAX_DAYS * 24 * 60)
+            || !(0..=MAX_DAYS).contains(&self.reserve_hold_days)
+        {
+            return fail("durations must be positive and at most ten years, each in its own unit");
         }
         if self.dispute_buyer_escalate_after_days < 0
             || self.dispute_buyer_escalate_after_days > self.dispute_auto_escalate_days

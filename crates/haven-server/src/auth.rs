@@ -46,6 +46,26 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
+/// At most this many Argon2 computations run at once. Each takes 19 MiB;
+/// without a bound a flood of logins would exhaust memory. Excess requests
+/// wait their turn (rate limits per IP and account come on top).
+pub const MAX_CONCURRENT_HASHES: usize = 4;
+
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES))
+}
+
+/// Run a password hash or check off the async threads, within the bound.
+pub async fn with_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let _permit = hashing_slots().acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// A hash to verify against when the account does not exist, so a login for
 /// an unknown email takes as long as one for a known email.
 pub fn decoy_hash() -> &'static str {

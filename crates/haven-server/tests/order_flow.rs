@@ -826,6 +826,13 @@ async fn registration_validates_and_roles_gate_actions() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
+    let mut euros = listing_body(1);
+    euros["price"] = json!({"amount_minor": 500, "currency": "EUR"});
+    assert_error(
+        &t.post("/api/v1/listings", Some(&seller), euros).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let mut bad_listing = listing_body(1);
     bad_listing["price"] = json!({"amount_minor": -5, "currency": "USD"});
     assert_error(

@@ -170,6 +170,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     timers_fire_once(&*store).await;
     outbox_idempotency_tracking_policy(&*store).await;
     concurrent_buyers_never_oversell(store.clone()).await;
+    outbox_rows_are_delivered_once(&*store).await;
     disputes_are_versioned_and_one_open_per_order(&*store).await;
     evidence_logs_round_trip_and_refuse_rewrites(&*store).await;
     audit_strikes_files_and_history(&*store).await;
@@ -1035,4 +1036,37 @@ async fn audit_strikes_files_and_history(store: &dyn Store) {
             store_strikes: 1
         }
     );
+}
+
+async fn outbox_rows_are_delivered_once(store: &dyn Store) {
+    let topic = format!("test.delivery.{}", uuid::Uuid::now_v7().simple());
+    let event = |n: i64| NewOutboxEvent {
+        topic: topic.clone(),
+        payload: serde_json::json!({ "n": n }),
+        created_at: t0(),
+    };
+    store
+        .commit(Changeset {
+            outbox: vec![event(1), event(2)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let pending = store.undelivered_outbox(&topic, 10).await.unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|e| e.payload["n"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let done = Changeset {
+        outbox_delivered: vec![(pending[0].seq, t0())],
+        ..Default::default()
+    };
+    store.commit(done.clone()).await.unwrap();
+    store.commit(done).await.unwrap();
+    let pending = store.undelivered_outbox(&topic, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].payload["n"], 2);
 }

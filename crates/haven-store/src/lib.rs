@@ -206,6 +206,8 @@ pub struct Changeset {
     /// The timer this changeset fires; it must still exist or nothing is written.
     pub complete_timer: Option<TimerId>,
     pub outbox: Vec<NewOutboxEvent>,
+    /// Outbox rows (by seq) a dispatcher has delivered, and when.
+    pub outbox_delivered: Vec<(i64, Timestamp)>,
     /// (carrier, tracking number, order) claims; a number belongs to one order.
     pub tracking_claims: Vec<(String, String, OrderId)>,
     pub tracking_events: Vec<TrackingEvent>,
@@ -235,6 +237,7 @@ impl Changeset {
         self.unschedule.extend(other.unschedule);
         self.complete_timer = self.complete_timer.or(other.complete_timer);
         self.outbox.extend(other.outbox);
+        self.outbox_delivered.extend(other.outbox_delivered);
         self.tracking_claims.extend(other.tracking_claims);
         self.tracking_events.extend(other.tracking_events);
         self.payouts.extend(other.payouts);
@@ -260,6 +263,7 @@ impl Changeset {
             && self.unschedule.is_empty()
             && self.complete_timer.is_none()
             && self.outbox.is_empty()
+            && self.outbox_delivered.is_empty()
             && self.tracking_claims.is_empty()
             && self.tracking_events.is_empty()
             && self.payouts.is_empty()
@@ -430,6 +434,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Events and idempotency.
     async fn outbox_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+    /// Events of one topic not yet marked delivered, oldest first.
+    async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
 
     // Disputes.

@@ -182,10 +182,11 @@ async fn verify(config: Config) -> anyhow::Result<ExitCode> {
     let store = open_store(&config.database_url).await?;
     let report = haven_server::service::verify_ledger(store.as_ref()).await?;
     println!(
-        "checked {} ledger entries, {} balances, {} orders on {}",
+        "checked {} ledger entries, {} balances, {} orders, {} evidence entries on {}",
         report.entries_checked,
         report.balances_checked,
         report.orders_checked,
+        report.evidence_checked,
         store.backend()
     );
     if report.is_clean() {

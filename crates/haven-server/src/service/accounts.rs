@@ -69,11 +69,10 @@ impl App {
         }
         let mut roles = vec![Role::Buyer];
         roles.extend(input.roles.into_iter().filter(|r| *r != Role::Buyer));
-        let password_hash =
-            tokio::task::spawn_blocking(move || auth::hash_password(&input.password))
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?;
+        let password_hash = auth::with_hashing_slot(move || auth::hash_password(&input.password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
         let user = User {
             id: UserId::new(),
             email,
@@ -108,7 +107,7 @@ impl App {
             |u| u.password_hash.clone(),
         );
         let password = password.to_string();
-        let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        let valid = auth::with_hashing_slot(move || auth::verify_password(&password, &hash))
             .await
             .map_err(ApiError::internal)?;
         let user = match (found, valid) {

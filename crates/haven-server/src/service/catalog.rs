@@ -50,6 +50,13 @@ impl App {
         input: NewListingInput,
     ) -> ApiResult<Listing> {
         let store_id = actor.require_store()?;
+        if input.price.currency != self.currency() {
+            // Balances, payouts and the ledger's views run in one currency.
+            return Err(ApiError::validation(format!(
+                "prices must be in {}",
+                self.currency()
+            )));
+        }
         let (_, policy) = self.current_policy();
         for hash in &input.images {
             if self.store.media(hash).await?.is_none() {

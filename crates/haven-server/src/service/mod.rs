@@ -22,6 +22,7 @@ use haven_domain::clock::{Clock, OffsetClock};
 use haven_domain::dispute::{Dispute, DisputeEvent, OrderFacts, Party};
 use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
 use haven_domain::ids::{DisputeId, OrderId, UserId};
+use haven_domain::ledger::EntryKind;
 use haven_domain::order::{EventKind, Order, OrderEvent, Transition};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::trail::AuditRecord;
@@ -349,35 +350,77 @@ impl App {
         })
     }
 
-    /// Gateway side effects that follow a committed transition: money the
-    /// ledger sent back to the card is refunded at the gateway. The ledger is
-    /// already right; a failed call is logged for the operator.
+    /// Gateway side effects that follow a committed transition. Refunds were
+    /// queued in the transaction itself (see [`refund_requests`]); this only
+    /// hurries the dispatcher along. An expired card challenge releases the
+    /// buyer's authorisation hold.
     pub(crate) async fn after_commit(&self, transition: &Transition) {
-        let Some(payment) = &transition.order.payment else {
-            return;
-        };
-        let gateway = haven_domain::ledger::Account::Gateway(payment.gateway.clone());
-        for entry in &transition.effects.entries {
-            if !matches!(
-                entry.kind,
-                haven_domain::ledger::EntryKind::Refund
-                    | haven_domain::ledger::EntryKind::Settlement
-            ) {
-                continue;
-            }
-            let to_card = entry.inflow_to(&gateway);
-            if to_card == 0 {
-                continue;
-            }
-            let amount = haven_domain::money::Money::new(to_card, transition.order.total.currency);
-            if let Err(err) = self
-                .gateway
-                .refund(&payment.payment_ref, amount, &entry.idempotency_key)
-                .await
-            {
-                tracing::error!(order = %transition.order.id, error = %err, "gateway refund failed; ledger already records it");
+        let order = &transition.order;
+        if order.close_reason.as_deref() == Some("payment_not_completed") {
+            if let Some(payment) = &order.payment {
+                if let Err(err) = self.gateway.void(&payment.payment_ref).await {
+                    tracing::warn!(order = %order.id, error = %err, "voiding the expired authorisation failed");
+                }
             }
         }
+        if transition
+            .effects
+            .entries
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement))
+        {
+            self.dispatch_gateway_refunds().await;
+        }
+    }
+
+    /// Deliver queued card refunds to the gateway. Each is keyed by its
+    /// ledger entry, so a retry after a crash or a timeout refunds once; a
+    /// failure stays queued for the next round.
+    pub async fn dispatch_gateway_refunds(&self) -> u32 {
+        let pending = match self
+            .store
+            .undelivered_outbox(REFUND_TOPIC, REFUND_BATCH)
+            .await
+        {
+            Ok(pending) => pending,
+            Err(err) => {
+                tracing::warn!(error = %err, "reading queued refunds failed");
+                return 0;
+            }
+        };
+        let mut delivered = 0;
+        for event in pending {
+            let request: RefundRequest = match serde_json::from_value(event.payload.clone()) {
+                Ok(request) => request,
+                Err(err) => {
+                    tracing::error!(seq = event.seq, error = %err, "unreadable refund request");
+                    continue;
+                }
+            };
+            let Ok(currency) = haven_domain::money::Currency::parse(&request.currency) else {
+                continue;
+            };
+            let amount = haven_domain::money::Money::new(request.amount_minor, currency);
+            match self
+                .gateway
+                .refund(&request.payment_ref, amount, &request.key)
+                .await
+            {
+                Ok(()) => {
+                    let done = Changeset {
+                        outbox_delivered: vec![(event.seq, self.now())],
+                        ..Changeset::default()
+                    };
+                    if self.store.commit(done).await.is_ok() {
+                        delivered += 1;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(payment = %request.payment_ref, error = %err, "gateway refund failed; will retry")
+                }
+            }
+        }
+        delivered
     }
 
     /// A saved response for this Idempotency-Key, if the request was seen.
@@ -559,6 +602,48 @@ fn audit_dispute(
     }
 }
 
+pub(crate) const REFUND_TOPIC: &str = "gateway.refund";
+const REFUND_BATCH: u32 = 64;
+
+/// A card refund the gateway still has to carry out.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+struct RefundRequest {
+    payment_ref: String,
+    amount_minor: i64,
+    currency: String,
+    /// The ledger entry's idempotency key: the gateway refunds once per key.
+    key: String,
+}
+
+/// Outbox rows asking the gateway to refund what the ledger sent back to
+/// the card, written in the same transaction as the entries themselves.
+fn refund_requests(transition: &Transition, now: Timestamp) -> Vec<NewOutboxEvent> {
+    let Some(payment) = &transition.order.payment else {
+        return Vec::new();
+    };
+    let gateway = haven_domain::ledger::Account::Gateway(payment.gateway.clone());
+    transition
+        .effects
+        .entries
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement))
+        .filter_map(|entry| {
+            let amount_minor = entry.inflow_to(&gateway);
+            let request = RefundRequest {
+                payment_ref: payment.payment_ref.clone(),
+                amount_minor,
+                currency: transition.order.total.currency.to_string(),
+                key: entry.idempotency_key.clone(),
+            };
+            (amount_minor > 0).then(|| NewOutboxEvent {
+                topic: REFUND_TOPIC.into(),
+                payload: serde_json::to_value(request).expect("refund requests serialise"),
+                created_at: now,
+            })
+        })
+        .collect()
+}
+
 /// Save `view` as the response for `idem` in the same transaction.
 pub(crate) fn attach_idem<T: Serialize>(
     changes: &mut Changeset,
@@ -616,6 +701,7 @@ pub(crate) fn changeset_for(
                 payload: e.payload.clone(),
                 created_at: now,
             })
+            .chain(refund_requests(transition, now))
             .collect(),
         stock: effects
             .restock

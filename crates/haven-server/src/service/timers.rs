@@ -154,6 +154,7 @@ pub async fn run_worker(app: Arc<App>) {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
         }
+        app.dispatch_gateway_refunds().await;
         tokio::time::sleep(interval).await;
     }
 }

@@ -72,6 +72,24 @@ impl TestApp {
     }
 
     pub async fn build(store: DynStore, clock: ManualClock) -> TestApp {
+        Self::build_with_gateway(store, clock, Arc::new(TestCardGateway)).await
+    }
+
+    /// A fresh SQLite app whose payment gateway the test controls.
+    pub async fn with_gateway(gateway: Arc<dyn haven_server::payments::PaymentGateway>) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store: DynStore = Arc::new(SqliteStore::open(&dir.path().join("haven.db")).unwrap());
+        let mut app =
+            Self::build_with_gateway(store, ManualClock::new(start_time()), gateway).await;
+        app._dir = Some(dir);
+        app
+    }
+
+    pub async fn build_with_gateway(
+        store: DynStore,
+        clock: ManualClock,
+        gateway: Arc<dyn haven_server::payments::PaymentGateway>,
+    ) -> TestApp {
         // Each test gets its own evidence store, removed with the process's temp files.
         let blob_dir =
             std::env::temp_dir().join(format!("haven-test-blobs-{}", uuid::Uuid::now_v7()));
@@ -79,7 +97,7 @@ impl TestApp {
         let app = App::new(
             store,
             Arc::new(clock.clone()),
-            Arc::new(TestCardGateway),
+            gateway,
             blobs,
             config(),
             None,
@@ -216,6 +234,10 @@ impl TestApp {
 
     pub async fn tick(&self) -> haven_server::service::TickReport {
         self.app.tick(self.clock.now()).await.unwrap()
+    }
+
+    pub fn now_s(&self) -> i64 {
+        self.clock.now().as_second()
     }
 
     pub fn advance_days(&self, days: i64) {

@@ -56,6 +56,7 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
         write_order(conn, write).await?;
     }
     apply_disputes(conn, cs).await?;
+    mark_delivered(conn, cs).await?;
     apply_shipping_and_payouts(conn, cs).await?;
     for entry in &cs.entries {
         write_entry(conn, entry).await?;
@@ -195,6 +196,18 @@ async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult
 
 /// Disputes, their evidence, files, the audit trail and strikes, in the
 /// order of `sqlite/apply.rs` (`apply_disputes`).
+async fn mark_delivered(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for (seq, at) in &cs.outbox_delivered {
+        let query = sqlx::query(
+            "UPDATE outbox SET delivered_at_ms = $2 WHERE seq = $1 AND delivered_at_ms IS NULL",
+        )
+        .bind(*seq)
+        .bind(to_ms(*at));
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
 async fn apply_disputes(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
     for write in &cs.disputes {
         write_dispute(conn, write).await?;

@@ -66,6 +66,7 @@ const OUTBOX_LOCK: i64 = 0x4841_5645_4e00_0003;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("schema2.sql")),
+    (3, include_str!("schema3.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

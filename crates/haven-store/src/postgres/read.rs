@@ -237,6 +237,16 @@ impl PgStore {
     }
 }
 
+fn outbox_from_row(r: &sqlx::postgres::PgRow) -> StoreResult<OutboxEvent> {
+    Ok(OutboxEvent {
+        seq: col(r, 0)?,
+        id: uuid_col(r, 1)?,
+        topic: col(r, 2)?,
+        payload: json_col(r, 3)?,
+        created_at: time_col(r, 4)?,
+    })
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -498,16 +508,16 @@ impl Store for PgStore {
         )
         .bind(after_seq)
         .bind(i64::from(limit));
-        self.fetch_all(query, |r| {
-            Ok(OutboxEvent {
-                seq: col(r, 0)?,
-                id: uuid_col(r, 1)?,
-                topic: col(r, 2)?,
-                payload: json_col(r, 3)?,
-                created_at: time_col(r, 4)?,
-            })
-        })
-        .await
+        self.fetch_all(query, outbox_from_row).await
+    }
+
+    async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        let query = sqlx::query(
+            "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE topic = $1 AND delivered_at_ms IS NULL ORDER BY seq LIMIT $2",
+        )
+        .bind(topic.to_string())
+        .bind(i64::from(limit));
+        self.fetch_all(query, outbox_from_row).await
     }
 
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>> {

@@ -104,6 +104,7 @@ pub(super) fn apply(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
         write_order(conn, write)?;
     }
     apply_disputes(conn, cs)?;
+    mark_delivered(conn, cs)?;
     for (carrier, number, order_id) in &cs.tracking_claims {
         conn.prepare_cached(
             "INSERT INTO tracking_numbers (carrier, tracking_number, order_id) VALUES (?1, ?2, ?3)",
@@ -396,6 +397,17 @@ pub(super) fn ensure_policy(
     )
     .map_err(backend_err)?;
     Ok(next)
+}
+
+fn mark_delivered(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
+    for (seq, at) in &cs.outbox_delivered {
+        conn.prepare_cached(
+            "UPDATE outbox SET delivered_at_ms = ?2 WHERE seq = ?1 AND delivered_at_ms IS NULL",
+        )
+        .and_then(|mut s| s.execute(params![seq, to_ms(*at)]))
+        .map_err(backend_err)?;
+    }
+    Ok(())
 }
 
 fn apply_disputes(conn: &Connection, cs: &Changeset) -> StoreResult<()> {

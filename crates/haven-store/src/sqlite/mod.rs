@@ -147,17 +147,49 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
 }
 
 fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
-    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
-        for job in batch {
-            let _ = job.reply.send(Err(backend_err(&err)));
-        }
-        return;
-    }
-    let mut answers = Vec::with_capacity(batch.len());
+    let mut answers: Vec<(oneshot::Sender<StoreResult<AnyBox>>, StoreResult<AnyBox>)> =
+        Vec::with_capacity(batch.len());
+    let mut in_transaction = false;
     for job in batch {
-        let result = run_in_savepoint(conn, job.work);
-        answers.push((job.reply, result));
+        if !in_transaction {
+            if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+                let _ = job.reply.send(Err(backend_err(&err)));
+                continue;
+            }
+            in_transaction = true;
+        }
+        match run_in_savepoint(conn, job.work) {
+            Ok(result) if !conn.is_autocommit() => answers.push((job.reply, result)),
+            // SQLite rolled back the whole transaction (disk full, I/O error)
+            // or a savepoint could not be undone: everything run in it so far
+            // is gone or suspect. Tell those callers, and start afresh.
+            outcome => {
+                let _ = conn.execute_batch("ROLLBACK");
+                in_transaction = false;
+                let lost = || {
+                    Err(StoreError::Backend(
+                        "the batch's transaction was rolled back; retry".into(),
+                    ))
+                };
+                for (reply, _) in answers.drain(..) {
+                    let _ = reply.send(lost());
+                }
+                let _ = job.reply.send(match outcome {
+                    Err(err) => Err(backend_err(err)),
+                    Ok(_) => lost(),
+                });
+            }
+        }
     }
+    if in_transaction {
+        commit_batch(conn, answers);
+    }
+}
+
+fn commit_batch(
+    conn: &Connection,
+    answers: Vec<(oneshot::Sender<StoreResult<AnyBox>>, StoreResult<AnyBox>)>,
+) {
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
             for (reply, result) in answers {
@@ -173,15 +205,74 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
     }
 }
 
-fn run_in_savepoint(conn: &Connection, work: WorkFn) -> StoreResult<AnyBox> {
-    conn.execute_batch("SAVEPOINT job").map_err(backend_err)?;
+/// Run one job inside its own savepoint. The outer `Err` means the savepoint
+/// machinery itself failed, so the job's writes may not have been undone.
+fn run_in_savepoint(
+    conn: &Connection,
+    work: WorkFn,
+) -> Result<StoreResult<AnyBox>, rusqlite::Error> {
+    conn.execute_batch("SAVEPOINT job")?;
     // A panic inside one job must not take the writer (and every later
     // request) down with it.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
         .unwrap_or_else(|_| Err(StoreError::Backend("write job panicked".into())));
-    if result.is_err() {
-        conn.execute_batch("ROLLBACK TO job").map_err(backend_err)?;
+    if conn.is_autocommit() {
+        // The whole transaction is gone; there is nothing left to release.
+        return Ok(result);
     }
-    conn.execute_batch("RELEASE job").map_err(backend_err)?;
-    result
+    if result.is_err() {
+        conn.execute_batch("ROLLBACK TO job")?;
+    }
+    conn.execute_batch("RELEASE job")?;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job whose failure makes SQLite abandon the whole transaction must
+    /// not leave earlier jobs of the batch reported as committed.
+    #[test]
+    fn a_lost_transaction_fails_every_job_in_it_and_later_jobs_still_commit() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v TEXT)").unwrap();
+        let insert = |v: &'static str| -> WorkFn {
+            Box::new(move |c: &Connection| {
+                c.execute("INSERT INTO t (v) VALUES (?1)", [v])
+                    .map_err(backend_err)?;
+                Ok(Box::new(()) as AnyBox)
+            })
+        };
+        // Stands in for SQLITE_FULL/IOERR: the transaction ends under the job.
+        let abandon: WorkFn = Box::new(|c: &Connection| {
+            c.execute_batch("ROLLBACK").map_err(backend_err)?;
+            Err(StoreError::Backend("disk full".into()))
+        });
+        let mut receivers = Vec::new();
+        let mut batch = Vec::new();
+        for work in [insert("first"), abandon, insert("third")] {
+            let (reply, answer) = oneshot::channel();
+            batch.push(WriteJob { work, reply });
+            receivers.push(answer);
+        }
+        run_batch(&conn, batch);
+        let results: Vec<bool> = receivers
+            .into_iter()
+            .map(|mut r| r.try_recv().unwrap().is_ok())
+            .collect();
+        assert_eq!(results, vec![false, false, true]);
+        let stored: Vec<String> = conn
+            .prepare("SELECT v FROM t")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored,
+            vec!["third".to_string()],
+            "what callers were told matches what is stored"
+        );
+    }
 }

@@ -493,15 +493,20 @@ impl Store for SqliteStore {
                 c,
                 "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 params![after_seq, limit],
-                |r| {
-                    Ok(OutboxEvent {
-                        seq: r.get(0)?,
-                        id: uuid_col(r, 1)?,
-                        topic: r.get(2)?,
-                        payload: json_col(r, 3)?,
-                        created_at: from_ms(r.get(4)?),
-                    })
-                },
+                outbox_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        let topic = topic.to_string();
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE topic = ?1 AND delivered_at_ms IS NULL ORDER BY seq LIMIT ?2",
+                params![topic, limit],
+                outbox_from_row,
             )
         })
         .await
@@ -747,6 +752,16 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+fn outbox_from_row(r: &Row) -> rusqlite::Result<OutboxEvent> {
+    Ok(OutboxEvent {
+        seq: r.get(0)?,
+        id: uuid_col(r, 1)?,
+        topic: r.get(2)?,
+        payload: json_col(r, 3)?,
+        created_at: from_ms(r.get(4)?),
+    })
 }
 
 fn dispute_from_row(row: &Row) -> rusqlite::Result<Dispute> {
