@@ -127,27 +127,6 @@ impl Case {
     }
 }
 
-/// Agents are staff: created directly, not through public registration.
-async fn agent_token(t: &TestApp) -> String {
-    let user = haven_domain::account::User {
-        id: haven_domain::ids::UserId::new(),
-        email: haven_domain::account::Email::parse("agent@example.com").unwrap(),
-        display_name: "Agent".into(),
-        password_hash: haven_server::auth::hash_password(PASSWORD).unwrap(),
-        roles: vec![haven_domain::account::Role::Agent],
-        created_at: start_time(),
-    };
-    t.app
-        .store
-        .commit(haven_store::Changeset {
-            users: vec![user],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    t.login("agent@example.com").await
-}
-
 fn png(seed: u8) -> Vec<u8> {
     [
         &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],

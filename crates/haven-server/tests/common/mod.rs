@@ -324,3 +324,24 @@ pub fn assert_error(r: &Response, status: StatusCode, code: &str) {
     assert!(r.json["error"]["message"].is_string(), "{:?}", r.json);
     assert!(r.json["error"].get("details").is_some(), "{:?}", r.json);
 }
+
+/// Agents are staff: created directly, not through public registration.
+pub async fn agent_token(t: &TestApp) -> String {
+    let user = haven_domain::account::User {
+        id: haven_domain::ids::UserId::new(),
+        email: haven_domain::account::Email::parse("agent@example.com").unwrap(),
+        display_name: "Agent".into(),
+        password_hash: haven_server::auth::hash_password(PASSWORD).unwrap(),
+        roles: vec![haven_domain::account::Role::Agent],
+        created_at: start_time(),
+    };
+    t.app
+        .store
+        .commit(haven_store::Changeset {
+            users: vec![user],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    t.login("agent@example.com").await
+}
