@@ -228,3 +228,21 @@ fn config_file_then_environment_then_flags() {
     ]);
     assert!(!out.status.success(), "unknown keys are refused");
 }
+
+#[test]
+fn serve_refuses_the_public_development_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let out = std::process::Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &url])
+        .env_remove("HAVEN_CARRIER_WEBHOOK_SECRET")
+        .env_remove("HAVEN_GATEWAY_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "serve must not start with secrets anyone can read"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("carrier_webhook_secret"), "{stderr}");
+}

@@ -61,6 +61,8 @@ struct OrderPage {
     suggested_tracking: String,
     /// The buyer may open a dispute now.
     can_dispute: bool,
+    /// The buyer's own dispute is open: closing it is their explicit choice.
+    buyer_dispute_open: bool,
     error: Option<String>,
 }
 
@@ -100,6 +102,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         closed: order.state.is_closed(),
         demo: app.config.demo,
         protection_left: time_left(app, &order),
+        buyer_dispute_open: order.open_dispute.is_some_and(|d| !d.automatic),
         can_dispute: order.buyer_id == actor.id()
             && matches!(
                 order.state,
