@@ -147,14 +147,13 @@ impl App {
             .shipment
             .as_ref()
             .filter(|s| s.tracking_number == number && s.carrier == carrier.as_str());
-        if let Some(shipment) = outbound {
-            if scan.occurred_at
+        if let Some(shipment) = outbound
+            && scan.occurred_at
                 < shipment.shipped_at - SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S)
-            {
-                return Err(ApiError::validation(
-                    "occurred_at is before the parcel was shipped",
-                ));
-            }
+        {
+            return Err(ApiError::validation(
+                "occurred_at is before the parcel was shipped",
+            ));
         }
         self.store
             .commit(Changeset {

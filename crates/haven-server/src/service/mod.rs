@@ -356,12 +356,11 @@ impl App {
     /// buyer's authorisation hold.
     pub(crate) async fn after_commit(&self, transition: &Transition) {
         let order = &transition.order;
-        if order.close_reason.as_deref() == Some("payment_not_completed") {
-            if let Some(payment) = &order.payment {
-                if let Err(err) = self.gateway.void(&payment.payment_ref).await {
-                    tracing::warn!(order = %order.id, error = %err, "voiding the expired authorisation failed");
-                }
-            }
+        if order.close_reason.as_deref() == Some("payment_not_completed")
+            && let Some(payment) = &order.payment
+            && let Err(err) = self.gateway.void(&payment.payment_ref).await
+        {
+            tracing::warn!(order = %order.id, error = %err, "voiding the expired authorisation failed");
         }
         if transition
             .effects

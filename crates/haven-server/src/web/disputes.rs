@@ -521,13 +521,13 @@ pub async fn upload(
     let dispute_id = path_id(&id, "dispute")?;
     let parts = read_multipart(multipart).await?;
     let Some(bytes) = parts.file else {
-        return Ok(dispute_page(
+        return dispute_page(
             &app,
             &actor,
             dispute_id,
             Some("choose a file to upload".into()),
         )
-        .await?);
+        .await;
     };
     match app.add_dispute_file(&actor, dispute_id, bytes, "").await {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
