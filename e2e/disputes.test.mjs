@@ -3,33 +3,13 @@
 // close the dispute that fails because withdrawing keeps the protection.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startHaven, login, logout } from "./harness.mjs";
+import { buy, click, startHaven, login, logout } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven";
 const AGENT = "agent@demo.haven";
 // A 1×1 PNG: real image bytes, so the type check by content accepts it.
 const PHOTO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
-
-async function click(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
-
-async function buy(page, base, title) {
-  await page.goto(`${base}/?category=home`);
-  await click(page, `text=${title}`);
-  await click(page, "text=Buy now");
-  await page.fill("#name", "Ada Buyer");
-  await page.fill("#line1", "1 Main Street");
-  await page.fill("#city", "Springfield");
-  await page.fill("#postal_code", "12345");
-  await page.selectOption("#country", "US");
-  await page.fill("#card_number", "4242 4242 4242 4242");
-  await page.fill("#exp", "12/30");
-  await page.fill("#cvc", "123");
-  await click(page, "button:has-text('Pay')");
-  return page.url();
-}
 
 async function ship(page, base, orderUrl, deliveries) {
   await login(page, base, SELLER);

@@ -2,7 +2,7 @@
 // simulated carrier delivers, the buyer confirms, and the seller is paid.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startHaven, login, logout } from "./harness.mjs";
+import { buy, startHaven, login, logout } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven"; // Lumen & Oak sells the walnut desk lamp
@@ -14,20 +14,7 @@ test("buy, ship, deliver, confirm, and see the seller paid", async () => {
     const base = haven.base;
 
     await login(page, base, BUYER);
-    await page.goto(`${base}/?category=home`);
-    await Promise.all([page.waitForNavigation(), page.click("text=Walnut desk lamp")]);
-    await Promise.all([page.waitForNavigation(), page.click("text=Buy now")]);
-    await page.fill("#name", "Ada Buyer");
-    await page.fill("#line1", "1 Main Street");
-    await page.fill("#city", "Springfield");
-    await page.fill("#postal_code", "12345");
-    await page.selectOption("#country", "US");
-    await page.fill("#card_number", "4242 4242 4242 4242");
-    await page.fill("#exp", "12/30");
-    await page.fill("#cvc", "123");
-    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Pay')")]);
-
-    const orderUrl = page.url();
+    const orderUrl = await buy(page, base, "Walnut desk lamp");
     assert.match(orderUrl, /\/orders\/[0-9a-f-]{36}$/);
     assert.match(await page.textContent("h1"), /paid/);
     assert.match(await page.textContent("#protection"), /Buyer protection ends in/);

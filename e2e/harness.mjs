@@ -69,3 +69,25 @@ export async function login(page, base, email) {
 export async function logout(page) {
   await Promise.all([page.waitForNavigation(), page.click("nav form button")]);
 }
+
+/** Click and wait for the page it leads to. */
+export async function click(page, selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** Buy one of a home-category listing with the test card; returns the order page URL. */
+export async function buy(page, base, title) {
+  await page.goto(`${base}/?category=home`);
+  await click(page, `text=${title}`);
+  await click(page, "text=Buy now");
+  await page.fill("#name", "Ada Buyer");
+  await page.fill("#line1", "1 Main Street");
+  await page.fill("#city", "Springfield");
+  await page.fill("#postal_code", "12345");
+  await page.selectOption("#country", "US");
+  await page.fill("#card_number", "4242 4242 4242 4242");
+  await page.fill("#exp", "12/30");
+  await page.fill("#cvc", "123");
+  await click(page, "button:has-text('Pay')");
+  return page.url();
+}
