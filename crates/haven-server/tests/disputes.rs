@@ -26,7 +26,10 @@ impl Case {
     }
 
     async fn shipped_with(listing: Value, card: &str) -> Case {
-        let t = TestApp::sqlite().await;
+        Case::shipped_on(TestApp::sqlite().await, listing, card).await
+    }
+
+    async fn shipped_on(t: TestApp, listing: Value, card: &str) -> Case {
         let seller = t.user("s@example.com", "seller").await;
         t.post("/api/v1/stores", Some(&seller), json!({"name": "Lamps"}))
             .await;
@@ -1057,4 +1060,55 @@ async fn replayed_dispute_actions_do_nothing_twice() {
             .count();
     assert_eq!(refunds, 1);
     c.t.verify_clean().await;
+}
+
+/// The same dispute centre on PostgreSQL: open, counter, decline, escalate,
+/// decide, evidence chain, and a chargeback after release.
+#[tokio::test]
+async fn the_dispute_centre_on_postgres() {
+    let Some(t) = TestApp::postgres().await else {
+        eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping");
+        return;
+    };
+    let mut c = Case::shipped_on(t, listing_body(5), CARD_CHARGEBACK).await;
+    let id = c.open_ok("damaged", json!({"type": "full_refund"})).await;
+    let upload =
+        c.t.request(
+            "POST",
+            &format!("/api/v1/disputes/{id}/evidence/files"),
+            Some(&c.buyer),
+            Some(png(7)),
+            &[],
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::CREATED, "{:?}", upload.json);
+    c.act(&c.seller, &id, "counter", json!({"amount_minor": 500}))
+        .await;
+    c.act(&c.buyer, &id, "counter/decline", json!({})).await;
+    c.advance(3).await;
+    assert_eq!(
+        c.act(&c.buyer, &id, "escalate", json!({})).await.json["state"],
+        "escalated"
+    );
+    let queue = c.t.get("/api/v1/console/cases", Some(&c.agent)).await;
+    assert!(
+        queue.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == id.as_str())
+    );
+    let r = c.act(&c.agent, &id, "decide", json!({"decision": {"type": "partial_refund", "amount_minor": 1_500}, "reasons": "dent visible"})).await;
+    assert_eq!(r.json["state"], "resolved", "{:?}", r.json);
+    assert_eq!(c.order_json().await["state"], "partially_refunded");
+    // 30.00 released minus 8 %: 27.60 to the seller.
+    assert_eq!(c.seller_available().await, 2_760);
+    // The simulated chargeback 20 days after capture takes only the card
+    // money not yet refunded, recovering from the seller.
+    c.advance(20).await;
+    let order = c.order_json().await;
+    assert_eq!(order["chargeback"]["amount_minor"], 3_000, "{order:?}");
+    c.t.verify_clean().await;
+    let report = c.t.app.verify().await.unwrap();
+    assert!(report.evidence_checked >= 5);
 }
