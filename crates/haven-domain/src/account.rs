@@ -52,6 +52,122 @@ pub struct User {
     pub password_hash: String,
     pub roles: Vec<Role>,
     pub created_at: Timestamp,
+    #[serde(default)]
+    pub email_verified_at: Option<Timestamp>,
+    /// Time-based one-time passwords (RFC 6238), once enabled.
+    #[serde(default)]
+    pub totp: Option<TotpState>,
+    /// A secret shown during setup, enabled only after a correct code.
+    #[serde(default)]
+    pub pending_totp_secret: Option<String>,
+    /// SHA-256 of each unused recovery code.
+    #[serde(default)]
+    pub recovery_code_hashes: Vec<String>,
+    /// Consecutive failed logins, and the lockout they earned.
+    #[serde(default)]
+    pub failed_logins: u32,
+    #[serde(default)]
+    pub locked_until: Option<Timestamp>,
+    /// Fingerprints of devices that logged in before (bounded).
+    #[serde(default)]
+    pub known_devices: Vec<String>,
+    #[serde(default)]
+    pub identity: IdentityVerification,
+    #[serde(default)]
+    pub payout_account: Option<PayoutAccount>,
+    /// Messages the scanner warned about or blocked, sent by this user.
+    #[serde(default)]
+    pub scam_offences: u32,
+    /// Optimistic-concurrency version; the store bumps it on every write.
+    #[serde(default)]
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpState {
+    pub secret_base32: String,
+    pub enabled_at: Timestamp,
+    /// The last 30-second step accepted: a code is never accepted twice.
+    pub last_used_step: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStatus {
+    #[default]
+    None,
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// A seller's identity review: the document they uploaded and the agent's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IdentityVerification {
+    pub status: IdentityStatus,
+    pub document_sha256: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+    pub reviewed_at: Option<Timestamp>,
+    pub reviewer: Option<UserId>,
+    pub note: String,
+}
+
+/// Where payouts go. Only a masked form of the account number is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutAccount {
+    pub holder: String,
+    pub iban: String,
+    pub set_at: Timestamp,
+}
+
+impl PayoutAccount {
+    pub fn masked(&self) -> String {
+        let tail: String = self.iban.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("•••• {tail}")
+    }
+}
+
+/// How far a seller is verified: shown to buyers as badges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationLevel {
+    Unverified,
+    EmailVerified,
+    /// Identity reviewed by an agent: the "Verified" badge.
+    IdentityVerified,
+}
+
+impl User {
+    /// A new account with nothing verified and no second factor yet.
+    pub fn new(email: Email, display_name: String, password_hash: String, roles: Vec<Role>, created_at: Timestamp) -> User {
+        User {
+            id: UserId::new(),
+            email,
+            display_name,
+            password_hash,
+            roles,
+            created_at,
+            email_verified_at: None,
+            totp: None,
+            pending_totp_secret: None,
+            recovery_code_hashes: Vec::new(),
+            failed_logins: 0,
+            locked_until: None,
+            known_devices: Vec::new(),
+            identity: IdentityVerification::default(),
+            payout_account: None,
+            scam_offences: 0,
+            version: 1,
+        }
+    }
+
+    pub fn verification_level(&self) -> VerificationLevel {
+        match (self.email_verified_at, self.identity.status) {
+            (Some(_), IdentityStatus::Approved) => VerificationLevel::IdentityVerified,
+            (Some(_), _) => VerificationLevel::EmailVerified,
+            _ => VerificationLevel::Unverified,
+        }
+    }
 }
 
 impl User {
@@ -77,4 +193,89 @@ pub struct Session {
     pub kind: SessionKind,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The device as its browser or client named itself (bounded).
+    pub user_agent: String,
+    pub ip: String,
+    pub last_seen_at: Timestamp,
+    /// The last time the user proved it was them (password or 2FA) in this
+    /// session: sensitive changes need this to be recent.
+    pub reauthenticated_at: Timestamp,
+}
+
+/// What a single-use emailed or short-lived token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    PasswordReset,
+    EmailVerification,
+    /// Password accepted, second factor still needed.
+    LoginChallenge,
+}
+
+impl TokenKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenKind::PasswordReset => "password_reset",
+            TokenKind::EmailVerification => "email_verification",
+            TokenKind::LoginChallenge => "login_challenge",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<TokenKind> {
+        [TokenKind::PasswordReset, TokenKind::EmailVerification, TokenKind::LoginChallenge].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// A single-use token; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneTimeToken {
+    pub token_hash: String,
+    pub kind: TokenKind,
+    pub user_id: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    /// Extra context, e.g. the device of a login challenge.
+    pub data: serde_json::Value,
+}
+
+/// An IBAN's own check (ISO 13616 mod-97): country code, check digits,
+/// 11-30 alphanumerics. `iban` is upper case without spaces.
+pub fn iban_is_valid(iban: &str) -> bool {
+    let bytes = iban.as_bytes();
+    if !(15..=34).contains(&bytes.len()) || !bytes[..2].iter().all(u8::is_ascii_uppercase) || !bytes[2..4].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if !bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        return false;
+    }
+    let rearranged = iban[4..].bytes().chain(iban[..4].bytes());
+    let mut remainder: u32 = 0;
+    for b in rearranged {
+        let value = if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b - b'A') + 10 };
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ibans_are_checked_by_mod_97() {
+        assert!(iban_is_valid("DE89370400440532013000"));
+        assert!(iban_is_valid("GB29NWBK60161331926819"));
+        assert!(!iban_is_valid("DE89370400440532013001"), "one digit off");
+        assert!(!iban_is_valid("DE8937"));
+        assert!(!iban_is_valid("de89370400440532013000"));
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@x.com", "a@b", "a b@c.com", "a@@b.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -57,3 +57,6 @@ typed_id!(TimerId);
 typed_id!(EventId);
 typed_id!(DisputeId);
 typed_id!(StrikeId);
+typed_id!(ConversationId);
+typed_id!(MessageId);
+typed_id!(FlagId);

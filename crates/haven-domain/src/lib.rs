@@ -10,6 +10,7 @@ pub mod dispute;
 pub mod evidence;
 pub mod ids;
 pub mod ledger;
+pub mod messaging;
 pub mod money;
 pub mod order;
 pub mod policy;

@@ -73,19 +73,130 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy-password-never-used").expect("hashing works"))
 }
 
-/// Basic strength rules until the full zxcvbn check lands.
-pub fn check_password_policy(password: &str) -> Result<(), String> {
+/// The weakest zxcvbn score accepted (0-4): "safely unguessable".
+pub const MIN_ZXCVBN_SCORE: u8 = 3;
+
+/// At least 12 characters and a zxcvbn score of 3 or more, judged with the
+/// user's own email and name as known words. The error carries zxcvbn's
+/// advice, so the person learns how to fix it.
+pub fn check_password_policy(password: &str, user_inputs: &[&str]) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "password must be at least {MIN_PASSWORD_CHARS} characters"
-        ));
+        return Err(format!("password must be at least {MIN_PASSWORD_CHARS} characters"));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!(
-            "password must be at most {MAX_PASSWORD_BYTES} bytes"
-        ));
+        return Err(format!("password must be at most {MAX_PASSWORD_BYTES} bytes"));
+    }
+    let estimate = zxcvbn::zxcvbn(password, user_inputs);
+    if (estimate.score() as u8) < MIN_ZXCVBN_SCORE {
+        let advice = estimate
+            .feedback()
+            .map(|f| {
+                let mut parts: Vec<String> = f.warning().map(|w| w.to_string()).into_iter().collect();
+                parts.extend(f.suggestions().iter().map(ToString::to_string));
+                parts.join(" ")
+            })
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| "Add more words or characters that are hard to guess.".into());
+        return Err(format!("this password is too easy to guess. {advice}"));
     }
     Ok(())
+}
+
+/// True when a stored hash was made with other Argon2 parameters than
+/// today's: it is replaced at the next successful login.
+pub fn needs_rehash(phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else { return true };
+    let Ok(params) = Params::try_from(&parsed) else { return true };
+    parsed.algorithm.as_str() != "argon2id"
+        || params.m_cost() != ARGON2_MEMORY_KIB
+        || params.t_cost() != ARGON2_ITERATIONS
+        || params.p_cost() != ARGON2_PARALLELISM
+}
+
+/// TOTP per RFC 6238: SHA-1, 6 digits, 30-second steps, one step of drift
+/// either way. A code is accepted once: its step must be newer than the last
+/// one used.
+pub const TOTP_STEP_S: u64 = 30;
+
+fn totp_for(secret_base32: &str, account: &str) -> Option<totp_rs::Totp> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).ok()?;
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(TOTP_STEP_S)
+        .with_secret(secret)
+        .with_issuer(Some("Haven"))
+        .with_account_name(account)
+        .build()
+        .ok()
+}
+
+/// A fresh secret (160 bits, base32) for an authenticator app.
+pub fn new_totp_secret() -> String {
+    let mut bytes = [0_u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    totp_rs::Secret::from(bytes).to_base32()
+}
+
+/// The `otpauth://` URL an authenticator app scans.
+pub fn totp_url(secret_base32: &str, account: &str) -> Option<String> {
+    totp_for(secret_base32, account)?.to_url().ok()
+}
+
+/// The step a correct `code` belongs to, if it is valid at `now_s` and newer
+/// than `last_used_step`.
+pub fn verify_totp(secret_base32: &str, code: &str, now_s: u64, last_used_step: i64) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = totp_for(secret_base32, "account")?;
+    let current = (now_s / TOTP_STEP_S) as i64;
+    for step in [current - 1, current, current + 1] {
+        if step <= last_used_step || step < 0 {
+            continue;
+        }
+        let expected = totp.generate(step as u64 * TOTP_STEP_S);
+        if constant_time_eq(expected.to_string().as_bytes(), code.as_bytes()) {
+            return Some(step);
+        }
+    }
+    None
+}
+
+/// The code an authenticator shows at `now_s` (used by tests and the demo).
+pub fn totp_code(secret_base32: &str, now_s: u64) -> Option<String> {
+    Some(totp_for(secret_base32, "account")?.generate(now_s).to_string())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub const RECOVERY_CODES: usize = 10;
+
+/// Ten single-use recovery codes (`xxxx-xxxx-xxxx`), and the hashes to store.
+pub fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let chars: String = (0..12).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect();
+            format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
+        })
+        .collect();
+    let hashes = codes.iter().map(|c| token_hash(&normalize_recovery_code(c))).collect();
+    (codes, hashes)
+}
+
+pub fn normalize_recovery_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+}
+
+/// A device's fingerprint for new-device notices: its browser/client string.
+pub fn device_fingerprint(user_agent: &str) -> String {
+    token_hash(&user_agent.chars().take(256).collect::<String>())[..16].to_string()
 }
 
 /// A new random token (hex) and the hash under which it is stored.
@@ -101,6 +212,7 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +227,48 @@ mod tests {
         assert!(verify_password("correct horse battery staple", &hash));
         assert!(!verify_password("wrong horse battery staple", &hash));
         assert!(!verify_password("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_with_advice() {
+        assert!(check_password_policy("short", &[]).unwrap_err().contains("12 characters"));
+        let weak = check_password_policy("password1234", &[]).unwrap_err();
+        assert!(weak.contains("too easy to guess"), "{weak}");
+        assert!(check_password_policy("ada.lovelace@example.com", &["ada.lovelace@example.com"]).is_err(), "the email itself is guessable");
+        assert!(check_password_policy("violet anchor drums quietly 42", &[]).is_ok());
+        // The passwords the tests and the demo use must pass the policy too.
+        assert!(check_password_policy("a long enough passphrase", &["Ada"]).is_ok());
+        assert!(check_password_policy("haven-demo-password", &[]).is_ok());
+    }
+
+    #[test]
+    fn rehash_is_needed_only_for_other_parameters() {
+        let current = hash_password("correct horse battery staple").unwrap();
+        assert!(!needs_rehash(&current));
+        let older = current.replace("m=19456,t=2,p=1", "m=4096,t=3,p=1");
+        assert!(needs_rehash(&older));
+        assert!(needs_rehash("garbage"));
+    }
+
+    #[test]
+    fn totp_codes_work_once_within_a_step_of_drift() {
+        let secret = new_totp_secret();
+        let now = 1_800_000_000_u64;
+        let code = totp_code(&secret, now).unwrap();
+        let step = verify_totp(&secret, &code, now, 0).expect("valid now");
+        assert_eq!(verify_totp(&secret, &code, now, step), None, "never twice");
+        assert!(verify_totp(&secret, &code, now + 30, 0).is_some(), "one step late is fine");
+        assert_eq!(verify_totp(&secret, &code, now + 90, 0), None, "three steps late is not");
+        assert_eq!(verify_totp(&secret, "12345", now, 0), None);
+        assert!(totp_url(&secret, "ada@example.com").unwrap().starts_with("otpauth://totp/"));
+    }
+
+    #[test]
+    fn recovery_codes_are_ten_distinct_and_hashed() {
+        let (codes, hashes) = new_recovery_codes();
+        assert_eq!(codes.len(), 10);
+        assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), 10);
+        assert_eq!(hashes[0], token_hash(&normalize_recovery_code(&codes[0].to_uppercase())));
     }
 
     #[test]

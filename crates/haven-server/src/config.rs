@@ -29,6 +29,15 @@ pub struct Config {
     pub timer_batch: u32,
     /// Sets `Secure` on cookies; turn on behind HTTPS.
     pub secure_cookies: bool,
+    /// `smtp://user:pass@host:587` or `smtps://…`; without it emails are
+    /// written as files into `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    pub mail_from: String,
+    /// Hide phone numbers, emails and messenger handles in pre-sale chats.
+    pub mask_presale_contacts: bool,
+    /// Take the client address from X-Forwarded-For (behind a proxy only).
+    pub trust_proxy: bool,
     pub policy: Policy,
 }
 
@@ -77,6 +86,11 @@ impl Default for Config {
             timer_interval_ms: 1_000,
             timer_batch: 256,
             secure_cookies: false,
+            smtp_url: None,
+            mail_dir: "./haven-data/mail".into(),
+            mail_from: "Haven <no-reply@haven.local>".into(),
+            mask_presale_contacts: false,
+            trust_proxy: false,
             policy: Policy::default(),
         }
     }

@@ -30,6 +30,8 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(web::router(app))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // For browsers that predate CSP's frame-ancestors.
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"),
@@ -41,7 +43,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&app.config.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = app.store.backend(), "Haven listening");
     let worker = tokio::spawn(service::run_worker(app.clone()));
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -49,6 +49,16 @@ pub struct UserView {
     pub display_name: String,
     pub roles: Vec<String>,
     pub created_at: String,
+    /// `unverified`, `email_verified` or `identity_verified`.
+    pub verification: String,
+    pub two_factor_enabled: bool,
+}
+
+fn snake_name<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 impl From<&User> for UserView {
@@ -68,6 +78,8 @@ impl From<&User> for UserView {
                 })
                 .collect(),
             created_at: ts(u.created_at),
+            verification: snake_name(u.verification_level()),
+            two_factor_enabled: u.totp.is_some(),
         }
     }
 }
@@ -87,17 +99,37 @@ pub struct StoreView {
     pub name: String,
     pub description: String,
     pub created_at: String,
+    /// How far the seller is verified: `unverified`, `email_verified`, or
+    /// `identity_verified` (an agent reviewed an identity document: the
+    /// "Verified" badge).
+    pub seller_verification: String,
 }
 
-impl From<&Shop> for StoreView {
-    fn from(s: &Shop) -> Self {
+impl StoreView {
+    pub fn new(s: &Shop, level: haven_domain::account::VerificationLevel) -> Self {
+        let seller_verification = snake_name(level);
         StoreView {
             id: s.id.to_string(),
             owner_id: s.owner_id.to_string(),
             name: s.name.clone(),
             description: s.description.clone(),
             created_at: ts(s.created_at),
+            seller_verification,
         }
+    }
+
+    /// The view of a store, with its owner's verification looked up.
+    pub async fn load(app: &crate::App, shop: &Shop) -> Result<Self, crate::error::ApiError> {
+        let level = app
+            .store
+            .user(shop.owner_id)
+            .await?
+            .map_or(haven_domain::account::VerificationLevel::Unverified, |u| u.verification_level());
+        Ok(StoreView::new(shop, level))
+    }
+
+    pub fn is_identity_verified(&self) -> bool {
+        self.seller_verification == "identity_verified"
     }
 }
 

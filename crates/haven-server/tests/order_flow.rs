@@ -147,7 +147,12 @@ async fn declined_card_writes_nothing() {
         2
     );
     assert!(t.app.store.scan_entries(0, 10).await.unwrap().is_empty());
-    assert!(t.app.store.outbox_after(0, 10).await.unwrap().is_empty());
+    let events = t.app.store.outbox_after(0, 100).await.unwrap();
+    assert!(
+        events.iter().all(|e| e.topic == "email"),
+        "only the sign-up emails, no order events: {:?}",
+        events.iter().map(|e| &e.topic).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

@@ -15,11 +15,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use haven_domain::Timestamp;
-use haven_domain::account::{Session, User};
+use haven_domain::account::{OneTimeToken, Session, User};
+use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
+    ConversationId,
     DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId, UserId,
 };
 use haven_domain::ledger::Entry;
@@ -62,6 +64,15 @@ pub enum Conflict {
     StaleDispute,
     /// Another writer appended to the evidence log first.
     EvidenceRace,
+    /// The user changed since it was read.
+    StaleUser,
+    /// A single-use token was already used (or never existed).
+    TokenUsed,
+    /// The order (or buyer and listing) already has a conversation.
+    ConversationExists,
+    StaleConversation,
+    /// Another message took this sequence number first.
+    MessageRace,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -146,6 +157,29 @@ pub struct Payout {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserWrite {
+    pub user: User,
+    /// Updates only if the stored version is still this one.
+    pub expected_version: i64,
+}
+
+/// A session's activity: when it was last used, and the last time its owner
+/// re-proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouch {
+    pub token_hash: String,
+    pub last_seen_at: Timestamp,
+    pub reauthenticated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationWrite {
+    pub conversation: Conversation,
+    /// `None` inserts; `Some(v)` updates only if the stored version is `v`.
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputeWrite {
     pub dispute: Dispute,
     /// `None` inserts; `Some(v)` updates only if the stored version is `v`.
@@ -193,8 +227,20 @@ pub struct Media {
 #[derive(Debug, Clone, Default)]
 pub struct Changeset {
     pub users: Vec<User>,
+    pub user_updates: Vec<UserWrite>,
     pub sessions: Vec<Session>,
     pub delete_sessions: Vec<String>,
+    /// End every session of a user, except the one with this token hash.
+    pub delete_user_sessions: Vec<(UserId, Option<String>)>,
+    pub session_touches: Vec<SessionTouch>,
+    pub tokens: Vec<OneTimeToken>,
+    /// Mark tokens used; each must be unused, or nothing is written.
+    pub use_tokens: Vec<(String, Timestamp)>,
+    pub conversations: Vec<ConversationWrite>,
+    pub messages: Vec<Message>,
+    /// (conversation, reader, last seq read); only ever moves forward.
+    pub reads: Vec<(ConversationId, UserId, i64)>,
+    pub security_flags: Vec<SecurityFlag>,
     pub shops: Vec<Shop>,
     pub listings: Vec<Listing>,
     pub media: Vec<Media>,
@@ -225,8 +271,17 @@ impl Changeset {
     /// Fold `other` into this changeset (one transaction for both).
     pub fn merge(&mut self, other: Changeset) {
         self.users.extend(other.users);
+        self.user_updates.extend(other.user_updates);
         self.sessions.extend(other.sessions);
         self.delete_sessions.extend(other.delete_sessions);
+        self.delete_user_sessions.extend(other.delete_user_sessions);
+        self.session_touches.extend(other.session_touches);
+        self.tokens.extend(other.tokens);
+        self.use_tokens.extend(other.use_tokens);
+        self.conversations.extend(other.conversations);
+        self.messages.extend(other.messages);
+        self.reads.extend(other.reads);
+        self.security_flags.extend(other.security_flags);
         self.shops.extend(other.shops);
         self.listings.extend(other.listings);
         self.media.extend(other.media);
@@ -251,8 +306,17 @@ impl Changeset {
 
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
+            && self.user_updates.is_empty()
             && self.sessions.is_empty()
             && self.delete_sessions.is_empty()
+            && self.delete_user_sessions.is_empty()
+            && self.session_touches.is_empty()
+            && self.tokens.is_empty()
+            && self.use_tokens.is_empty()
+            && self.conversations.is_empty()
+            && self.messages.is_empty()
+            && self.reads.is_empty()
+            && self.security_flags.is_empty()
             && self.shops.is_empty()
             && self.listings.is_empty()
             && self.media.is_empty()
@@ -391,6 +455,12 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
 
+    /// A user's sessions, newest first (bounded).
+    async fn sessions_for_user(&self, user: UserId) -> StoreResult<Vec<Session>>;
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<OneTimeToken>>;
+    /// Sellers waiting for an agent to review their identity document.
+    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>>;
+
     // Catalog.
     async fn shop(&self, id: StoreId) -> StoreResult<Option<Shop>>;
     async fn shop_by_owner(&self, owner: UserId) -> StoreResult<Option<Shop>>;
@@ -463,6 +533,21 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_for_order(&self, order: OrderId) -> StoreResult<Vec<AuditRecord>>;
     async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>>;
     async fn party_history(&self, buyer: UserId, store: StoreId) -> StoreResult<PartyHistory>;
+
+    // Messaging.
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>>;
+    async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>>;
+    async fn presale_conversation(&self, listing: ListingId, buyer: UserId) -> StoreResult<Option<Conversation>>;
+    /// A buyer's conversations, most recently active first.
+    async fn conversations_for_buyer(&self, buyer: UserId, page: &PageRequest) -> StoreResult<Page<Conversation>>;
+    async fn conversations_for_store(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Conversation>>;
+    async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>>;
+    /// Messages after `after_seq`, oldest first.
+    async fn messages(&self, conversation: ConversationId, after_seq: i64, limit: u32) -> StoreResult<Vec<Message>>;
+    /// Delivered messages from others the user has not read yet, across the
+    /// conversations where they are the buyer or (with `store`) the seller.
+    async fn unread_count(&self, user: UserId, store: Option<StoreId>) -> StoreResult<i64>;
+    async fn security_flags(&self, page: &PageRequest) -> StoreResult<Page<SecurityFlag>>;
 
     // Full scans for `haven verify`, in bounded pages.
     /// Evidence entries ordered by (dispute, seq), strictly after `after`.

@@ -109,6 +109,7 @@ async fn account(app: &App, email: &str, name: &str, roles: Vec<Role>) -> anyhow
     Ok(Actor {
         user,
         store_id: None,
+        session: None,
     })
 }
 

@@ -63,16 +63,12 @@ pub async fn register(
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
-pub async fn login(State(app): AppState, RawBody(body): RawBody) -> ApiResult<Json<SessionView>> {
+pub async fn login(State(app): AppState, super::extract::Client(client): super::extract::Client, RawBody(body): RawBody) -> ApiResult<Json<SessionView>> {
     let req: LoginRequest = parse_json(&body)?;
-    let (user, token, session) = app
-        .login(&req.email, &req.password, SessionKind::Api)
-        .await?;
-    Ok(Json(SessionView {
-        token,
-        expires_at: session.expires_at.to_string(),
-        user: UserView::from(&user),
-    }))
+    if req.password.len() > crate::auth::MAX_PASSWORD_BYTES || req.email.len() > 254 {
+        return Err(ApiError::validation("email or password too long"));
+    }
+    super::account::session_or_challenge(app.login(&req.email, &req.password, SessionKind::Api, &client).await?)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
@@ -96,7 +92,10 @@ pub struct MeView {
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = MeView), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn me(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<MeView>> {
     let store = match actor.store_id {
-        Some(id) => app.store.shop(id).await?.map(|s| StoreView::from(&s)),
+        Some(id) => match app.store.shop(id).await? {
+            Some(shop) => Some(StoreView::load(&app, &shop).await?),
+            None => None,
+        },
         None => None,
     };
     Ok(Json(MeView {
@@ -124,7 +123,7 @@ pub async fn open_store(
     idempotent(&app, idem, async {
         Ok((
             StatusCode::CREATED,
-            StoreView::from(&app.open_store(&actor, &req.name, &req.description).await?),
+            StoreView::load(&app, &app.open_store(&actor, &req.name, &req.description).await?).await?,
         ))
     })
     .await
@@ -136,7 +135,14 @@ pub async fn list_stores(
     Query(params): Query<PageParams>,
 ) -> ApiResult<Json<PageView<StoreView>>> {
     let page = app.store.shops(&params.request()?).await?;
-    Ok(Json(page_view(page)))
+    let mut items = Vec::with_capacity(page.items.len());
+    for shop in &page.items {
+        items.push(StoreView::load(&app, shop).await?);
+    }
+    Ok(Json(PageView {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/stores/{id}", tag = "catalog", responses((status = 200, body = StoreView), (status = 404, body = ErrorBody)))]
@@ -147,7 +153,7 @@ pub async fn get_store(State(app): AppState, Path(id): Path<String>) -> ApiResul
         .shop(id)
         .await?
         .ok_or_else(|| ApiError::not_found("store"))?;
-    Ok(Json(StoreView::from(&shop)))
+    Ok(Json(StoreView::load(&app, &shop).await?))
 }
 
 fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {

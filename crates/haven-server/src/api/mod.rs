@@ -3,6 +3,7 @@
 //! cursor pagination (≤ 100 per page), RFC 3339 UTC times, money as
 //! `{"amount_minor","currency"}`.
 
+pub mod account;
 mod disputes;
 pub mod extract;
 mod handlers;
@@ -35,6 +36,10 @@ use crate::service::App;
         disputes::accept, disputes::counter, disputes::reject, disputes::accept_counter, disputes::decline_counter,
         disputes::escalate, disputes::withdraw, disputes::reopen, disputes::ship_return, disputes::confirm_return,
         disputes::contest_return, disputes::decide, disputes::case_queue, disputes::audit, disputes::gateway_webhook,
+        account::second_factor, account::password_reset, account::password_reset_confirm, account::verify_email,
+        account::sessions, account::revoke_session, account::revoke_others, account::reauthenticate, account::change_password,
+        account::change_email, account::resend_verification, account::totp_setup, account::totp_enable, account::totp_disable,
+        account::submit_identity, account::payout_account, account::identity_reviews, account::review_identity, account::flags,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -186,6 +191,25 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/disputes/{id}/decide", post(disputes::decide))
         .route("/api/v1/console/cases", get(disputes::case_queue))
+        .route("/api/v1/auth/login/second-factor", post(account::second_factor))
+        .route("/api/v1/auth/password-reset", post(account::password_reset))
+        .route("/api/v1/auth/password-reset/confirm", post(account::password_reset_confirm))
+        .route("/api/v1/auth/verify-email", post(account::verify_email))
+        .route("/api/v1/me/sessions", get(account::sessions))
+        .route("/api/v1/me/sessions/revoke-others", post(account::revoke_others))
+        .route("/api/v1/me/sessions/{id}/revoke", post(account::revoke_session))
+        .route("/api/v1/me/reauthenticate", post(account::reauthenticate))
+        .route("/api/v1/me/password", post(account::change_password))
+        .route("/api/v1/me/email", post(account::change_email))
+        .route("/api/v1/me/email/resend-verification", post(account::resend_verification))
+        .route("/api/v1/me/2fa/setup", post(account::totp_setup))
+        .route("/api/v1/me/2fa/enable", post(account::totp_enable))
+        .route("/api/v1/me/2fa/disable", post(account::totp_disable))
+        .route("/api/v1/seller/identity", post(account::submit_identity))
+        .route("/api/v1/seller/payout-account", post(account::payout_account))
+        .route("/api/v1/console/identity-reviews", get(account::identity_reviews))
+        .route("/api/v1/console/identity-reviews/{user_id}", post(account::review_identity))
+        .route("/api/v1/console/flags", get(account::flags))
         .route(
             "/api/v1/gateways/{gateway}/webhook",
             post(disputes::gateway_webhook),

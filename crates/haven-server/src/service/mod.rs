@@ -11,6 +11,8 @@ mod chargebacks;
 mod checkout;
 mod disputes;
 mod fulfilment;
+pub mod guard;
+pub mod mail;
 mod money;
 mod timers;
 
@@ -32,7 +34,7 @@ use haven_store::{
 };
 use serde::Serialize;
 
-pub use accounts::{Actor, Registration};
+pub use accounts::{session_public_id, Actor, ClientInfo, LoginOutcome, Registration, TotpSetup, STEP_UP_WINDOW_MIN};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
 pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
@@ -54,6 +56,8 @@ pub struct App {
     pub config: Config,
     /// Present in demo mode: lets visitors fast-forward time.
     pub demo_clock: Option<OffsetClock>,
+    pub(crate) login_guard: guard::LoginGuard,
+    pub(crate) mailer: mail::Mailer,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
 }
@@ -119,6 +123,7 @@ impl App {
         let current_policy = store.ensure_policy(&config.policy, clock.now()).await?;
         let mut policies = HashMap::new();
         policies.insert(current_policy, Arc::new(config.policy.clone()));
+        let mailer = mail::Mailer::from_config(&config)?;
         Ok(Arc::new(App {
             store,
             clock,
@@ -126,6 +131,8 @@ impl App {
             blobs,
             config,
             demo_clock,
+            login_guard: guard::LoginGuard::default(),
+            mailer,
             current_policy,
             policies: RwLock::new(policies),
         }))

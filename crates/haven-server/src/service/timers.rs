@@ -155,6 +155,7 @@ pub async fn run_worker(app: Arc<App>) {
             tracing::warn!(error = %err.message, "timer tick failed");
         }
         app.dispatch_gateway_refunds().await;
+        app.dispatch_emails().await;
         tokio::time::sleep(interval).await;
     }
 }

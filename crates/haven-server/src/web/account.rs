@@ -1,15 +1,19 @@
-//! Log in, register, log out (cookie sessions).
+//! Log in (with a second factor when 2FA is on), register, log out, reset a
+//! forgotten password, confirm an email, and the account security page:
+//! sessions, 2FA, password, email and (for sellers) the payout account and
+//! identity document. Sensitive changes need a recent "confirm it's you".
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect};
-use haven_domain::account::{Role, SessionKind};
+use axum::response::{IntoResponse, Redirect, Response};
+use haven_domain::account::{IdentityStatus, Role, Session, SessionKind};
 use serde::Deserialize;
 
-use super::{AppState, Layout, WebResult, parse_form, render, safe_next};
-use crate::api::extract::{RawBody, SESSION_COOKIE, session_token};
-use crate::service::Registration;
+use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render, safe_next};
+use crate::api::extract::{Client, RawBody, SESSION_COOKIE, session_token};
+use crate::error::ApiError;
+use crate::service::{Actor, App, ClientInfo, LoginOutcome, Registration, session_public_id};
 
 #[derive(Template)]
 #[template(path = "auth.html")]
@@ -28,13 +32,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn page(
-    app: &crate::App,
-    register: bool,
-    next: String,
-    email: String,
-    error: Option<String>,
-) -> axum::response::Response {
+fn page(app: &App, register: bool, next: String, email: String, error: Option<String>) -> Response {
     let (heading, action) = if register {
         ("Create your account", "/register")
     } else {
@@ -52,23 +50,13 @@ fn page(
 }
 
 pub async fn login_form(State(app): AppState, Query(q): Query<NextQuery>) -> WebResult {
-    Ok(page(
-        &app,
-        false,
-        safe_next(q.next.as_deref().unwrap_or("/")),
-        String::new(),
-        None,
-    ))
+    let next = safe_next(q.next.as_deref().unwrap_or("/"));
+    Ok(page(&app, false, next, String::new(), None))
 }
 
 pub async fn register_form(State(app): AppState, Query(q): Query<NextQuery>) -> WebResult {
-    Ok(page(
-        &app,
-        true,
-        safe_next(q.next.as_deref().unwrap_or("/")),
-        String::new(),
-        None,
-    ))
+    let next = safe_next(q.next.as_deref().unwrap_or("/"));
+    Ok(page(&app, true, next, String::new(), None))
 }
 
 #[derive(Deserialize)]
@@ -79,44 +67,92 @@ pub struct LoginForm {
     next: String,
 }
 
-fn session_cookie(app: &crate::App, token: &str, max_age_s: i64) -> String {
-    let secure = if app.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+fn session_cookie(app: &App, token: &str, max_age_s: i64) -> String {
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
 }
 
+fn signed_in(app: &App, token: &str, session: &Session, next: &str) -> Response {
+    let max_age_s = (session.expires_at - session.created_at).get_seconds();
+    let cookie = session_cookie(app, token, max_age_s);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(next))).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login_2fa.html")]
+struct SecondFactorPage {
+    layout: Layout,
+    challenge: String,
+    next: String,
+    error: Option<String>,
+}
+
+/// A finished login sets the cookie; a login that needs 2FA shows the code form.
+fn after_login(app: &App, outcome: LoginOutcome, next: &str) -> Response {
+    match outcome {
+        LoginOutcome::Session { token, session, .. } => signed_in(app, &token, &session, next),
+        LoginOutcome::SecondFactor { challenge, .. } => render(&SecondFactorPage {
+            layout: Layout::new(app, None, "Two-factor authentication"),
+            challenge,
+            next: safe_next(next),
+            error: None,
+        }),
+    }
+}
+
 async fn start_session(
-    app: &crate::App,
+    app: &App,
     email: &str,
     password: &str,
     next: &str,
-) -> Result<axum::response::Response, crate::error::ApiError> {
-    let (_, token, session) = app.login(email, password, SessionKind::Web).await?;
-    let max_age_s = (session.expires_at - session.created_at).get_seconds();
-    let cookie = session_cookie(app, &token, max_age_s);
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to(&safe_next(next)),
-    )
-        .into_response())
+    client: &ClientInfo,
+) -> Result<Response, ApiError> {
+    let outcome = app.login(email, password, SessionKind::Web, client).await?;
+    Ok(after_login(app, outcome, next))
 }
 
-pub async fn login(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+pub async fn login(State(app): AppState, Client(client): Client, RawBody(body): RawBody) -> WebResult {
     let form: LoginForm = parse_form(&body)?;
-    match start_session(&app, &form.email, &form.password, &form.next).await {
+    match start_session(&app, &form.email, &form.password, &form.next, &client).await {
         Ok(response) => Ok(response),
         Err(err) => Ok((
             err.status,
-            page(
-                &app,
-                false,
-                safe_next(&form.next),
-                form.email,
-                Some(err.message),
-            ),
+            page(&app, false, safe_next(&form.next), form.email, Some(err.message)),
+        )
+            .into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    challenge: String,
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_second_factor(
+    State(app): AppState,
+    Client(client): Client,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: SecondFactorForm = parse_form(&body)?;
+    match app.login_second_factor(&form.challenge, &form.code, &client).await {
+        Ok(outcome) => Ok(after_login(&app, outcome, &form.next)),
+        // A wrong code keeps the challenge; an expired one starts over.
+        Err(err) if err.code == "invalid_code" => Ok((
+            err.status,
+            render(&SecondFactorPage {
+                layout: Layout::new(&app, None, "Two-factor authentication"),
+                challenge: form.challenge,
+                next: safe_next(&form.next),
+                error: Some(err.message),
+            }),
+        )
+            .into_response()),
+        Err(err) => Ok((
+            err.status,
+            page(&app, false, safe_next(&form.next), String::new(), Some(err.message)),
         )
             .into_response()),
     }
@@ -133,7 +169,7 @@ pub struct RegisterForm {
     next: String,
 }
 
-pub async fn register(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+pub async fn register(State(app): AppState, Client(client): Client, RawBody(body): RawBody) -> WebResult {
     let form: RegisterForm = parse_form(&body)?;
     let roles = if form.role == "seller" {
         vec![Role::Buyer, Role::Seller]
@@ -149,22 +185,12 @@ pub async fn register(State(app): AppState, RawBody(body): RawBody) -> WebResult
     if let Err(err) = app.register(registration).await {
         return Ok((
             err.status,
-            page(
-                &app,
-                true,
-                safe_next(&form.next),
-                form.email,
-                Some(err.message),
-            ),
+            page(&app, true, safe_next(&form.next), form.email, Some(err.message)),
         )
             .into_response());
     }
-    let next = if form.role == "seller" {
-        "/seller".to_string()
-    } else {
-        form.next.clone()
-    };
-    Ok(start_session(&app, &form.email, &form.password, &next).await?)
+    let next = if form.role == "seller" { "/seller" } else { form.next.as_str() };
+    Ok(start_session(&app, &form.email, &form.password, next, &client).await?)
 }
 
 pub async fn logout(State(app): AppState, headers: axum::http::HeaderMap) -> WebResult {
@@ -173,4 +199,301 @@ pub async fn logout(State(app): AppState, headers: axum::http::HeaderMap) -> Web
     }
     let expired = session_cookie(&app, "", 0);
     Ok(([(header::SET_COOKIE, expired)], Redirect::to("/")).into_response())
+}
+
+/// A one-screen message: "check your email", "done", "that link expired".
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    good: bool,
+    /// Show the form for a new password, with this token.
+    reset_token: Option<String>,
+    /// Show the "email me a reset link" form.
+    ask_email: bool,
+}
+
+fn notice(app: &App, heading: &str, message: &str, good: bool) -> NoticePage {
+    NoticePage {
+        layout: Layout::new(app, None, heading),
+        heading: heading.into(),
+        message: message.into(),
+        good,
+        reset_token: None,
+        ask_email: false,
+    }
+}
+
+pub async fn forgot_form(State(app): AppState) -> WebResult {
+    let mut page = notice(&app, "Forgot your password?", "We'll email you a link to set a new one.", true);
+    page.ask_email = true;
+    Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    email: String,
+}
+
+pub async fn forgot(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+    let form: EmailForm = parse_form(&body)?;
+    app.request_password_reset(&form.email).await?;
+    let message = "If that email has an account, a reset link is on its way. It works once, for 30 minutes.";
+    Ok(render(&notice(&app, "Check your email", message, true)))
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn reset_form(State(app): AppState, Query(q): Query<TokenQuery>) -> WebResult {
+    let mut page = notice(&app, "Set a new password", "Choose a new password. Your other sessions will be signed out.", true);
+    page.reset_token = Some(q.token);
+    Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    token: String,
+    password: String,
+}
+
+pub async fn reset(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+    let form: ResetForm = parse_form(&body)?;
+    match app.reset_password(&form.token, &form.password).await {
+        Ok(()) => Ok(render(&notice(&app, "Password changed", "You can log in with your new password.", true))),
+        Err(err) if err.code == "validation_failed" => {
+            let mut page = notice(&app, "Set a new password", &err.message, false);
+            page.reset_token = Some(form.token);
+            Ok((err.status, render(&page)).into_response())
+        }
+        Err(err) => Ok((err.status, render(&notice(&app, "That link didn't work", &err.message, false))).into_response()),
+    }
+}
+
+pub async fn verify_email(State(app): AppState, Query(q): Query<TokenQuery>) -> WebResult {
+    match app.verify_email(&q.token).await {
+        Ok(()) => Ok(render(&notice(&app, "Email confirmed", "Thank you: your email is confirmed.", true))),
+        Err(err) => Ok((err.status, render(&notice(&app, "That link didn't work", &err.message, false))).into_response()),
+    }
+}
+
+pub struct SessionRow {
+    pub id: String,
+    pub device: String,
+    pub ip: String,
+    pub last_seen_at: jiff::Timestamp,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    layout: Layout,
+    email: String,
+    email_verified: bool,
+    totp_enabled: bool,
+    recovery_codes_left: usize,
+    step_up_fresh: bool,
+    sessions: Vec<SessionRow>,
+    is_seller: bool,
+    payout_account: Option<String>,
+    identity_status: &'static str,
+    /// Shown once, while setting 2FA up.
+    totp_setup: Option<crate::service::TotpSetup>,
+    /// Shown once, right after 2FA is turned on.
+    recovery_codes: Vec<String>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+fn identity_label(status: IdentityStatus) -> &'static str {
+    match status {
+        IdentityStatus::None => "not submitted",
+        IdentityStatus::Pending => "waiting for review",
+        IdentityStatus::Approved => "verified",
+        IdentityStatus::Rejected => "not approved: upload a clearer document",
+    }
+}
+
+async fn security_page(app: &App, actor: &Actor) -> Result<SecurityPage, WebError> {
+    let current = actor.session.as_ref().map(|s| s.token_hash.clone());
+    let sessions = app
+        .sessions(actor)
+        .await?
+        .iter()
+        .map(|s| SessionRow {
+            id: session_public_id(s),
+            device: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            last_seen_at: s.last_seen_at,
+            current: Some(&s.token_hash) == current.as_ref(),
+        })
+        .collect();
+    let user = &actor.user;
+    Ok(SecurityPage {
+        layout: Layout::new(app, Some(actor), "Account security"),
+        email: user.email.as_str().to_string(),
+        email_verified: user.email_verified_at.is_some(),
+        totp_enabled: user.totp.is_some(),
+        recovery_codes_left: user.recovery_code_hashes.len(),
+        step_up_fresh: app.require_step_up(actor).is_ok(),
+        sessions,
+        is_seller: user.has_role(Role::Seller),
+        payout_account: user.payout_account.as_ref().map(|a| format!("{} · {}", a.holder, a.masked())),
+        identity_status: identity_label(user.identity.status),
+        totp_setup: None,
+        recovery_codes: Vec::new(),
+        message: None,
+        error: None,
+    })
+}
+
+/// Reload the visitor: the action may have changed their account.
+async fn reload(app: &App, token: Option<String>) -> Result<Actor, WebError> {
+    let actor = match token {
+        Some(token) => app.authenticate(&token).await?,
+        None => None,
+    };
+    actor.ok_or_else(|| WebError::Redirect("/login?next=/account".into()))
+}
+
+/// Show the page again with the outcome of an action.
+async fn show_outcome(app: &App, token: Option<String>, outcome: Result<String, ApiError>) -> WebResult {
+    let actor = reload(app, token).await?;
+    let mut page = security_page(app, &actor).await?;
+    let status = match outcome {
+        Ok(message) => {
+            page.message = Some(message);
+            axum::http::StatusCode::OK
+        }
+        Err(err) => {
+            page.error = Some(err.message);
+            err.status
+        }
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn security(State(app): AppState, Member(actor): Member) -> WebResult {
+    Ok(render(&security_page(&app, &actor).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecurityForm {
+    password: String,
+    current_password: String,
+    new_password: String,
+    email: String,
+    code: String,
+    session: String,
+    holder: String,
+    iban: String,
+}
+
+/// Every security form posts here with an `action`; one handler keeps the
+/// reload-and-show-outcome logic in one place.
+pub async fn security_action(
+    State(app): AppState,
+    Member(actor): Member,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(action): axum::extract::Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: SecurityForm = parse_form(&body)?;
+    if action == "2fa-setup" {
+        let mut page = security_page(&app, &actor).await?;
+        match app.begin_totp_setup(&actor).await {
+            Ok(setup) => page.totp_setup = Some(setup),
+            Err(err) => page.error = Some(err.message),
+        }
+        return Ok(render(&page));
+    }
+    if action == "2fa-enable" {
+        return match app.enable_totp(&actor, &form.code).await {
+            Ok(codes) => {
+                let actor = reload(&app, session_token(&headers)).await?;
+                let mut page = security_page(&app, &actor).await?;
+                page.recovery_codes = codes;
+                page.message = Some("Two-factor authentication is on.".into());
+                Ok(render(&page))
+            }
+            Err(err) => show_outcome(&app, session_token(&headers), Err(err)).await,
+        };
+    }
+    let outcome = run_action(&app, &actor, &action, &form).await;
+    show_outcome(&app, session_token(&headers), outcome).await
+}
+
+async fn run_action(app: &App, actor: &Actor, action: &str, form: &SecurityForm) -> Result<String, ApiError> {
+    match action {
+        "reauthenticate" => {
+            let (password, code) = if form.code.is_empty() { (Some(form.password.as_str()), None) } else { (None, Some(form.code.as_str())) };
+            app.reauthenticate(actor, password, code).await?;
+            Ok("Confirmed. You can change sensitive settings for the next 10 minutes.".into())
+        }
+        "password" => {
+            app.change_password(actor, &form.current_password, &form.new_password).await?;
+            Ok("Password changed. Your other sessions were signed out.".into())
+        }
+        "email" => {
+            app.change_email(actor, &form.email).await?;
+            Ok("Email changed. Check your new inbox for the confirmation link.".into())
+        }
+        "2fa-disable" => {
+            app.disable_totp(actor, &form.code).await?;
+            Ok("Two-factor authentication is off.".into())
+        }
+        "sessions-revoke" => {
+            app.revoke_session(actor, &form.session).await?;
+            Ok("That session was signed out.".into())
+        }
+        "sessions-revoke-others" => {
+            app.revoke_other_sessions(actor).await?;
+            Ok("Every other session was signed out.".into())
+        }
+        "resend-verification" => {
+            app.resend_verification(actor).await?;
+            Ok("A new confirmation link is on its way.".into())
+        }
+        "payout-account" => {
+            let account = app.set_payout_account(actor, &form.holder, &form.iban).await?;
+            Ok(format!("Payouts now go to {}.", account.masked()))
+        }
+        _ => Err(ApiError::not_found("action")),
+    }
+}
+
+/// The identity document comes as the raw body (`?csrf=` in the URL),
+/// like the dispute evidence upload.
+pub async fn identity_upload(
+    State(app): AppState,
+    Member(actor): Member,
+    headers: axum::http::HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> WebResult {
+    let mut bytes = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid upload: {e}")))?
+    {
+        if field.name() == Some("document") {
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|e| ApiError::bad_request(format!("invalid upload: {e}")))?
+                .to_vec();
+        }
+    }
+    let outcome = app
+        .submit_identity_document(&actor, bytes)
+        .await
+        .map(|()| "Thank you: an agent will review your document.".to_string());
+    show_outcome(&app, session_token(&headers), outcome).await
 }

@@ -4,6 +4,7 @@
 //! Handlers here are as thin as the API's: they call the same `App` methods.
 
 mod account;
+pub mod csrf;
 mod disputes;
 pub mod filters;
 mod orders;
@@ -31,6 +32,8 @@ type AppState = State<Arc<App>>;
 /// Shared page chrome.
 pub struct Layout {
     pub title: String,
+    /// The CSRF token every POST form on the page echoes.
+    pub csrf: String,
     pub user_name: Option<String>,
     pub is_seller: bool,
     pub is_agent: bool,
@@ -42,6 +45,7 @@ impl Layout {
     pub fn new(app: &App, actor: Option<&Actor>, title: impl Into<String>) -> Layout {
         Layout {
             title: title.into(),
+            csrf: csrf::current_token(),
             user_name: actor.map(|a| a.user.display_name.clone()),
             is_seller: actor.is_some_and(|a| a.user.has_role(Role::Seller)),
             is_agent: actor
@@ -187,6 +191,7 @@ impl IntoResponse for WebError {
                 };
                 let layout = Layout {
                     title: heading.into(),
+                    csrf: csrf::current_token(),
                     user_name: None,
                     is_seller: false,
                     is_agent: false,
@@ -275,6 +280,7 @@ pub fn router(app: Arc<App>) -> Router {
     let uploads = Router::new()
         .route("/orders/{id}/dispute", post(disputes::open_dispute))
         .route("/disputes/{id}/file", post(disputes::upload))
+        .route("/account/identity", post(account::identity_upload))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::blobs::MAX_VIDEO_BYTES + 64 * 1024,
         ));
@@ -295,6 +301,12 @@ pub fn router(app: Arc<App>) -> Router {
             get(account::register_form).post(account::register),
         )
         .route("/logout", post(account::logout))
+        .route("/login/2fa", post(account::login_second_factor))
+        .route("/forgot-password", get(account::forgot_form).post(account::forgot))
+        .route("/reset-password", get(account::reset_form).post(account::reset))
+        .route("/verify-email", get(account::verify_email))
+        .route("/account", get(account::security))
+        .route("/account/{action}", post(account::security_action))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/confirm", post(orders::confirm))
@@ -350,6 +362,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), csrf::protect))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .with_state(app)
 }

@@ -53,12 +53,10 @@ async fn centre_page(
         error,
     };
     if let Some(store_id) = actor.store_id {
-        page.store = app
-            .store
-            .shop(store_id)
-            .await?
-            .as_ref()
-            .map(StoreView::from);
+        page.store = match app.store.shop(store_id).await? {
+            Some(shop) => Some(StoreView::load(app, &shop).await?),
+            None => None,
+        };
         page.balance = Some(app.balances(store_id).await?);
         let orders = app
             .store

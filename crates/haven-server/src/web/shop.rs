@@ -72,7 +72,7 @@ pub async fn browse(
 struct ListingPage {
     layout: Layout,
     listing: ListingView,
-    store_name: String,
+    store: Option<crate::views::StoreView>,
 }
 
 pub async fn listing(
@@ -86,16 +86,14 @@ pub async fn listing(
         .listing(id)
         .await?
         .ok_or_else(|| ApiError::not_found("listing"))?;
-    let store_name = app
-        .store
-        .shop(listing.store_id)
-        .await?
-        .map(|s| s.name)
-        .unwrap_or_default();
+    let store = match app.store.shop(listing.store_id).await? {
+        Some(shop) => Some(crate::views::StoreView::load(&app, &shop).await?),
+        None => None,
+    };
     Ok(render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
         listing: ListingView::from(&listing),
-        store_name,
+        store,
     }))
 }
 

@@ -34,9 +34,14 @@ pub struct Response {
     pub json: Value,
 }
 
+/// Each app writes its emails (file transport) into its own directory.
 pub fn config() -> Config {
+    let mail_dir = std::env::temp_dir()
+        .join("haven-test-mail")
+        .join(uuid::Uuid::new_v4().to_string());
     Config {
         demo: true,
+        mail_dir: mail_dir.to_string_lossy().into_owned(),
         ..Config::default()
     }
 }
@@ -327,14 +332,13 @@ pub fn assert_error(r: &Response, status: StatusCode, code: &str) {
 
 /// Agents are staff: created directly, not through public registration.
 pub async fn agent_token(t: &TestApp) -> String {
-    let user = haven_domain::account::User {
-        id: haven_domain::ids::UserId::new(),
-        email: haven_domain::account::Email::parse("agent@example.com").unwrap(),
-        display_name: "Agent".into(),
-        password_hash: haven_server::auth::hash_password(PASSWORD).unwrap(),
-        roles: vec![haven_domain::account::Role::Agent],
-        created_at: start_time(),
-    };
+    let user = haven_domain::account::User::new(
+        haven_domain::account::Email::parse("agent@example.com").unwrap(),
+        "Agent".into(),
+        haven_server::auth::hash_password(PASSWORD).unwrap(),
+        vec![haven_domain::account::Role::Agent],
+        start_time(),
+    );
     t.app
         .store
         .commit(haven_store::Changeset {

@@ -10,12 +10,43 @@ use sqlx::PgConnection;
 
 use super::{OUTBOX_LOCK, PgQuery, backend_err, json_err, on_constraint};
 use crate::{
-    Changeset, Conflict, DisputeWrite, EvidenceFile, IdempotencyRecord, OrderWrite, StockChange,
-    StoreError, StoreResult,
+    Changeset, Conflict, ConversationWrite, DisputeWrite, EvidenceFile, IdempotencyRecord,
+    OrderWrite, StockChange, StoreError, StoreResult, UserWrite,
 };
 
 fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(json_err)
+}
+
+/// An enum's serde name (`"pre_sale"`), for the plain TEXT columns that
+/// SQLite fills with the JSON string minus its quotes.
+fn name<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    match serde_json::to_value(value).map_err(json_err)? {
+        serde_json::Value::String(name) => Ok(name),
+        other => Err(StoreError::Backend(format!("not a plain name: {other}"))),
+    }
+}
+
+/// The version a versioned row gets from this write (`expected + 1`, or 1
+/// for a new row), and the row's JSON with that version set in it too.
+fn versioned<T: Clone + serde::Serialize>(
+    value: &T,
+    expected: Option<i64>,
+    set_version: impl FnOnce(&mut T, i64),
+) -> StoreResult<(i64, String)> {
+    let next = expected.map_or(1, |v| v + 1);
+    let mut stored = value.clone();
+    set_version(&mut stored, next);
+    Ok((next, json(&stored)?))
+}
+
+/// A guarded write must have touched exactly one row, else it lost to
+/// `conflict` (and the whole changeset rolls back).
+fn one_row(changed: u64, conflict: Conflict) -> StoreResult<()> {
+    match changed {
+        1 => Ok(()),
+        _ => Err(StoreError::Conflict(conflict)),
+    }
 }
 
 /// Run one statement and return how many rows it touched.
@@ -35,9 +66,7 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
     if let Some(timer_id) = cs.complete_timer {
         let query =
             sqlx::query("DELETE FROM scheduled_actions WHERE id = $1").bind(timer_id.to_string());
-        if exec(conn, query, backend_err).await? != 1 {
-            return Err(StoreError::Conflict(Conflict::TimerGone));
-        }
+        one_row(exec(conn, query, backend_err).await?, Conflict::TimerGone)?;
     }
     if let Some(record) = &cs.idempotency {
         save_idempotency(conn, record).await?;
@@ -57,6 +86,8 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
     }
     apply_disputes(conn, cs).await?;
     mark_delivered(conn, cs).await?;
+    apply_account_security(conn, cs).await?;
+    apply_messaging(conn, cs).await?;
     apply_shipping_and_payouts(conn, cs).await?;
     for entry in &cs.entries {
         write_entry(conn, entry).await?;
@@ -85,24 +116,33 @@ async fn save_idempotency(conn: &mut PgConnection, record: &IdempotencyRecord) -
 
 async fn apply_accounts(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
     for user in &cs.users {
+        // A new user is version 1, whatever the caller set.
+        let mut stored = user.clone();
+        stored.version = 1;
         let query = sqlx::query(
-            "INSERT INTO users (id, email, data, created_at_ms) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO users (id, email, data, created_at_ms, version, identity_status) VALUES ($1, $2, $3, $4, 1, $5)",
         )
         .bind(user.id.to_string())
         .bind(user.email.as_str())
-        .bind(json(user)?)
-        .bind(to_ms(user.created_at));
+        .bind(json(&stored)?)
+        .bind(to_ms(user.created_at))
+        .bind(name(&stored.identity.status)?);
         exec(conn, query, on_constraint(Conflict::EmailTaken)).await?;
     }
     for session in &cs.sessions {
         let query = sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&session.token_hash)
         .bind(session.user_id.to_string())
         .bind(json(&session.kind)?)
         .bind(to_ms(session.created_at))
-        .bind(to_ms(session.expires_at));
+        .bind(to_ms(session.expires_at))
+        .bind(&session.user_agent)
+        .bind(&session.ip)
+        .bind(to_ms(session.last_seen_at))
+        .bind(to_ms(session.reauthenticated_at));
         exec(conn, query, backend_err).await?;
     }
     for token_hash in &cs.delete_sessions {
@@ -162,10 +202,7 @@ async fn take_stock(conn: &mut PgConnection, change: &StockChange) -> StoreResul
 
 async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult<()> {
     let order = &write.order;
-    let next_version = write.expected_version.map_or(1, |v| v + 1);
-    let mut stored = order.clone();
-    stored.version = next_version;
-    let data = json(&stored)?;
+    let (next_version, data) = versioned(order, write.expected_version, |o, v| o.version = v)?;
     let query = match write.expected_version {
         None => sqlx::query(
             "INSERT INTO orders (id, buyer_id, store_id, state, total_minor, version, data, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -188,14 +225,10 @@ async fn write_order(conn: &mut PgConnection, write: &OrderWrite) -> StoreResult
         .bind(expected)
         .bind(order.total.amount_minor),
     };
-    match exec(conn, query, on_constraint(Conflict::StaleOrder)).await? {
-        1 => Ok(()),
-        _ => Err(StoreError::Conflict(Conflict::StaleOrder)),
-    }
+    let changed = exec(conn, query, on_constraint(Conflict::StaleOrder)).await?;
+    one_row(changed, Conflict::StaleOrder)
 }
 
-/// Disputes, their evidence, files, the audit trail and strikes, in the
-/// order of `sqlite/apply.rs` (`apply_disputes`).
 async fn mark_delivered(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
     for (seq, at) in &cs.outbox_delivered {
         let query = sqlx::query(
@@ -208,6 +241,8 @@ async fn mark_delivered(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<
     Ok(())
 }
 
+/// Disputes, their evidence, files, the audit trail and strikes, in the
+/// order of `sqlite/apply.rs` (`apply_disputes`).
 async fn apply_disputes(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
     for write in &cs.disputes {
         write_dispute(conn, write).await?;
@@ -268,10 +303,7 @@ async fn apply_disputes(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<
 /// the first to commit and then fails on it.
 async fn write_dispute(conn: &mut PgConnection, write: &DisputeWrite) -> StoreResult<()> {
     let dispute = &write.dispute;
-    let next_version = write.expected_version.map_or(1, |v| v + 1);
-    let mut stored = dispute.clone();
-    stored.version = next_version;
-    let data = json(&stored)?;
+    let (next_version, data) = versioned(dispute, write.expected_version, |d, v| d.version = v)?;
     let is_open = dispute.state.is_open();
     let escalated_ms = dispute.escalated_at.map(to_ms);
     let query = match write.expected_version {
@@ -300,10 +332,173 @@ async fn write_dispute(conn: &mut PgConnection, write: &DisputeWrite) -> StoreRe
         .bind(data)
         .bind(expected),
     };
-    match exec(conn, query, on_constraint(Conflict::DisputeAlreadyOpen)).await? {
-        1 => Ok(()),
-        _ => Err(StoreError::Conflict(Conflict::StaleDispute)),
+    let changed = exec(conn, query, on_constraint(Conflict::DisputeAlreadyOpen)).await?;
+    one_row(changed, Conflict::StaleDispute)
+}
+
+/// User updates, session revocations and touches, one-time tokens and
+/// security flags, in the order of `sqlite/apply.rs`
+/// (`apply_account_security`).
+async fn apply_account_security(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.user_updates {
+        update_user(conn, write).await?;
     }
+    for (user, except) in &cs.delete_user_sessions {
+        // Every session of the user but `except` (all of them without one).
+        let query = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2",
+        )
+        .bind(user.to_string())
+        .bind(except.as_deref());
+        exec(conn, query, backend_err).await?;
+    }
+    for touch in &cs.session_touches {
+        let query = sqlx::query(
+            "UPDATE sessions SET last_seen_ms = $2, reauth_ms = COALESCE($3, reauth_ms) WHERE token_hash = $1",
+        )
+        .bind(&touch.token_hash)
+        .bind(to_ms(touch.last_seen_at))
+        .bind(touch.reauthenticated_at.map(to_ms));
+        exec(conn, query, backend_err).await?;
+    }
+    apply_tokens(conn, cs).await?;
+    for flag in &cs.security_flags {
+        let query = sqlx::query(
+            "INSERT INTO security_flags (id, kind, subject, created_at_ms, data) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(flag.id.to_string())
+        .bind(&flag.kind)
+        .bind(&flag.subject)
+        .bind(to_ms(flag.created_at))
+        .bind(json(flag)?);
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+/// Update a user if its stored version is still the expected one (then
+/// storing `expected + 1`). Taking another user's e-mail breaks the unique
+/// index: `EmailTaken`.
+async fn update_user(conn: &mut PgConnection, write: &UserWrite) -> StoreResult<()> {
+    let user = &write.user;
+    let (next_version, data) = versioned(user, Some(write.expected_version), |u, v| u.version = v)?;
+    let query = sqlx::query(
+        "UPDATE users SET email = $2, data = $3, version = $4, identity_status = $5 WHERE id = $1 AND version = $6",
+    )
+    .bind(user.id.to_string())
+    .bind(user.email.as_str())
+    .bind(data)
+    .bind(next_version)
+    .bind(name(&user.identity.status)?)
+    .bind(write.expected_version);
+    let changed = exec(conn, query, on_constraint(Conflict::EmailTaken)).await?;
+    one_row(changed, Conflict::StaleUser)
+}
+
+/// Issue tokens, then use tokens. Using one is a guarded update that a
+/// concurrent user of the same token re-checks after waiting on it, so a
+/// token is used at most once; a used or unknown token fails the changeset.
+async fn apply_tokens(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for token in &cs.tokens {
+        let query = sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data)
+             VALUES ($1, $2, $3, $4, $5, NULL, $6)",
+        )
+        .bind(&token.token_hash)
+        .bind(token.kind.as_str())
+        .bind(token.user_id.to_string())
+        .bind(to_ms(token.created_at))
+        .bind(to_ms(token.expires_at))
+        .bind(json(&token.data)?);
+        exec(conn, query, backend_err).await?;
+    }
+    for (token_hash, at) in &cs.use_tokens {
+        let query = sqlx::query(
+            "UPDATE one_time_tokens SET used_at_ms = $2 WHERE token_hash = $1 AND used_at_ms IS NULL",
+        )
+        .bind(token_hash)
+        .bind(to_ms(*at));
+        one_row(exec(conn, query, backend_err).await?, Conflict::TokenUsed)?;
+    }
+    Ok(())
+}
+
+/// Conversations, messages and read marks, in the order of `sqlite/apply.rs`
+/// (`apply_messaging`).
+async fn apply_messaging(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.conversations {
+        write_conversation(conn, write).await?;
+    }
+    for message in &cs.messages {
+        // A concurrent sender taking the same (conversation, seq) makes this
+        // wait for it, then fail on the primary key: one message wins.
+        let query = sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, sender_id, delivery, created_at_ms, data) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(message.conversation_id.to_string())
+        .bind(message.seq)
+        .bind(message.sender_id.to_string())
+        .bind(name(&message.delivery)?)
+        .bind(to_ms(message.created_at))
+        .bind(json(message)?);
+        exec(conn, query, on_constraint(Conflict::MessageRace)).await?;
+    }
+    for (conversation, user, seq) in &cs.reads {
+        // Read marks only move forward.
+        let query = sqlx::query(
+            "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3)
+             ON CONFLICT (conversation_id, user_id)
+             DO UPDATE SET last_read_seq = GREATEST(conversation_reads.last_read_seq, EXCLUDED.last_read_seq)",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .bind(*seq);
+        exec(conn, query, backend_err).await?;
+    }
+    Ok(())
+}
+
+/// Insert a conversation, or update it if its stored version is still the
+/// expected one (then storing `expected + 1`). A second conversation for one
+/// order, or a second pre-sale one for a buyer and listing, breaks a unique
+/// index: `ConversationExists`.
+async fn write_conversation(conn: &mut PgConnection, write: &ConversationWrite) -> StoreResult<()> {
+    let conversation = &write.conversation;
+    let (next_version, data) =
+        versioned(conversation, write.expected_version, |c, v| c.version = v)?;
+    let last_ms = to_ms(
+        conversation
+            .last_message_at
+            .unwrap_or(conversation.created_at),
+    );
+    let query = match write.expected_version {
+        None => sqlx::query(
+            "INSERT INTO conversations (id, kind, order_id, listing_id, buyer_id, store_id, flagged, last_message_ms, version, data, created_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(conversation.id.to_string())
+        .bind(name(&conversation.kind)?)
+        .bind(conversation.order_id.map(|id| id.to_string()))
+        .bind(conversation.listing_id.to_string())
+        .bind(conversation.buyer_id.to_string())
+        .bind(conversation.store_id.to_string())
+        .bind(conversation.flagged)
+        .bind(last_ms)
+        .bind(next_version)
+        .bind(data)
+        .bind(to_ms(conversation.created_at)),
+        Some(expected) => sqlx::query(
+            "UPDATE conversations SET flagged = $2, last_message_ms = $3, version = $4, data = $5 WHERE id = $1 AND version = $6",
+        )
+        .bind(conversation.id.to_string())
+        .bind(conversation.flagged)
+        .bind(last_ms)
+        .bind(next_version)
+        .bind(data)
+        .bind(expected),
+    };
+    let changed = exec(conn, query, on_constraint(Conflict::ConversationExists)).await?;
+    one_row(changed, Conflict::StaleConversation)
 }
 
 async fn apply_shipping_and_payouts(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()> {

@@ -9,11 +9,14 @@
 //! - stock is taken with a guarded `UPDATE ... WHERE stock + delta >= 0`, which
 //!   PostgreSQL re-checks against the newest row version after waiting on a
 //!   concurrent buyer, so stock never goes negative;
-//! - orders and disputes use optimistic versions (`WHERE version = expected`);
+//! - orders, disputes, users and conversations use optimistic versions
+//!   (`WHERE version = expected`), and a one-time token is used with a guarded
+//!   `UPDATE ... WHERE used_at_ms IS NULL`, so it is used at most once;
 //! - uniqueness (e-mail, shop owner, tracking number, idempotency keys, ledger
 //!   entry keys, one open dispute per order, one evidence entry per dispute
-//!   and sequence number) is enforced by unique indexes and mapped to
-//!   [`Conflict`]s;
+//!   and sequence number, one conversation per order or pre-sale pair, one
+//!   message per conversation and sequence number) is enforced by unique
+//!   indexes and mapped to [`Conflict`]s;
 //! - due timers are claimed with `FOR UPDATE SKIP LOCKED`, so workers on
 //!   different servers never claim (and so never fire) the same timer twice,
 //!   and never wait on each other's claims;
@@ -67,6 +70,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("schema2.sql")),
     (3, include_str!("schema3.sql")),
+    (4, include_str!("schema4.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

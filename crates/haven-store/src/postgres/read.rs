@@ -2,15 +2,16 @@
 
 use async_trait::async_trait;
 use haven_domain::Timestamp;
-use haven_domain::account::{Session, User};
+use haven_domain::account::{OneTimeToken, Session, TokenKind, User};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::clock::{from_ms, to_ms};
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
-    DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
+    ConversationId, DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
 };
 use haven_domain::ledger::{Entry, EntryKind, Posting};
+use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
@@ -72,6 +73,48 @@ fn dispute_from_row(row: &PgRow) -> StoreResult<Dispute> {
     let mut dispute: Dispute = json_col(row, 0)?;
     dispute.version = col(row, 1)?;
     Ok(dispute)
+}
+
+fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    let mut user: User = json_col(row, 0)?;
+    user.version = col(row, 1)?;
+    Ok(user)
+}
+
+fn conversation_from_row(row: &PgRow) -> StoreResult<Conversation> {
+    let mut conversation: Conversation = json_col(row, 0)?;
+    conversation.version = col(row, 1)?;
+    Ok(conversation)
+}
+
+const SESSION_COLUMNS: &str = "token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms";
+
+fn session_from_row(row: &PgRow) -> StoreResult<Session> {
+    Ok(Session {
+        token_hash: col(row, 0)?,
+        user_id: UserId(uuid_col(row, 1)?),
+        kind: json_col(row, 2)?,
+        created_at: time_col(row, 3)?,
+        expires_at: time_col(row, 4)?,
+        user_agent: col(row, 5)?,
+        ip: col(row, 6)?,
+        last_seen_at: time_col(row, 7)?,
+        reauthenticated_at: time_col(row, 8)?,
+    })
+}
+
+fn token_from_row(row: &PgRow) -> StoreResult<OneTimeToken> {
+    let kind: &str = col(row, 1)?;
+    let used_ms: Option<i64> = col(row, 5)?;
+    Ok(OneTimeToken {
+        token_hash: col(row, 0)?,
+        kind: TokenKind::parse(kind).ok_or_else(|| corrupt(format!("token kind {kind}")))?,
+        user_id: UserId(uuid_col(row, 2)?),
+        created_at: time_col(row, 3)?,
+        expires_at: time_col(row, 4)?,
+        used_at: used_ms.map(from_ms),
+        data: json_col(row, 6)?,
+    })
 }
 
 fn listing_from_row(row: &PgRow) -> StoreResult<Listing> {
@@ -212,6 +255,29 @@ impl PgStore {
         }))
     }
 
+    /// Conversations matching `filter`, most recently active first. The
+    /// filter's own parameter, if any, is `$4` (bound from `key`).
+    async fn conversations_page(
+        &self,
+        filter: &'static str,
+        key: Option<String>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        let (ms, id) = keyset(page);
+        let sql = format!(
+            "SELECT data, version FROM conversations WHERE {filter} AND (last_message_ms, id) < ($1, $2)
+             ORDER BY last_message_ms DESC, id DESC LIMIT $3"
+        );
+        let mut query = sqlx::query(&sql).bind(ms).bind(id).bind(page_limit(page));
+        if let Some(key) = key {
+            query = query.bind(key);
+        }
+        let rows = self.fetch_all(query, conversation_from_row).await?;
+        Ok(make_page(rows, page.limit, |c: &Conversation| {
+            (c.last_message_at.unwrap_or(c.created_at), c.id.0)
+        }))
+    }
+
     async fn claim_due(
         &self,
         now: Timestamp,
@@ -279,31 +345,45 @@ impl Store for PgStore {
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let query = sqlx::query("SELECT data FROM users WHERE id = $1").bind(id.to_string());
-        self.fetch_opt(query, |r| json_col(r, 0)).await
+        let query =
+            sqlx::query("SELECT data, version FROM users WHERE id = $1").bind(id.to_string());
+        self.fetch_opt(query, user_from_row).await
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let query = sqlx::query("SELECT data FROM users WHERE email = $1")
+        let query = sqlx::query("SELECT data, version FROM users WHERE email = $1")
             .bind(email.trim().to_lowercase());
-        self.fetch_opt(query, |r| json_col(r, 0)).await
+        self.fetch_opt(query, user_from_row).await
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+        let query = sqlx::query(&sql).bind(token_hash);
+        self.fetch_opt(query, session_from_row).await
+    }
+
+    async fn sessions_for_user(&self, user: UserId) -> StoreResult<Vec<Session>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at_ms DESC, token_hash COLLATE \"C\" DESC LIMIT 100"
+        );
+        let query = sqlx::query(&sql).bind(user.to_string());
+        self.fetch_all(query, session_from_row).await
+    }
+
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<OneTimeToken>> {
         let query = sqlx::query(
-            "SELECT token_hash, user_id, kind, created_at_ms, expires_at_ms FROM sessions WHERE token_hash = $1",
+            "SELECT token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data FROM one_time_tokens WHERE token_hash = $1",
         )
         .bind(token_hash);
-        self.fetch_opt(query, |r| {
-            Ok(Session {
-                token_hash: col(r, 0)?,
-                user_id: UserId(uuid_col(r, 1)?),
-                kind: json_col(r, 2)?,
-                created_at: time_col(r, 3)?,
-                expires_at: time_col(r, 4)?,
-            })
-        })
-        .await
+        self.fetch_opt(query, token_from_row).await
+    }
+
+    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>> {
+        let query = sqlx::query(
+            "SELECT data, version FROM users WHERE identity_status = 'pending' ORDER BY created_at_ms LIMIT $1",
+        )
+        .bind(i64::from(limit));
+        self.fetch_all(query, user_from_row).await
     }
 
     async fn shop(&self, id: StoreId) -> StoreResult<Option<Shop>> {
@@ -658,6 +738,97 @@ impl Store for PgStore {
             })
             .await?;
         Ok(found.unwrap_or_default())
+    }
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        let query = sqlx::query("SELECT data, version FROM conversations WHERE id = $1")
+            .bind(id.to_string());
+        self.fetch_opt(query, conversation_from_row).await
+    }
+
+    async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>> {
+        let query = sqlx::query("SELECT data, version FROM conversations WHERE order_id = $1")
+            .bind(order.to_string());
+        self.fetch_opt(query, conversation_from_row).await
+    }
+
+    async fn presale_conversation(
+        &self,
+        listing: ListingId,
+        buyer: UserId,
+    ) -> StoreResult<Option<Conversation>> {
+        let query = sqlx::query(
+            "SELECT data, version FROM conversations WHERE listing_id = $1 AND buyer_id = $2 AND kind = 'pre_sale'",
+        )
+        .bind(listing.to_string())
+        .bind(buyer.to_string());
+        self.fetch_opt(query, conversation_from_row).await
+    }
+
+    async fn conversations_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("buyer_id = $4", Some(buyer.to_string()), page)
+            .await
+    }
+
+    async fn conversations_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("store_id = $4", Some(store.to_string()), page)
+            .await
+    }
+
+    async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("flagged", None, page).await
+    }
+
+    async fn messages(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let query = sqlx::query(
+            "SELECT data FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(conversation.to_string())
+        .bind(after_seq)
+        .bind(i64::from(limit));
+        self.fetch_all(query, |r| json_col(r, 0)).await
+    }
+
+    async fn unread_count(&self, user: UserId, store: Option<StoreId>) -> StoreResult<i64> {
+        // Without a store, `store_id = ''` matches no conversation.
+        let store = store.map(|s| s.to_string()).unwrap_or_default();
+        let query = sqlx::query(
+            "SELECT COUNT(*) FROM conversations c
+             JOIN messages m ON m.conversation_id = c.id
+             LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1
+             WHERE (c.buyer_id = $1 OR c.store_id = $2) AND m.sender_id <> $1 AND m.delivery <> 'blocked'
+               AND m.seq > COALESCE(r.last_read_seq, 0)",
+        )
+        .bind(user.to_string())
+        .bind(store);
+        Ok(self.fetch_opt(query, |r| col(r, 0)).await?.unwrap_or(0))
+    }
+
+    async fn security_flags(&self, page: &PageRequest) -> StoreResult<Page<SecurityFlag>> {
+        let (ms, id) = keyset(page);
+        let query = sqlx::query(
+            "SELECT data FROM security_flags WHERE (created_at_ms, id) < ($1, $2) ORDER BY created_at_ms DESC, id DESC LIMIT $3",
+        )
+        .bind(ms)
+        .bind(id)
+        .bind(page_limit(page));
+        let rows = self.fetch_all(query, |r| json_col(r, 0)).await?;
+        Ok(make_page(rows, page.limit, |f: &SecurityFlag| {
+            (f.created_at, f.id.0)
+        }))
     }
 
     async fn scan_evidence(

@@ -12,6 +12,8 @@ use crate::{Changeset, Conflict, DisputeWrite, OrderWrite, StoreError, StoreResu
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("schema2.sql")),
+    (3, include_str!("schema3.sql")),
+    (4, include_str!("schema4.sql")),
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
@@ -105,6 +107,8 @@ pub(super) fn apply(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
     }
     apply_disputes(conn, cs)?;
     mark_delivered(conn, cs)?;
+    apply_account_security(conn, cs)?;
+    apply_messaging(conn, cs)?;
     for (carrier, number, order_id) in &cs.tracking_claims {
         conn.prepare_cached(
             "INSERT INTO tracking_numbers (carrier, tracking_number, order_id) VALUES (?1, ?2, ?3)",
@@ -152,16 +156,21 @@ pub(super) fn apply(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
 
 fn apply_accounts_and_catalog(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
     for user in &cs.users {
-        let data = json(user)?;
+        // A new user is version 1, whatever the caller set.
+        let mut stored = user.clone();
+        stored.version = 1;
+        let data = json(&stored)?;
+        let identity = json(&stored.identity.status)?;
         conn.prepare_cached(
-            "INSERT INTO users (id, email, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO users (id, email, data, created_at_ms, version, identity_status) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
         )
         .and_then(|mut s| {
             s.execute(params![
                 user.id.to_string(),
                 user.email.as_str(),
                 data,
-                to_ms(user.created_at)
+                to_ms(user.created_at),
+                identity.trim_matches('"')
             ])
         })
         .map_err(on_constraint(Conflict::EmailTaken))?;
@@ -169,7 +178,8 @@ fn apply_accounts_and_catalog(conn: &Connection, cs: &Changeset) -> StoreResult<
     for session in &cs.sessions {
         let kind = json(&session.kind)?;
         conn.prepare_cached(
-            "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -177,7 +187,11 @@ fn apply_accounts_and_catalog(conn: &Connection, cs: &Changeset) -> StoreResult<
                 session.user_id.to_string(),
                 kind,
                 to_ms(session.created_at),
-                to_ms(session.expires_at)
+                to_ms(session.expires_at),
+                session.user_agent,
+                session.ip,
+                to_ms(session.last_seen_at),
+                to_ms(session.reauthenticated_at)
             ])
         })
         .map_err(backend_err)?;
@@ -499,4 +513,132 @@ fn write_dispute(conn: &Connection, write: &DisputeWrite) -> StoreResult<()> {
     } else {
         Err(StoreError::Conflict(Conflict::StaleDispute))
     }
+}
+
+fn apply_account_security(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.user_updates {
+        let mut stored = write.user.clone();
+        stored.version = write.expected_version + 1;
+        let data = json(&stored)?;
+        let identity = json(&stored.identity.status)?;
+        let changed = conn
+            .prepare_cached("UPDATE users SET email = ?2, data = ?3, version = ?4, identity_status = ?5 WHERE id = ?1 AND version = ?6")
+            .and_then(|mut s| {
+                s.execute(params![
+                    stored.id.to_string(),
+                    stored.email.as_str(),
+                    data,
+                    stored.version,
+                    identity.trim_matches('"'),
+                    write.expected_version
+                ])
+            })
+            .map_err(on_constraint(Conflict::EmailTaken))?;
+        if changed != 1 {
+            return Err(StoreError::Conflict(Conflict::StaleUser));
+        }
+    }
+    for (user, except) in &cs.delete_user_sessions {
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != COALESCE(?2, '')")
+            .and_then(|mut s| s.execute(params![user.to_string(), except]))
+            .map_err(backend_err)?;
+    }
+    for touch in &cs.session_touches {
+        conn.prepare_cached("UPDATE sessions SET last_seen_ms = ?2, reauth_ms = COALESCE(?3, reauth_ms) WHERE token_hash = ?1")
+            .and_then(|mut s| s.execute(params![touch.token_hash, to_ms(touch.last_seen_at), touch.reauthenticated_at.map(to_ms)]))
+            .map_err(backend_err)?;
+    }
+    for token in &cs.tokens {
+        let data = json(&token.data)?;
+        conn.prepare_cached(
+            "INSERT INTO one_time_tokens (token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
+        )
+        .and_then(|mut s| s.execute(params![token.token_hash, token.kind.as_str(), token.user_id.to_string(), to_ms(token.created_at), to_ms(token.expires_at), data]))
+        .map_err(backend_err)?;
+    }
+    for (token_hash, at) in &cs.use_tokens {
+        let used = conn
+            .prepare_cached("UPDATE one_time_tokens SET used_at_ms = ?2 WHERE token_hash = ?1 AND used_at_ms IS NULL")
+            .and_then(|mut s| s.execute(params![token_hash, to_ms(*at)]))
+            .map_err(backend_err)?;
+        if used != 1 {
+            return Err(StoreError::Conflict(Conflict::TokenUsed));
+        }
+    }
+    for flag in &cs.security_flags {
+        let data = json(flag)?;
+        conn.prepare_cached("INSERT INTO security_flags (id, kind, subject, created_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut s| s.execute(params![flag.id.to_string(), flag.kind, flag.subject, to_ms(flag.created_at), data]))
+            .map_err(backend_err)?;
+    }
+    Ok(())
+}
+
+fn apply_messaging(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
+    for write in &cs.conversations {
+        write_conversation(conn, write)?;
+    }
+    for message in &cs.messages {
+        let data = json(message)?;
+        let delivery = json(&message.delivery)?;
+        conn.prepare_cached("INSERT INTO messages (conversation_id, seq, sender_id, delivery, created_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut s| {
+                s.execute(params![
+                    message.conversation_id.to_string(),
+                    message.seq,
+                    message.sender_id.to_string(),
+                    delivery.trim_matches('"'),
+                    to_ms(message.created_at),
+                    data
+                ])
+            })
+            .map_err(on_constraint(Conflict::MessageRace))?;
+    }
+    for (conversation, user, seq) in &cs.reads {
+        conn.prepare_cached(
+            "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = MAX(last_read_seq, excluded.last_read_seq)",
+        )
+        .and_then(|mut s| s.execute(params![conversation.to_string(), user.to_string(), seq]))
+        .map_err(backend_err)?;
+    }
+    Ok(())
+}
+
+fn write_conversation(conn: &Connection, write: &crate::ConversationWrite) -> StoreResult<()> {
+    let conversation = &write.conversation;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = conversation.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    let kind = json(&conversation.kind)?;
+    let last_ms = to_ms(conversation.last_message_at.unwrap_or(conversation.created_at));
+    let changed = match write.expected_version {
+        None => conn
+            .prepare_cached(
+                "INSERT INTO conversations (id, kind, order_id, listing_id, buyer_id, store_id, flagged, last_message_ms, version, data, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    conversation.id.to_string(),
+                    kind.trim_matches('"'),
+                    conversation.order_id.map(|id| id.to_string()),
+                    conversation.listing_id.to_string(),
+                    conversation.buyer_id.to_string(),
+                    conversation.store_id.to_string(),
+                    conversation.flagged,
+                    last_ms,
+                    next_version,
+                    data,
+                    to_ms(conversation.created_at)
+                ])
+            })
+            .map_err(on_constraint(Conflict::ConversationExists))?,
+        Some(expected) => conn
+            .prepare_cached("UPDATE conversations SET flagged = ?2, last_message_ms = ?3, version = ?4, data = ?5 WHERE id = ?1 AND version = ?6")
+            .and_then(|mut s| s.execute(params![conversation.id.to_string(), conversation.flagged, last_ms, next_version, data, expected]))
+            .map_err(backend_err)?,
+    };
+    if changed == 1 { Ok(()) } else { Err(StoreError::Conflict(Conflict::StaleConversation)) }
 }

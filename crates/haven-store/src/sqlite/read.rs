@@ -2,12 +2,14 @@
 
 use async_trait::async_trait;
 use haven_domain::Timestamp;
-use haven_domain::account::{Session, User};
+use haven_domain::account::{OneTimeToken, Session, TokenKind, User};
+use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::clock::from_ms;
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
+    ConversationId,
     DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
 };
 use haven_domain::ledger::{Entry, EntryKind, Posting};
@@ -199,9 +201,9 @@ impl Store for SqliteStore {
         self.read(move |c| {
             query_opt(
                 c,
-                "SELECT data FROM users WHERE id = ?1",
+                "SELECT data, version FROM users WHERE id = ?1",
                 [id.to_string()],
-                |r| json_col(r, 0),
+                user_from_row,
             )
         })
         .await
@@ -210,9 +212,7 @@ impl Store for SqliteStore {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
         let email = email.trim().to_lowercase();
         self.read(move |c| {
-            query_opt(c, "SELECT data FROM users WHERE email = ?1", [email], |r| {
-                json_col(r, 0)
-            })
+            query_opt(c, "SELECT data, version FROM users WHERE email = ?1", [email], user_from_row)
         })
         .await
     }
@@ -222,18 +222,9 @@ impl Store for SqliteStore {
         self.read(move |c| {
             query_opt(
                 c,
-                "SELECT token_hash, user_id, kind, created_at_ms, expires_at_ms FROM sessions WHERE token_hash = ?1",
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1"),
                 [token_hash],
-                |r| {
-                    let kind: String = r.get(2)?;
-                    Ok(Session {
-                        token_hash: r.get(0)?,
-                        user_id: UserId(uuid_col(r, 1)?),
-                        kind: serde_json::from_str(&kind).map_err(|e| conversion(2, e))?,
-                        created_at: from_ms(r.get(3)?),
-                        expires_at: from_ms(r.get(4)?),
-                    })
-                },
+                session_from_row,
             )
         })
         .await
@@ -698,6 +689,136 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn sessions_for_user(&self, user: UserId) -> StoreResult<Vec<Session>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at_ms DESC, token_hash DESC LIMIT 100"),
+                [user.to_string()],
+                session_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<OneTimeToken>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data FROM one_time_tokens WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    let kind: String = r.get(1)?;
+                    let used: Option<i64> = r.get(5)?;
+                    Ok(OneTimeToken {
+                        token_hash: r.get(0)?,
+                        kind: TokenKind::parse(&kind).ok_or_else(|| conversion(1, Corrupt(format!("token kind {kind}"))))?,
+                        user_id: UserId(uuid_col(r, 2)?),
+                        created_at: from_ms(r.get(3)?),
+                        expires_at: from_ms(r.get(4)?),
+                        used_at: used.map(from_ms),
+                        data: json_col(r, 6)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data, version FROM users WHERE identity_status = 'pending' ORDER BY created_at_ms LIMIT ?1",
+                [limit],
+                user_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| query_opt(c, "SELECT data, version FROM conversations WHERE id = ?1", [id.to_string()], conversation_from_row))
+            .await
+    }
+
+    async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| {
+            query_opt(c, "SELECT data, version FROM conversations WHERE order_id = ?1", [order.to_string()], conversation_from_row)
+        })
+        .await
+    }
+
+    async fn presale_conversation(&self, listing: ListingId, buyer: UserId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT data, version FROM conversations WHERE listing_id = ?1 AND buyer_id = ?2 AND kind = 'pre_sale'",
+                params![listing.to_string(), buyer.to_string()],
+                conversation_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn conversations_for_buyer(&self, buyer: UserId, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("buyer_id = ?1", buyer.to_string(), page).await
+    }
+
+    async fn conversations_for_store(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("store_id = ?1", store.to_string(), page).await
+    }
+
+    async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("flagged = 1 AND ?1 = ?1", String::new(), page).await
+    }
+
+    async fn messages(&self, conversation: ConversationId, after_seq: i64, limit: u32) -> StoreResult<Vec<Message>> {
+        self.read(move |c| {
+            query_vec(
+                c,
+                "SELECT data FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                params![conversation.to_string(), after_seq, limit],
+                |r| json_col(r, 0),
+            )
+        })
+        .await
+    }
+
+    async fn unread_count(&self, user: UserId, store: Option<StoreId>) -> StoreResult<i64> {
+        let store = store.map(|s| s.to_string()).unwrap_or_default();
+        self.read(move |c| {
+            let found = query_opt(
+                c,
+                "SELECT COUNT(*) FROM conversations c
+                 JOIN messages m ON m.conversation_id = c.id
+                 LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = ?1
+                 WHERE (c.buyer_id = ?1 OR c.store_id = ?2) AND m.sender_id != ?1 AND m.delivery != 'blocked'
+                   AND m.seq > COALESCE(r.last_read_seq, 0)",
+                params![user.to_string(), store],
+                |r| r.get(0),
+            )?;
+            Ok(found.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn security_flags(&self, page: &PageRequest) -> StoreResult<Page<SecurityFlag>> {
+        let (ms, id) = keyset(page);
+        let limit = page.limit;
+        self.read(move |c| {
+            let rows: Vec<SecurityFlag> = query_vec(
+                c,
+                "SELECT data FROM security_flags WHERE (created_at_ms, id) < (?1, ?2) ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+                params![ms, id, limit + 1],
+                |r| json_col(r, 0),
+            )?;
+            Ok(make_page(rows, limit, |f: &SecurityFlag| (f.created_at, f.id.0)))
+        })
+        .await
+    }
+
     async fn scan_entries(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<StoredEntry>> {
         self.read(move |c| {
             let headers = query_vec(
@@ -754,6 +875,35 @@ impl Store for SqliteStore {
     }
 }
 
+const SESSION_COLUMNS: &str = "token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms";
+
+fn session_from_row(r: &Row) -> rusqlite::Result<Session> {
+    let kind: String = r.get(2)?;
+    Ok(Session {
+        token_hash: r.get(0)?,
+        user_id: UserId(uuid_col(r, 1)?),
+        kind: serde_json::from_str(&kind).map_err(|e| conversion(2, e))?,
+        created_at: from_ms(r.get(3)?),
+        expires_at: from_ms(r.get(4)?),
+        user_agent: r.get(5)?,
+        ip: r.get(6)?,
+        last_seen_at: from_ms(r.get(7)?),
+        reauthenticated_at: from_ms(r.get(8)?),
+    })
+}
+
+fn user_from_row(r: &Row) -> rusqlite::Result<User> {
+    let mut user: User = json_col(r, 0)?;
+    user.version = r.get(1)?;
+    Ok(user)
+}
+
+fn conversation_from_row(r: &Row) -> rusqlite::Result<Conversation> {
+    let mut conversation: Conversation = json_col(r, 0)?;
+    conversation.version = r.get(1)?;
+    Ok(conversation)
+}
+
 fn outbox_from_row(r: &Row) -> rusqlite::Result<OutboxEvent> {
     Ok(OutboxEvent {
         seq: r.get(0)?,
@@ -771,6 +921,20 @@ fn dispute_from_row(row: &Row) -> rusqlite::Result<Dispute> {
 }
 
 impl SqliteStore {
+    async fn conversations_page(&self, filter: &'static str, key: String, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+        let (ms, id) = keyset(page);
+        let limit = page.limit;
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT data, version FROM conversations WHERE {filter} AND (last_message_ms, id) < (?2, ?3)
+                 ORDER BY last_message_ms DESC, id DESC LIMIT ?4"
+            );
+            let rows = query_vec(c, &sql, params![key, ms, id, limit + 1], conversation_from_row)?;
+            Ok(make_page(rows, limit, |c: &Conversation| (c.last_message_at.unwrap_or(c.created_at), c.id.0)))
+        })
+        .await
+    }
+
     async fn disputes_page(
         &self,
         column: &'static str,

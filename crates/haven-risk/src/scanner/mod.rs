@@ -1,0 +1,298 @@
+//! Chat message scanner.
+//!
+//! Runs on every message before delivery and flags the ways marketplace
+//! scams start in chat: moving to a messenger, paying outside checkout,
+//! look-alike links, invented fees, pressure to drop a dispute or to confirm
+//! receipt early. Pure and synchronous; everything expensive (automata,
+//! regexes, domain skeletons) is built once in [`Scanner::new`].
+//!
+//! Pipeline per message: normalise into views (NFKC, no invisible chars,
+//! case/accents/leetspeak folded, spaced letters collapsed) → vocabulary
+//! hits (Aho–Corasick) and structured artifacts (phones, IBANs, wallets,
+//! links) → context rules per category → verdict.
+
+mod artifacts;
+mod lexicon;
+mod links;
+mod normalize;
+mod rules;
+mod vocab;
+
+#[cfg(test)]
+mod tests;
+
+use std::ops::Range;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use artifacts::{Artifact, DigitPatterns};
+use lexicon::{Hit, Lexicon};
+use links::{Domains, Found, Kind as LinkKind, LinkVerdict};
+use normalize::View;
+use rules::{Ctx, LinkFinding};
+
+/// Operator settings for one marketplace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannerConfig {
+    /// Marketplace brand, e.g. "Haven"; look-alike hosts containing it are phishing.
+    pub brand: String,
+    /// The marketplace's own domains; their subdomains are own too.
+    pub own_domains: Vec<String>,
+    /// Tracking domains whose links are always fine.
+    pub carrier_domains: Vec<String>,
+}
+
+/// Carrier tracking domains allowed by default.
+pub fn default_carrier_domains() -> Vec<String> {
+    [
+        "ups.com",
+        "usps.com",
+        "fedex.com",
+        "dhl.com",
+        "dhl.de",
+        "royalmail.com",
+        "canadapost-postescanada.ca",
+        "laposte.fr",
+        "correos.es",
+        "ctt.pt",
+        "pochta.ru",
+        "deutschepost.de",
+        "postnl.nl",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect()
+}
+
+/// Where the order is when the message is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    PreOrder,
+    AfterOrder,
+    InDispute,
+    AfterDelivery,
+}
+
+/// Who wrote the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    Buyer,
+    Seller,
+}
+
+/// What happens to the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Allow,
+    Warn,
+    Block,
+}
+
+/// Kinds of scam signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    OffPlatformContact,
+    OffPlatformPayment,
+    PhishingLink,
+    ExtraFee,
+    DisputePressure,
+    ConfirmReceiptPressure,
+}
+
+impl Category {
+    /// Money-moving signals block; softer ones warn the recipient.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Category::OffPlatformPayment | Category::PhishingLink | Category::ExtraFee => {
+                Verdict::Block
+            }
+            Category::OffPlatformContact
+            | Category::DisputePressure
+            | Category::ConfirmReceiptPressure => Verdict::Warn,
+        }
+    }
+}
+
+/// The outcome for one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanResult {
+    pub verdict: Verdict,
+    /// Sorted, without duplicates.
+    pub categories: Vec<Category>,
+    /// One human-readable line per finding.
+    pub reasons: Vec<String>,
+}
+
+/// Compiled scanner; cheap to share between threads.
+#[derive(Debug)]
+pub struct Scanner {
+    lexicon: Lexicon,
+    digits: DigitPatterns,
+    obfuscation: Regex,
+    domains: Domains,
+}
+
+impl std::fmt::Debug for DigitPatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DigitPatterns")
+    }
+}
+
+/// Per-message analysis shared by `scan` and `mask_contacts`.
+struct Analysis {
+    hits: Vec<Hit>,
+    arts: Vec<Artifact>,
+    links: Vec<LinkFinding>,
+}
+
+impl Scanner {
+    pub fn new(config: ScannerConfig) -> Scanner {
+        let mut platform_names = vec![config.brand.clone()];
+        for d in &config.own_domains {
+            let label = links::registrable(d).split('.').next().unwrap_or("");
+            platform_names.push(label.to_string());
+        }
+        platform_names.retain(|n| !n.trim().is_empty());
+        Scanner {
+            lexicon: Lexicon::new(&platform_names),
+            digits: DigitPatterns::new(),
+            obfuscation: links::obfuscation_regex(),
+            domains: Domains::new(&config.brand, &config.own_domains, &config.carrier_domains),
+        }
+    }
+
+    /// Scans one message. `stage` and `from` decide whether pressure and
+    /// fee wording is suspicious (a seller in a dispute, not a buyer).
+    pub fn scan(&self, text: &str, stage: Stage, from: Sender) -> ScanResult {
+        let a = self.analyse(text);
+        let ctx = Ctx {
+            text,
+            hits: &a.hits,
+            arts: &a.arts,
+            links: &a.links,
+            stage,
+            from,
+        };
+        let findings = rules::apply(&ctx);
+        let mut categories: Vec<Category> = findings.items.iter().map(|(c, _)| *c).collect();
+        categories.sort();
+        categories.dedup();
+        let verdict = categories
+            .iter()
+            .map(|c| c.verdict())
+            .max()
+            .unwrap_or(Verdict::Allow);
+        ScanResult {
+            verdict,
+            categories,
+            reasons: findings.items.into_iter().map(|(_, r)| r).collect(),
+        }
+    }
+
+    /// Replace phone numbers, emails, messenger handles/links, IBANs, wallets
+    /// in `text` with "[contact hidden]" (operator option for pre-sale chats).
+    pub fn mask_contacts(&self, text: &str) -> String {
+        let a = self.analyse(text);
+        let mut spans: Vec<Range<usize>> = a.arts.iter().map(|x| x.orig.clone()).collect();
+        for l in &a.links {
+            let contactish = match (&l.found.kind, &l.verdict) {
+                (LinkKind::Email { .. }, v) => *v != LinkVerdict::Safe,
+                (LinkKind::Handle | LinkKind::Cashtag, _) => true,
+                (LinkKind::Url { .. }, v) => matches!(v, LinkVerdict::Contact(_) | LinkVerdict::Payment),
+            };
+            if contactish {
+                spans.push(l.found.orig.clone());
+            }
+        }
+        spans.extend(handles_after_messengers(text, &a.hits));
+        replace_spans(text, spans, "[contact hidden]")
+    }
+
+    fn analyse(&self, text: &str) -> Analysis {
+        let base = normalize::base(text);
+        let letters = normalize::letters(&base);
+        let hits = self.lexicon.hits(&letters);
+        let arts = self.digits.find(&base, &hits);
+        let deob = links::deobfuscate(&base, &self.obfuscation);
+        let view: &View<'_> = deob.as_ref().unwrap_or(&base);
+        let links = links::tokens(view)
+            .into_iter()
+            .map(|found| {
+                let verdict = self.judge(&found);
+                LinkFinding { found, verdict }
+            })
+            .collect();
+        Analysis { hits, arts, links }
+    }
+
+    fn judge(&self, found: &Found) -> LinkVerdict {
+        match &found.kind {
+            LinkKind::Url {
+                host,
+                userinfo,
+                path,
+            } => self.domains.classify(host, userinfo.as_deref(), path),
+            LinkKind::Email { domain } => self.judge_email(domain),
+            LinkKind::Handle | LinkKind::Cashtag => LinkVerdict::Neutral,
+        }
+    }
+
+    /// An address on the marketplace's own domain is support, not a
+    /// contact swap; one on a look-alike domain is phishing.
+    fn judge_email(&self, domain: &str) -> LinkVerdict {
+        if self.domains.is_own(domain) {
+            return LinkVerdict::Safe;
+        }
+        match self.domains.imitation(domain) {
+            Some(why) => LinkVerdict::Phishing(format!("email address on {domain} imitates the marketplace ({why})")),
+            None => LinkVerdict::Neutral,
+        }
+    }
+}
+
+/// "telegram: john_doe" — the account name right after a messenger mention.
+fn handles_after_messengers(text: &str, hits: &[Hit]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for h in hits.iter().filter(|h| h.fam == vocab::Fam::Messenger) {
+        let rest = &text[h.orig.end..];
+        let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || ":=-–>".contains(c));
+        let sep = &rest[..rest.len() - trimmed.len()];
+        let tok_len = trimmed
+            .find(|c: char| !(c.is_alphanumeric() || "_.@+-".contains(c)))
+            .unwrap_or(trimmed.len());
+        let tok = trimmed[..tok_len].trim_end_matches('.');
+        let handle_like = tok.chars().any(|c| c.is_ascii_digit() || c == '_' || c == '@')
+            || (sep.contains(':') && tok.chars().count() >= 3);
+        if tok.chars().count() >= 3 && handle_like {
+            let s = h.orig.end + sep.len();
+            out.push(s..s + tok.len());
+        }
+    }
+    out
+}
+
+/// Replaces the union of `spans` with `with`.
+fn replace_spans(text: &str, mut spans: Vec<Range<usize>>, with: &str) -> String {
+    spans.retain(|r| r.start < r.end && r.end <= text.len());
+    spans.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in spans {
+        if r.end <= last {
+            continue;
+        }
+        let s = r.start.max(last);
+        out.push_str(&text[last..s]);
+        if s == r.start || !out.ends_with(with) {
+            out.push_str(with);
+        }
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}

@@ -1,0 +1,73 @@
+// Account security in a real browser: turn on 2FA from the account page by
+// scanning (here: reading) the secret, then log in with a code.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { startHaven, click, logout } from "./harness.mjs";
+
+/** RFC 4648 base32 (no padding) to bytes. */
+function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of text.replace(/=+$/, "").toUpperCase()) {
+    const value = alphabet.indexOf(ch);
+    if (value < 0) throw new Error(`not base32: ${ch}`);
+    bits += value.toString(2).padStart(5, "0");
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), what an authenticator app shows. */
+function totp(secretBase32, unixSeconds) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, "0");
+}
+
+test("a buyer turns on 2FA and then logs in with a code", async () => {
+  const haven = await startHaven();
+  try {
+    const page = await haven.browser.newPage();
+    const email = `twofa-${Date.now()}@example.com`;
+    const password = "juniper cobalt meadow 2031";
+    await page.goto(`${haven.base}/register`);
+    await page.fill("#display_name", "Tess Two-Factor");
+    await page.fill("#email", email);
+    await page.fill("#password", password);
+    await click(page, "button[type=submit]");
+
+    await page.goto(`${haven.base}/account`);
+    assert.match(await page.textContent("#two-factor"), /off/);
+    await click(page, "#setup-2fa");
+    assert.ok(await page.isVisible(".qr svg"), "a QR code to scan");
+    const secret = (await page.textContent("#totp-secret")).trim();
+    await page.fill("#enable-code", totp(secret, Date.now() / 1000));
+    await click(page, "button:has-text('Turn on 2FA')");
+    const codes = await page.$$eval("#recovery-codes code", (els) => els.map((e) => e.textContent));
+    assert.equal(codes.length, 10, "ten recovery codes, shown once");
+    assert.match(await page.textContent("#security-message"), /Two-factor authentication is on/);
+
+    await logout(page);
+    await page.goto(`${haven.base}/login`);
+    await page.fill("#email", email);
+    await page.fill("#password", password);
+    await click(page, "button[type=submit]");
+    assert.match(await page.textContent("h1"), /Two-factor authentication/);
+    await page.fill("#code", "000000");
+    await click(page, "button:has-text('Verify')");
+    assert.match(await page.textContent("[role=alert]"), /not valid/);
+    // The next step's code: the one used to turn 2FA on cannot be replayed.
+    await page.fill("#code", totp(secret, Date.now() / 1000 + 30));
+    await click(page, "button:has-text('Verify')");
+    assert.match(await page.textContent("nav"), /Tess Two-Factor/);
+    await page.goto(`${haven.base}/account`);
+    assert.match(await page.textContent("#two-factor"), /on/);
+  } finally {
+    await haven.stop();
+  }
+});
