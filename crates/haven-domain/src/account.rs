@@ -122,7 +122,15 @@ pub struct PayoutAccount {
 
 impl PayoutAccount {
     pub fn masked(&self) -> String {
-        let tail: String = self.iban.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = self
+            .iban
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("•••• {tail}")
     }
 }
@@ -139,7 +147,13 @@ pub enum VerificationLevel {
 
 impl User {
     /// A new account with nothing verified and no second factor yet.
-    pub fn new(email: Email, display_name: String, password_hash: String, roles: Vec<Role>, created_at: Timestamp) -> User {
+    pub fn new(
+        email: Email,
+        display_name: String,
+        password_hash: String,
+        roles: Vec<Role>,
+        created_at: Timestamp,
+    ) -> User {
         User {
             id: UserId::new(),
             email,
@@ -222,7 +236,13 @@ impl TokenKind {
     }
 
     pub fn parse(raw: &str) -> Option<TokenKind> {
-        [TokenKind::PasswordReset, TokenKind::EmailVerification, TokenKind::LoginChallenge].into_iter().find(|k| k.as_str() == raw)
+        [
+            TokenKind::PasswordReset,
+            TokenKind::EmailVerification,
+            TokenKind::LoginChallenge,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == raw)
     }
 }
 
@@ -243,17 +263,31 @@ pub struct OneTimeToken {
 /// 11-30 alphanumerics. `iban` is upper case without spaces.
 pub fn iban_is_valid(iban: &str) -> bool {
     let bytes = iban.as_bytes();
-    if !(15..=34).contains(&bytes.len()) || !bytes[..2].iter().all(u8::is_ascii_uppercase) || !bytes[2..4].iter().all(u8::is_ascii_digit) {
+    if !(15..=34).contains(&bytes.len())
+        || !bytes[..2].iter().all(u8::is_ascii_uppercase)
+        || !bytes[2..4].iter().all(u8::is_ascii_digit)
+    {
         return false;
     }
-    if !bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         return false;
     }
     let rearranged = iban[4..].bytes().chain(iban[..4].bytes());
     let mut remainder: u32 = 0;
     for b in rearranged {
-        let value = if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b - b'A') + 10 };
-        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+        let value = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        remainder = if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        };
     }
     remainder == 1
 }
@@ -273,7 +307,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         for bad in ["", "ada", "ada@", "@x.com", "a@b", "a b@c.com", "a@@b.com"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

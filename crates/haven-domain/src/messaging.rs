@@ -95,9 +95,14 @@ pub fn validate_text(text: &str) -> Result<String, String> {
         return Err("a message needs some text".into());
     }
     if trimmed.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(format!("a message must be at most {MAX_MESSAGE_CHARS} characters"));
+        return Err(format!(
+            "a message must be at most {MAX_MESSAGE_CHARS} characters"
+        ));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err("control characters are not allowed".into());
     }
     Ok(trimmed.to_string())

@@ -38,30 +38,87 @@ const BENIGN: &[&str] = &[
 
 /// Scam templates covering every category and the common evasions.
 const SCAMS: &[(&str, Stage, Sender)] = &[
-    ("Add me on w h a t s a p p +44 7911 {n}, easier to talk there", Stage::PreOrder, Sender::Seller),
-    ("Pay by bank transfer and I give you 20% off: DE89 3704 0044 0532 0130 00", Stage::PreOrder, Sender::Seller),
-    ("Customs is holding your {p}, you must pay the 45€ release fee to me by PayPal", Stage::AfterOrder, Sender::Seller),
-    ("Please close the dispute and I'll refund you directly, promise", Stage::InDispute, Sender::Seller),
-    ("Confirm receipt now please, the parcel is almost there", Stage::AfterOrder, Sender::Seller),
-    ("Verify your payment at https://hаven-market.com/verify/{n}", Stage::AfterOrder, Sender::Seller),
-    ("Log in at haven-market.com.secure-login.top to release the {p}", Stage::AfterOrder, Sender::Seller),
+    (
+        "Add me on w h a t s a p p +44 7911 {n}, easier to talk there",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
+    (
+        "Pay by bank transfer and I give you 20% off: DE89 3704 0044 0532 0130 00",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
+    (
+        "Customs is holding your {p}, you must pay the 45€ release fee to me by PayPal",
+        Stage::AfterOrder,
+        Sender::Seller,
+    ),
+    (
+        "Please close the dispute and I'll refund you directly, promise",
+        Stage::InDispute,
+        Sender::Seller,
+    ),
+    (
+        "Confirm receipt now please, the parcel is almost there",
+        Stage::AfterOrder,
+        Sender::Seller,
+    ),
+    (
+        "Verify your payment at https://hаven-market.com/verify/{n}",
+        Stage::AfterOrder,
+        Sender::Seller,
+    ),
+    (
+        "Log in at haven-market.com.secure-login.top to release the {p}",
+        Stage::AfterOrder,
+        Sender::Seller,
+    ),
     ("Details here: bit.ly/{n}", Stage::PreOrder, Sender::Seller),
-    ("Напишите мне в ватсап, там скину реквизиты для оплаты на карту", Stage::PreOrder, Sender::Seller),
-    ("Me chama no zap que te passo o pix com desconto", Stage::PreOrder, Sender::Seller),
-    ("Faites-moi un virement, je vous fais une remise de 10%", Stage::PreOrder, Sender::Seller),
-    ("Cierra la disputa y te devuelvo el dinero por Bizum", Stage::InDispute, Sender::Seller),
-    ("Bitte bestätigen Sie jetzt den Erhalt, das Paket ist unterwegs", Stage::AfterOrder, Sender::Seller),
-    ("send USDT TRC20 to TJRabPrwbZy45sbavfcjinPJC18kjpRTv8", Stage::PreOrder, Sender::Seller),
+    (
+        "Напишите мне в ватсап, там скину реквизиты для оплаты на карту",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
+    (
+        "Me chama no zap que te passo o pix com desconto",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
+    (
+        "Faites-moi un virement, je vous fais une remise de 10%",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
+    (
+        "Cierra la disputa y te devuelvo el dinero por Bizum",
+        Stage::InDispute,
+        Sender::Seller,
+    ),
+    (
+        "Bitte bestätigen Sie jetzt den Erhalt, das Paket ist unterwegs",
+        Stage::AfterOrder,
+        Sender::Seller,
+    ),
+    (
+        "send USDT TRC20 to TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        Stage::PreOrder,
+        Sender::Seller,
+    ),
     ("my te1egr4m is @deals_{n}", Stage::PreOrder, Sender::Buyer),
 ];
 
-const PRODUCTS: &[&str] = &["jacket", "lamp", "bike", "camera", "sofa", "phone", "desk", "guitar"];
+const PRODUCTS: &[&str] = &[
+    "jacket", "lamp", "bike", "camera", "sofa", "phone", "desk", "guitar",
+];
 
 fn messages() -> Vec<(String, Stage, Sender)> {
     let mut out = Vec::with_capacity(1000);
     let mut n: u64 = 10_234_567;
     for i in 0..1000 {
-        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) % 100_000_000;
+        n = n
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407)
+            % 100_000_000;
         let p = PRODUCTS[i % PRODUCTS.len()];
         let fill = |t: &str| t.replace("{n}", &format!("{n:08}")).replace("{p}", p);
         // Roughly one message in five is a scam, as in a busy moderation queue.
@@ -70,7 +127,11 @@ fn messages() -> Vec<(String, Stage, Sender)> {
             out.push((fill(t), stage, from));
         } else {
             let stage = [Stage::PreOrder, Stage::AfterOrder, Stage::AfterDelivery][i % 3];
-            let from = if i % 2 == 0 { Sender::Buyer } else { Sender::Seller };
+            let from = if i % 2 == 0 {
+                Sender::Buyer
+            } else {
+                Sender::Seller
+            };
             out.push((fill(BENIGN[i % BENIGN.len()]), stage, from));
         }
     }

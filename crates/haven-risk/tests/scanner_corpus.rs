@@ -52,7 +52,11 @@ struct Counts {
 }
 
 fn ratio(a: u32, b: u32) -> f64 {
-    if b == 0 { 1.0 } else { f64::from(a) / f64::from(b) }
+    if b == 0 {
+        1.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
 }
 
 #[test]
@@ -82,10 +86,20 @@ fn corpus_recall_and_false_positives() {
         }
     }
     let recall = ratio(caught, scams);
-    let fp_rate = if benign == 0 { 0.0 } else { f64::from(fps) / f64::from(benign) };
+    let fp_rate = if benign == 0 {
+        0.0
+    } else {
+        f64::from(fps) / f64::from(benign)
+    };
     report(&corpus, scams, caught, benign, fps, &per_cat, &misses);
-    assert!(recall >= MIN_RECALL, "scam recall {recall:.3} < {MIN_RECALL}");
-    assert!(fp_rate <= MAX_FP_RATE, "benign false-positive rate {fp_rate:.3} > {MAX_FP_RATE}");
+    assert!(
+        recall >= MIN_RECALL,
+        "scam recall {recall:.3} < {MIN_RECALL}"
+    );
+    assert!(
+        fp_rate <= MAX_FP_RATE,
+        "benign false-positive rate {fp_rate:.3} > {MAX_FP_RATE}"
+    );
 }
 
 fn sorted(c: &[Category]) -> Vec<Category> {
@@ -112,8 +126,16 @@ fn tally(per_cat: &mut BTreeMap<Category, Counts>, want: &[Category], got: &[Cat
 fn describe(e: &Entry, r: &ScanResult) -> String {
     format!(
         "  {} [{} {:?} {:?}] want {:?} {:?}, got {:?} {:?}\n    text: {}\n    reasons: {:?}",
-        e.id, e.lang, e.from, e.stage, e.label.verdict, e.label.categories, r.verdict, r.categories,
-        e.text, r.reasons
+        e.id,
+        e.lang,
+        e.from,
+        e.stage,
+        e.label.verdict,
+        e.label.categories,
+        r.verdict,
+        r.categories,
+        e.text,
+        r.reasons
     )
 }
 
@@ -127,9 +149,18 @@ fn report(
     misses: &[String],
 ) {
     eprintln!("\nscanner corpus evaluation ({} messages)", corpus.len());
-    eprintln!("  scam recall        {:.3} ({caught}/{scams})", ratio(caught, scams));
-    eprintln!("  benign FP rate     {:.3} ({fps}/{benign})", 1.0 - ratio(benign - fps, benign));
-    eprintln!("  {:<26} {:>9} {:>7} {:>5} {:>5} {:>5}", "category", "precision", "recall", "tp", "fp", "fn");
+    eprintln!(
+        "  scam recall        {:.3} ({caught}/{scams})",
+        ratio(caught, scams)
+    );
+    eprintln!(
+        "  benign FP rate     {:.3} ({fps}/{benign})",
+        1.0 - ratio(benign - fps, benign)
+    );
+    eprintln!(
+        "  {:<26} {:>9} {:>7} {:>5} {:>5} {:>5}",
+        "category", "precision", "recall", "tp", "fp", "fn"
+    );
     for (c, k) in per_cat {
         eprintln!(
             "  {:<26} {:>9.3} {:>7.3} {:>5} {:>5} {:>5}",

@@ -81,17 +81,22 @@ pub const MIN_ZXCVBN_SCORE: u8 = 3;
 /// advice, so the person learns how to fix it.
 pub fn check_password_policy(password: &str, user_inputs: &[&str]) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("password must be at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters"
+        ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("password must be at most {MAX_PASSWORD_BYTES} bytes"));
+        return Err(format!(
+            "password must be at most {MAX_PASSWORD_BYTES} bytes"
+        ));
     }
     let estimate = zxcvbn::zxcvbn(password, user_inputs);
     if (estimate.score() as u8) < MIN_ZXCVBN_SCORE {
         let advice = estimate
             .feedback()
             .map(|f| {
-                let mut parts: Vec<String> = f.warning().map(|w| w.to_string()).into_iter().collect();
+                let mut parts: Vec<String> =
+                    f.warning().map(|w| w.to_string()).into_iter().collect();
                 parts.extend(f.suggestions().iter().map(ToString::to_string));
                 parts.join(" ")
             })
@@ -105,8 +110,12 @@ pub fn check_password_policy(password: &str, user_inputs: &[&str]) -> Result<(),
 /// True when a stored hash was made with other Argon2 parameters than
 /// today's: it is replaced at the next successful login.
 pub fn needs_rehash(phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else { return true };
-    let Ok(params) = Params::try_from(&parsed) else { return true };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
     parsed.algorithm.as_str() != "argon2id"
         || params.m_cost() != ARGON2_MEMORY_KIB
         || params.t_cost() != ARGON2_ITERATIONS
@@ -146,7 +155,12 @@ pub fn totp_url(secret_base32: &str, account: &str) -> Option<String> {
 
 /// The step a correct `code` belongs to, if it is valid at `now_s` and newer
 /// than `last_used_step`.
-pub fn verify_totp(secret_base32: &str, code: &str, now_s: u64, last_used_step: i64) -> Option<i64> {
+pub fn verify_totp(
+    secret_base32: &str,
+    code: &str,
+    now_s: u64,
+    last_used_step: i64,
+) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -167,7 +181,11 @@ pub fn verify_totp(secret_base32: &str, code: &str, now_s: u64, last_used_step: 
 
 /// The code an authenticator shows at `now_s` (used by tests and the demo).
 pub fn totp_code(secret_base32: &str, now_s: u64) -> Option<String> {
-    Some(totp_for(secret_base32, "account")?.generate(now_s).to_string())
+    Some(
+        totp_for(secret_base32, "account")?
+            .generate(now_s)
+            .to_string(),
+    )
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -182,16 +200,24 @@ pub fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
     let mut rng = rand::rng();
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
-            let chars: String = (0..12).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect();
+            let chars: String = (0..12)
+                .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+                .collect();
             format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
         })
         .collect();
-    let hashes = codes.iter().map(|c| token_hash(&normalize_recovery_code(c))).collect();
+    let hashes = codes
+        .iter()
+        .map(|c| token_hash(&normalize_recovery_code(c)))
+        .collect();
     (codes, hashes)
 }
 
 pub fn normalize_recovery_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect()
 }
 
 /// A device's fingerprint for new-device notices: its browser/client string.
@@ -212,7 +238,6 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,10 +256,18 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_advice() {
-        assert!(check_password_policy("short", &[]).unwrap_err().contains("12 characters"));
+        assert!(
+            check_password_policy("short", &[])
+                .unwrap_err()
+                .contains("12 characters")
+        );
         let weak = check_password_policy("password1234", &[]).unwrap_err();
         assert!(weak.contains("too easy to guess"), "{weak}");
-        assert!(check_password_policy("ada.lovelace@example.com", &["ada.lovelace@example.com"]).is_err(), "the email itself is guessable");
+        assert!(
+            check_password_policy("ada.lovelace@example.com", &["ada.lovelace@example.com"])
+                .is_err(),
+            "the email itself is guessable"
+        );
         assert!(check_password_policy("violet anchor drums quietly 42", &[]).is_ok());
         // The passwords the tests and the demo use must pass the policy too.
         assert!(check_password_policy("a long enough passphrase", &["Ada"]).is_ok());
@@ -257,18 +290,35 @@ mod tests {
         let code = totp_code(&secret, now).unwrap();
         let step = verify_totp(&secret, &code, now, 0).expect("valid now");
         assert_eq!(verify_totp(&secret, &code, now, step), None, "never twice");
-        assert!(verify_totp(&secret, &code, now + 30, 0).is_some(), "one step late is fine");
-        assert_eq!(verify_totp(&secret, &code, now + 90, 0), None, "three steps late is not");
+        assert!(
+            verify_totp(&secret, &code, now + 30, 0).is_some(),
+            "one step late is fine"
+        );
+        assert_eq!(
+            verify_totp(&secret, &code, now + 90, 0),
+            None,
+            "three steps late is not"
+        );
         assert_eq!(verify_totp(&secret, "12345", now, 0), None);
-        assert!(totp_url(&secret, "ada@example.com").unwrap().starts_with("otpauth://totp/"));
+        assert!(
+            totp_url(&secret, "ada@example.com")
+                .unwrap()
+                .starts_with("otpauth://totp/")
+        );
     }
 
     #[test]
     fn recovery_codes_are_ten_distinct_and_hashed() {
         let (codes, hashes) = new_recovery_codes();
         assert_eq!(codes.len(), 10);
-        assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), 10);
-        assert_eq!(hashes[0], token_hash(&normalize_recovery_code(&codes[0].to_uppercase())));
+        assert_eq!(
+            codes.iter().collect::<std::collections::HashSet<_>>().len(),
+            10
+        );
+        assert_eq!(
+            hashes[0],
+            token_hash(&normalize_recovery_code(&codes[0].to_uppercase()))
+        );
     }
 
     #[test]

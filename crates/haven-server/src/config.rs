@@ -36,6 +36,11 @@ pub struct Config {
     pub mail_from: String,
     /// Hide phone numbers, emails and messenger handles in pre-sale chats.
     pub mask_presale_contacts: bool,
+    /// The marketplace's name, as the message scanner should know it
+    /// (lookalike domains and "brand.example.com" tricks).
+    pub brand_name: String,
+    /// The marketplace's own domains: links to them are safe.
+    pub own_domains: Vec<String>,
     /// Take the client address from X-Forwarded-For (behind a proxy only).
     pub trust_proxy: bool,
     pub policy: Policy,
@@ -90,6 +95,8 @@ impl Default for Config {
             mail_dir: "./haven-data/mail".into(),
             mail_from: "Haven <no-reply@haven.local>".into(),
             mask_presale_contacts: false,
+            brand_name: "Haven".into(),
+            own_domains: vec!["haven.local".into()],
             trust_proxy: false,
             policy: Policy::default(),
         }

@@ -148,7 +148,10 @@ fn conflict_error(conflict: Conflict) -> ApiError {
             "dispute_already_open",
             "this order already has an open dispute",
         ),
-        Conflict::StaleUser | Conflict::StaleConversation | Conflict::MessageRace => ("concurrent_update", "this changed while the request ran; retry"),
+        Conflict::StaleUser | Conflict::StaleConversation | Conflict::MessageRace => (
+            "concurrent_update",
+            "this changed while the request ran; retry",
+        ),
         Conflict::TokenUsed => ("token_used", "this link or code was already used"),
         Conflict::ConversationExists => ("conversation_exists", "that conversation already exists"),
         Conflict::StaleDispute | Conflict::EvidenceRace => (

@@ -124,7 +124,9 @@ impl StoreView {
             .store
             .user(shop.owner_id)
             .await?
-            .map_or(haven_domain::account::VerificationLevel::Unverified, |u| u.verification_level());
+            .map_or(haven_domain::account::VerificationLevel::Unverified, |u| {
+                u.verification_level()
+            });
         Ok(StoreView::new(shop, level))
     }
 
@@ -678,6 +680,150 @@ impl From<&haven_domain::trail::AuditRecord> for AuditView {
             to_state: a.to_state.clone(),
             reason: a.reason.clone(),
             policy_version: a.policy_version,
+        }
+    }
+}
+
+/// A conversation as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConversationView {
+    pub id: String,
+    /// `order` or `pre_sale`.
+    pub kind: String,
+    pub order_id: Option<String>,
+    pub listing_id: String,
+    pub buyer_id: String,
+    pub store_id: String,
+    pub subject: String,
+    pub message_count: i64,
+    pub last_message_at: Option<String>,
+    /// In the trust-and-safety console for repeated scam messages.
+    pub flagged: bool,
+    pub created_at: String,
+}
+
+impl ConversationView {
+    pub fn of(c: &haven_domain::messaging::Conversation) -> Self {
+        ConversationView {
+            id: c.id.to_string(),
+            kind: snake_name(c.kind),
+            order_id: c.order_id.map(|o| o.to_string()),
+            listing_id: c.listing_id.to_string(),
+            buyer_id: c.buyer_id.to_string(),
+            store_id: c.store_id.to_string(),
+            subject: c.subject.clone(),
+            message_count: c.message_count,
+            last_message_at: c.last_message_at.map(ts),
+            flagged: c.flagged,
+            created_at: ts(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentView {
+    pub sha256: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// A message as one reader sees it: the sender sees what they wrote and,
+/// if it was blocked, why; the recipient sees the delivered text with a
+/// warning that explains the risk.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MessageView {
+    pub id: String,
+    pub seq: i64,
+    /// `buyer` or `seller`.
+    pub sender: String,
+    pub mine: bool,
+    pub text: String,
+    /// `delivered`, `warned` or `blocked`.
+    pub delivery: String,
+    pub categories: Vec<String>,
+    /// For the recipient of a warned message: what the risk is.
+    pub warnings: Vec<String>,
+    /// For the sender of a blocked message: why it was not delivered.
+    pub blocked_reasons: Vec<String>,
+    pub attachments: Vec<AttachmentView>,
+    pub created_at: String,
+}
+
+/// What the recipient is told about each kind of risky message.
+pub fn category_warning(category: &str) -> &'static str {
+    match category {
+        "off_platform_contact" => {
+            "This message asks you to talk outside Haven. Chats outside Haven are not covered by buyer protection, and it is where most scams start. Keep the conversation here."
+        }
+        "off_platform_payment" => {
+            "This message asks you to pay outside Haven. Payments outside Haven are not protected and cannot be refunded by us. Only pay at Haven's checkout."
+        }
+        "phishing_link" => {
+            "This message has a link that may imitate Haven or hide where it goes. Never log in or pay through a link in a message."
+        }
+        "extra_fee" => {
+            "Haven never asks for customs, release or delivery fees in chat. Real duties are shown at checkout or collected by the carrier."
+        }
+        "dispute_pressure" => {
+            "You never have to close or withdraw a dispute to get a refund. Refunds inside Haven are guaranteed; promises outside it are not."
+        }
+        "confirm_receipt_pressure" => {
+            "Only confirm receipt once the item has arrived and is as described: confirming releases your payment to the seller."
+        }
+        _ => "Be careful with this message: it looks like a common scam.",
+    }
+}
+
+impl MessageView {
+    pub fn for_reader(
+        m: &haven_domain::messaging::Message,
+        reader: haven_domain::ids::UserId,
+    ) -> Self {
+        use haven_domain::messaging::Delivery;
+        let mine = m.sender_id == reader;
+        let warnings = if !mine && m.delivery == Delivery::Warned {
+            m.categories
+                .iter()
+                .map(|c| category_warning(c).to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let blocked_reasons = if m.delivery == Delivery::Blocked {
+            let mut reasons: Vec<String> = m
+                .categories
+                .iter()
+                .map(|c| category_warning(c).to_string())
+                .collect();
+            reasons.extend(m.reasons.iter().cloned());
+            reasons
+        } else {
+            Vec::new()
+        };
+        MessageView {
+            id: m.id.to_string(),
+            seq: m.seq,
+            sender: snake_name(m.sender),
+            mine,
+            text: if mine {
+                m.text.clone()
+            } else {
+                m.shown_text.clone()
+            },
+            delivery: snake_name(m.delivery),
+            categories: m.categories.clone(),
+            warnings,
+            blocked_reasons,
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| AttachmentView {
+                    sha256: a.sha256.clone(),
+                    content_type: a.content_type.clone(),
+                    size_bytes: a.size_bytes,
+                })
+                .collect(),
+            created_at: ts(m.created_at),
         }
     }
 }

@@ -50,11 +50,24 @@ async fn enable_2fa(t: &TestApp, token: &str) -> (String, Vec<String>) {
     let setup = t.post("/api/v1/me/2fa/setup", Some(token), json!({})).await;
     assert_eq!(setup.status, StatusCode::OK, "{:?}", setup.json);
     let secret = setup.json["secret"].as_str().unwrap().to_string();
-    assert!(setup.json["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
-    let wrong = t.post("/api/v1/me/2fa/enable", Some(token), json!({"code": "000000"})).await;
+    assert!(
+        setup.json["otpauth_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let wrong = t
+        .post(
+            "/api/v1/me/2fa/enable",
+            Some(token),
+            json!({"code": "000000"}),
+        )
+        .await;
     assert_error(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "invalid_code");
     let code = totp_now(t, &secret);
-    let enabled = t.post("/api/v1/me/2fa/enable", Some(token), json!({"code": code})).await;
+    let enabled = t
+        .post("/api/v1/me/2fa/enable", Some(token), json!({"code": code}))
+        .await;
     assert_eq!(enabled.status, StatusCode::OK, "{:?}", enabled.json);
     let codes: Vec<String> = enabled.json["recovery_codes"]
         .as_array()
@@ -78,7 +91,10 @@ async fn weak_passwords_are_refused_with_feedback() {
             .await;
         assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         let message = r.json["error"]["message"].as_str().unwrap();
-        assert!(message.contains("12 characters") || message.contains("too easy to guess"), "{message}");
+        assert!(
+            message.contains("12 characters") || message.contains("too easy to guess"),
+            "{message}"
+        );
     }
 }
 
@@ -93,10 +109,17 @@ async fn two_factor_login_with_codes_and_single_use_recovery_codes() {
     let first = login_raw(&t, "ada@example.com", PASSWORD, "test-agent").await;
     assert_error(&first, StatusCode::UNAUTHORIZED, "second_factor_required");
     assert!(first.json["error"]["details"].get("token").is_none());
-    let challenge = first.json["error"]["details"]["challenge"].as_str().unwrap().to_string();
+    let challenge = first.json["error"]["details"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let wrong = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge, "code": "123456"}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge, "code": "123456"}),
+        )
         .await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "invalid_code");
 
@@ -104,39 +127,69 @@ async fn two_factor_login_with_codes_and_single_use_recovery_codes() {
     t.clock.advance(haven_domain::SignedDuration::from_secs(31));
     let code = totp_now(&t, &secret);
     let ok = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge, "code": code}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge, "code": code}),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.json);
     assert!(ok.json["token"].is_string());
 
     // A used challenge is spent; a replayed code is refused.
     let again = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge, "code": code}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge, "code": code}),
+        )
         .await;
     assert_error(&again, StatusCode::UNAUTHORIZED, "invalid_challenge");
     let second = login_raw(&t, "ada@example.com", PASSWORD, "test-agent").await;
-    let challenge2 = second.json["error"]["details"]["challenge"].as_str().unwrap().to_string();
+    let challenge2 = second.json["error"]["details"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let replay = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge2, "code": code}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge2, "code": code}),
+        )
         .await;
     assert_error(&replay, StatusCode::UNAUTHORIZED, "invalid_code");
 
     // A recovery code works once.
     let recovered = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge2, "code": codes[0]}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge2, "code": codes[0]}),
+        )
         .await;
     assert_eq!(recovered.status, StatusCode::OK, "{:?}", recovered.json);
     let third = login_raw(&t, "ada@example.com", PASSWORD, "test-agent").await;
-    let challenge3 = third.json["error"]["details"]["challenge"].as_str().unwrap().to_string();
+    let challenge3 = third.json["error"]["details"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let reused = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge3, "code": codes[0]}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge3, "code": codes[0]}),
+        )
         .await;
     assert_error(&reused, StatusCode::UNAUTHORIZED, "invalid_code");
 
     // Challenges expire.
     t.clock.advance(haven_domain::SignedDuration::from_mins(6));
     let late = t
-        .post("/api/v1/auth/login/second-factor", None, json!({"challenge": challenge3, "code": codes[1]}))
+        .post(
+            "/api/v1/auth/login/second-factor",
+            None,
+            json!({"challenge": challenge3, "code": codes[1]}),
+        )
         .await;
     assert_error(&late, StatusCode::UNAUTHORIZED, "invalid_challenge");
 }
@@ -145,11 +198,15 @@ async fn two_factor_login_with_codes_and_single_use_recovery_codes() {
 async fn sessions_are_listed_and_revoked_and_a_password_change_signs_out_the_rest() {
     let t = TestApp::sqlite().await;
     let laptop = t.user("bo@example.com", "buyer").await;
-    let phone = login_raw(&t, "bo@example.com", PASSWORD, "Phone/1.0").await.json["token"]
+    let phone = login_raw(&t, "bo@example.com", PASSWORD, "Phone/1.0")
+        .await
+        .json["token"]
         .as_str()
         .unwrap()
         .to_string();
-    let tablet = login_raw(&t, "bo@example.com", PASSWORD, "Tablet/2.0").await.json["token"]
+    let tablet = login_raw(&t, "bo@example.com", PASSWORD, "Tablet/2.0")
+        .await
+        .json["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -157,15 +214,36 @@ async fn sessions_are_listed_and_revoked_and_a_password_change_signs_out_the_res
     let sessions = list.json.as_array().unwrap();
     assert_eq!(sessions.len(), 3, "{:?}", list.json);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-    let phone_id = sessions.iter().find(|s| s["device"] == "Phone/1.0").unwrap()["id"]
+    let phone_id = sessions
+        .iter()
+        .find(|s| s["device"] == "Phone/1.0")
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(!phone_id.is_empty() && !phone.starts_with(&phone_id), "the id is not the token");
-    let revoked = t.post(&format!("/api/v1/me/sessions/{phone_id}/revoke"), Some(&laptop), json!({})).await;
+    assert!(
+        !phone_id.is_empty() && !phone.starts_with(&phone_id),
+        "the id is not the token"
+    );
+    let revoked = t
+        .post(
+            &format!("/api/v1/me/sessions/{phone_id}/revoke"),
+            Some(&laptop),
+            json!({}),
+        )
+        .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
-    assert_eq!(t.get("/api/v1/me", Some(&phone)).await.status, StatusCode::UNAUTHORIZED);
-    let unknown = t.post("/api/v1/me/sessions/ffffffffffffffff/revoke", Some(&laptop), json!({})).await;
+    assert_eq!(
+        t.get("/api/v1/me", Some(&phone)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = t
+        .post(
+            "/api/v1/me/sessions/ffffffffffffffff/revoke",
+            Some(&laptop),
+            json!({}),
+        )
+        .await;
     assert_error(&unknown, StatusCode::NOT_FOUND, "not_found");
 
     // Changing the password needs step-up, then signs out every other session.
@@ -173,22 +251,53 @@ async fn sessions_are_listed_and_revoked_and_a_password_change_signs_out_the_res
     let body = json!({"current_password": PASSWORD, "new_password": new_password});
     // Signing in is itself fresh proof; ten minutes later it is not.
     t.clock.advance(haven_domain::SignedDuration::from_mins(11));
-    let without = t.post("/api/v1/me/password", Some(&laptop), body.clone()).await;
+    let without = t
+        .post("/api/v1/me/password", Some(&laptop), body.clone())
+        .await;
     assert_error(&without, StatusCode::FORBIDDEN, "step_up_required");
-    let bad = t.post("/api/v1/me/reauthenticate", Some(&laptop), json!({"password": "not it at all"})).await;
+    let bad = t
+        .post(
+            "/api/v1/me/reauthenticate",
+            Some(&laptop),
+            json!({"password": "not it at all"}),
+        )
+        .await;
     assert_error(&bad, StatusCode::UNAUTHORIZED, "invalid_credentials");
-    let reauth = t.post("/api/v1/me/reauthenticate", Some(&laptop), json!({"password": PASSWORD})).await;
+    let reauth = t
+        .post(
+            "/api/v1/me/reauthenticate",
+            Some(&laptop),
+            json!({"password": PASSWORD}),
+        )
+        .await;
     assert_eq!(reauth.status, StatusCode::NO_CONTENT, "{:?}", reauth.json);
     let changed = t.post("/api/v1/me/password", Some(&laptop), body).await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{:?}", changed.json);
-    assert_eq!(t.get("/api/v1/me", Some(&tablet)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(t.get("/api/v1/me", Some(&laptop)).await.status, StatusCode::OK);
-    assert_eq!(login_raw(&t, "bo@example.com", new_password, "x").await.status, StatusCode::OK);
+    assert_eq!(
+        t.get("/api/v1/me", Some(&tablet)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        t.get("/api/v1/me", Some(&laptop)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login_raw(&t, "bo@example.com", new_password, "x")
+            .await
+            .status,
+        StatusCode::OK
+    );
     last_email_with(&t, "bo@example.com", "password was changed").await;
 
     // Step-up lasts ten minutes.
     t.clock.advance(haven_domain::SignedDuration::from_mins(11));
-    let late = t.post("/api/v1/me/email", Some(&laptop), json!({"email": "bo2@example.com"})).await;
+    let late = t
+        .post(
+            "/api/v1/me/email",
+            Some(&laptop),
+            json!({"email": "bo2@example.com"}),
+        )
+        .await;
     assert_error(&late, StatusCode::FORBIDDEN, "step_up_required");
 }
 
@@ -196,36 +305,78 @@ async fn sessions_are_listed_and_revoked_and_a_password_change_signs_out_the_res
 async fn password_reset_tokens_work_once_and_expire_and_never_reveal_accounts() {
     let t = TestApp::sqlite().await;
     t.user("cy@example.com", "buyer").await;
-    let known = t.post("/api/v1/auth/password-reset", None, json!({"email": "cy@example.com"})).await;
-    let unknown = t.post("/api/v1/auth/password-reset", None, json!({"email": "nobody@example.com"})).await;
+    let known = t
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": "cy@example.com"}),
+        )
+        .await;
+    let unknown = t
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": "nobody@example.com"}),
+        )
+        .await;
     assert_eq!(known.status, unknown.status);
     assert_eq!(known.json, unknown.json, "the same answer either way");
 
     let token = link_token(&last_email(&t, "cy@example.com").await);
     let weak = t
-        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "new_password": "password"}))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": token, "new_password": "password"}),
+        )
         .await;
     assert_error(&weak, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let new_password = "velvet tundra orbit 3141";
     let ok = t
-        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "new_password": new_password}))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": token, "new_password": new_password}),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.json);
     let reused = t
-        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "new_password": "another fine passphrase 9"}))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": token, "new_password": "another fine passphrase 9"}),
+        )
         .await;
     assert_error(&reused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
-    assert_eq!(login_raw(&t, "cy@example.com", new_password, "x").await.status, StatusCode::OK);
+    assert_eq!(
+        login_raw(&t, "cy@example.com", new_password, "x")
+            .await
+            .status,
+        StatusCode::OK
+    );
 
-    t.post("/api/v1/auth/password-reset", None, json!({"email": "cy@example.com"})).await;
+    t.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "cy@example.com"}),
+    )
+    .await;
     let expiring = link_token(&last_email(&t, "cy@example.com").await);
     t.clock.advance(haven_domain::SignedDuration::from_mins(31));
     let expired = t
-        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": expiring, "new_password": "another fine passphrase 9"}))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": expiring, "new_password": "another fine passphrase 9"}),
+        )
         .await;
     assert_error(&expired, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
     let forged = t
-        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": "not-a-token", "new_password": "another fine passphrase 9"}))
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": "not-a-token", "new_password": "another fine passphrase 9"}),
+        )
         .await;
     assert_error(&forged, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
 }
@@ -234,12 +385,22 @@ async fn password_reset_tokens_work_once_and_expire_and_never_reveal_accounts() 
 async fn email_verification_link_confirms_once() {
     let t = TestApp::sqlite().await;
     let token = t.user("di@example.com", "seller").await;
-    assert_eq!(t.get("/api/v1/me", Some(&token)).await.json["user"]["verification"], "unverified");
+    assert_eq!(
+        t.get("/api/v1/me", Some(&token)).await.json["user"]["verification"],
+        "unverified"
+    );
     let link = link_token(&last_email(&t, "di@example.com").await);
-    let ok = t.post("/api/v1/auth/verify-email", None, json!({"token": link})).await;
+    let ok = t
+        .post("/api/v1/auth/verify-email", None, json!({"token": link}))
+        .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.json);
-    assert_eq!(t.get("/api/v1/me", Some(&token)).await.json["user"]["verification"], "email_verified");
-    let again = t.post("/api/v1/auth/verify-email", None, json!({"token": link})).await;
+    assert_eq!(
+        t.get("/api/v1/me", Some(&token)).await.json["user"]["verification"],
+        "email_verified"
+    );
+    let again = t
+        .post("/api/v1/auth/verify-email", None, json!({"token": link}))
+        .await;
     assert_error(&again, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
 }
 
@@ -256,12 +417,19 @@ async fn failed_logins_lock_the_account_and_unknown_emails_answer_alike() {
     let fifth = login_raw(&t, "ed@example.com", "wrong password here", "x").await;
     let ghost_fifth = login_raw(&t, "ghost@example.com", "wrong password here", "x").await;
     assert_error(&fifth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
-    assert_error(&ghost_fifth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    assert_error(
+        &ghost_fifth,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+    );
     // Even the right password waits out the lock.
     let locked = login_raw(&t, "ed@example.com", PASSWORD, "x").await;
     assert_error(&locked, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     t.clock.advance(haven_domain::SignedDuration::from_mins(2));
-    assert_eq!(login_raw(&t, "ed@example.com", PASSWORD, "x").await.status, StatusCode::OK);
+    assert_eq!(
+        login_raw(&t, "ed@example.com", PASSWORD, "x").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -271,9 +439,21 @@ async fn credential_stuffing_from_one_address_is_slowed_and_flagged() {
     let buyer = t.user("fay@example.com", "buyer").await;
     let mut last = None;
     for i in 0..10 {
-        last = Some(login_raw(&t, &format!("victim{i}@example.com"), "leaked password 1", "bot").await);
+        last = Some(
+            login_raw(
+                &t,
+                &format!("victim{i}@example.com"),
+                "leaked password 1",
+                "bot",
+            )
+            .await,
+        );
     }
-    assert_error(&last.unwrap(), StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    assert_error(
+        &last.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+    );
     // The address is slowed down even for an account that exists.
     let blocked = login_raw(&t, "agent@example.com", PASSWORD, "bot").await;
     assert_error(&blocked, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
@@ -282,7 +462,10 @@ async fn credential_stuffing_from_one_address_is_slowed_and_flagged() {
     let items = flags.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "flagged once: {items:?}");
     assert_eq!(items[0]["kind"], "credential_stuffing");
-    assert_eq!(t.get("/api/v1/console/flags", Some(&buyer)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/console/flags", Some(&buyer)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -291,7 +474,11 @@ async fn a_new_device_gets_an_email_sent_through_the_outbox() {
     t.user("gus@example.com", "buyer").await;
     let before = t.app.store.outbox_after(0, 1_000).await.unwrap().len();
     t.login("gus@example.com").await;
-    assert_eq!(t.app.store.outbox_after(0, 1_000).await.unwrap().len(), before, "same device: no email");
+    assert_eq!(
+        t.app.store.outbox_after(0, 1_000).await.unwrap().len(),
+        before,
+        "same device: no email"
+    );
     login_raw(&t, "gus@example.com", PASSWORD, "Mozilla/5.0 (Strange OS)").await;
     let notice = last_email(&t, "gus@example.com").await;
     assert_eq!(notice["subject"], "New sign-in to your Haven account");
@@ -305,7 +492,12 @@ async fn a_new_device_gets_an_email_sent_through_the_outbox() {
         .into_iter()
         .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
         .collect();
-    assert!(texts.iter().any(|m| m.contains("New sign-in to your Haven account")), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|m| m.contains("New sign-in to your Haven account")),
+        "{texts:?}"
+    );
 }
 
 #[tokio::test]
@@ -313,31 +505,70 @@ async fn seller_verification_email_then_identity_reviewed_then_badge() {
     let t = TestApp::sqlite().await;
     let (seller, _listing) = t.seller_with_listing("hal@example.com", 3).await;
     let agent = agent_token(&t).await;
-    let store_id = t.get("/api/v1/me", Some(&seller)).await.json["store"]["id"].as_str().unwrap().to_string();
+    let store_id = t.get("/api/v1/me", Some(&seller)).await.json["store"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let not_a_document = t
-        .request("POST", "/api/v1/seller/identity", Some(&seller), Some(b"hello".to_vec()), &[])
+        .request(
+            "POST",
+            "/api/v1/seller/identity",
+            Some(&seller),
+            Some(b"hello".to_vec()),
+            &[],
+        )
         .await;
-    assert_error(&not_a_document, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_error(
+        &not_a_document,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let pdf = b"%PDF-1.4\n% identity document\n".to_vec();
-    let submitted = t.request("POST", "/api/v1/seller/identity", Some(&seller), Some(pdf), &[]).await;
-    assert_eq!(submitted.status, StatusCode::ACCEPTED, "{:?}", submitted.json);
+    let submitted = t
+        .request(
+            "POST",
+            "/api/v1/seller/identity",
+            Some(&seller),
+            Some(pdf),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.json
+    );
 
-    let queue = t.get("/api/v1/console/identity-reviews", Some(&agent)).await;
+    let queue = t
+        .get("/api/v1/console/identity-reviews", Some(&agent))
+        .await;
     let user_id = queue.json[0]["user_id"].as_str().unwrap().to_string();
     let review = format!("/api/v1/console/identity-reviews/{user_id}");
-    let not_agent = t.post(&review, Some(&seller), json!({"approve": true, "note": ""})).await;
+    let not_agent = t
+        .post(&review, Some(&seller), json!({"approve": true, "note": ""}))
+        .await;
     assert_error(&not_agent, StatusCode::FORBIDDEN, "forbidden");
-    let approved = t.post(&review, Some(&agent), json!({"approve": true, "note": "passport checked"})).await;
+    let approved = t
+        .post(
+            &review,
+            Some(&agent),
+            json!({"approve": true, "note": "passport checked"}),
+        )
+        .await;
     assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.json);
-    let twice = t.post(&review, Some(&agent), json!({"approve": true, "note": ""})).await;
+    let twice = t
+        .post(&review, Some(&agent), json!({"approve": true, "note": ""}))
+        .await;
     assert_error(&twice, StatusCode::CONFLICT, "invalid_state");
 
     // Identity is the second level: the email must be confirmed too.
     let store = t.get(&format!("/api/v1/stores/{store_id}"), None).await;
     assert_eq!(store.json["seller_verification"], "unverified");
     let link = link_token(&last_email_with(&t, "hal@example.com", "Confirm your email").await);
-    t.post("/api/v1/auth/verify-email", None, json!({"token": link})).await;
+    t.post("/api/v1/auth/verify-email", None, json!({"token": link}))
+        .await;
     let store = t.get(&format!("/api/v1/stores/{store_id}"), None).await;
     assert_eq!(store.json["seller_verification"], "identity_verified");
 }
@@ -347,7 +578,14 @@ async fn last_email_with(t: &TestApp, to: &str, subject: &str) -> Value {
     events
         .into_iter()
         .rev()
-        .find(|e| e.topic == "email" && e.payload["to"] == to && e.payload["subject"].as_str().unwrap_or("").contains(subject))
+        .find(|e| {
+            e.topic == "email"
+                && e.payload["to"] == to
+                && e.payload["subject"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(subject)
+        })
         .map(|e| e.payload)
         .unwrap_or_else(|| panic!("no email to {to} about {subject}"))
 }
@@ -358,17 +596,39 @@ async fn payout_account_needs_step_up_and_a_valid_iban() {
     let (seller, _) = t.seller_with_listing("ivy@example.com", 1).await;
     let body = json!({"holder": "Ivy Seller", "iban": "DE89 3704 0044 0532 0130 00"});
     t.clock.advance(haven_domain::SignedDuration::from_mins(11));
-    let without = t.post("/api/v1/seller/payout-account", Some(&seller), body.clone()).await;
+    let without = t
+        .post("/api/v1/seller/payout-account", Some(&seller), body.clone())
+        .await;
     assert_error(&without, StatusCode::FORBIDDEN, "step_up_required");
-    t.post("/api/v1/me/reauthenticate", Some(&seller), json!({"password": PASSWORD})).await;
+    t.post(
+        "/api/v1/me/reauthenticate",
+        Some(&seller),
+        json!({"password": PASSWORD}),
+    )
+    .await;
     let bad = t
-        .post("/api/v1/seller/payout-account", Some(&seller), json!({"holder": "Ivy", "iban": "DE89370400440532013001"}))
+        .post(
+            "/api/v1/seller/payout-account",
+            Some(&seller),
+            json!({"holder": "Ivy", "iban": "DE89370400440532013001"}),
+        )
         .await;
     assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    let ok = t.post("/api/v1/seller/payout-account", Some(&seller), body).await;
+    let ok = t
+        .post("/api/v1/seller/payout-account", Some(&seller), body)
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.json);
-    assert!(!ok.json.to_string().contains("DE89370400440532013000"), "the IBAN is masked: {}", ok.json);
-    assert!(last_email(&t, "ivy@example.com").await["subject"].as_str().unwrap().contains("payout account"));
+    assert!(
+        !ok.json.to_string().contains("DE89370400440532013000"),
+        "the IBAN is masked: {}",
+        ok.json
+    );
+    assert!(
+        last_email(&t, "ivy@example.com").await["subject"]
+            .as_str()
+            .unwrap()
+            .contains("payout account")
+    );
 }
 
 /// A cookie header from every Set-Cookie of a response.
@@ -395,18 +655,29 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
     ] {
         assert_eq!(page.headers.get(name).unwrap(), expected, "{name}");
     }
-    let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let cookie = cookies(&page);
     assert!(cookie.starts_with("haven_csrf="), "{cookie}");
     let set_cookie = page.headers.get("set-cookie").unwrap().to_str().unwrap();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
     let csrf = cookie.trim_start_matches("haven_csrf=").to_string();
     let html = page.json.as_str().unwrap();
     assert!(html.contains(&csrf), "the form carries the token");
 
     let form = |with_token: bool| {
-        let mut body = format!("email=jo%40example.com&password={}", PASSWORD.replace(' ', "+"));
+        let mut body = format!(
+            "email=jo%40example.com&password={}",
+            PASSWORD.replace(' ', "+")
+        );
         if with_token {
             body.push_str(&format!("&csrf={csrf}"));
         }
@@ -426,8 +697,14 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
             let response = router.oneshot(request).await.unwrap();
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-            (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                headers,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
         }
     };
     let (status, _, html) = send(form(false), cookie.clone()).await;
@@ -440,6 +717,12 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
     let (status, headers, html) = send(form(true), cookie.clone()).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let session_cookie = headers.get("set-cookie").unwrap().to_str().unwrap();
-    assert!(session_cookie.starts_with("haven_session="), "{session_cookie}");
-    assert!(session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"), "{session_cookie}");
+    assert!(
+        session_cookie.starts_with("haven_session="),
+        "{session_cookie}"
+    );
+    assert!(
+        session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"),
+        "{session_cookie}"
+    );
 }

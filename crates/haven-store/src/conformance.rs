@@ -1093,29 +1093,87 @@ fn session_for(user: UserId, tag: &str) -> Session {
 async fn users_sessions_and_tokens(store: &dyn Store) {
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let user = sample_user(&format!("sec-{tag}@example.com"));
-    store.commit(Changeset { users: vec![user.clone()], ..Default::default() }).await.unwrap();
+    store
+        .commit(Changeset {
+            users: vec![user.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let stored = store.user(user.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1);
     let mut changed = stored.clone();
     changed.failed_logins = 3;
     changed.identity.status = haven_domain::account::IdentityStatus::Pending;
-    let update = |u: &User, v| Changeset { user_updates: vec![crate::UserWrite { user: u.clone(), expected_version: v }], ..Default::default() };
+    let update = |u: &User, v| Changeset {
+        user_updates: vec![crate::UserWrite {
+            user: u.clone(),
+            expected_version: v,
+        }],
+        ..Default::default()
+    };
     store.commit(update(&changed, 1)).await.unwrap();
     is_conflict(store.commit(update(&changed, 1)).await, Conflict::StaleUser);
     let reread = store.user(user.id).await.unwrap().unwrap();
     assert_eq!((reread.version, reread.failed_logins), (2, 3));
-    assert!(store.pending_identity_reviews(1_000).await.unwrap().iter().any(|u| u.id == user.id));
+    assert!(
+        store
+            .pending_identity_reviews(1_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.id == user.id)
+    );
 
-    let (a, b, c) = (session_for(user.id, "phone"), session_for(user.id, "laptop"), session_for(user.id, "tablet"));
-    store.commit(Changeset { sessions: vec![a.clone(), b.clone(), c.clone()], ..Default::default() }).await.unwrap();
+    let (a, b, c) = (
+        session_for(user.id, "phone"),
+        session_for(user.id, "laptop"),
+        session_for(user.id, "tablet"),
+    );
+    store
+        .commit(Changeset {
+            sessions: vec![a.clone(), b.clone(), c.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(store.sessions_for_user(user.id).await.unwrap().len(), 3);
     let later = t0() + SignedDuration::from_hours(2);
-    let touch = crate::SessionTouch { token_hash: a.token_hash.clone(), last_seen_at: later, reauthenticated_at: Some(later) };
-    store.commit(Changeset { session_touches: vec![touch], ..Default::default() }).await.unwrap();
+    let touch = crate::SessionTouch {
+        token_hash: a.token_hash.clone(),
+        last_seen_at: later,
+        reauthenticated_at: Some(later),
+    };
+    store
+        .commit(Changeset {
+            session_touches: vec![touch],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let touched = store.session(&a.token_hash).await.unwrap().unwrap();
-    assert_eq!((touched.last_seen_at, touched.reauthenticated_at, touched.user_agent.as_str()), (later, later, "phone"));
-    store.commit(Changeset { delete_user_sessions: vec![(user.id, Some(a.token_hash.clone()))], ..Default::default() }).await.unwrap();
-    let left: Vec<String> = store.sessions_for_user(user.id).await.unwrap().into_iter().map(|s| s.token_hash).collect();
+    assert_eq!(
+        (
+            touched.last_seen_at,
+            touched.reauthenticated_at,
+            touched.user_agent.as_str()
+        ),
+        (later, later, "phone")
+    );
+    store
+        .commit(Changeset {
+            delete_user_sessions: vec![(user.id, Some(a.token_hash.clone()))],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let left: Vec<String> = store
+        .sessions_for_user(user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.token_hash)
+        .collect();
     assert_eq!(left, vec![a.token_hash.clone()], "all others revoked");
 
     let token = haven_domain::account::OneTimeToken {
@@ -1127,22 +1185,68 @@ async fn users_sessions_and_tokens(store: &dyn Store) {
         used_at: None,
         data: serde_json::json!({"why": "test"}),
     };
-    store.commit(Changeset { tokens: vec![token.clone()], ..Default::default() }).await.unwrap();
-    assert_eq!(store.token(&token.token_hash).await.unwrap(), Some(token.clone()));
-    let use_it = |also: Vec<User>| Changeset { use_tokens: vec![(token.token_hash.clone(), later)], users: also, ..Default::default() };
+    store
+        .commit(Changeset {
+            tokens: vec![token.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.token(&token.token_hash).await.unwrap(),
+        Some(token.clone())
+    );
+    let use_it = |also: Vec<User>| Changeset {
+        use_tokens: vec![(token.token_hash.clone(), later)],
+        users: also,
+        ..Default::default()
+    };
     store.commit(use_it(vec![])).await.unwrap();
-    assert_eq!(store.token(&token.token_hash).await.unwrap().unwrap().used_at, Some(later));
+    assert_eq!(
+        store
+            .token(&token.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .used_at,
+        Some(later)
+    );
     let bystander = sample_user(&format!("bystander-{tag}@example.com"));
-    is_conflict(store.commit(use_it(vec![bystander.clone()])).await, Conflict::TokenUsed);
-    assert!(store.user(bystander.id).await.unwrap().is_none(), "a reused token writes nothing");
-    is_conflict(store.commit(Changeset { use_tokens: vec![("missing".into(), later)], ..Default::default() }).await, Conflict::TokenUsed);
+    is_conflict(
+        store.commit(use_it(vec![bystander.clone()])).await,
+        Conflict::TokenUsed,
+    );
+    assert!(
+        store.user(bystander.id).await.unwrap().is_none(),
+        "a reused token writes nothing"
+    );
+    is_conflict(
+        store
+            .commit(Changeset {
+                use_tokens: vec![("missing".into(), later)],
+                ..Default::default()
+            })
+            .await,
+        Conflict::TokenUsed,
+    );
 }
 
 async fn conversations_and_messages(store: &dyn Store) {
-    use haven_domain::messaging::{Conversation, ConversationKind, Delivery, Message, SecurityFlag};
+    use haven_domain::messaging::{
+        Conversation, ConversationKind, Delivery, Message, SecurityFlag,
+    };
     let fx = fixture(store, 3).await;
     let order = sample_order(fx.buyer.id, &fx.listing);
-    store.commit(Changeset { orders: vec![OrderWrite { order: order.clone(), expected_version: None }], ..Default::default() }).await.unwrap();
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: order.clone(),
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let conversation = |kind, order_id| Conversation {
         id: haven_domain::ids::ConversationId::new(),
         kind,
@@ -1158,22 +1262,59 @@ async fn conversations_and_messages(store: &dyn Store) {
         offences: 0,
         version: 0,
     };
-    let insert = |c: &Conversation| Changeset { conversations: vec![crate::ConversationWrite { conversation: c.clone(), expected_version: None }], ..Default::default() };
+    let insert = |c: &Conversation| Changeset {
+        conversations: vec![crate::ConversationWrite {
+            conversation: c.clone(),
+            expected_version: None,
+        }],
+        ..Default::default()
+    };
     let order_chat = conversation(ConversationKind::Order, Some(order.id));
     store.commit(insert(&order_chat)).await.unwrap();
-    is_conflict(store.commit(insert(&conversation(ConversationKind::Order, Some(order.id)))).await, Conflict::ConversationExists);
+    is_conflict(
+        store
+            .commit(insert(&conversation(
+                ConversationKind::Order,
+                Some(order.id),
+            )))
+            .await,
+        Conflict::ConversationExists,
+    );
     let presale = conversation(ConversationKind::PreSale, None);
     store.commit(insert(&presale)).await.unwrap();
-    is_conflict(store.commit(insert(&conversation(ConversationKind::PreSale, None))).await, Conflict::ConversationExists);
-    assert_eq!(store.order_conversation(order.id).await.unwrap().map(|c| c.id), Some(order_chat.id));
-    assert_eq!(store.presale_conversation(fx.listing.id, fx.buyer.id).await.unwrap().map(|c| c.id), Some(presale.id));
+    is_conflict(
+        store
+            .commit(insert(&conversation(ConversationKind::PreSale, None)))
+            .await,
+        Conflict::ConversationExists,
+    );
+    assert_eq!(
+        store
+            .order_conversation(order.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(order_chat.id)
+    );
+    assert_eq!(
+        store
+            .presale_conversation(fx.listing.id, fx.buyer.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(presale.id)
+    );
 
     let message = |seq: i64, from: UserId, delivery| Message {
         id: haven_domain::ids::MessageId::new(),
         conversation_id: order_chat.id,
         seq,
         sender_id: from,
-        sender: if from == fx.buyer.id { Party::Buyer } else { Party::Seller },
+        sender: if from == fx.buyer.id {
+            Party::Buyer
+        } else {
+            Party::Seller
+        },
         text: format!("message {seq}"),
         shown_text: format!("message {seq}"),
         delivery,
@@ -1186,34 +1327,108 @@ async fn conversations_and_messages(store: &dyn Store) {
     updated.message_count = 3;
     updated.last_message_at = Some(t0() + SignedDuration::from_secs(3));
     updated.flagged = true;
-    let messages = vec![message(1, fx.seller.id, Delivery::Delivered), message(2, fx.seller.id, Delivery::Blocked), message(3, fx.seller.id, Delivery::Warned)];
+    let messages = vec![
+        message(1, fx.seller.id, Delivery::Delivered),
+        message(2, fx.seller.id, Delivery::Blocked),
+        message(3, fx.seller.id, Delivery::Warned),
+    ];
     let send = Changeset {
         messages: messages.clone(),
-        conversations: vec![crate::ConversationWrite { conversation: updated.clone(), expected_version: Some(1) }],
+        conversations: vec![crate::ConversationWrite {
+            conversation: updated.clone(),
+            expected_version: Some(1),
+        }],
         ..Default::default()
     };
     store.commit(send).await.unwrap();
-    let racing = Changeset { messages: vec![message(3, fx.buyer.id, Delivery::Delivered)], ..Default::default() };
+    let racing = Changeset {
+        messages: vec![message(3, fx.buyer.id, Delivery::Delivered)],
+        ..Default::default()
+    };
     is_conflict(store.commit(racing).await, Conflict::MessageRace);
-    let stale = Changeset { conversations: vec![crate::ConversationWrite { conversation: updated.clone(), expected_version: Some(1) }], ..Default::default() };
+    let stale = Changeset {
+        conversations: vec![crate::ConversationWrite {
+            conversation: updated.clone(),
+            expected_version: Some(1),
+        }],
+        ..Default::default()
+    };
     is_conflict(store.commit(stale).await, Conflict::StaleConversation);
-    assert_eq!(store.messages(order_chat.id, 0, 10).await.unwrap(), messages);
+    assert_eq!(
+        store.messages(order_chat.id, 0, 10).await.unwrap(),
+        messages
+    );
     assert_eq!(store.messages(order_chat.id, 2, 10).await.unwrap().len(), 1);
     // The buyer has two unread (the blocked one never reached them).
     assert_eq!(store.unread_count(fx.buyer.id, None).await.unwrap(), 2);
-    let read = |seq| Changeset { reads: vec![(order_chat.id, fx.buyer.id, seq)], ..Default::default() };
+    let read = |seq| Changeset {
+        reads: vec![(order_chat.id, fx.buyer.id, seq)],
+        ..Default::default()
+    };
     store.commit(read(3)).await.unwrap();
     store.commit(read(1)).await.unwrap();
-    assert_eq!(store.unread_count(fx.buyer.id, None).await.unwrap(), 0, "reads only move forward");
-    assert_eq!(store.unread_count(fx.seller.id, Some(fx.shop.id)).await.unwrap(), 0, "own messages are not unread");
-    let flagged = store.flagged_conversations(&PageRequest::new(None, Some(100))).await.unwrap();
-    assert!(flagged.items.iter().any(|c| c.id == order_chat.id && c.version == 2));
-    let mine = store.conversations_for_buyer(fx.buyer.id, &PageRequest::new(None, Some(1))).await.unwrap();
-    assert_eq!(mine.items[0].id, order_chat.id, "most recently active first");
+    assert_eq!(
+        store.unread_count(fx.buyer.id, None).await.unwrap(),
+        0,
+        "reads only move forward"
+    );
+    assert_eq!(
+        store
+            .unread_count(fx.seller.id, Some(fx.shop.id))
+            .await
+            .unwrap(),
+        0,
+        "own messages are not unread"
+    );
+    let flagged = store
+        .flagged_conversations(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(
+        flagged
+            .items
+            .iter()
+            .any(|c| c.id == order_chat.id && c.version == 2)
+    );
+    let mine = store
+        .conversations_for_buyer(fx.buyer.id, &PageRequest::new(None, Some(1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items[0].id, order_chat.id,
+        "most recently active first"
+    );
     assert!(mine.next_cursor.is_some());
-    assert_eq!(store.conversations_for_store(fx.shop.id, &PageRequest::new(None, Some(10))).await.unwrap().items.len(), 2);
+    assert_eq!(
+        store
+            .conversations_for_store(fx.shop.id, &PageRequest::new(None, Some(10)))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
 
-    let flag = SecurityFlag { id: haven_domain::ids::FlagId::new(), kind: "credential_stuffing".into(), subject: "203.0.113.9".into(), detail: "12 accounts".into(), created_at: t0() };
-    store.commit(Changeset { security_flags: vec![flag.clone()], ..Default::default() }).await.unwrap();
-    assert!(store.security_flags(&PageRequest::new(None, Some(100))).await.unwrap().items.contains(&flag));
+    let flag = SecurityFlag {
+        id: haven_domain::ids::FlagId::new(),
+        kind: "credential_stuffing".into(),
+        subject: "203.0.113.9".into(),
+        detail: "12 accounts".into(),
+        created_at: t0(),
+    };
+    store
+        .commit(Changeset {
+            security_flags: vec![flag.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .security_flags(&PageRequest::new(None, Some(100)))
+            .await
+            .unwrap()
+            .items
+            .contains(&flag)
+    );
 }

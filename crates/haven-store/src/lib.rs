@@ -16,15 +16,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use haven_domain::Timestamp;
 use haven_domain::account::{OneTimeToken, Session, User};
-use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
-    ConversationId,
-    DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId, UserId,
+    ConversationId, DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId, UserId,
 };
 use haven_domain::ledger::Entry;
+use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::money::Money;
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
@@ -537,13 +536,30 @@ pub trait Store: Send + Sync + 'static {
     // Messaging.
     async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>>;
     async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>>;
-    async fn presale_conversation(&self, listing: ListingId, buyer: UserId) -> StoreResult<Option<Conversation>>;
+    async fn presale_conversation(
+        &self,
+        listing: ListingId,
+        buyer: UserId,
+    ) -> StoreResult<Option<Conversation>>;
     /// A buyer's conversations, most recently active first.
-    async fn conversations_for_buyer(&self, buyer: UserId, page: &PageRequest) -> StoreResult<Page<Conversation>>;
-    async fn conversations_for_store(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Conversation>>;
+    async fn conversations_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>>;
+    async fn conversations_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>>;
     async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>>;
     /// Messages after `after_seq`, oldest first.
-    async fn messages(&self, conversation: ConversationId, after_seq: i64, limit: u32) -> StoreResult<Vec<Message>>;
+    async fn messages(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
     /// Delivered messages from others the user has not read yet, across the
     /// conversations where they are the buyer or (with `store`) the seller.
     async fn unread_count(&self, user: UserId, store: Option<StoreId>) -> StoreResult<i64>;

@@ -4,6 +4,7 @@
 //! environment variables (`HAVEN_*`) < command-line flags.
 
 mod demo;
+mod scan;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,21 @@ enum Command {
     Migrate(DbArgs),
     /// Check every ledger invariant; exits non-zero on any violation.
     Verify(DbArgs),
+    /// Scan messages for scams: JSON Lines {"id","from","stage","text"} on
+    /// stdin, {"id","verdict","categories","reasons"} per line on stdout.
+    /// `from` is buyer or seller; `stage` is pre_order, after_order,
+    /// in_dispute or after_delivery. Exits 1 if any line was malformed.
+    Scan(ScanArgs),
+}
+
+#[derive(Args, Clone)]
+struct ScanArgs {
+    /// The marketplace's name (for lookalike and brand-in-URL tricks).
+    #[arg(long, default_value = "Haven")]
+    brand: String,
+    /// One of the marketplace's own domains (links to it are safe); repeatable.
+    #[arg(long = "domain")]
+    domains: Vec<String>,
 }
 
 #[derive(Args, Clone)]
@@ -73,6 +89,10 @@ struct ServeArgs {
     /// Mark cookies Secure (serve behind HTTPS).
     #[arg(long, env = "HAVEN_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Send account emails over SMTP (smtp:// or smtps://user:pass@host);
+    /// without it they are written as files into mail_dir.
+    #[arg(long, env = "HAVEN_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
 }
 
 fn load_config(db: &DbArgs) -> anyhow::Result<Config> {
@@ -110,6 +130,9 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
         config.blob_store_url = url.clone();
     }
     config.secure_cookies |= args.secure_cookies;
+    if let Some(url) = &args.smtp_url {
+        config.smtp_url = Some(url.clone());
+    }
 }
 
 /// Open the store a database URL names.
@@ -173,6 +196,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("schema is up to date ({})", store.backend());
         }
         Command::Verify(db) => return verify(load_config(&db)?).await,
+        Command::Scan(args) => {
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let failures = scan::run(args.brand, args.domains, stdin, stdout)?;
+            if failures > 0 {
+                eprintln!("{failures} line(s) could not be read");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ fn every_subcommand_has_help() {
         vec!["demo", "--help"],
         vec!["migrate", "--help"],
         vec!["verify", "--help"],
+        vec!["scan", "--help"],
     ] {
         let out = haven(&args);
         assert!(out.status.success(), "{args:?}");
@@ -245,4 +246,99 @@ fn serve_refuses_the_public_development_secrets() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("carrier_webhook_secret"), "{stderr}");
+}
+
+/// `haven scan` over stdin: one answer per line, in order, with malformed
+/// lines reported (and the exit code saying so) instead of dropped.
+#[test]
+fn scan_reads_json_lines_and_answers_each() {
+    use std::io::Write;
+    let input = [
+        json!({"id": "ok", "from": "seller", "stage": "after_order", "text": "Your parcel shipped today, tracking is on the order page."}),
+        json!({"id": 7, "from": "seller", "stage": "after_order", "text": "Pay me by bank transfer instead and save 20%: IBAN DE89 3704 0044 0532 0130 00"}),
+        json!({"id": "wa", "from": "seller", "stage": "pre_order", "text": "add me on w h a t s a p p +1 415 555 0134"}),
+        json!({"id": "lookalike", "from": "seller", "stage": "after_order", "text": "Confirm your payment at https://hav3n-secure.com/login"}),
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    let run = |stdin_text: String| {
+        let mut child = std::process::Command::new(BIN)
+            .args(["scan", "--brand", "Haven", "--domain", "haven.example"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin_text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0],
+        json!({"id": "ok", "verdict": "allow", "categories": [], "reasons": []})
+    );
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["verdict"], "block");
+    assert!(
+        lines[1]["categories"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("off_platform_payment")),
+        "{}",
+        lines[1]
+    );
+    assert_ne!(lines[2]["verdict"], "allow", "{}", lines[2]);
+    assert!(
+        lines[2]["categories"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("off_platform_contact")),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3]["verdict"], "block", "{}", lines[3]);
+    assert!(
+        lines[3]["categories"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("phishing_link")),
+        "{}",
+        lines[3]
+    );
+    assert!(!lines[3]["reasons"].as_array().unwrap().is_empty());
+
+    let bad = run("{\"id\": 1, \"from\": \"robot\", \"stage\": \"after_order\", \"text\": \"hi\"}\nnot json\n".into());
+    assert!(!bad.status.success());
+    let answers: Vec<serde_json::Value> = String::from_utf8_lossy(&bad.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0]["line"], 1);
+    assert!(
+        answers[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant"),
+        "{}",
+        answers[0]
+    );
+    assert_eq!(answers[1]["line"], 2);
 }

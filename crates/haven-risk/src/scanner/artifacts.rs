@@ -18,6 +18,8 @@ use super::vocab::Fam;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Phone,
+    /// An amount with a currency ("15 €", "$14.60"): context for fee demands.
+    Money,
     Card,
     Iban,
     Wallet(&'static str),
@@ -100,26 +102,93 @@ impl DigitPatterns {
 }
 
 fn left_boundary(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn right_boundary(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+    text[at..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// Registered IBAN lengths; an unknown country still passes on mod-97 alone.
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
-    ("BG", 22), ("BH", 22), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28),
-    ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24),
-    ("FI", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18),
-    ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IS", 26),
-    ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LI", 21), ("LT", 20),
-    ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MR", 27),
-    ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15), ("PK", 24), ("PL", 28), ("PS", 29),
-    ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("RU", 33), ("SA", 24), ("SE", 24),
-    ("SI", 19), ("SK", 24), ("SM", 27), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22),
-    ("VG", 24), ("XK", 20),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("RU", 33),
+    ("SA", 24),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
 ];
 
 /// Finds the IBAN at the start of a loose match (which may have swallowed
@@ -149,7 +218,11 @@ fn mod97(iban: &str) -> u32 {
     let mut r: u32 = 0;
     for c in tail.chars().chain(head.chars()) {
         let v = c.to_digit(36).unwrap_or(0);
-        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
     }
     r
 }
@@ -162,7 +235,9 @@ fn wallet_kind(s: &str, crypto_ctx: bool) -> Option<&'static str> {
     }
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("bc1") || lower.starts_with("tb1") {
-        return bech32_valid(&lower).then_some("Bitcoin");
+        // Segwit addresses are 42 or 62 chars; a bad checksum may just be a typo.
+        let shaped = matches!(s.len(), 42 | 62) && (s == lower || s == s.to_ascii_uppercase());
+        return (bech32_valid(&lower) || shaped || crypto_ctx).then_some("Bitcoin");
     }
     let mixed = s.bytes().any(|b| b.is_ascii_uppercase())
         && s.bytes().any(|b| b.is_ascii_lowercase())
@@ -170,7 +245,11 @@ fn wallet_kind(s: &str, crypto_ctx: bool) -> Option<&'static str> {
     if !(mixed || crypto_ctx) {
         return None;
     }
-    Some(if s.starts_with('T') { "TRON" } else { "Bitcoin" })
+    Some(if s.starts_with('T') {
+        "TRON"
+    } else {
+        "Bitcoin"
+    })
 }
 
 /// BIP-173/350 checksum (bech32 or bech32m).
@@ -197,7 +276,13 @@ fn bech32_valid(s: &str) -> bool {
 }
 
 fn polymod(values: &[u8]) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     let mut chk: u32 = 1;
     for &v in values {
         let top = chk >> 25;
@@ -257,7 +342,13 @@ fn read_run(b: &[u8], i: usize) -> Run {
         }
         if cur > 0 {
             r.groups.push(cur);
-            r.seps.push(b[sep_start..j].iter().copied().find(|c| *c != b' ').unwrap_or(b' '));
+            r.seps.push(
+                b[sep_start..j]
+                    .iter()
+                    .copied()
+                    .find(|c| *c != b' ')
+                    .unwrap_or(b' '),
+            );
         }
         cur = 0;
     }
@@ -274,18 +365,29 @@ fn numbers(base: &View<'_>, hits: &[Hit], out: &mut Vec<Artifact>) {
     let mut i = 0;
     while i < b.len() {
         let starts = b[i].is_ascii_digit()
-            || ((b[i] == b'+' || b[i] == b'(')
-                && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+            || ((b[i] == b'+' || b[i] == b'(') && b.get(i + 1).is_some_and(u8::is_ascii_digit));
         if !starts || !left_boundary(text, i) {
             i += 1;
             continue;
         }
         let run = read_run(b, i);
         i = run.end.max(i + 1);
-        if !right_boundary(text, run.end) || is_quantity(text, &run) {
+        if !right_boundary(text, run.end) || part_of_code(text, &run) {
             continue;
         }
         let orig = base.orig(run.start, run.end);
+        match unit_after(text, &run) {
+            Some(Unit::Currency) => {
+                out.push(Artifact {
+                    kind: Kind::Money,
+                    orig,
+                    value: run.digits.clone(),
+                });
+                continue;
+            }
+            Some(Unit::Measure) => continue,
+            None => {}
+        }
         if let Some(kind) = classify(&run, text, hits, &orig) {
             out.push(Artifact {
                 kind,
@@ -349,16 +451,26 @@ fn card_prefix(digits: &str) -> bool {
 /// Digits right after "DE89 " belong to an IBAN (valid or not), not a card or phone.
 fn after_iban_prefix(text: &str, at: usize) -> bool {
     let before = text[..at].trim_end();
-    let tok = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    let tok = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
     let b = tok.as_bytes();
-    b.len() == 4 && b[..2].iter().all(u8::is_ascii_alphabetic) && b[2..].iter().all(u8::is_ascii_digit)
+    b.len() == 4
+        && b[..2].iter().all(u8::is_ascii_alphabetic)
+        && b[2..].iter().all(u8::is_ascii_digit)
 }
 
 /// Phone layouts that need no context: "(555) 123-4567", "06 12 34 56 78",
-/// "555-123-4567", a 0-prefixed 9–11 digit national number.
+/// "555-123-4567", a 0-prefixed 9–11 digit national number, or digits
+/// spaced out one at a time ("0 7 9 1 1 …", itself a way to dodge filters).
 fn national_layout(run: &Run, _text: &str) -> bool {
     let d = run.digits.len();
     let db = run.digits.as_bytes();
+    // One digit at a time ("0 7 9 1 1 …") is itself a way to dodge filters.
+    if d >= 7 && run.groups.len() >= 7 && run.groups.iter().all(|g| *g == 1) {
+        return true;
+    }
     if !(9..=13).contains(&d) {
         return false;
     }
@@ -366,7 +478,13 @@ fn national_layout(run: &Run, _text: &str) -> bool {
         return true;
     }
     let trunk = db[0] == b'0' && db[1] != b'0';
-    if trunk && d <= 11 && run.groups.iter().all(|g| (2..=5).contains(g) || run.groups.len() == 1) {
+    if trunk
+        && d <= 11
+        && run
+            .groups
+            .iter()
+            .all(|g| (2..=5).contains(g) || run.groups.len() == 1)
+    {
         return true;
     }
     let nanp = run.groups == [3, 3, 4] || run.groups == [1, 3, 3, 4];
@@ -378,24 +496,52 @@ fn looks_like_date(run: &Run) -> bool {
     if run.groups.len() != 3 || run.plus {
         return false;
     }
-    let same_sep = run.seps.windows(2).all(|w| w[0] == w[1]) && matches!(run.seps[0], b'.' | b'/' | b'-');
+    let same_sep =
+        run.seps.windows(2).all(|w| w[0] == w[1]) && matches!(run.seps[0], b'.' | b'/' | b'-');
     let g = &run.groups;
     let year_first = g[0] == 4 && run.digits.starts_with(['1', '2']);
     let year_last = g[2] == 4 && run.digits[run.digits.len() - 4..].starts_with(['1', '2']);
     same_sep && (year_first || year_last) && g.iter().all(|n| *n <= 4)
 }
 
+enum Unit {
+    Currency,
+    Measure,
+}
+
 /// Prices and measures: a currency sign before, a unit or currency after.
-fn is_quantity(text: &str, run: &Run) -> bool {
-    const UNITS: [&str; 24] = [
-        "€", "$", "£", "₽", "%", "eur", "usd", "gbp", "rub", "brl", "руб", "р.", "cm", "mm",
-        "kg", "km", "gb", "tb", "mah", "euro", "dollar", "reais", "ml", "pcs",
+fn unit_after(text: &str, run: &Run) -> Option<Unit> {
+    const MONEY: [&str; 22] = [
+        "€", "$", "£", "₽", "eur", "usd", "gbp", "rub", "brl", "руб", "р.", "euro", "dollar",
+        "reais", "real", "bucks", "tl", "zł", "pln", "pounds", "₺", "chf",
+    ];
+    const MEASURE: [&str; 12] = [
+        "%", "cm", "mm", "kg", "km", "gb", "tb", "mah", "ml", "pcs", "см", "кг",
     ];
     let after = text[run.end..].trim_start().to_lowercase();
     let before = text[..run.start].trim_end();
-    UNITS.iter().any(|u| after.starts_with(u))
-        || before.ends_with(['€', '$', '£', '₽'])
-        || before.to_ascii_lowercase().ends_with("r$")
+    let sign_before =
+        before.ends_with(['€', '$', '£', '₽', '₺']) || before.to_ascii_lowercase().ends_with("r$");
+    if sign_before || MONEY.iter().any(|u| after.starts_with(u)) {
+        return Some(Unit::Currency);
+    }
+    MEASURE
+        .iter()
+        .any(|u| after.starts_with(u))
+        .then_some(Unit::Measure)
+}
+
+/// Digits glued to letters by a hyphen or slash ("4411-2093-B", "SM-991")
+/// are a part or model code.
+fn part_of_code(text: &str, run: &Run) -> bool {
+    let mut after = text[run.end..].chars();
+    let glued_after = matches!(after.next(), Some('-' | '/' | '_'))
+        && after.next().is_some_and(char::is_alphabetic);
+    let mut before = text[..run.start].chars().rev();
+    let glued_before = !run.plus
+        && matches!(before.next(), Some('-' | '/' | '_' | '#'))
+        && before.next().is_some_and(char::is_alphanumeric);
+    glued_after || glued_before
 }
 
 /// Context words before the number decide: Some(true) for phone words,
@@ -410,7 +556,10 @@ fn phone_context(hits: &[Hit], orig: &Range<usize>) -> Option<bool> {
             .max()
     };
     let strong = latest(&|f| {
-        matches!(f, Fam::PhoneCtx | Fam::Messenger | Fam::PhonePhrase | Fam::ContactCue)
+        matches!(
+            f,
+            Fam::PhoneCtx | Fam::Messenger | Fam::PhonePhrase | Fam::ContactCue | Fam::MethodStrong
+        )
     });
     let neg = latest(&|f| f == Fam::NumberNegCtx);
     let weak = latest(&|f| f == Fam::NumberWord);

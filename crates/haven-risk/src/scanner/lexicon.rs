@@ -100,7 +100,12 @@ impl PatternSet {
             self.metas.push(Vec::new());
             self.pats.len() - 1
         });
-        self.metas[id].push(meta);
+        let known = self.metas[id]
+            .iter()
+            .any(|m| m.fam == meta.fam && m.label == meta.label && m.stem == meta.stem);
+        if !known {
+            self.metas[id].push(meta);
+        }
     }
 }
 
@@ -155,7 +160,8 @@ impl Lexicon {
             let inside_collapsed = !starts_word && l.words[w0].collapsed;
             let whole = e == text.len() || text[e] == b' ';
             for meta in &self.metas[m.pattern().as_usize()] {
-                let left_ok = starts_word || meta.suffix || (inside_collapsed && meta.fam == Fam::Messenger);
+                let left_ok =
+                    starts_word || meta.suffix || (inside_collapsed && meta.fam == Fam::Messenger);
                 if left_ok && (whole || meta.stem) {
                     out.push(Hit {
                         fam: meta.fam,
@@ -241,13 +247,13 @@ fn build_squeezed() -> (AhoCorasick, Vec<Meta>) {
 /// Aliases like "signal app" are phrases, not a split-up name.
 fn is_phrase_alias(a: &str) -> bool {
     const PHRASE_TAILS: [&str; 6] = [" app", " id", " messenger", " dm", " com", " ru"];
-    PHRASE_TAILS.iter().any(|t| a.trim_end_matches('*').ends_with(t))
+    PHRASE_TAILS
+        .iter()
+        .any(|t| a.trim_end_matches('*').ends_with(t))
 }
 
 /// Index of the word containing byte `b` of the spaced view.
 fn word_index(l: &Letters<'_>, b: usize) -> usize {
     let b = b as u32;
-    l.words
-        .partition_point(|w| w.start <= b)
-        .saturating_sub(1)
+    l.words.partition_point(|w| w.start <= b).saturating_sub(1)
 }

@@ -59,8 +59,8 @@ pub(crate) fn deobfuscate<'a>(base: &View<'_>, re: &Regex) -> Option<View<'a>> {
 
 pub(crate) fn obfuscation_regex() -> Regex {
     Regex::new(concat!(
-        r"(?i)\s*[(\[{<]\s*(?:dot|\.|punto|ponto|point|точка|at|@|arroba|собака)\s*[)\]}>]\s*",
-        r"|\s+(?:dot|punto|ponto|point|точка|\.|at|arroba|собака)\s+",
+        r"(?i)\s*[(\[{<]\s*(?:dot|\.|punto|ponto|point|точка|at|@|arroba|arobase|собака)\s*[)\]}>]\s*",
+        r"|\s+(?:dot|punto|ponto|point|punkt|точка|\.|at|@|arroba|arobase|arobas|собака|klammeraffe)\s+",
         r"|hxxp|\[:\]",
     ))
     .expect("obfuscation regex")
@@ -74,14 +74,23 @@ fn replacement(t: &str, s: usize, e: usize) -> Option<&'static str> {
         .trim()
         .to_lowercase();
     let bracketed = t[s..e].trim().starts_with(['(', '[', '{', '<']);
-    let is_dot = matches!(word.as_str(), "dot" | "." | "punto" | "ponto" | "point" | "точка");
-    let is_at = matches!(word.as_str(), "at" | "@" | "arroba" | "собака");
+    let is_dot = matches!(
+        word.as_str(),
+        "dot" | "." | "punto" | "ponto" | "point" | "punkt" | "точка"
+    );
+    let is_at = matches!(
+        word.as_str(),
+        "at" | "@" | "arroba" | "arobase" | "arobas" | "собака" | "klammeraffe"
+    );
     match word.as_str() {
         "hxxp" => return Some("http"),
         ":" => return Some(":"),
         _ => {}
     }
-    let prev_ok = t[..s].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+    let prev_ok = t[..s]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric());
     let next = next_word(&t[e..]);
     if is_dot && prev_ok && (bracketed || is_tld(&next)) {
         return Some(".");
@@ -192,7 +201,11 @@ fn handle(rest: &str) -> bool {
 }
 
 fn email(local: &str, domain: &str) -> Option<Kind> {
-    if local.is_empty() || !local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c)) {
+    if local.is_empty()
+        || !local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+    {
         return None;
     }
     let domain = domain.trim_end_matches('.').to_lowercase();
@@ -210,7 +223,11 @@ fn parse_url(rest: &str, scheme: bool) -> Option<Kind> {
         None => (None, auth),
     };
     let host = if hostport.starts_with('[') {
-        hostport.split(']').next().unwrap_or("").trim_start_matches('[')
+        hostport
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
     } else {
         hostport.split(':').next().unwrap_or("")
     };
@@ -247,7 +264,8 @@ fn valid_host(host: &str, _has_path: bool) -> bool {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            && l.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
     };
     let tld = labels[labels.len() - 1];
     let tld_ok = is_tld(tld) || (!tld.is_ascii() && tld.chars().all(char::is_alphabetic));
@@ -265,7 +283,9 @@ pub(crate) fn is_ip(host: &str) -> bool {
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|n| n <= 255));
     let numeric = !host.is_empty() && host.chars().all(|c| c.is_ascii_digit()) && host.len() >= 8;
-    let hex = host.starts_with("0x") && host.len() > 2 && host[2..].chars().all(|c| c.is_ascii_hexdigit());
+    let hex = host.starts_with("0x")
+        && host.len() > 2
+        && host[2..].chars().all(|c| c.is_ascii_hexdigit());
     dotted || numeric || hex || host.contains(':')
 }
 
@@ -332,7 +352,11 @@ impl Domains {
             .iter()
             .map(|d| {
                 let domain = d.trim().trim_end_matches('.').to_lowercase();
-                let label = registrable(&domain).split('.').next().unwrap_or("").to_string();
+                let label = registrable(&domain)
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 Own {
                     skel: skeleton(&domain),
                     domain,
@@ -357,7 +381,9 @@ impl Domains {
     }
 
     fn first_own(&self) -> &str {
-        self.own.first().map_or(self.brand.as_str(), |o| o.domain.as_str())
+        self.own
+            .first()
+            .map_or(self.brand.as_str(), |o| o.domain.as_str())
     }
 
     /// Judges a URL or bare domain.
@@ -395,7 +421,9 @@ impl Domains {
     /// Shorteners, messengers and payment collectors.
     fn service(&self, host: &str, path: &str) -> Option<LinkVerdict> {
         if SHORTENERS.iter().any(|s| under(host, s)) {
-            return Some(LinkVerdict::Phishing("shortened link hides its target".into()));
+            return Some(LinkVerdict::Phishing(
+                "shortened link hides its target".into(),
+            ));
         }
         if let Some((_, label)) = MESSENGER_HOSTS.iter().find(|(h, _)| under(host, h)) {
             return Some(LinkVerdict::Contact(label));
@@ -420,7 +448,11 @@ impl Domains {
         }
         if !self.brand.is_empty() && host.contains(&self.brand) {
             let in_domain = registrable(host).contains(&self.brand);
-            return Some(if in_domain { "brand in domain" } else { "brand in subdomain" });
+            return Some(if in_domain {
+                "brand in domain"
+            } else {
+                "brand in subdomain"
+            });
         }
         if !self.brand_skel.is_empty() && skel.contains(&self.brand_skel) {
             return Some("homoglyphs");
@@ -443,7 +475,8 @@ impl Domains {
 
     fn brand_in(&self, path: &str) -> bool {
         !self.brand.is_empty()
-            && (path.to_lowercase().contains(&self.brand) || skeleton(path).contains(&self.brand_skel))
+            && (path.to_lowercase().contains(&self.brand)
+                || skeleton(path).contains(&self.brand_skel))
     }
 }
 
@@ -481,7 +514,9 @@ pub(crate) fn osa_distance(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }

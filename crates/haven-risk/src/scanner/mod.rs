@@ -16,8 +16,11 @@ mod lexicon;
 mod links;
 mod normalize;
 mod rules;
+mod spelled;
 mod vocab;
 
+#[cfg(test)]
+mod debug_tmp;
 #[cfg(test)]
 mod tests;
 
@@ -135,6 +138,13 @@ pub struct Scanner {
     digits: DigitPatterns,
     obfuscation: Regex,
     domains: Domains,
+    number_words: spelled::NumberWords,
+}
+
+impl std::fmt::Debug for spelled::NumberWords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NumberWords")
+    }
 }
 
 impl std::fmt::Debug for DigitPatterns {
@@ -163,6 +173,7 @@ impl Scanner {
             digits: DigitPatterns::new(),
             obfuscation: links::obfuscation_regex(),
             domains: Domains::new(&config.brand, &config.own_domains, &config.carrier_domains),
+            number_words: spelled::NumberWords::new(),
         }
     }
 
@@ -198,12 +209,19 @@ impl Scanner {
     /// in `text` with "[contact hidden]" (operator option for pre-sale chats).
     pub fn mask_contacts(&self, text: &str) -> String {
         let a = self.analyse(text);
-        let mut spans: Vec<Range<usize>> = a.arts.iter().map(|x| x.orig.clone()).collect();
+        let mut spans: Vec<Range<usize>> = a
+            .arts
+            .iter()
+            .filter(|x| x.kind != artifacts::Kind::Money)
+            .map(|x| x.orig.clone())
+            .collect();
         for l in &a.links {
             let contactish = match (&l.found.kind, &l.verdict) {
                 (LinkKind::Email { .. }, v) => *v != LinkVerdict::Safe,
                 (LinkKind::Handle | LinkKind::Cashtag, _) => true,
-                (LinkKind::Url { .. }, v) => matches!(v, LinkVerdict::Contact(_) | LinkVerdict::Payment),
+                (LinkKind::Url { .. }, v) => {
+                    matches!(v, LinkVerdict::Contact(_) | LinkVerdict::Payment)
+                }
             };
             if contactish {
                 spans.push(l.found.orig.clone());
@@ -217,7 +235,17 @@ impl Scanner {
         let base = normalize::base(text);
         let letters = normalize::letters(&base);
         let hits = self.lexicon.hits(&letters);
-        let arts = self.digits.find(&base, &hits);
+        let mut arts = self.digits.find(&base, &hits);
+        arts.extend(
+            self.number_words
+                .phones(&letters)
+                .into_iter()
+                .map(|(orig, value)| Artifact {
+                    kind: artifacts::Kind::Phone,
+                    orig,
+                    value,
+                }),
+        );
         let deob = links::deobfuscate(&base, &self.obfuscation);
         let view: &View<'_> = deob.as_ref().unwrap_or(&base);
         let links = links::tokens(view)
@@ -249,7 +277,9 @@ impl Scanner {
             return LinkVerdict::Safe;
         }
         match self.domains.imitation(domain) {
-            Some(why) => LinkVerdict::Phishing(format!("email address on {domain} imitates the marketplace ({why})")),
+            Some(why) => LinkVerdict::Phishing(format!(
+                "email address on {domain} imitates the marketplace ({why})"
+            )),
             None => LinkVerdict::Neutral,
         }
     }
@@ -266,7 +296,9 @@ fn handles_after_messengers(text: &str, hits: &[Hit]) -> Vec<Range<usize>> {
             .find(|c: char| !(c.is_alphanumeric() || "_.@+-".contains(c)))
             .unwrap_or(trimmed.len());
         let tok = trimmed[..tok_len].trim_end_matches('.');
-        let handle_like = tok.chars().any(|c| c.is_ascii_digit() || c == '_' || c == '@')
+        let handle_like = tok
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == '_' || c == '@')
             || (sep.contains(':') && tok.chars().count() >= 3);
         if tok.chars().count() >= 3 && handle_like {
             let s = h.orig.end + sep.len();

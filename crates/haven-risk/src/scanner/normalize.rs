@@ -196,7 +196,9 @@ fn is_mark(c: char) -> bool {
 /// Letters outside the Latin and Cyrillic blocks that people use to dodge filters.
 fn is_exotic(c: char) -> bool {
     let u = c as u32;
-    !(u < 0x250 || (0x400..0x530).contains(&u) || (0x3000..0xA000).contains(&u)
+    !(u < 0x250
+        || (0x400..0x530).contains(&u)
+        || (0x3000..0xA000).contains(&u)
         || (0xAC00..0xD7B0).contains(&u))
 }
 
@@ -436,7 +438,10 @@ fn fold_token(raw: &[(char, (u32, u32))], tmp: &mut Vec<(char, (u32, u32))>) {
     }
     let mut s = 0;
     while s < tmp.len() {
-        let e = tmp[s..].iter().position(|x| x.0 == '\0').map_or(tmp.len(), |p| s + p);
+        let e = tmp[s..]
+            .iter()
+            .position(|x| x.0 == '\0')
+            .map_or(tmp.len(), |p| s + p);
         fix_mixed_script(&mut tmp[s..e]);
         s = e + 1;
     }
@@ -463,7 +468,13 @@ fn emit_pieces(tmp: &[(char, (u32, u32))], flat: &mut Builder, toks: &mut Vec<To
     }
 }
 
-fn push_token(piece: &[(char, (u32, u32))], cjk: bool, flat: &mut Builder, toks: &mut Vec<Tok>, gap: &mut Gap) {
+fn push_token(
+    piece: &[(char, (u32, u32))],
+    cjk: bool,
+    flat: &mut Builder,
+    toks: &mut Vec<Tok>,
+    gap: &mut Gap,
+) {
     let flat_start = flat.len();
     for &(c, r) in piece {
         flat.push(c, r);
@@ -586,7 +597,10 @@ mod tests {
 
     #[test]
     fn strips_zero_width_and_nfkc() {
-        assert_eq!(spaced("what\u{200B}sapp ｗｈａｔｓａｐｐ"), "whatsapp whatsapp");
+        assert_eq!(
+            spaced("what\u{200B}sapp ｗｈａｔｓａｐｐ"),
+            "whatsapp whatsapp"
+        );
     }
 
     #[test]

@@ -19,34 +19,153 @@ enum Num {
     Fixed(u8),
     /// 20, 30, … 90 (and 60/80 bases of French 70/80/90).
     Tens(u8),
+    /// 100–900.
+    Hundreds(u16),
     /// "and", "y", "e", "et", "und", "и" between tens and units.
     Conn,
 }
 
 const UNITS: &[(u8, &[&str])] = &[
     (0, &["zero", "oh", "cero", "zéro", "null", "ноль", "нуль"]),
-    (1, &["one", "uno", "una", "um", "uma", "un", "une", "eins", "один", "одна", "раз"]),
-    (2, &["two", "dos", "dois", "duas", "deux", "zwei", "zwo", "два", "две", "due"]),
+    (
+        1,
+        &[
+            "one", "uno", "una", "um", "uma", "un", "une", "eins", "один", "одна", "раз",
+        ],
+    ),
+    (
+        2,
+        &[
+            "two", "dos", "dois", "duas", "deux", "zwei", "zwo", "два", "две", "due",
+        ],
+    ),
     (3, &["three", "tres", "três", "trois", "drei", "три", "tre"]),
-    (4, &["four", "cuatro", "quatro", "quatre", "vier", "четыре", "quattro"]),
+    (
+        4,
+        &[
+            "four",
+            "cuatro",
+            "quatro",
+            "quatre",
+            "vier",
+            "четыре",
+            "quattro",
+        ],
+    ),
     (5, &["five", "cinco", "cinq", "fünf", "пять", "cinque"]),
     (6, &["six", "seis", "meia", "sechs", "шесть", "sei"]),
-    (7, &["seven", "siete", "sete", "sept", "sieben", "семь", "sette"]),
-    (8, &["eight", "ocho", "oito", "huit", "acht", "восемь", "otto"]),
+    (
+        7,
+        &["seven", "siete", "sete", "sept", "sieben", "семь", "sette"],
+    ),
+    (
+        8,
+        &["eight", "ocho", "oito", "huit", "acht", "восемь", "otto"],
+    ),
     (9, &["nine", "nueve", "nove", "neuf", "neun", "девять"]),
 ];
 
 const FIXED: &[(u8, &[&str])] = &[
-    (10, &["ten", "diez", "dez", "dix", "zehn", "десять", "dieci"]),
-    (11, &["eleven", "once", "onze", "elf", "одиннадцать", "undici"]),
-    (12, &["twelve", "doce", "doze", "douze", "zwölf", "двенадцать", "dodici"]),
-    (13, &["thirteen", "trece", "treze", "treize", "dreizehn", "тринадцать", "tredici"]),
-    (14, &["fourteen", "catorce", "catorze", "quatorze", "vierzehn", "четырнадцать", "quattordici"]),
-    (15, &["fifteen", "quince", "quinze", "fünfzehn", "пятнадцать", "quindici"]),
-    (16, &["sixteen", "dieciséis", "dezesseis", "seize", "sechzehn", "шестнадцать", "sedici"]),
-    (17, &["seventeen", "diecisiete", "dezessete", "siebzehn", "семнадцать", "diciassette"]),
-    (18, &["eighteen", "dieciocho", "dezoito", "achtzehn", "восемнадцать", "diciotto"]),
-    (19, &["nineteen", "diecinueve", "dezenove", "neunzehn", "девятнадцать", "diciannove"]),
+    (
+        10,
+        &["ten", "diez", "dez", "dix", "zehn", "десять", "dieci"],
+    ),
+    (
+        11,
+        &["eleven", "once", "onze", "elf", "одиннадцать", "undici"],
+    ),
+    (
+        12,
+        &[
+            "twelve",
+            "doce",
+            "doze",
+            "douze",
+            "zwölf",
+            "двенадцать",
+            "dodici",
+        ],
+    ),
+    (
+        13,
+        &[
+            "thirteen",
+            "trece",
+            "treze",
+            "treize",
+            "dreizehn",
+            "тринадцать",
+            "tredici",
+        ],
+    ),
+    (
+        14,
+        &[
+            "fourteen",
+            "catorce",
+            "catorze",
+            "quatorze",
+            "vierzehn",
+            "четырнадцать",
+            "quattordici",
+        ],
+    ),
+    (
+        15,
+        &[
+            "fifteen",
+            "quince",
+            "quinze",
+            "fünfzehn",
+            "пятнадцать",
+            "quindici",
+        ],
+    ),
+    (
+        16,
+        &[
+            "sixteen",
+            "dieciséis",
+            "dezesseis",
+            "seize",
+            "sechzehn",
+            "шестнадцать",
+            "sedici",
+        ],
+    ),
+    (
+        17,
+        &[
+            "seventeen",
+            "diecisiete",
+            "dezessete",
+            "siebzehn",
+            "семнадцать",
+            "diciassette",
+        ],
+    ),
+    (
+        18,
+        &[
+            "eighteen",
+            "dieciocho",
+            "dezoito",
+            "achtzehn",
+            "восемнадцать",
+            "diciotto",
+        ],
+    ),
+    (
+        19,
+        &[
+            "nineteen",
+            "diecinueve",
+            "dezenove",
+            "neunzehn",
+            "девятнадцать",
+            "diciannove",
+        ],
+    ),
     (21, &["veintiuno", "veintiún"]),
     (22, &["veintidós"]),
     (23, &["veintitrés"]),
@@ -59,14 +178,127 @@ const FIXED: &[(u8, &[&str])] = &[
 ];
 
 const TENS: &[(u8, &[&str])] = &[
-    (20, &["twenty", "veinte", "vinte", "vingt", "vingts", "zwanzig", "двадцать", "venti"]),
-    (30, &["thirty", "treinta", "trinta", "trente", "dreißig", "тридцать", "trenta"]),
-    (40, &["forty", "cuarenta", "quarenta", "quarante", "vierzig", "сорок", "quaranta"]),
-    (50, &["fifty", "cincuenta", "cinquenta", "cinquante", "fünfzig", "пятьдесят", "cinquanta"]),
-    (60, &["sixty", "sesenta", "sessenta", "soixante", "sechzig", "шестьдесят", "sessanta"]),
-    (70, &["seventy", "setenta", "siebzig", "семьдесят", "settanta", "septante"]),
-    (80, &["eighty", "ochenta", "oitenta", "achtzig", "восемьдесят", "ottanta", "huitante"]),
-    (90, &["ninety", "noventa", "neunzig", "девяносто", "novanta", "nonante"]),
+    (
+        20,
+        &[
+            "twenty",
+            "veinte",
+            "vinte",
+            "vingt",
+            "vingts",
+            "zwanzig",
+            "двадцать",
+            "venti",
+        ],
+    ),
+    (
+        30,
+        &[
+            "thirty",
+            "treinta",
+            "trinta",
+            "trente",
+            "dreißig",
+            "тридцать",
+            "trenta",
+        ],
+    ),
+    (
+        40,
+        &[
+            "forty",
+            "cuarenta",
+            "quarenta",
+            "quarante",
+            "vierzig",
+            "сорок",
+            "quaranta",
+        ],
+    ),
+    (
+        50,
+        &[
+            "fifty",
+            "cincuenta",
+            "cinquenta",
+            "cinquante",
+            "fünfzig",
+            "пятьдесят",
+            "cinquanta",
+        ],
+    ),
+    (
+        60,
+        &[
+            "sixty",
+            "sesenta",
+            "sessenta",
+            "soixante",
+            "sechzig",
+            "шестьдесят",
+            "sessanta",
+        ],
+    ),
+    (
+        70,
+        &[
+            "seventy",
+            "setenta",
+            "siebzig",
+            "семьдесят",
+            "settanta",
+            "septante",
+        ],
+    ),
+    (
+        80,
+        &[
+            "eighty",
+            "ochenta",
+            "oitenta",
+            "achtzig",
+            "восемьдесят",
+            "ottanta",
+            "huitante",
+        ],
+    ),
+    (
+        90,
+        &[
+            "ninety",
+            "noventa",
+            "neunzig",
+            "девяносто",
+            "novanta",
+            "nonante",
+        ],
+    ),
+];
+
+const HUNDREDS: &[(u16, &[&str])] = &[
+    (
+        100,
+        &[
+            "hundred", "cien", "ciento", "cem", "cento", "cent", "hundert", "сто",
+        ],
+    ),
+    (200, &["doscientos", "duzentos", "двести", "duecento"]),
+    (300, &["trescientos", "trezentos", "триста", "trecento"]),
+    (
+        400,
+        &["cuatrocientos", "quatrocentos", "четыреста", "quattrocento"],
+    ),
+    (500, &["quinientos", "quinhentos", "пятьсот", "cinquecento"]),
+    (600, &["seiscientos", "seiscentos", "шестьсот", "seicento"]),
+    (700, &["setecientos", "setecentos", "семьсот", "settecento"]),
+    (
+        800,
+        &["ochocientos", "oitocentos", "восемьсот", "ottocento"],
+    ),
+    (
+        900,
+        &["novecientos", "novecentos", "девятьсот", "novecento"],
+    ),
 ];
 
 const CONNECTORS: &[&str] = &["and", "y", "e", "et", "und", "и"];
@@ -101,6 +333,11 @@ impl NumberWords {
                 tens.push((fold_term(w), *v));
             }
         }
+        for (v, words) in HUNDREDS {
+            words.iter().for_each(|w| {
+                map.insert(fold_term(w), Num::Hundreds(*v));
+            });
+        }
         for c in CONNECTORS {
             map.insert(fold_term(c), Num::Conn);
         }
@@ -126,7 +363,10 @@ impl NumberWords {
             let stem = t.trim_end_matches(['a', 'e', 'i', 'o']);
             if let Some(rest) = w.strip_prefix(stem) {
                 let rest = rest.trim_start_matches(['a', 'e', 'i']);
-                if let Some((_, u)) = self.units.iter().find(|(s, v)| *v > 0 && s.trim_start_matches(['u', 'o']) == rest.trim_start_matches(['u', 'o'])) {
+                if let Some((_, u)) = self.units.iter().find(|(s, v)| {
+                    *v > 0
+                        && s.trim_start_matches(['u', 'o']) == rest.trim_start_matches(['u', 'o'])
+                }) {
                     return Some(Num::Fixed(tv + u));
                 }
             }
@@ -163,6 +403,8 @@ struct Run {
     digits: String,
     /// A tens value waiting for an optional unit ("trente" + "neuf").
     pending: Option<u8>,
+    /// A hundreds value waiting for tens/units ("пятьсот" + "пятьдесят пять").
+    hundreds: Option<u16>,
     /// "dix" waiting for "sept/huit/neuf" (French 17–19).
     pending_ten: Option<u8>,
     /// "quatre" waiting for "vingt" (French 80).
@@ -180,12 +422,18 @@ impl Run {
         self.words += 1;
         match n {
             Num::Conn => {}
+            Num::Hundreds(h) => {
+                self.flush();
+                self.hundreds = Some(h);
+            }
             Num::Tens(20) if self.pending_quatre => {
                 self.pending_quatre = false;
                 self.pending = Some(80);
             }
             Num::Tens(t) => {
+                let h = self.hundreds.take();
                 self.flush();
+                self.hundreds = h;
                 self.pending = Some(t);
             }
             Num::Fixed(10) if self.pending.is_some_and(|t| t == 60 || t == 80) => {
@@ -195,7 +443,10 @@ impl Run {
                 self.flush();
                 self.pending_ten = Some(10);
             }
-            Num::Fixed(f) => self.emit(self.pending.take().unwrap_or(0) + f),
+            Num::Fixed(f) => {
+                let t = self.pending.take().unwrap_or(0);
+                self.emit(t + f);
+            }
             Num::Unit(4) if self.pending.is_none() && self.pending_ten.is_none() => {
                 self.flush();
                 self.pending_quatre = true;
@@ -227,10 +478,17 @@ impl Run {
         if let Some(t) = self.pending_ten.take() {
             self.emit(t);
         }
+        if let Some(h) = self.hundreds.take() {
+            self.digits.push_str(&h.to_string());
+        }
     }
 
+    /// Writes a number; under a pending hundred it fills the last two digits.
     fn emit(&mut self, v: u8) {
-        self.digits.push_str(&v.to_string());
+        match self.hundreds.take() {
+            Some(h) => self.digits.push_str(&(h + u16::from(v)).to_string()),
+            None => self.digits.push_str(&v.to_string()),
+        }
     }
 
     fn finish(&mut self, out: &mut Vec<(Range<usize>, String)>) {
@@ -253,15 +511,34 @@ mod tests {
     fn digits(s: &str) -> Vec<String> {
         let b = base(s);
         let l = letters(&b);
-        NumberWords::new().phones(&l).into_iter().map(|x| x.1).collect()
+        NumberWords::new()
+            .phones(&l)
+            .into_iter()
+            .map(|x| x.1)
+            .collect()
     }
 
     #[test]
     fn reads_spelled_numbers() {
-        assert_eq!(digits("call six one five, five five five, zero one three seven"), ["6155550137"]);
-        assert_eq!(digits("zéro six, trente-neuf, quatre-vingt-dix-huit, dix, vingt"), ["0639981020"]);
-        assert_eq!(digits("null eins fünf eins, zwei drei vier fünf, sechs sieben acht neun"), ["015123456789"]);
-        assert_eq!(digits("восемь девятьсот"), Vec::<String>::new());
-        assert_eq!(digits("I'd take one or two, maybe three"), Vec::<String>::new());
+        assert_eq!(
+            digits("call six one five, five five five, zero one three seven"),
+            ["6155550137"]
+        );
+        assert_eq!(
+            digits("zéro six, trente-neuf, quatre-vingt-dix-huit, dix, vingt"),
+            ["0639981020"]
+        );
+        assert_eq!(
+            digits("null eins fünf eins, zwei drei vier fünf, sechs sieben acht neun"),
+            ["015123456789"]
+        );
+        assert_eq!(
+            digits("восемь, девятьсот, пятьсот пятьдесят пять, ноль один, сорок два"),
+            ["89005550142"]
+        );
+        assert_eq!(
+            digits("I'd take one or two, maybe three"),
+            Vec::<String>::new()
+        );
     }
 }

@@ -27,15 +27,25 @@ fn scan(text: &str, stage: Stage, from: Sender) -> ScanResult {
 #[track_caller]
 fn flags(text: &str, stage: Stage, from: Sender, cat: Category) -> ScanResult {
     let r = scan(text, stage, from);
-    assert!(r.categories.contains(&cat), "{text:?}: expected {cat:?}, got {r:?}");
-    assert_eq!(r.verdict, r.categories.iter().map(|c| c.verdict()).max().unwrap());
+    assert!(
+        r.categories.contains(&cat),
+        "{text:?}: expected {cat:?}, got {r:?}"
+    );
+    assert_eq!(
+        r.verdict,
+        r.categories.iter().map(|c| c.verdict()).max().unwrap()
+    );
     r
 }
 
 #[track_caller]
 fn allows(text: &str, stage: Stage, from: Sender) {
     let r = scan(text, stage, from);
-    assert_eq!(r.verdict, Verdict::Allow, "{text:?}: expected allow, got {r:?}");
+    assert_eq!(
+        r.verdict,
+        Verdict::Allow,
+        "{text:?}: expected allow, got {r:?}"
+    );
     assert!(r.categories.is_empty() && r.reasons.is_empty());
 }
 
@@ -55,7 +65,11 @@ fn sanity_mixed_batch() {
     let r = scan("add me on whatsapp +44 7911 123456", PreOrder, Seller);
     assert_eq!(r.verdict, Verdict::Warn);
     assert_eq!(r.categories, vec![OffPlatformContact]);
-    let r = scan("pay me by bank transfer to DE89 3704 0044 0532 0130 00", PreOrder, Seller);
+    let r = scan(
+        "pay me by bank transfer to DE89 3704 0044 0532 0130 00",
+        PreOrder,
+        Seller,
+    );
     assert_eq!(r.verdict, Verdict::Block);
     assert!(r.reasons.iter().any(|x| x == "IBAN DE89…"), "{r:?}");
 }
@@ -78,23 +92,57 @@ fn categories_sorted_and_deduped() {
 
 #[test]
 fn spaced_dotted_and_dashed_letters() {
-    let r = flags("add me on w h a t s a p p", PreOrder, Seller, OffPlatformContact);
-    assert!(r.reasons.contains(&"mentions WhatsApp (written \"w h a t s a p p\")".to_string()), "{r:?}");
+    let r = flags(
+        "add me on w h a t s a p p",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    assert!(
+        r.reasons
+            .contains(&"mentions WhatsApp (written \"w h a t s a p p\")".to_string()),
+        "{r:?}"
+    );
     flags("W.h.a.t.s.A.p.p me", PreOrder, Buyer, OffPlatformContact);
-    flags("write me on t-e-l-e-g-r-a-m", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "write me on t-e-l-e-g-r-a-m",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
 }
 
 #[test]
 fn zero_width_and_fullwidth() {
-    flags("Whats\u{200B}App me please", PreOrder, Seller, OffPlatformContact);
-    flags("ｔｅｌｅｇｒａｍ: sellerbest", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "Whats\u{200B}App me please",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    flags(
+        "ｔｅｌｅｇｒａｍ: sellerbest",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
 }
 
 #[test]
 fn leetspeak() {
-    flags("message me on wh4ts4pp", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "message me on wh4ts4pp",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
     flags("my te1egr4m is open", PreOrder, Seller, OffPlatformContact);
-    flags("s1gn4l me, my number is in bio", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "s1gn4l me, my number is in bio",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
 }
 
 #[test]
@@ -105,7 +153,12 @@ fn mixed_script_homoglyph_words() {
 
 #[test]
 fn split_names() {
-    flags("contact me on whats.app", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "contact me on whats.app",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
     flags("tele gram me", PreOrder, Seller, OffPlatformContact);
 }
 
@@ -143,18 +196,53 @@ fn messenger_names_multilingual() {
 
 #[test]
 fn messenger_links() {
-    let r = flags("chat here: wa.me/34612345678", PreOrder, Seller, OffPlatformContact);
+    let r = flags(
+        "chat here: wa.me/34612345678",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
     assert!(r.reasons.iter().any(|x| x.contains("WhatsApp")), "{r:?}");
-    flags("t.me/cheap_phones_seller", PreOrder, Seller, OffPlatformContact);
-    flags("https://m.me/john.smith.77", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "t.me/cheap_phones_seller",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    flags(
+        "https://m.me/john.smith.77",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
 }
 
 #[test]
 fn written_out_email() {
-    flags("email me: john.doe (at) gmail (dot) com", PreOrder, Seller, OffPlatformContact);
-    flags("my mail is johndoe at gmail dot com", PreOrder, Buyer, OffPlatformContact);
-    flags("john.doe[at]outlook[.]com", PreOrder, Buyer, OffPlatformContact);
-    flags("write to seller@proton.me", PreOrder, Seller, OffPlatformContact);
+    flags(
+        "email me: john.doe (at) gmail (dot) com",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    flags(
+        "my mail is johndoe at gmail dot com",
+        PreOrder,
+        Buyer,
+        OffPlatformContact,
+    );
+    flags(
+        "john.doe[at]outlook[.]com",
+        PreOrder,
+        Buyer,
+        OffPlatformContact,
+    );
+    flags(
+        "write to seller@proton.me",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
 }
 
 // ---- phone numbers ---------------------------------------------------------
@@ -203,28 +291,78 @@ fn numbers_that_are_not_phones() {
 
 #[test]
 fn iban_validated_by_mod97() {
-    let r = flags("IBAN: DE89 3704 0044 0532 0130 00", AfterOrder, Seller, OffPlatformPayment);
+    let r = flags(
+        "IBAN: DE89 3704 0044 0532 0130 00",
+        AfterOrder,
+        Seller,
+        OffPlatformPayment,
+    );
     assert!(r.reasons.contains(&"IBAN DE89…".to_string()));
-    flags("virement sur FR1420041010050500013M02606", PreOrder, Seller, OffPlatformPayment);
+    flags(
+        "virement sur FR1420041010050500013M02606",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
     // Wrong checksum: not an IBAN.
     allows("Reference DE89 3704 0044 0532 0130 01", AfterOrder, Buyer);
 }
 
 #[test]
 fn crypto_wallets() {
-    flags("send BTC to bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", PreOrder, Seller, OffPlatformPayment);
-    flags("ETH 0x52908400098527886E0F7030069857D2E4169EE7", PreOrder, Seller, OffPlatformPayment);
-    flags("usdt trc20: TJRabPrwbZy45sbavfcjinPJC18kjpRTv8", PreOrder, Seller, OffPlatformPayment);
-    flags("wallet 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", PreOrder, Seller, OffPlatformPayment);
-    flags("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", PreOrder, Seller, OffPlatformPayment);
+    flags(
+        "send BTC to bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    flags(
+        "ETH 0x52908400098527886E0F7030069857D2E4169EE7",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    flags(
+        "usdt trc20: TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    flags(
+        "wallet 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    flags(
+        "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
 }
 
 #[test]
 fn payment_handles() {
-    flags("just send it to $QuickSeller22", PreOrder, Seller, OffPlatformPayment);
+    flags(
+        "just send it to $QuickSeller22",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
     flags("paypal.me/cheapdeals", PreOrder, Seller, OffPlatformPayment);
-    flags("my venmo is @jane-doe-12", PreOrder, Seller, OffPlatformPayment);
-    flags("zelle me at 555-123-4567", PreOrder, Seller, OffPlatformPayment);
+    flags(
+        "my venmo is @jane-doe-12",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    flags(
+        "zelle me at 555-123-4567",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
 }
 
 #[test]
@@ -253,65 +391,175 @@ fn payment_vocabulary_multilingual() {
 fn paid_with_paypal_at_checkout_is_benign() {
     allows("I paid with PayPal at checkout, thanks!", AfterOrder, Buyer);
     allows("Can I pay with PayPal at checkout?", PreOrder, Buyer);
-    allows("Please only pay through Haven checkout, never by bank transfer.", PreOrder, Seller);
-    allows("No acepto transferencias, solo el pago de la plataforma.", PreOrder, Seller);
+    allows(
+        "Please only pay through Haven checkout, never by bank transfer.",
+        PreOrder,
+        Seller,
+    );
+    allows(
+        "No acepto transferencias, solo el pago de la plataforma.",
+        PreOrder,
+        Seller,
+    );
 }
 
 // ---- links -------------------------------------------------------------------
 
 #[test]
 fn homoglyph_and_punycode_domains() {
-    let r = flags("log in at https://hаven-market.com/login", AfterOrder, Seller, PhishingLink);
+    let r = flags(
+        "log in at https://hаven-market.com/login",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
     assert!(
-        r.reasons.contains(&"link to hаven-market.com imitates haven-market.com (homoglyphs)".to_string()),
+        r.reasons.contains(
+            &"link to hаven-market.com imitates haven-market.com (homoglyphs)".to_string()
+        ),
         "{r:?}"
     );
-    let r = flags("see xn--hven-market-yij.com/confirm", AfterOrder, Seller, PhishingLink);
+    let r = flags(
+        "see xn--hven-market-yij.com/confirm",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
     assert!(r.reasons.iter().any(|x| x.contains("homoglyphs")), "{r:?}");
-    flags("visit haven-rnarket.com/pay", AfterOrder, Seller, PhishingLink);
+    flags(
+        "visit haven-rnarket.com/pay",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
 }
 
 #[test]
 fn brand_in_subdomain_or_path() {
-    let r = flags("haven-market.com.secure.top/verify", AfterOrder, Seller, PhishingLink);
-    assert!(r.reasons.iter().any(|x| x.contains("brand in subdomain")), "{r:?}");
-    flags("https://sites.google.com/view/haven-market-refund", InDispute, Seller, PhishingLink);
-    flags("hxxps://haven-support.help/claim", AfterOrder, Seller, PhishingLink);
+    let r = flags(
+        "haven-market.com.secure.top/verify",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
+    assert!(
+        r.reasons.iter().any(|x| x.contains("brand in subdomain")),
+        "{r:?}"
+    );
+    flags(
+        "https://sites.google.com/view/haven-market-refund",
+        InDispute,
+        Seller,
+        PhishingLink,
+    );
+    flags(
+        "hxxps://haven-support.help/claim",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
 }
 
 #[test]
 fn typosquats() {
-    flags("go to havenmarket.com to pay", AfterOrder, Seller, PhishingLink);
+    flags(
+        "go to havenmarket.com to pay",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
     flags("go to haevn-market.com", AfterOrder, Seller, PhishingLink);
-    flags("haven-market-support.com/ticket", AfterOrder, Seller, PhishingLink);
+    flags(
+        "haven-market-support.com/ticket",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
     flags("www.havn-market.net", AfterOrder, Seller, PhishingLink);
 }
 
 #[test]
 fn userinfo_ip_and_shorteners() {
-    let r = flags("https://haven-market.com@1.2.3.4/login", AfterOrder, Seller, PhishingLink);
+    let r = flags(
+        "https://haven-market.com@1.2.3.4/login",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
     assert!(r.reasons.iter().any(|x| x.contains("behind")), "{r:?}");
     flags("http://185.23.44.10/pay", AfterOrder, Seller, PhishingLink);
-    let r = flags("details here bit.ly/3xYz12", AfterOrder, Seller, PhishingLink);
-    assert!(r.reasons.contains(&"shortened link hides its target".to_string()));
-    flags("https://tinyurl.com/haven-pay", AfterOrder, Seller, PhishingLink);
+    let r = flags(
+        "details here bit.ly/3xYz12",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
+    assert!(
+        r.reasons
+            .contains(&"shortened link hides its target".to_string())
+    );
+    flags(
+        "https://tinyurl.com/haven-pay",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
 }
 
 #[test]
 fn obfuscated_links() {
-    flags("haven-market[.]com[.]verify-now[.]top", AfterOrder, Seller, PhishingLink);
-    flags("hxxp://haven-market-pay.com", AfterOrder, Seller, PhishingLink);
-    flags("haven-market dot com dot secure dot top", AfterOrder, Seller, PhishingLink);
+    flags(
+        "haven-market[.]com[.]verify-now[.]top",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
+    flags(
+        "hxxp://haven-market-pay.com",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
+    flags(
+        "haven-market dot com dot secure dot top",
+        AfterOrder,
+        Seller,
+        PhishingLink,
+    );
 }
 
 #[test]
 fn benign_links() {
-    allows("Track it here: https://www.ups.com/track?tracknum=1Z999AA10123456784", AfterOrder, Seller);
-    allows("https://www.dhl.de/de/privatkunden.html?piececode=00340434161094042557", AfterOrder, Seller);
-    allows("Your order page: https://haven-market.com/orders/8812", AfterOrder, Seller);
-    allows("help.haven-market.com/articles/returns explains returns", AfterDelivery, Buyer);
-    allows("The manual is at https://www.bosch-home.com/manuals/wtx87.pdf", AfterDelivery, Seller);
-    allows("Write to support@haven-market.com if the parcel is late", AfterOrder, Seller);
+    allows(
+        "Track it here: https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "https://www.dhl.de/de/privatkunden.html?piececode=00340434161094042557",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "Your order page: https://haven-market.com/orders/8812",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "help.haven-market.com/articles/returns explains returns",
+        AfterDelivery,
+        Buyer,
+    );
+    allows(
+        "The manual is at https://www.bosch-home.com/manuals/wtx87.pdf",
+        AfterDelivery,
+        Seller,
+    );
+    allows(
+        "Write to support@haven-market.com if the parcel is late",
+        AfterOrder,
+        Seller,
+    );
 }
 
 // ---- scam phrasing by category --------------------------------------------------
@@ -347,7 +595,11 @@ fn honest_customs_explanations_are_benign() {
         allows(t, AfterOrder, Seller);
     }
     // A buyer describing what they paid is not a fee demand.
-    allows("I had to pay 20€ customs fee to DHL, just so you know", AfterDelivery, Buyer);
+    allows(
+        "I had to pay 20€ customs fee to DHL, just so you know",
+        AfterDelivery,
+        Buyer,
+    );
 }
 
 #[test]
@@ -366,15 +618,32 @@ fn dispute_pressure() {
         flags(t, InDispute, Seller, DisputePressure);
     }
     // Open dispute referenced outside the dispute stage.
-    flags("Don't open a dispute, I'll refund you via bank transfer", AfterOrder, Seller, DisputePressure);
+    flags(
+        "Don't open a dispute, I'll refund you via bank transfer",
+        AfterOrder,
+        Seller,
+        DisputePressure,
+    );
 }
 
 #[test]
 fn dispute_context_rules() {
     // A buyer saying it is fine; a seller giving evidence; a seller outside a dispute.
-    allows("I will close the dispute once the refund arrives", InDispute, Buyer);
-    allows("I uploaded the tracking proof to the dispute, the Haven team will decide.", InDispute, Seller);
-    allows("Sorry for the trouble, I'll refund you through Haven.", InDispute, Seller);
+    allows(
+        "I will close the dispute once the refund arrives",
+        InDispute,
+        Buyer,
+    );
+    allows(
+        "I uploaded the tracking proof to the dispute, the Haven team will decide.",
+        InDispute,
+        Seller,
+    );
+    allows(
+        "Sorry for the trouble, I'll refund you through Haven.",
+        InDispute,
+        Seller,
+    );
     allows("I'll cancel the order and refund you.", AfterOrder, Seller);
 }
 
@@ -397,9 +666,21 @@ fn confirm_receipt_pressure() {
 
 #[test]
 fn confirm_receipt_context_rules() {
-    allows("Once you receive it, please confirm receipt. Thanks!", AfterOrder, Seller);
-    allows("Cuando lo recibas, confirma la recepción por favor.", AfterOrder, Seller);
-    allows("Please confirm receipt, glad you like it!", AfterDelivery, Seller);
+    allows(
+        "Once you receive it, please confirm receipt. Thanks!",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "Cuando lo recibas, confirma la recepción por favor.",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "Please confirm receipt, glad you like it!",
+        AfterDelivery,
+        Seller,
+    );
     allows("Can you confirm your delivery address?", AfterOrder, Seller);
     allows("I confirm receipt, thanks!", AfterOrder, Buyer);
 }
@@ -418,16 +699,25 @@ fn mask_contacts_hides_details() {
         "telegram: [contact hidden], [contact hidden]"
     );
     assert_eq!(
-        s.mask_contacts("IBAN DE89 3704 0044 0532 0130 00 or BTC bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
+        s.mask_contacts(
+            "IBAN DE89 3704 0044 0532 0130 00 or BTC bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        ),
         "IBAN [contact hidden] or BTC [contact hidden]"
     );
-    assert_eq!(s.mask_contacts("whatsapp: john_doe77"), "whatsapp: [contact hidden]");
+    assert_eq!(
+        s.mask_contacts("whatsapp: john_doe77"),
+        "whatsapp: [contact hidden]"
+    );
 }
 
 #[test]
 fn mask_contacts_keeps_benign_text() {
     let s = scanner();
-    let t = "Order 100234567 shipped, tracking SP123456785HV, see https://haven-market.com/orders/1";
+    let t =
+        "Order 100234567 shipped, tracking SP123456785HV, see https://haven-market.com/orders/1";
     assert_eq!(s.mask_contacts(t), t);
-    assert_eq!(s.mask_contacts("support@haven-market.com"), "support@haven-market.com");
+    assert_eq!(
+        s.mask_contacts("support@haven-market.com"),
+        "support@haven-market.com"
+    );
 }

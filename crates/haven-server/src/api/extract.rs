@@ -66,14 +66,22 @@ pub struct Client(pub crate::service::ClientInfo);
 impl FromRequestParts<Arc<App>> for Client {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Client(client_info(parts, app.config.trust_proxy)))
     }
 }
 
 pub fn client_info(parts: &Parts, trust_proxy: bool) -> crate::service::ClientInfo {
     let forwarded = trust_proxy
-        .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+        })
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|ip| ip.trim().to_string());
@@ -81,7 +89,11 @@ pub fn client_info(parts: &Parts, trust_proxy: bool) -> crate::service::ClientIn
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip().to_string());
-    let user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("unknown client");
+    let user_agent = parts
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown client");
     crate::service::ClientInfo {
         ip: forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
         user_agent: user_agent.chars().take(200).collect(),

@@ -63,12 +63,19 @@ pub async fn register(
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
-pub async fn login(State(app): AppState, super::extract::Client(client): super::extract::Client, RawBody(body): RawBody) -> ApiResult<Json<SessionView>> {
+pub async fn login(
+    State(app): AppState,
+    super::extract::Client(client): super::extract::Client,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<SessionView>> {
     let req: LoginRequest = parse_json(&body)?;
     if req.password.len() > crate::auth::MAX_PASSWORD_BYTES || req.email.len() > 254 {
         return Err(ApiError::validation("email or password too long"));
     }
-    super::account::session_or_challenge(app.login(&req.email, &req.password, SessionKind::Api, &client).await?)
+    super::account::session_or_challenge(
+        app.login(&req.email, &req.password, SessionKind::Api, &client)
+            .await?,
+    )
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
@@ -123,7 +130,11 @@ pub async fn open_store(
     idempotent(&app, idem, async {
         Ok((
             StatusCode::CREATED,
-            StoreView::load(&app, &app.open_store(&actor, &req.name, &req.description).await?).await?,
+            StoreView::load(
+                &app,
+                &app.open_store(&actor, &req.name, &req.description).await?,
+            )
+            .await?,
         ))
     })
     .await

@@ -7,6 +7,7 @@ pub mod account;
 mod disputes;
 pub mod extract;
 mod handlers;
+mod messaging;
 pub mod requests;
 
 use std::sync::Arc;
@@ -40,9 +41,11 @@ use crate::service::App;
         account::sessions, account::revoke_session, account::revoke_others, account::reauthenticate, account::change_password,
         account::change_email, account::resend_verification, account::totp_setup, account::totp_enable, account::totp_disable,
         account::submit_identity, account::payout_account, account::identity_reviews, account::review_identity, account::flags,
+        messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
+        messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -91,6 +94,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/disputes/{id}/evidence/files",
             post(disputes::add_file),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages/file",
+            post(messaging::send_file),
         )
         .layer(DefaultBodyLimit::max(crate::blobs::MAX_VIDEO_BYTES + 1));
     Router::new()
@@ -191,25 +198,68 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/disputes/{id}/decide", post(disputes::decide))
         .route("/api/v1/console/cases", get(disputes::case_queue))
-        .route("/api/v1/auth/login/second-factor", post(account::second_factor))
+        .route(
+            "/api/v1/auth/login/second-factor",
+            post(account::second_factor),
+        )
         .route("/api/v1/auth/password-reset", post(account::password_reset))
-        .route("/api/v1/auth/password-reset/confirm", post(account::password_reset_confirm))
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(account::password_reset_confirm),
+        )
         .route("/api/v1/auth/verify-email", post(account::verify_email))
         .route("/api/v1/me/sessions", get(account::sessions))
-        .route("/api/v1/me/sessions/revoke-others", post(account::revoke_others))
-        .route("/api/v1/me/sessions/{id}/revoke", post(account::revoke_session))
+        .route(
+            "/api/v1/me/sessions/revoke-others",
+            post(account::revoke_others),
+        )
+        .route(
+            "/api/v1/me/sessions/{id}/revoke",
+            post(account::revoke_session),
+        )
         .route("/api/v1/me/reauthenticate", post(account::reauthenticate))
         .route("/api/v1/me/password", post(account::change_password))
         .route("/api/v1/me/email", post(account::change_email))
-        .route("/api/v1/me/email/resend-verification", post(account::resend_verification))
+        .route(
+            "/api/v1/me/email/resend-verification",
+            post(account::resend_verification),
+        )
         .route("/api/v1/me/2fa/setup", post(account::totp_setup))
         .route("/api/v1/me/2fa/enable", post(account::totp_enable))
         .route("/api/v1/me/2fa/disable", post(account::totp_disable))
         .route("/api/v1/seller/identity", post(account::submit_identity))
-        .route("/api/v1/seller/payout-account", post(account::payout_account))
-        .route("/api/v1/console/identity-reviews", get(account::identity_reviews))
-        .route("/api/v1/console/identity-reviews/{user_id}", post(account::review_identity))
+        .route(
+            "/api/v1/seller/payout-account",
+            post(account::payout_account),
+        )
+        .route(
+            "/api/v1/console/identity-reviews",
+            get(account::identity_reviews),
+        )
+        .route(
+            "/api/v1/console/identity-reviews/{user_id}",
+            post(account::review_identity),
+        )
         .route("/api/v1/console/flags", get(account::flags))
+        .route(
+            "/api/v1/orders/{id}/conversation",
+            post(messaging::order_conversation),
+        )
+        .route(
+            "/api/v1/listings/{id}/conversation",
+            post(messaging::presale_conversation),
+        )
+        .route("/api/v1/conversations", get(messaging::list))
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            get(messaging::messages).post(messaging::send),
+        )
+        .route(
+            "/api/v1/conversations/{id}/attachments/{hash}",
+            get(messaging::attachment),
+        )
+        .route("/api/v1/me/unread", get(messaging::unread))
+        .route("/api/v1/console/conversations", get(messaging::flagged))
         .route(
             "/api/v1/gateways/{gateway}/webhook",
             post(disputes::gateway_webhook),

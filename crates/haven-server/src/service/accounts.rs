@@ -7,7 +7,8 @@
 //! lockouts and reset requests look the same either way.
 
 use haven_domain::account::{
-    Email, IdentityStatus, OneTimeToken, PayoutAccount, Role, Session, SessionKind, TokenKind, TotpState, User,
+    Email, IdentityStatus, OneTimeToken, PayoutAccount, Role, Session, SessionKind, TokenKind,
+    TotpState, User,
 };
 use haven_domain::catalog::Shop;
 use haven_domain::ids::{StoreId, UserId};
@@ -15,8 +16,8 @@ use haven_domain::messaging::SecurityFlag;
 use haven_domain::{SignedDuration, Timestamp};
 use haven_store::{Changeset, Conflict, SessionTouch, StoreError, UserWrite};
 
-use super::guard::{lock_duration, Refusal};
-use super::{mail, App};
+use super::guard::{Refusal, lock_duration};
+use super::{App, mail};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 
@@ -48,13 +49,37 @@ impl Actor {
         if self.user.has_role(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("this needs the {role:?} role").to_lowercase()))
+            Err(ApiError::forbidden(
+                format!("this needs the {role:?} role").to_lowercase(),
+            ))
         }
     }
 
     pub fn require_store(&self) -> ApiResult<StoreId> {
-        self.store_id.ok_or_else(|| ApiError::forbidden("open a store first"))
+        self.store_id
+            .ok_or_else(|| ApiError::forbidden("open a store first"))
     }
+
+    /// How the actor relates to something between a buyer and a store (an
+    /// order, a conversation); `None` for strangers, who should get a 404.
+    pub fn relation_to(&self, buyer_id: UserId, store_id: StoreId) -> Option<Relation> {
+        if buyer_id == self.id() {
+            Some(Relation::Buyer)
+        } else if Some(store_id) == self.store_id {
+            Some(Relation::Seller)
+        } else if self.user.has_role(Role::Agent) || self.user.has_role(Role::Admin) {
+            Some(Relation::Staff)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Buyer,
+    Seller,
+    Staff,
 }
 
 /// Where a request comes from, for sessions and login defence.
@@ -76,8 +101,15 @@ pub struct Registration {
 /// second factor first.
 #[derive(Debug, Clone)]
 pub enum LoginOutcome {
-    Session { user: User, token: String, session: Session },
-    SecondFactor { challenge: String, expires_at: Timestamp },
+    Session {
+        user: Box<User>,
+        token: String,
+        session: Session,
+    },
+    SecondFactor {
+        challenge: String,
+        expires_at: Timestamp,
+    },
 }
 
 /// What setting up 2FA shows once: the secret, its URL and a QR code.
@@ -89,14 +121,22 @@ pub struct TotpSetup {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "email or password is wrong")
+    ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "email or password is wrong",
+    )
 }
 
 fn too_many_attempts(until: Timestamp, now: Timestamp) -> ApiError {
     let wait_s = until.duration_since(now).as_secs().max(1);
     let minutes = (wait_s + 59) / 60;
-    ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", format!("too many attempts; try again in {minutes} minute(s)"))
-        .with_details(serde_json::json!({ "retry_after_s": wait_s }))
+    ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many attempts; try again in {minutes} minute(s)"),
+    )
+    .with_details(serde_json::json!({ "retry_after_s": wait_s }))
 }
 
 fn step_up_required() -> ApiError {
@@ -114,54 +154,105 @@ impl App {
         if display_name.is_empty() || display_name.chars().count() > 80 {
             return Err(ApiError::validation("display_name must be 1-80 characters"));
         }
-        auth::check_password_policy(&input.password, &[email.as_str(), &display_name]).map_err(ApiError::validation)?;
+        auth::check_password_policy(&input.password, &[email.as_str(), &display_name])
+            .map_err(ApiError::validation)?;
         let mut roles = vec![Role::Buyer];
         roles.extend(input.roles.into_iter().filter(|r| *r != Role::Buyer));
         let password_hash = self.hash(input.password).await?;
         let user = User::new(email, display_name, password_hash, roles, self.now());
-        let mut changes = Changeset { users: vec![user.clone()], ..Default::default() };
+        let mut changes = Changeset {
+            users: vec![user.clone()],
+            ..Default::default()
+        };
         self.queue_email_verification(&mut changes, &user);
         self.store.commit(changes).await?;
         Ok(user)
     }
 
     async fn hash(&self, password: String) -> ApiResult<String> {
-        auth::with_hashing_slot(move || auth::hash_password(&password)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
+        auth::with_hashing_slot(move || auth::hash_password(&password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     async fn password_matches(&self, password: &str, hash: &str) -> ApiResult<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());
-        auth::with_hashing_slot(move || auth::verify_password(&password, &hash)).await.map_err(ApiError::internal)
+        auth::with_hashing_slot(move || auth::verify_password(&password, &hash))
+            .await
+            .map_err(ApiError::internal)
     }
 
     fn queue_email_verification(&self, changes: &mut Changeset, user: &User) {
         let (token, token_hash) = auth::new_token();
-        changes.tokens.push(self.one_time(token_hash, TokenKind::EmailVerification, user.id, SignedDuration::from_hours(VERIFY_TOKEN_HOURS)));
+        changes.tokens.push(self.one_time(
+            token_hash,
+            TokenKind::EmailVerification,
+            user.id,
+            SignedDuration::from_hours(VERIFY_TOKEN_HOURS),
+        ));
         let link = format!("{}/verify-email?token={token}", self.config.base_url);
-        mail::queue(changes, user.email.as_str(), "Confirm your email for Haven", format!("Hello {},\n\nConfirm your email address: {link}\n\nThe link works for 48 hours.", user.display_name), self.now());
+        mail::queue(
+            changes,
+            user.email.as_str(),
+            "Confirm your email for Haven",
+            format!(
+                "Hello {},\n\nConfirm your email address: {link}\n\nThe link works for 48 hours.",
+                user.display_name
+            ),
+            self.now(),
+        );
     }
 
-    fn one_time(&self, token_hash: String, kind: TokenKind, user_id: UserId, lifetime: SignedDuration) -> OneTimeToken {
-        OneTimeToken { token_hash, kind, user_id, created_at: self.now(), expires_at: self.now() + lifetime, used_at: None, data: serde_json::Value::Null }
+    fn one_time(
+        &self,
+        token_hash: String,
+        kind: TokenKind,
+        user_id: UserId,
+        lifetime: SignedDuration,
+    ) -> OneTimeToken {
+        OneTimeToken {
+            token_hash,
+            kind,
+            user_id,
+            created_at: self.now(),
+            expires_at: self.now() + lifetime,
+            used_at: None,
+            data: serde_json::Value::Null,
+        }
     }
 
     /// Check a password. Unknown emails and wrong passwords answer alike and
     /// take as long; failures count towards lockouts either way.
-    pub async fn login(&self, email: &str, password: &str, kind: SessionKind, client: &ClientInfo) -> ApiResult<LoginOutcome> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        kind: SessionKind,
+        client: &ClientInfo,
+    ) -> ApiResult<LoginOutcome> {
         let now = self.now();
         let email_key = email.trim().to_lowercase();
-        if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) = self.login_guard.check(&client.ip, now) {
+        if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) =
+            self.login_guard.check(&client.ip, now)
+        {
             return Err(too_many_attempts(until, now));
         }
         let found = match Email::parse(email) {
             Ok(email) => self.store.user_by_email(email.as_str()).await?,
             Err(_) => None,
         };
-        let locked_until = found.as_ref().and_then(|u| u.locked_until).or_else(|| self.login_guard.email_locked_until(&email_key, now));
+        let locked_until = found
+            .as_ref()
+            .and_then(|u| u.locked_until)
+            .or_else(|| self.login_guard.email_locked_until(&email_key, now));
         if let Some(until) = locked_until.filter(|u| *u > now) {
             return Err(too_many_attempts(until, now));
         }
-        let hash = found.as_ref().map_or_else(|| auth::decoy_hash().to_string(), |u| u.password_hash.clone());
+        let hash = found.as_ref().map_or_else(
+            || auth::decoy_hash().to_string(),
+            |u| u.password_hash.clone(),
+        );
         let valid = self.password_matches(password, &hash).await?;
         let Some(user) = found.filter(|_| valid) else {
             return Err(self.count_failure(&email_key, &client.ip, now).await);
@@ -170,7 +261,8 @@ impl App {
             return self.issue_login_challenge(&user, kind, client).await;
         }
         let rehash = auth::needs_rehash(&user.password_hash).then(|| password.to_string());
-        self.finish_login(user, kind, client, rehash, Changeset::default()).await
+        self.finish_login(user, kind, client, rehash, Changeset::default())
+            .await
     }
 
     /// The first time an address is caught stuffing, the console gets a flag.
@@ -179,7 +271,9 @@ impl App {
             id: haven_domain::ids::FlagId::new(),
             kind: "credential_stuffing".into(),
             subject: ip.to_string(),
-            detail: format!("failed logins on {distinct} different accounts from this address within 10 minutes"),
+            detail: format!(
+                "failed logins on {distinct} different accounts from this address within 10 minutes"
+            ),
             created_at: now,
         };
         let event = haven_store::NewOutboxEvent {
@@ -187,7 +281,11 @@ impl App {
             payload: serde_json::json!({ "ip": ip, "accounts_tried": distinct }),
             created_at: now,
         };
-        let changes = Changeset { security_flags: vec![flag], outbox: vec![event], ..Default::default() };
+        let changes = Changeset {
+            security_flags: vec![flag],
+            outbox: vec![event],
+            ..Default::default()
+        };
         if let Err(err) = self.store.commit(changes).await {
             tracing::warn!(error = %err, "recording a credential-stuffing flag failed");
         }
@@ -198,7 +296,11 @@ impl App {
     async fn count_failure(&self, email_key: &str, ip: &str, now: Timestamp) -> ApiError {
         match self.login_guard.record_failure(ip, email_key, now) {
             Ok(()) => {}
-            Err(Refusal::Stuffing { until, first, distinct }) => {
+            Err(Refusal::Stuffing {
+                until,
+                first,
+                distinct,
+            }) => {
                 if first {
                     self.flag_stuffing(ip, distinct, now).await;
                 }
@@ -222,28 +324,71 @@ impl App {
         user.failed_logins += 1;
         user.locked_until = lock_duration(user.failed_logins).map(|d| now + d);
         let locked_until = user.locked_until;
-        let changes = Changeset { user_updates: vec![UserWrite { user, expected_version }], ..Default::default() };
+        let changes = Changeset {
+            user_updates: vec![UserWrite {
+                user,
+                expected_version,
+            }],
+            ..Default::default()
+        };
         // A lost race means another attempt was just counted; that is enough.
         let _ = self.store.commit(changes).await;
         locked_until
     }
 
-    async fn issue_login_challenge(&self, user: &User, kind: SessionKind, client: &ClientInfo) -> ApiResult<LoginOutcome> {
+    async fn issue_login_challenge(
+        &self,
+        user: &User,
+        kind: SessionKind,
+        client: &ClientInfo,
+    ) -> ApiResult<LoginOutcome> {
         let (challenge, token_hash) = auth::new_token();
-        let mut token = self.one_time(token_hash, TokenKind::LoginChallenge, user.id, SignedDuration::from_mins(LOGIN_CHALLENGE_MIN));
-        token.data = serde_json::json!({ "kind": kind, "ip": client.ip, "user_agent": client.user_agent });
+        let mut token = self.one_time(
+            token_hash,
+            TokenKind::LoginChallenge,
+            user.id,
+            SignedDuration::from_mins(LOGIN_CHALLENGE_MIN),
+        );
+        token.data =
+            serde_json::json!({ "kind": kind, "ip": client.ip, "user_agent": client.user_agent });
         let expires_at = token.expires_at;
-        self.store.commit(Changeset { tokens: vec![token], ..Default::default() }).await?;
-        Ok(LoginOutcome::SecondFactor { challenge, expires_at })
+        self.store
+            .commit(Changeset {
+                tokens: vec![token],
+                ..Default::default()
+            })
+            .await?;
+        Ok(LoginOutcome::SecondFactor {
+            challenge,
+            expires_at,
+        })
     }
 
     /// The second step of a 2FA login: an authenticator code or one of the
     /// recovery codes, each usable once.
-    pub async fn login_second_factor(&self, challenge: &str, code: &str, client: &ClientInfo) -> ApiResult<LoginOutcome> {
+    pub async fn login_second_factor(
+        &self,
+        challenge: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> ApiResult<LoginOutcome> {
         let now = self.now();
-        let invalid = || ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_challenge", "this sign-in has expired; start again");
-        let token = self.store.token(&auth::token_hash(challenge)).await?.ok_or_else(invalid)?;
-        if token.kind != TokenKind::LoginChallenge || token.used_at.is_some() || token.expires_at <= now {
+        let invalid = || {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_challenge",
+                "this sign-in has expired; start again",
+            )
+        };
+        let token = self
+            .store
+            .token(&auth::token_hash(challenge))
+            .await?
+            .ok_or_else(invalid)?;
+        if token.kind != TokenKind::LoginChallenge
+            || token.used_at.is_some()
+            || token.expires_at <= now
+        {
             return Err(invalid());
         }
         let mut user = self.store.user(token.user_id).await?.ok_or_else(invalid)?;
@@ -253,17 +398,31 @@ impl App {
         if !consume_second_factor(&mut user, code, now) {
             return Err(match self.record_user_failure(user, now).await {
                 Some(until) => too_many_attempts(until, now),
-                None => ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_code", "that code is not valid"),
+                None => ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "invalid_code",
+                    "that code is not valid",
+                ),
             });
         }
         let kind = serde_json::from_value(token.data["kind"].clone()).unwrap_or(SessionKind::Web);
-        let used = Changeset { use_tokens: vec![(token.token_hash.clone(), now)], ..Default::default() };
+        let used = Changeset {
+            use_tokens: vec![(token.token_hash.clone(), now)],
+            ..Default::default()
+        };
         self.finish_login(user, kind, client, None, used).await
     }
 
     /// Open the session; reset failure counts; note a new device (and email
     /// about it); upgrade an outdated password hash.
-    async fn finish_login(&self, mut user: User, kind: SessionKind, client: &ClientInfo, rehash: Option<String>, mut changes: Changeset) -> ApiResult<LoginOutcome> {
+    async fn finish_login(
+        &self,
+        mut user: User,
+        kind: SessionKind,
+        client: &ClientInfo,
+        rehash: Option<String>,
+        mut changes: Changeset,
+    ) -> ApiResult<LoginOutcome> {
         let now = self.session_now();
         let expected_version = user.version;
         if let Some(password) = rehash {
@@ -276,9 +435,18 @@ impl App {
             if !user.known_devices.is_empty() {
                 let body = format!(
                     "Hello {},\n\nYour Haven account was just signed in to from a new device:\n  {}\n  address {}\n  at {}\n\nIf this was you, nothing to do. If not, change your password and sign out other sessions from your account page.",
-                    user.display_name, client.user_agent, client.ip, now.strftime("%Y-%m-%d %H:%M UTC")
+                    user.display_name,
+                    client.user_agent,
+                    client.ip,
+                    now.strftime("%Y-%m-%d %H:%M UTC")
                 );
-                mail::queue(&mut changes, user.email.as_str(), "New sign-in to your Haven account", body, now);
+                mail::queue(
+                    &mut changes,
+                    user.email.as_str(),
+                    "New sign-in to your Haven account",
+                    body,
+                    now,
+                );
                 changes.outbox.push(haven_store::NewOutboxEvent {
                     topic: "security.new_device_login".into(),
                     payload: serde_json::json!({ "user_id": user.id, "ip": client.ip }),
@@ -290,7 +458,11 @@ impl App {
             user.known_devices.drain(..excess);
         }
         let (token, token_hash) = auth::new_token();
-        let hours = if kind == SessionKind::Web { WEB_SESSION_HOURS } else { API_SESSION_HOURS };
+        let hours = if kind == SessionKind::Web {
+            WEB_SESSION_HOURS
+        } else {
+            API_SESSION_HOURS
+        };
         let session = Session {
             token_hash,
             user_id: user.id,
@@ -303,17 +475,34 @@ impl App {
             reauthenticated_at: now,
         };
         changes.sessions.push(session.clone());
-        changes.user_updates.push(UserWrite { user: user.clone(), expected_version });
+        changes.user_updates.push(UserWrite {
+            user: user.clone(),
+            expected_version,
+        });
         match self.store.commit(changes).await {
-            Ok(()) => Ok(LoginOutcome::Session { user, token, session }),
-            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(ApiError::conflict("concurrent_update", "your account changed meanwhile; sign in again")),
-            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_challenge", "this sign-in was already used")),
+            Ok(()) => Ok(LoginOutcome::Session {
+                user: Box::new(user),
+                token,
+                session,
+            }),
+            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(ApiError::conflict(
+                "concurrent_update",
+                "your account changed meanwhile; sign in again",
+            )),
+            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_challenge",
+                "this sign-in was already used",
+            )),
             Err(err) => Err(err.into()),
         }
     }
 
     pub async fn logout(&self, token: &str) -> ApiResult<()> {
-        let changes = Changeset { delete_sessions: vec![auth::token_hash(token)], ..Default::default() };
+        let changes = Changeset {
+            delete_sessions: vec![auth::token_hash(token)],
+            ..Default::default()
+        };
         self.store.commit(changes).await?;
         Ok(())
     }
@@ -321,7 +510,11 @@ impl App {
     /// Sessions expire on real time in the demo: its fast-forward moves
     /// marketplace deadlines and must not log the visitor out mid-tour.
     pub(crate) fn session_now(&self) -> Timestamp {
-        if self.demo_clock.is_some() { Timestamp::now() } else { self.now() }
+        if self.demo_clock.is_some() {
+            Timestamp::now()
+        } else {
+            self.now()
+        }
     }
 
     /// The actor behind a session token, if it is valid and unexpired.
@@ -329,18 +522,36 @@ impl App {
         if token.len() != 64 {
             return Ok(None);
         }
-        let Some(session) = self.store.session(&auth::token_hash(token)).await? else { return Ok(None) };
+        let Some(session) = self.store.session(&auth::token_hash(token)).await? else {
+            return Ok(None);
+        };
         let now = self.session_now();
         if session.expires_at <= now {
             return Ok(None);
         }
-        let Some(user) = self.store.user(session.user_id).await? else { return Ok(None) };
+        let Some(user) = self.store.user(session.user_id).await? else {
+            return Ok(None);
+        };
         if now.duration_since(session.last_seen_at) > SignedDuration::from_mins(TOUCH_EVERY_MIN) {
-            let touch = SessionTouch { token_hash: session.token_hash.clone(), last_seen_at: now, reauthenticated_at: None };
-            let _ = self.store.commit(Changeset { session_touches: vec![touch], ..Default::default() }).await;
+            let touch = SessionTouch {
+                token_hash: session.token_hash.clone(),
+                last_seen_at: now,
+                reauthenticated_at: None,
+            };
+            let _ = self
+                .store
+                .commit(Changeset {
+                    session_touches: vec![touch],
+                    ..Default::default()
+                })
+                .await;
         }
         let store_id = self.store.shop_by_owner(user.id).await?.map(|s| s.id);
-        Ok(Some(Actor { user, store_id, session: Some(session) }))
+        Ok(Some(Actor {
+            user,
+            store_id,
+            session: Some(session),
+        }))
     }
 
     /// The user's sessions, for the account page (newest first).
@@ -355,74 +566,140 @@ impl App {
             .iter()
             .find(|s| session_public_id(s) == session_id)
             .ok_or_else(|| ApiError::not_found("session"))?;
-        self.store.commit(Changeset { delete_sessions: vec![target.token_hash.clone()], ..Default::default() }).await?;
+        self.store
+            .commit(Changeset {
+                delete_sessions: vec![target.token_hash.clone()],
+                ..Default::default()
+            })
+            .await?;
         Ok(())
     }
 
     /// Sign out everywhere but here.
     pub async fn revoke_other_sessions(&self, actor: &Actor) -> ApiResult<()> {
         let current = actor.session.as_ref().map(|s| s.token_hash.clone());
-        self.store.commit(Changeset { delete_user_sessions: vec![(actor.id(), current)], ..Default::default() }).await?;
+        self.store
+            .commit(Changeset {
+                delete_user_sessions: vec![(actor.id(), current)],
+                ..Default::default()
+            })
+            .await?;
         Ok(())
     }
 
     /// Prove it is you again (password, or a 2FA code when 2FA is on):
     /// sensitive changes are allowed for the next few minutes.
-    pub async fn reauthenticate(&self, actor: &Actor, password: Option<&str>, code: Option<&str>) -> ApiResult<()> {
+    pub async fn reauthenticate(
+        &self,
+        actor: &Actor,
+        password: Option<&str>,
+        code: Option<&str>,
+    ) -> ApiResult<()> {
         let session = actor.session.as_ref().ok_or_else(ApiError::unauthorized)?;
         let now = self.now();
         let proved = match (password, code) {
-            (Some(password), _) => self.password_matches(password, &actor.user.password_hash).await?,
-            (None, Some(code)) => self.update_user(actor.id(), |user| Ok(consume_second_factor(user, code, now))).await?,
+            (Some(password), _) => {
+                self.password_matches(password, &actor.user.password_hash)
+                    .await?
+            }
+            (None, Some(code)) => {
+                self.update_user(actor.id(), |user| {
+                    Ok(consume_second_factor(user, code, now))
+                })
+                .await?
+            }
             (None, None) => false,
         };
         if !proved {
-            return Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "that password or code is not right"));
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "that password or code is not right",
+            ));
         }
-        let touch = SessionTouch { token_hash: session.token_hash.clone(), last_seen_at: self.session_now(), reauthenticated_at: Some(self.session_now()) };
-        self.store.commit(Changeset { session_touches: vec![touch], ..Default::default() }).await?;
+        let touch = SessionTouch {
+            token_hash: session.token_hash.clone(),
+            last_seen_at: self.session_now(),
+            reauthenticated_at: Some(self.session_now()),
+        };
+        self.store
+            .commit(Changeset {
+                session_touches: vec![touch],
+                ..Default::default()
+            })
+            .await?;
         Ok(())
     }
 
     /// Sensitive changes need a recent password or 2FA proof in this session.
     pub fn require_step_up(&self, actor: &Actor) -> ApiResult<()> {
-        let recent = actor
-            .session
-            .as_ref()
-            .is_some_and(|s| self.session_now().duration_since(s.reauthenticated_at) <= SignedDuration::from_mins(STEP_UP_WINDOW_MIN));
-        if recent { Ok(()) } else { Err(step_up_required()) }
+        let recent = actor.session.as_ref().is_some_and(|s| {
+            self.session_now().duration_since(s.reauthenticated_at)
+                <= SignedDuration::from_mins(STEP_UP_WINDOW_MIN)
+        });
+        if recent {
+            Ok(())
+        } else {
+            Err(step_up_required())
+        }
     }
 
     /// Read-modify-write a user with optimistic concurrency; `change`
     /// returns what the caller wants to know (and may leave the user as is).
-    async fn update_user<T>(&self, id: UserId, change: impl Fn(&mut User) -> ApiResult<T>) -> ApiResult<T> {
+    async fn update_user<T>(
+        &self,
+        id: UserId,
+        change: impl Fn(&mut User) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         self.update_user_with(id, |user, _| change(user)).await
     }
 
-    async fn update_user_with<T>(&self, id: UserId, change: impl Fn(&mut User, &mut Changeset) -> ApiResult<T>) -> ApiResult<T> {
+    async fn update_user_with<T>(
+        &self,
+        id: UserId,
+        change: impl Fn(&mut User, &mut Changeset) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         for _ in 0..super::MAX_RETRIES {
-            let mut user = self.store.user(id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+            let mut user = self
+                .store
+                .user(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("user"))?;
             let expected_version = user.version;
             let mut changes = Changeset::default();
             let result = change(&mut user, &mut changes)?;
-            changes.user_updates.push(UserWrite { user, expected_version });
+            changes.user_updates.push(UserWrite {
+                user,
+                expected_version,
+            });
             match self.store.commit(changes).await {
                 Ok(()) => return Ok(result),
                 Err(StoreError::Conflict(Conflict::StaleUser)) => continue,
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::conflict("concurrent_update", "your account is busy; retry"))
+        Err(ApiError::conflict(
+            "concurrent_update",
+            "your account is busy; retry",
+        ))
     }
 
     /// Change the password: needs step-up and the current password; every
     /// other session is signed out.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> ApiResult<()> {
         self.require_step_up(actor)?;
-        if !self.password_matches(current, &actor.user.password_hash).await? {
-            return Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "the current password is not right"));
+        if !self
+            .password_matches(current, &actor.user.password_hash)
+            .await?
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "the current password is not right",
+            ));
         }
-        auth::check_password_policy(new, &[actor.user.email.as_str(), &actor.user.display_name]).map_err(ApiError::validation)?;
+        auth::check_password_policy(new, &[actor.user.email.as_str(), &actor.user.display_name])
+            .map_err(ApiError::validation)?;
         let hash = self.hash(new.to_string()).await?;
         let current_session = actor.session.as_ref().map(|s| s.token_hash.clone());
         let now = self.now();
@@ -453,7 +730,10 @@ impl App {
             .await;
         match result {
             // Said the same way as at registration: someone else has it.
-            Err(err) if err.code == "email_taken" => Err(ApiError::conflict("email_taken", "that email cannot be used")),
+            Err(err) if err.code == "email_taken" => Err(ApiError::conflict(
+                "email_taken",
+                "that email cannot be used",
+            )),
             other => other,
         }
     }
@@ -461,10 +741,14 @@ impl App {
     /// Start 2FA setup: a new secret, shown once as a QR code and a URL.
     pub async fn begin_totp_setup(&self, actor: &Actor) -> ApiResult<TotpSetup> {
         if actor.user.totp.is_some() {
-            return Err(ApiError::conflict("already_enabled", "two-factor authentication is already on"));
+            return Err(ApiError::conflict(
+                "already_enabled",
+                "two-factor authentication is already on",
+            ));
         }
         let secret = auth::new_totp_secret();
-        let url = auth::totp_url(&secret, actor.user.email.as_str()).ok_or_else(|| ApiError::internal("totp url"))?;
+        let url = auth::totp_url(&secret, actor.user.email.as_str())
+            .ok_or_else(|| ApiError::internal("totp url"))?;
         let pending = secret.clone();
         self.update_user(actor.id(), |user| {
             user.pending_totp_secret = Some(pending.clone());
@@ -472,8 +756,15 @@ impl App {
         })
         .await?;
         let qr = qrcode::QrCode::new(url.as_bytes()).map_err(ApiError::internal)?;
-        let qr_svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
-        Ok(TotpSetup { secret, otpauth_url: url, qr_svg })
+        let qr_svg = qr
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .build();
+        Ok(TotpSetup {
+            secret,
+            otpauth_url: url,
+            qr_svg,
+        })
     }
 
     /// Turn 2FA on with a code from the app; returns the recovery codes,
@@ -482,10 +773,23 @@ impl App {
         let now = self.now();
         let (codes, hashes) = auth::new_recovery_codes();
         self.update_user(actor.id(), |user| {
-            let secret = user.pending_totp_secret.clone().ok_or_else(|| ApiError::conflict("no_setup", "start the setup first"))?;
+            let secret = user
+                .pending_totp_secret
+                .clone()
+                .ok_or_else(|| ApiError::conflict("no_setup", "start the setup first"))?;
             let step = auth::verify_totp(&secret, code, now.as_second().max(0) as u64, 0)
-                .ok_or_else(|| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_code", "that code is not valid; check the app's clock"))?;
-            user.totp = Some(TotpState { secret_base32: secret, enabled_at: now, last_used_step: step });
+                .ok_or_else(|| {
+                    ApiError::new(
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_code",
+                        "that code is not valid; check the app's clock",
+                    )
+                })?;
+            user.totp = Some(TotpState {
+                secret_base32: secret,
+                enabled_at: now,
+                last_used_step: step,
+            });
             user.pending_totp_secret = None;
             user.recovery_code_hashes = hashes.clone();
             Ok(())
@@ -500,7 +804,10 @@ impl App {
         let done = self
             .update_user(actor.id(), |user| {
                 if user.totp.is_none() {
-                    return Err(ApiError::conflict("not_enabled", "two-factor authentication is off"));
+                    return Err(ApiError::conflict(
+                        "not_enabled",
+                        "two-factor authentication is off",
+                    ));
                 }
                 if !consume_second_factor(user, code, now) {
                     return Ok(false);
@@ -510,17 +817,46 @@ impl App {
                 Ok(true)
             })
             .await?;
-        if done { Ok(()) } else { Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_code", "that code is not valid")) }
+        if done {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_code",
+                "that code is not valid",
+            ))
+        }
     }
 
     /// Always answers the same, whether or not the email has an account.
     pub async fn request_password_reset(&self, email: &str) -> ApiResult<()> {
-        let Ok(email) = Email::parse(email) else { return Ok(()) };
-        let Some(user) = self.store.user_by_email(email.as_str()).await? else { return Ok(()) };
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let Some(user) = self.store.user_by_email(email.as_str()).await? else {
+            return Ok(());
+        };
         let (token, token_hash) = auth::new_token();
-        let mut changes = Changeset { tokens: vec![self.one_time(token_hash, TokenKind::PasswordReset, user.id, SignedDuration::from_mins(RESET_TOKEN_MIN))], ..Default::default() };
+        let mut changes = Changeset {
+            tokens: vec![self.one_time(
+                token_hash,
+                TokenKind::PasswordReset,
+                user.id,
+                SignedDuration::from_mins(RESET_TOKEN_MIN),
+            )],
+            ..Default::default()
+        };
         let link = format!("{}/reset-password?token={token}", self.config.base_url);
-        mail::queue(&mut changes, user.email.as_str(), "Reset your Haven password", format!("Hello {},\n\nSet a new password here: {link}\n\nThe link works once, for 30 minutes. If you did not ask for this, ignore this email.", user.display_name), self.now());
+        mail::queue(
+            &mut changes,
+            user.email.as_str(),
+            "Reset your Haven password",
+            format!(
+                "Hello {},\n\nSet a new password here: {link}\n\nThe link works once, for 30 minutes. If you did not ask for this, ignore this email.",
+                user.display_name
+            ),
+            self.now(),
+        );
         self.store.commit(changes).await?;
         Ok(())
     }
@@ -529,7 +865,8 @@ impl App {
     /// every session is signed out.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> ApiResult<()> {
         let user = self.redeem(token, TokenKind::PasswordReset).await?;
-        auth::check_password_policy(new_password, &[user.email.as_str(), &user.display_name]).map_err(ApiError::validation)?;
+        auth::check_password_policy(new_password, &[user.email.as_str(), &user.display_name])
+            .map_err(ApiError::validation)?;
         let hash = self.hash(new_password.to_string()).await?;
         let token_hash = auth::token_hash(token);
         let now = self.now();
@@ -543,16 +880,29 @@ impl App {
                 Ok(())
             })
             .await;
-        result.map_err(|err| if err.code == "token_used" { invalid_token() } else { err })
+        result.map_err(|err| {
+            if err.code == "token_used" {
+                invalid_token()
+            } else {
+                err
+            }
+        })
     }
 
     /// A valid, unused, unexpired token of `kind`, and its user.
     async fn redeem(&self, token: &str, kind: TokenKind) -> ApiResult<User> {
-        let found = self.store.token(&auth::token_hash(token)).await?.ok_or_else(invalid_token)?;
+        let found = self
+            .store
+            .token(&auth::token_hash(token))
+            .await?
+            .ok_or_else(invalid_token)?;
         if found.kind != kind || found.used_at.is_some() || found.expires_at <= self.now() {
             return Err(invalid_token());
         }
-        self.store.user(found.user_id).await?.ok_or_else(invalid_token)
+        self.store
+            .user(found.user_id)
+            .await?
+            .ok_or_else(invalid_token)
     }
 
     pub async fn verify_email(&self, token: &str) -> ApiResult<()> {
@@ -565,13 +915,22 @@ impl App {
             Ok(())
         })
         .await
-        .map_err(|err| if err.code == "token_used" { invalid_token() } else { err })
+        .map_err(|err| {
+            if err.code == "token_used" {
+                invalid_token()
+            } else {
+                err
+            }
+        })
     }
 
     /// Send a fresh verification email.
     pub async fn resend_verification(&self, actor: &Actor) -> ApiResult<()> {
         if actor.user.email_verified_at.is_some() {
-            return Err(ApiError::conflict("already_verified", "your email is already confirmed"));
+            return Err(ApiError::conflict(
+                "already_verified",
+                "your email is already confirmed",
+            ));
         }
         let mut changes = Changeset::default();
         self.queue_email_verification(&mut changes, &actor.user);
@@ -584,16 +943,25 @@ impl App {
         actor.require_role(Role::Seller)?;
         let is_pdf = bytes.starts_with(b"%PDF-");
         if !is_pdf && super::sniff_image_type(&bytes).is_none() {
-            return Err(ApiError::validation("upload a PNG, JPEG or WebP photo, or a PDF"));
+            return Err(ApiError::validation(
+                "upload a PNG, JPEG or WebP photo, or a PDF",
+            ));
         }
         if bytes.len() > crate::blobs::MAX_IMAGE_BYTES {
-            return Err(ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large", "documents must be at most 8 MiB"));
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "documents must be at most 8 MiB",
+            ));
         }
         let hash = self.blobs.put(bytes).await?;
         let now = self.now();
         self.update_user(actor.id(), |user| {
             if user.identity.status == IdentityStatus::Approved {
-                return Err(ApiError::conflict("already_verified", "your identity is already verified"));
+                return Err(ApiError::conflict(
+                    "already_verified",
+                    "your identity is already verified",
+                ));
             }
             user.identity.status = IdentityStatus::Pending;
             user.identity.document_sha256 = Some(hash.clone());
@@ -604,7 +972,13 @@ impl App {
     }
 
     /// An agent approves or rejects a seller's identity document.
-    pub async fn review_identity(&self, agent: &Actor, user_id: UserId, approve: bool, note: &str) -> ApiResult<User> {
+    pub async fn review_identity(
+        &self,
+        agent: &Actor,
+        user_id: UserId,
+        approve: bool,
+        note: &str,
+    ) -> ApiResult<User> {
         self.require_agent(agent)?;
         if note.chars().count() > 1_000 {
             return Err(ApiError::validation("note must be at most 1000 characters"));
@@ -613,32 +987,67 @@ impl App {
         let reviewer = agent.id();
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
-                return Err(ApiError::conflict("invalid_state", "nothing is waiting for review"));
+                return Err(ApiError::conflict(
+                    "invalid_state",
+                    "nothing is waiting for review",
+                ));
             }
-            user.identity.status = if approve { IdentityStatus::Approved } else { IdentityStatus::Rejected };
+            user.identity.status = if approve {
+                IdentityStatus::Approved
+            } else {
+                IdentityStatus::Rejected
+            };
             user.identity.reviewed_at = Some(now);
             user.identity.reviewer = Some(reviewer);
             user.identity.note = note.trim().to_string();
-            let outcome = if approve { "approved: your store now shows the Verified badge" } else { "not approved" };
-            mail::queue(changes, user.email.as_str(), "Your Haven identity review", format!("Hello {},\n\nYour identity review was {outcome}. {}", user.display_name, user.identity.note), now);
+            let outcome = if approve {
+                "approved: your store now shows the Verified badge"
+            } else {
+                "not approved"
+            };
+            mail::queue(
+                changes,
+                user.email.as_str(),
+                "Your Haven identity review",
+                format!(
+                    "Hello {},\n\nYour identity review was {outcome}. {}",
+                    user.display_name, user.identity.note
+                ),
+                now,
+            );
             Ok(user.clone())
         })
         .await
     }
 
     /// Where payouts go: needs step-up, and a valid IBAN.
-    pub async fn set_payout_account(&self, actor: &Actor, holder: &str, iban: &str) -> ApiResult<PayoutAccount> {
+    pub async fn set_payout_account(
+        &self,
+        actor: &Actor,
+        holder: &str,
+        iban: &str,
+    ) -> ApiResult<PayoutAccount> {
         actor.require_role(Role::Seller)?;
         self.require_step_up(actor)?;
         let holder = holder.trim();
         if holder.is_empty() || holder.chars().count() > 140 {
-            return Err(ApiError::validation("account holder must be 1-140 characters"));
+            return Err(ApiError::validation(
+                "account holder must be 1-140 characters",
+            ));
         }
-        let iban: String = iban.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+        let iban: String = iban
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect();
         if !haven_domain::account::iban_is_valid(&iban) {
             return Err(ApiError::validation("that is not a valid IBAN"));
         }
-        let account = PayoutAccount { holder: holder.to_string(), iban, set_at: self.now() };
+        let account = PayoutAccount {
+            holder: holder.to_string(),
+            iban,
+            set_at: self.now(),
+        };
         let stored = account.clone();
         let now = self.now();
         self.update_user_with(actor.id(), |user, changes| {
@@ -650,23 +1059,45 @@ impl App {
         Ok(account)
     }
 
-    pub async fn open_store(&self, actor: &Actor, name: &str, description: &str) -> ApiResult<Shop> {
+    pub async fn open_store(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+    ) -> ApiResult<Shop> {
         actor.require_role(Role::Seller)?;
         let name = name.trim();
         if name.chars().count() < 2 || name.chars().count() > 80 {
             return Err(ApiError::validation("store name must be 2-80 characters"));
         }
         if description.chars().count() > 2_000 {
-            return Err(ApiError::validation("description must be at most 2000 characters"));
+            return Err(ApiError::validation(
+                "description must be at most 2000 characters",
+            ));
         }
-        let shop = Shop { id: StoreId::new(), owner_id: actor.id(), name: name.to_string(), description: description.trim().to_string(), created_at: self.now() };
-        self.store.commit(Changeset { shops: vec![shop.clone()], ..Default::default() }).await?;
+        let shop = Shop {
+            id: StoreId::new(),
+            owner_id: actor.id(),
+            name: name.to_string(),
+            description: description.trim().to_string(),
+            created_at: self.now(),
+        };
+        self.store
+            .commit(Changeset {
+                shops: vec![shop.clone()],
+                ..Default::default()
+            })
+            .await?;
         Ok(shop)
     }
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_token", "this link is invalid, expired or already used")
+    ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_token",
+        "this link is invalid, expired or already used",
+    )
 }
 
 /// The public id of a session: not the token, not its full hash.
@@ -677,11 +1108,16 @@ pub fn session_public_id(session: &Session) -> String {
 /// Accept a TOTP code (newer than the last one used) or a recovery code
 /// (removed once used). Updates the user; false if neither matches.
 fn consume_second_factor(user: &mut User, code: &str, now: Timestamp) -> bool {
-    if let Some(totp) = &mut user.totp {
-        if let Some(step) = auth::verify_totp(&totp.secret_base32, code, now.as_second().max(0) as u64, totp.last_used_step) {
-            totp.last_used_step = step;
-            return true;
-        }
+    if let Some(totp) = &mut user.totp
+        && let Some(step) = auth::verify_totp(
+            &totp.secret_base32,
+            code,
+            now.as_second().max(0) as u64,
+            totp.last_used_step,
+        )
+    {
+        totp.last_used_step = step;
+        return true;
     }
     let hash = auth::token_hash(&auth::normalize_recovery_code(code));
     if let Some(index) = user.recovery_code_hashes.iter().position(|h| *h == hash) {

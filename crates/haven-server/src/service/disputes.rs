@@ -146,14 +146,11 @@ impl From<haven_domain::dispute::DisputeError> for ApiError {
 impl App {
     /// How `actor` relates to the dispute's order; strangers get a 404.
     fn role_in(&self, actor: &Actor, order: &Order) -> ApiResult<Role> {
-        if order.buyer_id == actor.id() {
-            Ok(Role::Buyer)
-        } else if Some(order.store_id) == actor.store_id {
-            Ok(Role::Seller)
-        } else if actor.user.has_role(UserRole::Agent) || actor.user.has_role(UserRole::Admin) {
-            Ok(Role::Agent)
-        } else {
-            Err(ApiError::not_found("dispute"))
+        match actor.relation_to(order.buyer_id, order.store_id) {
+            Some(super::accounts::Relation::Buyer) => Ok(Role::Buyer),
+            Some(super::accounts::Relation::Seller) => Ok(Role::Seller),
+            Some(super::accounts::Relation::Staff) => Ok(Role::Agent),
+            None => Err(ApiError::not_found("dispute")),
         }
     }
 

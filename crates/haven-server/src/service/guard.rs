@@ -50,7 +50,11 @@ pub enum Refusal {
     SlowDown { until: Timestamp },
     /// This address is trying many accounts: refused, and Haven should raise
     /// a flag for the console (`first` is true the first time).
-    Stuffing { until: Timestamp, first: bool, distinct: usize },
+    Stuffing {
+        until: Timestamp,
+        first: bool,
+        distinct: usize,
+    },
 }
 
 /// How long a lock lasts after `failures` failed attempts.
@@ -110,13 +114,20 @@ impl LoginGuard {
         record.blocked_until = Some(until);
         let first = !record.flagged;
         record.flagged = true;
-        Err(Refusal::Stuffing { until, first, distinct: record.emails.len() })
+        Err(Refusal::Stuffing {
+            until,
+            first,
+            distinct: record.emails.len(),
+        })
     }
 
     /// Is this email locked by failures the guard itself counted?
     pub fn email_locked_until(&self, email: &str, now: Timestamp) -> Option<Timestamp> {
         let by_email = self.by_email.lock().expect("guard lock");
-        by_email.get(email).and_then(|r| r.locked_until).filter(|u| *u > now)
+        by_email
+            .get(email)
+            .and_then(|r| r.locked_until)
+            .filter(|u| *u > now)
     }
 
     /// A failed attempt on an email with no account: counted like a real
@@ -146,15 +157,34 @@ mod tests {
         let guard = LoginGuard::default();
         for i in 0..STUFFING_DISTINCT_EMAILS - 1 {
             assert!(guard.check("203.0.113.5", t(i as i64)).is_ok());
-            assert!(guard.record_failure("203.0.113.5", &format!("u{i}@x.com"), t(i as i64)).is_ok());
+            assert!(
+                guard
+                    .record_failure("203.0.113.5", &format!("u{i}@x.com"), t(i as i64))
+                    .is_ok()
+            );
         }
         let refused = guard.record_failure("203.0.113.5", "u99@x.com", t(20));
-        assert!(matches!(refused, Err(Refusal::Stuffing { first: true, .. })), "{refused:?}");
-        assert!(matches!(guard.check("203.0.113.5", t(21)), Err(Refusal::SlowDown { .. })));
+        assert!(
+            matches!(refused, Err(Refusal::Stuffing { first: true, .. })),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            guard.check("203.0.113.5", t(21)),
+            Err(Refusal::SlowDown { .. })
+        ));
         let again = guard.record_failure("203.0.113.5", "u98@x.com", t(22));
-        assert!(matches!(again, Err(Refusal::Stuffing { first: false, .. })), "flagged once: {again:?}");
-        assert!(guard.check("198.51.100.1", t(22)).is_ok(), "other addresses are unaffected");
-        assert!(guard.check("203.0.113.5", t(60 * 31)).is_ok(), "the block ends");
+        assert!(
+            matches!(again, Err(Refusal::Stuffing { first: false, .. })),
+            "flagged once: {again:?}"
+        );
+        assert!(
+            guard.check("198.51.100.1", t(22)).is_ok(),
+            "other addresses are unaffected"
+        );
+        assert!(
+            guard.check("203.0.113.5", t(60 * 31)).is_ok(),
+            "the block ends"
+        );
     }
 
     #[test]
@@ -171,7 +201,10 @@ mod tests {
         for i in 0..MAX_ATTEMPTS_PER_IP {
             assert!(guard.check("192.0.2.1", t(i as i64)).is_ok());
         }
-        assert!(matches!(guard.check("192.0.2.1", t(140)), Err(Refusal::SlowDown { .. })));
+        assert!(matches!(
+            guard.check("192.0.2.1", t(140)),
+            Err(Refusal::SlowDown { .. })
+        ));
     }
 
     #[test]

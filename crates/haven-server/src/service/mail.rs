@@ -23,8 +23,18 @@ pub struct Email {
 }
 
 /// Queue an email in the changeset of the change it belongs to.
-pub fn queue(changes: &mut Changeset, to: &str, subject: &str, body: String, now: haven_domain::Timestamp) {
-    let email = Email { to: to.into(), subject: subject.into(), body };
+pub fn queue(
+    changes: &mut Changeset,
+    to: &str,
+    subject: &str,
+    body: String,
+    now: haven_domain::Timestamp,
+) {
+    let email = Email {
+        to: to.into(),
+        subject: subject.into(),
+        body,
+    };
     changes.outbox.push(NewOutboxEvent {
         topic: EMAIL_TOPIC.into(),
         payload: serde_json::to_value(email).expect("emails serialise"),
@@ -40,7 +50,9 @@ pub enum Mailer {
 impl Mailer {
     pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
         match &config.smtp_url {
-            Some(url) => Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build())),
+            Some(url) => Ok(Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+            )),
             None => {
                 std::fs::create_dir_all(&config.mail_dir)?;
                 Ok(Mailer::File(AsyncFileTransport::new(&config.mail_dir)))
@@ -65,22 +77,35 @@ impl Mailer {
 impl App {
     /// Send queued emails; a failure stays queued for the next round.
     pub async fn dispatch_emails(&self) -> u32 {
-        let Ok(pending) = self.store.undelivered_outbox(EMAIL_TOPIC, EMAIL_BATCH).await else { return 0 };
+        let Ok(pending) = self
+            .store
+            .undelivered_outbox(EMAIL_TOPIC, EMAIL_BATCH)
+            .await
+        else {
+            return 0;
+        };
         let Ok(from) = self.config.mail_from.parse::<Mailbox>() else {
             tracing::error!(from = %self.config.mail_from, "mail_from is not an address");
             return 0;
         };
         let mut sent = 0;
         for event in pending {
-            let Ok(email) = serde_json::from_value::<Email>(event.payload.clone()) else { continue };
+            let Ok(email) = serde_json::from_value::<Email>(event.payload.clone()) else {
+                continue;
+            };
             match self.mailer.send(&from, &email).await {
                 Ok(()) => {
-                    let done = Changeset { outbox_delivered: vec![(event.seq, self.now())], ..Changeset::default() };
+                    let done = Changeset {
+                        outbox_delivered: vec![(event.seq, self.now())],
+                        ..Changeset::default()
+                    };
                     if self.store.commit(done).await.is_ok() {
                         sent += 1;
                     }
                 }
-                Err(err) => tracing::warn!(to = %email.to, error = %err, "sending email failed; will retry"),
+                Err(err) => {
+                    tracing::warn!(to = %email.to, error = %err, "sending email failed; will retry")
+                }
             }
         }
         sent

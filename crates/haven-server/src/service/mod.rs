@@ -13,6 +13,7 @@ mod disputes;
 mod fulfilment;
 pub mod guard;
 pub mod mail;
+mod messaging;
 mod money;
 mod timers;
 
@@ -34,12 +35,15 @@ use haven_store::{
 };
 use serde::Serialize;
 
-pub use accounts::{session_public_id, Actor, ClientInfo, LoginOutcome, Registration, TotpSetup, STEP_UP_WINDOW_MIN};
+pub use accounts::{
+    Actor, ClientInfo, LoginOutcome, Registration, STEP_UP_WINDOW_MIN, TotpSetup, session_public_id,
+};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
 pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
 pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
 pub use fulfilment::CarrierScan;
+pub use messaging::{MAX_MESSAGES_PAGE, NewAttachment};
 pub use money::{VerifyReport, verify_ledger};
 pub use timers::{TickReport, run_worker};
 
@@ -58,6 +62,8 @@ pub struct App {
     pub demo_clock: Option<OffsetClock>,
     pub(crate) login_guard: guard::LoginGuard,
     pub(crate) mailer: mail::Mailer,
+    /// The message scanner, compiled once from the brand and domains.
+    pub scanner: haven_risk::scanner::Scanner,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
 }
@@ -124,6 +130,7 @@ impl App {
         let mut policies = HashMap::new();
         policies.insert(current_policy, Arc::new(config.policy.clone()));
         let mailer = mail::Mailer::from_config(&config)?;
+        let scanner = messaging::scanner_for(&config);
         Ok(Arc::new(App {
             store,
             clock,
@@ -133,6 +140,7 @@ impl App {
             demo_clock,
             login_guard: guard::LoginGuard::default(),
             mailer,
+            scanner,
             current_policy,
             policies: RwLock::new(policies),
         }))

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use haven_domain::account::{IdentityStatus, Role, Session, SessionKind};
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render, safe_next};
+use super::{
+    AppState, Layout, Member, WebError, WebResult, filters, parse_form, render, safe_next,
+};
 use crate::api::extract::{Client, RawBody, SESSION_COOKIE, session_token};
 use crate::error::ApiError;
 use crate::service::{Actor, App, ClientInfo, LoginOutcome, Registration, session_public_id};
@@ -68,14 +70,22 @@ pub struct LoginForm {
 }
 
 fn session_cookie(app: &App, token: &str, max_age_s: i64) -> String {
-    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if app.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
 }
 
 fn signed_in(app: &App, token: &str, session: &Session, next: &str) -> Response {
     let max_age_s = (session.expires_at - session.created_at).get_seconds();
     let cookie = session_cookie(app, token, max_age_s);
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(next))).into_response()
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(next)),
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -111,13 +121,23 @@ async fn start_session(
     Ok(after_login(app, outcome, next))
 }
 
-pub async fn login(State(app): AppState, Client(client): Client, RawBody(body): RawBody) -> WebResult {
+pub async fn login(
+    State(app): AppState,
+    Client(client): Client,
+    RawBody(body): RawBody,
+) -> WebResult {
     let form: LoginForm = parse_form(&body)?;
     match start_session(&app, &form.email, &form.password, &form.next, &client).await {
         Ok(response) => Ok(response),
         Err(err) => Ok((
             err.status,
-            page(&app, false, safe_next(&form.next), form.email, Some(err.message)),
+            page(
+                &app,
+                false,
+                safe_next(&form.next),
+                form.email,
+                Some(err.message),
+            ),
         )
             .into_response()),
     }
@@ -137,7 +157,10 @@ pub async fn login_second_factor(
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: SecondFactorForm = parse_form(&body)?;
-    match app.login_second_factor(&form.challenge, &form.code, &client).await {
+    match app
+        .login_second_factor(&form.challenge, &form.code, &client)
+        .await
+    {
         Ok(outcome) => Ok(after_login(&app, outcome, &form.next)),
         // A wrong code keeps the challenge; an expired one starts over.
         Err(err) if err.code == "invalid_code" => Ok((
@@ -152,7 +175,13 @@ pub async fn login_second_factor(
             .into_response()),
         Err(err) => Ok((
             err.status,
-            page(&app, false, safe_next(&form.next), String::new(), Some(err.message)),
+            page(
+                &app,
+                false,
+                safe_next(&form.next),
+                String::new(),
+                Some(err.message),
+            ),
         )
             .into_response()),
     }
@@ -169,7 +198,11 @@ pub struct RegisterForm {
     next: String,
 }
 
-pub async fn register(State(app): AppState, Client(client): Client, RawBody(body): RawBody) -> WebResult {
+pub async fn register(
+    State(app): AppState,
+    Client(client): Client,
+    RawBody(body): RawBody,
+) -> WebResult {
     let form: RegisterForm = parse_form(&body)?;
     let roles = if form.role == "seller" {
         vec![Role::Buyer, Role::Seller]
@@ -185,11 +218,21 @@ pub async fn register(State(app): AppState, Client(client): Client, RawBody(body
     if let Err(err) = app.register(registration).await {
         return Ok((
             err.status,
-            page(&app, true, safe_next(&form.next), form.email, Some(err.message)),
+            page(
+                &app,
+                true,
+                safe_next(&form.next),
+                form.email,
+                Some(err.message),
+            ),
         )
             .into_response());
     }
-    let next = if form.role == "seller" { "/seller" } else { form.next.as_str() };
+    let next = if form.role == "seller" {
+        "/seller"
+    } else {
+        form.next.as_str()
+    };
     Ok(start_session(&app, &form.email, &form.password, next, &client).await?)
 }
 
@@ -227,7 +270,12 @@ fn notice(app: &App, heading: &str, message: &str, good: bool) -> NoticePage {
 }
 
 pub async fn forgot_form(State(app): AppState) -> WebResult {
-    let mut page = notice(&app, "Forgot your password?", "We'll email you a link to set a new one.", true);
+    let mut page = notice(
+        &app,
+        "Forgot your password?",
+        "We'll email you a link to set a new one.",
+        true,
+    );
     page.ask_email = true;
     Ok(render(&page))
 }
@@ -240,7 +288,8 @@ pub struct EmailForm {
 pub async fn forgot(State(app): AppState, RawBody(body): RawBody) -> WebResult {
     let form: EmailForm = parse_form(&body)?;
     app.request_password_reset(&form.email).await?;
-    let message = "If that email has an account, a reset link is on its way. It works once, for 30 minutes.";
+    let message =
+        "If that email has an account, a reset link is on its way. It works once, for 30 minutes.";
     Ok(render(&notice(&app, "Check your email", message, true)))
 }
 
@@ -251,7 +300,12 @@ pub struct TokenQuery {
 }
 
 pub async fn reset_form(State(app): AppState, Query(q): Query<TokenQuery>) -> WebResult {
-    let mut page = notice(&app, "Set a new password", "Choose a new password. Your other sessions will be signed out.", true);
+    let mut page = notice(
+        &app,
+        "Set a new password",
+        "Choose a new password. Your other sessions will be signed out.",
+        true,
+    );
     page.reset_token = Some(q.token);
     Ok(render(&page))
 }
@@ -265,20 +319,38 @@ pub struct ResetForm {
 pub async fn reset(State(app): AppState, RawBody(body): RawBody) -> WebResult {
     let form: ResetForm = parse_form(&body)?;
     match app.reset_password(&form.token, &form.password).await {
-        Ok(()) => Ok(render(&notice(&app, "Password changed", "You can log in with your new password.", true))),
+        Ok(()) => Ok(render(&notice(
+            &app,
+            "Password changed",
+            "You can log in with your new password.",
+            true,
+        ))),
         Err(err) if err.code == "validation_failed" => {
             let mut page = notice(&app, "Set a new password", &err.message, false);
             page.reset_token = Some(form.token);
             Ok((err.status, render(&page)).into_response())
         }
-        Err(err) => Ok((err.status, render(&notice(&app, "That link didn't work", &err.message, false))).into_response()),
+        Err(err) => Ok((
+            err.status,
+            render(&notice(&app, "That link didn't work", &err.message, false)),
+        )
+            .into_response()),
     }
 }
 
 pub async fn verify_email(State(app): AppState, Query(q): Query<TokenQuery>) -> WebResult {
     match app.verify_email(&q.token).await {
-        Ok(()) => Ok(render(&notice(&app, "Email confirmed", "Thank you: your email is confirmed.", true))),
-        Err(err) => Ok((err.status, render(&notice(&app, "That link didn't work", &err.message, false))).into_response()),
+        Ok(()) => Ok(render(&notice(
+            &app,
+            "Email confirmed",
+            "Thank you: your email is confirmed.",
+            true,
+        ))),
+        Err(err) => Ok((
+            err.status,
+            render(&notice(&app, "That link didn't work", &err.message, false)),
+        )
+            .into_response()),
     }
 }
 
@@ -344,7 +416,10 @@ async fn security_page(app: &App, actor: &Actor) -> Result<SecurityPage, WebErro
         step_up_fresh: app.require_step_up(actor).is_ok(),
         sessions,
         is_seller: user.has_role(Role::Seller),
-        payout_account: user.payout_account.as_ref().map(|a| format!("{} · {}", a.holder, a.masked())),
+        payout_account: user
+            .payout_account
+            .as_ref()
+            .map(|a| format!("{} · {}", a.holder, a.masked())),
         identity_status: identity_label(user.identity.status),
         totp_setup: None,
         recovery_codes: Vec::new(),
@@ -363,7 +438,11 @@ async fn reload(app: &App, token: Option<String>) -> Result<Actor, WebError> {
 }
 
 /// Show the page again with the outcome of an action.
-async fn show_outcome(app: &App, token: Option<String>, outcome: Result<String, ApiError>) -> WebResult {
+async fn show_outcome(
+    app: &App,
+    token: Option<String>,
+    outcome: Result<String, ApiError>,
+) -> WebResult {
     let actor = reload(app, token).await?;
     let mut page = security_page(app, &actor).await?;
     let status = match outcome {
@@ -430,15 +509,25 @@ pub async fn security_action(
     show_outcome(&app, session_token(&headers), outcome).await
 }
 
-async fn run_action(app: &App, actor: &Actor, action: &str, form: &SecurityForm) -> Result<String, ApiError> {
+async fn run_action(
+    app: &App,
+    actor: &Actor,
+    action: &str,
+    form: &SecurityForm,
+) -> Result<String, ApiError> {
     match action {
         "reauthenticate" => {
-            let (password, code) = if form.code.is_empty() { (Some(form.password.as_str()), None) } else { (None, Some(form.code.as_str())) };
+            let (password, code) = if form.code.is_empty() {
+                (Some(form.password.as_str()), None)
+            } else {
+                (None, Some(form.code.as_str()))
+            };
             app.reauthenticate(actor, password, code).await?;
             Ok("Confirmed. You can change sensitive settings for the next 10 minutes.".into())
         }
         "password" => {
-            app.change_password(actor, &form.current_password, &form.new_password).await?;
+            app.change_password(actor, &form.current_password, &form.new_password)
+                .await?;
             Ok("Password changed. Your other sessions were signed out.".into())
         }
         "email" => {
@@ -462,7 +551,9 @@ async fn run_action(app: &App, actor: &Actor, action: &str, form: &SecurityForm)
             Ok("A new confirmation link is on its way.".into())
         }
         "payout-account" => {
-            let account = app.set_payout_account(actor, &form.holder, &form.iban).await?;
+            let account = app
+                .set_payout_account(actor, &form.holder, &form.iban)
+                .await?;
             Ok(format!("Payouts now go to {}.", account.masked()))
         }
         _ => Err(ApiError::not_found("action")),

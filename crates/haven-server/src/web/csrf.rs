@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::WebError;
-use crate::error::ApiError;
 use crate::App;
+use crate::error::ApiError;
 
 pub const COOKIE: &str = "haven_csrf";
 
@@ -32,25 +32,41 @@ fn cookie_token(request: &Request) -> Option<String> {
     let cookies = request.headers().get(header::COOKIE)?.to_str().ok()?;
     cookies.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == COOKIE && value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_string())
+        (name == COOKIE && value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| value.to_string())
     })
 }
 
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn field(pairs: &str, name: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(pairs).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_str::<Vec<(String, String)>>(pairs)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn refused() -> Response {
-    WebError::Page(ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", "This form has expired or did not come from Haven. Go back, reload the page and try again.")).into_response()
+    WebError::Page(ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "csrf_failed",
+        "This form has expired or did not come from Haven. Go back, reload the page and try again.",
+    ))
+    .into_response()
 }
 
 pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let existing = cookie_token(&request);
-    let token = existing.clone().unwrap_or_else(|| crate::auth::new_token().0);
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| crate::auth::new_token().0);
     let request = if request.method() == Method::POST {
         match check(request, existing.as_deref(), app.config.max_body_bytes).await {
             Ok(request) => request,
@@ -61,7 +77,11 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     };
     let mut response = TOKEN.scope(token.clone(), next.run(request)).await;
     if existing.is_none() {
-        let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+        let secure = if app.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -72,10 +92,18 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
 
 /// The POST must carry the cookie's token; the body is read (bounded) and
 /// handed on untouched.
-async fn check(request: Request, expected: Option<&str>, max_body: usize) -> Result<Request, Response> {
+async fn check(
+    request: Request,
+    expected: Option<&str>,
+    max_body: usize,
+) -> Result<Request, Response> {
     let expected = expected.ok_or_else(refused)?;
     if let Some(given) = request.uri().query().and_then(|q| field(q, "csrf")) {
-        return if same(&given, expected) { Ok(request) } else { Err(refused()) };
+        return if same(&given, expected) {
+            Ok(request)
+        } else {
+            Err(refused())
+        };
     }
     let is_form = request
         .headers()
@@ -87,7 +115,12 @@ async fn check(request: Request, expected: Option<&str>, max_body: usize) -> Res
     }
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, max_body).await.map_err(|_| {
-        WebError::Page(ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "that form is too large")).into_response()
+        WebError::Page(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "that form is too large",
+        ))
+        .into_response()
     })?;
     let given = field(std::str::from_utf8(&bytes).unwrap_or(""), "csrf").ok_or_else(refused)?;
     if !same(&given, expected) {

@@ -55,18 +55,18 @@ pub async fn new_dispute_form(
 
 /// The fields of a multipart form, with at most one file.
 #[derive(Default)]
-struct FormParts {
+pub(super) struct FormParts {
     fields: std::collections::HashMap<String, String>,
-    file: Option<Vec<u8>>,
+    pub(super) file: Option<Vec<u8>>,
 }
 
 impl FormParts {
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", String::as_str)
     }
 }
 
-async fn read_multipart(mut multipart: Multipart) -> Result<FormParts, WebError> {
+pub(super) async fn read_multipart(mut multipart: Multipart) -> Result<FormParts, WebError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::Page(ApiError::bad_request(format!("invalid upload: {e}")))
     };

@@ -4,9 +4,11 @@
 //! Handlers here are as thin as the API's: they call the same `App` methods.
 
 mod account;
+mod console;
 pub mod csrf;
 mod disputes;
 pub mod filters;
+mod messages;
 mod orders;
 mod seller;
 mod shop;
@@ -281,6 +283,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/orders/{id}/dispute", post(disputes::open_dispute))
         .route("/disputes/{id}/file", post(disputes::upload))
         .route("/account/identity", post(account::identity_upload))
+        .route("/messages/{id}", post(messages::send))
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::blobs::MAX_VIDEO_BYTES + 64 * 1024,
         ));
@@ -302,10 +305,24 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/logout", post(account::logout))
         .route("/login/2fa", post(account::login_second_factor))
-        .route("/forgot-password", get(account::forgot_form).post(account::forgot))
-        .route("/reset-password", get(account::reset_form).post(account::reset))
+        .route(
+            "/forgot-password",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(account::reset_form).post(account::reset),
+        )
         .route("/verify-email", get(account::verify_email))
         .route("/account", get(account::security))
+        .route("/messages", get(messages::inbox))
+        .route("/messages/{id}", get(messages::show))
+        .route(
+            "/messages/{id}/attachments/{hash}",
+            get(messages::attachment),
+        )
+        .route("/orders/{id}/messages", get(messages::for_order))
+        .route("/listings/{id}/ask", post(messages::ask_seller))
         .route("/account/{action}", post(account::security_action))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
@@ -354,6 +371,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/disputes/{id}/files/{hash}", get(disputes::file))
         .route("/disputes/{id}/export", get(disputes::export))
         .route("/console", get(disputes::console))
+        .route("/console/safety", get(console::safety))
+        .route("/console/identity/{id}", post(console::review_identity))
+        .route(
+            "/console/identity/{id}/document",
+            get(console::identity_document),
+        )
         .route("/demo", get(seller::demo_page))
         .route("/demo/clock", post(seller::demo_clock))
         .route("/media/{hash}", get(media))
@@ -362,7 +385,10 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .merge(uploads)
-        .layer(axum::middleware::from_fn_with_state(app.clone(), csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            csrf::protect,
+        ))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .with_state(app)
 }

@@ -90,25 +90,44 @@ impl TestApp {
         app
     }
 
+    /// A fresh SQLite app with a tweaked configuration.
+    pub async fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store: DynStore = Arc::new(SqliteStore::open(&dir.path().join("haven.db")).unwrap());
+        let mut config = config();
+        tweak(&mut config);
+        let mut app = Self::build_full(
+            store,
+            ManualClock::new(start_time()),
+            Arc::new(TestCardGateway),
+            config,
+        )
+        .await;
+        app._dir = Some(dir);
+        app
+    }
+
     pub async fn build_with_gateway(
         store: DynStore,
         clock: ManualClock,
         gateway: Arc<dyn haven_server::payments::PaymentGateway>,
     ) -> TestApp {
+        Self::build_full(store, clock, gateway, config()).await
+    }
+
+    pub async fn build_full(
+        store: DynStore,
+        clock: ManualClock,
+        gateway: Arc<dyn haven_server::payments::PaymentGateway>,
+        config: Config,
+    ) -> TestApp {
         // Each test gets its own evidence store, removed with the process's temp files.
         let blob_dir =
             std::env::temp_dir().join(format!("haven-test-blobs-{}", uuid::Uuid::now_v7()));
         let blobs = haven_server::blobs::BlobStore::open(blob_dir.to_str().unwrap()).unwrap();
-        let app = App::new(
-            store,
-            Arc::new(clock.clone()),
-            gateway,
-            blobs,
-            config(),
-            None,
-        )
-        .await
-        .unwrap();
+        let app = App::new(store, Arc::new(clock.clone()), gateway, blobs, config, None)
+            .await
+            .unwrap();
         let router = haven_server::router(app.clone());
         TestApp {
             app,

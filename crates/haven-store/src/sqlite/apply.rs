@@ -539,9 +539,11 @@ fn apply_account_security(conn: &Connection, cs: &Changeset) -> StoreResult<()> 
         }
     }
     for (user, except) in &cs.delete_user_sessions {
-        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != COALESCE(?2, '')")
-            .and_then(|mut s| s.execute(params![user.to_string(), except]))
-            .map_err(backend_err)?;
+        conn.prepare_cached(
+            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != COALESCE(?2, '')",
+        )
+        .and_then(|mut s| s.execute(params![user.to_string(), except]))
+        .map_err(backend_err)?;
     }
     for touch in &cs.session_touches {
         conn.prepare_cached("UPDATE sessions SET last_seen_ms = ?2, reauth_ms = COALESCE(?3, reauth_ms) WHERE token_hash = ?1")
@@ -612,7 +614,11 @@ fn write_conversation(conn: &Connection, write: &crate::ConversationWrite) -> St
     stored.version = next_version;
     let data = json(&stored)?;
     let kind = json(&conversation.kind)?;
-    let last_ms = to_ms(conversation.last_message_at.unwrap_or(conversation.created_at));
+    let last_ms = to_ms(
+        conversation
+            .last_message_at
+            .unwrap_or(conversation.created_at),
+    );
     let changed = match write.expected_version {
         None => conn
             .prepare_cached(
@@ -640,5 +646,9 @@ fn write_conversation(conn: &Connection, write: &crate::ConversationWrite) -> St
             .and_then(|mut s| s.execute(params![conversation.id.to_string(), conversation.flagged, last_ms, next_version, data, expected]))
             .map_err(backend_err)?,
     };
-    if changed == 1 { Ok(()) } else { Err(StoreError::Conflict(Conflict::StaleConversation)) }
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(Conflict::StaleConversation))
+    }
 }

@@ -3,16 +3,15 @@
 use async_trait::async_trait;
 use haven_domain::Timestamp;
 use haven_domain::account::{OneTimeToken, Session, TokenKind, User};
-use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::catalog::{Listing, Shop};
 use haven_domain::clock::from_ms;
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
-    ConversationId,
-    DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
+    ConversationId, DisputeId, EntryId, ListingId, OrderId, PayoutId, StoreId, TimerId, UserId,
 };
 use haven_domain::ledger::{Entry, EntryKind, Posting};
+use haven_domain::messaging::{Conversation, Message, SecurityFlag};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{Order, OrderState};
 use haven_domain::policy::{Policy, PolicyVersion};
@@ -212,7 +211,12 @@ impl Store for SqliteStore {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
         let email = email.trim().to_lowercase();
         self.read(move |c| {
-            query_opt(c, "SELECT data, version FROM users WHERE email = ?1", [email], user_from_row)
+            query_opt(
+                c,
+                "SELECT data, version FROM users WHERE email = ?1",
+                [email],
+                user_from_row,
+            )
         })
         .await
     }
@@ -739,18 +743,34 @@ impl Store for SqliteStore {
     }
 
     async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
-        self.read(move |c| query_opt(c, "SELECT data, version FROM conversations WHERE id = ?1", [id.to_string()], conversation_from_row))
-            .await
-    }
-
-    async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>> {
         self.read(move |c| {
-            query_opt(c, "SELECT data, version FROM conversations WHERE order_id = ?1", [order.to_string()], conversation_from_row)
+            query_opt(
+                c,
+                "SELECT data, version FROM conversations WHERE id = ?1",
+                [id.to_string()],
+                conversation_from_row,
+            )
         })
         .await
     }
 
-    async fn presale_conversation(&self, listing: ListingId, buyer: UserId) -> StoreResult<Option<Conversation>> {
+    async fn order_conversation(&self, order: OrderId) -> StoreResult<Option<Conversation>> {
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT data, version FROM conversations WHERE order_id = ?1",
+                [order.to_string()],
+                conversation_from_row,
+            )
+        })
+        .await
+    }
+
+    async fn presale_conversation(
+        &self,
+        listing: ListingId,
+        buyer: UserId,
+    ) -> StoreResult<Option<Conversation>> {
         self.read(move |c| {
             query_opt(
                 c,
@@ -762,19 +782,35 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn conversations_for_buyer(&self, buyer: UserId, page: &PageRequest) -> StoreResult<Page<Conversation>> {
-        self.conversations_page("buyer_id = ?1", buyer.to_string(), page).await
+    async fn conversations_for_buyer(
+        &self,
+        buyer: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("buyer_id = ?1", buyer.to_string(), page)
+            .await
     }
 
-    async fn conversations_for_store(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Conversation>> {
-        self.conversations_page("store_id = ?1", store.to_string(), page).await
+    async fn conversations_for_store(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        self.conversations_page("store_id = ?1", store.to_string(), page)
+            .await
     }
 
     async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>> {
-        self.conversations_page("flagged = 1 AND ?1 = ?1", String::new(), page).await
+        self.conversations_page("flagged = 1 AND ?1 = ?1", String::new(), page)
+            .await
     }
 
-    async fn messages(&self, conversation: ConversationId, after_seq: i64, limit: u32) -> StoreResult<Vec<Message>> {
+    async fn messages(
+        &self,
+        conversation: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
         self.read(move |c| {
             query_vec(
                 c,
@@ -921,7 +957,12 @@ fn dispute_from_row(row: &Row) -> rusqlite::Result<Dispute> {
 }
 
 impl SqliteStore {
-    async fn conversations_page(&self, filter: &'static str, key: String, page: &PageRequest) -> StoreResult<Page<Conversation>> {
+    async fn conversations_page(
+        &self,
+        filter: &'static str,
+        key: String,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
         let (ms, id) = keyset(page);
         let limit = page.limit;
         self.read(move |c| {

@@ -1,0 +1,597 @@
+//! Buyer–seller conversations: one per order, and pre-sale ones per
+//! listing. Every message goes through the scanner before delivery:
+//! `allow` delivers it, `warn` delivers it with a warning the recipient
+//! sees, `block` keeps it from the recipient and tells the sender why. A
+//! warned or blocked message counts against the sender, and repeated
+//! offences put the conversation in the trust-and-safety console. While a
+//! dispute is open, messages are also written into its evidence log.
+
+use haven_domain::dispute::Party;
+use haven_domain::evidence::EvidenceKind;
+use haven_domain::ids::{ConversationId, FlagId, ListingId, MessageId, OrderId};
+use haven_domain::messaging::{
+    Attachment, Conversation, ConversationKind, Delivery, MAX_ATTACHMENTS, Message, SecurityFlag,
+    validate_text,
+};
+use haven_domain::order::{Order, OrderState};
+use haven_risk::scanner::{ScanResult, Scanner, ScannerConfig, Sender, Stage, Verdict};
+use haven_store::{
+    Changeset, Conflict, ConversationWrite, EvidenceFile, PageRequest, StoreError, UserWrite,
+};
+
+use super::accounts::Relation;
+use super::{Actor, ActorRef, App, MAX_RETRIES};
+use crate::blobs::{max_bytes_for, sniff_evidence_type};
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+
+/// Offences in one conversation before it is flagged for the console.
+pub const FLAG_AFTER_OFFENCES: u32 = 3;
+/// Messages one page of a conversation shows at most.
+pub const MAX_MESSAGES_PAGE: u32 = 200;
+
+/// The scanner the server uses, from the brand and domains in config.
+pub fn scanner_for(config: &Config) -> Scanner {
+    let mut own_domains = config.own_domains.clone();
+    if let Some(host) = config
+        .base_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .filter(|h| h.contains('.') && !h.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    {
+        own_domains.push(host.to_string());
+    }
+    Scanner::new(ScannerConfig {
+        brand: config.brand_name.clone(),
+        own_domains,
+        carrier_domains: haven_risk::scanner::default_carrier_domains(),
+    })
+}
+
+/// A file sent with a message: the same rules as dispute evidence.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub bytes: Vec<u8>,
+}
+
+fn party_of(side: Relation) -> Party {
+    match side {
+        Relation::Buyer => Party::Buyer,
+        Relation::Seller => Party::Seller,
+        Relation::Staff => Party::Agent,
+    }
+}
+
+fn side_of(actor: &Actor, conversation: &Conversation) -> ApiResult<Relation> {
+    // Someone else's conversation does not exist, as far as they know.
+    actor
+        .relation_to(conversation.buyer_id, conversation.store_id)
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+/// Where the order is, for the scanner: a fee demanded after delivery or a
+/// "close the dispute" during one mean more than the same words before.
+fn stage_of(order: Option<&Order>, dispute_open: bool) -> Stage {
+    match order {
+        None => Stage::PreOrder,
+        Some(_) if dispute_open => Stage::InDispute,
+        Some(order) => match order.state {
+            OrderState::PendingPayment => Stage::PreOrder,
+            OrderState::Paid | OrderState::Shipped => Stage::AfterOrder,
+            _ => Stage::AfterDelivery,
+        },
+    }
+}
+
+fn delivery_for(verdict: Verdict) -> Delivery {
+    match verdict {
+        Verdict::Allow => Delivery::Delivered,
+        Verdict::Warn => Delivery::Warned,
+        Verdict::Block => Delivery::Blocked,
+    }
+}
+
+fn snake<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+impl App {
+    /// The conversation of an order, started on first use by either party.
+    pub async fn order_conversation(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+    ) -> ApiResult<Conversation> {
+        let order = self.order_for(actor, order_id).await?;
+        if let Some(found) = self.store.order_conversation(order_id).await? {
+            return Ok(found);
+        }
+        let listing = self.store.listing(order.listing_id).await?;
+        let subject = listing.map_or_else(|| "Your order".to_string(), |l| l.title);
+        let conversation = self.new_conversation(
+            ConversationKind::Order,
+            Some(order_id),
+            order.listing_id,
+            order.buyer_id,
+            order.store_id,
+            subject,
+        );
+        self.insert_conversation(conversation, || self.store.order_conversation(order_id))
+            .await
+    }
+
+    /// A buyer's pre-sale conversation about a listing.
+    pub async fn presale_conversation(
+        &self,
+        actor: &Actor,
+        listing_id: ListingId,
+    ) -> ApiResult<Conversation> {
+        let listing = self
+            .store
+            .listing(listing_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("listing"))?;
+        if Some(listing.store_id) == actor.store_id {
+            return Err(ApiError::validation("this is your own listing"));
+        }
+        if let Some(found) = self
+            .store
+            .presale_conversation(listing_id, actor.id())
+            .await?
+        {
+            return Ok(found);
+        }
+        let conversation = self.new_conversation(
+            ConversationKind::PreSale,
+            None,
+            listing_id,
+            actor.id(),
+            listing.store_id,
+            listing.title.clone(),
+        );
+        self.insert_conversation(conversation, || {
+            self.store.presale_conversation(listing_id, actor.id())
+        })
+        .await
+    }
+
+    fn new_conversation(
+        &self,
+        kind: ConversationKind,
+        order_id: Option<OrderId>,
+        listing_id: ListingId,
+        buyer_id: haven_domain::ids::UserId,
+        store_id: haven_domain::ids::StoreId,
+        subject: String,
+    ) -> Conversation {
+        Conversation {
+            id: ConversationId::new(),
+            kind,
+            order_id,
+            listing_id,
+            buyer_id,
+            store_id,
+            subject: subject.chars().take(200).collect(),
+            created_at: self.now(),
+            last_message_at: None,
+            message_count: 0,
+            flagged: false,
+            offences: 0,
+            version: 1,
+        }
+    }
+
+    /// Insert, or return the one a concurrent request created first.
+    async fn insert_conversation<F, Fut>(
+        &self,
+        conversation: Conversation,
+        existing: F,
+    ) -> ApiResult<Conversation>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = haven_store::StoreResult<Option<Conversation>>>,
+    {
+        let write = ConversationWrite {
+            conversation: conversation.clone(),
+            expected_version: None,
+        };
+        match self
+            .store
+            .commit(Changeset {
+                conversations: vec![write],
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(()) => Ok(conversation),
+            Err(StoreError::Conflict(Conflict::ConversationExists)) => existing()
+                .await?
+                .ok_or_else(|| ApiError::internal("conversation vanished")),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// A conversation the actor takes part in (or, for staff, any).
+    pub async fn conversation_for(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+    ) -> ApiResult<Conversation> {
+        let conversation = self
+            .store
+            .conversation(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
+        side_of(actor, &conversation)?;
+        Ok(conversation)
+    }
+
+    /// Send a message: validate, scan, store, count offences, and copy it
+    /// into the evidence log of an open dispute, all in one transaction.
+    pub async fn send_message(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        text: &str,
+        files: Vec<NewAttachment>,
+    ) -> ApiResult<Message> {
+        let text = validate_text(text).map_err(ApiError::validation)?;
+        if files.len() > MAX_ATTACHMENTS {
+            return Err(ApiError::validation(format!(
+                "at most {MAX_ATTACHMENTS} attachments per message"
+            )));
+        }
+        let conversation = self.conversation_for(actor, id).await?;
+        let side = side_of(actor, &conversation)?;
+        if side == Relation::Staff {
+            return Err(ApiError::forbidden(
+                "agents write in the dispute, not in the parties' chat",
+            ));
+        }
+        let (attachments, evidence_files) = self.store_attachments(files).await?;
+        for _ in 0..MAX_RETRIES {
+            match self
+                .try_send(actor, side, id, &text, &attachments, &evidence_files)
+                .await
+            {
+                Err(SendError::Race) => continue,
+                Err(SendError::Api(err)) => return Err(err),
+                Ok(message) => return Ok(message),
+            }
+        }
+        Err(ApiError::conflict(
+            "concurrent_update",
+            "the conversation is busy; retry",
+        ))
+    }
+
+    async fn store_attachments(
+        &self,
+        files: Vec<NewAttachment>,
+    ) -> ApiResult<(Vec<Attachment>, Vec<EvidenceFile>)> {
+        let mut attachments = Vec::new();
+        let mut evidence_files = Vec::new();
+        for file in files {
+            let content_type = sniff_evidence_type(&file.bytes).ok_or_else(|| {
+                ApiError::validation(
+                    "only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted",
+                )
+            })?;
+            if file.bytes.len() > max_bytes_for(content_type) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!(
+                        "{content_type} files must be at most {} MiB",
+                        max_bytes_for(content_type) / (1024 * 1024)
+                    ),
+                ));
+            }
+            let size_bytes = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+            let hash = self.blobs.put(file.bytes).await?;
+            attachments.push(Attachment {
+                sha256: hash.clone(),
+                content_type: content_type.into(),
+                size_bytes,
+            });
+            evidence_files.push(EvidenceFile {
+                hash,
+                content_type: content_type.into(),
+                size_bytes,
+                created_at: self.now(),
+            });
+        }
+        Ok((attachments, evidence_files))
+    }
+
+    async fn try_send(
+        &self,
+        actor: &Actor,
+        side: Relation,
+        id: ConversationId,
+        text: &str,
+        attachments: &[Attachment],
+        evidence_files: &[EvidenceFile],
+    ) -> Result<Message, SendError> {
+        let mut conversation = self
+            .store
+            .conversation(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
+        let order = match conversation.order_id {
+            Some(order_id) => Some(self.order(order_id).await?),
+            None => None,
+        };
+        let open_dispute = match conversation.order_id {
+            Some(order_id) => self
+                .store
+                .disputes_for_order(order_id)
+                .await?
+                .into_iter()
+                .find(|d| d.state.is_open()),
+            None => None,
+        };
+        let sender = if side == Relation::Buyer {
+            Sender::Buyer
+        } else {
+            Sender::Seller
+        };
+        let scan = self.scanner.scan(
+            text,
+            stage_of(order.as_ref(), open_dispute.is_some()),
+            sender,
+        );
+        let message = self.build_message(actor, side, &conversation, text, attachments, &scan);
+        let mut changes = Changeset {
+            messages: vec![message.clone()],
+            evidence_files: evidence_files.to_vec(),
+            ..Default::default()
+        };
+        let expected_version = conversation.version;
+        conversation.message_count += 1;
+        conversation.last_message_at = Some(message.created_at);
+        conversation.version += 1;
+        if scan.verdict != Verdict::Allow {
+            self.count_offence(actor, &mut conversation, &scan, &mut changes)
+                .await?;
+        }
+        changes
+            .reads
+            .push((conversation.id, actor.id(), message.seq));
+        changes.conversations.push(ConversationWrite {
+            conversation,
+            expected_version: Some(expected_version),
+        });
+        if let Some(dispute) = open_dispute {
+            let mut log = self.log_for(dispute.id).await?;
+            let body = serde_json::json!({
+                "conversation_id": id.to_string(),
+                "message_seq": message.seq,
+                "text": message.text,
+                "delivery": snake(&message.delivery),
+                "categories": message.categories,
+                "attachments": message.attachments.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
+            });
+            log.push(
+                ActorRef::user(party_of(side), actor),
+                EvidenceKind::Message,
+                body,
+                self.now(),
+            );
+            changes.evidence.extend(log.entries);
+        }
+        match self.store.commit(changes).await {
+            Ok(()) => Ok(message),
+            Err(StoreError::Conflict(
+                Conflict::StaleConversation
+                | Conflict::MessageRace
+                | Conflict::StaleUser
+                | Conflict::EvidenceRace,
+            )) => Err(SendError::Race),
+            Err(err) => Err(SendError::Api(err.into())),
+        }
+    }
+
+    fn build_message(
+        &self,
+        actor: &Actor,
+        side: Relation,
+        conversation: &Conversation,
+        text: &str,
+        attachments: &[Attachment],
+        scan: &ScanResult,
+    ) -> Message {
+        let mask =
+            self.config.mask_presale_contacts && conversation.kind == ConversationKind::PreSale;
+        Message {
+            id: MessageId::new(),
+            conversation_id: conversation.id,
+            seq: conversation.message_count + 1,
+            sender_id: actor.id(),
+            sender: party_of(side),
+            text: text.to_string(),
+            shown_text: if mask {
+                self.scanner.mask_contacts(text)
+            } else {
+                text.to_string()
+            },
+            delivery: delivery_for(scan.verdict),
+            categories: scan.categories.iter().map(snake).collect(),
+            reasons: scan.reasons.clone(),
+            attachments: attachments.to_vec(),
+            created_at: self.now(),
+        }
+    }
+
+    /// A warned or blocked message is a strike candidate against its
+    /// sender; the third in one conversation flags it for the console.
+    async fn count_offence(
+        &self,
+        actor: &Actor,
+        conversation: &mut Conversation,
+        scan: &ScanResult,
+        changes: &mut Changeset,
+    ) -> ApiResult<()> {
+        let mut user = self
+            .store
+            .user(actor.id())
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        let expected_version = user.version;
+        user.scam_offences += 1;
+        changes.user_updates.push(UserWrite {
+            user,
+            expected_version,
+        });
+        conversation.offences += 1;
+        if conversation.offences >= FLAG_AFTER_OFFENCES && !conversation.flagged {
+            conversation.flagged = true;
+            let categories: Vec<String> = scan.categories.iter().map(snake).collect();
+            changes.security_flags.push(SecurityFlag {
+                id: FlagId::new(),
+                kind: "scam_messages".into(),
+                subject: conversation.id.to_string(),
+                detail: format!(
+                    "{} flagged messages from {} in \"{}\"; latest: {}",
+                    conversation.offences,
+                    actor.user.display_name,
+                    conversation.subject,
+                    categories.join(", ")
+                ),
+                created_at: self.now(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Messages after `after_seq` as the actor may see them: a blocked
+    /// message is shown only to its sender (and staff). Reading marks them read.
+    pub async fn read_messages(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        after_seq: i64,
+        limit: u32,
+    ) -> ApiResult<(Conversation, Vec<Message>)> {
+        let conversation = self.conversation_for(actor, id).await?;
+        let side = side_of(actor, &conversation)?;
+        let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
+        let messages: Vec<Message> = self
+            .store
+            .messages(id, after_seq.max(0), limit)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.delivery != Delivery::Blocked
+                    || m.sender_id == actor.id()
+                    || side == Relation::Staff
+            })
+            .collect();
+        if side != Relation::Staff
+            && let Some(last) = messages.last()
+        {
+            let read = Changeset {
+                reads: vec![(id, actor.id(), last.seq)],
+                ..Default::default()
+            };
+            self.store.commit(read).await?;
+        }
+        Ok((conversation, messages))
+    }
+
+    /// The actor's conversations as a buyer (or, with `as_seller`, as the
+    /// store), most recent first.
+    pub async fn my_conversations(
+        &self,
+        actor: &Actor,
+        as_seller: bool,
+        page: &PageRequest,
+    ) -> ApiResult<haven_store::Page<Conversation>> {
+        if as_seller {
+            let store_id = actor.require_store()?;
+            Ok(self.store.conversations_for_store(store_id, page).await?)
+        } else {
+            Ok(self.store.conversations_for_buyer(actor.id(), page).await?)
+        }
+    }
+
+    /// Unread delivered messages from the other side, everywhere.
+    pub async fn unread_messages(&self, actor: &Actor) -> ApiResult<i64> {
+        Ok(self.store.unread_count(actor.id(), actor.store_id).await?)
+    }
+
+    /// Conversations with repeated offences, for the console.
+    pub async fn flagged_conversations(
+        &self,
+        agent: &Actor,
+        page: &PageRequest,
+    ) -> ApiResult<haven_store::Page<Conversation>> {
+        self.require_agent(agent)?;
+        Ok(self.store.flagged_conversations(page).await?)
+    }
+
+    /// An attachment, for the two parties and staff.
+    pub async fn message_attachment(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        hash: &str,
+    ) -> ApiResult<(Attachment, Vec<u8>)> {
+        let (_, messages) = self.read_all_for_attachment(actor, id).await?;
+        let attachment = messages
+            .iter()
+            .flat_map(|m| m.attachments.iter())
+            .find(|a| a.sha256 == hash)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("attachment"))?;
+        let bytes = self.blobs.get(hash).await?;
+        Ok((attachment, bytes))
+    }
+
+    async fn read_all_for_attachment(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+    ) -> ApiResult<(Conversation, Vec<Message>)> {
+        let conversation = self.conversation_for(actor, id).await?;
+        let side = side_of(actor, &conversation)?;
+        let mut visible = Vec::new();
+        let mut after = 0;
+        loop {
+            let batch = self.store.messages(id, after, MAX_MESSAGES_PAGE).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            let full = batch.len() as u32 == MAX_MESSAGES_PAGE;
+            visible.extend(batch.into_iter().filter(|m| {
+                m.delivery != Delivery::Blocked
+                    || m.sender_id == actor.id()
+                    || side == Relation::Staff
+            }));
+            if !full {
+                break;
+            }
+        }
+        Ok((conversation, visible))
+    }
+}
+
+enum SendError {
+    Race,
+    Api(ApiError),
+}
+
+impl From<ApiError> for SendError {
+    fn from(err: ApiError) -> Self {
+        SendError::Api(err)
+    }
+}
+
+impl From<StoreError> for SendError {
+    fn from(err: StoreError) -> Self {
+        SendError::Api(err.into())
+    }
+}

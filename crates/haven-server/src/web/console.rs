@@ -1,0 +1,120 @@
+//! The trust-and-safety side of the console: security flags (credential
+//! stuffing, scam messages), conversations flagged for repeated scam
+//! messages, and sellers' identity documents waiting for review.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use haven_domain::ids::UserId;
+use haven_domain::messaging::SecurityFlag;
+use haven_store::PageRequest;
+use serde::Deserialize;
+
+use super::{AppState, Layout, Member, WebResult, filters, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
+use crate::views::ConversationView;
+
+pub struct ReviewRow {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub document: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "safety.html")]
+struct SafetyPage {
+    layout: Layout,
+    flags: Vec<SecurityFlag>,
+    conversations: Vec<ConversationView>,
+    reviews: Vec<ReviewRow>,
+    next_flags: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SafetyQuery {
+    flags_cursor: Option<String>,
+}
+
+pub async fn safety(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<SafetyQuery>,
+) -> WebResult {
+    app.require_agent(&actor)?;
+    let flags = app
+        .store
+        .security_flags(&PageRequest::new(q.flags_cursor, Some(25)))
+        .await?;
+    let conversations = app
+        .flagged_conversations(&actor, &PageRequest::new(None, Some(25)))
+        .await?;
+    let reviews = app.store.pending_identity_reviews(50).await?;
+    Ok(render(&SafetyPage {
+        layout: Layout::new(&app, Some(&actor), "Trust and safety"),
+        flags: flags.items,
+        conversations: conversations
+            .items
+            .iter()
+            .map(ConversationView::of)
+            .collect(),
+        reviews: reviews
+            .iter()
+            .map(|u| ReviewRow {
+                user_id: u.id.to_string(),
+                name: u.display_name.clone(),
+                email: u.email.as_str().to_string(),
+                document: u.identity.document_sha256.clone(),
+            })
+            .collect(),
+        next_flags: flags
+            .next_cursor
+            .map(|c| format!("/console/safety?flags_cursor={c}")),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn review_identity(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let user_id: UserId = path_id(&id, "user")?;
+    let form: ReviewForm = parse_form(&body)?;
+    app.review_identity(&actor, user_id, form.decision == "approve", &form.note)
+        .await?;
+    Ok(Redirect::to("/console/safety").into_response())
+}
+
+/// An identity document, for agents only.
+pub async fn identity_document(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    app.require_agent(&actor)?;
+    let user_id: UserId = path_id(&id, "user")?;
+    let user = app
+        .store
+        .user(user_id)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found("user"))?;
+    let hash = user
+        .identity
+        .document_sha256
+        .ok_or_else(|| crate::error::ApiError::not_found("document"))?;
+    let bytes = app.blobs.get(&hash).await?;
+    let content_type = if bytes.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else {
+        crate::service::sniff_image_type(&bytes).unwrap_or("application/octet-stream")
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response())
+}

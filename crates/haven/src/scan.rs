@@ -1,0 +1,75 @@
+//! `haven scan`: the message scanner over JSON Lines, for operators who want
+//! to check a batch of messages (or tune config) with the engine the server
+//! uses. One result line per input line, in order.
+
+use std::io::{BufRead, Write};
+
+use haven_risk::scanner::{Scanner, ScannerConfig, Sender, Stage, default_carrier_domains};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    id: serde_json::Value,
+    from: Sender,
+    stage: Stage,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    id: &'a serde_json::Value,
+    verdict: haven_risk::scanner::Verdict,
+    categories: &'a [haven_risk::scanner::Category],
+    reasons: &'a [String],
+}
+
+/// Longest line read; longer ones are answered with an error line.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Scan stdin to stdout. Returns how many lines could not be read.
+pub fn run(
+    brand: String,
+    domains: Vec<String>,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> anyhow::Result<u64> {
+    let scanner = Scanner::new(ScannerConfig {
+        brand,
+        own_domains: domains,
+        carrier_domains: default_carrier_domains(),
+    });
+    let mut failures = 0;
+    for (index, line) in input.split(b'\n').enumerate() {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line_no = index + 1;
+        let parsed = if line.len() > MAX_LINE_BYTES {
+            Err(format!("line is longer than {MAX_LINE_BYTES} bytes"))
+        } else {
+            serde_json::from_slice::<Input>(&line).map_err(|e| e.to_string())
+        };
+        match parsed {
+            Ok(msg) => {
+                let result = scanner.scan(&msg.text, msg.stage, msg.from);
+                let out = Output {
+                    id: &msg.id,
+                    verdict: result.verdict,
+                    categories: &result.categories,
+                    reasons: &result.reasons,
+                };
+                serde_json::to_writer(&mut output, &out)?;
+            }
+            Err(error) => {
+                failures += 1;
+                let out = serde_json::json!({ "line": line_no, "error": error });
+                serde_json::to_writer(&mut output, &out)?;
+            }
+        }
+        output.write_all(b"\n")?;
+    }
+    output.flush()?;
+    Ok(failures)
+}
