@@ -116,79 +116,17 @@ fn right_boundary(text: &str, at: usize) -> bool {
 }
 
 /// Registered IBAN lengths; an unknown country still passes on mod-97 alone.
+#[rustfmt::skip]
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24),
-    ("AE", 23),
-    ("AL", 28),
-    ("AT", 20),
-    ("AZ", 28),
-    ("BA", 20),
-    ("BE", 16),
-    ("BG", 22),
-    ("BH", 22),
-    ("BR", 29),
-    ("BY", 28),
-    ("CH", 21),
-    ("CR", 22),
-    ("CY", 28),
-    ("CZ", 24),
-    ("DE", 22),
-    ("DK", 18),
-    ("DO", 28),
-    ("EE", 20),
-    ("EG", 29),
-    ("ES", 24),
-    ("FI", 18),
-    ("FO", 18),
-    ("FR", 27),
-    ("GB", 22),
-    ("GE", 22),
-    ("GI", 23),
-    ("GL", 18),
-    ("GR", 27),
-    ("GT", 28),
-    ("HR", 21),
-    ("HU", 28),
-    ("IE", 22),
-    ("IL", 23),
-    ("IS", 26),
-    ("IT", 27),
-    ("JO", 30),
-    ("KW", 30),
-    ("KZ", 20),
-    ("LB", 28),
-    ("LI", 21),
-    ("LT", 20),
-    ("LU", 20),
-    ("LV", 21),
-    ("MC", 27),
-    ("MD", 24),
-    ("ME", 22),
-    ("MK", 19),
-    ("MR", 27),
-    ("MT", 31),
-    ("MU", 30),
-    ("NL", 18),
-    ("NO", 15),
-    ("PK", 24),
-    ("PL", 28),
-    ("PS", 29),
-    ("PT", 25),
-    ("QA", 29),
-    ("RO", 24),
-    ("RS", 22),
-    ("RU", 33),
-    ("SA", 24),
-    ("SE", 24),
-    ("SI", 19),
-    ("SK", 24),
-    ("SM", 27),
-    ("TN", 24),
-    ("TR", 26),
-    ("UA", 29),
-    ("VA", 22),
-    ("VG", 24),
-    ("XK", 20),
+    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22),
+    ("BH", 22), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24), ("DE", 22),
+    ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18), ("FO", 18), ("FR", 27),
+    ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28),
+    ("IE", 22), ("IL", 23), ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28),
+    ("LI", 21), ("LT", 20), ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19),
+    ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15), ("PK", 24), ("PL", 28), ("PS", 29),
+    ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("RU", 33), ("SA", 24), ("SE", 24), ("SI", 19),
+    ("SK", 24), ("SM", 27), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
 ];
 
 /// Finds the IBAN at the start of a loose match (which may have swallowed
@@ -413,10 +351,10 @@ fn classify(run: &Run, text: &str, hits: &[Hit], orig: &Range<usize>) -> Option<
     if !(7..=15).contains(&d) || looks_like_date(run) {
         return None;
     }
-    is_phone(run, text, hits, orig).then_some(Kind::Phone)
+    is_phone(run, hits, orig).then_some(Kind::Phone)
 }
 
-fn is_phone(run: &Run, text: &str, hits: &[Hit], orig: &Range<usize>) -> bool {
+fn is_phone(run: &Run, hits: &[Hit], orig: &Range<usize>) -> bool {
     let d = run.digits.len();
     if run.plus && d >= 8 {
         return true;
@@ -425,7 +363,7 @@ fn is_phone(run: &Run, text: &str, hits: &[Hit], orig: &Range<usize>) -> bool {
     match phone_context(hits, orig) {
         Some(false) => false,
         Some(true) => true,
-        None => intl || national_layout(run, text),
+        None => intl || national_layout(run),
     }
 }
 
@@ -464,7 +402,7 @@ fn after_iban_prefix(text: &str, at: usize) -> bool {
 /// Phone layouts that need no context: "(555) 123-4567", "06 12 34 56 78",
 /// "555-123-4567", a 0-prefixed 9–11 digit national number, or digits
 /// spaced out one at a time ("0 7 9 1 1 …", itself a way to dodge filters).
-fn national_layout(run: &Run, _text: &str) -> bool {
+fn national_layout(run: &Run) -> bool {
     let d = run.digits.len();
     let db = run.digits.as_bytes();
     // One digit at a time ("0 7 9 1 1 …") is itself a way to dodge filters.
@@ -606,7 +544,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]

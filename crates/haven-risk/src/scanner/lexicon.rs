@@ -32,10 +32,8 @@ impl Hit {
     pub fn dist(&self, o: &Hit) -> u32 {
         if self.w1 < o.w0 {
             o.w0 - self.w1
-        } else if o.w1 < self.w0 {
-            self.w0 - o.w1
         } else {
-            0
+            self.w0.saturating_sub(o.w1)
         }
     }
 

@@ -209,7 +209,7 @@ fn email(local: &str, domain: &str) -> Option<Kind> {
         return None;
     }
     let domain = domain.trim_end_matches('.').to_lowercase();
-    let ok = valid_host(&domain, false) || is_provider(&domain);
+    let ok = valid_host(&domain) || is_provider(&domain);
     ok.then_some(Kind::Email { domain })
 }
 
@@ -236,7 +236,7 @@ fn parse_url(rest: &str, scheme: bool) -> Option<Kind> {
     let ok = if scheme {
         !host.is_empty()
     } else {
-        valid_host(&host, has_more) || is_ip(&host) && has_more
+        valid_host(&host) || is_ip(&host) && has_more
     };
     ok.then(|| Kind::Url {
         host: unicode_host(&host),
@@ -254,7 +254,7 @@ fn unicode_host(host: &str) -> String {
 }
 
 /// A bare domain: ≥2 labels of letters/digits/hyphens and a known TLD.
-fn valid_host(host: &str, _has_path: bool) -> bool {
+fn valid_host(host: &str) -> bool {
     let labels: Vec<&str> = host.split('.').collect();
     if labels.len() < 2 {
         return false;
@@ -508,8 +508,8 @@ pub(crate) fn osa_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {

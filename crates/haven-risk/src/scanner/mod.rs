@@ -20,8 +20,6 @@ mod spelled;
 mod vocab;
 
 #[cfg(test)]
-mod debug_tmp;
-#[cfg(test)]
 mod tests;
 
 use std::ops::Range;
@@ -161,6 +159,9 @@ struct Analysis {
 }
 
 impl Scanner {
+    /// Compiles the vocabularies, regexes and domain skeletons once; the
+    /// brand and own domain names also join the "platform" vocabulary so
+    /// "outside Haven" is understood.
     pub fn new(config: ScannerConfig) -> Scanner {
         let mut platform_names = vec![config.brand.clone()];
         for d in &config.own_domains {
@@ -296,10 +297,11 @@ fn handles_after_messengers(text: &str, hits: &[Hit]) -> Vec<Range<usize>> {
             .find(|c: char| !(c.is_alphanumeric() || "_.@+-".contains(c)))
             .unwrap_or(trimmed.len());
         let tok = trimmed[..tok_len].trim_end_matches('.');
+        // "signal: strong" is about wifi; only unambiguous names take a bare word.
         let handle_like = tok
             .chars()
             .any(|c| c.is_ascii_digit() || c == '_' || c == '@')
-            || (sep.contains(':') && tok.chars().count() >= 3);
+            || (sep.contains(':') && h.tier != vocab::Tier::Ambiguous);
         if tok.chars().count() >= 3 && handle_like {
             let s = h.orig.end + sep.len();
             out.push(s..s + tok.len());

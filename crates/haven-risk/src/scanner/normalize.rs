@@ -170,11 +170,11 @@ pub(crate) fn fold_letter(c: char, out: &mut impl FnMut(char)) {
             out('s');
             continue;
         }
-        if is_exotic(lc) {
-            if let Some(s) = ascii_skeleton(lc) {
-                s.chars().for_each(|a| out(if a == 'l' { 'i' } else { a }));
-                continue;
-            }
+        if is_exotic(lc)
+            && let Some(s) = ascii_skeleton(lc)
+        {
+            s.chars().for_each(|a| out(if a == 'l' { 'i' } else { a }));
+            continue;
         }
         let mut any = false;
         decompose_canonical(lc, |d| {

@@ -25,147 +25,32 @@ enum Num {
     Conn,
 }
 
+#[rustfmt::skip]
 const UNITS: &[(u8, &[&str])] = &[
     (0, &["zero", "oh", "cero", "zéro", "null", "ноль", "нуль"]),
-    (
-        1,
-        &[
-            "one", "uno", "una", "um", "uma", "un", "une", "eins", "один", "одна", "раз",
-        ],
-    ),
-    (
-        2,
-        &[
-            "two", "dos", "dois", "duas", "deux", "zwei", "zwo", "два", "две", "due",
-        ],
-    ),
+    (1, &["one", "uno", "una", "um", "uma", "un", "une", "eins", "один", "одна", "раз"]),
+    (2, &["two", "dos", "dois", "duas", "deux", "zwei", "zwo", "два", "две", "due"]),
     (3, &["three", "tres", "três", "trois", "drei", "три", "tre"]),
-    (
-        4,
-        &[
-            "four",
-            "cuatro",
-            "quatro",
-            "quatre",
-            "vier",
-            "четыре",
-            "quattro",
-        ],
-    ),
+    (4, &["four", "cuatro", "quatro", "quatre", "vier", "четыре", "quattro"]),
     (5, &["five", "cinco", "cinq", "fünf", "пять", "cinque"]),
     (6, &["six", "seis", "meia", "sechs", "шесть", "sei"]),
-    (
-        7,
-        &["seven", "siete", "sete", "sept", "sieben", "семь", "sette"],
-    ),
-    (
-        8,
-        &["eight", "ocho", "oito", "huit", "acht", "восемь", "otto"],
-    ),
+    (7, &["seven", "siete", "sete", "sept", "sieben", "семь", "sette"]),
+    (8, &["eight", "ocho", "oito", "huit", "acht", "восемь", "otto"]),
     (9, &["nine", "nueve", "nove", "neuf", "neun", "девять"]),
 ];
 
+#[rustfmt::skip]
 const FIXED: &[(u8, &[&str])] = &[
-    (
-        10,
-        &["ten", "diez", "dez", "dix", "zehn", "десять", "dieci"],
-    ),
-    (
-        11,
-        &["eleven", "once", "onze", "elf", "одиннадцать", "undici"],
-    ),
-    (
-        12,
-        &[
-            "twelve",
-            "doce",
-            "doze",
-            "douze",
-            "zwölf",
-            "двенадцать",
-            "dodici",
-        ],
-    ),
-    (
-        13,
-        &[
-            "thirteen",
-            "trece",
-            "treze",
-            "treize",
-            "dreizehn",
-            "тринадцать",
-            "tredici",
-        ],
-    ),
-    (
-        14,
-        &[
-            "fourteen",
-            "catorce",
-            "catorze",
-            "quatorze",
-            "vierzehn",
-            "четырнадцать",
-            "quattordici",
-        ],
-    ),
-    (
-        15,
-        &[
-            "fifteen",
-            "quince",
-            "quinze",
-            "fünfzehn",
-            "пятнадцать",
-            "quindici",
-        ],
-    ),
-    (
-        16,
-        &[
-            "sixteen",
-            "dieciséis",
-            "dezesseis",
-            "seize",
-            "sechzehn",
-            "шестнадцать",
-            "sedici",
-        ],
-    ),
-    (
-        17,
-        &[
-            "seventeen",
-            "diecisiete",
-            "dezessete",
-            "siebzehn",
-            "семнадцать",
-            "diciassette",
-        ],
-    ),
-    (
-        18,
-        &[
-            "eighteen",
-            "dieciocho",
-            "dezoito",
-            "achtzehn",
-            "восемнадцать",
-            "diciotto",
-        ],
-    ),
-    (
-        19,
-        &[
-            "nineteen",
-            "diecinueve",
-            "dezenove",
-            "neunzehn",
-            "девятнадцать",
-            "diciannove",
-        ],
-    ),
+    (10, &["ten", "diez", "dez", "dix", "zehn", "десять", "dieci"]),
+    (11, &["eleven", "once", "onze", "elf", "одиннадцать", "undici"]),
+    (12, &["twelve", "doce", "doze", "douze", "zwölf", "двенадцать", "dodici"]),
+    (13, &["thirteen", "trece", "treze", "treize", "dreizehn", "тринадцать", "tredici"]),
+    (14, &["fourteen", "catorce", "catorze", "quatorze", "vierzehn", "четырнадцать", "quattordici"]),
+    (15, &["fifteen", "quince", "quinze", "fünfzehn", "пятнадцать", "quindici"]),
+    (16, &["sixteen", "dieciséis", "dezesseis", "seize", "sechzehn", "шестнадцать", "sedici"]),
+    (17, &["seventeen", "diecisiete", "dezessete", "siebzehn", "семнадцать", "diciassette"]),
+    (18, &["eighteen", "dieciocho", "dezoito", "achtzehn", "восемнадцать", "diciotto"]),
+    (19, &["nineteen", "diecinueve", "dezenove", "neunzehn", "девятнадцать", "diciannove"]),
     (21, &["veintiuno", "veintiún"]),
     (22, &["veintidós"]),
     (23, &["veintitrés"]),
@@ -177,128 +62,29 @@ const FIXED: &[(u8, &[&str])] = &[
     (29, &["veintinueve"]),
 ];
 
+#[rustfmt::skip]
 const TENS: &[(u8, &[&str])] = &[
-    (
-        20,
-        &[
-            "twenty",
-            "veinte",
-            "vinte",
-            "vingt",
-            "vingts",
-            "zwanzig",
-            "двадцать",
-            "venti",
-        ],
-    ),
-    (
-        30,
-        &[
-            "thirty",
-            "treinta",
-            "trinta",
-            "trente",
-            "dreißig",
-            "тридцать",
-            "trenta",
-        ],
-    ),
-    (
-        40,
-        &[
-            "forty",
-            "cuarenta",
-            "quarenta",
-            "quarante",
-            "vierzig",
-            "сорок",
-            "quaranta",
-        ],
-    ),
-    (
-        50,
-        &[
-            "fifty",
-            "cincuenta",
-            "cinquenta",
-            "cinquante",
-            "fünfzig",
-            "пятьдесят",
-            "cinquanta",
-        ],
-    ),
-    (
-        60,
-        &[
-            "sixty",
-            "sesenta",
-            "sessenta",
-            "soixante",
-            "sechzig",
-            "шестьдесят",
-            "sessanta",
-        ],
-    ),
-    (
-        70,
-        &[
-            "seventy",
-            "setenta",
-            "siebzig",
-            "семьдесят",
-            "settanta",
-            "septante",
-        ],
-    ),
-    (
-        80,
-        &[
-            "eighty",
-            "ochenta",
-            "oitenta",
-            "achtzig",
-            "восемьдесят",
-            "ottanta",
-            "huitante",
-        ],
-    ),
-    (
-        90,
-        &[
-            "ninety",
-            "noventa",
-            "neunzig",
-            "девяносто",
-            "novanta",
-            "nonante",
-        ],
-    ),
+    (20, &["twenty", "veinte", "vinte", "vingt", "vingts", "zwanzig", "двадцать", "venti"]),
+    (30, &["thirty", "treinta", "trinta", "trente", "dreißig", "тридцать", "trenta"]),
+    (40, &["forty", "cuarenta", "quarenta", "quarante", "vierzig", "сорок", "quaranta"]),
+    (50, &["fifty", "cincuenta", "cinquenta", "cinquante", "fünfzig", "пятьдесят", "cinquanta"]),
+    (60, &["sixty", "sesenta", "sessenta", "soixante", "sechzig", "шестьдесят", "sessanta"]),
+    (70, &["seventy", "setenta", "siebzig", "семьдесят", "settanta", "septante"]),
+    (80, &["eighty", "ochenta", "oitenta", "achtzig", "восемьдесят", "ottanta", "huitante"]),
+    (90, &["ninety", "noventa", "neunzig", "девяносто", "novanta", "nonante"]),
 ];
 
+#[rustfmt::skip]
 const HUNDREDS: &[(u16, &[&str])] = &[
-    (
-        100,
-        &[
-            "hundred", "cien", "ciento", "cem", "cento", "cent", "hundert", "сто",
-        ],
-    ),
+    (100, &["hundred", "cien", "ciento", "cem", "cento", "cent", "hundert", "сто"]),
     (200, &["doscientos", "duzentos", "двести", "duecento"]),
     (300, &["trescientos", "trezentos", "триста", "trecento"]),
-    (
-        400,
-        &["cuatrocientos", "quatrocentos", "четыреста", "quattrocento"],
-    ),
+    (400, &["cuatrocientos", "quatrocentos", "четыреста", "quattrocento"]),
     (500, &["quinientos", "quinhentos", "пятьсот", "cinquecento"]),
     (600, &["seiscientos", "seiscentos", "шестьсот", "seicento"]),
     (700, &["setecientos", "setecentos", "семьсот", "settecento"]),
-    (
-        800,
-        &["ochocientos", "oitocentos", "восемьсот", "ottocento"],
-    ),
-    (
-        900,
-        &["novecientos", "novecentos", "девятьсот", "novecento"],
-    ),
+    (800, &["ochocientos", "oitocentos", "восемьсот", "ottocento"]),
+    (900, &["novecientos", "novecentos", "девятьсот", "novecento"]),
 ];
 
 const CONNECTORS: &[&str] = &["and", "y", "e", "et", "und", "и"];
@@ -494,10 +280,11 @@ impl Run {
     fn finish(&mut self, out: &mut Vec<(Range<usize>, String)>) {
         self.flush();
         let n = self.digits.len();
-        if (7..=15).contains(&n) && self.words >= 4 {
-            if let Some(r) = self.range.take() {
-                out.push((r, std::mem::take(&mut self.digits)));
-            }
+        if (7..=15).contains(&n)
+            && self.words >= 4
+            && let Some(r) = self.range.take()
+        {
+            out.push((r, std::mem::take(&mut self.digits)));
         }
         *self = Run::default();
     }

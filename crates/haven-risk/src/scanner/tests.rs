@@ -721,3 +721,242 @@ fn mask_contacts_keeps_benign_text() {
         "support@haven-market.com"
     );
 }
+
+// ---- mechanisms added while evaluating ------------------------------------------
+
+#[test]
+fn spelled_out_phone_numbers() {
+    let cases = [
+        "ring me: seven seven zero zero, nine zero zero, one two three",
+        "llámame al seis uno dos, tres cuatro cinco, seis siete ocho",
+        "mon numéro : zéro sept, douze, trente-quatre, cinquante-six, soixante-dix-huit",
+        "ruf an: null eins sieben sechs, vier drei zwei eins, null neun",
+        "звони: восемь девятьсот шестнадцать, сто двадцать три, сорок пять, шестьдесят семь",
+    ];
+    for t in cases {
+        flags(t, PreOrder, Buyer, OffPlatformContact);
+    }
+    allows(
+        "I'd take two or three, maybe four if the price is right",
+        PreOrder,
+        Buyer,
+    );
+}
+
+#[test]
+fn digits_spaced_one_by_one() {
+    flags(
+        "text me 0 7 7 0 0 9 0 0 1 2 3",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+}
+
+#[test]
+fn cjk_text_is_segmented() {
+    flags(
+        "请加我微信 shop_2024 详聊",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    allows("请问还有蓝色的吗？", PreOrder, Buyer);
+}
+
+#[test]
+fn handles_with_a_contact_cue() {
+    flags(
+        "пишите мне @sale_master_77",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+    flags(
+        "find me there: @kicks.vault",
+        PreOrder,
+        Seller,
+        OffPlatformContact,
+    );
+}
+
+#[test]
+fn phone_given_as_payment_key_is_payment() {
+    let r = flags(
+        "Bizum al 612 345 678 y lo reservo",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    assert!(!r.categories.contains(&OffPlatformContact), "{r:?}");
+    let r = flags(
+        "Zelle to 415-555-0134 and it ships",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    assert!(!r.categories.contains(&OffPlatformContact), "{r:?}");
+}
+
+#[test]
+fn reported_attempts_and_scam_warnings_are_benign() {
+    allows(
+        "Another seller asked me to pay with gift cards, so I'm glad you only use checkout.",
+        PreOrder,
+        Buyer,
+    );
+    allows(
+        "Haven will never ask you to pay customs by bank transfer.",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "Please report anyone asking for WhatsApp, that's a scam.",
+        PreOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn failed_platform_payment_excuse() {
+    flags(
+        "The Haven payment failed on my side, please send it by bank transfer instead",
+        AfterOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+}
+
+#[test]
+fn payment_requests_after_the_order() {
+    // Checkout is done; any further PayPal request goes around it.
+    flags(
+        "please send the rest via PayPal",
+        AfterOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    allows("I paid via PayPal when I ordered", AfterOrder, Buyer);
+}
+
+#[test]
+fn portuguese_no_is_not_a_negation() {
+    flags(
+        "paga no pix que fica mais barato",
+        PreOrder,
+        Seller,
+        OffPlatformPayment,
+    );
+    allows(
+        "No acepto bizum, solo el pago de la plataforma.",
+        PreOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn fee_demands_in_other_shapes() {
+    flags(
+        "I forgot to add the VAT, I need 12€ more from you",
+        AfterOrder,
+        Seller,
+        ExtraFee,
+    );
+    flags(
+        "Die Transportversicherung fehlt noch, bitte 9 € an mich",
+        AfterOrder,
+        Seller,
+        ExtraFee,
+    );
+    flags(
+        "Нужно доплатить 300 руб за страховку",
+        AfterOrder,
+        Seller,
+        ExtraFee,
+    );
+    allows(
+        "There's no extra fee to pay me, everything was paid at checkout.",
+        AfterOrder,
+        Seller,
+    );
+    allows(
+        "If customs asks for import tax, you pay it to the courier, not to me.",
+        AfterOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn dispute_threats_and_pleas() {
+    flags(
+        "Close the case or I'll leave you a negative review",
+        InDispute,
+        Seller,
+        DisputePressure,
+    );
+    flags(
+        "Si no cierras la disputa me bloquean la cuenta",
+        InDispute,
+        Seller,
+        DisputePressure,
+    );
+    flags(
+        "Don't open a claim, I'll fix it myself via PayPal",
+        AfterOrder,
+        Seller,
+        DisputePressure,
+    );
+    allows(
+        "If nothing arrives by Monday, open a dispute on Haven.",
+        AfterOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn confirm_receipt_button_and_incentives() {
+    flags(
+        "can you click 'received' in the app? it's nearly there",
+        AfterOrder,
+        Seller,
+        ConfirmReceiptPressure,
+    );
+    flags(
+        "Confirm delivery today and I'll add a free gift",
+        AfterOrder,
+        Seller,
+        ConfirmReceiptPressure,
+    );
+    allows(
+        "No rush — confirm receipt whenever you've checked it.",
+        AfterOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn negation_carries_over_lists() {
+    allows(
+        "I don't have WhatsApp or Telegram, let's stay here.",
+        PreOrder,
+        Buyer,
+    );
+}
+
+#[test]
+fn part_and_model_codes_are_not_phones() {
+    allows(
+        "Replacement part 4411-2093-B fits the 2019 model",
+        PreOrder,
+        Seller,
+    );
+}
+
+#[test]
+fn mask_contacts_leaves_prices() {
+    let s = scanner();
+    assert_eq!(
+        s.mask_contacts("Price 1250 EUR, call +34 612 345 678"),
+        "Price 1250 EUR, call [contact hidden]"
+    );
+}

@@ -358,6 +358,7 @@ pub(crate) const FAMILIES: &[(Fam, &[&str])] = &[
         "ma", "ton", "ta", "votre", "мой", "моя", "мою", "мои", "твой", "твою", "ваш", "вашу",
         "свой", "свою", "mein", "meine", "dein", "deine", "ihre", "il mio", "il tuo", "mój",
         "twój",
+        "ur", "yr",
     ]),
     (Fam::SlangPrep, &[
         "on", "via", "by", "no", "na", "pelo", "pela", "por", "en", "sur", "в", "во", "по",
