@@ -162,8 +162,9 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
 }
 
 /// Demo accounts have confirmed emails (nobody can click the demo's links
-/// from a real inbox), and the first two sellers passed an identity review,
-/// so the Verified badge shows next to a store that has not.
+/// from a real inbox), sellers have a (test) payout account, and the first
+/// two sellers passed an identity review, so the Verified badge shows next
+/// to a store that has not.
 async fn verify_demo_accounts(app: &App, sellers: &[Actor]) -> anyhow::Result<()> {
     let now = app.now();
     let mut changes = haven_store::Changeset::default();
@@ -178,6 +179,13 @@ async fn verify_demo_accounts(app: &App, sellers: &[Actor]) -> anyhow::Result<()
             .ok_or_else(|| anyhow::anyhow!("{email} was just created"))?;
         let expected_version = user.version;
         user.email_verified_at = Some(now);
+        if sellers.iter().any(|s| s.user.id == user.id) {
+            user.payout_account = Some(haven_domain::account::PayoutAccount {
+                holder: user.display_name.clone(),
+                iban: "DE89370400440532013000".into(),
+                set_at: now,
+            });
+        }
         if sellers.iter().take(2).any(|s| s.user.id == user.id) {
             user.identity.status = IdentityStatus::Approved;
             user.identity.reviewed_at = Some(now);

@@ -57,6 +57,12 @@ impl App {
         idem: Option<&Idem>,
     ) -> ApiResult<Payout> {
         let store_id = actor.require_store()?;
+        if actor.user.payout_account.is_none() {
+            return Err(ApiError::conflict(
+                "no_payout_account",
+                "add a payout account (on your account page) before requesting a payout",
+            ));
+        }
         let currency = self.currency();
         let available = self
             .store

@@ -26,6 +26,7 @@ struct SellerPage {
     payouts: Vec<PayoutView>,
     next_url: Option<String>,
     commission_percent: String,
+    has_payout_account: bool,
     error: Option<String>,
 }
 
@@ -50,6 +51,7 @@ async fn centre_page(
         payouts: Vec::new(),
         next_url: None,
         commission_percent: format!("{}", f64::from(policy.commission_bps) / 100.0),
+        has_payout_account: actor.user.payout_account.is_some(),
         error,
     };
     if let Some(store_id) = actor.store_id {

@@ -240,6 +240,15 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        // Signing in just now is the step-up a payout account needs.
+        let r = self
+            .post(
+                "/api/v1/seller/payout-account",
+                Some(&token),
+                json!({"holder": email, "iban": "DE89370400440532013000"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
         let r = self
             .post("/api/v1/listings", Some(&token), listing_body(stock))
             .await;
