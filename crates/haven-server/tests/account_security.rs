@@ -726,3 +726,55 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
         "{session_cookie}"
     );
 }
+
+#[tokio::test]
+async fn a_hash_made_with_older_parameters_is_upgraded_at_login() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let t = TestApp::sqlite().await;
+    t.user("kit@example.com", "buyer").await;
+    let older = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8_192, 1, 1, None).unwrap(),
+    )
+    .hash_password(
+        PASSWORD.as_bytes(),
+        &SaltString::encode_b64(&[7_u8; 16]).unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    let mut user = t
+        .app
+        .store
+        .user_by_email("kit@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let expected_version = user.version;
+    user.password_hash = older.clone();
+    t.app
+        .store
+        .commit(haven_store::Changeset {
+            user_updates: vec![haven_store::UserWrite {
+                user,
+                expected_version,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(haven_server::auth::needs_rehash(&older));
+
+    t.login("kit@example.com").await;
+    let upgraded = t
+        .app
+        .store
+        .user_by_email("kit@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_ne!(upgraded, older);
+    assert!(!haven_server::auth::needs_rehash(&upgraded), "{upgraded}");
+    assert!(haven_server::auth::verify_password(PASSWORD, &upgraded));
+}
