@@ -778,3 +778,76 @@ async fn a_hash_made_with_older_parameters_is_upgraded_at_login() {
     assert!(!haven_server::auth::needs_rehash(&upgraded), "{upgraded}");
     assert!(haven_server::auth::verify_password(PASSWORD, &upgraded));
 }
+
+#[tokio::test]
+async fn an_old_verification_link_cannot_confirm_a_new_address() {
+    let t = TestApp::sqlite().await;
+    let token = t.user("lee@example.com", "buyer").await;
+    let old_link = link_token(&last_email(&t, "lee@example.com").await);
+    let changed = t
+        .post(
+            "/api/v1/me/email",
+            Some(&token),
+            json!({"email": "someone-else@example.com"}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{:?}", changed.json);
+    let stale = t
+        .post(
+            "/api/v1/auth/verify-email",
+            None,
+            json!({"token": old_link}),
+        )
+        .await;
+    assert_error(&stale, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
+    assert_eq!(
+        t.get("/api/v1/me", Some(&token)).await.json["user"]["verification"],
+        "unverified"
+    );
+    let new_link = link_token(&last_email(&t, "someone-else@example.com").await);
+    let ok = t
+        .post(
+            "/api/v1/auth/verify-email",
+            None,
+            json!({"token": new_link}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.json);
+}
+
+#[tokio::test]
+async fn a_stolen_session_cannot_guess_its_way_through_step_up_or_into_2fa() {
+    let t = TestApp::sqlite().await;
+    let token = t.user("max@example.com", "buyer").await;
+    t.clock.advance(haven_domain::SignedDuration::from_mins(11));
+    let setup = t
+        .post("/api/v1/me/2fa/setup", Some(&token), json!({}))
+        .await;
+    assert_error(&setup, StatusCode::FORBIDDEN, "step_up_required");
+    for _ in 0..4 {
+        let wrong = t
+            .post(
+                "/api/v1/me/reauthenticate",
+                Some(&token),
+                json!({"password": "a wrong guess here"}),
+            )
+            .await;
+        assert_error(&wrong, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    let fifth = t
+        .post(
+            "/api/v1/me/reauthenticate",
+            Some(&token),
+            json!({"password": "a wrong guess here"}),
+        )
+        .await;
+    assert_error(&fifth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    let right = t
+        .post(
+            "/api/v1/me/reauthenticate",
+            Some(&token),
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_error(&right, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+}

@@ -124,6 +124,24 @@ async fn scam_messages_are_warned_or_blocked_and_each_side_sees_the_right_thing(
     assert!(warning[0].as_str().unwrap().contains("outside Haven"));
     assert_eq!(c.unread(&c.buyer).await, 0, "reading marks read");
 
+    // Paging counts hidden messages too: a page ending on a blocked one
+    // still says where the next page starts.
+    let page =
+        c.t.get(
+            &format!(
+                "/api/v1/conversations/{}/messages?after=1&limit=2",
+                c.conversation
+            ),
+            Some(&c.buyer),
+        )
+        .await;
+    assert_eq!(
+        page.json["messages"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        page.json
+    );
+    assert_eq!(page.json["next_after"], 3);
     let sender_view = c.read(&c.seller).await;
     assert_eq!(
         sender_view.len(),
@@ -263,6 +281,25 @@ async fn messages_during_a_dispute_go_into_its_evidence_log() {
             .as_str()
             .unwrap()
             .contains("Close the dispute")
+    );
+    // A blocked message stays out of the log the buyer reads.
+    let blocked = c
+        .send(
+            &c.seller,
+            "Pay me 20 USD by Western Union and I close this for you",
+        )
+        .await;
+    assert_eq!(blocked.json["delivery"], "blocked", "{:?}", blocked.json);
+    let log =
+        c.t.get(
+            &format!("/api/v1/disputes/{dispute}/evidence"),
+            Some(&c.buyer),
+        )
+        .await;
+    assert!(
+        !log.json.to_string().contains("Western Union"),
+        "{}",
+        log.json
     );
     c.t.verify_clean().await;
 }

@@ -83,8 +83,11 @@ pub fn client_info(parts: &Parts, trust_proxy: bool) -> crate::service::ClientIn
                 .and_then(|v| v.to_str().ok())
         })
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|ip| ip.trim().to_string());
+        // The proxy appends the address it saw; anything to the left of it
+        // was written by the client and proves nothing.
+        .and_then(|v| v.rsplit(',').next())
+        .map(|ip| ip.trim().chars().take(64).collect::<String>())
+        .filter(|ip| !ip.is_empty());
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -115,19 +115,17 @@ pub async fn messages(
     if limit == 0 || limit > crate::service::MAX_MESSAGES_PAGE {
         return Err(crate::error::ApiError::bad_request("limit must be 1-200"));
     }
-    let (conversation, messages) = app
+    let page = app
         .read_messages(&actor, id, q.after.unwrap_or(0), limit)
         .await?;
-    let next_after = (messages.len() as u32 == limit)
-        .then(|| messages.last().map(|m| m.seq))
-        .flatten();
     Ok(Json(MessagesPage {
-        conversation: ConversationView::of(&conversation),
-        messages: messages
+        conversation: ConversationView::of(&page.conversation),
+        messages: page
+            .messages
             .iter()
             .map(|m| MessageView::for_reader(m, actor.id()))
             .collect(),
-        next_after,
+        next_after: page.next_after,
     }))
 }
 

@@ -185,12 +185,14 @@ impl App {
 
     fn queue_email_verification(&self, changes: &mut Changeset, user: &User) {
         let (token, token_hash) = auth::new_token();
-        changes.tokens.push(self.one_time(
+        let mut one_time = self.one_time(
             token_hash,
             TokenKind::EmailVerification,
             user.id,
             SignedDuration::from_hours(VERIFY_TOKEN_HOURS),
-        ));
+        );
+        one_time.data = serde_json::json!({ "email": user.email.as_str() });
+        changes.tokens.push(one_time);
         let link = format!("{}/verify-email?token={token}", self.config.base_url);
         mail::queue(
             changes,
@@ -319,21 +321,58 @@ impl App {
         }
     }
 
-    async fn record_user_failure(&self, mut user: User, now: Timestamp) -> Option<Timestamp> {
-        let expected_version = user.version;
-        user.failed_logins += 1;
-        user.locked_until = lock_duration(user.failed_logins).map(|d| now + d);
-        let locked_until = user.locked_until;
-        let changes = Changeset {
-            user_updates: vec![UserWrite {
-                user,
-                expected_version,
-            }],
-            ..Default::default()
+    /// Count a failed password or code on a real account. Parallel guesses
+    /// each count: a lost race re-reads the user and counts again.
+    async fn record_user_failure(&self, user: User, now: Timestamp) -> Option<Timestamp> {
+        let mut user = user;
+        for _ in 0..super::MAX_RETRIES {
+            let expected_version = user.version;
+            user.failed_logins += 1;
+            user.locked_until = lock_duration(user.failed_logins).map(|d| now + d);
+            let locked_until = user.locked_until;
+            let changes = Changeset {
+                user_updates: vec![UserWrite {
+                    user: user.clone(),
+                    expected_version,
+                }],
+                ..Default::default()
+            };
+            match self.store.commit(changes).await {
+                Err(StoreError::Conflict(Conflict::StaleUser)) => {
+                    match self.store.user(user.id).await {
+                        Ok(Some(fresh)) => user = fresh,
+                        _ => return locked_until,
+                    }
+                }
+                _ => return locked_until,
+            }
+        }
+        user.locked_until
+    }
+
+    /// A wrong password or code from a signed-in user (step-up, turning 2FA
+    /// off) counts towards the same lockout as a failed login, so a stolen
+    /// session cannot guess codes without limit.
+    async fn second_proof_failed(&self, actor: &Actor, now: Timestamp) -> ApiError {
+        let user = match self.store.user(actor.id()).await {
+            Ok(Some(user)) => user,
+            _ => return ApiError::unauthorized(),
         };
-        // A lost race means another attempt was just counted; that is enough.
-        let _ = self.store.commit(changes).await;
-        locked_until
+        match self.record_user_failure(user, now).await {
+            Some(until) => too_many_attempts(until, now),
+            None => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "that password or code is not right",
+            ),
+        }
+    }
+
+    fn refuse_if_locked(&self, user: &User, now: Timestamp) -> ApiResult<()> {
+        match user.locked_until.filter(|u| *u > now) {
+            Some(until) => Err(too_many_attempts(until, now)),
+            None => Ok(()),
+        }
     }
 
     async fn issue_login_challenge(
@@ -391,10 +430,13 @@ impl App {
         {
             return Err(invalid());
         }
-        let mut user = self.store.user(token.user_id).await?.ok_or_else(invalid)?;
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+        if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) =
+            self.login_guard.check(&client.ip, now)
+        {
             return Err(too_many_attempts(until, now));
         }
+        let mut user = self.store.user(token.user_id).await?.ok_or_else(invalid)?;
+        self.refuse_if_locked(&user, now)?;
         if !consume_second_factor(&mut user, code, now) {
             return Err(match self.record_user_failure(user, now).await {
                 Some(until) => too_many_attempts(until, now),
@@ -597,6 +639,7 @@ impl App {
     ) -> ApiResult<()> {
         let session = actor.session.as_ref().ok_or_else(ApiError::unauthorized)?;
         let now = self.now();
+        self.refuse_if_locked(&actor.user, now)?;
         let proved = match (password, code) {
             (Some(password), _) => {
                 self.password_matches(password, &actor.user.password_hash)
@@ -611,11 +654,7 @@ impl App {
             (None, None) => false,
         };
         if !proved {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "that password or code is not right",
-            ));
+            return Err(self.second_proof_failed(actor, now).await);
         }
         let touch = SessionTouch {
             token_hash: session.token_hash.clone(),
@@ -740,6 +779,8 @@ impl App {
 
     /// Start 2FA setup: a new secret, shown once as a QR code and a URL.
     pub async fn begin_totp_setup(&self, actor: &Actor) -> ApiResult<TotpSetup> {
+        // A session thief must not lock the owner out with their own phone.
+        self.require_step_up(actor)?;
         if actor.user.totp.is_some() {
             return Err(ApiError::conflict(
                 "already_enabled",
@@ -770,6 +811,7 @@ impl App {
     /// Turn 2FA on with a code from the app; returns the recovery codes,
     /// shown once (only their hashes are kept).
     pub async fn enable_totp(&self, actor: &Actor, code: &str) -> ApiResult<Vec<String>> {
+        self.require_step_up(actor)?;
         let now = self.now();
         let (codes, hashes) = auth::new_recovery_codes();
         self.update_user(actor.id(), |user| {
@@ -801,6 +843,7 @@ impl App {
     /// Turn 2FA off: needs a current code (or a recovery code).
     pub async fn disable_totp(&self, actor: &Actor, code: &str) -> ApiResult<()> {
         let now = self.now();
+        self.refuse_if_locked(&actor.user, now)?;
         let done = self
             .update_user(actor.id(), |user| {
                 if user.totp.is_none() {
@@ -820,11 +863,16 @@ impl App {
         if done {
             Ok(())
         } else {
-            Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_code",
-                "that code is not valid",
-            ))
+            let err = self.second_proof_failed(actor, now).await;
+            Err(if err.code == "invalid_credentials" {
+                ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "invalid_code",
+                    "that code is not valid",
+                )
+            } else {
+                err
+            })
         }
     }
 
@@ -837,13 +885,15 @@ impl App {
             return Ok(());
         };
         let (token, token_hash) = auth::new_token();
+        let mut one_time = self.one_time(
+            token_hash,
+            TokenKind::PasswordReset,
+            user.id,
+            SignedDuration::from_mins(RESET_TOKEN_MIN),
+        );
+        one_time.data = serde_json::json!({ "email": user.email.as_str() });
         let mut changes = Changeset {
-            tokens: vec![self.one_time(
-                token_hash,
-                TokenKind::PasswordReset,
-                user.id,
-                SignedDuration::from_mins(RESET_TOKEN_MIN),
-            )],
+            tokens: vec![one_time],
             ..Default::default()
         };
         let link = format!("{}/reset-password?token={token}", self.config.base_url);
@@ -899,10 +949,18 @@ impl App {
         if found.kind != kind || found.used_at.is_some() || found.expires_at <= self.now() {
             return Err(invalid_token());
         }
-        self.store
+        let user = self
+            .store
             .user(found.user_id)
             .await?
-            .ok_or_else(invalid_token)
+            .ok_or_else(invalid_token)?;
+        // A link mailed to an address the account no longer has is dead:
+        // otherwise an old link could confirm (or reset through) a new,
+        // unproven address.
+        if found.data["email"].as_str() != Some(user.email.as_str()) {
+            return Err(invalid_token());
+        }
+        Ok(user)
     }
 
     pub async fn verify_email(&self, token: &str) -> ApiResult<()> {
@@ -980,6 +1038,11 @@ impl App {
         note: &str,
     ) -> ApiResult<User> {
         self.require_agent(agent)?;
+        if user_id == agent.id() {
+            return Err(ApiError::forbidden(
+                "another agent must review your own identity",
+            ));
+        }
         if note.chars().count() > 1_000 {
             return Err(ApiError::validation("note must be at most 1000 characters"));
         }

@@ -49,6 +49,15 @@ pub fn scanner_for(config: &Config) -> Scanner {
     })
 }
 
+/// One page of a conversation as its reader may see it.
+#[derive(Debug, Clone)]
+pub struct MessagePage {
+    pub conversation: Conversation,
+    pub messages: Vec<Message>,
+    /// Pass as `after_seq` for the next page; `None` at the end.
+    pub next_after: Option<i64>,
+}
+
 /// A file sent with a message: the same rules as dispute evidence.
 #[derive(Debug, Clone)]
 pub struct NewAttachment {
@@ -366,7 +375,9 @@ impl App {
             conversation,
             expected_version: Some(expected_version),
         });
-        if let Some(dispute) = open_dispute {
+        // A blocked message never reached the other party, and the log is
+        // theirs to read too: agents see it in the conversation instead.
+        if let Some(dispute) = open_dispute.filter(|_| message.delivery != Delivery::Blocked) {
             let mut log = self.log_for(dispute.id).await?;
             let body = serde_json::json!({
                 "conversation_id": id.to_string(),
@@ -469,21 +480,24 @@ impl App {
     }
 
     /// Messages after `after_seq` as the actor may see them: a blocked
-    /// message is shown only to its sender (and staff). Reading marks them read.
+    /// message is shown only to its sender (and staff). Reading marks them
+    /// read. Also returns where the next page starts, counted over every
+    /// message, so hidden ones never end the paging early.
     pub async fn read_messages(
         &self,
         actor: &Actor,
         id: ConversationId,
         after_seq: i64,
         limit: u32,
-    ) -> ApiResult<(Conversation, Vec<Message>)> {
+    ) -> ApiResult<MessagePage> {
         let conversation = self.conversation_for(actor, id).await?;
         let side = side_of(actor, &conversation)?;
         let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
-        let messages: Vec<Message> = self
-            .store
-            .messages(id, after_seq.max(0), limit)
-            .await?
+        let raw = self.store.messages(id, after_seq.max(0), limit).await?;
+        let next_after = (raw.len() as u32 == limit)
+            .then(|| raw.last().map(|m| m.seq))
+            .flatten();
+        let messages: Vec<Message> = raw
             .into_iter()
             .filter(|m| {
                 m.delivery != Delivery::Blocked
@@ -500,7 +514,11 @@ impl App {
             };
             self.store.commit(read).await?;
         }
-        Ok((conversation, messages))
+        Ok(MessagePage {
+            conversation,
+            messages,
+            next_after,
+        })
     }
 
     /// The actor's conversations as a buyer (or, with `as_seller`, as the

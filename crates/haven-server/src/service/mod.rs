@@ -43,7 +43,7 @@ pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
 pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
 pub use fulfilment::CarrierScan;
-pub use messaging::{MAX_MESSAGES_PAGE, NewAttachment};
+pub use messaging::{MAX_MESSAGES_PAGE, MessagePage, NewAttachment};
 pub use money::{VerifyReport, verify_ledger};
 pub use timers::{TickReport, run_worker};
 

@@ -116,5 +116,14 @@ pub async fn identity_document(
     } else {
         crate::service::sniff_image_type(&bytes).unwrap_or("application/octet-stream")
     };
-    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response())
+    // Uploaded by a user: never rendered as a page of ours.
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, content_type),
+        (axum::http::header::CONTENT_DISPOSITION, "attachment"),
+        (
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ),
+    ];
+    Ok((headers, bytes).into_response())
 }

@@ -69,32 +69,32 @@ async fn conversation_page(
     app: &App,
     actor: &Actor,
     id: ConversationId,
-    error: Option<String>,
+    error: Option<crate::error::ApiError>,
 ) -> WebResult {
+    // The page shows the conversation from the start, up to 1,000 messages.
     let mut after = 0;
     let mut messages = Vec::new();
-    // A conversation page shows the latest messages (up to 1000).
     for _ in 0..5 {
-        let (_, batch) = app
+        let page = app
             .read_messages(actor, id, after, crate::service::MAX_MESSAGES_PAGE)
             .await?;
-        let full = batch.len() as u32 == crate::service::MAX_MESSAGES_PAGE;
-        if let Some(last) = batch.last() {
-            after = last.seq;
-        }
-        messages.extend(batch.iter().map(|m| MessageView::for_reader(m, actor.id())));
-        if !full {
-            break;
+        messages.extend(
+            page.messages
+                .iter()
+                .map(|m| MessageView::for_reader(m, actor.id())),
+        );
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
         }
     }
     let conversation = app.conversation_for(actor, id).await?;
     let is_buyer = conversation.buyer_id == actor.id();
     let can_write = is_buyer || Some(conversation.store_id) == actor.store_id;
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = error
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, |e| e.status);
+    let error = error.map(|e| e.message);
     let page = ConversationPage {
         layout: Layout::new(app, Some(actor), conversation.subject.clone()),
         conversation: ConversationView::of(&conversation),
@@ -131,7 +131,7 @@ pub async fn send(
         .unwrap_or_default();
     match app.send_message(&actor, id, parts.get("text"), files).await {
         Ok(_) => Ok(Redirect::to(&format!("/messages/{id}#latest")).into_response()),
-        Err(err) => conversation_page(&app, &actor, id, Some(err.message)).await,
+        Err(err) => conversation_page(&app, &actor, id, Some(err)).await,
     }
 }
 
