@@ -851,3 +851,48 @@ async fn a_stolen_session_cannot_guess_its_way_through_step_up_or_into_2fa() {
         .await;
     assert_error(&right, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
 }
+
+#[tokio::test]
+async fn reset_emails_are_limited_per_address() {
+    let t = TestApp::sqlite().await;
+    t.user("nia@example.com", "buyer").await;
+    for _ in 0..5 {
+        let r = t
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"email": "nia@example.com"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::ACCEPTED,
+            "the same answer every time: {:?}",
+            r.json
+        );
+    }
+    assert_eq!(reset_emails(&t, "nia@example.com").await, 3);
+    t.clock.advance(haven_domain::SignedDuration::from_mins(61));
+    t.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "nia@example.com"}),
+    )
+    .await;
+    assert_eq!(reset_emails(&t, "nia@example.com").await, 4);
+}
+
+async fn reset_emails(t: &TestApp, to: &str) -> usize {
+    t.app
+        .store
+        .outbox_after(0, 1_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e.topic == "email"
+                && e.payload["to"] == to
+                && e.payload["subject"] == "Reset your Haven password"
+        })
+        .count()
+}

@@ -881,6 +881,9 @@ impl App {
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
+        if !self.login_guard.allow_reset(email.as_str(), self.now()) {
+            return Ok(());
+        }
         let Some(user) = self.store.user_by_email(email.as_str()).await? else {
             return Ok(());
         };

@@ -41,7 +41,12 @@ struct EmailRecord {
 pub struct LoginGuard {
     by_ip: Mutex<HashMap<String, IpRecord>>,
     by_email: Mutex<HashMap<String, EmailRecord>>,
+    resets: Mutex<HashMap<String, VecDeque<Timestamp>>>,
 }
+
+/// Password-reset emails one address may be sent per hour: enough for a
+/// lost email, too few to flood an inbox.
+pub const MAX_RESETS_PER_HOUR: usize = 3;
 
 /// Why a login attempt is refused before its password is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +124,25 @@ impl LoginGuard {
             first,
             distinct: record.emails.len(),
         })
+    }
+
+    /// May another reset email go to `email` now? Counted for every
+    /// address, with or without an account, so the answer reveals nothing.
+    pub fn allow_reset(&self, email: &str, now: Timestamp) -> bool {
+        let mut resets = self.resets.lock().expect("guard lock");
+        let hour_ago = now - SignedDuration::from_hours(1);
+        if resets.len() >= MAX_TRACKED && !resets.contains_key(email) {
+            resets.retain(|_, sent| sent.back().is_some_and(|t| *t > hour_ago));
+        }
+        let sent = resets.entry(email.to_string()).or_default();
+        while sent.front().is_some_and(|t| *t <= hour_ago) {
+            sent.pop_front();
+        }
+        if sent.len() >= MAX_RESETS_PER_HOUR {
+            return false;
+        }
+        sent.push_back(now);
+        true
     }
 
     /// Is this email locked by failures the guard itself counted?
