@@ -486,12 +486,14 @@ pub async fn security_action(
 ) -> WebResult {
     let form: SecurityForm = parse_form(&body)?;
     if action == "2fa-setup" {
-        let mut page = security_page(&app, &actor).await?;
-        match app.begin_totp_setup(&actor).await {
-            Ok(setup) => page.totp_setup = Some(setup),
-            Err(err) => page.error = Some(err.message),
-        }
-        return Ok(render(&page));
+        return match app.begin_totp_setup(&actor).await {
+            Ok(setup) => {
+                let mut page = security_page(&app, &actor).await?;
+                page.totp_setup = Some(setup);
+                Ok(render(&page))
+            }
+            Err(err) => show_outcome(&app, session_token(&headers), Err(err)).await,
+        };
     }
     if action == "2fa-enable" {
         return match app.enable_totp(&actor, &form.code).await {
