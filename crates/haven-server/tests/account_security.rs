@@ -896,3 +896,40 @@ async fn reset_emails(t: &TestApp, to: &str) -> usize {
         })
         .count()
 }
+
+#[tokio::test]
+async fn one_reset_retires_the_other_reset_links() {
+    let t = TestApp::sqlite().await;
+    t.user("ola@example.com", "buyer").await;
+    t.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "ola@example.com"}),
+    )
+    .await;
+    let first = link_token(&last_email(&t, "ola@example.com").await);
+    t.post(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "ola@example.com"}),
+    )
+    .await;
+    let second = link_token(&last_email(&t, "ola@example.com").await);
+    assert_ne!(first, second);
+    let ok = t
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": second, "new_password": "saffron glacier piano 58"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.json);
+    let older = t
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({"token": first, "new_password": "another fine passphrase 9"}),
+        )
+        .await;
+    assert_error(&older, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
+}

@@ -1229,6 +1229,50 @@ async fn users_sessions_and_tokens(store: &dyn Store) {
             .await,
         Conflict::TokenUsed,
     );
+
+    // Voiding retires the user's other unused tokens of that kind only.
+    let fresh = |name: &str, kind| haven_domain::account::OneTimeToken {
+        token_hash: format!("{name}-{tag}"),
+        kind,
+        user_id: user.id,
+        created_at: t0(),
+        expires_at: later,
+        used_at: None,
+        data: serde_json::Value::Null,
+    };
+    let reset = fresh(
+        "second-reset",
+        haven_domain::account::TokenKind::PasswordReset,
+    );
+    let verify = fresh(
+        "verify",
+        haven_domain::account::TokenKind::EmailVerification,
+    );
+    store
+        .commit(Changeset {
+            tokens: vec![reset.clone(), verify.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store
+        .commit(Changeset {
+            void_tokens: vec![(
+                user.id,
+                haven_domain::account::TokenKind::PasswordReset,
+                later,
+            )],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let used_at = |hash: String| async move { store.token(&hash).await.unwrap().unwrap().used_at };
+    assert_eq!(used_at(reset.token_hash.clone()).await, Some(later));
+    assert_eq!(
+        used_at(verify.token_hash.clone()).await,
+        None,
+        "other kinds stay usable"
+    );
 }
 
 async fn conversations_and_messages(store: &dyn Store) {

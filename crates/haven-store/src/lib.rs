@@ -235,6 +235,9 @@ pub struct Changeset {
     pub tokens: Vec<OneTimeToken>,
     /// Mark tokens used; each must be unused, or nothing is written.
     pub use_tokens: Vec<(String, Timestamp)>,
+    /// Retire every unused token of a kind for a user (applied after
+    /// `use_tokens`): one reset or password change kills the other links.
+    pub void_tokens: Vec<(UserId, haven_domain::account::TokenKind, Timestamp)>,
     pub conversations: Vec<ConversationWrite>,
     pub messages: Vec<Message>,
     /// (conversation, reader, last seq read); only ever moves forward.
@@ -277,6 +280,7 @@ impl Changeset {
         self.session_touches.extend(other.session_touches);
         self.tokens.extend(other.tokens);
         self.use_tokens.extend(other.use_tokens);
+        self.void_tokens.extend(other.void_tokens);
         self.conversations.extend(other.conversations);
         self.messages.extend(other.messages);
         self.reads.extend(other.reads);
@@ -312,6 +316,7 @@ impl Changeset {
             && self.session_touches.is_empty()
             && self.tokens.is_empty()
             && self.use_tokens.is_empty()
+            && self.void_tokens.is_empty()
             && self.conversations.is_empty()
             && self.messages.is_empty()
             && self.reads.is_empty()

@@ -745,6 +745,7 @@ impl App {
         self.update_user_with(actor.id(), |user, changes| {
             user.password_hash = hash.clone();
             changes.delete_user_sessions.push((user.id, current_session.clone()));
+            void_credentials_links(changes, user.id, now);
             mail::queue(changes, user.email.as_str(), "Your Haven password was changed", format!("Hello {},\n\nYour password was changed and your other sessions were signed out. If this was not you, reset your password now.", user.display_name), now);
             Ok(())
         })
@@ -930,6 +931,7 @@ impl App {
                 user.locked_until = None;
                 changes.use_tokens.push((token_hash.clone(), now));
                 changes.delete_user_sessions.push((user.id, None));
+                void_credentials_links(changes, user.id, now);
                 Ok(())
             })
             .await;
@@ -1164,6 +1166,14 @@ fn invalid_token() -> ApiError {
         "invalid_token",
         "this link is invalid, expired or already used",
     )
+}
+
+/// A new password makes every other reset link and pending 2FA sign-in
+/// (started with the old password) worthless.
+fn void_credentials_links(changes: &mut Changeset, user_id: UserId, now: Timestamp) {
+    for kind in [TokenKind::PasswordReset, TokenKind::LoginChallenge] {
+        changes.void_tokens.push((user_id, kind, now));
+    }
 }
 
 /// The public id of a session: not the token, not its full hash.

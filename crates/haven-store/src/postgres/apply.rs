@@ -420,6 +420,15 @@ async fn apply_tokens(conn: &mut PgConnection, cs: &Changeset) -> StoreResult<()
         .bind(to_ms(*at));
         one_row(exec(conn, query, backend_err).await?, Conflict::TokenUsed)?;
     }
+    for (user, kind, at) in &cs.void_tokens {
+        let query = sqlx::query(
+            "UPDATE one_time_tokens SET used_at_ms = $3 WHERE user_id = $1 AND kind = $2 AND used_at_ms IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(kind.as_str())
+        .bind(to_ms(*at));
+        exec(conn, query, backend_err).await?;
+    }
     Ok(())
 }
 

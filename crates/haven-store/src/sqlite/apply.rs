@@ -567,6 +567,11 @@ fn apply_account_security(conn: &Connection, cs: &Changeset) -> StoreResult<()> 
             return Err(StoreError::Conflict(Conflict::TokenUsed));
         }
     }
+    for (user, kind, at) in &cs.void_tokens {
+        conn.prepare_cached("UPDATE one_time_tokens SET used_at_ms = ?3 WHERE user_id = ?1 AND kind = ?2 AND used_at_ms IS NULL")
+            .and_then(|mut s| s.execute(params![user.to_string(), kind.as_str(), to_ms(*at)]))
+            .map_err(backend_err)?;
+    }
     for flag in &cs.security_flags {
         let data = json(flag)?;
         conn.prepare_cached("INSERT INTO security_flags (id, kind, subject, created_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5)")
