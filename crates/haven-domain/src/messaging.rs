@@ -27,6 +27,13 @@ pub struct Conversation {
     pub created_at: Timestamp,
     pub last_message_at: Option<Timestamp>,
     pub message_count: i64,
+    /// Messages the other party could see (blocked ones excluded): what
+    /// the parties are shown, so a blocked message leaves no trace for
+    /// its intended recipient.
+    #[serde(default)]
+    pub delivered_count: i64,
+    #[serde(default)]
+    pub last_delivered_at: Option<Timestamp>,
     /// Repeated scam offences in this conversation: shown in the T&S console.
     pub flagged: bool,
     pub offences: u32,

@@ -695,6 +695,8 @@ pub struct ConversationView {
     pub buyer_id: String,
     pub store_id: String,
     pub subject: String,
+    /// Messages delivered (a blocked message is not counted: its intended
+    /// recipient never learns it was sent).
     pub message_count: i64,
     pub last_message_at: Option<String>,
     /// In the trust-and-safety console for repeated scam messages.
@@ -712,8 +714,8 @@ impl ConversationView {
             buyer_id: c.buyer_id.to_string(),
             store_id: c.store_id.to_string(),
             subject: c.subject.clone(),
-            message_count: c.message_count,
-            last_message_at: c.last_message_at.map(ts),
+            message_count: c.delivered_count,
+            last_message_at: c.last_delivered_at.map(ts),
             flagged: c.flagged,
             created_at: ts(c.created_at),
         }

@@ -1302,6 +1302,8 @@ async fn conversations_and_messages(store: &dyn Store) {
         created_at: t0(),
         last_message_at: None,
         message_count: 0,
+        delivered_count: 0,
+        last_delivered_at: None,
         flagged: false,
         offences: 0,
         version: 0,

@@ -188,6 +188,8 @@ impl App {
             created_at: self.now(),
             last_message_at: None,
             message_count: 0,
+            delivered_count: 0,
+            last_delivered_at: None,
             flagged: false,
             offences: 0,
             version: 1,
@@ -363,6 +365,10 @@ impl App {
         let expected_version = conversation.version;
         conversation.message_count += 1;
         conversation.last_message_at = Some(message.created_at);
+        if message.delivery != Delivery::Blocked {
+            conversation.delivered_count += 1;
+            conversation.last_delivered_at = Some(message.created_at);
+        }
         conversation.version += 1;
         if scan.verdict != Verdict::Allow {
             self.count_offence(actor, &mut conversation, &scan, &mut changes)
