@@ -1372,6 +1372,7 @@ async fn conversations_and_messages(store: &dyn Store) {
     let mut updated = order_chat.clone();
     updated.message_count = 3;
     updated.last_message_at = Some(t0() + SignedDuration::from_secs(3));
+    updated.last_delivered_at = updated.last_message_at;
     updated.flagged = true;
     let messages = vec![
         message(1, fx.seller.id, Delivery::Delivered),

@@ -475,9 +475,11 @@ async fn write_conversation(conn: &mut PgConnection, write: &ConversationWrite) 
     let conversation = &write.conversation;
     let (next_version, data) =
         versioned(conversation, write.expected_version, |c, v| c.version = v)?;
+    // Lists order by the last message the other side could see, so a
+    // blocked message does not move a conversation up its recipient's list.
     let last_ms = to_ms(
         conversation
-            .last_message_at
+            .last_delivered_at
             .unwrap_or(conversation.created_at),
     );
     let query = match write.expected_version {

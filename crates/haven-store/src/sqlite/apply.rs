@@ -619,9 +619,11 @@ fn write_conversation(conn: &Connection, write: &crate::ConversationWrite) -> St
     stored.version = next_version;
     let data = json(&stored)?;
     let kind = json(&conversation.kind)?;
+    // Lists order by the last message the other side could see, so a
+    // blocked message does not move a conversation up its recipient's list.
     let last_ms = to_ms(
         conversation
-            .last_message_at
+            .last_delivered_at
             .unwrap_or(conversation.created_at),
     );
     let changed = match write.expected_version {
