@@ -544,7 +544,10 @@ async fn seller_verification_email_then_identity_reviewed_then_badge() {
     let queue = t
         .get("/api/v1/console/identity-reviews", Some(&agent))
         .await;
-    let user_id = queue.json[0]["user_id"].as_str().unwrap().to_string();
+    let user_id = queue.json["items"][0]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let review = format!("/api/v1/console/identity-reviews/{user_id}");
     let not_agent = t
         .post(&review, Some(&seller), json!({"approve": true, "note": ""}))

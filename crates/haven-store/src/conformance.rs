@@ -1118,9 +1118,10 @@ async fn users_sessions_and_tokens(store: &dyn Store) {
     assert_eq!((reread.version, reread.failed_logins), (2, 3));
     assert!(
         store
-            .pending_identity_reviews(1_000)
+            .pending_identity_reviews(&PageRequest::new(None, Some(100)))
             .await
             .unwrap()
+            .items
             .iter()
             .any(|u| u.id == user.id)
     );

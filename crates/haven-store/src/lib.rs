@@ -463,7 +463,8 @@ pub trait Store: Send + Sync + 'static {
     async fn sessions_for_user(&self, user: UserId) -> StoreResult<Vec<Session>>;
     async fn token(&self, token_hash: &str) -> StoreResult<Option<OneTimeToken>>;
     /// Sellers waiting for an agent to review their identity document.
-    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>>;
+    /// Sellers whose identity document waits for review, newest account first.
+    async fn pending_identity_reviews(&self, page: &PageRequest) -> StoreResult<Page<User>>;
 
     // Catalog.
     async fn shop(&self, id: StoreId) -> StoreResult<Option<Shop>>;

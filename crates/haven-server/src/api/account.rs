@@ -342,15 +342,21 @@ pub struct IdentityReviewView {
     pub document_sha256: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/console/identity-reviews", tag = "console", responses((status = 200, body = Vec<IdentityReviewView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/console/identity-reviews", tag = "console", params(PageParams), responses((status = 200, body = PageView<IdentityReviewView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn identity_reviews(
     State(app): AppState,
     Auth(actor): Auth,
-) -> ApiResult<Json<Vec<IdentityReviewView>>> {
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PageView<IdentityReviewView>>> {
     app.require_agent(&actor)?;
-    let users = app.store.pending_identity_reviews(100).await?;
-    Ok(Json(
-        users
+    let page = app
+        .store
+        .pending_identity_reviews(&params.request()?)
+        .await?;
+    Ok(Json(PageView {
+        next_cursor: page.next_cursor,
+        items: page
+            .items
             .iter()
             .map(|u| IdentityReviewView {
                 user_id: u.id.to_string(),
@@ -360,7 +366,7 @@ pub async fn identity_reviews(
                 document_sha256: u.identity.document_sha256.clone(),
             })
             .collect(),
-    ))
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

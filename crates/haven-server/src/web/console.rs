@@ -49,7 +49,11 @@ pub async fn safety(
     let conversations = app
         .flagged_conversations(&actor, &PageRequest::new(None, Some(25)))
         .await?;
-    let reviews = app.store.pending_identity_reviews(50).await?;
+    let reviews = app
+        .store
+        .pending_identity_reviews(&PageRequest::new(None, Some(50)))
+        .await?
+        .items;
     Ok(render(&SafetyPage {
         layout: Layout::new(&app, Some(&actor), "Trust and safety"),
         flags: flags.items,

@@ -378,12 +378,19 @@ impl Store for PgStore {
         self.fetch_opt(query, token_from_row).await
     }
 
-    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>> {
+    async fn pending_identity_reviews(&self, page: &PageRequest) -> StoreResult<Page<User>> {
+        let (ms, id) = keyset(page);
         let query = sqlx::query(
-            "SELECT data, version FROM users WHERE identity_status = 'pending' ORDER BY created_at_ms LIMIT $1",
+            "SELECT data, version FROM users WHERE identity_status = 'pending' AND (created_at_ms, id) < ($1, $2)
+             ORDER BY created_at_ms DESC, id DESC LIMIT $3",
         )
-        .bind(i64::from(limit));
-        self.fetch_all(query, user_from_row).await
+        .bind(ms)
+        .bind(id)
+        .bind(page_limit(page));
+        let rows = self.fetch_all(query, user_from_row).await?;
+        Ok(make_page(rows, page.limit, |u: &User| {
+            (u.created_at, u.id.0)
+        }))
     }
 
     async fn shop(&self, id: StoreId) -> StoreResult<Option<Shop>> {

@@ -730,14 +730,18 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn pending_identity_reviews(&self, limit: u32) -> StoreResult<Vec<User>> {
+    async fn pending_identity_reviews(&self, page: &PageRequest) -> StoreResult<Page<User>> {
+        let (ms, id) = keyset(page);
+        let limit = page.limit;
         self.read(move |c| {
-            query_vec(
+            let rows: Vec<User> = query_vec(
                 c,
-                "SELECT data, version FROM users WHERE identity_status = 'pending' ORDER BY created_at_ms LIMIT ?1",
-                [limit],
+                "SELECT data, version FROM users WHERE identity_status = 'pending' AND (created_at_ms, id) < (?1, ?2)
+                 ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+                params![ms, id, limit + 1],
                 user_from_row,
-            )
+            )?;
+            Ok(make_page(rows, limit, |u: &User| (u.created_at, u.id.0)))
         })
         .await
     }
