@@ -18,3 +18,12 @@ pub mod timer;
 pub mod trail;
 
 pub use jiff::{SignedDuration, Timestamp};
+
+/// The name a unit enum variant has on the wire (its serde name, e.g.
+/// `identity_verified`); empty for values that do not serialise to a string.
+pub fn wire_name<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}

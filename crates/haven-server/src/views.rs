@@ -1,11 +1,11 @@
 //! Public JSON representations (the API contract). Domain types stay free of
 //! HTTP and OpenAPI concerns; these carry the schema annotations.
 
-use haven_domain::Timestamp;
 use haven_domain::account::User;
 use haven_domain::catalog::{Listing, ShippingMethod, Shop};
 use haven_domain::money::Money;
 use haven_domain::order::{Address, Order};
+use haven_domain::{Timestamp, wire_name};
 use haven_store::{Payout, TrackingEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -54,31 +54,15 @@ pub struct UserView {
     pub two_factor_enabled: bool,
 }
 
-fn snake_name<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
 impl From<&User> for UserView {
     fn from(u: &User) -> Self {
         UserView {
             id: u.id.to_string(),
             email: u.email.as_str().to_string(),
             display_name: u.display_name.clone(),
-            roles: u
-                .roles
-                .iter()
-                .map(|r| {
-                    serde_json::to_value(r)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default()
-                })
-                .collect(),
+            roles: u.roles.iter().map(wire_name).collect(),
             created_at: ts(u.created_at),
-            verification: snake_name(u.verification_level()),
+            verification: wire_name(&u.verification_level()),
             two_factor_enabled: u.totp.is_some(),
         }
     }
@@ -107,7 +91,7 @@ pub struct StoreView {
 
 impl StoreView {
     pub fn new(s: &Shop, level: haven_domain::account::VerificationLevel) -> Self {
-        let seller_verification = snake_name(level);
+        let seller_verification = wire_name(&level);
         StoreView {
             id: s.id.to_string(),
             owner_id: s.owner_id.to_string(),
@@ -576,10 +560,7 @@ impl From<&haven_domain::evidence::EvidenceEntry> for EvidenceEntryView {
             seq: e.seq,
             at: ts(e.at),
             actor: e.actor.as_str().into(),
-            kind: serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
+            kind: wire_name(&e.kind),
             body: e.body.clone(),
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
@@ -708,7 +689,7 @@ impl ConversationView {
     pub fn of(c: &haven_domain::messaging::Conversation) -> Self {
         ConversationView {
             id: c.id.to_string(),
-            kind: snake_name(c.kind),
+            kind: wire_name(&c.kind),
             order_id: c.order_id.map(|o| o.to_string()),
             listing_id: c.listing_id.to_string(),
             buyer_id: c.buyer_id.to_string(),
@@ -805,14 +786,14 @@ impl MessageView {
         MessageView {
             id: m.id.to_string(),
             seq: m.seq,
-            sender: snake_name(m.sender),
+            sender: wire_name(&m.sender),
             mine,
             text: if mine {
                 m.text.clone()
             } else {
                 m.shown_text.clone()
             },
-            delivery: snake_name(m.delivery),
+            delivery: wire_name(&m.delivery),
             categories: m.categories.clone(),
             warnings,
             blocked_reasons,

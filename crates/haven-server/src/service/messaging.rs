@@ -14,6 +14,7 @@ use haven_domain::messaging::{
     validate_text,
 };
 use haven_domain::order::{Order, OrderState};
+use haven_domain::wire_name;
 use haven_risk::scanner::{ScanResult, Scanner, ScannerConfig, Sender, Stage, Verdict};
 use haven_store::{
     Changeset, Conflict, ConversationWrite, EvidenceFile, PageRequest, StoreError, UserWrite,
@@ -79,6 +80,13 @@ fn side_of(actor: &Actor, conversation: &Conversation) -> ApiResult<Relation> {
         .ok_or_else(|| ApiError::not_found("conversation"))
 }
 
+/// A blocked message is seen only by its sender and by staff.
+fn visible_to(message: &Message, actor: &Actor, side: Relation) -> bool {
+    message.delivery != Delivery::Blocked
+        || message.sender_id == actor.id()
+        || side == Relation::Staff
+}
+
 /// Where the order is, for the scanner: a fee demanded after delivery or a
 /// "close the dispute" during one mean more than the same words before.
 fn stage_of(order: Option<&Order>, dispute_open: bool) -> Stage {
@@ -99,13 +107,6 @@ fn delivery_for(verdict: Verdict) -> Delivery {
         Verdict::Warn => Delivery::Warned,
         Verdict::Block => Delivery::Blocked,
     }
-}
-
-fn snake<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 impl App {
@@ -389,7 +390,7 @@ impl App {
                 "conversation_id": id.to_string(),
                 "message_seq": message.seq,
                 "text": message.text,
-                "delivery": snake(&message.delivery),
+                "delivery": wire_name(&message.delivery),
                 "categories": message.categories,
                 "attachments": message.attachments.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
             });
@@ -437,7 +438,7 @@ impl App {
                 text.to_string()
             },
             delivery: delivery_for(scan.verdict),
-            categories: scan.categories.iter().map(snake).collect(),
+            categories: scan.categories.iter().map(wire_name).collect(),
             reasons: scan.reasons.clone(),
             attachments: attachments.to_vec(),
             created_at: self.now(),
@@ -467,7 +468,7 @@ impl App {
         conversation.offences += 1;
         if conversation.offences >= FLAG_AFTER_OFFENCES && !conversation.flagged {
             conversation.flagged = true;
-            let categories: Vec<String> = scan.categories.iter().map(snake).collect();
+            let categories: Vec<String> = scan.categories.iter().map(wire_name).collect();
             changes.security_flags.push(SecurityFlag {
                 id: FlagId::new(),
                 kind: "scam_messages".into(),
@@ -505,11 +506,7 @@ impl App {
             .flatten();
         let messages: Vec<Message> = raw
             .into_iter()
-            .filter(|m| {
-                m.delivery != Delivery::Blocked
-                    || m.sender_id == actor.id()
-                    || side == Relation::Staff
-            })
+            .filter(|m| visible_to(m, actor, side))
             .collect();
         if side != Relation::Staff
             && let Some(last) = messages.last()
@@ -565,41 +562,26 @@ impl App {
         id: ConversationId,
         hash: &str,
     ) -> ApiResult<(Attachment, Vec<u8>)> {
-        let (_, messages) = self.read_all_for_attachment(actor, id).await?;
-        let attachment = messages
-            .iter()
-            .flat_map(|m| m.attachments.iter())
-            .find(|a| a.sha256 == hash)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found("attachment"))?;
-        let bytes = self.blobs.get(hash).await?;
-        Ok((attachment, bytes))
-    }
-
-    async fn read_all_for_attachment(
-        &self,
-        actor: &Actor,
-        id: ConversationId,
-    ) -> ApiResult<(Conversation, Vec<Message>)> {
         let conversation = self.conversation_for(actor, id).await?;
         let side = side_of(actor, &conversation)?;
-        let mut visible = Vec::new();
         let mut after = 0;
         loop {
             let batch = self.store.messages(id, after, MAX_MESSAGES_PAGE).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.seq;
-            let full = batch.len() as u32 == MAX_MESSAGES_PAGE;
-            visible.extend(batch.into_iter().filter(|m| {
-                m.delivery != Delivery::Blocked
-                    || m.sender_id == actor.id()
-                    || side == Relation::Staff
-            }));
-            if !full {
-                break;
+            let found = batch
+                .iter()
+                .filter(|m| visible_to(m, actor, side))
+                .flat_map(|m| m.attachments.iter())
+                .find(|a| a.sha256 == hash)
+                .cloned();
+            if let Some(attachment) = found {
+                let bytes = self.blobs.get(hash).await?;
+                return Ok((attachment, bytes));
+            }
+            match batch.last() {
+                Some(last) if batch.len() as u32 == MAX_MESSAGES_PAGE => after = last.seq,
+                _ => return Err(ApiError::not_found("attachment")),
             }
         }
-        Ok((conversation, visible))
     }
 }
 

@@ -72,23 +72,24 @@ async fn conversation_page(
     error: Option<crate::error::ApiError>,
 ) -> WebResult {
     // The page shows the conversation from the start, up to 1,000 messages.
-    let mut after = 0;
+    let mut page = app
+        .read_messages(actor, id, 0, crate::service::MAX_MESSAGES_PAGE)
+        .await?;
+    let conversation = page.conversation.clone();
     let mut messages = Vec::new();
-    for _ in 0..5 {
-        let page = app
-            .read_messages(actor, id, after, crate::service::MAX_MESSAGES_PAGE)
-            .await?;
+    for pages_left in (0..5).rev() {
         messages.extend(
             page.messages
                 .iter()
                 .map(|m| MessageView::for_reader(m, actor.id())),
         );
-        match page.next_after {
-            Some(next) => after = next,
-            None => break,
-        }
+        let Some(next) = page.next_after.filter(|_| pages_left > 0) else {
+            break;
+        };
+        page = app
+            .read_messages(actor, id, next, crate::service::MAX_MESSAGES_PAGE)
+            .await?;
     }
-    let conversation = app.conversation_for(actor, id).await?;
     let is_buyer = conversation.buyer_id == actor.id();
     let can_write = is_buyer || Some(conversation.store_id) == actor.store_id;
     let status = error
