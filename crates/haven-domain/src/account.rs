@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::ids::UserId;
 
@@ -14,14 +15,23 @@ pub enum Role {
     Admin,
 }
 
-/// A normalised e-mail address (trimmed, lower-cased, one `@`, bounded length).
+/// A normalised e-mail address: trimmed, NFKC-normalised (so full-width
+/// "ａｄａ@" and "ada@" are one address), lower-cased, one `@`, no control
+/// or space characters, bounded length.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let email = raw.trim().to_lowercase();
+        let email = raw
+            .trim()
+            .nfkc()
+            .collect::<String>()
+            .to_lowercase();
+        if crate::text::forbidden_char(&email, false).is_some() {
+            return Err("email must not contain control characters".into());
+        }
         let valid_shape = email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -311,7 +321,22 @@ mod tests {
             Email::parse(" Ada@Example.COM ").unwrap().as_str(),
             "ada@example.com"
         );
-        for bad in ["", "ada", "ada@", "@x.com", "a@b", "a b@c.com", "a@@b.com"] {
+        assert_eq!(
+            Email::parse("ＡＤＡ@example.com").unwrap().as_str(),
+            "ada@example.com",
+            "full-width letters are the same address"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "ada\0@x.com",
+            "ada\u{202e}@x.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

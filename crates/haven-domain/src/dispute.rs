@@ -147,6 +147,23 @@ impl DisputeState {
     pub fn parse(raw: &str) -> Option<Self> {
         DisputeState::ALL.into_iter().find(|s| s.as_str() == raw)
     }
+
+    /// The state in words, for sentences people read.
+    pub fn label(&self) -> &'static str {
+        match self {
+            DisputeState::AwaitingSeller => "waiting for the seller",
+            DisputeState::CounterOffered => "waiting for an answer to an offer",
+            DisputeState::Unresolved => "unresolved",
+            DisputeState::AwaitingReturn => "waiting for the return",
+            DisputeState::ReturnShipped => "waiting for the return to arrive",
+            DisputeState::ReturnDelivered => "waiting for the seller to check the return",
+            DisputeState::Escalated => "with a Haven agent",
+            DisputeState::Resolved => "resolved",
+            DisputeState::Withdrawn => "withdrawn",
+            DisputeState::Lapsed => "lapsed",
+            DisputeState::Superseded => "closed by a chargeback",
+        }
+    }
 }
 
 /// Who acts on a dispute.
@@ -301,6 +318,32 @@ pub enum DisputeEventKind {
     DeliveryScan,
 }
 
+impl DisputeEventKind {
+    /// What the event does, as the end of "this dispute can't …".
+    pub fn phrase(&self) -> &'static str {
+        use DisputeEventKind as K;
+        match self {
+            K::SellerAccept => "be accepted",
+            K::SellerCounter => "take a counter-offer",
+            K::SellerReject => "be rejected",
+            K::BuyerAcceptCounter | K::BuyerDeclineCounter => "have an offer answered",
+            K::BuyerEscalate | K::AutoEscalate => "be sent to Haven",
+            K::BuyerWithdraw => "be withdrawn",
+            K::ReturnShipped => "take a return shipment",
+            K::ReturnDelivered => "take a return delivery",
+            K::SellerConfirmReturn | K::SellerContestReturn => "have its return checked",
+            K::AgentDecide => "be decided",
+            K::SellerResponseTimeout => "time out",
+            K::ReturnWarning | K::ReturnShipByMissed | K::ReturnCheckTimeout => {
+                "pass a return deadline"
+            }
+            K::Supersede => "be closed by a chargeback",
+            K::BuyerConfirmedReceipt => "close on confirmed receipt",
+            K::DeliveryScan => "take a delivery scan",
+        }
+    }
+}
+
 impl DisputeEvent {
     pub fn kind(&self) -> DisputeEventKind {
         use DisputeEventKind as K;
@@ -425,8 +468,11 @@ fn any_listed(from: DisputeState, kind: DisputeEventKind) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DisputeError {
-    #[error("a dispute that is {from} cannot take {event}")]
-    NotAllowed { from: &'static str, event: String },
+    #[error("this dispute is {}, so it can't {} now", .from.label(), .event.phrase())]
+    NotAllowed {
+        from: DisputeState,
+        event: DisputeEventKind,
+    },
     #[error("only the {0} can do this")]
     WrongParty(&'static str),
     #[error("disputes can be opened once the order has shipped")]
@@ -662,8 +708,8 @@ impl Dispute {
         let kind = event.kind();
         if !any_listed(self.state, kind) {
             return Err(DisputeError::NotAllowed {
-                from: self.state.as_str(),
-                event: format!("{kind:?}"),
+                from: self.state,
+                event: kind,
             });
         }
         if kind.party() != by {
@@ -674,8 +720,8 @@ impl Dispute {
         next.step(event, facts, policy, now, &mut fx)?;
         if !is_listed(self.state, kind, next.state) {
             return Err(DisputeError::NotAllowed {
-                from: self.state.as_str(),
-                event: format!("{kind:?}"),
+                from: self.state,
+                event: kind,
             });
         }
         fx.log = serde_json::json!({ "event": format!("{kind:?}"), "by": by, "from": self.state, "to": next.state });
@@ -863,8 +909,8 @@ impl Dispute {
             }
             other => {
                 return Err(DisputeError::NotAllowed {
-                    from: self.state.as_str(),
-                    event: format!("{:?}", other.kind()),
+                    from: self.state,
+                    event: other.kind(),
                 });
             }
         }

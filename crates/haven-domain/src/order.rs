@@ -69,6 +69,20 @@ impl OrderState {
     pub fn parse(raw: &str) -> Option<Self> {
         OrderState::ALL.into_iter().find(|s| s.as_str() == raw)
     }
+
+    /// The state in words, for sentences people read.
+    pub fn label(&self) -> &'static str {
+        match self {
+            OrderState::PendingPayment => "waiting for payment",
+            OrderState::Paid => "paid and waiting to ship",
+            OrderState::Shipped => "on its way",
+            OrderState::Delivered => "delivered",
+            OrderState::Completed => "completed",
+            OrderState::Cancelled => "cancelled",
+            OrderState::Refunded => "refunded",
+            OrderState::PartiallyRefunded => "partially refunded",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +349,29 @@ pub enum EventKind {
     Chargeback,
 }
 
+impl EventKind {
+    /// What the event does, as the end of "this order can't …".
+    pub fn phrase(&self) -> &'static str {
+        match self {
+            EventKind::PaymentCaptured => "be paid",
+            EventKind::PaymentFailed | EventKind::PaymentExpired => "be cancelled for non-payment",
+            EventKind::Ship => "be marked as shipped",
+            EventKind::RequestCancel => "be cancelled",
+            EventKind::AcceptCancel | EventKind::DeclineCancel => "have its cancel request answered",
+            EventKind::CancelRequestTimedOut => "be cancelled automatically",
+            EventKind::ShipByMissed => "be cancelled for shipping late",
+            EventKind::Tracking | EventKind::Delivered => "take a tracking update",
+            EventKind::ConfirmReceipt => "be confirmed as received",
+            EventKind::ProtectionWindowEnded => "close its protection window",
+            EventKind::GuaranteeDue => "earn the on-time credit",
+            EventKind::DisputeOpened => "have a dispute opened",
+            EventKind::DisputeEnded => "end a dispute",
+            EventKind::Settle => "be settled",
+            EventKind::Chargeback => "take a chargeback",
+        }
+    }
+}
+
 impl OrderEvent {
     pub fn kind(&self) -> EventKind {
         match self {
@@ -420,8 +457,8 @@ fn is_listed(from: OrderState, event: EventKind, to: OrderState) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
-    #[error("an order that is {from} cannot {event}")]
-    NotAllowed { from: &'static str, event: String },
+    #[error("this order is {}, so it can't {} now", .from.label(), .event.phrase())]
+    NotAllowed { from: OrderState, event: EventKind },
     #[error("no delivery scan yet: confirming receipt needs an explicit second confirmation")]
     SecondConfirmationRequired,
     #[error("there is no pending cancel request")]
@@ -633,9 +670,9 @@ impl Order {
         now: Timestamp,
     ) -> Result<Transition, TransitionError> {
         let kind = event.kind();
-        let to = next_state(self.state, kind).ok_or_else(|| TransitionError::NotAllowed {
-            from: self.state.as_str(),
-            event: format!("{kind:?}"),
+        let to = next_state(self.state, kind).ok_or(TransitionError::NotAllowed {
+            from: self.state,
+            event: kind,
         })?;
         let mut next = self.clone();
         next.state = to;
@@ -690,8 +727,8 @@ impl Order {
         );
         if !is_listed(self.state, kind, next.state) {
             return Err(TransitionError::NotAllowed {
-                from: self.state.as_str(),
-                event: format!("{kind:?}"),
+                from: self.state,
+                event: kind,
             });
         }
         Ok(Transition {

@@ -1,22 +1,22 @@
-//! One error policy:
-//! - `anyhow` outside requests (start-up, CLI);
-//! - `StoreError` inside storage;
-//! - [`ApiError`] for anything a user can cause, rendered in one place as
-//!   `{"error":{"code","message","details"}}` with a 4xx/5xx status.
+//! The HTTP edge of the error policy. Use cases fail with a typed
+//! [`AppError`] (crate `haven-app`); this module is the one place that turns
+//! an [`ErrorKind`] into a status code and renders the one JSON shape
+//! `{"error":{"code","message","details"}}`. Web pages render the same
+//! error as a page (see `web::WebError`).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use haven_domain::order::TransitionError;
-use haven_store::{Conflict, StoreError};
+use haven_app::{AppError, ErrorDetails, ErrorKind};
 use serde::Serialize;
-use serde_json::Value;
 
+/// An error on its way out of the server: a status, a stable code, a
+/// sentence, and typed details (`null` when there are none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub kind: ErrorKind,
     pub message: String,
-    pub details: Value,
+    pub details: Box<ErrorDetails>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,153 +28,176 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `not_found`, `payment_declined`.
     pub code: String,
+    /// A sentence for people; may change between versions.
     pub message: String,
-    #[schema(value_type = Object)]
-    pub details: Value,
+    /// `null`, or an object with the fields that apply to this error.
+    #[schema(value_type = Option<ErrorDetailsSchema>)]
+    pub details: Option<ErrorDetails>,
+}
+
+/// The documented shape of `error.details`. Every field is optional and
+/// present only where it applies (see docs/API.md).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetails)]
+#[allow(dead_code)]
+pub struct ErrorDetailsSchema {
+    /// The input field that was refused (`validation_failed`).
+    field: Option<String>,
+    /// Seconds to wait before trying again (`too_many_attempts`).
+    retry_after_s: Option<i64>,
+    /// The 2FA sign-in to continue with `POST /auth/login/second-factor`
+    /// (`second_factor_required`).
+    challenge: Option<String>,
+    /// When that challenge expires (RFC 3339).
+    expires_at: Option<String>,
+    /// When escalating becomes possible (`escalation_too_early`, RFC 3339).
+    available_at: Option<String>,
+    /// Until when a withdrawn dispute can be reopened
+    /// (`withdraw_confirmation_required`, RFC 3339).
+    reopen_until: Option<String>,
+    /// Withdrawing leaves the payment in escrow.
+    money_stays_in_escrow: Option<bool>,
+    /// Scanner categories that stopped a text (`message_blocked`).
+    categories: Option<Vec<String>>,
+    /// One plain reason per finding (`message_blocked`).
+    reasons: Option<Vec<String>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: Value::Null,
-        }
+/// The status each kind of failure answers with.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    use ErrorKind as K;
+    match kind {
+        K::BadRequest => StatusCode::BAD_REQUEST,
+        K::Unauthorized
+        | K::InvalidCredentials
+        | K::WrongSecondFactor
+        | K::InvalidChallenge
+        | K::SecondFactorRequired
+        | K::BadSignature
+        | K::StaleSignature => StatusCode::UNAUTHORIZED,
+        K::PaymentDeclined => StatusCode::PAYMENT_REQUIRED,
+        K::Forbidden | K::StepUpRequired | K::CsrfFailed => StatusCode::FORBIDDEN,
+        K::NotFound => StatusCode::NOT_FOUND,
+        K::InvalidState
+        | K::ConcurrentUpdate
+        | K::OutOfStock
+        | K::EmailTaken
+        | K::NameTaken
+        | K::StoreExists
+        | K::AlreadyProcessed
+        | K::IdempotencyKeyInUse
+        | K::InsufficientFunds
+        | K::DisputeAlreadyOpen
+        | K::TokenUsed
+        | K::ConversationExists
+        | K::SecondConfirmationRequired
+        | K::WithdrawConfirmationRequired
+        | K::EscalationTooEarly
+        | K::ProtectionWindowEnded
+        | K::AutomaticClaim
+        | K::AlreadyVerified
+        | K::AlreadyEnabled
+        | K::NotEnabled
+        | K::NoSetup
+        | K::NoPayoutAccount
+        | K::LogFull
+        | K::TooManyFiles => StatusCode::CONFLICT,
+        K::TooLarge | K::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        K::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        K::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        K::Validation
+        | K::InvalidSetupCode
+        | K::IdempotencyKeyReused
+        | K::InvalidToken
+        | K::TrackingNumberReused
+        | K::TrackingFormatInvalid
+        | K::TrackingPredatesOrder
+        | K::TrackingRejected
+        | K::UnknownCarrier
+        | K::MessageBlocked => StatusCode::UNPROCESSABLE_ENTITY,
+        K::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        K::GatewayUnavailable => StatusCode::BAD_GATEWAY,
+        K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
 
-    pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
-        self
+impl ApiError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ApiError::from(AppError::new(kind, message))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(ErrorKind::BadRequest, message)
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            message,
-        )
+        Self::new(ErrorKind::Validation, message)
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in first")
+        AppError::unauthorized().into()
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(ErrorKind::Forbidden, message)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
-    }
-
-    pub fn payment_declined(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYMENT_REQUIRED, "payment_declined", message)
+        AppError::not_found(what).into()
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %err, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "something went wrong on our side",
-        )
+        AppError::internal(err).into()
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    pub fn body_too_large() -> Self {
+        Self::new(ErrorKind::BodyTooLarge, "request body is too large")
     }
 
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code().to_string(),
                 message: self.message.clone(),
-                details: self.details.clone(),
+                details: (!self.details.is_empty()).then(|| (*self.details).clone()),
             },
         }
     }
 }
 
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        ApiError {
+            status: status_of(err.kind),
+            kind: err.kind,
+            message: err.message,
+            details: err.details,
+        }
+    }
+}
+
+impl From<haven_store::StoreError> for ApiError {
+    fn from(err: haven_store::StoreError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(conflict) => conflict_error(conflict),
-            StoreError::Backend(msg) => ApiError::internal(msg),
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(wait_s) = self.details.retry_after_s
+            && let Ok(value) = axum::http::HeaderValue::from_str(&wait_s.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
         }
-    }
-}
-
-fn conflict_error(conflict: Conflict) -> ApiError {
-    let (code, message) = match conflict {
-        Conflict::StaleOrder => (
-            "concurrent_update",
-            "the order changed while this request ran; retry",
-        ),
-        Conflict::OutOfStock => ("out_of_stock", "not enough stock for that quantity"),
-        Conflict::EmailTaken => ("email_taken", "an account with that email already exists"),
-        Conflict::StoreAlreadyOpened => ("store_exists", "you already have a store"),
-        Conflict::TrackingNumberTaken => (
-            "tracking_number_reused",
-            "tracking number is already used on another order",
-        ),
-        Conflict::DuplicateEntry => (
-            "already_processed",
-            "this money movement was already recorded",
-        ),
-        Conflict::DuplicateIdempotencyKey => (
-            "idempotency_key_in_use",
-            "a request with this Idempotency-Key is being processed",
-        ),
-        Conflict::TimerGone => ("already_processed", "this deadline was already handled"),
-        Conflict::InsufficientFunds => ("insufficient_funds", "not enough balance"),
-        Conflict::DisputeAlreadyOpen => (
-            "dispute_already_open",
-            "this order already has an open dispute",
-        ),
-        Conflict::StaleUser | Conflict::StaleConversation | Conflict::MessageRace => (
-            "concurrent_update",
-            "this changed while the request ran; retry",
-        ),
-        Conflict::TokenUsed => ("token_used", "this link or code was already used"),
-        Conflict::ConversationExists => ("conversation_exists", "that conversation already exists"),
-        Conflict::StaleDispute | Conflict::EvidenceRace => (
-            "concurrent_update",
-            "the dispute changed while this request ran; retry",
-        ),
-    };
-    ApiError::conflict(code, message)
-}
-
-impl From<TransitionError> for ApiError {
-    fn from(err: TransitionError) -> Self {
-        match err {
-            TransitionError::SecondConfirmationRequired => ApiError::new(
-                StatusCode::CONFLICT,
-                "second_confirmation_required",
-                "The carrier has not confirmed delivery yet. Confirming now releases the payment to the seller \
-                 and ends your protection for this order. Only confirm if you have the item in your hands; \
-                 resend with second_confirmation=true.",
-            ),
-            TransitionError::Money(e) => ApiError::internal(e),
-            TransitionError::Entry(e) => ApiError::internal(e),
-            other => ApiError::conflict("invalid_state", other.to_string()),
-        }
+        response
     }
 }

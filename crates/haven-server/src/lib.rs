@@ -1,15 +1,9 @@
-//! Haven's HTTP server: the JSON API, the web pages, authentication, the
-//! application services and the background workers.
+//! Haven's HTTP server: the JSON API (`api/`) and the web pages (`web/`).
+//! Both are thin: they parse requests into the inputs of the use cases in
+//! `haven-app`, call one, and render its result or its typed error.
 
 pub mod api;
-pub mod auth;
-pub mod blobs;
-pub mod carrier;
-pub mod config;
 pub mod error;
-pub mod images;
-pub mod payments;
-pub mod service;
 pub mod views;
 pub mod web;
 
@@ -19,8 +13,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use config::Config;
-pub use service::App;
+pub use haven_app::{App, Config};
 
 /// The whole HTTP surface: API, pages, media, with the headers every
 /// response carries.
@@ -42,7 +35,7 @@ pub fn router(app: Arc<App>) -> Router {
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&app.config.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = app.store.backend(), "Haven listening");
-    let worker = tokio::spawn(service::run_worker(app.clone()));
+    let worker = tokio::spawn(haven_app::run_worker(app.clone()));
     let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async {

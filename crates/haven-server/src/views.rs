@@ -382,6 +382,17 @@ pub struct BalanceView {
     pub in_payout: MoneyView,
 }
 
+impl From<haven_app::Balances> for BalanceView {
+    fn from(b: haven_app::Balances) -> Self {
+        BalanceView {
+            store_id: b.store_id.to_string(),
+            available: b.available.into(),
+            reserve: b.reserve.into(),
+            in_payout: b.in_payout.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PayoutView {
     pub id: String,

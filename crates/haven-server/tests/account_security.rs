@@ -31,7 +31,7 @@ fn link_token(email: &Value) -> String {
 }
 
 fn totp_now(t: &TestApp, secret: &str) -> String {
-    haven_server::auth::totp_code(secret, t.now_s() as u64).unwrap()
+    haven_app::auth::totp_code(secret, t.now_s() as u64).unwrap()
 }
 
 async fn login_raw(t: &TestApp, email: &str, password: &str, ua: &str) -> common::Response {
@@ -766,7 +766,7 @@ async fn a_hash_made_with_older_parameters_is_upgraded_at_login() {
         })
         .await
         .unwrap();
-    assert!(haven_server::auth::needs_rehash(&older));
+    assert!(haven_app::auth::needs_rehash(&older));
 
     t.login("kit@example.com").await;
     let upgraded = t
@@ -778,8 +778,8 @@ async fn a_hash_made_with_older_parameters_is_upgraded_at_login() {
         .unwrap()
         .password_hash;
     assert_ne!(upgraded, older);
-    assert!(!haven_server::auth::needs_rehash(&upgraded), "{upgraded}");
-    assert!(haven_server::auth::verify_password(PASSWORD, &upgraded));
+    assert!(!haven_app::auth::needs_rehash(&upgraded), "{upgraded}");
+    assert!(haven_app::auth::verify_password(PASSWORD, &upgraded));
 }
 
 #[tokio::test]

@@ -745,7 +745,8 @@ async fn evidence_files_are_checked_by_content_logged_and_exported() {
         c.t.get(&format!("/api/v1/disputes/{id}/export"), Some(&c.buyer))
             .await
             .json;
-    assert_eq!(bundle["format"], "haven.evidence-bundle.v1");
+    assert_eq!(bundle["format"], "haven.evidence-bundle.v2");
+    assert!(bundle["policy"]["protection_days_after_delivery"].is_number(), "the terms travel with the evidence");
     assert_eq!(bundle["disputes"][0]["files"].as_array().unwrap().len(), 20);
     assert!(
         bundle["disputes"][0]["files"][0]["base64"]
@@ -910,7 +911,7 @@ async fn chargeback_before_release_takes_escrow_and_after_release_recovers_from_
             .unwrap();
     let notice = json!({"type": "chargeback.created", "order_id": c.order, "payment_ref": order.payment.unwrap().payment_ref, "amount_minor": 4_500, "reason": "fraudulent"});
     let body = serde_json::to_vec(&notice).unwrap();
-    let forged = haven_server::carrier::sign("wrong", c.t.now_s(), &body);
+    let forged = haven_app::carrier::sign("wrong", c.t.now_s(), &body);
     let r =
         c.t.request(
             "POST",
@@ -922,7 +923,7 @@ async fn chargeback_before_release_takes_escrow_and_after_release_recovers_from_
         .await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "bad_signature");
     let signature =
-        haven_server::carrier::sign(&c.t.app.config.gateway_webhook_secret, c.t.now_s(), &body);
+        haven_app::carrier::sign(&c.t.app.config.gateway_webhook_secret, c.t.now_s(), &body);
     let r =
         c.t.request(
             "POST",

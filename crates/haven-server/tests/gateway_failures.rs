@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use axum::http::StatusCode;
 use common::*;
 use haven_domain::money::Money;
-use haven_server::payments::{
+use haven_app::payments::{
     Authorization, CardDetails, GatewayError, PaymentGateway, TestCardGateway,
 };
 

@@ -690,7 +690,7 @@ async fn webhook_signatures_are_enforced() {
         )
         .await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "bad_signature");
-    let forged = haven_server::carrier::sign("not-the-secret", start_time().as_second(), &body);
+    let forged = haven_app::carrier::sign("not-the-secret", start_time().as_second(), &body);
     let r = t
         .request(
             "POST",
@@ -701,7 +701,7 @@ async fn webhook_signatures_are_enforced() {
         )
         .await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "bad_signature");
-    let stale = haven_server::carrier::sign(
+    let stale = haven_app::carrier::sign(
         &t.app.config.carrier_webhook_secret,
         start_time().as_second() - 3_600,
         &body,

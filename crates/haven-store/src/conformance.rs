@@ -631,8 +631,7 @@ async fn outbox_idempotency_tracking_policy(store: &dyn Store) {
         user_id: user,
         key: "k1".into(),
         request_hash: "h".into(),
-        status: 201,
-        body: "{}".into(),
+        resource: "order:0197a0b0-0000-7000-8000-000000000001".into(),
         created_at: t0(),
     };
     store

@@ -48,6 +48,8 @@ pub enum Conflict {
     StaleOrder,
     OutOfStock,
     EmailTaken,
+    /// A display name that looks like another account's (same skeleton).
+    NameTaken,
     StoreAlreadyOpened,
     TrackingNumberTaken,
     /// A ledger entry with this idempotency key already exists.
@@ -76,7 +78,9 @@ pub enum Conflict {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A saved response for an `Idempotency-Key`.
+/// What a request with an `Idempotency-Key` produced. Only a reference to
+/// the resource is kept (`order:<id>`, `dispute:<id>` …), not a copy of the
+/// response: a replay answers with that resource as it is now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
     pub user_id: UserId,
@@ -84,8 +88,7 @@ pub struct IdempotencyRecord {
     /// SHA-256 of method, path and body: the same key with a different
     /// request is refused instead of answered with the wrong response.
     pub request_hash: String,
-    pub status: u16,
-    pub body: String,
+    pub resource: String,
     pub created_at: Timestamp,
 }
 
@@ -497,6 +500,7 @@ pub trait Store: Send + Sync + 'static {
     async fn balance(&self, account: &str, currency: &str) -> StoreResult<i64>;
     async fn entries_for_order(&self, order: OrderId) -> StoreResult<Vec<StoredEntry>>;
     async fn payouts(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Payout>>;
+    async fn payout(&self, id: PayoutId) -> StoreResult<Option<Payout>>;
 
     // Timers: claim due rows (leased until `lease_until`) in a bounded batch.
     async fn claim_due_timers(

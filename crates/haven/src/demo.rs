@@ -5,8 +5,8 @@
 use haven_domain::account::{IdentityStatus, Role};
 use haven_domain::catalog::{ShippingMethod, ShippingRate};
 use haven_domain::money::{Currency, Money};
-use haven_server::App;
-use haven_server::service::{Actor, NewListingInput, Registration};
+use haven_app::App;
+use haven_app::{Actor, NewListingInput, Registration};
 
 pub const DEMO_PASSWORD: &str = "haven-demo-password";
 pub const BUYER: &str = "buyer@demo.haven";
@@ -125,7 +125,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     for (email, store_name, description) in SELLERS {
         let mut actor = account(app, email, store_name, vec![Role::Seller]).await?;
         let shop = app
-            .open_store(&actor, store_name, description)
+            .open_store(&actor, store_name, description, None)
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
         actor.store_id = Some(shop.id);
@@ -135,7 +135,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
         let image = app
             .store_media(
                 "image/svg+xml",
-                haven_server::images::product_svg(title, category),
+                haven_app::images::product_svg(title, category),
             )
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
@@ -154,7 +154,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
             // Electronics and beauty are where fakes hurt most.
             guaranteed_genuine: matches!(*category, "electronics" | "beauty"),
         };
-        app.create_listing(&sellers[*store], input)
+        app.create_listing(&sellers[*store], input, None)
             .await
             .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
     }

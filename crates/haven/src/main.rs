@@ -13,8 +13,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use haven_domain::clock::{Clock, OffsetClock, SystemClock};
-use haven_server::payments::TestCardGateway;
-use haven_server::{App, Config};
+use haven_app::payments::TestCardGateway;
+use haven_app::{App, Config};
 use haven_store::DynStore;
 
 #[derive(Parser)]
@@ -155,7 +155,7 @@ async fn build_app(config: Config, demo_clock: Option<OffsetClock>) -> anyhow::R
         Some(clock) => Arc::new(clock.clone()),
         None => Arc::new(SystemClock),
     };
-    let blobs = haven_server::blobs::BlobStore::open(&config.blob_store_url)?;
+    let blobs = haven_app::blobs::BlobStore::open(&config.blob_store_url)?;
     App::new(
         store,
         clock,
@@ -212,7 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Read-only: opens the store without migrating or recording a policy.
 async fn verify(config: Config) -> anyhow::Result<ExitCode> {
     let store = open_store(&config.database_url).await?;
-    let report = haven_server::service::verify_ledger(store.as_ref()).await?;
+    let report = haven_app::verify_ledger(store.as_ref()).await?;
     println!(
         "checked {} ledger entries, {} balances, {} orders, {} evidence entries on {}",
         report.entries_checked,

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::extract::{Auth, Client, PageParams, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::service::{App, LoginOutcome, session_public_id};
+use haven_app::{App, LoginOutcome, session_public_id};
 use crate::views::{PageView, SessionView, UserView};
 
 type AppState = State<Arc<App>>;
@@ -24,12 +24,12 @@ type AppState = State<Arc<App>>;
 pub fn session_or_challenge(outcome: LoginOutcome) -> ApiResult<Json<SessionView>> {
     match outcome {
         LoginOutcome::Session { user, token, session } => Ok(Json(SessionView { token, expires_at: session.expires_at.to_string(), user: UserView::from(&*user) })),
-        LoginOutcome::SecondFactor { challenge, expires_at } => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "second_factor_required",
+        LoginOutcome::SecondFactor { challenge, expires_at } => Err(haven_app::AppError::new(
+            haven_app::ErrorKind::SecondFactorRequired,
             "enter the code from your authenticator app (or a recovery code) at /api/v1/auth/login/second-factor",
         )
-        .with_details(serde_json::json!({ "challenge": challenge, "expires_at": expires_at.to_string() }))),
+        .with_details(haven_app::ErrorDetails { challenge: Some(challenge), expires_at: Some(expires_at.to_string()), ..Default::default() })
+        .into()),
     }
 }
 

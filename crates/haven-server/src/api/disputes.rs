@@ -13,7 +13,7 @@ use haven_domain::ids::{DisputeId, OrderId};
 use super::extract::{Auth, DisputeCall, OrderAction, PageParams, Query, RawBody, path_id};
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::service::{App, ChargebackNotice, DisputeAction};
+use haven_app::{App, ChargebackNotice, DisputeAction};
 use crate::views::{AuditView, DisputeView, EvidenceEntryView, PageView};
 
 type AppState = State<Arc<App>>;
@@ -53,7 +53,7 @@ pub async fn open_dispute(action: OrderAction<OpenDisputeRequest>) -> Response {
     let reason = DisputeReason::parse(&body.reason);
     let requested = parse_requested(body.requested_outcome);
     let worker = app.clone();
-    super::extract::idempotent(&app, idem.clone(), async move {
+    super::extract::idempotent(&app, idem.clone(), StatusCode::CREATED, async move {
         let reason = reason.ok_or_else(|| ApiError::validation("reason must be one of not_received, not_as_described, damaged, counterfeit, wrong_item, missing_parts"))?;
         let request = OpenRequest { reason, requested: requested?, description: body.description };
         let dispute = worker.open_dispute(&actor, order_id, request, idem.as_ref()).await?;
@@ -234,7 +234,7 @@ macro_rules! dispute_endpoint {
         pub async fn $name(call: DisputeCall<$req>) -> Response {
             call.run(StatusCode::OK, |app, actor, id, $body: $req, idem| async move {
                 let action: ApiResult<DisputeAction> = $action;
-                app.dispute_action(&actor, id, action?, idem.as_ref()).await
+                Ok::<_, ApiError>(app.dispute_action(&actor, id, action?, idem.as_ref()).await?)
             })
             .await
         }
@@ -385,7 +385,7 @@ pub async fn audit(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/gateways/{gateway}/webhook", tag = "payments", request_body = ChargebackNotice,
+#[utoipa::path(post, path = "/api/v1/gateways/{gateway}/webhook", tag = "payments", request_body = super::wire::ChargebackNoticeSchema,
     params(("gateway" = String, Path), ("Haven-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 over t.body> with the gateway secret")),
     responses((status = 200, body = crate::views::OrderView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn gateway_webhook(
@@ -398,10 +398,10 @@ pub async fn gateway_webhook(
         return Err(ApiError::not_found("gateway"));
     }
     let signature = headers
-        .get(crate::carrier::SIGNATURE_HEADER)
+        .get(haven_app::carrier::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    crate::carrier::verify_signature(
+    haven_app::carrier::verify_signature(
         &app.config.gateway_webhook_secret,
         signature,
         &body,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::{Actor, App, Idem};
+use haven_app::{Actor, App, Idem, Resource};
 
 pub const SESSION_COOKIE: &str = "haven_session";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
@@ -61,7 +61,7 @@ impl FromRequestParts<Arc<App>> for Auth {
 
 /// Where the request comes from. Behind a proxy (`trust_proxy`), the
 /// first X-Forwarded-For address; otherwise the connection's peer.
-pub struct Client(pub crate::service::ClientInfo);
+pub struct Client(pub haven_app::ClientInfo);
 
 impl FromRequestParts<Arc<App>> for Client {
     type Rejection = ApiError;
@@ -74,7 +74,7 @@ impl FromRequestParts<Arc<App>> for Client {
     }
 }
 
-pub fn client_info(parts: &Parts, trust_proxy: bool) -> crate::service::ClientInfo {
+pub fn client_info(parts: &Parts, trust_proxy: bool) -> haven_app::ClientInfo {
     let forwarded = trust_proxy
         .then(|| {
             parts
@@ -97,7 +97,7 @@ pub fn client_info(parts: &Parts, trust_proxy: bool) -> crate::service::ClientIn
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("unknown client");
-    crate::service::ClientInfo {
+    haven_app::ClientInfo {
         ip: forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
         user_agent: user_agent.chars().take(200).collect(),
     }
@@ -116,7 +116,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             .map_err(|rejection| {
                 let status = rejection.status();
                 if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(status, "body_too_large", "request body is too large")
+                    ApiError::body_too_large()
                 } else {
                     ApiError::bad_request(rejection.body_text())
                 }
@@ -169,37 +169,100 @@ pub fn idempotency(
     }))
 }
 
-fn replayed(record: haven_store::IdempotencyRecord) -> Response {
-    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
-    let mut response =
-        (status, [("content-type", "application/json")], record.body).into_response();
-    response
-        .headers_mut()
-        .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    response
+/// The resource a replayed request produced, rendered as it is now.
+async fn render_resource(
+    app: &App,
+    resource: Resource,
+    success: StatusCode,
+) -> ApiResult<(StatusCode, Response)> {
+    Ok(match resource {
+        Resource::Order(id) => {
+            let order = app.order(id).await?;
+            // A checkout that still waits for the card challenge was 202.
+            let status = if success == StatusCode::CREATED
+                && order.state == haven_domain::order::OrderState::PendingPayment
+            {
+                StatusCode::ACCEPTED
+            } else {
+                success
+            };
+            let view = crate::views::OrderView::from(&order);
+            (status, Json(view).into_response())
+        }
+        Resource::Dispute(id) => {
+            let dispute = app.dispute(id).await?;
+            let order = app.order(dispute.order_id).await?;
+            let policy = app.policy(order.policy_version).await?;
+            let view = crate::views::DisputeView::of(&dispute, &policy);
+            (success, Json(view).into_response())
+        }
+        Resource::Payout(id) => {
+            let view = crate::views::PayoutView::from(&app.payout(id).await?);
+            (success, Json(view).into_response())
+        }
+        Resource::Store(id) => {
+            let shop = app
+                .store
+                .shop(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("store"))?;
+            let view = crate::views::StoreView::load(app, &shop).await?;
+            (success, Json(view).into_response())
+        }
+        Resource::Listing(id) => {
+            let listing = app
+                .store
+                .listing(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("listing"))?;
+            let view = crate::views::ListingView::from(&listing);
+            (success, Json(view).into_response())
+        }
+    })
 }
 
-/// Run an action once per Idempotency-Key: a replay gets the saved response,
-/// and a request that lost a race to its own twin gets the twin's response.
-pub async fn idempotent<T, F>(app: &App, idem: Option<Idem>, action: F) -> Response
+/// Answer a replayed request with what its first run produced, as that
+/// resource is now, marked `Idempotent-Replayed: true`.
+async fn replayed(app: &App, resource: Resource, success: StatusCode) -> Response {
+    match render_resource(app, resource, success).await {
+        Ok((status, mut response)) => {
+            *response.status_mut() = status;
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Run an action once per Idempotency-Key: a replay gets the resource the
+/// first run produced (with the status a success answers, `success`), and
+/// a request that lost a race to its own twin gets the twin's result.
+pub async fn idempotent<T, F>(
+    app: &App,
+    idem: Option<Idem>,
+    success: StatusCode,
+    action: F,
+) -> Response
 where
     T: Serialize,
     F: Future<Output = ApiResult<(StatusCode, T)>>,
 {
     if let Some(idem) = &idem {
         match app.idempotent_replay(idem).await {
-            Ok(Some(record)) => return replayed(record),
+            Ok(Some(resource)) => return replayed(app, resource, success).await,
             Ok(None) => {}
-            Err(err) => return err.into_response(),
+            Err(err) => return ApiError::from(err).into_response(),
         }
     }
     match action.await {
         Ok((status, value)) => (status, Json(value)).into_response(),
         Err(err) => {
             if let (Some(idem), StatusCode::CONFLICT) = (&idem, err.status)
-                && let Ok(Some(record)) = app.idempotent_replay(idem).await
+                && let Ok(Some(resource)) = app.idempotent_replay(idem).await
             {
-                return replayed(record);
+                return replayed(app, resource, success).await;
             }
             err.into_response()
         }
@@ -275,10 +338,11 @@ impl<Req: DeserializeOwned + Send> FromRequest<Arc<App>> for OrderAction<Req> {
 
 impl<Req> OrderAction<Req> {
     /// Run the action once per Idempotency-Key and render the order.
-    pub async fn run<F, Fut>(self, action: F) -> Response
+    pub async fn run<F, Fut, E>(self, action: F) -> Response
     where
         F: FnOnce(Arc<App>, Actor, haven_domain::ids::OrderId, Req, Option<Idem>) -> Fut,
-        Fut: Future<Output = ApiResult<haven_domain::order::Order>>,
+        Fut: Future<Output = Result<haven_domain::order::Order, E>>,
+        E: Into<ApiError>,
     {
         let OrderAction {
             app,
@@ -289,8 +353,10 @@ impl<Req> OrderAction<Req> {
         } = self;
         let replay_key = idem.clone();
         let worker = app.clone();
-        idempotent(&app, replay_key, async move {
-            let order = action(worker, actor, order_id, body, idem).await?;
+        idempotent(&app, replay_key, StatusCode::OK, async move {
+            let order = action(worker, actor, order_id, body, idem)
+                .await
+                .map_err(Into::into)?;
             Ok((StatusCode::OK, crate::views::OrderView::from(&order)))
         })
         .await
@@ -349,10 +415,11 @@ impl<Req: DeserializeOwned + Send> FromRequest<Arc<App>> for DisputeCall<Req> {
 
 impl<Req> DisputeCall<Req> {
     /// Run the action once per Idempotency-Key and render the dispute.
-    pub async fn run<F, Fut>(self, status: StatusCode, action: F) -> Response
+    pub async fn run<F, Fut, E>(self, status: StatusCode, action: F) -> Response
     where
         F: FnOnce(Arc<App>, Actor, haven_domain::ids::DisputeId, Req, Option<Idem>) -> Fut,
-        Fut: Future<Output = ApiResult<haven_domain::dispute::Dispute>>,
+        Fut: Future<Output = Result<haven_domain::dispute::Dispute, E>>,
+        E: Into<ApiError>,
     {
         let DisputeCall {
             app,
@@ -363,8 +430,10 @@ impl<Req> DisputeCall<Req> {
         } = self;
         let replay_key = idem.clone();
         let worker = app.clone();
-        idempotent(&app, replay_key, async move {
-            let dispute = action(worker.clone(), actor, dispute_id, body, idem).await?;
+        idempotent(&app, replay_key, status, async move {
+            let dispute = action(worker.clone(), actor, dispute_id, body, idem)
+                .await
+                .map_err(Into::into)?;
             let order = worker.order(dispute.order_id).await?;
             let policy = worker.policy(order.policy_version).await?;
             Ok((status, crate::views::DisputeView::of(&dispute, &policy)))

@@ -20,8 +20,8 @@ use super::extract::{
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::payments::CardDetails;
-use crate::service::{App, CheckoutInput, NewListingInput, Registration};
+use haven_app::payments::CardDetails;
+use haven_app::{App, CheckoutInput, NewListingInput, Registration};
 use crate::views::*;
 
 type AppState = State<Arc<App>>;
@@ -69,7 +69,7 @@ pub async fn login(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<SessionView>> {
     let req: LoginRequest = parse_json(&body)?;
-    if req.password.len() > crate::auth::MAX_PASSWORD_BYTES || req.email.len() > 254 {
+    if req.password.len() > haven_app::auth::MAX_PASSWORD_BYTES || req.email.len() > 254 {
         return Err(ApiError::validation("email or password too long"));
     }
     super::account::session_or_challenge(
@@ -127,15 +127,12 @@ pub async fn open_store(
         Ok(idem) => idem,
         Err(err) => return err.into_response(),
     };
-    idempotent(&app, idem, async {
-        Ok((
-            StatusCode::CREATED,
-            StoreView::load(
-                &app,
-                &app.open_store(&actor, &req.name, &req.description).await?,
-            )
-            .await?,
-        ))
+    let idem_ref = idem.clone();
+    idempotent(&app, idem, StatusCode::CREATED, async {
+        let shop = app
+            .open_store(&actor, &req.name, &req.description, idem_ref.as_ref())
+            .await?;
+        Ok((StatusCode::CREATED, StoreView::load(&app, &shop).await?))
     })
     .await
 }
@@ -216,11 +213,10 @@ pub async fn create_listing(
         Ok(ok) => ok,
         Err(err) => return err.into_response(),
     };
-    idempotent(&app, idem, async {
-        Ok((
-            StatusCode::CREATED,
-            ListingView::from(&app.create_listing(&actor, input).await?),
-        ))
+    let idem_ref = idem.clone();
+    idempotent(&app, idem, StatusCode::CREATED, async {
+        let listing = app.create_listing(&actor, input, idem_ref.as_ref()).await?;
+        Ok((StatusCode::CREATED, ListingView::from(&listing)))
     })
     .await
 }
@@ -322,7 +318,7 @@ pub async fn checkout(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, async {
+    idempotent(&app, idem, StatusCode::CREATED, async {
         let outcome = app.checkout(&actor, input, idem_ref.as_ref()).await?;
         let status = if outcome.challenge_required {
             StatusCode::ACCEPTED
@@ -462,7 +458,7 @@ pub async fn order_tracking(
 
 #[utoipa::path(get, path = "/api/v1/seller/balance", tag = "payouts", responses((status = 200, body = BalanceView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn balance(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<BalanceView>> {
-    Ok(Json(app.balances(actor.require_store()?).await?))
+    Ok(Json(app.balances(actor.require_store()?).await?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/seller/payouts", tag = "payouts", request_body = PayoutRequest,
@@ -484,7 +480,7 @@ pub async fn request_payout(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, async {
+    idempotent(&app, idem, StatusCode::CREATED, async {
         Ok((
             StatusCode::CREATED,
             PayoutView::from(
@@ -516,7 +512,7 @@ pub struct WebhookAck {
     pub order: Option<OrderView>,
 }
 
-#[utoipa::path(post, path = "/api/v1/carriers/{carrier}/webhook", tag = "carriers", request_body = crate::carrier::ScanPayload,
+#[utoipa::path(post, path = "/api/v1/carriers/{carrier}/webhook", tag = "carriers", request_body = super::wire::ScanPayloadSchema,
     params(("Haven-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">")),
     responses((status = 200, body = WebhookAck), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn carrier_webhook(
@@ -526,7 +522,7 @@ pub async fn carrier_webhook(
     RawBody(body): RawBody,
 ) -> ApiResult<Json<WebhookAck>> {
     let signature = headers
-        .get(crate::carrier::SIGNATURE_HEADER)
+        .get(haven_app::carrier::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
     let order = app.carrier_webhook(&carrier, signature, &body).await?;
     Ok(Json(WebhookAck {

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Auth, PageParams, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiResult, ErrorBody};
-use crate::service::{App, NewAttachment};
+use haven_app::{App, NewAttachment};
 use crate::views::{ConversationView, MessageView, PageView};
 
 type AppState = State<Arc<App>>;
@@ -112,7 +112,7 @@ pub async fn messages(
 ) -> ApiResult<Json<MessagesPage>> {
     let id: ConversationId = path_id(&id, "conversation")?;
     let limit = q.limit.unwrap_or(50);
-    if limit == 0 || limit > crate::service::MAX_MESSAGES_PAGE {
+    if limit == 0 || limit > haven_app::MAX_MESSAGES_PAGE {
         return Err(crate::error::ApiError::bad_request("limit must be 1-200"));
     }
     let page = app

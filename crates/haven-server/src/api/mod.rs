@@ -9,6 +9,7 @@ pub mod extract;
 mod handlers;
 mod messaging;
 pub mod requests;
+mod wire;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
-use crate::service::App;
+use haven_app::App;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,17 +71,12 @@ async fn openapi() -> Json<serde_json::Value> {
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such API endpoint",
-    )
+    ApiError::new(haven_app::ErrorKind::NotFound, "no such API endpoint")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        haven_app::ErrorKind::MethodNotAllowed,
         "this endpoint does not take that method",
     )
 }
@@ -89,7 +85,7 @@ pub fn router(app: Arc<App>) -> Router {
     let max_body = app.config.max_body_bytes;
     let media = Router::new()
         .route("/api/v1/media", post(handlers::upload_media))
-        .layer(DefaultBodyLimit::max(crate::service::MAX_IMAGE_BYTES + 1));
+        .layer(DefaultBodyLimit::max(haven_app::MAX_IMAGE_BYTES + 1));
     let evidence_files = Router::new()
         .route(
             "/api/v1/disputes/{id}/evidence/files",
@@ -99,7 +95,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/conversations/{id}/messages/file",
             post(messaging::send_file),
         )
-        .layer(DefaultBodyLimit::max(crate::blobs::MAX_VIDEO_BYTES + 1));
+        .layer(DefaultBodyLimit::max(haven_app::blobs::MAX_VIDEO_BYTES + 1));
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/auth/register", post(handlers::register))

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::api::extract::{Client, RawBody, SESSION_COOKIE, session_token};
 use crate::error::ApiError;
-use crate::service::{Actor, App, ClientInfo, LoginOutcome, Registration, session_public_id};
+use haven_app::{Actor, App, ClientInfo, LoginOutcome, Registration, session_public_id};
 
 #[derive(Template)]
 #[template(path = "auth.html")]
@@ -130,7 +130,7 @@ pub async fn login(
     match start_session(&app, &form.email, &form.password, &form.next, &client).await {
         Ok(response) => Ok(response),
         Err(err) => Ok((
-            err.status,
+            crate::error::status_of(err.kind),
             page(
                 &app,
                 false,
@@ -163,8 +163,8 @@ pub async fn login_second_factor(
     {
         Ok(outcome) => Ok(after_login(&app, outcome, &form.next)),
         // A wrong code keeps the challenge; an expired one starts over.
-        Err(err) if err.code == "invalid_code" => Ok((
-            err.status,
+        Err(err) if err.kind == haven_app::ErrorKind::WrongSecondFactor => Ok((
+            crate::error::status_of(err.kind),
             render(&SecondFactorPage {
                 layout: Layout::new(&app, None, "Two-factor authentication"),
                 challenge: form.challenge,
@@ -174,7 +174,7 @@ pub async fn login_second_factor(
         )
             .into_response()),
         Err(err) => Ok((
-            err.status,
+            crate::error::status_of(err.kind),
             page(
                 &app,
                 false,
@@ -217,7 +217,7 @@ pub async fn register(
     };
     if let Err(err) = app.register(registration).await {
         return Ok((
-            err.status,
+            crate::error::status_of(err.kind),
             page(
                 &app,
                 true,
@@ -325,13 +325,13 @@ pub async fn reset(State(app): AppState, RawBody(body): RawBody) -> WebResult {
             "You can log in with your new password.",
             true,
         ))),
-        Err(err) if err.code == "validation_failed" => {
+        Err(err) if err.kind == haven_app::ErrorKind::Validation => {
             let mut page = notice(&app, "Set a new password", &err.message, false);
             page.reset_token = Some(form.token);
-            Ok((err.status, render(&page)).into_response())
+            Ok((crate::error::status_of(err.kind), render(&page)).into_response())
         }
         Err(err) => Ok((
-            err.status,
+            crate::error::status_of(err.kind),
             render(&notice(&app, "That link didn't work", &err.message, false)),
         )
             .into_response()),
@@ -347,7 +347,7 @@ pub async fn verify_email(State(app): AppState, Query(q): Query<TokenQuery>) -> 
             true,
         ))),
         Err(err) => Ok((
-            err.status,
+            crate::error::status_of(err.kind),
             render(&notice(&app, "That link didn't work", &err.message, false)),
         )
             .into_response()),
@@ -376,7 +376,7 @@ struct SecurityPage {
     payout_account: Option<String>,
     identity_status: &'static str,
     /// Shown once, while setting 2FA up.
-    totp_setup: Option<crate::service::TotpSetup>,
+    totp_setup: Option<haven_app::TotpSetup>,
     /// Shown once, right after 2FA is turned on.
     recovery_codes: Vec<String>,
     message: Option<String>,
@@ -452,7 +452,7 @@ async fn show_outcome(
         }
         Err(err) => {
             page.error = Some(err.message);
-            err.status
+            crate::error::status_of(err.kind)
         }
     };
     Ok((status, render(&page)).into_response())
@@ -492,7 +492,7 @@ pub async fn security_action(
                 page.totp_setup = Some(setup);
                 Ok(render(&page))
             }
-            Err(err) => show_outcome(&app, session_token(&headers), Err(err)).await,
+            Err(err) => show_outcome(&app, session_token(&headers), Err(err.into())).await,
         };
     }
     if action == "2fa-enable" {
@@ -504,7 +504,7 @@ pub async fn security_action(
                 page.message = Some("Two-factor authentication is on.".into());
                 Ok(render(&page))
             }
-            Err(err) => show_outcome(&app, session_token(&headers), Err(err)).await,
+            Err(err) => show_outcome(&app, session_token(&headers), Err(err.into())).await,
         };
     }
     let outcome = run_action(&app, &actor, &action, &form).await;
@@ -587,6 +587,7 @@ pub async fn identity_upload(
     let outcome = app
         .submit_identity_document(&actor, bytes)
         .await
-        .map(|()| "Thank you: an agent will review your document.".to_string());
+        .map(|()| "Thank you: an agent will review your document.".to_string())
+        .map_err(ApiError::from);
     show_outcome(&app, session_token(&headers), outcome).await
 }

@@ -118,7 +118,7 @@ pub async fn identity_document(
     let content_type = if bytes.starts_with(b"%PDF-") {
         "application/pdf"
     } else {
-        crate::service::sniff_image_type(&bytes).unwrap_or("application/octet-stream")
+        haven_app::sniff_image_type(&bytes).unwrap_or("application/octet-stream")
     };
     // Uploaded by a user: never rendered as a page of ours.
     let headers = [

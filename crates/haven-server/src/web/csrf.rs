@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::WebError;
-use crate::App;
+use haven_app::App;
 use crate::error::ApiError;
 
 pub const COOKIE: &str = "haven_csrf";
@@ -54,10 +54,7 @@ fn field(pairs: &str, name: &str) -> Option<String> {
 }
 
 fn refused() -> Response {
-    WebError::Page(ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "csrf_failed",
-        "This form has expired or did not come from Haven. Go back, reload the page and try again.",
+    WebError::Page(ApiError::new(haven_app::ErrorKind::CsrfFailed, "This form has expired or did not come from Haven. Go back, reload the page and try again.",
     ))
     .into_response()
 }
@@ -66,7 +63,7 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     let existing = cookie_token(&request);
     let token = existing
         .clone()
-        .unwrap_or_else(|| crate::auth::new_token().0);
+        .unwrap_or_else(|| haven_app::auth::new_token().0);
     let request = if request.method() == Method::POST {
         match check(request, existing.as_deref(), app.config.max_body_bytes).await {
             Ok(request) => request,
@@ -115,10 +112,7 @@ async fn check(
     }
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, max_body).await.map_err(|_| {
-        WebError::Page(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "that form is too large",
+        WebError::Page(ApiError::new(haven_app::ErrorKind::BodyTooLarge, "that form is too large",
         ))
         .into_response()
     })?;

@@ -17,10 +17,10 @@ use serde::Deserialize;
 use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
-use crate::service::{Actor, App, DisputeAction, DisputeDetail, Role};
+use haven_app::{Actor, App, DisputeAction, DisputeDetail, Role};
 use crate::views::{DisputeView, EvidenceEntryView, OrderView};
 
-const MAX_UPLOAD_BYTES: usize = crate::blobs::MAX_VIDEO_BYTES;
+const MAX_UPLOAD_BYTES: usize = haven_app::blobs::MAX_VIDEO_BYTES;
 
 #[derive(Template)]
 #[template(path = "dispute_new.html")]
@@ -76,10 +76,7 @@ pub(super) async fn read_multipart(mut multipart: Multipart) -> Result<FormParts
         if field.file_name().is_some() {
             let bytes = field.bytes().await.map_err(bad)?;
             if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "that file is too large",
+                return Err(ApiError::new(haven_app::ErrorKind::TooLarge, "that file is too large",
                 )
                 .into());
             }
@@ -145,10 +142,10 @@ pub async fn open_dispute(
     match result {
         Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 new_dispute_page(&app, &actor, &order, Some(err.message)),
             )
                 .into_response())
@@ -245,7 +242,7 @@ async fn dispute_page(
         )
         && detail.order.window_open_at(app.now());
     let suggested_tracking = if app.config.demo {
-        haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
+        haven_app::carrier::simulated_tracking_number()
     } else {
         String::new()
     };
@@ -291,16 +288,17 @@ async fn act(
         Ok(action) => app
             .dispute_action(actor, dispute_id, action, None)
             .await
-            .map(|d| d.id),
+            .map(|d| d.id)
+            .map_err(ApiError::from),
         Err(err) => Err(err),
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/disputes/{id}")).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 dispute_page(app, actor, dispute_id, Some(err.message)).await?,
             )
                 .into_response())
@@ -469,10 +467,10 @@ pub async fn reopen(
     match app.reopen_dispute(&actor, dispute_id, None).await {
         Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
             )
                 .into_response())
@@ -500,10 +498,10 @@ pub async fn message(
     {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
             )
                 .into_response())
@@ -532,10 +530,10 @@ pub async fn upload(
     match app.add_dispute_file(&actor, dispute_id, bytes, "").await {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
             )
                 .into_response())

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::disputes::read_multipart;
 use super::{AppState, Layout, Member, WebResult, filters, render};
 use crate::api::extract::path_id;
-use crate::service::{Actor, App, NewAttachment};
+use haven_app::{Actor, App, NewAttachment};
 use crate::views::{ConversationView, MessageView};
 
 #[derive(Template)]
@@ -73,7 +73,7 @@ async fn conversation_page(
 ) -> WebResult {
     // The page shows the conversation from the start, up to 1,000 messages.
     let mut page = app
-        .read_messages(actor, id, 0, crate::service::MAX_MESSAGES_PAGE)
+        .read_messages(actor, id, 0, haven_app::MAX_MESSAGES_PAGE)
         .await?;
     let conversation = page.conversation.clone();
     let mut messages = Vec::new();
@@ -87,7 +87,7 @@ async fn conversation_page(
             break;
         };
         page = app
-            .read_messages(actor, id, next, crate::service::MAX_MESSAGES_PAGE)
+            .read_messages(actor, id, next, haven_app::MAX_MESSAGES_PAGE)
             .await?;
     }
     let is_buyer = conversation.buyer_id == actor.id();
@@ -132,7 +132,7 @@ pub async fn send(
         .unwrap_or_default();
     match app.send_message(&actor, id, parts.get("text"), files).await {
         Ok(_) => Ok(Redirect::to(&format!("/messages/{id}#latest")).into_response()),
-        Err(err) => conversation_page(&app, &actor, id, Some(err)).await,
+        Err(err) => conversation_page(&app, &actor, id, Some(err.into())).await,
     }
 }
 

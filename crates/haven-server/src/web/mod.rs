@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::extract::session_token;
 use crate::error::ApiError;
-use crate::service::{Actor, App};
+use haven_app::{Actor, App};
 
 type AppState = State<Arc<App>>;
 
@@ -166,6 +166,12 @@ impl From<ApiError> for WebError {
     }
 }
 
+impl From<haven_app::AppError> for WebError {
+    fn from(err: haven_app::AppError) -> Self {
+        WebError::Page(err.into())
+    }
+}
+
 impl From<haven_store::StoreError> for WebError {
     fn from(err: haven_store::StoreError) -> Self {
         WebError::Page(err.into())
@@ -185,7 +191,7 @@ impl IntoResponse for WebError {
         match self {
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
             WebError::Page(err) => {
-                let heading = match err.status {
+                let heading = match crate::error::status_of(err.kind) {
                     StatusCode::NOT_FOUND => "Not found",
                     StatusCode::FORBIDDEN => "Not allowed",
                     s if s.is_server_error() => "Something went wrong",
@@ -205,7 +211,7 @@ impl IntoResponse for WebError {
                     heading: heading.into(),
                     message: err.message.clone(),
                 };
-                (err.status, render(&page)).into_response()
+                (crate::error::status_of(err.kind), render(&page)).into_response()
             }
         }
     }
@@ -285,7 +291,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account/identity", post(account::identity_upload))
         .route("/messages/{id}", post(messages::send))
         .layer(axum::extract::DefaultBodyLimit::max(
-            crate::blobs::MAX_VIDEO_BYTES + 64 * 1024,
+            haven_app::blobs::MAX_VIDEO_BYTES + 64 * 1024,
         ));
     Router::new()
         .route("/", get(shop::browse))

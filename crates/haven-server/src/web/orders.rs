@@ -10,10 +10,9 @@ use haven_risk::tracking::Carrier;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use super::{AppState, Layout, Member, WebResult, filters, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
-use crate::error::ApiError;
-use crate::service::{Actor, App};
+use haven_app::{Actor, App};
 use crate::views::{OrderView, TrackingEventView};
 
 #[derive(Template)]
@@ -91,7 +90,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         .collect();
     let clock_offset_ms = (app.now() - haven_domain::Timestamp::now()).get_milliseconds();
     let suggested_tracking = if app.config.demo {
-        haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
+        haven_app::carrier::simulated_tracking_number()
     } else {
         String::new()
     };
@@ -137,21 +136,21 @@ async fn act(
     app: &App,
     actor: &Actor,
     order_id: OrderId,
-    result: Result<Order, ApiError>,
+    result: Result<Order, haven_app::AppError>,
 ) -> WebResult {
     match result {
         Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
         Err(err)
-            if err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND =>
+            if err.kind.is_correctable() =>
         {
             let order = app.order_for(actor, order_id).await?;
             Ok((
-                err.status,
+                crate::error::status_of(err.kind),
                 order_page(app, actor, order, Some(err.message)).await?,
             )
                 .into_response())
         }
-        Err(err) => Err(WebError::Page(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -178,7 +177,7 @@ pub async fn confirm(
     let form: ConfirmForm = parse_form(&body)?;
     let second = form.second_confirmation.as_deref() == Some("true");
     match app.confirm_receipt(&actor, order_id, second, None).await {
-        Err(err) if err.code == "second_confirmation_required" => {
+        Err(err) if err.kind == haven_app::ErrorKind::SecondConfirmationRequired => {
             let order = app.order_for(&actor, order_id).await?;
             Ok(render(&ConfirmPage {
                 layout: Layout::new(&app, Some(&actor), "Confirm receipt"),

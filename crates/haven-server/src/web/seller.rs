@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
 use crate::api::extract::RawBody;
 use crate::error::ApiError;
-use crate::service::{Actor, App, NewListingInput};
+use haven_app::{Actor, App, NewListingInput};
 use crate::views::{BalanceView, OrderView, PayoutView, StoreView};
 
 #[derive(Template)]
@@ -59,7 +59,7 @@ async fn centre_page(
             Some(shop) => Some(StoreView::load(app, &shop).await?),
             None => None,
         };
-        page.balance = Some(app.balances(store_id).await?);
+        page.balance = Some(app.balances(store_id).await?.into());
         let orders = app
             .store
             .orders_for_store(store_id, &PageRequest::new(cursor, Some(25)))
@@ -96,9 +96,12 @@ pub async fn open_store(
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: StoreForm = parse_form(&body)?;
-    match app.open_store(&actor, &form.name, &form.description).await {
+    match app
+        .open_store(&actor, &form.name, &form.description, None)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/seller").into_response()),
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if err.kind.is_correctable() => {
             centre_page(&app, &actor, None, Some(err.message)).await
         }
         Err(err) => Err(err.into()),
@@ -108,7 +111,7 @@ pub async fn open_store(
 pub async fn payout(State(app): AppState, Member(actor): Member) -> WebResult {
     match app.request_payout(&actor, None, None).await {
         Ok(_) => Ok(Redirect::to("/seller").into_response()),
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if err.kind.is_correctable() => {
             centre_page(&app, &actor, None, Some(err.message)).await
         }
         Err(err) => Err(err.into()),
@@ -210,16 +213,16 @@ pub async fn create_listing(
         input.images = vec![
             app.store_media(
                 "image/svg+xml",
-                crate::images::product_svg(&title, &category),
+                haven_app::images::product_svg(&title, &category),
             )
             .await?,
         ];
-        app.create_listing(&actor, input).await
+        Ok::<_, ApiError>(app.create_listing(&actor, input, None).await?)
     }
     .await;
     match result {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if err.kind.is_correctable() => {
             new_listing_page(&app, &actor, Some(err.message))
         }
         Err(err) => Err(WebError::Page(err)),

@@ -8,11 +8,11 @@ use haven_domain::ids::{ListingId, StoreId};
 use haven_store::{ListingFilter, PageRequest};
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, Visitor, WebError, WebResult, parse_form, render};
+use super::{AppState, Layout, Member, Visitor, WebResult, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
-use crate::payments::CardDetails;
-use crate::service::{CheckoutInput, Idem};
+use haven_app::payments::CardDetails;
+use haven_app::{CheckoutInput, Idem};
 use crate::views::{ListingView, OrderView};
 
 #[derive(Deserialize)]
@@ -154,7 +154,7 @@ struct CheckoutPage {
 
 async fn checkout_page(
     app: &crate::App,
-    actor: &crate::service::Actor,
+    actor: &haven_app::Actor,
     listing_id: ListingId,
     mut form: CheckoutForm,
     error: Option<String>,
@@ -290,17 +290,16 @@ pub async fn checkout(
             request_hash: format!("web-checkout:{listing_id}"),
         });
     if let Some(idem) = &idem
-        && let Some(record) = app.idempotent_replay(idem).await?
-        && let Ok(order) = serde_json::from_str::<OrderView>(&record.body)
+        && let Some(haven_app::Resource::Order(order_id)) = app.idempotent_replay(idem).await?
     {
-        return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
+        return Ok(Redirect::to(&format!("/orders/{order_id}")).into_response());
     }
     match app.checkout(&actor, input, idem.as_ref()).await {
         Ok(outcome) if outcome.challenge_required => {
             Ok(Redirect::to(&format!("/orders/{}/verify", outcome.order.id)).into_response())
         }
         Ok(outcome) => Ok(Redirect::to(&format!("/orders/{}", outcome.order.id)).into_response()),
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if err.kind.is_correctable() => {
             checkout_page(&app, &actor, listing_id, form, Some(err.message)).await
         }
         Err(err) => Err(err.into()),
@@ -349,7 +348,7 @@ pub async fn challenge(
         .await
     {
         Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
-        Err(err) if err.status.is_client_error() && err.code == "payment_declined" => {
+        Err(err) if err.kind == haven_app::ErrorKind::PaymentDeclined => {
             let order = app.order_for(&actor, order_id).await?;
             let error = Some("Your bank did not accept that code. Try again.".to_string());
             Ok(render(&ChallengePage {
@@ -358,6 +357,6 @@ pub async fn challenge(
                 error,
             }))
         }
-        Err(err) => Err(WebError::Page(err)),
+        Err(err) => Err(err.into()),
     }
 }

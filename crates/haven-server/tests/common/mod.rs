@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use haven_domain::clock::{Clock, ManualClock};
 use haven_domain::{SignedDuration, Timestamp};
-use haven_server::payments::TestCardGateway;
-use haven_server::{App, Config};
+use haven_app::payments::TestCardGateway;
+use haven_app::{App, Config};
 use haven_store::DynStore;
 use haven_store::sqlite::SqliteStore;
 use serde_json::{Value, json};
@@ -81,7 +81,7 @@ impl TestApp {
     }
 
     /// A fresh SQLite app whose payment gateway the test controls.
-    pub async fn with_gateway(gateway: Arc<dyn haven_server::payments::PaymentGateway>) -> TestApp {
+    pub async fn with_gateway(gateway: Arc<dyn haven_app::payments::PaymentGateway>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store: DynStore = Arc::new(SqliteStore::open(&dir.path().join("haven.db")).unwrap());
         let mut app =
@@ -110,7 +110,7 @@ impl TestApp {
     pub async fn build_with_gateway(
         store: DynStore,
         clock: ManualClock,
-        gateway: Arc<dyn haven_server::payments::PaymentGateway>,
+        gateway: Arc<dyn haven_app::payments::PaymentGateway>,
     ) -> TestApp {
         Self::build_full(store, clock, gateway, config()).await
     }
@@ -118,13 +118,13 @@ impl TestApp {
     pub async fn build_full(
         store: DynStore,
         clock: ManualClock,
-        gateway: Arc<dyn haven_server::payments::PaymentGateway>,
+        gateway: Arc<dyn haven_app::payments::PaymentGateway>,
         config: Config,
     ) -> TestApp {
         // Each test gets its own evidence store, removed with the process's temp files.
         let blob_dir =
             std::env::temp_dir().join(format!("haven-test-blobs-{}", uuid::Uuid::now_v7()));
-        let blobs = haven_server::blobs::BlobStore::open(blob_dir.to_str().unwrap()).unwrap();
+        let blobs = haven_app::blobs::BlobStore::open(blob_dir.to_str().unwrap()).unwrap();
         let app = App::new(store, Arc::new(clock.clone()), gateway, blobs, config, None)
             .await
             .unwrap();
@@ -265,7 +265,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn tick(&self) -> haven_server::service::TickReport {
+    pub async fn tick(&self) -> haven_app::TickReport {
         self.app.tick(self.clock.now()).await.unwrap()
     }
 
@@ -288,7 +288,7 @@ impl TestApp {
             "occurred_at": self.clock.now().to_string(), "location": "Test hub"
         }))
         .unwrap();
-        let signature = haven_server::carrier::sign(
+        let signature = haven_app::carrier::sign(
             &self.app.config.carrier_webhook_secret,
             self.clock.now().as_second(),
             &body,
@@ -363,7 +363,7 @@ pub async fn agent_token(t: &TestApp) -> String {
     let user = haven_domain::account::User::new(
         haven_domain::account::Email::parse("agent@example.com").unwrap(),
         "Agent".into(),
-        haven_server::auth::hash_password(PASSWORD).unwrap(),
+        haven_app::auth::hash_password(PASSWORD).unwrap(),
         vec![haven_domain::account::Role::Agent],
         start_time(),
     );

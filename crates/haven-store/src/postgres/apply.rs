@@ -97,13 +97,12 @@ pub(super) async fn apply(conn: &mut PgConnection, cs: &Changeset) -> StoreResul
 
 async fn save_idempotency(conn: &mut PgConnection, record: &IdempotencyRecord) -> StoreResult<()> {
     let query = sqlx::query(
-        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, resource, created_at_ms) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(record.user_id.to_string())
     .bind(&record.key)
     .bind(&record.request_hash)
-    .bind(i32::from(record.status))
-    .bind(&record.body)
+    .bind(&record.resource)
     .bind(to_ms(record.created_at));
     exec(
         conn,

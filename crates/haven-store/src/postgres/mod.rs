@@ -71,6 +71,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("schema2.sql")),
     (3, include_str!("schema3.sql")),
     (4, include_str!("schema4.sql")),
+    (5, include_str!("schema5.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

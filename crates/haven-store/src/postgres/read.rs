@@ -572,6 +572,23 @@ impl Store for PgStore {
         }))
     }
 
+    async fn payout(&self, id: PayoutId) -> StoreResult<Option<Payout>> {
+        let query = sqlx::query(
+            "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE id = $1",
+        )
+        .bind(id.to_string());
+        self.fetch_opt(query, |r| {
+            Ok(Payout {
+                id: PayoutId(uuid_col(r, 0)?),
+                store_id: StoreId(uuid_col(r, 1)?),
+                amount: money_cols(r, 2, 3)?,
+                state: col(r, 4)?,
+                created_at: time_col(r, 5)?,
+            })
+        })
+        .await
+    }
+
     async fn claim_due_timers(
         &self,
         now: Timestamp,
@@ -609,7 +626,7 @@ impl Store for PgStore {
 
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         let query = sqlx::query(
-            "SELECT user_id, key, request_hash, status, body, created_at_ms FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            "SELECT user_id, key, request_hash, resource, created_at_ms FROM idempotency_keys WHERE user_id = $1 AND key = $2",
         )
         .bind(user.to_string())
         .bind(key);
@@ -618,9 +635,8 @@ impl Store for PgStore {
                 user_id: UserId(uuid_col(r, 0)?),
                 key: col(r, 1)?,
                 request_hash: col(r, 2)?,
-                status: u16::try_from(col::<i32>(r, 3)?).map_err(corrupt)?,
-                body: col(r, 4)?,
-                created_at: time_col(r, 5)?,
+                resource: col(r, 3)?,
+                created_at: time_col(r, 4)?,
             })
         })
         .await

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("schema2.sql")),
     (3, include_str!("schema3.sql")),
     (4, include_str!("schema4.sql")),
+    (5, include_str!("schema5.sql")),
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
@@ -76,15 +77,14 @@ pub(super) fn apply(conn: &Connection, cs: &Changeset) -> StoreResult<()> {
     }
     if let Some(record) = &cs.idempotency {
         conn.prepare_cached(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, resource, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .and_then(|mut s| {
             s.execute(params![
                 record.user_id.to_string(),
                 record.key,
                 record.request_hash,
-                record.status,
-                record.body,
+                record.resource,
                 to_ms(record.created_at)
             ])
         })

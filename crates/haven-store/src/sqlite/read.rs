@@ -460,6 +460,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn payout(&self, id: PayoutId) -> StoreResult<Option<Payout>> {
+        self.read(move |c| {
+            query_opt(
+                c,
+                "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE id = ?1",
+                params![id.to_string()],
+                |r| {
+                    let currency: String = r.get(3)?;
+                    Ok(Payout {
+                        id: PayoutId(uuid_col(r, 0)?),
+                        store_id: StoreId(uuid_col(r, 1)?),
+                        amount: Money::new(r.get(2)?, Currency::parse(&currency).map_err(|e| conversion(3, e))?),
+                        state: r.get(4)?,
+                        created_at: from_ms(r.get(5)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
     async fn claim_due_timers(
         &self,
         now: Timestamp,
@@ -512,16 +533,15 @@ impl Store for SqliteStore {
         self.read(move |c| {
             query_opt(
                 c,
-                "SELECT user_id, key, request_hash, status, body, created_at_ms FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
+                "SELECT user_id, key, request_hash, resource, created_at_ms FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
                 params![user.to_string(), key],
                 |r| {
                     Ok(IdempotencyRecord {
                         user_id: UserId(uuid_col(r, 0)?),
                         key: r.get(1)?,
                         request_hash: r.get(2)?,
-                        status: r.get(3)?,
-                        body: r.get(4)?,
-                        created_at: from_ms(r.get(5)?),
+                        resource: r.get(3)?,
+                        created_at: from_ms(r.get(4)?),
                     })
                 },
             )

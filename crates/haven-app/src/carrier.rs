@@ -10,20 +10,19 @@ use haven_domain::order::{Order, TrackingStatus};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::{App, CarrierScan};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::{App, CarrierScan};
 
 pub const SIGNATURE_HEADER: &str = "haven-signature";
 const SIGNATURE_TOLERANCE_S: i64 = 300;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A carrier's scan, as the webhook body carries it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanPayload {
     pub tracking_number: String,
     /// in_transit, out_for_delivery, delivered or exception
-    #[schema(value_type = String, example = "in_transit")]
     pub status: TrackingStatus,
     /// RFC 3339.
     pub occurred_at: String,
@@ -47,13 +46,16 @@ pub fn sign(secret: &str, timestamp_s: i64, body: &[u8]) -> String {
     )
 }
 
+/// A fresh, valid number for the built-in simulated carrier, to pre-fill
+/// the seller's ship form in the demo.
+pub fn simulated_tracking_number() -> String {
+    haven_risk::tracking::simpost_number(rand::random::<u32>() % 100_000_000)
+}
+
 /// Check the signature header against the body (constant-time compare).
-pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp) -> ApiResult<()> {
+pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp) -> AppResult<()> {
     let bad = || {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "bad_signature",
-            "missing or invalid Haven-Signature",
+        AppError::new(ErrorKind::BadSignature, "missing or invalid Haven-Signature",
         )
     };
     let mut timestamp_s = None;
@@ -69,10 +71,7 @@ pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp)
         return Err(bad());
     };
     if (now.as_second() - timestamp_s).abs() > SIGNATURE_TOLERANCE_S {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "stale_signature",
-            "signature timestamp outside tolerance",
+        return Err(AppError::new(ErrorKind::StaleSignature, "signature timestamp outside tolerance",
         ));
     }
     mac(secret, timestamp_s, body)
@@ -87,7 +86,7 @@ impl App {
         carrier: &str,
         signature: Option<&str>,
         body: &[u8],
-    ) -> ApiResult<Option<Order>> {
+    ) -> AppResult<Option<Order>> {
         verify_signature(
             &self.config.carrier_webhook_secret,
             signature.unwrap_or(""),
@@ -95,11 +94,11 @@ impl App {
             self.now(),
         )?;
         let payload: ScanPayload = serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("invalid scan: {e}")))?;
+            .map_err(|e| AppError::bad_request(format!("invalid scan: {e}")))?;
         let occurred_at: Timestamp = payload
             .occurred_at
             .parse()
-            .map_err(|_| ApiError::validation("occurred_at must be RFC 3339"))?;
+            .map_err(|_| AppError::validation("occurred_at must be RFC 3339"))?;
         self.ingest_scan(CarrierScan {
             carrier: carrier.to_string(),
             tracking_number: payload.tracking_number,
@@ -112,16 +111,16 @@ impl App {
 
     /// Demo only: the simulated carrier posts the parcel's next scan through
     /// the same signed webhook path a real carrier uses.
-    pub async fn advance_parcel(&self, order: &Order) -> ApiResult<Option<Order>> {
+    pub async fn advance_parcel(&self, order: &Order) -> AppResult<Option<Order>> {
         if !self.config.demo {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "parcels can only be advanced in demo mode",
             ));
         }
         let shipment = order
             .shipment
             .as_ref()
-            .ok_or_else(|| ApiError::conflict("invalid_state", "the order has not shipped"))?;
+            .ok_or_else(|| AppError::conflict(ErrorKind::InvalidState, "the order has not shipped"))?;
         let (status, location) = match order.tracking_status {
             None | Some(TrackingStatus::Exception) => {
                 (TrackingStatus::InTransit, "Origin sorting centre")
@@ -131,9 +130,7 @@ impl App {
             }
             Some(TrackingStatus::OutForDelivery) => (TrackingStatus::Delivered, "Front door"),
             Some(TrackingStatus::Delivered) => {
-                return Err(ApiError::conflict(
-                    "invalid_state",
-                    "the parcel was already delivered",
+                return Err(AppError::conflict(ErrorKind::InvalidState, "the parcel was already delivered",
                 ));
             }
         };
@@ -143,7 +140,7 @@ impl App {
             occurred_at: self.now().to_string(),
             location: location.into(),
         };
-        let body = serde_json::to_vec(&payload).map_err(ApiError::internal)?;
+        let body = serde_json::to_vec(&payload).map_err(AppError::internal)?;
         let signature = sign(
             &self.config.carrier_webhook_secret,
             self.now().as_second(),
@@ -175,7 +172,7 @@ mod tests {
         assert_eq!(
             verify_signature("secret", &header, b"{\"a\":1}", later)
                 .unwrap_err()
-                .code,
+                .code(),
             "stale_signature"
         );
         assert!(verify_signature("secret", "garbage", b"{}", now).is_err());

@@ -14,7 +14,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 #[derive(Clone)]
 pub struct BlobStore {
@@ -26,7 +26,7 @@ pub const MAX_VIDEO_BYTES: usize = 50 * 1024 * 1024;
 
 /// The media type by content; the file name and declared type are ignored.
 pub fn sniff_evidence_type(bytes: &[u8]) -> Option<&'static str> {
-    if let Some(image) = crate::service::sniff_image_type(bytes) {
+    if let Some(image) = crate::sniff_image_type(bytes) {
         return Some(image);
     }
     if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
@@ -88,34 +88,34 @@ impl BlobStore {
     }
 
     /// Store bytes under their hash; returns the hash.
-    pub async fn put(&self, bytes: Vec<u8>) -> ApiResult<String> {
+    pub async fn put(&self, bytes: Vec<u8>) -> AppResult<String> {
         let hash = sha256_hex(&bytes);
         let path = path_for(&hash);
         if self.inner.head(&path).await.is_err() {
             self.inner
                 .put(&path, PutPayload::from(bytes))
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(AppError::internal)?;
         }
         Ok(hash)
     }
 
-    pub async fn get(&self, hash: &str) -> ApiResult<Vec<u8>> {
+    pub async fn get(&self, hash: &str) -> AppResult<Vec<u8>> {
         if !valid_hash(hash) {
-            return Err(ApiError::not_found("file"));
+            return Err(AppError::not_found("file"));
         }
         let result = self
             .inner
             .get(&path_for(hash))
             .await
             .map_err(|err| match err {
-                object_store::Error::NotFound { .. } => ApiError::not_found("file"),
-                other => ApiError::internal(other),
+                object_store::Error::NotFound { .. } => AppError::not_found("file"),
+                other => AppError::internal(other),
             })?;
-        let bytes = result.bytes().await.map_err(ApiError::internal)?;
+        let bytes = result.bytes().await.map_err(AppError::internal)?;
         // Content addressing is also an integrity check on the way out.
         if sha256_hex(&bytes) != hash {
-            return Err(ApiError::internal(format!("blob {hash} is corrupt")));
+            return Err(AppError::internal(format!("blob {hash} is corrupt")));
         }
         Ok(bytes.to_vec())
     }
@@ -160,11 +160,11 @@ mod tests {
         );
         assert_eq!(store.get(&hash).await.unwrap(), b"evidence");
         assert_eq!(
-            store.get(&"0".repeat(64)).await.unwrap_err().code,
+            store.get(&"0".repeat(64)).await.unwrap_err().code(),
             "not_found"
         );
         assert_eq!(
-            store.get("../../etc/passwd").await.unwrap_err().code,
+            store.get("../../etc/passwd").await.unwrap_err().code(),
             "not_found"
         );
         std::fs::remove_dir_all(dir).unwrap();

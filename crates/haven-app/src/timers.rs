@@ -13,7 +13,7 @@ use haven_domain::{SignedDuration, Timestamp};
 use haven_store::{Changeset, Conflict, StoreError, Timer};
 
 use super::{ActorRef, App};
-use crate::error::ApiResult;
+use crate::error::AppResult;
 
 const LEASE_S: i64 = 60;
 
@@ -59,7 +59,7 @@ enum Outcome {
 
 impl App {
     /// Fire every deadline due at `now`, one bounded batch after another.
-    pub async fn tick(&self, now: Timestamp) -> ApiResult<TickReport> {
+    pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = TickReport::default();
         loop {
             let lease_until = now + SignedDuration::from_secs(LEASE_S);
@@ -84,7 +84,7 @@ impl App {
         }
     }
 
-    async fn fire(&self, timer: &Timer, now: Timestamp) -> ApiResult<Outcome> {
+    async fn fire(&self, timer: &Timer, now: Timestamp) -> AppResult<Outcome> {
         for _ in 0..super::MAX_RETRIES {
             let Some(order) = self.store.order(timer.order_id).await? else {
                 return self.complete_only(timer).await;
@@ -112,7 +112,7 @@ impl App {
             let (mut changes, transition) = match built {
                 Ok(built) => built,
                 // The order or dispute moved on: the deadline no longer applies.
-                Err(err) if err.status.is_client_error() => return self.complete_only(timer).await,
+                Err(err) if err.kind.means_moved_on() => return self.complete_only(timer).await,
                 Err(err) => return Err(err),
             };
             changes.complete_timer = Some(timer.id);
@@ -131,7 +131,7 @@ impl App {
         Ok(Outcome::Skipped)
     }
 
-    async fn complete_only(&self, timer: &Timer) -> ApiResult<Outcome> {
+    async fn complete_only(&self, timer: &Timer) -> AppResult<Outcome> {
         match self
             .store
             .commit(Changeset {

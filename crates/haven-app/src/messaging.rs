@@ -24,7 +24,7 @@ use super::accounts::Relation;
 use super::{Actor, ActorRef, App, MAX_RETRIES};
 use crate::blobs::{max_bytes_for, sniff_evidence_type};
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// Offences in one conversation before it is flagged for the console.
 pub const FLAG_AFTER_OFFENCES: u32 = 3;
@@ -73,11 +73,11 @@ fn party_of(side: Relation) -> Party {
     }
 }
 
-fn side_of(actor: &Actor, conversation: &Conversation) -> ApiResult<Relation> {
+fn side_of(actor: &Actor, conversation: &Conversation) -> AppResult<Relation> {
     // Someone else's conversation does not exist, as far as they know.
     actor
         .relation_to(conversation.buyer_id, conversation.store_id)
-        .ok_or_else(|| ApiError::not_found("conversation"))
+        .ok_or_else(|| AppError::not_found("conversation"))
 }
 
 /// A blocked message is seen only by its sender and by staff.
@@ -115,7 +115,7 @@ impl App {
         &self,
         actor: &Actor,
         order_id: OrderId,
-    ) -> ApiResult<Conversation> {
+    ) -> AppResult<Conversation> {
         let order = self.order_for(actor, order_id).await?;
         if let Some(found) = self.store.order_conversation(order_id).await? {
             return Ok(found);
@@ -139,14 +139,14 @@ impl App {
         &self,
         actor: &Actor,
         listing_id: ListingId,
-    ) -> ApiResult<Conversation> {
+    ) -> AppResult<Conversation> {
         let listing = self
             .store
             .listing(listing_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("listing"))?;
+            .ok_or_else(|| AppError::not_found("listing"))?;
         if Some(listing.store_id) == actor.store_id {
-            return Err(ApiError::validation("this is your own listing"));
+            return Err(AppError::validation("this is your own listing"));
         }
         if let Some(found) = self
             .store
@@ -202,7 +202,7 @@ impl App {
         &self,
         conversation: Conversation,
         existing: F,
-    ) -> ApiResult<Conversation>
+    ) -> AppResult<Conversation>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = haven_store::StoreResult<Option<Conversation>>>,
@@ -222,7 +222,7 @@ impl App {
             Ok(()) => Ok(conversation),
             Err(StoreError::Conflict(Conflict::ConversationExists)) => existing()
                 .await?
-                .ok_or_else(|| ApiError::internal("conversation vanished")),
+                .ok_or_else(|| AppError::internal("conversation vanished")),
             Err(err) => Err(err.into()),
         }
     }
@@ -232,12 +232,12 @@ impl App {
         &self,
         actor: &Actor,
         id: ConversationId,
-    ) -> ApiResult<Conversation> {
+    ) -> AppResult<Conversation> {
         let conversation = self
             .store
             .conversation(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
+            .ok_or_else(|| AppError::not_found("conversation"))?;
         side_of(actor, &conversation)?;
         Ok(conversation)
     }
@@ -250,17 +250,17 @@ impl App {
         id: ConversationId,
         text: &str,
         files: Vec<NewAttachment>,
-    ) -> ApiResult<Message> {
-        let text = validate_text(text).map_err(ApiError::validation)?;
+    ) -> AppResult<Message> {
+        let text = validate_text(text).map_err(AppError::validation)?;
         if files.len() > MAX_ATTACHMENTS {
-            return Err(ApiError::validation(format!(
+            return Err(AppError::validation(format!(
                 "at most {MAX_ATTACHMENTS} attachments per message"
             )));
         }
         let conversation = self.conversation_for(actor, id).await?;
         let side = side_of(actor, &conversation)?;
         if side == Relation::Staff {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "agents write in the dispute, not in the parties' chat",
             ));
         }
@@ -275,29 +275,24 @@ impl App {
                 Ok(message) => return Ok(message),
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the conversation is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the conversation is busy; retry",
         ))
     }
 
     async fn store_attachments(
         &self,
         files: Vec<NewAttachment>,
-    ) -> ApiResult<(Vec<Attachment>, Vec<EvidenceFile>)> {
+    ) -> AppResult<(Vec<Attachment>, Vec<EvidenceFile>)> {
         let mut attachments = Vec::new();
         let mut evidence_files = Vec::new();
         for file in files {
             let content_type = sniff_evidence_type(&file.bytes).ok_or_else(|| {
-                ApiError::validation(
+                AppError::validation(
                     "only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted",
                 )
             })?;
             if file.bytes.len() > max_bytes_for(content_type) {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!(
+                return Err(AppError::new(ErrorKind::TooLarge, format!(
                         "{content_type} files must be at most {} MiB",
                         max_bytes_for(content_type) / (1024 * 1024)
                     ),
@@ -333,7 +328,7 @@ impl App {
             .store
             .conversation(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
+            .ok_or_else(|| AppError::not_found("conversation"))?;
         let order = match conversation.order_id {
             Some(order_id) => Some(self.order(order_id).await?),
             None => None,
@@ -453,12 +448,12 @@ impl App {
         conversation: &mut Conversation,
         scan: &ScanResult,
         changes: &mut Changeset,
-    ) -> ApiResult<()> {
+    ) -> AppResult<()> {
         let mut user = self
             .store
             .user(actor.id())
             .await?
-            .ok_or_else(|| ApiError::not_found("user"))?;
+            .ok_or_else(|| AppError::not_found("user"))?;
         let expected_version = user.version;
         user.scam_offences += 1;
         changes.user_updates.push(UserWrite {
@@ -496,7 +491,7 @@ impl App {
         id: ConversationId,
         after_seq: i64,
         limit: u32,
-    ) -> ApiResult<MessagePage> {
+    ) -> AppResult<MessagePage> {
         let conversation = self.conversation_for(actor, id).await?;
         let side = side_of(actor, &conversation)?;
         let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
@@ -531,7 +526,7 @@ impl App {
         actor: &Actor,
         as_seller: bool,
         page: &PageRequest,
-    ) -> ApiResult<haven_store::Page<Conversation>> {
+    ) -> AppResult<haven_store::Page<Conversation>> {
         if as_seller {
             let store_id = actor.require_store()?;
             Ok(self.store.conversations_for_store(store_id, page).await?)
@@ -541,7 +536,7 @@ impl App {
     }
 
     /// Unread delivered messages from the other side, everywhere.
-    pub async fn unread_messages(&self, actor: &Actor) -> ApiResult<i64> {
+    pub async fn unread_messages(&self, actor: &Actor) -> AppResult<i64> {
         Ok(self.store.unread_count(actor.id(), actor.store_id).await?)
     }
 
@@ -550,7 +545,7 @@ impl App {
         &self,
         agent: &Actor,
         page: &PageRequest,
-    ) -> ApiResult<haven_store::Page<Conversation>> {
+    ) -> AppResult<haven_store::Page<Conversation>> {
         self.require_agent(agent)?;
         Ok(self.store.flagged_conversations(page).await?)
     }
@@ -561,7 +556,7 @@ impl App {
         actor: &Actor,
         id: ConversationId,
         hash: &str,
-    ) -> ApiResult<(Attachment, Vec<u8>)> {
+    ) -> AppResult<(Attachment, Vec<u8>)> {
         let conversation = self.conversation_for(actor, id).await?;
         let side = side_of(actor, &conversation)?;
         let mut after = 0;
@@ -579,7 +574,7 @@ impl App {
             }
             match batch.last() {
                 Some(last) if batch.len() as u32 == MAX_MESSAGES_PAGE => after = last.seq,
-                _ => return Err(ApiError::not_found("attachment")),
+                _ => return Err(AppError::not_found("attachment")),
             }
         }
     }
@@ -587,11 +582,11 @@ impl App {
 
 enum SendError {
     Race,
-    Api(ApiError),
+    Api(AppError),
 }
 
-impl From<ApiError> for SendError {
-    fn from(err: ApiError) -> Self {
+impl From<AppError> for SendError {
+    fn from(err: AppError) -> Self {
         SendError::Api(err)
     }
 }

@@ -19,7 +19,7 @@ use haven_store::{Changeset, Conflict, SessionTouch, StoreError, UserWrite};
 use super::guard::{Refusal, lock_duration};
 use super::{App, mail};
 use crate::auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 const WEB_SESSION_HOURS: i64 = 24 * 14;
 const API_SESSION_HOURS: i64 = 24 * 30;
@@ -45,19 +45,19 @@ impl Actor {
         self.user.id
     }
 
-    pub fn require_role(&self, role: Role) -> ApiResult<()> {
+    pub fn require_role(&self, role: Role) -> AppResult<()> {
         if self.user.has_role(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
+            Err(AppError::forbidden(
                 format!("this needs the {role:?} role").to_lowercase(),
             ))
         }
     }
 
-    pub fn require_store(&self) -> ApiResult<StoreId> {
+    pub fn require_store(&self) -> AppResult<StoreId> {
         self.store_id
-            .ok_or_else(|| ApiError::forbidden("open a store first"))
+            .ok_or_else(|| AppError::forbidden("open a store first"))
     }
 
     /// How the actor relates to something between a buyer and a store (an
@@ -120,42 +120,29 @@ pub struct TotpSetup {
     pub qr_svg: String,
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "email or password is wrong",
+fn invalid_credentials() -> AppError {
+    AppError::new(ErrorKind::InvalidCredentials, "email or password is wrong",
     )
 }
 
-fn too_many_attempts(until: Timestamp, now: Timestamp) -> ApiError {
-    let wait_s = until.duration_since(now).as_secs().max(1);
-    let minutes = (wait_s + 59) / 60;
-    ApiError::new(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
-        format!("too many attempts; try again in {minutes} minute(s)"),
-    )
-    .with_details(serde_json::json!({ "retry_after_s": wait_s }))
+fn too_many_attempts(until: Timestamp, now: Timestamp) -> AppError {
+    AppError::too_many_attempts(until, now)
 }
 
-fn step_up_required() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "step_up_required",
-        "confirm it is you: re-enter your password or a 2FA code, then try again",
+fn step_up_required() -> AppError {
+    AppError::new(ErrorKind::StepUpRequired, "confirm it is you: re-enter your password or a 2FA code, then try again",
     )
 }
 
 impl App {
-    pub async fn register(&self, input: Registration) -> ApiResult<User> {
-        let email = Email::parse(&input.email).map_err(ApiError::validation)?;
+    pub async fn register(&self, input: Registration) -> AppResult<User> {
+        let email = Email::parse(&input.email).map_err(AppError::validation)?;
         let display_name = input.display_name.trim().to_string();
         if display_name.is_empty() || display_name.chars().count() > 80 {
-            return Err(ApiError::validation("display_name must be 1-80 characters"));
+            return Err(AppError::validation("display_name must be 1-80 characters"));
         }
         auth::check_password_policy(&input.password, &[email.as_str(), &display_name])
-            .map_err(ApiError::validation)?;
+            .map_err(AppError::validation)?;
         let mut roles = vec![Role::Buyer];
         roles.extend(input.roles.into_iter().filter(|r| *r != Role::Buyer));
         let password_hash = self.hash(input.password).await?;
@@ -169,18 +156,18 @@ impl App {
         Ok(user)
     }
 
-    async fn hash(&self, password: String) -> ApiResult<String> {
+    async fn hash(&self, password: String) -> AppResult<String> {
         auth::with_hashing_slot(move || auth::hash_password(&password))
             .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)
     }
 
-    async fn password_matches(&self, password: &str, hash: &str) -> ApiResult<bool> {
+    async fn password_matches(&self, password: &str, hash: &str) -> AppResult<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());
         auth::with_hashing_slot(move || auth::verify_password(&password, &hash))
             .await
-            .map_err(ApiError::internal)
+            .map_err(AppError::internal)
     }
 
     fn queue_email_verification(&self, changes: &mut Changeset, user: &User) {
@@ -232,7 +219,7 @@ impl App {
         password: &str,
         kind: SessionKind,
         client: &ClientInfo,
-    ) -> ApiResult<LoginOutcome> {
+    ) -> AppResult<LoginOutcome> {
         let now = self.now();
         let email_key = email.trim().to_lowercase();
         if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) =
@@ -295,7 +282,7 @@ impl App {
 
     /// Count a failed attempt (durably for real accounts) and answer with
     /// the generic error, or the lockout once it starts.
-    async fn count_failure(&self, email_key: &str, ip: &str, now: Timestamp) -> ApiError {
+    async fn count_failure(&self, email_key: &str, ip: &str, now: Timestamp) -> AppError {
         match self.login_guard.record_failure(ip, email_key, now) {
             Ok(()) => {}
             Err(Refusal::Stuffing {
@@ -353,22 +340,19 @@ impl App {
     /// A wrong password or code from a signed-in user (step-up, turning 2FA
     /// off) counts towards the same lockout as a failed login, so a stolen
     /// session cannot guess codes without limit.
-    async fn second_proof_failed(&self, actor: &Actor, now: Timestamp) -> ApiError {
+    async fn second_proof_failed(&self, actor: &Actor, now: Timestamp) -> AppError {
         let user = match self.store.user(actor.id()).await {
             Ok(Some(user)) => user,
-            _ => return ApiError::unauthorized(),
+            _ => return AppError::unauthorized(),
         };
         match self.record_user_failure(user, now).await {
             Some(until) => too_many_attempts(until, now),
-            None => ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "that password or code is not right",
+            None => AppError::new(ErrorKind::InvalidCredentials, "that password or code is not right",
             ),
         }
     }
 
-    fn refuse_if_locked(&self, user: &User, now: Timestamp) -> ApiResult<()> {
+    fn refuse_if_locked(&self, user: &User, now: Timestamp) -> AppResult<()> {
         match user.locked_until.filter(|u| *u > now) {
             Some(until) => Err(too_many_attempts(until, now)),
             None => Ok(()),
@@ -380,7 +364,7 @@ impl App {
         user: &User,
         kind: SessionKind,
         client: &ClientInfo,
-    ) -> ApiResult<LoginOutcome> {
+    ) -> AppResult<LoginOutcome> {
         let (challenge, token_hash) = auth::new_token();
         let mut token = self.one_time(
             token_hash,
@@ -410,13 +394,10 @@ impl App {
         challenge: &str,
         code: &str,
         client: &ClientInfo,
-    ) -> ApiResult<LoginOutcome> {
+    ) -> AppResult<LoginOutcome> {
         let now = self.now();
         let invalid = || {
-            ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_challenge",
-                "this sign-in has expired; start again",
+            AppError::new(ErrorKind::InvalidChallenge, "this sign-in has expired; start again",
             )
         };
         let token = self
@@ -440,10 +421,7 @@ impl App {
         if !consume_second_factor(&mut user, code, now) {
             return Err(match self.record_user_failure(user, now).await {
                 Some(until) => too_many_attempts(until, now),
-                None => ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "invalid_code",
-                    "that code is not valid",
+                None => AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid",
                 ),
             });
         }
@@ -464,7 +442,7 @@ impl App {
         client: &ClientInfo,
         rehash: Option<String>,
         mut changes: Changeset,
-    ) -> ApiResult<LoginOutcome> {
+    ) -> AppResult<LoginOutcome> {
         let now = self.session_now();
         let expected_version = user.version;
         if let Some(password) = rehash {
@@ -527,20 +505,15 @@ impl App {
                 token,
                 session,
             }),
-            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(ApiError::conflict(
-                "concurrent_update",
-                "your account changed meanwhile; sign in again",
+            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "your account changed meanwhile; sign in again",
             )),
-            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_challenge",
-                "this sign-in was already used",
+            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(AppError::new(ErrorKind::InvalidChallenge, "this sign-in was already used",
             )),
             Err(err) => Err(err.into()),
         }
     }
 
-    pub async fn logout(&self, token: &str) -> ApiResult<()> {
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
         let changes = Changeset {
             delete_sessions: vec![auth::token_hash(token)],
             ..Default::default()
@@ -560,7 +533,7 @@ impl App {
     }
 
     /// The actor behind a session token, if it is valid and unexpired.
-    pub async fn authenticate(&self, token: &str) -> ApiResult<Option<Actor>> {
+    pub async fn authenticate(&self, token: &str) -> AppResult<Option<Actor>> {
         if token.len() != 64 {
             return Ok(None);
         }
@@ -597,17 +570,17 @@ impl App {
     }
 
     /// The user's sessions, for the account page (newest first).
-    pub async fn sessions(&self, actor: &Actor) -> ApiResult<Vec<Session>> {
+    pub async fn sessions(&self, actor: &Actor) -> AppResult<Vec<Session>> {
         Ok(self.store.sessions_for_user(actor.id()).await?)
     }
 
     /// Sign out one session by its public id (the start of its hash).
-    pub async fn revoke_session(&self, actor: &Actor, session_id: &str) -> ApiResult<()> {
+    pub async fn revoke_session(&self, actor: &Actor, session_id: &str) -> AppResult<()> {
         let sessions = self.store.sessions_for_user(actor.id()).await?;
         let target = sessions
             .iter()
             .find(|s| session_public_id(s) == session_id)
-            .ok_or_else(|| ApiError::not_found("session"))?;
+            .ok_or_else(|| AppError::not_found("session"))?;
         self.store
             .commit(Changeset {
                 delete_sessions: vec![target.token_hash.clone()],
@@ -618,7 +591,7 @@ impl App {
     }
 
     /// Sign out everywhere but here.
-    pub async fn revoke_other_sessions(&self, actor: &Actor) -> ApiResult<()> {
+    pub async fn revoke_other_sessions(&self, actor: &Actor) -> AppResult<()> {
         let current = actor.session.as_ref().map(|s| s.token_hash.clone());
         self.store
             .commit(Changeset {
@@ -636,8 +609,8 @@ impl App {
         actor: &Actor,
         password: Option<&str>,
         code: Option<&str>,
-    ) -> ApiResult<()> {
-        let session = actor.session.as_ref().ok_or_else(ApiError::unauthorized)?;
+    ) -> AppResult<()> {
+        let session = actor.session.as_ref().ok_or_else(AppError::unauthorized)?;
         let now = self.now();
         self.refuse_if_locked(&actor.user, now)?;
         let proved = match (password, code) {
@@ -671,7 +644,7 @@ impl App {
     }
 
     /// Sensitive changes need a recent password or 2FA proof in this session.
-    pub fn require_step_up(&self, actor: &Actor) -> ApiResult<()> {
+    pub fn require_step_up(&self, actor: &Actor) -> AppResult<()> {
         let recent = actor.session.as_ref().is_some_and(|s| {
             self.session_now().duration_since(s.reauthenticated_at)
                 <= SignedDuration::from_mins(STEP_UP_WINDOW_MIN)
@@ -688,22 +661,22 @@ impl App {
     async fn update_user<T>(
         &self,
         id: UserId,
-        change: impl Fn(&mut User) -> ApiResult<T>,
-    ) -> ApiResult<T> {
+        change: impl Fn(&mut User) -> AppResult<T>,
+    ) -> AppResult<T> {
         self.update_user_with(id, |user, _| change(user)).await
     }
 
     async fn update_user_with<T>(
         &self,
         id: UserId,
-        change: impl Fn(&mut User, &mut Changeset) -> ApiResult<T>,
-    ) -> ApiResult<T> {
+        change: impl Fn(&mut User, &mut Changeset) -> AppResult<T>,
+    ) -> AppResult<T> {
         for _ in 0..super::MAX_RETRIES {
             let mut user = self
                 .store
                 .user(id)
                 .await?
-                .ok_or_else(|| ApiError::not_found("user"))?;
+                .ok_or_else(|| AppError::not_found("user"))?;
             let expected_version = user.version;
             let mut changes = Changeset::default();
             let result = change(&mut user, &mut changes)?;
@@ -717,28 +690,23 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "your account is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "your account is busy; retry",
         ))
     }
 
     /// Change the password: needs step-up and the current password; every
     /// other session is signed out.
-    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> ApiResult<()> {
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
         self.require_step_up(actor)?;
         if !self
             .password_matches(current, &actor.user.password_hash)
             .await?
         {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "the current password is not right",
+            return Err(AppError::new(ErrorKind::InvalidCredentials, "the current password is not right",
             ));
         }
         auth::check_password_policy(new, &[actor.user.email.as_str(), &actor.user.display_name])
-            .map_err(ApiError::validation)?;
+            .map_err(AppError::validation)?;
         let hash = self.hash(new.to_string()).await?;
         let current_session = actor.session.as_ref().map(|s| s.token_hash.clone());
         let now = self.now();
@@ -754,9 +722,9 @@ impl App {
 
     /// Change the email: needs step-up; the new address must be confirmed
     /// again, and the old one is told.
-    pub async fn change_email(&self, actor: &Actor, new_email: &str) -> ApiResult<()> {
+    pub async fn change_email(&self, actor: &Actor, new_email: &str) -> AppResult<()> {
         self.require_step_up(actor)?;
-        let email = Email::parse(new_email).map_err(ApiError::validation)?;
+        let email = Email::parse(new_email).map_err(AppError::validation)?;
         let old = actor.user.email.clone();
         let now = self.now();
         let result = self
@@ -770,34 +738,30 @@ impl App {
             .await;
         match result {
             // Said the same way as at registration: someone else has it.
-            Err(err) if err.code == "email_taken" => Err(ApiError::conflict(
-                "email_taken",
-                "that email cannot be used",
+            Err(err) if err.kind == ErrorKind::EmailTaken => Err(AppError::conflict(ErrorKind::EmailTaken, "that email cannot be used",
             )),
             other => other,
         }
     }
 
     /// Start 2FA setup: a new secret, shown once as a QR code and a URL.
-    pub async fn begin_totp_setup(&self, actor: &Actor) -> ApiResult<TotpSetup> {
+    pub async fn begin_totp_setup(&self, actor: &Actor) -> AppResult<TotpSetup> {
         // A session thief must not lock the owner out with their own phone.
         self.require_step_up(actor)?;
         if actor.user.totp.is_some() {
-            return Err(ApiError::conflict(
-                "already_enabled",
-                "two-factor authentication is already on",
+            return Err(AppError::conflict(ErrorKind::AlreadyEnabled, "two-factor authentication is already on",
             ));
         }
         let secret = auth::new_totp_secret();
         let url = auth::totp_url(&secret, actor.user.email.as_str())
-            .ok_or_else(|| ApiError::internal("totp url"))?;
+            .ok_or_else(|| AppError::internal("totp url"))?;
         let pending = secret.clone();
         self.update_user(actor.id(), |user| {
             user.pending_totp_secret = Some(pending.clone());
             Ok(())
         })
         .await?;
-        let qr = qrcode::QrCode::new(url.as_bytes()).map_err(ApiError::internal)?;
+        let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal)?;
         let qr_svg = qr
             .render::<qrcode::render::svg::Color>()
             .min_dimensions(200, 200)
@@ -811,7 +775,7 @@ impl App {
 
     /// Turn 2FA on with a code from the app; returns the recovery codes,
     /// shown once (only their hashes are kept).
-    pub async fn enable_totp(&self, actor: &Actor, code: &str) -> ApiResult<Vec<String>> {
+    pub async fn enable_totp(&self, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
         self.require_step_up(actor)?;
         let now = self.now();
         let (codes, hashes) = auth::new_recovery_codes();
@@ -819,13 +783,10 @@ impl App {
             let secret = user
                 .pending_totp_secret
                 .clone()
-                .ok_or_else(|| ApiError::conflict("no_setup", "start the setup first"))?;
+                .ok_or_else(|| AppError::conflict(ErrorKind::NoSetup, "start the setup first"))?;
             let step = auth::verify_totp(&secret, code, now.as_second().max(0) as u64, 0)
                 .ok_or_else(|| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_code",
-                        "that code is not valid; check the app's clock",
+                    AppError::new(ErrorKind::InvalidSetupCode, "that code is not valid; check the app's clock",
                     )
                 })?;
             user.totp = Some(TotpState {
@@ -842,15 +803,13 @@ impl App {
     }
 
     /// Turn 2FA off: needs a current code (or a recovery code).
-    pub async fn disable_totp(&self, actor: &Actor, code: &str) -> ApiResult<()> {
+    pub async fn disable_totp(&self, actor: &Actor, code: &str) -> AppResult<()> {
         let now = self.now();
         self.refuse_if_locked(&actor.user, now)?;
         let done = self
             .update_user(actor.id(), |user| {
                 if user.totp.is_none() {
-                    return Err(ApiError::conflict(
-                        "not_enabled",
-                        "two-factor authentication is off",
+                    return Err(AppError::conflict(ErrorKind::NotEnabled, "two-factor authentication is off",
                     ));
                 }
                 if !consume_second_factor(user, code, now) {
@@ -865,11 +824,8 @@ impl App {
             Ok(())
         } else {
             let err = self.second_proof_failed(actor, now).await;
-            Err(if err.code == "invalid_credentials" {
-                ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "invalid_code",
-                    "that code is not valid",
+            Err(if err.kind == ErrorKind::InvalidCredentials {
+                AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid",
                 )
             } else {
                 err
@@ -878,7 +834,7 @@ impl App {
     }
 
     /// Always answers the same, whether or not the email has an account.
-    pub async fn request_password_reset(&self, email: &str) -> ApiResult<()> {
+    pub async fn request_password_reset(&self, email: &str) -> AppResult<()> {
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
@@ -917,10 +873,10 @@ impl App {
 
     /// Set a new password with an emailed token: single use, 30 minutes;
     /// every session is signed out.
-    pub async fn reset_password(&self, token: &str, new_password: &str) -> ApiResult<()> {
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
         let user = self.redeem(token, TokenKind::PasswordReset).await?;
         auth::check_password_policy(new_password, &[user.email.as_str(), &user.display_name])
-            .map_err(ApiError::validation)?;
+            .map_err(AppError::validation)?;
         let hash = self.hash(new_password.to_string()).await?;
         let token_hash = auth::token_hash(token);
         let now = self.now();
@@ -936,7 +892,7 @@ impl App {
             })
             .await;
         result.map_err(|err| {
-            if err.code == "token_used" {
+            if err.kind == ErrorKind::TokenUsed {
                 invalid_token()
             } else {
                 err
@@ -945,7 +901,7 @@ impl App {
     }
 
     /// A valid, unused, unexpired token of `kind`, and its user.
-    async fn redeem(&self, token: &str, kind: TokenKind) -> ApiResult<User> {
+    async fn redeem(&self, token: &str, kind: TokenKind) -> AppResult<User> {
         let found = self
             .store
             .token(&auth::token_hash(token))
@@ -968,7 +924,7 @@ impl App {
         Ok(user)
     }
 
-    pub async fn verify_email(&self, token: &str) -> ApiResult<()> {
+    pub async fn verify_email(&self, token: &str) -> AppResult<()> {
         let user = self.redeem(token, TokenKind::EmailVerification).await?;
         let token_hash = auth::token_hash(token);
         let now = self.now();
@@ -979,7 +935,7 @@ impl App {
         })
         .await
         .map_err(|err| {
-            if err.code == "token_used" {
+            if err.kind == ErrorKind::TokenUsed {
                 invalid_token()
             } else {
                 err
@@ -988,11 +944,9 @@ impl App {
     }
 
     /// Send a fresh verification email.
-    pub async fn resend_verification(&self, actor: &Actor) -> ApiResult<()> {
+    pub async fn resend_verification(&self, actor: &Actor) -> AppResult<()> {
         if actor.user.email_verified_at.is_some() {
-            return Err(ApiError::conflict(
-                "already_verified",
-                "your email is already confirmed",
+            return Err(AppError::conflict(ErrorKind::AlreadyVerified, "your email is already confirmed",
             ));
         }
         let mut changes = Changeset::default();
@@ -1002,28 +956,23 @@ impl App {
     }
 
     /// A seller uploads an identity document for review by an agent.
-    pub async fn submit_identity_document(&self, actor: &Actor, bytes: Vec<u8>) -> ApiResult<()> {
+    pub async fn submit_identity_document(&self, actor: &Actor, bytes: Vec<u8>) -> AppResult<()> {
         actor.require_role(Role::Seller)?;
         let is_pdf = bytes.starts_with(b"%PDF-");
         if !is_pdf && super::sniff_image_type(&bytes).is_none() {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "upload a PNG, JPEG or WebP photo, or a PDF",
             ));
         }
         if bytes.len() > crate::blobs::MAX_IMAGE_BYTES {
-            return Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "documents must be at most 8 MiB",
+            return Err(AppError::new(ErrorKind::TooLarge, "documents must be at most 8 MiB",
             ));
         }
         let hash = self.blobs.put(bytes).await?;
         let now = self.now();
         self.update_user(actor.id(), |user| {
             if user.identity.status == IdentityStatus::Approved {
-                return Err(ApiError::conflict(
-                    "already_verified",
-                    "your identity is already verified",
+                return Err(AppError::conflict(ErrorKind::AlreadyVerified, "your identity is already verified",
                 ));
             }
             user.identity.status = IdentityStatus::Pending;
@@ -1041,23 +990,21 @@ impl App {
         user_id: UserId,
         approve: bool,
         note: &str,
-    ) -> ApiResult<User> {
+    ) -> AppResult<User> {
         self.require_agent(agent)?;
         if user_id == agent.id() {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "another agent must review your own identity",
             ));
         }
         if note.chars().count() > 1_000 {
-            return Err(ApiError::validation("note must be at most 1000 characters"));
+            return Err(AppError::validation("note must be at most 1000 characters"));
         }
         let now = self.now();
         let reviewer = agent.id();
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
-                return Err(ApiError::conflict(
-                    "invalid_state",
-                    "nothing is waiting for review",
+                return Err(AppError::conflict(ErrorKind::InvalidState, "nothing is waiting for review",
                 ));
             }
             user.identity.status = if approve {
@@ -1094,12 +1041,12 @@ impl App {
         actor: &Actor,
         holder: &str,
         iban: &str,
-    ) -> ApiResult<PayoutAccount> {
+    ) -> AppResult<PayoutAccount> {
         actor.require_role(Role::Seller)?;
         self.require_step_up(actor)?;
         let holder = holder.trim();
         if holder.is_empty() || holder.chars().count() > 140 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "account holder must be 1-140 characters",
             ));
         }
@@ -1109,7 +1056,7 @@ impl App {
             .flat_map(char::to_uppercase)
             .collect();
         if !haven_domain::account::iban_is_valid(&iban) {
-            return Err(ApiError::validation("that is not a valid IBAN"));
+            return Err(AppError::validation("that is not a valid IBAN"));
         }
         let account = PayoutAccount {
             holder: holder.to_string(),
@@ -1132,14 +1079,15 @@ impl App {
         actor: &Actor,
         name: &str,
         description: &str,
-    ) -> ApiResult<Shop> {
+        idem: Option<&crate::Idem>,
+    ) -> AppResult<Shop> {
         actor.require_role(Role::Seller)?;
         let name = name.trim();
         if name.chars().count() < 2 || name.chars().count() > 80 {
-            return Err(ApiError::validation("store name must be 2-80 characters"));
+            return Err(AppError::validation("store name must be 2-80 characters"));
         }
         if description.chars().count() > 2_000 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "description must be at most 2000 characters",
             ));
         }
@@ -1150,21 +1098,18 @@ impl App {
             description: description.trim().to_string(),
             created_at: self.now(),
         };
-        self.store
-            .commit(Changeset {
-                shops: vec![shop.clone()],
-                ..Default::default()
-            })
-            .await?;
+        let mut changes = Changeset {
+            shops: vec![shop.clone()],
+            ..Default::default()
+        };
+        crate::attach_idem(&mut changes, idem, crate::Resource::Store(shop.id), self.now());
+        self.store.commit(changes).await?;
         Ok(shop)
     }
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_token",
-        "this link is invalid, expired or already used",
+fn invalid_token() -> AppError {
+    AppError::new(ErrorKind::InvalidToken, "this link is invalid, expired or already used",
     )
 }
 

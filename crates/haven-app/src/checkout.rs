@@ -18,9 +18,8 @@ use haven_domain::timer::TimerKind;
 use haven_store::{Changeset, NewTimer, OrderWrite, StockChange};
 
 use super::{Actor, ActorRef, App, Idem, attach_idem, audit_order, changeset_for};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::payments::{Authorization, CardDetails, GatewayError};
-use crate::views::OrderView;
 
 #[derive(Debug, Clone)]
 pub struct CheckoutInput {
@@ -53,7 +52,7 @@ impl App {
         actor: &Actor,
         input: CheckoutInput,
         idem: Option<&Idem>,
-    ) -> ApiResult<CheckoutOutcome> {
+    ) -> AppResult<CheckoutOutcome> {
         let (mut order, checkout_effects) = self.price_order(actor, &input).await?;
         let funding = self.funding(actor, &order, input.use_credit).await?;
         if funding.card_minor == 0 {
@@ -72,7 +71,7 @@ impl App {
             });
         }
         let card = input.card.as_ref().ok_or_else(|| {
-            ApiError::validation("card details are required for the amount credit does not cover")
+            AppError::validation("card details are required for the amount credit does not cover")
         })?;
         let amount = Money::new(funding.card_minor, order.total.currency);
         let key = format!("checkout:{}", order.id);
@@ -82,7 +81,7 @@ impl App {
             .await
             .map_err(gateway_error)?
         {
-            Authorization::Declined { reason } => Err(ApiError::payment_declined(reason)),
+            Authorization::Declined { reason } => Err(AppError::payment_declined(reason)),
             Authorization::Approved {
                 payment_ref,
                 card_last4,
@@ -147,7 +146,7 @@ impl App {
         changes: Changeset,
         payment: &PaymentInfo,
         amount: Money,
-    ) -> ApiResult<()> {
+    ) -> AppResult<()> {
         if let Err(err) = self.store.commit(changes).await {
             let key = format!("{}:uncommitted", payment.payment_ref);
             if let Err(refund_err) = self
@@ -163,7 +162,7 @@ impl App {
     }
 
     /// Split the total between credit (if asked) and card.
-    async fn funding(&self, actor: &Actor, order: &Order, use_credit: bool) -> ApiResult<Funding> {
+    async fn funding(&self, actor: &Actor, order: &Order, use_credit: bool) -> AppResult<Funding> {
         let credit_minor = if use_credit {
             let account = Account::BuyerCredit(actor.id()).to_string();
             self.store
@@ -184,35 +183,33 @@ impl App {
         &self,
         actor: &Actor,
         input: &CheckoutInput,
-    ) -> ApiResult<(Order, haven_domain::order::Effects)> {
+    ) -> AppResult<(Order, haven_domain::order::Effects)> {
         if input.quantity < 1 || input.quantity > i64::from(MAX_QUANTITY) {
-            return Err(ApiError::validation(format!(
+            return Err(AppError::validation(format!(
                 "quantity must be 1-{MAX_QUANTITY}"
             )));
         }
         let quantity = u32::try_from(input.quantity)
-            .map_err(|_| ApiError::validation("quantity out of range"))?;
-        let address = Address::parse(input.address.clone()).map_err(ApiError::validation)?;
+            .map_err(|_| AppError::validation("quantity out of range"))?;
+        let address = Address::parse(input.address.clone()).map_err(AppError::validation)?;
         let listing = self
             .store
             .listing(input.listing_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("listing"))?;
+            .ok_or_else(|| AppError::not_found("listing"))?;
         if actor.store_id == Some(listing.store_id) {
-            return Err(ApiError::forbidden("you cannot buy from your own store"));
+            return Err(AppError::forbidden("you cannot buy from your own store"));
         }
         let rate = listing
             .rate_for(&input.shipping_method, &address.country)
             .ok_or_else(|| {
-                ApiError::validation(format!(
+                AppError::validation(format!(
                     "this listing has no '{}' shipping to {}",
                     input.shipping_method, address.country
                 ))
             })?;
         if listing.stock < i64::from(quantity) {
-            return Err(ApiError::conflict(
-                "out_of_stock",
-                "not enough stock for that quantity",
+            return Err(AppError::conflict(ErrorKind::OutOfStock, "not enough stock for that quantity",
             ));
         }
         let shipping = ShippingChoice {
@@ -236,7 +233,7 @@ impl App {
         };
         let (version, policy) = self.current_policy();
         Order::checkout(new, &policy, version, self.now())
-            .map_err(|e| ApiError::validation(e.to_string()))
+            .map_err(|e| AppError::validation(e.to_string()))
     }
 
     /// The order, captured into escrow, inserted in one changeset with its stock.
@@ -246,7 +243,7 @@ impl App {
         payment: PaymentInfo,
         credit_minor: i64,
         idem: Option<&Idem>,
-    ) -> ApiResult<(Changeset, Order)> {
+    ) -> AppResult<(Changeset, Order)> {
         let policy = self.policy(order.policy_version).await?;
         let payment_ref = payment.payment_ref.clone();
         let transition = order.apply(
@@ -291,7 +288,7 @@ impl App {
             expected_version: None,
         }];
         changes.stock = stock.into_iter().collect();
-        attach_idem(&mut changes, idem, 201, &OrderView::from(&paid), self.now())?;
+        attach_idem(&mut changes, idem, crate::Resource::Order(paid.id), self.now());
         Ok((changes, paid))
     }
 
@@ -303,7 +300,7 @@ impl App {
         mut order: Order,
         actor: &Actor,
         idem: Option<&Idem>,
-    ) -> ApiResult<(Changeset, Order)> {
+    ) -> AppResult<(Changeset, Order)> {
         changes.stock = vec![StockChange {
             listing_id: order.listing_id,
             delta: -i64::from(order.quantity),
@@ -324,13 +321,7 @@ impl App {
             order: order.clone(),
             expected_version: None,
         }];
-        attach_idem(
-            &mut changes,
-            idem,
-            202,
-            &OrderView::from(&order),
-            self.now(),
-        )?;
+        attach_idem(&mut changes, idem, crate::Resource::Order(order.id), self.now());
         Ok((changes, order))
     }
 
@@ -342,22 +333,20 @@ impl App {
         order_id: OrderId,
         code: &str,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order> {
+    ) -> AppResult<Order> {
         let order = self.order(order_id).await?;
         if order.buyer_id != actor.id() {
-            return Err(ApiError::not_found("order"));
+            return Err(AppError::not_found("order"));
         }
         let payment = match (&order.payment, order.state) {
             (Some(payment), OrderState::PendingPayment) => payment.clone(),
             _ => {
-                return Err(ApiError::conflict(
-                    "invalid_state",
-                    "this order is not waiting for verification",
+                return Err(AppError::conflict(ErrorKind::InvalidState, "this order is not waiting for verification",
                 ));
             }
         };
         if code.len() > 32 {
-            return Err(ApiError::validation("code is too long"));
+            return Err(AppError::validation("code is too long"));
         }
         self.gateway
             .complete_challenge(&payment.payment_ref, code)
@@ -386,7 +375,7 @@ impl App {
                     if o.buyer_id == buyer {
                         Ok(())
                     } else {
-                        Err(ApiError::not_found("order"))
+                        Err(AppError::not_found("order"))
                     }
                 },
                 ActorRef::user(Party::Buyer, actor),
@@ -408,14 +397,11 @@ impl App {
     }
 }
 
-pub(crate) fn gateway_error(err: GatewayError) -> ApiError {
+pub(crate) fn gateway_error(err: GatewayError) -> AppError {
     match err {
-        GatewayError::Declined(reason) => ApiError::payment_declined(reason),
-        GatewayError::UnknownPayment(_) => ApiError::conflict("invalid_state", "unknown payment"),
-        GatewayError::Unavailable(msg) => ApiError::new(
-            axum::http::StatusCode::BAD_GATEWAY,
-            "gateway_unavailable",
-            msg,
+        GatewayError::Declined(reason) => AppError::payment_declined(reason),
+        GatewayError::UnknownPayment(_) => AppError::conflict(ErrorKind::InvalidState, "unknown payment"),
+        GatewayError::Unavailable(msg) => AppError::new(ErrorKind::GatewayUnavailable, msg,
         ),
     }
 }

@@ -7,8 +7,17 @@ use haven_domain::money::{Currency, Money};
 use haven_store::{Changeset, NewOutboxEvent, Payout};
 
 use super::{Actor, App, Idem, attach_idem};
-use crate::error::{ApiError, ApiResult};
-use crate::views::{BalanceView, PayoutView};
+use crate::error::{AppError, AppResult, ErrorKind};
+
+/// A store's money, by where it sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balances {
+    pub store_id: StoreId,
+    pub available: Money,
+    pub reserve: Money,
+    /// Requested payouts on their way to the bank.
+    pub in_payout: Money,
+}
 
 const SCAN_PAGE: u32 = 1_000;
 
@@ -33,7 +42,7 @@ impl App {
         Currency::USD
     }
 
-    pub async fn balances(&self, store_id: StoreId) -> ApiResult<BalanceView> {
+    pub async fn balances(&self, store_id: StoreId) -> AppResult<Balances> {
         let currency = self.currency();
         let read = |account: Account| async move {
             self.store
@@ -41,11 +50,11 @@ impl App {
                 .await
                 .map(|m| Money::new(m, currency))
         };
-        Ok(BalanceView {
-            store_id: store_id.to_string(),
-            available: read(Account::SellerAvailable(store_id)).await?.into(),
-            reserve: read(Account::SellerReserve(store_id)).await?.into(),
-            in_payout: read(Account::Payout(store_id)).await?.into(),
+        Ok(Balances {
+            store_id,
+            available: read(Account::SellerAvailable(store_id)).await?,
+            reserve: read(Account::SellerReserve(store_id)).await?,
+            in_payout: read(Account::Payout(store_id)).await?,
         })
     }
 
@@ -55,12 +64,10 @@ impl App {
         actor: &Actor,
         amount_minor: Option<i64>,
         idem: Option<&Idem>,
-    ) -> ApiResult<Payout> {
+    ) -> AppResult<Payout> {
         let store_id = actor.require_store()?;
         if actor.user.payout_account.is_none() {
-            return Err(ApiError::conflict(
-                "no_payout_account",
-                "add a payout account (on your account page) before requesting a payout",
+            return Err(AppError::conflict(ErrorKind::NoPayoutAccount, "add a payout account (on your account page) before requesting a payout",
             ));
         }
         let currency = self.currency();
@@ -73,14 +80,12 @@ impl App {
             .await?;
         let amount_minor = amount_minor.unwrap_or(available);
         if amount_minor <= 0 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "nothing to pay out: the amount must be positive",
             ));
         }
         if amount_minor > available {
-            return Err(ApiError::conflict(
-                "insufficient_funds",
-                format!("only {} is available", Money::new(available, currency)),
+            return Err(AppError::conflict(ErrorKind::InsufficientFunds, format!("only {} is available", Money::new(available, currency)),
             ));
         }
         let payout = Payout {
@@ -103,23 +108,40 @@ impl App {
             Account::Payout(store_id),
             payout.amount,
         )
-        .map_err(ApiError::internal)?;
-        let view = PayoutView::from(&payout);
+        .map_err(AppError::internal)?;
+        let event = serde_json::json!({
+            "payout_id": payout.id,
+            "store_id": payout.store_id,
+            "amount": payout.amount,
+            "state": payout.state,
+        });
         let mut changes = Changeset {
             entries: vec![entry],
             payouts: vec![payout.clone()],
             outbox: vec![NewOutboxEvent {
                 topic: "payout.requested".into(),
-                payload: serde_json::to_value(&view).map_err(ApiError::internal)?,
+                payload: event,
                 created_at: self.now(),
             }],
             ..Default::default()
         };
-        attach_idem(&mut changes, idem, 201, &view, self.now())?;
+        attach_idem(
+            &mut changes,
+            idem,
+            crate::Resource::Payout(payout.id),
+            self.now(),
+        );
         // A concurrent payout that drained the balance makes this one fail
         // with insufficient_funds inside the transaction: never overdrawn.
         self.store.commit(changes).await?;
         Ok(payout)
+    }
+
+    pub async fn payout(&self, id: PayoutId) -> AppResult<Payout> {
+        self.store
+            .payout(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("payout"))
     }
 
     /// Check every ledger invariant over the whole database.

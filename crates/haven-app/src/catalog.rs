@@ -7,7 +7,7 @@ use haven_store::{Changeset, Media};
 use sha2::{Digest, Sha256};
 
 use super::{Actor, App};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -48,11 +48,12 @@ impl App {
         &self,
         actor: &Actor,
         input: NewListingInput,
-    ) -> ApiResult<Listing> {
+        idem: Option<&crate::Idem>,
+    ) -> AppResult<Listing> {
         let store_id = actor.require_store()?;
         if input.price.currency != self.currency() {
             // Balances, payouts and the ledger's views run in one currency.
-            return Err(ApiError::validation(format!(
+            return Err(AppError::validation(format!(
                 "prices must be in {}",
                 self.currency()
             )));
@@ -60,7 +61,7 @@ impl App {
         let (_, policy) = self.current_policy();
         for hash in &input.images {
             if self.store.media(hash).await?.is_none() {
-                return Err(ApiError::validation(format!(
+                return Err(AppError::validation(format!(
                     "image {hash} was not uploaded"
                 )));
             }
@@ -81,32 +82,34 @@ impl App {
         };
         listing
             .validate((policy.ship_by_days_min, policy.ship_by_days_max))
-            .map_err(ApiError::validation)?;
-        self.store
-            .commit(Changeset {
-                listings: vec![listing.clone()],
-                ..Default::default()
-            })
-            .await?;
+            .map_err(AppError::validation)?;
+        let mut changes = Changeset {
+            listings: vec![listing.clone()],
+            ..Default::default()
+        };
+        crate::attach_idem(
+            &mut changes,
+            idem,
+            crate::Resource::Listing(listing.id),
+            self.now(),
+        );
+        self.store.commit(changes).await?;
         Ok(listing)
     }
 
     /// Store an uploaded image under its content hash.
-    pub async fn upload_image(&self, bytes: Vec<u8>) -> ApiResult<String> {
+    pub async fn upload_image(&self, bytes: Vec<u8>) -> AppResult<String> {
         if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "images must be at most 2 MiB",
+            return Err(AppError::new(ErrorKind::TooLarge, "images must be at most 2 MiB",
             ));
         }
         let content_type = sniff_image_type(&bytes)
-            .ok_or_else(|| ApiError::validation("only PNG, JPEG and WebP images are accepted"))?;
+            .ok_or_else(|| AppError::validation("only PNG, JPEG and WebP images are accepted"))?;
         self.store_media(content_type, bytes).await
     }
 
     /// Store trusted media (the demo's generated SVGs use this directly).
-    pub async fn store_media(&self, content_type: &str, bytes: Vec<u8>) -> ApiResult<String> {
+    pub async fn store_media(&self, content_type: &str, bytes: Vec<u8>) -> AppResult<String> {
         let hash = content_hash(&bytes);
         let media = Media {
             hash: hash.clone(),

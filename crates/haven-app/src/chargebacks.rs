@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{ActorRef, App};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// What a gateway tells Haven about a chargeback.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChargebackNotice {
     /// `chargeback.created`.
@@ -33,26 +33,26 @@ impl App {
     pub async fn ingest_chargeback(
         &self,
         notice: ChargebackNotice,
-    ) -> ApiResult<haven_domain::order::Order> {
+    ) -> AppResult<haven_domain::order::Order> {
         if notice.kind != "chargeback.created" {
-            return Err(ApiError::validation("unsupported event type"));
+            return Err(AppError::validation("unsupported event type"));
         }
         if notice.amount_minor <= 0 || notice.reason.chars().count() > 200 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "amount must be positive and reason at most 200 characters",
             ));
         }
         let order_id: OrderId = notice
             .order_id
             .parse()
-            .map_err(|_| ApiError::not_found("order"))?;
+            .map_err(|_| AppError::not_found("order"))?;
         let order = self.order(order_id).await?;
         let payment = order
             .payment
             .as_ref()
-            .ok_or_else(|| ApiError::not_found("payment"))?;
+            .ok_or_else(|| AppError::not_found("payment"))?;
         if payment.payment_ref != notice.payment_ref {
-            return Err(ApiError::not_found("payment"));
+            return Err(AppError::not_found("payment"));
         }
         let reason = if notice.reason.is_empty() {
             "card network chargeback".to_string()
@@ -123,7 +123,7 @@ impl App {
 
     /// The simulated card network files the chargeback it promised for the
     /// test card: the whole card amount.
-    pub(crate) async fn simulated_chargeback(&self, order_id: OrderId) -> ApiResult<()> {
+    pub(crate) async fn simulated_chargeback(&self, order_id: OrderId) -> AppResult<()> {
         let order = self.order(order_id).await?;
         let Some(payment) = &order.payment else {
             return Ok(());
@@ -138,7 +138,7 @@ impl App {
         match self.ingest_chargeback(notice).await {
             Ok(_) => Ok(()),
             // Already recorded, or nothing left on the card: nothing to do.
-            Err(err) if err.code == "invalid_state" => Ok(()),
+            Err(err) if err.kind == ErrorKind::InvalidState => Ok(()),
             Err(err) => Err(err),
         }
     }

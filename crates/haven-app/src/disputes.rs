@@ -22,8 +22,7 @@ use super::{
     opened_dispute_changes,
 };
 use crate::blobs::{max_bytes_for, sniff_evidence_type};
-use crate::error::{ApiError, ApiResult};
-use crate::views::DisputeView;
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// Files one dispute's log may hold.
 pub const MAX_FILES_PER_DISPUTE: usize = 20;
@@ -97,15 +96,17 @@ pub struct DisputeDetail {
 pub struct EvidenceBundle {
     pub format: &'static str,
     pub generated_at: String,
-    pub order: crate::views::OrderView,
+    pub order: Order,
+    /// The terms the order was sold under (windows, deadlines, guarantee).
+    pub policy: haven_domain::policy::Policy,
     pub disputes: Vec<BundleDispute>,
-    pub tracking: Vec<crate::views::TrackingEventView>,
+    pub tracking: Vec<haven_store::TrackingEvent>,
     pub audit: Vec<haven_domain::trail::AuditRecord>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleDispute {
-    pub dispute: DisputeView,
+    pub dispute: Dispute,
     pub evidence: Vec<EvidenceEntry>,
     pub files: Vec<BundleFile>,
 }
@@ -117,27 +118,29 @@ pub struct BundleFile {
     pub base64: String,
 }
 
-fn dispute_error(err: haven_domain::dispute::DisputeError) -> ApiError {
+fn dispute_error(err: haven_domain::dispute::DisputeError) -> AppError {
     use haven_domain::dispute::DisputeError as E;
-    let status = axum::http::StatusCode::CONFLICT;
     match err {
-        E::WrongParty(_) => ApiError::forbidden(err.to_string()),
+        E::WrongParty(_) => AppError::forbidden(err.to_string()),
         E::BadAmount { .. }
         | E::TextTooLong
         | E::ExplanationRequired
-        | E::ReturnAddressRequired => ApiError::validation(err.to_string()),
+        | E::ReturnAddressRequired => AppError::validation(err.to_string()),
         E::EscalationTooEarly { available_at } => {
-            ApiError::new(status, "escalation_too_early", err.to_string())
-                .with_details(serde_json::json!({ "available_at": available_at.to_string() }))
+            AppError::new(ErrorKind::EscalationTooEarly, err.to_string())
+                .with_details(crate::ErrorDetails {
+                    available_at: Some(available_at.to_string()),
+                    ..Default::default()
+                })
         }
-        E::WindowEnded => ApiError::new(status, "protection_window_ended", err.to_string()),
-        E::AlreadyOpen => ApiError::new(status, "dispute_already_open", err.to_string()),
-        E::AutomaticClaim => ApiError::new(status, "automatic_claim", err.to_string()),
-        _ => ApiError::new(status, "invalid_state", err.to_string()),
+        E::WindowEnded => AppError::new(ErrorKind::ProtectionWindowEnded, err.to_string()),
+        E::AlreadyOpen => AppError::new(ErrorKind::DisputeAlreadyOpen, err.to_string()),
+        E::AutomaticClaim => AppError::new(ErrorKind::AutomaticClaim, err.to_string()),
+        _ => AppError::new(ErrorKind::InvalidState, err.to_string()),
     }
 }
 
-impl From<haven_domain::dispute::DisputeError> for ApiError {
+impl From<haven_domain::dispute::DisputeError> for AppError {
     fn from(err: haven_domain::dispute::DisputeError) -> Self {
         dispute_error(err)
     }
@@ -145,12 +148,12 @@ impl From<haven_domain::dispute::DisputeError> for ApiError {
 
 impl App {
     /// How `actor` relates to the dispute's order; strangers get a 404.
-    fn role_in(&self, actor: &Actor, order: &Order) -> ApiResult<Role> {
+    fn role_in(&self, actor: &Actor, order: &Order) -> AppResult<Role> {
         match actor.relation_to(order.buyer_id, order.store_id) {
             Some(super::accounts::Relation::Buyer) => Ok(Role::Buyer),
             Some(super::accounts::Relation::Seller) => Ok(Role::Seller),
             Some(super::accounts::Relation::Staff) => Ok(Role::Agent),
-            None => Err(ApiError::not_found("dispute")),
+            None => Err(AppError::not_found("dispute")),
         }
     }
 
@@ -161,13 +164,13 @@ impl App {
         order_id: OrderId,
         request: OpenRequest,
         idem: Option<&Idem>,
-    ) -> ApiResult<Dispute> {
+    ) -> AppResult<Dispute> {
         for _ in 0..MAX_RETRIES {
             let order = self.order(order_id).await?;
             match self.role_in(actor, &order) {
                 Ok(Role::Buyer) => {}
-                Ok(_) => return Err(ApiError::forbidden("only the buyer can open a dispute")),
-                Err(_) => return Err(ApiError::not_found("order")),
+                Ok(_) => return Err(AppError::forbidden("only the buyer can open a dispute")),
+                Err(_) => return Err(AppError::not_found("order")),
             }
             let policy = self.policy(order.policy_version).await?;
             let dispute = Dispute::open(&order, request.clone(), &policy, self.now())?;
@@ -175,13 +178,11 @@ impl App {
                 .commit_opened(actor, &order, dispute, &policy, idem)
                 .await
             {
-                Err(err) if err.code == "retry" => continue,
+                Err(err) if err.kind == ErrorKind::ConcurrentUpdate => continue,
                 other => return other,
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the order is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
         ))
     }
 
@@ -191,12 +192,12 @@ impl App {
         actor: &Actor,
         dispute_id: DisputeId,
         idem: Option<&Idem>,
-    ) -> ApiResult<Dispute> {
+    ) -> AppResult<Dispute> {
         for _ in 0..MAX_RETRIES {
             let previous = self.dispute(dispute_id).await?;
             let order = self.order(previous.order_id).await?;
             if self.role_in(actor, &order)? != Role::Buyer {
-                return Err(ApiError::forbidden("only the buyer can reopen a dispute"));
+                return Err(AppError::forbidden("only the buyer can reopen a dispute"));
             }
             let policy = self.policy(order.policy_version).await?;
             let dispute = previous.reopen(&order, &policy, self.now())?;
@@ -204,13 +205,11 @@ impl App {
                 .commit_opened(actor, &order, dispute, &policy, idem)
                 .await
             {
-                Err(err) if err.code == "retry" => continue,
+                Err(err) if err.kind == ErrorKind::ConcurrentUpdate => continue,
                 other => return other,
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the order is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
         ))
     }
 
@@ -221,7 +220,7 @@ impl App {
         dispute: Dispute,
         policy: &haven_domain::policy::Policy,
         idem: Option<&Idem>,
-    ) -> ApiResult<Dispute> {
+    ) -> AppResult<Dispute> {
         let by = ActorRef::user(Party::Buyer, actor);
         let now = self.now();
         let (mut changes, _) = self
@@ -250,19 +249,10 @@ impl App {
             );
         let mut stored = dispute.clone();
         stored.version = 1;
-        attach_idem(
-            &mut changes,
-            idem,
-            201,
-            &DisputeView::of(&stored, policy),
-            now,
-        )?;
+        attach_idem(&mut changes, idem, crate::Resource::Dispute(stored.id), now);
         match self.store.commit(changes).await {
             Ok(()) => Ok(stored),
-            Err(err) if is_race(&err) => Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "retry",
-                "retry",
+            Err(err) if is_race(&err) => Err(AppError::new(ErrorKind::ConcurrentUpdate, "retry",
             )),
             Err(haven_store::StoreError::Conflict(haven_store::Conflict::DisputeAlreadyOpen)) => {
                 Err(dispute_error(
@@ -280,7 +270,7 @@ impl App {
         dispute_id: DisputeId,
         action: DisputeAction,
         idem: Option<&Idem>,
-    ) -> ApiResult<Dispute> {
+    ) -> AppResult<Dispute> {
         let dispute = self.dispute(dispute_id).await?;
         let order = self.order(dispute.order_id).await?;
         let role = self.role_in(actor, &order)?;
@@ -296,7 +286,7 @@ impl App {
         dispute: &Dispute,
         order: &Order,
         action: DisputeAction,
-    ) -> ApiResult<DisputeEvent> {
+    ) -> AppResult<DisputeEvent> {
         Ok(match action {
             DisputeAction::Accept { return_address } => {
                 DisputeEvent::SellerAccept { return_address }
@@ -323,7 +313,7 @@ impl App {
                 tracking_number,
             } => {
                 let carrier = Carrier::parse(&carrier)
-                    .ok_or_else(|| ApiError::validation("unknown carrier"))?;
+                    .ok_or_else(|| AppError::validation("unknown carrier"))?;
                 let number = tracking::normalize(&tracking_number);
                 let facts = ProvenanceFacts {
                     order_id: order.id,
@@ -341,15 +331,12 @@ impl App {
                     .as_ref()
                     .is_some_and(|s| s.tracking_number == number);
                 if same_as_outbound {
-                    return Err(ApiError::validation(
+                    return Err(AppError::validation(
                         "a return needs its own tracking number",
                     ));
                 }
                 tracking::check_provenance(carrier, &number, facts).map_err(|e| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                        "tracking_rejected",
-                        e.to_string(),
+                    AppError::new(ErrorKind::TrackingRejected, e.to_string(),
                     )
                 })?;
                 DisputeEvent::ReturnShipped {
@@ -374,22 +361,23 @@ impl App {
     }
 
     /// What the buyer keeps if they withdraw: said before they do.
-    async fn withdraw_notice(&self, order: &Order) -> ApiResult<ApiError> {
+    async fn withdraw_notice(&self, order: &Order) -> AppResult<AppError> {
         let policy = self.policy(order.policy_version).await?;
         let remaining_s = order.protection_remaining_s(self.now()).unwrap_or(0);
         let until = self.now() + haven_domain::SignedDuration::from_secs(remaining_s);
         let _ = policy;
-        Ok(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "withdraw_confirmation_required",
-            format!(
+        Ok(AppError::new(ErrorKind::WithdrawConfirmationRequired, format!(
                 "Withdrawing closes this dispute, nothing more. You keep your buyer protection: your payment stays in escrow, \
                  and you can reopen a dispute until {} (the window resumes with the time this dispute was open added back). \
                  Haven never asks you to close a dispute; if the seller did, that is a warning sign. Send confirm=true to withdraw.",
                 until.strftime("%Y-%m-%d %H:%M UTC")
             ),
         )
-        .with_details(serde_json::json!({ "reopen_until": until.to_string(), "money_stays_in_escrow": true })))
+        .with_details(crate::ErrorDetails {
+            reopen_until: Some(until.to_string()),
+            money_stays_in_escrow: Some(true),
+            ..Default::default()
+        }))
     }
 
     /// Apply one dispute event (a person's or a timer's) and whatever it
@@ -400,7 +388,7 @@ impl App {
         event: DisputeEvent,
         by: ActorRef,
         idem: Option<&Idem>,
-    ) -> ApiResult<Dispute> {
+    ) -> AppResult<Dispute> {
         for _ in 0..MAX_RETRIES {
             let dispute = self.dispute(dispute_id).await?;
             let order = self.order(dispute.order_id).await?;
@@ -418,9 +406,7 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the dispute is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the dispute is busy; retry",
         ))
     }
 
@@ -431,7 +417,7 @@ impl App {
         event: DisputeEvent,
         by: ActorRef,
         idem: Option<&Idem>,
-    ) -> ApiResult<(Changeset, Dispute, Option<haven_domain::order::Transition>)> {
+    ) -> AppResult<(Changeset, Dispute, Option<haven_domain::order::Transition>)> {
         let now = self.now();
         let policy = self.policy(order.policy_version).await?;
         let decision_reasons = match &event {
@@ -511,13 +497,7 @@ impl App {
         };
         let mut stored = dt.dispute.clone();
         stored.version = dispute.version + 1;
-        attach_idem(
-            &mut changes,
-            idem,
-            200,
-            &DisputeView::of(&stored, &policy),
-            now,
-        )?;
+        attach_idem(&mut changes, idem, crate::Resource::Dispute(stored.id), now);
         Ok((changes, stored, order_transition))
     }
 
@@ -526,7 +506,7 @@ impl App {
         &self,
         actor: &Actor,
         dispute_id: DisputeId,
-    ) -> ApiResult<DisputeDetail> {
+    ) -> AppResult<DisputeDetail> {
         let dispute = self.dispute(dispute_id).await?;
         let order = self.order(dispute.order_id).await?;
         let role = self.role_in(actor, &order)?;
@@ -545,10 +525,10 @@ impl App {
         actor: &Actor,
         dispute_id: DisputeId,
         text: &str,
-    ) -> ApiResult<EvidenceEntry> {
+    ) -> AppResult<EvidenceEntry> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(ApiError::validation("a message must be 1-5000 characters"));
+            return Err(AppError::validation("a message must be 1-5000 characters"));
         }
         self.append_evidence(
             actor,
@@ -567,24 +547,21 @@ impl App {
         dispute_id: DisputeId,
         bytes: Vec<u8>,
         note: &str,
-    ) -> ApiResult<EvidenceEntry> {
+    ) -> AppResult<EvidenceEntry> {
         let content_type = sniff_evidence_type(&bytes).ok_or_else(|| {
-            ApiError::validation(
+            AppError::validation(
                 "only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted",
             )
         })?;
         if bytes.len() > max_bytes_for(content_type) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
+            return Err(AppError::new(ErrorKind::TooLarge, format!(
                     "{content_type} files must be at most {} MiB",
                     max_bytes_for(content_type) / (1024 * 1024)
                 ),
             ));
         }
         if note.chars().count() > 500 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "a note must be at most 500 characters",
             ));
         }
@@ -595,9 +572,7 @@ impl App {
             .filter(|e| e.kind == EvidenceKind::File)
             .count();
         if files >= MAX_FILES_PER_DISPUTE {
-            return Err(ApiError::conflict(
-                "too_many_files",
-                format!("a dispute holds at most {MAX_FILES_PER_DISPUTE} files"),
+            return Err(AppError::conflict(ErrorKind::TooManyFiles, format!("a dispute holds at most {MAX_FILES_PER_DISPUTE} files"),
             ));
         }
         let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
@@ -620,20 +595,16 @@ impl App {
         kind: EvidenceKind,
         body: serde_json::Value,
         file: Option<EvidenceFile>,
-    ) -> ApiResult<EvidenceEntry> {
+    ) -> AppResult<EvidenceEntry> {
         for _ in 0..MAX_RETRIES {
             let detail = self.dispute_detail(actor, dispute_id).await?;
             if !detail.dispute.state.is_open() {
-                return Err(ApiError::conflict(
-                    "invalid_state",
-                    "this dispute is closed; its log is final",
+                return Err(AppError::conflict(ErrorKind::InvalidState, "this dispute is closed; its log is final",
                 ));
             }
             let mut log = self.log_for(dispute_id).await?;
             if log.len() >= i64::from(haven_store::MAX_EVIDENCE_ENTRIES) {
-                return Err(ApiError::conflict(
-                    "log_full",
-                    "this dispute's evidence log is full",
+                return Err(AppError::conflict(ErrorKind::LogFull, "this dispute's evidence log is full",
                 ));
             }
             log.push(
@@ -654,9 +625,7 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the dispute is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the dispute is busy; retry",
         ))
     }
 
@@ -666,27 +635,27 @@ impl App {
         actor: &Actor,
         dispute_id: DisputeId,
         hash: &str,
-    ) -> ApiResult<(EvidenceFile, Vec<u8>)> {
+    ) -> AppResult<(EvidenceFile, Vec<u8>)> {
         let detail = self.dispute_detail(actor, dispute_id).await?;
         let listed = detail
             .evidence
             .iter()
             .any(|e| e.kind == EvidenceKind::File && e.body["sha256"] == hash);
         if !listed {
-            return Err(ApiError::not_found("file"));
+            return Err(AppError::not_found("file"));
         }
         let file = self
             .store
             .evidence_file(hash)
             .await?
-            .ok_or_else(|| ApiError::not_found("file"))?;
+            .ok_or_else(|| AppError::not_found("file"))?;
         let bytes = self.blobs.get(hash).await?;
         Ok((file, bytes))
     }
 
     /// The chargeback evidence bundle for an order: every dispute's chained
     /// log with its files, the tracking scans and the audit trail.
-    pub async fn order_evidence_bundle(&self, order: &Order) -> ApiResult<EvidenceBundle> {
+    pub async fn order_evidence_bundle(&self, order: &Order) -> AppResult<EvidenceBundle> {
         let policy = self.policy(order.policy_version).await?;
         let mut disputes = Vec::new();
         for dispute in self.store.disputes_for_order(order.id).await? {
@@ -706,22 +675,18 @@ impl App {
                 });
             }
             disputes.push(BundleDispute {
-                dispute: DisputeView::of(&dispute, &policy),
+                dispute,
                 evidence,
                 files,
             });
         }
         Ok(EvidenceBundle {
-            format: "haven.evidence-bundle.v1",
+            format: "haven.evidence-bundle.v2",
             generated_at: self.now().to_string(),
-            order: crate::views::OrderView::from(order),
+            order: order.clone(),
+            policy: (*policy).clone(),
             disputes,
-            tracking: self
-                .order_scans(order)
-                .await?
-                .iter()
-                .map(crate::views::TrackingEventView::from)
-                .collect(),
+            tracking: self.order_scans(order).await?,
             audit: self.store.audit_for_order(order.id).await?,
         })
     }
@@ -730,17 +695,17 @@ impl App {
         &self,
         actor: &Actor,
         dispute_id: DisputeId,
-    ) -> ApiResult<EvidenceBundle> {
+    ) -> AppResult<EvidenceBundle> {
         let detail = self.dispute_detail(actor, dispute_id).await?;
         self.order_evidence_bundle(&detail.order).await
     }
 
     /// The case queue is for agents and admins only.
-    pub fn require_agent(&self, actor: &Actor) -> ApiResult<()> {
+    pub fn require_agent(&self, actor: &Actor) -> AppResult<()> {
         if actor.user.has_role(UserRole::Agent) || actor.user.has_role(UserRole::Admin) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
+            Err(AppError::forbidden(
                 "the case queue is for trust-and-safety agents",
             ))
         }

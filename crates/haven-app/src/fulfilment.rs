@@ -9,7 +9,7 @@ use haven_risk::tracking::{self, Carrier, ProvenanceFacts, TrackingRejection};
 use haven_store::{Changeset, TrackingEvent};
 
 use super::{Actor, ActorRef, App, Idem};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// One scan as a carrier reports it.
 #[derive(Debug, Clone)]
@@ -27,40 +27,36 @@ const MAX_SCAN_CLOCK_SKEW_S: i64 = 3_600;
 /// a backdated scan must not start the protection window in the past.
 const MAX_SCAN_REPORTING_DELAY_H: i64 = 24;
 
-fn seller_guard(actor: &Actor) -> impl Fn(&Order) -> ApiResult<()> {
+fn seller_guard(actor: &Actor) -> impl Fn(&Order) -> AppResult<()> {
     let store = actor.store_id;
     move |order| {
         if Some(order.store_id) == store {
             Ok(())
         } else {
-            Err(ApiError::not_found("order"))
+            Err(AppError::not_found("order"))
         }
     }
 }
 
-fn buyer_guard(actor: &Actor) -> impl Fn(&Order) -> ApiResult<()> {
+fn buyer_guard(actor: &Actor) -> impl Fn(&Order) -> AppResult<()> {
     let buyer = actor.id();
     move |order| {
         if order.buyer_id == buyer {
             Ok(())
         } else {
-            Err(ApiError::not_found("order"))
+            Err(AppError::not_found("order"))
         }
     }
 }
 
-fn tracking_error(rejection: TrackingRejection) -> ApiError {
-    let code = match rejection {
-        TrackingRejection::UnknownCarrier => "unknown_carrier",
-        TrackingRejection::BadFormat { .. } => "tracking_format_invalid",
-        TrackingRejection::AlreadyUsed => "tracking_number_reused",
-        TrackingRejection::PreDated => "tracking_predates_order",
+fn tracking_error(rejection: TrackingRejection) -> AppError {
+    let kind = match rejection {
+        TrackingRejection::UnknownCarrier => ErrorKind::UnknownCarrier,
+        TrackingRejection::BadFormat { .. } => ErrorKind::TrackingFormatInvalid,
+        TrackingRejection::AlreadyUsed => ErrorKind::TrackingNumberReused,
+        TrackingRejection::PreDated => ErrorKind::TrackingPredatesOrder,
     };
-    ApiError::new(
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        rejection.to_string(),
-    )
+    AppError::new(kind, rejection.to_string())
 }
 
 impl App {
@@ -73,7 +69,7 @@ impl App {
         carrier: &str,
         number: &str,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order> {
+    ) -> AppResult<Order> {
         let carrier = Carrier::parse(carrier)
             .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
         let number = tracking::normalize(number);
@@ -109,17 +105,17 @@ impl App {
 
     /// Record a carrier scan and move the order (or the dispute's return)
     /// it belongs to. Replays and scans that change nothing are accepted.
-    pub async fn ingest_scan(&self, scan: CarrierScan) -> ApiResult<Option<Order>> {
+    pub async fn ingest_scan(&self, scan: CarrierScan) -> AppResult<Option<Order>> {
         let carrier = Carrier::parse(&scan.carrier)
             .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
         let number = tracking::normalize(&scan.tracking_number);
         tracking::check_format(carrier, &number).map_err(tracking_error)?;
         let now = self.now();
         if scan.occurred_at > now + SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S) {
-            return Err(ApiError::validation("occurred_at is in the future"));
+            return Err(AppError::validation("occurred_at is in the future"));
         }
         if scan.location.chars().count() > 120 {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "location must be at most 120 characters",
             ));
         }
@@ -151,7 +147,7 @@ impl App {
             && scan.occurred_at
                 < shipment.shipped_at - SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S)
         {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 "occurred_at is before the parcel was shipped",
             ));
         }
@@ -187,14 +183,14 @@ impl App {
         {
             Ok(order) => Ok(Some(order)),
             // A duplicate or late scan: recorded above, nothing to move.
-            Err(err) if err.code == "invalid_state" => Ok(self.store.order(order_id).await?),
+            Err(err) if err.kind == ErrorKind::InvalidState => Ok(self.store.order(order_id).await?),
             Err(err) => Err(err),
         }
     }
 
     /// A scan on a dispute's return parcel: logged, and delivery starts the
     /// seller's deadline to confirm or contest.
-    async fn return_scan(&self, order: &Order, number: &str, scan: &CarrierScan) -> ApiResult<()> {
+    async fn return_scan(&self, order: &Order, number: &str, scan: &CarrierScan) -> AppResult<()> {
         let Some(open) = order.open_dispute else {
             return Ok(());
         };
@@ -217,7 +213,7 @@ impl App {
                 .await
             {
                 Ok(_) => {}
-                Err(err) if err.code == "invalid_state" => {}
+                Err(err) if err.kind == ErrorKind::InvalidState => {}
                 Err(err) => return Err(err),
             }
         }
@@ -230,7 +226,7 @@ impl App {
         order_id: OrderId,
         second_confirmation: bool,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order> {
+    ) -> AppResult<Order> {
         let event = OrderEvent::ConfirmReceipt {
             second_confirmation,
         };
@@ -249,7 +245,7 @@ impl App {
         actor: &Actor,
         order_id: OrderId,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order> {
+    ) -> AppResult<Order> {
         self.apply_event(
             order_id,
             |_| Ok(OrderEvent::RequestCancel),
@@ -266,7 +262,7 @@ impl App {
         order_id: OrderId,
         accept: bool,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order> {
+    ) -> AppResult<Order> {
         let event = if accept {
             OrderEvent::AcceptCancel
         } else {
@@ -283,7 +279,7 @@ impl App {
     }
 
     /// An order as its buyer or its seller (or an agent) may see it.
-    pub async fn order_for(&self, actor: &Actor, order_id: OrderId) -> ApiResult<Order> {
+    pub async fn order_for(&self, actor: &Actor, order_id: OrderId) -> AppResult<Order> {
         let order = self.order(order_id).await?;
         let is_party = order.buyer_id == actor.id() || Some(order.store_id) == actor.store_id;
         let is_staff = actor.user.has_role(haven_domain::account::Role::Agent)
@@ -291,11 +287,11 @@ impl App {
         if is_party || is_staff {
             Ok(order)
         } else {
-            Err(ApiError::not_found("order"))
+            Err(AppError::not_found("order"))
         }
     }
 
-    pub async fn order_scans(&self, order: &Order) -> ApiResult<Vec<TrackingEvent>> {
+    pub async fn order_scans(&self, order: &Order) -> AppResult<Vec<TrackingEvent>> {
         match &order.shipment {
             Some(s) => Ok(self
                 .store

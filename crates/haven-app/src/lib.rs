@@ -1,20 +1,29 @@
 //! The application layer: every use case (register, checkout, ship, confirm,
-//! dispute, decide, payout, timers…) as a method on [`App`]. HTTP handlers
-//! and web pages call these and stay thin. Business rules come from
-//! `haven-domain`; this layer loads state, checks who is asking, applies a
-//! pure transition and commits the resulting changeset in one transaction,
-//! together with its audit record and evidence-log entries.
+//! dispute, decide, payout, timers…) as a method on [`App`]. The JSON API and
+//! the web pages (crate `haven-server`) call these and stay thin; this crate
+//! knows nothing about HTTP. Business rules come from `haven-domain`; this
+//! layer loads state, checks who is asking, applies a pure transition and
+//! commits the resulting changeset in one transaction, together with its
+//! audit record and evidence-log entries. Failures are typed
+//! ([`error::AppError`]); the server maps them to statuses.
 
 mod accounts;
+pub mod auth;
+pub mod blobs;
+pub mod carrier;
 mod catalog;
 mod chargebacks;
 mod checkout;
+pub mod config;
 mod disputes;
+pub mod error;
 mod fulfilment;
 pub mod guard;
+pub mod images;
 pub mod mail;
 mod messaging;
 mod money;
+pub mod payments;
 mod timers;
 
 use std::collections::HashMap;
@@ -36,20 +45,21 @@ use haven_store::{
 use serde::Serialize;
 
 pub use accounts::{
-    Actor, ClientInfo, LoginOutcome, Registration, STEP_UP_WINDOW_MIN, TotpSetup, session_public_id,
+    Actor, ClientInfo, LoginOutcome, Registration, Relation, STEP_UP_WINDOW_MIN, TotpSetup,
+    session_public_id,
 };
+pub use config::Config;
+pub use error::{AppError, AppResult, ErrorDetails, ErrorKind};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
 pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
 pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
 pub use fulfilment::CarrierScan;
 pub use messaging::{MAX_MESSAGES_PAGE, MessagePage, NewAttachment};
-pub use money::{VerifyReport, verify_ledger};
+pub use money::{Balances, VerifyReport, verify_ledger};
 pub use timers::{TickReport, run_worker};
 
 use crate::blobs::BlobStore;
-use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
 use crate::payments::PaymentGateway;
 
 pub struct App {
@@ -164,7 +174,7 @@ impl App {
     }
 
     /// The policy an order was sold under (cached; versions never change).
-    pub async fn policy(&self, version: PolicyVersion) -> ApiResult<Arc<Policy>> {
+    pub async fn policy(&self, version: PolicyVersion) -> AppResult<Arc<Policy>> {
         if let Some(found) = self.policies.read().expect("policy cache").get(&version) {
             return Ok(found.clone());
         }
@@ -172,7 +182,7 @@ impl App {
             .store
             .policy(version)
             .await?
-            .ok_or_else(|| ApiError::internal(format!("policy version {version} missing")))?;
+            .ok_or_else(|| AppError::internal(format!("policy version {version} missing")))?;
         let policy = Arc::new(policy);
         self.policies
             .write()
@@ -181,18 +191,18 @@ impl App {
         Ok(policy)
     }
 
-    pub async fn order(&self, id: OrderId) -> ApiResult<Order> {
+    pub async fn order(&self, id: OrderId) -> AppResult<Order> {
         self.store
             .order(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("order"))
+            .ok_or_else(|| AppError::not_found("order"))
     }
 
-    pub async fn dispute(&self, id: DisputeId) -> ApiResult<Dispute> {
+    pub async fn dispute(&self, id: DisputeId) -> AppResult<Dispute> {
         self.store
             .dispute(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("dispute"))
+            .ok_or_else(|| AppError::not_found("dispute"))
     }
 
     /// Apply `event` to the order and commit the result. `guard` runs on the
@@ -201,13 +211,13 @@ impl App {
     pub(crate) async fn apply_event<G>(
         &self,
         order_id: OrderId,
-        make_event: impl Fn(&Order) -> ApiResult<OrderEvent>,
+        make_event: impl Fn(&Order) -> AppResult<OrderEvent>,
         guard: G,
         by: ActorRef,
         idem: Option<&Idem>,
-    ) -> ApiResult<Order>
+    ) -> AppResult<Order>
     where
-        G: Fn(&Order) -> ApiResult<()>,
+        G: Fn(&Order) -> AppResult<()>,
     {
         for _ in 0..MAX_RETRIES {
             let order = self.order(order_id).await?;
@@ -217,13 +227,7 @@ impl App {
                 self.order_changes(&order, event, by, self.now()).await?;
             let mut updated = transition.order.clone();
             updated.version = order.version + 1;
-            attach_idem(
-                &mut changes,
-                idem,
-                200,
-                &crate::views::OrderView::from(&updated),
-                self.now(),
-            )?;
+            attach_idem(&mut changes, idem, Resource::Order(order_id), self.now());
             match self.store.commit(changes).await {
                 Ok(()) => {
                     self.after_commit(&transition).await;
@@ -233,9 +237,7 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::conflict(
-            "concurrent_update",
-            "the order is busy; retry",
+        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
         ))
     }
 
@@ -247,7 +249,7 @@ impl App {
         event: OrderEvent,
         by: ActorRef,
         now: Timestamp,
-    ) -> ApiResult<(Changeset, Transition)> {
+    ) -> AppResult<(Changeset, Transition)> {
         let policy = self.policy(order.policy_version).await?;
         let kind = event.kind();
         let transition = order.apply(event, &policy, now)?;
@@ -268,7 +270,7 @@ impl App {
         kind: EventKind,
         policy: &Policy,
         now: Timestamp,
-    ) -> ApiResult<()> {
+    ) -> AppResult<()> {
         if let Some(claim) = &transition.effects.new_dispute {
             let scans = self.order_scans(before).await?;
             changes.merge(opened_dispute_changes(
@@ -322,7 +324,7 @@ impl App {
         transition: &Transition,
         policy: &Policy,
         now: Timestamp,
-    ) -> ApiResult<()> {
+    ) -> AppResult<()> {
         let Some(open) = before.open_dispute else {
             return Ok(());
         };
@@ -357,7 +359,7 @@ impl App {
     }
 
     /// An appender positioned after the dispute's last evidence entry.
-    pub(crate) async fn log_for(&self, dispute_id: DisputeId) -> ApiResult<LogAppender> {
+    pub(crate) async fn log_for(&self, dispute_id: DisputeId) -> AppResult<LogAppender> {
         Ok(LogAppender {
             dispute_id,
             last: self.store.last_evidence(dispute_id).await?,
@@ -437,15 +439,21 @@ impl App {
         delivered
     }
 
-    /// A saved response for this Idempotency-Key, if the request was seen.
-    pub async fn idempotent_replay(&self, idem: &Idem) -> ApiResult<Option<IdempotencyRecord>> {
+    /// What an earlier request with this Idempotency-Key produced, if it
+    /// was seen. The same key with a different request is refused.
+    pub async fn idempotent_replay(&self, idem: &Idem) -> AppResult<Option<Resource>> {
         match self.store.idempotency(idem.user_id, &idem.key).await? {
-            Some(record) if record.request_hash != idem.request_hash => Err(ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+            Some(record) if record.request_hash != idem.request_hash => Err(AppError::new(
+                ErrorKind::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request",
             )),
-            found => Ok(found),
+            Some(record) => Resource::parse(&record.resource).map(Some).ok_or_else(|| {
+                AppError::new(
+                    ErrorKind::IdempotencyKeyInUse,
+                    "this Idempotency-Key was used by a request that cannot be replayed",
+                )
+            }),
+            None => Ok(None),
         }
     }
 }
@@ -658,25 +666,58 @@ fn refund_requests(transition: &Transition, now: Timestamp) -> Vec<NewOutboxEven
         .collect()
 }
 
-/// Save `view` as the response for `idem` in the same transaction.
-pub(crate) fn attach_idem<T: Serialize>(
+/// What a request produced, so that a replay of its Idempotency-Key can be
+/// answered with the same resource (as it is now) instead of acting twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Order(OrderId),
+    Dispute(DisputeId),
+    Payout(haven_domain::ids::PayoutId),
+    Store(haven_domain::ids::StoreId),
+    Listing(haven_domain::ids::ListingId),
+}
+
+impl Resource {
+    pub fn as_ref_string(&self) -> String {
+        match self {
+            Resource::Order(id) => format!("order:{id}"),
+            Resource::Dispute(id) => format!("dispute:{id}"),
+            Resource::Payout(id) => format!("payout:{id}"),
+            Resource::Store(id) => format!("store:{id}"),
+            Resource::Listing(id) => format!("listing:{id}"),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Resource> {
+        let (kind, id) = raw.split_once(':')?;
+        Some(match kind {
+            "order" => Resource::Order(id.parse().ok()?),
+            "dispute" => Resource::Dispute(id.parse().ok()?),
+            "payout" => Resource::Payout(id.parse().ok()?),
+            "store" => Resource::Store(id.parse().ok()?),
+            "listing" => Resource::Listing(id.parse().ok()?),
+            _ => return None,
+        })
+    }
+}
+
+/// Record what `idem` produced, in the same transaction as the action.
+/// Only a reference is kept, not a copy of the response.
+pub(crate) fn attach_idem(
     changes: &mut Changeset,
     idem: Option<&Idem>,
-    status: u16,
-    view: &T,
+    resource: Resource,
     now: Timestamp,
-) -> ApiResult<()> {
+) {
     if let Some(idem) = idem {
         changes.idempotency = Some(IdempotencyRecord {
             user_id: idem.user_id,
             key: idem.key.clone(),
             request_hash: idem.request_hash.clone(),
-            status,
-            body: serde_json::to_string(view).map_err(ApiError::internal)?,
+            resource: resource.as_ref_string(),
             created_at: now,
         });
     }
-    Ok(())
 }
 
 /// Turn a pure transition into the rows to write with it.
