@@ -121,8 +121,7 @@ pub struct TotpSetup {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::new(ErrorKind::InvalidCredentials, "email or password is wrong",
-    )
+    AppError::new(ErrorKind::InvalidCredentials, "email or password is wrong")
 }
 
 fn too_many_attempts(until: Timestamp, now: Timestamp) -> AppError {
@@ -130,7 +129,9 @@ fn too_many_attempts(until: Timestamp, now: Timestamp) -> AppError {
 }
 
 fn step_up_required() -> AppError {
-    AppError::new(ErrorKind::StepUpRequired, "confirm it is you: re-enter your password or a 2FA code, then try again",
+    AppError::new(
+        ErrorKind::StepUpRequired,
+        "confirm it is you: re-enter your password or a 2FA code, then try again",
     )
 }
 
@@ -347,7 +348,9 @@ impl App {
         };
         match self.record_user_failure(user, now).await {
             Some(until) => too_many_attempts(until, now),
-            None => AppError::new(ErrorKind::InvalidCredentials, "that password or code is not right",
+            None => AppError::new(
+                ErrorKind::InvalidCredentials,
+                "that password or code is not right",
             ),
         }
     }
@@ -397,7 +400,9 @@ impl App {
     ) -> AppResult<LoginOutcome> {
         let now = self.now();
         let invalid = || {
-            AppError::new(ErrorKind::InvalidChallenge, "this sign-in has expired; start again",
+            AppError::new(
+                ErrorKind::InvalidChallenge,
+                "this sign-in has expired; start again",
             )
         };
         let token = self
@@ -421,8 +426,7 @@ impl App {
         if !consume_second_factor(&mut user, code, now) {
             return Err(match self.record_user_failure(user, now).await {
                 Some(until) => too_many_attempts(until, now),
-                None => AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid",
-                ),
+                None => AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid"),
             });
         }
         let kind = serde_json::from_value(token.data["kind"].clone()).unwrap_or(SessionKind::Web);
@@ -505,9 +509,13 @@ impl App {
                 token,
                 session,
             }),
-            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "your account changed meanwhile; sign in again",
+            Err(StoreError::Conflict(Conflict::StaleUser)) => Err(AppError::conflict(
+                ErrorKind::ConcurrentUpdate,
+                "your account changed meanwhile; sign in again",
             )),
-            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(AppError::new(ErrorKind::InvalidChallenge, "this sign-in was already used",
+            Err(StoreError::Conflict(Conflict::TokenUsed)) => Err(AppError::new(
+                ErrorKind::InvalidChallenge,
+                "this sign-in was already used",
             )),
             Err(err) => Err(err.into()),
         }
@@ -690,7 +698,9 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "your account is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "your account is busy; retry",
         ))
     }
 
@@ -702,7 +712,9 @@ impl App {
             .password_matches(current, &actor.user.password_hash)
             .await?
         {
-            return Err(AppError::new(ErrorKind::InvalidCredentials, "the current password is not right",
+            return Err(AppError::new(
+                ErrorKind::InvalidCredentials,
+                "the current password is not right",
             ));
         }
         auth::check_password_policy(new, &[actor.user.email.as_str(), &actor.user.display_name])
@@ -738,7 +750,9 @@ impl App {
             .await;
         match result {
             // Said the same way as at registration: someone else has it.
-            Err(err) if err.kind == ErrorKind::EmailTaken => Err(AppError::conflict(ErrorKind::EmailTaken, "that email cannot be used",
+            Err(err) if err.kind == ErrorKind::EmailTaken => Err(AppError::conflict(
+                ErrorKind::EmailTaken,
+                "that email cannot be used",
             )),
             other => other,
         }
@@ -749,7 +763,9 @@ impl App {
         // A session thief must not lock the owner out with their own phone.
         self.require_step_up(actor)?;
         if actor.user.totp.is_some() {
-            return Err(AppError::conflict(ErrorKind::AlreadyEnabled, "two-factor authentication is already on",
+            return Err(AppError::conflict(
+                ErrorKind::AlreadyEnabled,
+                "two-factor authentication is already on",
             ));
         }
         let secret = auth::new_totp_secret();
@@ -786,7 +802,9 @@ impl App {
                 .ok_or_else(|| AppError::conflict(ErrorKind::NoSetup, "start the setup first"))?;
             let step = auth::verify_totp(&secret, code, now.as_second().max(0) as u64, 0)
                 .ok_or_else(|| {
-                    AppError::new(ErrorKind::InvalidSetupCode, "that code is not valid; check the app's clock",
+                    AppError::new(
+                        ErrorKind::InvalidSetupCode,
+                        "that code is not valid; check the app's clock",
                     )
                 })?;
             user.totp = Some(TotpState {
@@ -809,7 +827,9 @@ impl App {
         let done = self
             .update_user(actor.id(), |user| {
                 if user.totp.is_none() {
-                    return Err(AppError::conflict(ErrorKind::NotEnabled, "two-factor authentication is off",
+                    return Err(AppError::conflict(
+                        ErrorKind::NotEnabled,
+                        "two-factor authentication is off",
                     ));
                 }
                 if !consume_second_factor(user, code, now) {
@@ -825,8 +845,7 @@ impl App {
         } else {
             let err = self.second_proof_failed(actor, now).await;
             Err(if err.kind == ErrorKind::InvalidCredentials {
-                AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid",
-                )
+                AppError::new(ErrorKind::WrongSecondFactor, "that code is not valid")
             } else {
                 err
             })
@@ -946,7 +965,9 @@ impl App {
     /// Send a fresh verification email.
     pub async fn resend_verification(&self, actor: &Actor) -> AppResult<()> {
         if actor.user.email_verified_at.is_some() {
-            return Err(AppError::conflict(ErrorKind::AlreadyVerified, "your email is already confirmed",
+            return Err(AppError::conflict(
+                ErrorKind::AlreadyVerified,
+                "your email is already confirmed",
             ));
         }
         let mut changes = Changeset::default();
@@ -965,14 +986,18 @@ impl App {
             ));
         }
         if bytes.len() > crate::blobs::MAX_IMAGE_BYTES {
-            return Err(AppError::new(ErrorKind::TooLarge, "documents must be at most 8 MiB",
+            return Err(AppError::new(
+                ErrorKind::TooLarge,
+                "documents must be at most 8 MiB",
             ));
         }
         let hash = self.blobs.put(bytes).await?;
         let now = self.now();
         self.update_user(actor.id(), |user| {
             if user.identity.status == IdentityStatus::Approved {
-                return Err(AppError::conflict(ErrorKind::AlreadyVerified, "your identity is already verified",
+                return Err(AppError::conflict(
+                    ErrorKind::AlreadyVerified,
+                    "your identity is already verified",
                 ));
             }
             user.identity.status = IdentityStatus::Pending;
@@ -1004,7 +1029,9 @@ impl App {
         let reviewer = agent.id();
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
-                return Err(AppError::conflict(ErrorKind::InvalidState, "nothing is waiting for review",
+                return Err(AppError::conflict(
+                    ErrorKind::InvalidState,
+                    "nothing is waiting for review",
                 ));
             }
             user.identity.status = if approve {
@@ -1102,14 +1129,21 @@ impl App {
             shops: vec![shop.clone()],
             ..Default::default()
         };
-        crate::attach_idem(&mut changes, idem, crate::Resource::Store(shop.id), self.now());
+        crate::attach_idem(
+            &mut changes,
+            idem,
+            crate::Resource::Store(shop.id),
+            self.now(),
+        );
         self.store.commit(changes).await?;
         Ok(shop)
     }
 }
 
 fn invalid_token() -> AppError {
-    AppError::new(ErrorKind::InvalidToken, "this link is invalid, expired or already used",
+    AppError::new(
+        ErrorKind::InvalidToken,
+        "this link is invalid, expired or already used",
     )
 }
 

@@ -55,7 +55,9 @@ pub fn simulated_tracking_number() -> String {
 /// Check the signature header against the body (constant-time compare).
 pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp) -> AppResult<()> {
     let bad = || {
-        AppError::new(ErrorKind::BadSignature, "missing or invalid Haven-Signature",
+        AppError::new(
+            ErrorKind::BadSignature,
+            "missing or invalid Haven-Signature",
         )
     };
     let mut timestamp_s = None;
@@ -71,7 +73,9 @@ pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp)
         return Err(bad());
     };
     if (now.as_second() - timestamp_s).abs() > SIGNATURE_TOLERANCE_S {
-        return Err(AppError::new(ErrorKind::StaleSignature, "signature timestamp outside tolerance",
+        return Err(AppError::new(
+            ErrorKind::StaleSignature,
+            "signature timestamp outside tolerance",
         ));
     }
     mac(secret, timestamp_s, body)
@@ -117,10 +121,9 @@ impl App {
                 "parcels can only be advanced in demo mode",
             ));
         }
-        let shipment = order
-            .shipment
-            .as_ref()
-            .ok_or_else(|| AppError::conflict(ErrorKind::InvalidState, "the order has not shipped"))?;
+        let shipment = order.shipment.as_ref().ok_or_else(|| {
+            AppError::conflict(ErrorKind::InvalidState, "the order has not shipped")
+        })?;
         let (status, location) = match order.tracking_status {
             None | Some(TrackingStatus::Exception) => {
                 (TrackingStatus::InTransit, "Origin sorting centre")
@@ -130,7 +133,9 @@ impl App {
             }
             Some(TrackingStatus::OutForDelivery) => (TrackingStatus::Delivered, "Front door"),
             Some(TrackingStatus::Delivered) => {
-                return Err(AppError::conflict(ErrorKind::InvalidState, "the parcel was already delivered",
+                return Err(AppError::conflict(
+                    ErrorKind::InvalidState,
+                    "the parcel was already delivered",
                 ));
             }
         };

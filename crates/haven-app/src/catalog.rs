@@ -100,7 +100,9 @@ impl App {
     /// Store an uploaded image under its content hash.
     pub async fn upload_image(&self, bytes: Vec<u8>) -> AppResult<String> {
         if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(AppError::new(ErrorKind::TooLarge, "images must be at most 2 MiB",
+            return Err(AppError::new(
+                ErrorKind::TooLarge,
+                "images must be at most 2 MiB",
             ));
         }
         let content_type = sniff_image_type(&bytes)

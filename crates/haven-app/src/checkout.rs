@@ -209,7 +209,9 @@ impl App {
                 ))
             })?;
         if listing.stock < i64::from(quantity) {
-            return Err(AppError::conflict(ErrorKind::OutOfStock, "not enough stock for that quantity",
+            return Err(AppError::conflict(
+                ErrorKind::OutOfStock,
+                "not enough stock for that quantity",
             ));
         }
         let shipping = ShippingChoice {
@@ -288,7 +290,12 @@ impl App {
             expected_version: None,
         }];
         changes.stock = stock.into_iter().collect();
-        attach_idem(&mut changes, idem, crate::Resource::Order(paid.id), self.now());
+        attach_idem(
+            &mut changes,
+            idem,
+            crate::Resource::Order(paid.id),
+            self.now(),
+        );
         Ok((changes, paid))
     }
 
@@ -321,7 +328,12 @@ impl App {
             order: order.clone(),
             expected_version: None,
         }];
-        attach_idem(&mut changes, idem, crate::Resource::Order(order.id), self.now());
+        attach_idem(
+            &mut changes,
+            idem,
+            crate::Resource::Order(order.id),
+            self.now(),
+        );
         Ok((changes, order))
     }
 
@@ -341,7 +353,9 @@ impl App {
         let payment = match (&order.payment, order.state) {
             (Some(payment), OrderState::PendingPayment) => payment.clone(),
             _ => {
-                return Err(AppError::conflict(ErrorKind::InvalidState, "this order is not waiting for verification",
+                return Err(AppError::conflict(
+                    ErrorKind::InvalidState,
+                    "this order is not waiting for verification",
                 ));
             }
         };
@@ -400,8 +414,9 @@ impl App {
 pub(crate) fn gateway_error(err: GatewayError) -> AppError {
     match err {
         GatewayError::Declined(reason) => AppError::payment_declined(reason),
-        GatewayError::UnknownPayment(_) => AppError::conflict(ErrorKind::InvalidState, "unknown payment"),
-        GatewayError::Unavailable(msg) => AppError::new(ErrorKind::GatewayUnavailable, msg,
-        ),
+        GatewayError::UnknownPayment(_) => {
+            AppError::conflict(ErrorKind::InvalidState, "unknown payment")
+        }
+        GatewayError::Unavailable(msg) => AppError::new(ErrorKind::GatewayUnavailable, msg),
     }
 }

@@ -127,11 +127,12 @@ fn dispute_error(err: haven_domain::dispute::DisputeError) -> AppError {
         | E::ExplanationRequired
         | E::ReturnAddressRequired => AppError::validation(err.to_string()),
         E::EscalationTooEarly { available_at } => {
-            AppError::new(ErrorKind::EscalationTooEarly, err.to_string())
-                .with_details(crate::ErrorDetails {
+            AppError::new(ErrorKind::EscalationTooEarly, err.to_string()).with_details(
+                crate::ErrorDetails {
                     available_at: Some(available_at.to_string()),
                     ..Default::default()
-                })
+                },
+            )
         }
         E::WindowEnded => AppError::new(ErrorKind::ProtectionWindowEnded, err.to_string()),
         E::AlreadyOpen => AppError::new(ErrorKind::DisputeAlreadyOpen, err.to_string()),
@@ -182,7 +183,9 @@ impl App {
                 other => return other,
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the order is busy; retry",
         ))
     }
 
@@ -209,7 +212,9 @@ impl App {
                 other => return other,
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the order is busy; retry",
         ))
     }
 
@@ -252,8 +257,7 @@ impl App {
         attach_idem(&mut changes, idem, crate::Resource::Dispute(stored.id), now);
         match self.store.commit(changes).await {
             Ok(()) => Ok(stored),
-            Err(err) if is_race(&err) => Err(AppError::new(ErrorKind::ConcurrentUpdate, "retry",
-            )),
+            Err(err) if is_race(&err) => Err(AppError::new(ErrorKind::ConcurrentUpdate, "retry")),
             Err(haven_store::StoreError::Conflict(haven_store::Conflict::DisputeAlreadyOpen)) => {
                 Err(dispute_error(
                     haven_domain::dispute::DisputeError::AlreadyOpen,
@@ -335,10 +339,8 @@ impl App {
                         "a return needs its own tracking number",
                     ));
                 }
-                tracking::check_provenance(carrier, &number, facts).map_err(|e| {
-                    AppError::new(ErrorKind::TrackingRejected, e.to_string(),
-                    )
-                })?;
+                tracking::check_provenance(carrier, &number, facts)
+                    .map_err(|e| AppError::new(ErrorKind::TrackingRejected, e.to_string()))?;
                 DisputeEvent::ReturnShipped {
                     carrier: carrier.as_str().into(),
                     tracking_number: number,
@@ -406,7 +408,9 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the dispute is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the dispute is busy; retry",
         ))
     }
 
@@ -554,7 +558,9 @@ impl App {
             )
         })?;
         if bytes.len() > max_bytes_for(content_type) {
-            return Err(AppError::new(ErrorKind::TooLarge, format!(
+            return Err(AppError::new(
+                ErrorKind::TooLarge,
+                format!(
                     "{content_type} files must be at most {} MiB",
                     max_bytes_for(content_type) / (1024 * 1024)
                 ),
@@ -572,7 +578,9 @@ impl App {
             .filter(|e| e.kind == EvidenceKind::File)
             .count();
         if files >= MAX_FILES_PER_DISPUTE {
-            return Err(AppError::conflict(ErrorKind::TooManyFiles, format!("a dispute holds at most {MAX_FILES_PER_DISPUTE} files"),
+            return Err(AppError::conflict(
+                ErrorKind::TooManyFiles,
+                format!("a dispute holds at most {MAX_FILES_PER_DISPUTE} files"),
             ));
         }
         let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
@@ -599,12 +607,16 @@ impl App {
         for _ in 0..MAX_RETRIES {
             let detail = self.dispute_detail(actor, dispute_id).await?;
             if !detail.dispute.state.is_open() {
-                return Err(AppError::conflict(ErrorKind::InvalidState, "this dispute is closed; its log is final",
+                return Err(AppError::conflict(
+                    ErrorKind::InvalidState,
+                    "this dispute is closed; its log is final",
                 ));
             }
             let mut log = self.log_for(dispute_id).await?;
             if log.len() >= i64::from(haven_store::MAX_EVIDENCE_ENTRIES) {
-                return Err(AppError::conflict(ErrorKind::LogFull, "this dispute's evidence log is full",
+                return Err(AppError::conflict(
+                    ErrorKind::LogFull,
+                    "this dispute's evidence log is full",
                 ));
             }
             log.push(
@@ -625,7 +637,9 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the dispute is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the dispute is busy; retry",
         ))
     }
 

@@ -369,6 +369,10 @@ fn conflict_error(conflict: Conflict) -> AppError {
         ),
         Conflict::TokenUsed => (K::TokenUsed, "this link or code was already used"),
         Conflict::ConversationExists => (K::ConversationExists, "that conversation already exists"),
+        Conflict::CommandGone => (
+            K::ConcurrentUpdate,
+            "this was finished or cancelled by someone else",
+        ),
         Conflict::StaleDispute | Conflict::EvidenceRace => (
             K::ConcurrentUpdate,
             "the dispute changed while this request ran; retry",
@@ -392,4 +396,3 @@ impl From<TransitionError> for AppError {
         }
     }
 }
-

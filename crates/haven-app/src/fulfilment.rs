@@ -183,7 +183,9 @@ impl App {
         {
             Ok(order) => Ok(Some(order)),
             // A duplicate or late scan: recorded above, nothing to move.
-            Err(err) if err.kind == ErrorKind::InvalidState => Ok(self.store.order(order_id).await?),
+            Err(err) if err.kind == ErrorKind::InvalidState => {
+                Ok(self.store.order(order_id).await?)
+            }
             Err(err) => Err(err),
         }
     }

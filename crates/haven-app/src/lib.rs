@@ -48,12 +48,12 @@ pub use accounts::{
     Actor, ClientInfo, LoginOutcome, Registration, Relation, STEP_UP_WINDOW_MIN, TotpSetup,
     session_public_id,
 };
-pub use config::Config;
-pub use error::{AppError, AppResult, ErrorDetails, ErrorKind};
 pub use catalog::{MAX_IMAGE_BYTES, NewListingInput, sniff_image_type};
 pub use chargebacks::ChargebackNotice;
 pub use checkout::{CheckoutInput, CheckoutOutcome};
+pub use config::Config;
 pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
+pub use error::{AppError, AppResult, ErrorDetails, ErrorKind};
 pub use fulfilment::CarrierScan;
 pub use messaging::{MAX_MESSAGES_PAGE, MessagePage, NewAttachment};
 pub use money::{Balances, VerifyReport, verify_ledger};
@@ -237,7 +237,9 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the order is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the order is busy; retry",
         ))
     }
 

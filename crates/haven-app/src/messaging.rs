@@ -275,7 +275,9 @@ impl App {
                 Ok(message) => return Ok(message),
             }
         }
-        Err(AppError::conflict(ErrorKind::ConcurrentUpdate, "the conversation is busy; retry",
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the conversation is busy; retry",
         ))
     }
 
@@ -292,7 +294,9 @@ impl App {
                 )
             })?;
             if file.bytes.len() > max_bytes_for(content_type) {
-                return Err(AppError::new(ErrorKind::TooLarge, format!(
+                return Err(AppError::new(
+                    ErrorKind::TooLarge,
+                    format!(
                         "{content_type} files must be at most {} MiB",
                         max_bytes_for(content_type) / (1024 * 1024)
                     ),

@@ -67,7 +67,9 @@ impl App {
     ) -> AppResult<Payout> {
         let store_id = actor.require_store()?;
         if actor.user.payout_account.is_none() {
-            return Err(AppError::conflict(ErrorKind::NoPayoutAccount, "add a payout account (on your account page) before requesting a payout",
+            return Err(AppError::conflict(
+                ErrorKind::NoPayoutAccount,
+                "add a payout account (on your account page) before requesting a payout",
             ));
         }
         let currency = self.currency();
@@ -85,7 +87,9 @@ impl App {
             ));
         }
         if amount_minor > available {
-            return Err(AppError::conflict(ErrorKind::InsufficientFunds, format!("only {} is available", Money::new(available, currency)),
+            return Err(AppError::conflict(
+                ErrorKind::InsufficientFunds,
+                format!("only {} is available", Money::new(available, currency)),
             ));
         }
         let payout = Payout {

@@ -24,11 +24,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let email = raw
-            .trim()
-            .nfkc()
-            .collect::<String>()
-            .to_lowercase();
+        let email = raw.trim().nfkc().collect::<String>().to_lowercase();
         if crate::text::forbidden_char(&email, false).is_some() {
             return Err("email must not contain control characters".into());
         }

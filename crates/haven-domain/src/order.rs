@@ -357,7 +357,9 @@ impl EventKind {
             EventKind::PaymentFailed | EventKind::PaymentExpired => "be cancelled for non-payment",
             EventKind::Ship => "be marked as shipped",
             EventKind::RequestCancel => "be cancelled",
-            EventKind::AcceptCancel | EventKind::DeclineCancel => "have its cancel request answered",
+            EventKind::AcceptCancel | EventKind::DeclineCancel => {
+                "have its cancel request answered"
+            }
             EventKind::CancelRequestTimedOut => "be cancelled automatically",
             EventKind::ShipByMissed => "be cancelled for shipping late",
             EventKind::Tracking | EventKind::Delivered => "take a tracking update",

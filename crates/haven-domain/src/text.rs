@@ -138,7 +138,14 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_in_lines() {
-        for bad in ["a\0b", "a\nb", "tab\there", "bell\u{7}", "del\u{7f}", "c1\u{85}"] {
+        for bad in [
+            "a\0b",
+            "a\nb",
+            "tab\there",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}",
+        ] {
             assert!(
                 matches!(
                     line("name", bad, 80),
@@ -175,7 +182,10 @@ mod tests {
                 max_chars: 3
             })
         );
-        assert_eq!(line("name", "   ", 3), Err(TextError::Empty { field: "name" }));
+        assert_eq!(
+            line("name", "   ", 3),
+            Err(TextError::Empty { field: "name" })
+        );
         assert_eq!(optional_line("note", "  ", 3).unwrap(), "");
     }
 

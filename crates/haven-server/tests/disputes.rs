@@ -746,7 +746,10 @@ async fn evidence_files_are_checked_by_content_logged_and_exported() {
             .await
             .json;
     assert_eq!(bundle["format"], "haven.evidence-bundle.v2");
-    assert!(bundle["policy"]["protection_days_after_delivery"].is_number(), "the terms travel with the evidence");
+    assert!(
+        bundle["policy"]["protection_days_after_delivery"].is_number(),
+        "the terms travel with the evidence"
+    );
     assert_eq!(bundle["disputes"][0]["files"].as_array().unwrap().len(), 20);
     assert!(
         bundle["disputes"][0]["files"][0]["base64"]

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use common::*;
-use haven_domain::money::Money;
 use haven_app::payments::{
     Authorization, CardDetails, GatewayError, PaymentGateway, TestCardGateway,
 };
+use haven_domain::money::Money;
 
 /// The test card network, with switches to make capture or refunds fail.
 #[derive(Default)]

@@ -22,6 +22,7 @@ use haven_domain::{SignedDuration, Timestamp};
 use crate::{
     Changeset, Conflict, DisputeWrite, IdempotencyRecord, ListingFilter, NewOutboxEvent, NewTimer,
     OrderWrite, PageRequest, Payout, StockChange, Store, StoreError, Strike, TrackingEvent,
+    UserWrite,
 };
 
 fn t0() -> Timestamp {
@@ -32,10 +33,12 @@ fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::USD)
 }
 
+/// A user whose display name is their email: names, like emails, may not
+/// look like another account's.
 pub fn sample_user(email: &str) -> User {
     User::new(
         Email::parse(email).expect("valid email"),
-        "Sample".into(),
+        format!("Sample {email}"),
         "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
         vec![Role::Buyer],
         t0(),
@@ -192,10 +195,55 @@ async fn accounts_and_sessions(store: &dyn Store) {
         store.user_by_email(&lower).await.unwrap(),
         Some(user.clone())
     );
+    let mut same_email = sample_user(&lower);
+    same_email.display_name = format!("Someone else {tag}");
     is_conflict(
-        store.commit(one_user(&sample_user(&lower))).await,
+        store.commit(one_user(&same_email)).await,
         Conflict::EmailTaken,
     );
+    // A look-alike of the email (Cyrillic "о", full-width letters) is taken too.
+    let mut lookalike = sample_user(&format!("cоnformance-{tag}@example.com"));
+    lookalike.display_name = format!("Another person {tag}");
+    is_conflict(
+        store.commit(one_user(&lookalike)).await,
+        Conflict::EmailTaken,
+    );
+    // So is a display name that only looks like another account's.
+    let mut same_name = sample_user(&format!("other-{tag}@example.com"));
+    same_name.display_name = user.display_name.replace('S', "Ѕ").to_uppercase();
+    is_conflict(
+        store.commit(one_user(&same_name)).await,
+        Conflict::NameTaken,
+    );
+    let found = store
+        .users_looking_like(
+            &haven_domain::text::skeleton(lookalike.email.as_str()),
+            "nobody",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![user.id]
+    );
+    // Renaming to a look-alike is refused as well, and writes nothing.
+    let mut renamed = store.user(user.id).await.unwrap().unwrap();
+    let other = sample_user(&format!("third-{tag}@example.com"));
+    store.commit(one_user(&other)).await.unwrap();
+    renamed.display_name = other.display_name.clone();
+    is_conflict(
+        store
+            .commit(Changeset {
+                user_updates: vec![UserWrite {
+                    user: renamed,
+                    expected_version: 1,
+                }],
+                ..Default::default()
+            })
+            .await,
+        Conflict::NameTaken,
+    );
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user.clone()));
     assert!(store.user(UserId::new()).await.unwrap().is_none());
 
     let session = Session {

@@ -8,6 +8,7 @@
 //! in `haven-domain`; the stores only apply changesets and answer queries.
 
 pub mod conformance;
+pub mod core;
 pub mod postgres;
 pub mod sqlite;
 
@@ -74,6 +75,8 @@ pub enum Conflict {
     StaleConversation,
     /// Another message took this sequence number first.
     MessageRace,
+    /// The command was finished, cancelled or re-leased by someone else.
+    CommandGone,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -225,6 +228,133 @@ pub struct Media {
     pub bytes: Vec<u8>,
 }
 
+/// Where a command stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandState {
+    /// Waiting to be carried out (or retried).
+    Pending,
+    Done,
+    /// Gave up after the last attempt; an agent looks at it.
+    Dead,
+    /// No longer wanted (a chargeback took the money back first).
+    Cancelled,
+}
+
+impl CommandState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CommandState::Pending => "pending",
+            CommandState::Done => "done",
+            CommandState::Dead => "dead",
+            CommandState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<CommandState> {
+        [
+            CommandState::Pending,
+            CommandState::Done,
+            CommandState::Dead,
+            CommandState::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A side effect outside the database (an email, a gateway refund),
+/// queued in the same transaction as its cause and carried out by a
+/// dispatcher that leases it, retries it with backoff, and finally
+/// dead-letters it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub id: uuid::Uuid,
+    /// `email`, `gateway.refund`, …
+    pub kind: String,
+    /// At most one command per key, ever.
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+    pub state: CommandState,
+    /// Attempts made so far (a claim counts as one).
+    pub attempts: i32,
+    pub next_attempt_at: Timestamp,
+    /// Set while a dispatcher holds it; a finish must name the same lease.
+    pub lease_until: Timestamp,
+    pub last_error: String,
+    pub order_id: Option<OrderId>,
+    pub created_at: Timestamp,
+    pub done_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCommand {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+    pub order_id: Option<OrderId>,
+    pub created_at: Timestamp,
+}
+
+impl NewCommand {
+    pub fn new(
+        kind: &str,
+        dedupe_key: String,
+        payload: serde_json::Value,
+        order_id: Option<OrderId>,
+        created_at: Timestamp,
+    ) -> NewCommand {
+        NewCommand {
+            id: uuid::Uuid::now_v7(),
+            kind: kind.to_string(),
+            dedupe_key,
+            payload,
+            order_id,
+            created_at,
+        }
+    }
+}
+
+/// What a dispatcher records after an attempt. The update applies only if
+/// the command is still pending under the same lease.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandUpdate {
+    Finished {
+        id: uuid::Uuid,
+        lease_until: Timestamp,
+        state: CommandState,
+        at: Timestamp,
+        error: String,
+    },
+    RetryAt {
+        id: uuid::Uuid,
+        lease_until: Timestamp,
+        next_attempt_at: Timestamp,
+        error: String,
+    },
+}
+
+/// One counted login-defence event: a login attempt from an address, a
+/// failure on an email, a reset email sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleEvent {
+    pub scope: String,
+    pub subject: String,
+    /// What varied (the email an address failed on); `COUNT(DISTINCT)`
+    /// over it finds one address trying many accounts.
+    pub detail: String,
+    pub at: Timestamp,
+}
+
+/// Counts of a scope and subject's events since some instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThrottleCount {
+    pub events: i64,
+    pub distinct_details: i64,
+    pub last_at: Option<Timestamp>,
+}
+
 /// Everything one action writes, applied in one transaction.
 #[derive(Debug, Clone, Default)]
 pub struct Changeset {
@@ -269,6 +399,15 @@ pub struct Changeset {
     pub evidence_files: Vec<EvidenceFile>,
     pub audit: Vec<AuditRecord>,
     pub strikes: Vec<Strike>,
+    pub commands: Vec<NewCommand>,
+    pub command_updates: Vec<CommandUpdate>,
+    /// Cancel an order's pending, unleased commands of a kind, at this time.
+    pub cancel_commands: Vec<(OrderId, String, Timestamp)>,
+    pub throttle_events: Vec<ThrottleEvent>,
+    /// (scope, subject, until): a block lasts until the latest `until`.
+    pub throttle_blocks: Vec<(String, String, Timestamp)>,
+    /// Drop login-defence events and blocks older than this.
+    pub purge_throttle_before: Option<Timestamp>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 
@@ -307,6 +446,12 @@ impl Changeset {
         self.evidence_files.extend(other.evidence_files);
         self.audit.extend(other.audit);
         self.strikes.extend(other.strikes);
+        self.commands.extend(other.commands);
+        self.command_updates.extend(other.command_updates);
+        self.cancel_commands.extend(other.cancel_commands);
+        self.throttle_events.extend(other.throttle_events);
+        self.throttle_blocks.extend(other.throttle_blocks);
+        self.purge_throttle_before = self.purge_throttle_before.or(other.purge_throttle_before);
         self.idempotency = self.idempotency.take().or(other.idempotency);
     }
 
@@ -343,6 +488,12 @@ impl Changeset {
             && self.evidence_files.is_empty()
             && self.audit.is_empty()
             && self.strikes.is_empty()
+            && self.commands.is_empty()
+            && self.command_updates.is_empty()
+            && self.cancel_commands.is_empty()
+            && self.throttle_events.is_empty()
+            && self.throttle_blocks.is_empty()
+            && self.purge_throttle_before.is_none()
             && self.idempotency.is_none()
     }
 }
@@ -460,6 +611,12 @@ pub trait Store: Send + Sync + 'static {
     // Accounts.
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// Accounts whose email or display name has this skeleton (at most 2).
+    async fn users_looking_like(
+        &self,
+        email_skeleton: &str,
+        name_skeleton: &str,
+    ) -> StoreResult<Vec<User>>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
 
     /// A user's sessions, newest first (bounded).
@@ -516,6 +673,34 @@ pub trait Store: Send + Sync + 'static {
     /// Events of one topic not yet marked delivered, oldest first.
     async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+
+    // Commands (side effects outside the database).
+    /// Lease due pending commands until `lease_until`, oldest due first.
+    async fn claim_commands(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Command>>;
+    async fn command(&self, id: uuid::Uuid) -> StoreResult<Option<Command>>;
+    async fn commands_for_order(&self, order: OrderId) -> StoreResult<Vec<Command>>;
+    /// Dead-lettered commands, newest first.
+    async fn dead_commands(&self, page: &PageRequest) -> StoreResult<Page<Command>>;
+    /// Every command in id order, strictly after `after`, for `verify`.
+    async fn scan_commands(
+        &self,
+        after: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Command>>;
+
+    // Login defence, shared by every server process.
+    async fn throttle_count(
+        &self,
+        scope: &str,
+        subject: &str,
+        since: Timestamp,
+    ) -> StoreResult<ThrottleCount>;
+    async fn throttle_block(&self, scope: &str, subject: &str) -> StoreResult<Option<Timestamp>>;
 
     // Disputes.
     async fn dispute(&self, id: DisputeId) -> StoreResult<Option<Dispute>>;

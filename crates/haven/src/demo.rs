@@ -2,11 +2,11 @@
 //! category, and ready-made logins. Seeding goes through the same services
 //! as real users, and runs only once per database.
 
+use haven_app::App;
+use haven_app::{Actor, NewListingInput, Registration};
 use haven_domain::account::{IdentityStatus, Role};
 use haven_domain::catalog::{ShippingMethod, ShippingRate};
 use haven_domain::money::{Currency, Money};
-use haven_app::App;
-use haven_app::{Actor, NewListingInput, Registration};
 
 pub const DEMO_PASSWORD: &str = "haven-demo-password";
 pub const BUYER: &str = "buyer@demo.haven";

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use haven_domain::clock::{Clock, OffsetClock, SystemClock};
 use haven_app::payments::TestCardGateway;
 use haven_app::{App, Config};
+use haven_domain::clock::{Clock, OffsetClock, SystemClock};
 use haven_store::DynStore;
 
 #[derive(Parser)]

@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 
 use super::extract::{Auth, Client, PageParams, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use haven_app::{App, LoginOutcome, session_public_id};
 use crate::views::{PageView, SessionView, UserView};
+use haven_app::{App, LoginOutcome, session_public_id};
 
 type AppState = State<Arc<App>>;
 

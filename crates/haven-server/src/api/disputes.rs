@@ -13,8 +13,8 @@ use haven_domain::ids::{DisputeId, OrderId};
 use super::extract::{Auth, DisputeCall, OrderAction, PageParams, Query, RawBody, path_id};
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use haven_app::{App, ChargebackNotice, DisputeAction};
 use crate::views::{AuditView, DisputeView, EvidenceEntryView, PageView};
+use haven_app::{App, ChargebackNotice, DisputeAction};
 
 type AppState = State<Arc<App>>;
 

@@ -20,9 +20,9 @@ use super::extract::{
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::views::*;
 use haven_app::payments::CardDetails;
 use haven_app::{App, CheckoutInput, NewListingInput, Registration};
-use crate::views::*;
 
 type AppState = State<Arc<App>>;
 

@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Auth, PageParams, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiResult, ErrorBody};
-use haven_app::{App, NewAttachment};
 use crate::views::{ConversationView, MessageView, PageView};
+use haven_app::{App, NewAttachment};
 
 type AppState = State<Arc<App>>;
 

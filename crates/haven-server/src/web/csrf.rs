@@ -14,8 +14,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::WebError;
-use haven_app::App;
 use crate::error::ApiError;
+use haven_app::App;
 
 pub const COOKIE: &str = "haven_csrf";
 
@@ -54,7 +54,9 @@ fn field(pairs: &str, name: &str) -> Option<String> {
 }
 
 fn refused() -> Response {
-    WebError::Page(ApiError::new(haven_app::ErrorKind::CsrfFailed, "This form has expired or did not come from Haven. Go back, reload the page and try again.",
+    WebError::Page(ApiError::new(
+        haven_app::ErrorKind::CsrfFailed,
+        "This form has expired or did not come from Haven. Go back, reload the page and try again.",
     ))
     .into_response()
 }
@@ -112,7 +114,9 @@ async fn check(
     }
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, max_body).await.map_err(|_| {
-        WebError::Page(ApiError::new(haven_app::ErrorKind::BodyTooLarge, "that form is too large",
+        WebError::Page(ApiError::new(
+            haven_app::ErrorKind::BodyTooLarge,
+            "that form is too large",
         ))
         .into_response()
     })?;

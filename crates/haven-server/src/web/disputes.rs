@@ -17,8 +17,8 @@ use serde::Deserialize;
 use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
-use haven_app::{Actor, App, DisputeAction, DisputeDetail, Role};
 use crate::views::{DisputeView, EvidenceEntryView, OrderView};
+use haven_app::{Actor, App, DisputeAction, DisputeDetail, Role};
 
 const MAX_UPLOAD_BYTES: usize = haven_app::blobs::MAX_VIDEO_BYTES;
 
@@ -76,7 +76,9 @@ pub(super) async fn read_multipart(mut multipart: Multipart) -> Result<FormParts
         if field.file_name().is_some() {
             let bytes = field.bytes().await.map_err(bad)?;
             if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(ApiError::new(haven_app::ErrorKind::TooLarge, "that file is too large",
+                return Err(ApiError::new(
+                    haven_app::ErrorKind::TooLarge,
+                    "that file is too large",
                 )
                 .into());
             }
@@ -141,15 +143,11 @@ pub async fn open_dispute(
     .await;
     match result {
         Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
-            Ok((
-                crate::error::status_of(err.kind),
-                new_dispute_page(&app, &actor, &order, Some(err.message)),
-            )
-                .into_response())
-        }
+        Err(err) if err.kind.is_correctable() => Ok((
+            crate::error::status_of(err.kind),
+            new_dispute_page(&app, &actor, &order, Some(err.message)),
+        )
+            .into_response()),
         Err(err) => Err(err.into()),
     }
 }
@@ -294,15 +292,11 @@ async fn act(
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/disputes/{id}")).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
-            Ok((
-                crate::error::status_of(err.kind),
-                dispute_page(app, actor, dispute_id, Some(err.message)).await?,
-            )
-                .into_response())
-        }
+        Err(err) if err.kind.is_correctable() => Ok((
+            crate::error::status_of(err.kind),
+            dispute_page(app, actor, dispute_id, Some(err.message)).await?,
+        )
+            .into_response()),
         Err(err) => Err(err.into()),
     }
 }
@@ -466,15 +460,11 @@ pub async fn reopen(
     let dispute_id: DisputeId = path_id(&id, "dispute")?;
     match app.reopen_dispute(&actor, dispute_id, None).await {
         Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
-            Ok((
-                crate::error::status_of(err.kind),
-                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-            )
-                .into_response())
-        }
+        Err(err) if err.kind.is_correctable() => Ok((
+            crate::error::status_of(err.kind),
+            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+        )
+            .into_response()),
         Err(err) => Err(err.into()),
     }
 }
@@ -497,15 +487,11 @@ pub async fn message(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
-            Ok((
-                crate::error::status_of(err.kind),
-                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-            )
-                .into_response())
-        }
+        Err(err) if err.kind.is_correctable() => Ok((
+            crate::error::status_of(err.kind),
+            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+        )
+            .into_response()),
         Err(err) => Err(err.into()),
     }
 }
@@ -529,15 +515,11 @@ pub async fn upload(
     };
     match app.add_dispute_file(&actor, dispute_id, bytes, "").await {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
-            Ok((
-                crate::error::status_of(err.kind),
-                dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-            )
-                .into_response())
-        }
+        Err(err) if err.kind.is_correctable() => Ok((
+            crate::error::status_of(err.kind),
+            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
+        )
+            .into_response()),
         Err(err) => Err(err.into()),
     }
 }

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::disputes::read_multipart;
 use super::{AppState, Layout, Member, WebResult, filters, render};
 use crate::api::extract::path_id;
-use haven_app::{Actor, App, NewAttachment};
 use crate::views::{ConversationView, MessageView};
+use haven_app::{Actor, App, NewAttachment};
 
 #[derive(Template)]
 #[template(path = "messages.html")]

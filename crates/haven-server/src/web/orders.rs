@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::{AppState, Layout, Member, WebResult, filters, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
-use haven_app::{Actor, App};
 use crate::views::{OrderView, TrackingEventView};
+use haven_app::{Actor, App};
 
 #[derive(Template)]
 #[template(path = "orders.html")]
@@ -140,9 +140,7 @@ async fn act(
 ) -> WebResult {
     match result {
         Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
-        Err(err)
-            if err.kind.is_correctable() =>
-        {
+        Err(err) if err.kind.is_correctable() => {
             let order = app.order_for(actor, order_id).await?;
             Ok((
                 crate::error::status_of(err.kind),

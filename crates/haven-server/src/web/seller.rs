@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
 use crate::api::extract::RawBody;
 use crate::error::ApiError;
-use haven_app::{Actor, App, NewListingInput};
 use crate::views::{BalanceView, OrderView, PayoutView, StoreView};
+use haven_app::{Actor, App, NewListingInput};
 
 #[derive(Template)]
 #[template(path = "seller.html")]
@@ -222,9 +222,7 @@ pub async fn create_listing(
     .await;
     match result {
         Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
-        Err(err) if err.kind.is_correctable() => {
-            new_listing_page(&app, &actor, Some(err.message))
-        }
+        Err(err) if err.kind.is_correctable() => new_listing_page(&app, &actor, Some(err.message)),
         Err(err) => Err(WebError::Page(err)),
     }
 }

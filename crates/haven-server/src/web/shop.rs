@@ -11,9 +11,9 @@ use serde::Deserialize;
 use super::{AppState, Layout, Member, Visitor, WebResult, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
+use crate::views::{ListingView, OrderView};
 use haven_app::payments::CardDetails;
 use haven_app::{CheckoutInput, Idem};
-use crate::views::{ListingView, OrderView};
 
 #[derive(Deserialize)]
 pub struct BrowseQuery {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use haven_domain::clock::{Clock, ManualClock};
-use haven_domain::{SignedDuration, Timestamp};
 use haven_app::payments::TestCardGateway;
 use haven_app::{App, Config};
+use haven_domain::clock::{Clock, ManualClock};
+use haven_domain::{SignedDuration, Timestamp};
 use haven_store::DynStore;
 use haven_store::sqlite::SqliteStore;
 use serde_json::{Value, json};

@@ -1,4 +1,5 @@
-//! SQLite backend.
+//! SQLite backend: only the transaction mechanics. The statements, their
+//! order and the row decoders are the shared core's (`crate::core`).
 //!
 //! SQLite allows one writer at a time, so every write goes to one dedicated
 //! thread that owns the only read-write connection. It drains whatever jobs
@@ -10,16 +11,18 @@
 //! Reads run on a small pool of read-only connections (WAL lets them proceed
 //! while the writer commits).
 
-mod apply;
-mod read;
-
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags};
+use async_trait::async_trait;
+use haven_domain::Timestamp;
+use haven_domain::clock::to_ms;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::core::{Backend, Core, ExecError, Op, Outcome, Row, Sql, Stmt, Value, check_outcome};
 use crate::{StoreError, StoreResult};
 
 /// Most jobs folded into one transaction. Bounded so one COMMIT never holds
@@ -29,6 +32,17 @@ pub const MAX_BATCH: usize = 512;
 const WRITE_QUEUE_DEPTH: usize = 8_192;
 const MAX_READERS: usize = 8;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
+/// Prepared statements kept per connection: the catalogue has about 130.
+const STATEMENT_CACHE: usize = 256;
+
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("schema2.sql")),
+    (3, include_str!("schema3.sql")),
+    (4, include_str!("schema4.sql")),
+    (5, include_str!("schema5.sql")),
+    (6, include_str!("schema6.sql")),
+];
 
 type AnyBox = Box<dyn Any + Send>;
 type WorkFn = Box<dyn FnOnce(&Connection) -> StoreResult<AnyBox> + Send>;
@@ -38,7 +52,10 @@ struct WriteJob {
     reply: oneshot::Sender<StoreResult<AnyBox>>,
 }
 
-pub struct SqliteStore {
+/// The SQLite store: the shared core over this backend.
+pub type SqliteStore = Core<SqliteBackend>;
+
+pub struct SqliteBackend {
     path: PathBuf,
     writer: mpsc::Sender<WriteJob>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -49,9 +66,15 @@ pub(crate) fn backend_err(err: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(err.to_string())
 }
 
-impl SqliteStore {
+impl Core<SqliteBackend> {
     /// Open (creating if needed) the database at `path` and start its writer.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        Ok(Core::new(SqliteBackend::open(path)?))
+    }
+}
+
+impl SqliteBackend {
+    fn open(path: &Path) -> StoreResult<SqliteBackend> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(backend_err)?;
         }
@@ -62,12 +85,13 @@ impl SqliteStore {
         .map_err(backend_err)?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(backend_err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("haven-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(backend_err)?;
-        Ok(SqliteStore {
+        Ok(SqliteBackend {
             path: path.to_path_buf(),
             writer: tx,
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -76,7 +100,7 @@ impl SqliteStore {
     }
 
     /// Run `work` on the writer thread inside the current batch.
-    pub(crate) async fn write<T: Send + 'static>(
+    async fn write<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -95,7 +119,7 @@ impl SqliteStore {
     }
 
     /// Run `work` on a read-only connection from the pool.
-    pub(crate) async fn read<T: Send + 'static>(
+    async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -123,6 +147,150 @@ impl SqliteStore {
     }
 }
 
+#[async_trait]
+impl Backend for SqliteBackend {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        self.write(migrate).await
+    }
+
+    async fn query(&self, stmt: Stmt) -> StoreResult<Vec<Row>> {
+        self.read(move |conn| exec(conn, &stmt).map(|o| o.rows).map_err(exec_err))
+            .await
+    }
+
+    async fn run(&self, ops: Vec<Op>) -> StoreResult<Vec<Vec<Row>>> {
+        self.write(move |conn| run_ops(conn, ops)).await
+    }
+}
+
+fn exec_err(err: ExecError) -> StoreError {
+    match err {
+        ExecError::Violation(report) => StoreError::Backend(format!("constraint: {report}")),
+        ExecError::Other(err) => err,
+    }
+}
+
+/// A plan, inside the writer's savepoint: the first failed step ends it.
+fn run_ops(conn: &Connection, ops: Vec<Op>) -> StoreResult<Vec<Vec<Row>>> {
+    let mut kept = Vec::new();
+    for op in ops {
+        let Op::Exec {
+            stmt,
+            expect,
+            on_violation,
+        } = op
+        else {
+            // One writer: there is nobody to lock out.
+            continue;
+        };
+        let rows = check_outcome(exec(conn, &stmt), expect, on_violation)?;
+        if expect == crate::core::Expect::Rows {
+            kept.push(rows);
+        }
+    }
+    Ok(kept)
+}
+
+fn to_sql(value: &Value) -> SqlValue {
+    match value {
+        Value::Int(v) => SqlValue::Integer(*v),
+        Value::Text(v) => SqlValue::Text(v.clone()),
+        Value::Blob(v) => SqlValue::Blob(v.clone()),
+        Value::Bool(v) => SqlValue::Integer(i64::from(*v)),
+        Value::NullInt | Value::NullText => SqlValue::Null,
+    }
+}
+
+fn from_sql(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::NullText,
+        ValueRef::Integer(v) => Value::Int(v),
+        // No column is REAL; keep the integer part rather than fail.
+        ValueRef::Real(v) => Value::Int(v as i64),
+        ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
+        ValueRef::Blob(v) => Value::Blob(v.to_vec()),
+    }
+}
+
+/// Run one statement; a statement with result columns (a query, or a write
+/// with RETURNING) hands its rows back.
+fn exec(conn: &Connection, stmt: &Stmt) -> Result<Outcome, ExecError> {
+    let text = match stmt.sql {
+        Sql::Shared(text) | Sql::Split { sqlite: text, .. } => text,
+    };
+    let mut prepared = conn.prepare_cached(text).map_err(classify)?;
+    let params: Vec<SqlValue> = stmt.params.iter().map(to_sql).collect();
+    let bound = rusqlite::params_from_iter(params.iter());
+    let columns = prepared.column_count();
+    if columns == 0 {
+        let changed = prepared.execute(bound).map_err(classify)?;
+        return Ok(Outcome {
+            changed: changed as u64,
+            rows: Vec::new(),
+        });
+    }
+    let mut cursor = prepared.query(bound).map_err(classify)?;
+    let mut rows = Vec::new();
+    while let Some(row) = cursor.next().map_err(classify)? {
+        let values = (0..columns)
+            .map(|i| row.get_ref(i).map(from_sql))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(classify)?;
+        rows.push(Row(values));
+    }
+    Ok(Outcome {
+        changed: rows.len() as u64,
+        rows,
+    })
+}
+
+/// A unique, primary-key or CHECK violation is a conflict the plan may
+/// expect; anything else (a foreign key naming a missing row) is a bug.
+fn classify(err: rusqlite::Error) -> ExecError {
+    const UNIQUE: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE;
+    const PRIMARY_KEY: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY;
+    const CHECK: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_CHECK;
+    match &err {
+        rusqlite::Error::SqliteFailure(e, message)
+            if e.code == ErrorCode::ConstraintViolation
+                && matches!(e.extended_code, UNIQUE | PRIMARY_KEY | CHECK) =>
+        {
+            ExecError::Violation(message.clone().unwrap_or_default())
+        }
+        _ => ExecError::Other(backend_err(err)),
+    }
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)",
+    )
+    .map_err(backend_err)?;
+    for (version, sql) in MIGRATIONS {
+        let applied: Option<i64> = conn
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend_err)?;
+        if applied.is_none() {
+            conn.execute_batch(sql).map_err(backend_err)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)",
+                params![version, to_ms(Timestamp::now())],
+            )
+            .map_err(backend_err)?;
+        }
+    }
+    Ok(())
+}
+
 fn open_reader(path: &Path) -> StoreResult<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -130,6 +298,7 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(backend_err)?;
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
         .map_err(backend_err)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
@@ -146,9 +315,10 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
     }
 }
 
+type Answer = (oneshot::Sender<StoreResult<AnyBox>>, StoreResult<AnyBox>);
+
 fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
-    let mut answers: Vec<(oneshot::Sender<StoreResult<AnyBox>>, StoreResult<AnyBox>)> =
-        Vec::with_capacity(batch.len());
+    let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
     let mut in_transaction = false;
     for job in batch {
         if !in_transaction {
@@ -186,10 +356,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
     }
 }
 
-fn commit_batch(
-    conn: &Connection,
-    answers: Vec<(oneshot::Sender<StoreResult<AnyBox>>, StoreResult<AnyBox>)>,
-) {
+fn commit_batch(conn: &Connection, answers: Vec<Answer>) {
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
             for (reply, result) in answers {

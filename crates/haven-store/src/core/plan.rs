@@ -1,0 +1,658 @@
+//! The planner: one [`Changeset`] into an ordered list of [`Op`]s, the same
+//! for both databases.
+//!
+//! The order matters, and this is the only place it is decided:
+//! - the fired timer and the idempotency key first: a changeset that lost
+//!   either race stops before it has taken any lock worth holding;
+//! - stock, sorted by listing, and ledger postings, sorted by account, in
+//!   one global order, so two concurrent changesets on PostgreSQL never
+//!   wait on each other crosswise (no deadlock);
+//! - versioned rows (orders, disputes, users, conversations) with their
+//!   compare-and-swap;
+//! - the ledger late and the outbox last, so the hot balance rows and the
+//!   outbox lock are held for the shortest time before COMMIT.
+
+use haven_domain::account::User;
+use haven_domain::ledger::Entry;
+use haven_domain::text::skeleton;
+
+use super::sql;
+use super::{Expect, Op, Value};
+use crate::{
+    Changeset, CommandUpdate, Conflict, ConversationWrite, DisputeWrite, OrderWrite, StoreError,
+    StoreResult, UserWrite, params,
+};
+
+/// `pg_advisory_xact_lock` key taken before outbox inserts (see
+/// `postgres/mod.rs`).
+pub const OUTBOX_LOCK: i64 = 0x4841_5645_4e00_0003;
+pub const POLICY_LOCK: i64 = 0x4841_5645_4e00_0002;
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("json: {e}")))
+}
+
+/// An enum's serde name (`"pre_sale"`), for plain TEXT columns.
+fn name<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    match serde_json::to_value(value).map_err(|e| StoreError::Backend(format!("json: {e}")))? {
+        serde_json::Value::String(name) => Ok(name),
+        other => Err(StoreError::Backend(format!("not a plain name: {other}"))),
+    }
+}
+
+/// Turn a changeset into the statements that apply it.
+pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
+    let mut ops = Vec::new();
+    plan_guards(cs, &mut ops);
+    plan_accounts(cs, &mut ops)?;
+    plan_catalog(cs, &mut ops)?;
+    plan_stock(cs, &mut ops);
+    for write in &cs.orders {
+        ops.push(order_op(write)?);
+    }
+    plan_disputes(cs, &mut ops)?;
+    plan_messaging(cs, &mut ops)?;
+    plan_shipping_and_payouts(cs, &mut ops);
+    plan_commands(cs, &mut ops)?;
+    for entry in &cs.entries {
+        plan_entry(entry, &mut ops)?;
+    }
+    plan_timers_and_outbox(cs, &mut ops)?;
+    Ok(ops)
+}
+
+fn plan_guards(cs: &Changeset, ops: &mut Vec<Op>) {
+    if let Some(timer_id) = cs.complete_timer {
+        ops.push(
+            Op::exec(sql::TIMER_COMPLETE, params![timer_id.0])
+                .expect(Expect::One(Conflict::TimerGone)),
+        );
+    }
+    if let Some(record) = &cs.idempotency {
+        ops.push(
+            Op::exec(
+                sql::IDEMPOTENCY_INSERT,
+                params![
+                    record.user_id.0,
+                    &record.key,
+                    &record.request_hash,
+                    &record.resource,
+                    record.created_at
+                ],
+            )
+            .on_violation(Conflict::DuplicateIdempotencyKey),
+        );
+    }
+}
+
+/// The two skeletons stored with a user, so a look-alike email or display
+/// name is refused by a unique index, whatever process registers it.
+fn user_skeletons(user: &User) -> (String, String) {
+    (skeleton(user.email.as_str()), skeleton(&user.display_name))
+}
+
+const USER_UNIQUES: &[(&str, Conflict)] = &[("name_skeleton", Conflict::NameTaken)];
+
+fn plan_accounts(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for user in &cs.users {
+        let mut stored = user.clone();
+        stored.version = 1;
+        let (email_skel, name_skel) = user_skeletons(user);
+        ops.push(
+            Op::exec(
+                sql::USER_INSERT,
+                params![
+                    user.id.0,
+                    user.email.as_str(),
+                    json(&stored)?,
+                    user.created_at,
+                    name(&stored.identity.status)?,
+                    email_skel,
+                    name_skel
+                ],
+            )
+            .on_violation_by(Conflict::EmailTaken, USER_UNIQUES),
+        );
+    }
+    for write in &cs.user_updates {
+        ops.push(user_update_op(write)?);
+    }
+    for session in &cs.sessions {
+        ops.push(Op::exec(
+            sql::SESSION_INSERT,
+            params![
+                &session.token_hash,
+                session.user_id.0,
+                json(&session.kind)?,
+                session.created_at,
+                session.expires_at,
+                &session.user_agent,
+                &session.ip,
+                session.last_seen_at,
+                session.reauthenticated_at
+            ],
+        ));
+    }
+    for token_hash in &cs.delete_sessions {
+        ops.push(Op::exec(sql::SESSION_DELETE, params![token_hash]));
+    }
+    for (user, except) in &cs.delete_user_sessions {
+        ops.push(Op::exec(
+            sql::SESSIONS_DELETE_FOR_USER,
+            params![user.0, except.clone()],
+        ));
+    }
+    for touch in &cs.session_touches {
+        ops.push(Op::exec(
+            sql::SESSION_TOUCH,
+            params![
+                &touch.token_hash,
+                touch.last_seen_at,
+                touch.reauthenticated_at
+            ],
+        ));
+    }
+    for token in &cs.tokens {
+        ops.push(Op::exec(
+            sql::TOKEN_INSERT,
+            params![
+                &token.token_hash,
+                token.kind.as_str(),
+                token.user_id.0,
+                token.created_at,
+                token.expires_at,
+                json(&token.data)?
+            ],
+        ));
+    }
+    for (token_hash, at) in &cs.use_tokens {
+        ops.push(
+            Op::exec(sql::TOKEN_USE, params![token_hash, *at])
+                .expect(Expect::One(Conflict::TokenUsed)),
+        );
+    }
+    for (user, kind, at) in &cs.void_tokens {
+        ops.push(Op::exec(
+            sql::TOKENS_VOID,
+            params![user.0, kind.as_str(), *at],
+        ));
+    }
+    for flag in &cs.security_flags {
+        ops.push(Op::exec(
+            sql::FLAG_INSERT,
+            params![
+                flag.id.0,
+                &flag.kind,
+                &flag.subject,
+                flag.created_at,
+                json(flag)?
+            ],
+        ));
+    }
+    plan_throttles(cs, ops);
+    Ok(())
+}
+
+fn user_update_op(write: &UserWrite) -> StoreResult<Op> {
+    let mut stored = write.user.clone();
+    stored.version = write.expected_version + 1;
+    let (email_skel, name_skel) = user_skeletons(&stored);
+    Ok(Op::exec(
+        sql::USER_UPDATE,
+        params![
+            stored.id.0,
+            stored.email.as_str(),
+            json(&stored)?,
+            stored.version,
+            name(&stored.identity.status)?,
+            email_skel,
+            name_skel,
+            write.expected_version
+        ],
+    )
+    .expect(Expect::One(Conflict::StaleUser))
+    .on_violation_by(Conflict::EmailTaken, USER_UNIQUES))
+}
+
+fn plan_throttles(cs: &Changeset, ops: &mut Vec<Op>) {
+    for event in &cs.throttle_events {
+        ops.push(Op::exec(
+            sql::THROTTLE_INSERT,
+            params![&event.scope, &event.subject, &event.detail, event.at],
+        ));
+    }
+    for (scope, subject, until) in &cs.throttle_blocks {
+        ops.push(Op::exec(
+            sql::THROTTLE_BLOCK_UPSERT,
+            params![scope, subject, *until],
+        ));
+    }
+    if let Some(before) = cs.purge_throttle_before {
+        ops.push(Op::exec(sql::THROTTLE_PURGE, params![before]));
+        ops.push(Op::exec(sql::THROTTLE_BLOCKS_PURGE, params![before]));
+    }
+}
+
+fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for shop in &cs.shops {
+        ops.push(
+            Op::exec(
+                sql::SHOP_INSERT,
+                params![shop.id.0, shop.owner_id.0, json(shop)?, shop.created_at],
+            )
+            .on_violation(Conflict::StoreAlreadyOpened),
+        );
+    }
+    for media in &cs.media {
+        ops.push(Op::exec(
+            sql::MEDIA_INSERT,
+            params![&media.hash, &media.content_type, media.bytes.clone()],
+        ));
+    }
+    for listing in &cs.listings {
+        ops.push(Op::exec(
+            sql::LISTING_INSERT,
+            params![
+                listing.id.0,
+                listing.store_id.0,
+                &listing.category,
+                listing.stock,
+                json(listing)?,
+                listing.created_at
+            ],
+        ));
+    }
+    Ok(())
+}
+
+/// Stock in listing order (stable: one listing's changes keep their order).
+fn plan_stock(cs: &Changeset, ops: &mut Vec<Op>) {
+    let mut stock: Vec<_> = cs.stock.iter().collect();
+    stock.sort_by_key(|change| change.listing_id);
+    for change in stock {
+        ops.push(
+            Op::exec(
+                sql::STOCK_CHANGE,
+                params![change.listing_id.0, change.delta],
+            )
+            .expect(Expect::One(Conflict::OutOfStock))
+            .on_violation(Conflict::OutOfStock),
+        );
+    }
+}
+
+fn order_op(write: &OrderWrite) -> StoreResult<Op> {
+    let order = &write.order;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = order.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    Ok(match write.expected_version {
+        None => Op::exec(
+            sql::ORDER_INSERT,
+            params![
+                order.id.0,
+                order.buyer_id.0,
+                order.store_id.0,
+                order.state.as_str(),
+                order.total.amount_minor,
+                next_version,
+                data,
+                order.created_at
+            ],
+        )
+        .on_violation(Conflict::StaleOrder),
+        Some(expected) => Op::exec(
+            sql::ORDER_UPDATE,
+            params![
+                order.id.0,
+                order.state.as_str(),
+                next_version,
+                data,
+                order.total.amount_minor,
+                expected
+            ],
+        )
+        .expect(Expect::One(Conflict::StaleOrder)),
+    })
+}
+
+fn plan_disputes(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for write in &cs.disputes {
+        ops.push(dispute_op(write)?);
+    }
+    for entry in &cs.evidence {
+        ops.push(
+            Op::exec(
+                sql::EVIDENCE_INSERT,
+                params![
+                    entry.dispute_id.0,
+                    entry.seq,
+                    entry.at,
+                    json(entry)?,
+                    &entry.hash
+                ],
+            )
+            .on_violation(Conflict::EvidenceRace),
+        );
+    }
+    let mut files: Vec<_> = cs.evidence_files.iter().collect();
+    files.sort_by(|a, b| a.hash.cmp(&b.hash));
+    for file in files {
+        ops.push(Op::exec(
+            sql::EVIDENCE_FILE_INSERT,
+            params![
+                &file.hash,
+                &file.content_type,
+                file.size_bytes,
+                file.created_at
+            ],
+        ));
+    }
+    for record in &cs.audit {
+        ops.push(Op::exec(
+            sql::AUDIT_INSERT,
+            params![record.id, record.order_id.0, record.at, json(record)?],
+        ));
+    }
+    for strike in &cs.strikes {
+        ops.push(Op::exec(
+            sql::STRIKE_INSERT,
+            params![strike.id.0, strike.store_id.0, strike.at, json(strike)?],
+        ));
+    }
+    Ok(())
+}
+
+fn dispute_op(write: &DisputeWrite) -> StoreResult<Op> {
+    let dispute = &write.dispute;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = dispute.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    let is_open = dispute.state.is_open();
+    Ok(match write.expected_version {
+        None => Op::exec(
+            sql::DISPUTE_INSERT,
+            params![
+                dispute.id.0,
+                dispute.order_id.0,
+                dispute.buyer_id.0,
+                dispute.store_id.0,
+                dispute.state.as_str(),
+                is_open,
+                dispute.escalated_at,
+                next_version,
+                data,
+                dispute.opened_at
+            ],
+        )
+        .on_violation(Conflict::DisputeAlreadyOpen),
+        Some(expected) => Op::exec(
+            sql::DISPUTE_UPDATE,
+            params![
+                dispute.id.0,
+                dispute.state.as_str(),
+                is_open,
+                dispute.escalated_at,
+                next_version,
+                data,
+                expected
+            ],
+        )
+        .expect(Expect::One(Conflict::StaleDispute))
+        .on_violation(Conflict::DisputeAlreadyOpen),
+    })
+}
+
+fn plan_messaging(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for write in &cs.conversations {
+        ops.push(conversation_op(write)?);
+    }
+    for message in &cs.messages {
+        ops.push(
+            Op::exec(
+                sql::MESSAGE_INSERT,
+                params![
+                    message.conversation_id.0,
+                    message.seq,
+                    message.sender_id.0,
+                    name(&message.delivery)?,
+                    message.created_at,
+                    json(message)?
+                ],
+            )
+            .on_violation(Conflict::MessageRace),
+        );
+    }
+    for (conversation, user, seq) in &cs.reads {
+        ops.push(Op::exec(
+            sql::READ_UPSERT,
+            params![conversation.0, user.0, *seq],
+        ));
+    }
+    Ok(())
+}
+
+fn conversation_op(write: &ConversationWrite) -> StoreResult<Op> {
+    let conversation = &write.conversation;
+    let next_version = write.expected_version.map_or(1, |v| v + 1);
+    let mut stored = conversation.clone();
+    stored.version = next_version;
+    let data = json(&stored)?;
+    // Lists order by the last message the other side could see, so a
+    // blocked message does not move a conversation up its recipient's list.
+    let last = conversation
+        .last_delivered_at
+        .unwrap_or(conversation.created_at);
+    Ok(match write.expected_version {
+        None => Op::exec(
+            sql::CONVERSATION_INSERT,
+            params![
+                conversation.id.0,
+                name(&conversation.kind)?,
+                Value::opt_text(conversation.order_id.map(|id| id.to_string())),
+                conversation.listing_id.0,
+                conversation.buyer_id.0,
+                conversation.store_id.0,
+                conversation.flagged,
+                last,
+                next_version,
+                data,
+                conversation.created_at
+            ],
+        )
+        .on_violation(Conflict::ConversationExists),
+        Some(expected) => Op::exec(
+            sql::CONVERSATION_UPDATE,
+            params![
+                conversation.id.0,
+                conversation.flagged,
+                last,
+                next_version,
+                data,
+                expected
+            ],
+        )
+        .expect(Expect::One(Conflict::StaleConversation)),
+    })
+}
+
+fn plan_shipping_and_payouts(cs: &Changeset, ops: &mut Vec<Op>) {
+    for (carrier, number, order_id) in &cs.tracking_claims {
+        ops.push(
+            Op::exec(sql::TRACKING_CLAIM, params![carrier, number, order_id.0])
+                .on_violation(Conflict::TrackingNumberTaken),
+        );
+    }
+    for event in &cs.tracking_events {
+        ops.push(Op::exec(
+            sql::TRACKING_EVENT_INSERT,
+            params![
+                &event.carrier,
+                &event.tracking_number,
+                &event.status,
+                event.occurred_at,
+                &event.location,
+                event.received_at
+            ],
+        ));
+    }
+    for payout in &cs.payouts {
+        ops.push(Op::exec(
+            sql::PAYOUT_INSERT,
+            params![
+                payout.id.0,
+                payout.store_id.0,
+                payout.amount.amount_minor,
+                payout.amount.currency.as_str(),
+                &payout.state,
+                payout.created_at
+            ],
+        ));
+    }
+}
+
+fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for (order, kind, at) in &cs.cancel_commands {
+        ops.push(Op::exec(sql::COMMANDS_CANCEL, params![order.0, kind, *at]));
+    }
+    for command in &cs.commands {
+        ops.push(Op::exec(
+            sql::COMMAND_INSERT,
+            params![
+                command.id,
+                &command.kind,
+                &command.dedupe_key,
+                json(&command.payload)?,
+                command.created_at,
+                Value::opt_text(command.order_id.map(|id| id.to_string())),
+                command.created_at
+            ],
+        ));
+    }
+    for update in &cs.command_updates {
+        ops.push(
+            match update {
+                CommandUpdate::Finished {
+                    id,
+                    lease_until,
+                    state,
+                    at,
+                    error,
+                } => Op::exec(
+                    sql::COMMAND_FINISH,
+                    params![*id, state.as_str(), *at, error, *lease_until],
+                ),
+                CommandUpdate::RetryAt {
+                    id,
+                    lease_until,
+                    next_attempt_at,
+                    error,
+                } => Op::exec(
+                    sql::COMMAND_RETRY_LATER,
+                    params![*id, *next_attempt_at, error, *lease_until],
+                ),
+            }
+            .expect(Expect::One(Conflict::CommandGone)),
+        );
+    }
+    Ok(())
+}
+
+/// One balanced entry: the header, its postings, and each account's cached
+/// balance, which may not go below zero for an account that holds someone's
+/// money.
+fn plan_entry(entry: &Entry, ops: &mut Vec<Op>) -> StoreResult<()> {
+    // Asserted again here so a bug upstream can never write half a transfer.
+    entry
+        .assert_balanced()
+        .map_err(|e| StoreError::Backend(format!("refusing unbalanced entry: {e}")))?;
+    ops.push(
+        Op::exec(
+            sql::ENTRY_INSERT,
+            params![
+                entry.id.0,
+                &entry.idempotency_key,
+                entry.kind.as_str(),
+                Value::opt_text(entry.order_id.map(|id| id.to_string())),
+                Value::opt_text(entry.payout_id.map(|id| id.to_string())),
+                entry.created_at
+            ],
+        )
+        .on_violation(Conflict::DuplicateEntry),
+    );
+    for posting in &entry.postings {
+        ops.push(Op::exec(
+            sql::POSTING_INSERT,
+            params![
+                entry.id.0,
+                posting.account.to_string(),
+                posting.amount.currency.as_str(),
+                posting.amount.amount_minor
+            ],
+        ));
+    }
+    // Balance rows in one global order: two entries touching the same
+    // accounts never lock them crosswise.
+    let mut postings: Vec<_> = entry.postings.iter().collect();
+    postings.sort_by(|a, b| {
+        (a.account.to_string(), a.amount.currency).cmp(&(b.account.to_string(), b.amount.currency))
+    });
+    for posting in postings {
+        let op = Op::exec(
+            sql::BALANCE_ADD,
+            params![
+                posting.account.to_string(),
+                posting.amount.currency.as_str(),
+                posting.amount.amount_minor
+            ],
+        );
+        ops.push(if posting.account.must_stay_non_negative() {
+            op.expect(Expect::NonNegative(Conflict::InsufficientFunds))
+        } else {
+            op
+        });
+    }
+    Ok(())
+}
+
+fn plan_timers_and_outbox(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for (seq, at) in &cs.outbox_delivered {
+        ops.push(Op::exec(sql::OUTBOX_DELIVERED, params![*seq, *at]));
+    }
+    for (order_id, kind) in &cs.unschedule {
+        ops.push(Op::exec(
+            sql::TIMER_UNSCHEDULE,
+            params![order_id.0, kind.as_str()],
+        ));
+    }
+    for timer in &cs.schedule {
+        ops.push(Op::exec(
+            sql::TIMER_SCHEDULE,
+            params![
+                haven_domain::ids::TimerId::new().0,
+                timer.order_id.0,
+                timer.kind.as_str(),
+                timer.due_at
+            ],
+        ));
+    }
+    if !cs.outbox.is_empty() {
+        // Outbox sequence numbers must become visible in order (see
+        // postgres/mod.rs); SQLite's single writer ignores the lock.
+        ops.push(Op::Lock(OUTBOX_LOCK));
+    }
+    for event in &cs.outbox {
+        ops.push(Op::exec(
+            sql::OUTBOX_INSERT,
+            params![
+                uuid::Uuid::now_v7(),
+                &event.topic,
+                json(&event.payload)?,
+                event.created_at
+            ],
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,409 @@
+//! The statement catalogue: every statement Haven runs, written once.
+//!
+//! Shared statements use SQLite's `?N` placeholders and SQL both databases
+//! accept (`ON CONFLICT … DO UPDATE`, `RETURNING`, row-value comparisons,
+//! `excluded.`). A `Split` statement carries a text per dialect where they
+//! cannot agree. Columns and their meaning are described in each backend's
+//! schema files, which create the same tables.
+
+use super::Sql;
+use super::Sql::{Shared, Split};
+
+// Policy versions.
+pub const POLICY_LATEST: Sql =
+    Shared("SELECT version, data FROM policy_versions ORDER BY version DESC LIMIT 1");
+pub const POLICY_BY_VERSION: Sql = Shared("SELECT data FROM policy_versions WHERE version = ?1");
+pub const POLICY_INSERT: Sql =
+    Shared("INSERT INTO policy_versions (version, data, created_at_ms) VALUES (?1, ?2, ?3)");
+
+// Users, sessions, one-time tokens, security flags.
+pub const USER_INSERT: Sql = Shared(
+    "INSERT INTO users (id, email, data, created_at_ms, version, identity_status, email_skeleton, name_skeleton)
+     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7)",
+);
+pub const USER_UPDATE: Sql = Shared(
+    "UPDATE users SET email = ?2, data = ?3, version = ?4, identity_status = ?5, email_skeleton = ?6, name_skeleton = ?7
+     WHERE id = ?1 AND version = ?8",
+);
+pub const USER_BY_ID: Sql = Shared("SELECT data, version FROM users WHERE id = ?1");
+pub const USER_BY_EMAIL: Sql = Shared("SELECT data, version FROM users WHERE email = ?1");
+pub const USERS_LOOKING_LIKE: Sql = Shared(
+    "SELECT data, version, email_skeleton, name_skeleton FROM users WHERE email_skeleton = ?1 OR name_skeleton = ?2 LIMIT 2",
+);
+pub const USERS_WITHOUT_SKELETON: Sql = Shared(
+    "SELECT data, version FROM users WHERE email_skeleton IS NULL ORDER BY created_at_ms, id LIMIT 500",
+);
+pub const USER_SET_SKELETONS: Sql =
+    Shared("UPDATE users SET email_skeleton = ?2, name_skeleton = ?3 WHERE id = ?1");
+/// Created after the backfill, so an old database with look-alikes can
+/// migrate. Both dialects take the same statement.
+pub const USERS_EMAIL_SKELETON_INDEX: Sql = Shared(
+    "CREATE UNIQUE INDEX IF NOT EXISTS users_by_email_skeleton ON users(email_skeleton) WHERE email_skeleton IS NOT NULL",
+);
+pub const USERS_NAME_SKELETON_INDEX: Sql = Shared(
+    "CREATE UNIQUE INDEX IF NOT EXISTS users_by_name_skeleton ON users(name_skeleton) WHERE name_skeleton IS NOT NULL",
+);
+pub const USERS_PENDING_IDENTITY: Sql = Shared(
+    "SELECT data, version FROM users WHERE identity_status = 'pending' AND (created_at_ms, id) < (?1, ?2)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+);
+pub const SESSION_INSERT: Sql = Shared(
+    "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+);
+pub const SESSION_DELETE: Sql = Shared("DELETE FROM sessions WHERE token_hash = ?1");
+pub const SESSIONS_DELETE_FOR_USER: Sql =
+    Shared("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != COALESCE(?2, '')");
+pub const SESSION_TOUCH: Sql = Shared(
+    "UPDATE sessions SET last_seen_ms = ?2, reauth_ms = COALESCE(?3, reauth_ms) WHERE token_hash = ?1",
+);
+pub const SESSION_BY_HASH: Sql = Shared(
+    "SELECT token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms FROM sessions WHERE token_hash = ?1",
+);
+pub const SESSIONS_FOR_USER: Sql = Shared(
+    "SELECT token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms FROM sessions WHERE user_id = ?1 ORDER BY created_at_ms DESC, token_hash DESC LIMIT 100",
+);
+pub const TOKEN_INSERT: Sql = Shared(
+    "INSERT INTO one_time_tokens (token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data)
+     VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
+);
+pub const TOKEN_USE: Sql = Shared(
+    "UPDATE one_time_tokens SET used_at_ms = ?2 WHERE token_hash = ?1 AND used_at_ms IS NULL",
+);
+pub const TOKENS_VOID: Sql = Shared(
+    "UPDATE one_time_tokens SET used_at_ms = ?3 WHERE user_id = ?1 AND kind = ?2 AND used_at_ms IS NULL",
+);
+pub const TOKEN_BY_HASH: Sql = Shared(
+    "SELECT token_hash, kind, user_id, created_at_ms, expires_at_ms, used_at_ms, data FROM one_time_tokens WHERE token_hash = ?1",
+);
+pub const FLAG_INSERT: Sql = Shared(
+    "INSERT INTO security_flags (id, kind, subject, created_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+);
+pub const FLAGS_PAGE: Sql = Shared(
+    "SELECT data FROM security_flags WHERE (created_at_ms, id) < (?1, ?2) ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+);
+
+// Login defence: counted events and blocks.
+pub const THROTTLE_INSERT: Sql =
+    Shared("INSERT INTO throttle_events (scope, subject, detail, at_ms) VALUES (?1, ?2, ?3, ?4)");
+pub const THROTTLE_COUNT: Sql = Shared(
+    "SELECT COUNT(*), COUNT(DISTINCT detail), COALESCE(MAX(at_ms), 0) FROM throttle_events
+     WHERE scope = ?1 AND subject = ?2 AND at_ms >= ?3",
+);
+pub const THROTTLE_BLOCK_UPSERT: Sql = Shared(
+    "INSERT INTO throttle_blocks (scope, subject, until_ms) VALUES (?1, ?2, ?3)
+     ON CONFLICT (scope, subject) DO UPDATE SET until_ms =
+       CASE WHEN excluded.until_ms > throttle_blocks.until_ms THEN excluded.until_ms ELSE throttle_blocks.until_ms END",
+);
+pub const THROTTLE_BLOCK_GET: Sql =
+    Shared("SELECT until_ms FROM throttle_blocks WHERE scope = ?1 AND subject = ?2");
+pub const THROTTLE_PURGE: Sql = Shared("DELETE FROM throttle_events WHERE at_ms < ?1");
+pub const THROTTLE_BLOCKS_PURGE: Sql = Shared("DELETE FROM throttle_blocks WHERE until_ms < ?1");
+
+// Catalog.
+pub const SHOP_INSERT: Sql =
+    Shared("INSERT INTO shops (id, owner_id, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)");
+pub const SHOP_BY_ID: Sql = Shared("SELECT data FROM shops WHERE id = ?1");
+pub const SHOP_BY_OWNER: Sql = Shared("SELECT data FROM shops WHERE owner_id = ?1");
+pub const SHOPS_PAGE: Sql = Shared(
+    "SELECT data FROM shops WHERE (created_at_ms, id) < (?1, ?2) ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+);
+pub const MEDIA_INSERT: Sql = Shared(
+    "INSERT INTO media (hash, content_type, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+);
+pub const MEDIA_BY_HASH: Sql =
+    Shared("SELECT hash, content_type, bytes FROM media WHERE hash = ?1");
+pub const LISTING_INSERT: Sql = Shared(
+    "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+pub const LISTING_BY_ID: Sql = Shared("SELECT data, stock FROM listings WHERE id = ?1");
+pub const LISTINGS_PAGE: Sql = Shared(
+    "SELECT data, stock FROM listings
+     WHERE (created_at_ms, id) < (?1, ?2) AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR store_id = ?4)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?5",
+);
+/// Takes stock only if enough is left; returns it with a positive delta.
+pub const STOCK_CHANGE: Sql =
+    Shared("UPDATE listings SET stock = stock + ?2 WHERE id = ?1 AND stock + ?2 >= 0");
+
+// Orders.
+pub const ORDER_INSERT: Sql = Shared(
+    "INSERT INTO orders (id, buyer_id, store_id, state, total_minor, version, data, created_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+);
+pub const ORDER_UPDATE: Sql = Shared(
+    "UPDATE orders SET state = ?2, version = ?3, data = ?4, total_minor = ?5 WHERE id = ?1 AND version = ?6",
+);
+pub const ORDER_BY_ID: Sql = Shared("SELECT data, version FROM orders WHERE id = ?1");
+pub const ORDERS_FOR_BUYER: Sql = Shared(
+    "SELECT data, version FROM orders WHERE buyer_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const ORDERS_FOR_STORE: Sql = Shared(
+    "SELECT data, version FROM orders WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const ORDERS_SCAN: Sql =
+    Shared("SELECT id, state, total_minor FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2");
+
+// The ledger.
+pub const ENTRY_INSERT: Sql = Shared(
+    "INSERT INTO ledger_entries (id, idempotency_key, kind, order_id, payout_id, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+/// The entry's sequence number comes from its id, so a plan needs no value
+/// handed from one step to the next.
+pub const POSTING_INSERT: Sql = Shared(
+    "INSERT INTO ledger_postings (entry_seq, account, currency, amount_minor)
+     VALUES ((SELECT seq FROM ledger_entries WHERE id = ?1), ?2, ?3, ?4)",
+);
+pub const BALANCE_ADD: Sql = Shared(
+    "INSERT INTO account_balances (account, currency, balance_minor) VALUES (?1, ?2, ?3)
+     ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor
+     RETURNING balance_minor",
+);
+pub const BALANCE_GET: Sql =
+    Shared("SELECT balance_minor FROM account_balances WHERE account = ?1 AND currency = ?2");
+pub const ENTRIES_FOR_ORDER: Sql = Shared(
+    "SELECT seq, id, idempotency_key, kind, order_id, payout_id, created_at_ms FROM ledger_entries WHERE order_id = ?1 ORDER BY seq LIMIT 100",
+);
+pub const ENTRIES_SCAN: Sql = Shared(
+    "SELECT seq, id, idempotency_key, kind, order_id, payout_id, created_at_ms FROM ledger_entries WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+);
+/// Postings in the order they were written: SQLite's rowid, PostgreSQL's
+/// serial `id`.
+pub const POSTINGS_FOR_ORDER: Sql = Split {
+    sqlite: "SELECT entry_seq, account, currency, amount_minor FROM ledger_postings
+             WHERE entry_seq IN (SELECT seq FROM ledger_entries WHERE order_id = ?1) ORDER BY entry_seq, rowid",
+    postgres: "SELECT entry_seq, account, currency, amount_minor FROM ledger_postings
+               WHERE entry_seq IN (SELECT seq FROM ledger_entries WHERE order_id = $1) ORDER BY entry_seq, id",
+};
+pub const POSTINGS_IN_RANGE: Sql = Split {
+    sqlite: "SELECT entry_seq, account, currency, amount_minor FROM ledger_postings
+             WHERE entry_seq BETWEEN ?1 AND ?2 ORDER BY entry_seq, rowid",
+    postgres: "SELECT entry_seq, account, currency, amount_minor FROM ledger_postings
+               WHERE entry_seq BETWEEN $1 AND $2 ORDER BY entry_seq, id",
+};
+pub const BALANCES_SCAN: Sql = Shared(
+    "SELECT account, currency, balance_minor FROM account_balances WHERE (account, currency) > (?1, ?2)
+     ORDER BY account, currency LIMIT ?3",
+);
+pub const PAYOUT_INSERT: Sql = Shared(
+    "INSERT INTO payouts (id, store_id, amount_minor, currency, state, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+pub const PAYOUTS_PAGE: Sql = Shared(
+    "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const PAYOUT_BY_ID: Sql = Shared(
+    "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE id = ?1",
+);
+
+// Timers.
+pub const TIMER_COMPLETE: Sql = Shared("DELETE FROM scheduled_actions WHERE id = ?1");
+pub const TIMER_UNSCHEDULE: Sql =
+    Shared("DELETE FROM scheduled_actions WHERE order_id = ?1 AND kind = ?2");
+/// Re-arming a kind replaces the row and its id, so a worker still holding
+/// the old one finds it gone and writes nothing.
+pub const TIMER_SCHEDULE: Sql = Shared(
+    "INSERT INTO scheduled_actions (id, order_id, kind, due_at_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (order_id, kind) DO UPDATE SET id = excluded.id, due_at_ms = excluded.due_at_ms, lease_until_ms = 0, attempts = 0",
+);
+/// Lease due timers. On PostgreSQL, SKIP LOCKED leaves a row another server
+/// is claiming right now to it; once that claim commits its lease no longer
+/// matches, so each due timer goes to exactly one worker per lease.
+pub const TIMERS_CLAIM: Sql = Split {
+    sqlite: "UPDATE scheduled_actions SET lease_until_ms = ?2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM scheduled_actions WHERE due_at_ms <= ?1 AND lease_until_ms <= ?1 ORDER BY due_at_ms LIMIT ?3)
+             RETURNING id, order_id, kind, due_at_ms, attempts",
+    postgres: "UPDATE scheduled_actions SET lease_until_ms = $2, attempts = attempts + 1
+               WHERE id IN (SELECT id FROM scheduled_actions WHERE due_at_ms <= $1 AND lease_until_ms <= $1
+                            ORDER BY due_at_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING id, order_id, kind, due_at_ms, attempts",
+};
+pub const TIMERS_FOR_ORDER: Sql = Shared(
+    "SELECT id, order_id, kind, due_at_ms, attempts FROM scheduled_actions WHERE order_id = ?1 ORDER BY due_at_ms",
+);
+
+// The outbox (business events) and idempotency keys.
+pub const OUTBOX_INSERT: Sql =
+    Shared("INSERT INTO outbox (id, topic, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)");
+pub const OUTBOX_DELIVERED: Sql =
+    Shared("UPDATE outbox SET delivered_at_ms = ?2 WHERE seq = ?1 AND delivered_at_ms IS NULL");
+pub const OUTBOX_AFTER: Sql = Shared(
+    "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+);
+pub const OUTBOX_UNDELIVERED: Sql = Shared(
+    "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE topic = ?1 AND delivered_at_ms IS NULL ORDER BY seq LIMIT ?2",
+);
+pub const IDEMPOTENCY_INSERT: Sql = Shared(
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, resource, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+);
+pub const IDEMPOTENCY_GET: Sql = Shared(
+    "SELECT user_id, key, request_hash, resource, created_at_ms FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
+);
+
+// Commands: side effects outside the database (email, gateway calls).
+/// A command is queued once per dedupe key: a retried request that queues
+/// "refund entry X" again finds it there.
+pub const COMMAND_INSERT: Sql = Shared(
+    "INSERT INTO commands (id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, lease_until_ms, last_error, order_id, created_at_ms)
+     VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, 0, '', ?6, ?7) ON CONFLICT (dedupe_key) DO NOTHING",
+);
+/// Finish (done, dead) only a command that is still pending and still
+/// leased by this claim: a command cancelled meanwhile stays cancelled.
+pub const COMMAND_FINISH: Sql = Shared(
+    "UPDATE commands SET state = ?2, done_at_ms = ?3, last_error = ?4, lease_until_ms = 0
+     WHERE id = ?1 AND state = 'pending' AND lease_until_ms = ?5",
+);
+pub const COMMAND_RETRY_LATER: Sql = Shared(
+    "UPDATE commands SET next_attempt_ms = ?2, last_error = ?3, lease_until_ms = 0
+     WHERE id = ?1 AND state = 'pending' AND lease_until_ms = ?4",
+);
+/// Cancel the pending, unleased commands of a kind for an order (a
+/// chargeback that took the money back makes a queued refund moot). A
+/// leased one may be in flight: it is left alone.
+pub const COMMANDS_CANCEL: Sql = Shared(
+    "UPDATE commands SET state = 'cancelled', done_at_ms = ?3
+     WHERE order_id = ?1 AND kind = ?2 AND state = 'pending' AND lease_until_ms < ?3",
+);
+pub const COMMANDS_CLAIM: Sql = Split {
+    sqlite: "UPDATE commands SET lease_until_ms = ?2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM commands WHERE state = 'pending' AND next_attempt_ms <= ?1 AND lease_until_ms <= ?1
+                          ORDER BY next_attempt_ms LIMIT ?3)
+             RETURNING id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms",
+    postgres: "UPDATE commands SET lease_until_ms = $2, attempts = attempts + 1
+               WHERE id IN (SELECT id FROM commands WHERE state = 'pending' AND next_attempt_ms <= $1 AND lease_until_ms <= $1
+                            ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms",
+};
+pub const COMMAND_BY_ID: Sql = Shared(
+    "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE id = ?1",
+);
+pub const COMMANDS_FOR_ORDER: Sql = Shared(
+    "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE order_id = ?1 ORDER BY created_at_ms, id LIMIT 200",
+);
+pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE state = 'dead' AND (created_at_ms, id) < (?1, ?2)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?3");
+pub const COMMANDS_SCAN: Sql = Shared(
+    "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE id > ?1 ORDER BY id LIMIT ?2",
+);
+
+// Shipping.
+pub const TRACKING_CLAIM: Sql =
+    Shared("INSERT INTO tracking_numbers (carrier, tracking_number, order_id) VALUES (?1, ?2, ?3)");
+pub const TRACKING_EVENT_INSERT: Sql = Shared(
+    "INSERT INTO tracking_events (carrier, tracking_number, status, occurred_at_ms, location, received_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+);
+pub const TRACKING_OWNER: Sql =
+    Shared("SELECT order_id FROM tracking_numbers WHERE carrier = ?1 AND tracking_number = ?2");
+pub const TRACKING_EVENTS: Sql = Shared(
+    "SELECT carrier, tracking_number, status, occurred_at_ms, location, received_at_ms FROM tracking_events
+     WHERE carrier = ?1 AND tracking_number = ?2 ORDER BY occurred_at_ms LIMIT 200",
+);
+
+// Disputes, evidence, audit, strikes.
+pub const DISPUTE_INSERT: Sql = Shared(
+    "INSERT INTO disputes (id, order_id, buyer_id, store_id, state, is_open, escalated_at_ms, version, data, created_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+);
+pub const DISPUTE_UPDATE: Sql = Shared(
+    "UPDATE disputes SET state = ?2, is_open = ?3, escalated_at_ms = ?4, version = ?5, data = ?6 WHERE id = ?1 AND version = ?7",
+);
+pub const DISPUTE_BY_ID: Sql = Shared("SELECT data, version FROM disputes WHERE id = ?1");
+pub const DISPUTES_FOR_ORDER: Sql = Shared(
+    "SELECT data, version FROM disputes WHERE order_id = ?1 ORDER BY created_at_ms, id LIMIT 100",
+);
+pub const DISPUTES_FOR_BUYER: Sql = Shared(
+    "SELECT data, version FROM disputes WHERE buyer_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const DISPUTES_FOR_STORE: Sql = Shared(
+    "SELECT data, version FROM disputes WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const DISPUTES_ESCALATED: Sql = Shared(
+    "SELECT data, version FROM disputes WHERE state = 'escalated' AND (escalated_at_ms, id) > (?1, ?2)
+     ORDER BY escalated_at_ms, id LIMIT ?3",
+);
+pub const EVIDENCE_INSERT: Sql = Shared(
+    "INSERT INTO evidence_log (dispute_id, seq, at_ms, data, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+);
+pub const EVIDENCE_FOR_DISPUTE: Sql =
+    Shared("SELECT data FROM evidence_log WHERE dispute_id = ?1 ORDER BY seq LIMIT ?2");
+pub const EVIDENCE_LAST: Sql =
+    Shared("SELECT data FROM evidence_log WHERE dispute_id = ?1 ORDER BY seq DESC LIMIT 1");
+pub const EVIDENCE_SCAN: Sql = Shared(
+    "SELECT data FROM evidence_log WHERE (dispute_id, seq) > (?1, ?2) ORDER BY dispute_id, seq LIMIT ?3",
+);
+pub const EVIDENCE_FILE_INSERT: Sql = Shared(
+    "INSERT INTO evidence_files (hash, content_type, size_bytes, created_at_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+);
+pub const EVIDENCE_FILE_GET: Sql = Shared(
+    "SELECT hash, content_type, size_bytes, created_at_ms FROM evidence_files WHERE hash = ?1",
+);
+pub const AUDIT_INSERT: Sql =
+    Shared("INSERT INTO audit_log (id, order_id, at_ms, data) VALUES (?1, ?2, ?3, ?4)");
+pub const AUDIT_FOR_ORDER: Sql =
+    Shared("SELECT data FROM audit_log WHERE order_id = ?1 ORDER BY seq LIMIT 500");
+pub const STRIKE_INSERT: Sql =
+    Shared("INSERT INTO strikes (id, store_id, at_ms, data) VALUES (?1, ?2, ?3, ?4)");
+pub const STRIKES_FOR_STORE: Sql =
+    Shared("SELECT data FROM strikes WHERE store_id = ?1 ORDER BY at_ms LIMIT 500");
+pub const PARTY_HISTORY: Sql = Shared(
+    "SELECT (SELECT COUNT(*) FROM orders WHERE buyer_id = ?1),
+            (SELECT COUNT(*) FROM disputes WHERE buyer_id = ?1),
+            (SELECT COUNT(*) FROM orders WHERE store_id = ?2),
+            (SELECT COUNT(*) FROM disputes WHERE store_id = ?2),
+            (SELECT COUNT(*) FROM strikes WHERE store_id = ?2)",
+);
+
+// Messaging.
+pub const CONVERSATION_INSERT: Sql = Shared(
+    "INSERT INTO conversations (id, kind, order_id, listing_id, buyer_id, store_id, flagged, last_message_ms, version, data, created_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+);
+pub const CONVERSATION_UPDATE: Sql = Shared(
+    "UPDATE conversations SET flagged = ?2, last_message_ms = ?3, version = ?4, data = ?5 WHERE id = ?1 AND version = ?6",
+);
+pub const MESSAGE_INSERT: Sql = Shared(
+    "INSERT INTO messages (conversation_id, seq, sender_id, delivery, created_at_ms, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+/// A read marker only moves forward.
+pub const READ_UPSERT: Sql = Shared(
+    "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) VALUES (?1, ?2, ?3)
+     ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq =
+       CASE WHEN excluded.last_read_seq > conversation_reads.last_read_seq
+            THEN excluded.last_read_seq ELSE conversation_reads.last_read_seq END",
+);
+pub const CONVERSATION_BY_ID: Sql = Shared("SELECT data, version FROM conversations WHERE id = ?1");
+pub const CONVERSATION_FOR_ORDER: Sql =
+    Shared("SELECT data, version FROM conversations WHERE order_id = ?1");
+pub const CONVERSATION_PRESALE: Sql = Shared(
+    "SELECT data, version FROM conversations WHERE listing_id = ?1 AND buyer_id = ?2 AND kind = 'pre_sale'",
+);
+pub const CONVERSATIONS_FOR_BUYER: Sql = Shared(
+    "SELECT data, version FROM conversations WHERE buyer_id = ?1 AND (last_message_ms, id) < (?2, ?3)
+     ORDER BY last_message_ms DESC, id DESC LIMIT ?4",
+);
+pub const CONVERSATIONS_FOR_STORE: Sql = Shared(
+    "SELECT data, version FROM conversations WHERE store_id = ?1 AND (last_message_ms, id) < (?2, ?3)
+     ORDER BY last_message_ms DESC, id DESC LIMIT ?4",
+);
+/// `flagged` is 0/1 in SQLite (matching its partial index) and a BOOLEAN
+/// in PostgreSQL.
+pub const CONVERSATIONS_FLAGGED: Sql = Split {
+    sqlite: "SELECT data, version FROM conversations WHERE flagged = 1 AND (last_message_ms, id) < (?1, ?2)
+             ORDER BY last_message_ms DESC, id DESC LIMIT ?3",
+    postgres: "SELECT data, version FROM conversations WHERE flagged AND (last_message_ms, id) < ($1, $2)
+               ORDER BY last_message_ms DESC, id DESC LIMIT $3",
+};
+pub const MESSAGES_AFTER: Sql = Shared(
+    "SELECT data FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+);
+pub const UNREAD_COUNT: Sql = Shared(
+    "SELECT COUNT(*) FROM conversations c
+     JOIN messages m ON m.conversation_id = c.id
+     LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = ?1
+     WHERE (c.buyer_id = ?1 OR c.store_id = ?2) AND m.sender_id != ?1 AND m.delivery != 'blocked'
+       AND m.seq > COALESCE(r.last_read_seq, 0)",
+);
