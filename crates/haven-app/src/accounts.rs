@@ -13,7 +13,7 @@ use haven_domain::account::{
 use haven_domain::catalog::Shop;
 use haven_domain::ids::{StoreId, UserId};
 use haven_domain::messaging::SecurityFlag;
-use haven_domain::{SignedDuration, Timestamp};
+use haven_domain::{SignedDuration, Timestamp, text};
 use haven_store::{Changeset, Conflict, SessionTouch, StoreError, UserWrite};
 
 use super::guard::{Refusal, lock_duration};
@@ -137,11 +137,15 @@ fn step_up_required() -> AppError {
 
 impl App {
     pub async fn register(&self, input: Registration) -> AppResult<User> {
-        let email = Email::parse(&input.email).map_err(AppError::validation)?;
-        let display_name = input.display_name.trim().to_string();
-        if display_name.is_empty() || display_name.chars().count() > 80 {
-            return Err(AppError::validation("display_name must be 1-80 characters"));
-        }
+        let email = Email::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
+        let display_name = text::line("display_name", &input.display_name, 80)?;
+        text::forbidden_char(&input.password, false).map_or(Ok(()), |_| {
+            Err(AppError::invalid_field(
+                "password",
+                "password must not contain control characters",
+            ))
+        })?;
+        self.refuse_look_alikes(&email, &display_name).await?;
         auth::check_password_policy(&input.password, &[email.as_str(), &display_name])
             .map_err(AppError::validation)?;
         let mut roles = vec![Role::Buyer];
@@ -155,6 +159,38 @@ impl App {
         self.queue_email_verification(&mut changes, &user);
         self.store.commit(changes).await?;
         Ok(user)
+    }
+
+    /// A new account may not take an email or display name that looks like
+    /// an existing account's (the same UTS #39 skeleton): "Haven Support"
+    /// written with Cyrillic letters, or "paypa1" for "paypal". The unique
+    /// indexes on the skeletons enforce the same rule under races.
+    async fn refuse_look_alikes(&self, email: &Email, display_name: &str) -> AppResult<()> {
+        let email_skeleton = text::skeleton(email.as_str());
+        let name_skeleton = text::skeleton(display_name);
+        for user in self
+            .store
+            .users_looking_like(&email_skeleton, &name_skeleton)
+            .await?
+        {
+            if text::skeleton(user.email.as_str()) == email_skeleton {
+                return Err(AppError::new(
+                    ErrorKind::EmailTaken,
+                    "that email cannot be used",
+                ));
+            }
+            if text::skeleton(&user.display_name) == name_skeleton {
+                return Err(AppError::new(
+                    ErrorKind::NameTaken,
+                    "that display name is too close to another account's; choose another",
+                )
+                .with_details(crate::ErrorDetails {
+                    field: Some("display_name".into()),
+                    ..Default::default()
+                }));
+            }
+        }
+        Ok(())
     }
 
     async fn hash(&self, password: String) -> AppResult<String> {
@@ -267,7 +303,7 @@ impl App {
             created_at: now,
         };
         let event = haven_store::NewOutboxEvent {
-            topic: "security.credential_stuffing".into(),
+            topic: haven_domain::events::EventType::SecurityCredentialStuffing.to_string(),
             payload: serde_json::json!({ "ip": ip, "accounts_tried": distinct }),
             created_at: now,
         };
@@ -472,7 +508,7 @@ impl App {
                     now,
                 );
                 changes.outbox.push(haven_store::NewOutboxEvent {
-                    topic: "security.new_device_login".into(),
+                    topic: haven_domain::events::EventType::SecurityNewDeviceLogin.to_string(),
                     payload: serde_json::json!({ "user_id": user.id, "ip": client.ip }),
                     created_at: now,
                 });
@@ -1022,9 +1058,7 @@ impl App {
                 "another agent must review your own identity",
             ));
         }
-        if note.chars().count() > 1_000 {
-            return Err(AppError::validation("note must be at most 1000 characters"));
-        }
+        let note = text::optional_block("note", note, 1_000)?;
         let now = self.now();
         let reviewer = agent.id();
         self.update_user_with(user_id, |user, changes| {
@@ -1041,7 +1075,7 @@ impl App {
             };
             user.identity.reviewed_at = Some(now);
             user.identity.reviewer = Some(reviewer);
-            user.identity.note = note.trim().to_string();
+            user.identity.note = note.clone();
             let outcome = if approve {
                 "approved: your store now shows the Verified badge"
             } else {
@@ -1071,12 +1105,8 @@ impl App {
     ) -> AppResult<PayoutAccount> {
         actor.require_role(Role::Seller)?;
         self.require_step_up(actor)?;
-        let holder = holder.trim();
-        if holder.is_empty() || holder.chars().count() > 140 {
-            return Err(AppError::validation(
-                "account holder must be 1-140 characters",
-            ));
-        }
+        let holder = text::line("holder", holder, 140)?;
+        let holder = holder.as_str();
         let iban: String = iban
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -1109,15 +1139,14 @@ impl App {
         idem: Option<&crate::Idem>,
     ) -> AppResult<Shop> {
         actor.require_role(Role::Seller)?;
-        let name = name.trim();
-        if name.chars().count() < 2 || name.chars().count() > 80 {
-            return Err(AppError::validation("store name must be 2-80 characters"));
-        }
-        if description.chars().count() > 2_000 {
-            return Err(AppError::validation(
-                "description must be at most 2000 characters",
+        let name = text::line("name", name, 80)?;
+        if name.chars().count() < 2 {
+            return Err(AppError::invalid_field(
+                "name",
+                "store name must be 2-80 characters",
             ));
         }
+        let description = text::optional_block("description", description, 2_000)?;
         let shop = Shop {
             id: StoreId::new(),
             owner_id: actor.id(),

@@ -37,11 +37,13 @@ impl App {
         if notice.kind != "chargeback.created" {
             return Err(AppError::validation("unsupported event type"));
         }
-        if notice.amount_minor <= 0 || notice.reason.chars().count() > 200 {
-            return Err(AppError::validation(
-                "amount must be positive and reason at most 200 characters",
+        if notice.amount_minor <= 0 {
+            return Err(AppError::invalid_field(
+                "amount_minor",
+                "amount must be positive",
             ));
         }
+        haven_domain::text::optional_line("reason", &notice.reason, 200)?;
         let order_id: OrderId = notice
             .order_id
             .parse()

@@ -124,6 +124,7 @@ fn dispute_error(err: haven_domain::dispute::DisputeError) -> AppError {
         E::WrongParty(_) => AppError::forbidden(err.to_string()),
         E::BadAmount { .. }
         | E::TextTooLong
+        | E::ControlCharacters
         | E::ExplanationRequired
         | E::ReturnAddressRequired => AppError::validation(err.to_string()),
         E::EscalationTooEarly { available_at } => {
@@ -530,10 +531,8 @@ impl App {
         dispute_id: DisputeId,
         text: &str,
     ) -> AppResult<EvidenceEntry> {
-        let text = text.trim();
-        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(AppError::validation("a message must be 1-5000 characters"));
-        }
+        let text = haven_domain::text::block("text", text, MAX_MESSAGE_CHARS)?;
+        let text = text.as_str();
         self.append_evidence(
             actor,
             dispute_id,
@@ -566,11 +565,8 @@ impl App {
                 ),
             ));
         }
-        if note.chars().count() > 500 {
-            return Err(AppError::validation(
-                "a note must be at most 500 characters",
-            ));
-        }
+        let note = haven_domain::text::optional_line("note", note, 500)?;
+        let note = note.as_str();
         let detail = self.dispute_detail(actor, dispute_id).await?;
         let files = detail
             .evidence

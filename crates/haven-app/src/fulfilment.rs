@@ -114,17 +114,13 @@ impl App {
         if scan.occurred_at > now + SignedDuration::from_secs(MAX_SCAN_CLOCK_SKEW_S) {
             return Err(AppError::validation("occurred_at is in the future"));
         }
-        if scan.location.chars().count() > 120 {
-            return Err(AppError::validation(
-                "location must be at most 120 characters",
-            ));
-        }
+        let location = haven_domain::text::optional_line("location", &scan.location, 120)?;
         let event = TrackingEvent {
             carrier: carrier.as_str().into(),
             tracking_number: number.clone(),
             status: scan.status.as_str().into(),
             occurred_at: scan.occurred_at,
-            location: scan.location.clone(),
+            location,
             received_at: now,
         };
         let Some(order_id) = self.store.tracking_owner(carrier.as_str(), &number).await? else {

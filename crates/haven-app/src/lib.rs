@@ -14,6 +14,7 @@ pub mod carrier;
 mod catalog;
 mod chargebacks;
 mod checkout;
+pub mod commands;
 pub mod config;
 mod disputes;
 pub mod error;
@@ -32,6 +33,7 @@ use std::sync::{Arc, RwLock};
 use haven_domain::Timestamp;
 use haven_domain::clock::{Clock, OffsetClock};
 use haven_domain::dispute::{Dispute, DisputeEvent, OrderFacts, Party};
+use haven_domain::events::EventType;
 use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
 use haven_domain::ids::{DisputeId, OrderId, UserId};
 use haven_domain::ledger::EntryKind;
@@ -42,7 +44,6 @@ use haven_store::{
     Changeset, Conflict, DisputeWrite, DynStore, IdempotencyRecord, NewOutboxEvent, NewTimer,
     OrderWrite, StockChange, StoreError,
 };
-use serde::Serialize;
 
 pub use accounts::{
     Actor, ClientInfo, LoginOutcome, Registration, Relation, STEP_UP_WINDOW_MIN, TotpSetup,
@@ -74,6 +75,9 @@ pub struct App {
     pub(crate) mailer: mail::Mailer,
     /// The message scanner, compiled once from the brand and domains.
     pub scanner: haven_risk::scanner::Scanner,
+    /// Signalled when a request queues gateway work, so the worker sends it
+    /// at once instead of at its next round.
+    pub commands_ready: tokio::sync::Notify,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
 }
@@ -151,6 +155,7 @@ impl App {
             login_guard: guard::LoginGuard::default(),
             mailer,
             scanner,
+            commands_ready: tokio::sync::Notify::new(),
             current_policy,
             policies: RwLock::new(policies),
         }))
@@ -369,76 +374,20 @@ impl App {
         })
     }
 
-    /// Gateway side effects that follow a committed transition. Refunds were
-    /// queued in the transaction itself (see [`refund_requests`]); this only
-    /// hurries the dispatcher along. An expired card challenge releases the
-    /// buyer's authorisation hold.
+    /// After a committed transition, wake the dispatcher for the gateway
+    /// commands it queued (refunds, a void); nothing here waits on the
+    /// gateway.
     pub(crate) async fn after_commit(&self, transition: &Transition) {
-        let order = &transition.order;
-        if order.close_reason.as_deref() == Some("payment_not_completed")
-            && let Some(payment) = &order.payment
-            && let Err(err) = self.gateway.void(&payment.payment_ref).await
-        {
-            tracing::warn!(order = %order.id, error = %err, "voiding the expired authorisation failed");
+        let queued_gateway_work = transition.order.close_reason.as_deref()
+            == Some("payment_not_completed")
+            || transition
+                .effects
+                .entries
+                .iter()
+                .any(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement));
+        if queued_gateway_work {
+            self.commands_ready.notify_one();
         }
-        if transition
-            .effects
-            .entries
-            .iter()
-            .any(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement))
-        {
-            self.dispatch_gateway_refunds().await;
-        }
-    }
-
-    /// Deliver queued card refunds to the gateway. Each is keyed by its
-    /// ledger entry, so a retry after a crash or a timeout refunds once; a
-    /// failure stays queued for the next round.
-    pub async fn dispatch_gateway_refunds(&self) -> u32 {
-        let pending = match self
-            .store
-            .undelivered_outbox(REFUND_TOPIC, REFUND_BATCH)
-            .await
-        {
-            Ok(pending) => pending,
-            Err(err) => {
-                tracing::warn!(error = %err, "reading queued refunds failed");
-                return 0;
-            }
-        };
-        let mut delivered = 0;
-        for event in pending {
-            let request: RefundRequest = match serde_json::from_value(event.payload.clone()) {
-                Ok(request) => request,
-                Err(err) => {
-                    tracing::error!(seq = event.seq, error = %err, "unreadable refund request");
-                    continue;
-                }
-            };
-            let Ok(currency) = haven_domain::money::Currency::parse(&request.currency) else {
-                continue;
-            };
-            let amount = haven_domain::money::Money::new(request.amount_minor, currency);
-            match self
-                .gateway
-                .refund(&request.payment_ref, amount, &request.key)
-                .await
-            {
-                Ok(()) => {
-                    let done = Changeset {
-                        outbox_delivered: vec![(event.seq, self.now())],
-                        ..Changeset::default()
-                    };
-                    if self.store.commit(done).await.is_ok() {
-                        delivered += 1;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(payment = %request.payment_ref, error = %err, "gateway refund failed; will retry")
-                }
-            }
-        }
-        delivered
     }
 
     /// What an earlier request with this Idempotency-Key produced, if it
@@ -534,8 +483,8 @@ pub(crate) fn opened_dispute_changes(
         evidence: log.entries,
         audit: vec![audit_dispute(None, dispute, "open", by, now)],
         outbox: vec![NewOutboxEvent {
-            topic: "dispute.opened".into(),
-            payload: dispute.event("dispute.opened").payload,
+            topic: EventType::DisputeOpened.to_string(),
+            payload: dispute.event(EventType::DisputeOpened).payload,
             created_at: now,
         }],
         ..Changeset::default()
@@ -626,46 +575,38 @@ fn audit_dispute(
     }
 }
 
-pub(crate) const REFUND_TOPIC: &str = "gateway.refund";
-const REFUND_BATCH: u32 = 64;
-
-/// A card refund the gateway still has to carry out.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-struct RefundRequest {
-    payment_ref: String,
-    amount_minor: i64,
-    currency: String,
-    /// The ledger entry's idempotency key: the gateway refunds once per key.
-    key: String,
-}
-
-/// Outbox rows asking the gateway to refund what the ledger sent back to
-/// the card, written in the same transaction as the entries themselves.
-fn refund_requests(transition: &Transition, now: Timestamp) -> Vec<NewOutboxEvent> {
-    let Some(payment) = &transition.order.payment else {
+/// Gateway commands a transition needs, written in the same transaction as
+/// its entries: a refund for every card amount the ledger sent back, and a
+/// void for an authorisation whose challenge was never completed.
+fn gateway_commands(transition: &Transition, now: Timestamp) -> Vec<haven_store::NewCommand> {
+    let order = &transition.order;
+    let Some(payment) = &order.payment else {
         return Vec::new();
     };
     let gateway = haven_domain::ledger::Account::Gateway(payment.gateway.clone());
-    transition
+    let mut commands: Vec<_> = transition
         .effects
         .entries
         .iter()
         .filter(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement))
         .filter_map(|entry| {
             let amount_minor = entry.inflow_to(&gateway);
-            let request = RefundRequest {
+            let request = commands::RefundRequest {
                 payment_ref: payment.payment_ref.clone(),
                 amount_minor,
-                currency: transition.order.total.currency.to_string(),
+                currency: order.total.currency.to_string(),
                 key: entry.idempotency_key.clone(),
             };
-            (amount_minor > 0).then(|| NewOutboxEvent {
-                topic: REFUND_TOPIC.into(),
-                payload: serde_json::to_value(request).expect("refund requests serialise"),
-                created_at: now,
-            })
+            (amount_minor > 0).then(|| commands::refund_command(&request, Some(order.id), now))
         })
-        .collect()
+        .collect();
+    if order.close_reason.as_deref() == Some("payment_not_completed") {
+        let request = commands::VoidRequest {
+            payment_ref: payment.payment_ref.clone(),
+        };
+        commands.push(commands::void_command(&request, order.id, now));
+    }
+    commands
 }
 
 /// What a request produced, so that a replay of its Idempotency-Key can be
@@ -758,8 +699,8 @@ pub(crate) fn changeset_for(
                 payload: e.payload.clone(),
                 created_at: now,
             })
-            .chain(refund_requests(transition, now))
             .collect(),
+        commands: gateway_commands(transition, now),
         stock: effects
             .restock
             .map(|qty| StockChange {

@@ -1,8 +1,9 @@
-//! Email goes through the outbox: a message is queued in the same
+//! Email is a command (see `commands.rs`): a message is queued in the same
 //! transaction as the change it tells about (new-device login, password
-//! reset, verification), and a dispatcher sends it with lettre: SMTP when
-//! `smtp_url` is configured, otherwise one `.eml` file per message in
-//! `mail_dir` (development, the demo and the tests).
+//! reset, verification), never in the business-event outbox, so no feed
+//! can expose the links it carries. The dispatcher sends it with lettre:
+//! SMTP when `smtp_url` is configured, otherwise one `.eml` file per
+//! message in `mail_dir` (development, the demo and the tests).
 
 use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -10,12 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::App;
 use crate::config::Config;
-use haven_store::{Changeset, NewOutboxEvent};
+use haven_store::{Changeset, NewCommand};
 
-pub const EMAIL_TOPIC: &str = "email";
-const EMAIL_BATCH: u32 = 64;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
     pub to: String,
     pub subject: String,
@@ -35,9 +33,13 @@ pub fn queue(
         subject: subject.into(),
         body,
     };
-    changes.outbox.push(NewOutboxEvent {
-        topic: EMAIL_TOPIC.into(),
+    let id = uuid::Uuid::now_v7();
+    changes.commands.push(NewCommand {
+        id,
+        kind: crate::commands::EMAIL.into(),
+        dedupe_key: format!("email:{id}"),
         payload: serde_json::to_value(email).expect("emails serialise"),
+        order_id: None,
         created_at: now,
     });
 }
@@ -75,39 +77,15 @@ impl Mailer {
 }
 
 impl App {
-    /// Send queued emails; a failure stays queued for the next round.
-    pub async fn dispatch_emails(&self) -> u32 {
-        let Ok(pending) = self
-            .store
-            .undelivered_outbox(EMAIL_TOPIC, EMAIL_BATCH)
+    pub(crate) async fn send_email(&self, email: &Email) -> Result<(), String> {
+        let from = self
+            .config
+            .mail_from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("mail_from is not an address: {e}"))?;
+        self.mailer
+            .send(&from, email)
             .await
-        else {
-            return 0;
-        };
-        let Ok(from) = self.config.mail_from.parse::<Mailbox>() else {
-            tracing::error!(from = %self.config.mail_from, "mail_from is not an address");
-            return 0;
-        };
-        let mut sent = 0;
-        for event in pending {
-            let Ok(email) = serde_json::from_value::<Email>(event.payload.clone()) else {
-                continue;
-            };
-            match self.mailer.send(&from, &email).await {
-                Ok(()) => {
-                    let done = Changeset {
-                        outbox_delivered: vec![(event.seq, self.now())],
-                        ..Changeset::default()
-                    };
-                    if self.store.commit(done).await.is_ok() {
-                        sent += 1;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(to = %email.to, error = %err, "sending email failed; will retry")
-                }
-            }
-        }
-        sent
+            .map_err(|e| e.to_string())
     }
 }

@@ -123,7 +123,7 @@ impl App {
             entries: vec![entry],
             payouts: vec![payout.clone()],
             outbox: vec![NewOutboxEvent {
-                topic: "payout.requested".into(),
+                topic: haven_domain::events::EventType::PayoutRequested.to_string(),
                 payload: event,
                 created_at: self.now(),
             }],

@@ -25,6 +25,8 @@ pub struct TickReport {
     pub obsolete: u32,
     /// Deadlines another worker handled first, or that hit an error.
     pub skipped: u32,
+    /// Commands (emails, gateway calls) carried out, or to retry.
+    pub commands: crate::commands::DispatchReport,
 }
 
 /// What a deadline does: an order event, a dispute event, or (for the test
@@ -58,7 +60,8 @@ enum Outcome {
 }
 
 impl App {
-    /// Fire every deadline due at `now`, one bounded batch after another.
+    /// Fire every deadline due at `now`, one bounded batch after another,
+    /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = TickReport::default();
         loop {
@@ -68,6 +71,7 @@ impl App {
                 .claim_due_timers(now, lease_until, self.config.timer_batch)
                 .await?;
             if due.is_empty() {
+                report.commands = self.dispatch_commands(now).await;
                 return Ok(report);
             }
             for timer in due {
@@ -147,15 +151,17 @@ impl App {
     }
 }
 
-/// Run the timer worker until the process stops.
+/// Run the timer worker and the command dispatcher until the process stops:
+/// every interval, or at once when a request queued gateway work.
 pub async fn run_worker(app: Arc<App>) {
     let interval = Duration::from_millis(app.config.timer_interval_ms.max(50));
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
         }
-        app.dispatch_gateway_refunds().await;
-        app.dispatch_emails().await;
-        tokio::time::sleep(interval).await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = app.commands_ready.notified() => {}
+        }
     }
 }

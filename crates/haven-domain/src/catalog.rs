@@ -71,13 +71,12 @@ pub const MAX_RATES_PER_METHOD: usize = 50;
 impl Listing {
     /// Check the limits a listing must respect before it is stored.
     pub fn validate(&self, ship_by_days_range: (u32, u32)) -> Result<(), String> {
-        let title_len = self.title.trim().chars().count();
-        if !(3..=140).contains(&title_len) {
+        let title = crate::text::line("title", &self.title, 140).map_err(|e| e.to_string())?;
+        if title.chars().count() < 3 {
             return Err("title must be 3-140 characters".into());
         }
-        if self.description.chars().count() > 10_000 {
-            return Err("description must be at most 10000 characters".into());
-        }
+        crate::text::optional_block("description", &self.description, 10_000)
+            .map_err(|e| e.to_string())?;
         if !CATEGORIES.contains(&self.category.as_str()) {
             return Err(format!("category must be one of {}", CATEGORIES.join(", ")));
         }
@@ -104,9 +103,8 @@ impl Listing {
             ));
         }
         for method in &self.shipping {
-            if method.name.trim().is_empty() || method.name.len() > 60 {
-                return Err("shipping method name must be 1-60 characters".into());
-            }
+            crate::text::line("shipping method name", &method.name, 60)
+                .map_err(|e| e.to_string())?;
             if method.rates.is_empty() || method.rates.len() > MAX_RATES_PER_METHOD {
                 return Err(format!(
                     "each shipping method needs 1-{MAX_RATES_PER_METHOD} rates"

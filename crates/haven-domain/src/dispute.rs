@@ -14,6 +14,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventType;
 use crate::ids::{DisputeId, OrderId, StoreId, UserId};
 use crate::order::{Address, DomainEvent, Order, OrderState, Shipment};
 use crate::policy::{Policy, PolicyVersion};
@@ -485,6 +486,8 @@ pub enum DisputeError {
     BadAmount { max_minor: i64 },
     #[error("text must be at most 5000 characters")]
     TextTooLong,
+    #[error("text must not contain control characters")]
+    ControlCharacters,
     #[error("an explanation is required")]
     ExplanationRequired,
     #[error("a return needs the seller's return address")]
@@ -547,10 +550,11 @@ fn after_days(at: Timestamp, days: i64) -> Timestamp {
 
 fn check_text(text: &str) -> Result<(), DisputeError> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        Err(DisputeError::TextTooLong)
-    } else {
-        Ok(())
+        return Err(DisputeError::TextTooLong);
     }
+    crate::text::optional_block("text", text, MAX_TEXT_CHARS)
+        .map(|_| ())
+        .map_err(|_| DisputeError::ControlCharacters)
 }
 
 impl Dispute {
@@ -682,7 +686,7 @@ impl Dispute {
         after_days(self.opened_at, policy.dispute_buyer_escalate_after_days)
     }
 
-    pub fn event(&self, topic: &'static str) -> DomainEvent {
+    pub fn event(&self, topic: EventType) -> DomainEvent {
         DomainEvent {
             topic,
             payload: serde_json::json!({
@@ -726,9 +730,11 @@ impl Dispute {
         }
         fx.log = serde_json::json!({ "event": format!("{kind:?}"), "by": by, "from": self.state, "to": next.state });
         fx.events.push(next.event(match next.state {
-            DisputeState::Escalated if self.state != DisputeState::Escalated => "dispute.escalated",
-            s if !s.is_open() => "dispute.resolved",
-            _ => "dispute.updated",
+            DisputeState::Escalated if self.state != DisputeState::Escalated => {
+                EventType::DisputeEscalated
+            }
+            s if !s.is_open() => EventType::DisputeResolved,
+            _ => EventType::DisputeUpdated,
         }));
         Ok(DisputeTransition {
             dispute: next,
@@ -1308,7 +1314,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(escalated.dispute.state, DisputeState::Escalated);
-        assert_eq!(escalated.effects.events[0].topic, "dispute.escalated");
+        assert_eq!(
+            escalated.effects.events[0].topic,
+            EventType::DisputeEscalated
+        );
         let decided = escalated.dispute.apply(
             DisputeEvent::AgentDecide {
                 decision: Decision::PartialRefund {

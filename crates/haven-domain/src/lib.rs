@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod dispute;
+pub mod events;
 pub mod evidence;
 pub mod ids;
 pub mod ledger;

@@ -97,20 +97,12 @@ pub const MAX_ATTACHMENTS: usize = 4;
 /// Refuse text that is too long or carries control characters other than
 /// line breaks and tabs (invalid UTF-8 never gets this far: it is not a `str`).
 pub fn validate_text(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err("a message needs some text".into());
-    }
-    if trimmed.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(format!(
-            "a message must be at most {MAX_MESSAGE_CHARS} characters"
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err("control characters are not allowed".into());
-    }
-    Ok(trimmed.to_string())
+    use crate::text::{TextError, block};
+    block("text", text, MAX_MESSAGE_CHARS).map_err(|e| match e {
+        TextError::Empty { .. } => "a message needs some text".into(),
+        TextError::TooLong { .. } => {
+            format!("a message must be at most {MAX_MESSAGE_CHARS} characters")
+        }
+        TextError::ControlCharacter { .. } => "control characters are not allowed".into(),
+    })
 }

@@ -11,6 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::dispute::Dispute;
+use crate::events::EventType;
 use crate::ids::{DisputeId, ListingId, OrderId, StoreId, UserId};
 use crate::ledger::{Account, Entry, EntryError, EntryHeader, EntryKind, Posting};
 use crate::money::{Money, MoneyError};
@@ -120,29 +121,18 @@ pub struct Address {
 impl Address {
     /// Parse, don't validate: once built, an address is known to be sane.
     pub fn parse(raw: Address) -> Result<Address, String> {
-        let trim = |s: &str| s.trim().to_string();
+        use crate::text::{line, optional_line};
+        let err = |e: crate::text::TextError| e.to_string();
         let address = Address {
-            name: trim(&raw.name),
-            line1: trim(&raw.line1),
-            line2: trim(&raw.line2),
-            city: trim(&raw.city),
-            postal_code: trim(&raw.postal_code),
-            country: raw.country.trim().to_ascii_uppercase(),
+            name: line("address.name", &raw.name, 200).map_err(err)?,
+            line1: line("address.line1", &raw.line1, 200).map_err(err)?,
+            line2: optional_line("address.line2", &raw.line2, 200).map_err(err)?,
+            city: line("address.city", &raw.city, 200).map_err(err)?,
+            postal_code: line("address.postal_code", &raw.postal_code, 32).map_err(err)?,
+            country: line("address.country", &raw.country, 2)
+                .map_err(err)?
+                .to_ascii_uppercase(),
         };
-        let required = [
-            ("name", &address.name),
-            ("line1", &address.line1),
-            ("city", &address.city),
-            ("postal_code", &address.postal_code),
-        ];
-        for (field, value) in required {
-            if value.is_empty() || value.chars().count() > 200 {
-                return Err(format!("address.{field} must be 1-200 characters"));
-            }
-        }
-        if address.line2.chars().count() > 200 {
-            return Err("address.line2 must be at most 200 characters".into());
-        }
         if address.country.len() != 2 || !address.country.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err("address.country must be a two-letter ISO 3166 code".into());
         }
@@ -495,7 +485,7 @@ pub enum TransitionError {
 /// A domain event for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainEvent {
-    pub topic: &'static str,
+    pub topic: crate::events::EventType,
     pub payload: serde_json::Value,
 }
 
@@ -749,7 +739,7 @@ impl Order {
         }
     }
 
-    fn event(&self, topic: &'static str) -> DomainEvent {
+    fn event(&self, topic: EventType) -> DomainEvent {
         DomainEvent {
             topic,
             payload: serde_json::json!({
@@ -813,7 +803,7 @@ impl Order {
             kind: TimerKind::OnTimeGuarantee,
             due_at: self.promised_delivery_at,
         });
-        fx.events.push(self.event("order.paid"));
+        fx.events.push(self.event(EventType::OrderPaid));
         Ok(())
     }
 
@@ -821,7 +811,7 @@ impl Order {
         self.close(now, "payment_not_completed");
         fx.restock = Some(self.quantity);
         fx.unschedule.push(TimerKind::UnpaidExpiry);
-        fx.events.push(self.event("order.cancelled"));
+        fx.events.push(self.event(EventType::OrderCancelled));
     }
 
     fn on_ship(
@@ -840,7 +830,7 @@ impl Order {
         self.cancel_requested_at = None;
         fx.unschedule
             .extend([TimerKind::ShipBy, TimerKind::CancelRequestTimeout]);
-        fx.events.push(self.event("order.shipped"));
+        fx.events.push(self.event(EventType::OrderShipped));
     }
 
     fn on_cancel_request(
@@ -861,7 +851,7 @@ impl Order {
             kind: TimerKind::CancelRequestTimeout,
             due_at,
         });
-        fx.events.push(self.event("order.cancel_requested"));
+        fx.events.push(self.event(EventType::OrderCancelRequested));
         Ok(())
     }
 
@@ -870,7 +860,7 @@ impl Order {
             return Err(TransitionError::NoCancelRequest);
         }
         fx.unschedule.push(TimerKind::CancelRequestTimeout);
-        fx.events.push(self.event("order.cancel_declined"));
+        fx.events.push(self.event(EventType::OrderCancelDeclined));
         Ok(())
     }
 
@@ -889,7 +879,7 @@ impl Order {
                 due_at: window_end,
             });
         }
-        fx.events.push(self.event("order.delivered"));
+        fx.events.push(self.event(EventType::OrderDelivered));
     }
 
     fn on_confirm(
@@ -938,7 +928,7 @@ impl Order {
         fx.schedule.extend(claim.initial_deadlines(policy));
         fx.new_dispute = Some(claim);
         fx.events
-            .push(self.event("order.not_received_claim_opened"));
+            .push(self.event(EventType::OrderNotReceivedClaimOpened));
         Ok(())
     }
 
@@ -975,7 +965,7 @@ impl Order {
             credit,
         )?);
         self.compensated_minor += credit.amount_minor;
-        let mut event = self.event("guarantee.compensated");
+        let mut event = self.event(EventType::GuaranteeCompensated);
         event.payload["credit"] = serde_json::json!(credit);
         fx.events.push(event);
         Ok(())
@@ -1091,9 +1081,9 @@ impl Order {
             .extend([TimerKind::ProtectionEnd, TimerKind::OnTimeGuarantee]);
         fx.unschedule.extend(TimerKind::DISPUTE);
         fx.events.push(self.event(if refund_minor > 0 {
-            "order.refunded"
+            EventType::OrderRefunded
         } else {
-            "order.completed"
+            EventType::OrderCompleted
         }));
         Ok(())
     }
@@ -1192,7 +1182,7 @@ impl Order {
             ]);
             fx.unschedule.extend(TimerKind::DISPUTE);
         }
-        let mut event = self.event("chargeback.opened");
+        let mut event = self.event(EventType::ChargebackOpened);
         event.payload["amount"] = serde_json::json!(money(amount_minor));
         fx.events.push(event);
         Ok(())
@@ -1225,7 +1215,7 @@ impl Order {
         fx.unschedule
             .extend([TimerKind::ProtectionEnd, TimerKind::OnTimeGuarantee]);
         fx.unschedule.extend(TimerKind::DISPUTE);
-        fx.events.push(self.event("order.completed"));
+        fx.events.push(self.event(EventType::OrderCompleted));
         Ok(())
     }
 
@@ -1269,7 +1259,7 @@ impl Order {
             TimerKind::ProtectionEnd,
             TimerKind::OnTimeGuarantee,
         ]);
-        fx.events.push(self.event("order.refunded"));
+        fx.events.push(self.event(EventType::OrderRefunded));
         Ok(())
     }
 

@@ -821,3 +821,38 @@ impl MessageView {
         }
     }
 }
+
+/// One business event (see `haven_domain::events::EventType` and
+/// docs/API.md for each type's `data`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    /// Commit order: pass the last one as `after` to read on.
+    pub seq: i64,
+    pub id: String,
+    #[schema(value_type = String, example = "order.paid")]
+    #[serde(rename = "type")]
+    pub kind: haven_domain::events::EventType,
+    pub created_at: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl EventView {
+    /// Only the documented business events; anything else never leaves.
+    pub fn from_row(row: &haven_store::OutboxEvent) -> Option<EventView> {
+        Some(EventView {
+            seq: row.seq,
+            id: row.id.to_string(),
+            kind: haven_domain::events::EventType::parse(&row.topic)?,
+            created_at: ts(row.created_at),
+            data: row.payload.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    /// `after` for the next page; null when this page is the last so far.
+    pub next_after: Option<i64>,
+}

@@ -12,6 +12,7 @@ use common::*;
 use haven_app::payments::{
     Authorization, CardDetails, GatewayError, PaymentGateway, TestCardGateway,
 };
+use haven_domain::clock::Clock;
 use haven_domain::money::Money;
 
 /// The test card network, with switches to make capture or refunds fail.
@@ -136,21 +137,28 @@ async fn refunds_survive_gateway_failures_and_are_paid_once() {
         "cancelled"
     );
     assert!(gateway.refunds.lock().unwrap().is_empty());
-    assert_eq!(
-        t.app
-            .store
-            .undelivered_outbox("gateway.refund", 10)
-            .await
-            .unwrap()
-            .len(),
-        1,
-        "queued, not lost"
+    let order_id: haven_domain::ids::OrderId = order.parse().unwrap();
+    let queued = t.app.store.commands_for_order(order_id).await.unwrap();
+    assert_eq!(queued.len(), 1, "queued, not lost");
+    assert_eq!(queued[0].kind, "gateway.refund");
+    assert_eq!(queued[0].state, haven_store::CommandState::Pending);
+    assert!(
+        queued[0].last_error.contains("unavailable"),
+        "{:?}",
+        queued[0]
     );
-    assert_eq!(t.app.dispatch_gateway_refunds().await, 0);
+    // Retried after its backoff, not before.
+    assert_eq!(t.app.dispatch_commands(t.clock.now()).await.done, 0);
 
     gateway.fail_refunds.store(false, Ordering::SeqCst);
-    assert_eq!(t.app.dispatch_gateway_refunds().await, 1);
-    assert_eq!(t.app.dispatch_gateway_refunds().await, 0, "delivered once");
+    t.clock.advance(jiff::SignedDuration::from_secs(30));
+    assert_eq!(t.app.dispatch_commands(t.clock.now()).await.done, 1);
+    t.clock.advance(jiff::SignedDuration::from_hours(2));
+    assert_eq!(
+        t.app.dispatch_commands(t.clock.now()).await.done,
+        0,
+        "delivered once"
+    );
     let refunds = gateway.refunds.lock().unwrap().clone();
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].1, 4_500);

@@ -326,6 +326,9 @@ pub enum CommandUpdate {
         state: CommandState,
         at: Timestamp,
         error: String,
+        /// Replaces the payload (an email's body, with its links, is not
+        /// kept once delivered).
+        redacted_payload: Option<serde_json::Value>,
     },
     RetryAt {
         id: uuid::Uuid,

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use haven_domain::account::SessionKind;
 use haven_domain::ids::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{Auth, Client, PageParams, Query, RawBody, parse_json, path_id};
+use super::extract::{Auth, Client, PageParams, Path, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::views::{PageView, SessionView, UserView};
 use haven_app::{App, LoginOutcome, session_public_id};

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};
 use haven_domain::ids::{DisputeId, OrderId};
 
-use super::extract::{Auth, DisputeCall, OrderAction, PageParams, Query, RawBody, path_id};
+use super::extract::{Auth, DisputeCall, OrderAction, PageParams, Path, Query, RawBody, path_id};
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::views::{AuditView, DisputeView, EvidenceEntryView, PageView};

@@ -124,20 +124,79 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
-/// Parse JSON; malformed JSON is 400, well-formed JSON of the wrong shape 422.
+/// Parse JSON; malformed JSON is 400, well-formed JSON of the wrong shape
+/// 422, and so is any string (or key) holding a control character other
+/// than a newline or a tab: nothing a database could refuse, or that could
+/// hide text from a reader, gets past the edge. Fields that must be a
+/// single line are checked again, stricter, by the domain.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let body = if body.is_empty() {
         b"{}".as_slice()
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|err| {
-        use serde_json::error::Category;
-        match err.classify() {
-            Category::Data => ApiError::validation(err.to_string()),
-            _ => ApiError::bad_request(format!("malformed JSON: {err}")),
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| ApiError::bad_request(format!("malformed JSON: {err}")))?;
+    let mut path = String::new();
+    if let Some((field, c)) = first_control_char(&value, &mut path) {
+        return Err(control_char_error(&field, c));
+    }
+    serde_json::from_value(value).map_err(|err| ApiError::validation(err.to_string()))
+}
+
+pub fn control_char_error(field: &str, c: char) -> ApiError {
+    let field = if field.is_empty() { "body" } else { field };
+    haven_app::AppError::invalid_field(
+        field,
+        format!(
+            "{field} must not contain control characters (U+{:04X})",
+            u32::from(c)
+        ),
+    )
+    .into()
+}
+
+/// The first string in `value` with a forbidden character, and its path.
+fn first_control_char(value: &serde_json::Value, path: &mut String) -> Option<(String, char)> {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) => haven_domain::text::forbidden_char(s, true).map(|c| (path.clone(), c)),
+        J::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = first_control_char(item, path);
+            path.truncate(len);
+            found
+        }),
+        J::Object(map) => map.iter().find_map(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = haven_domain::text::forbidden_char(key, false)
+                .map(|c| (path.clone(), c))
+                .or_else(|| first_control_char(item, path));
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Decoded `name=value` pairs of a query string or form, refusing control
+/// characters (a query is one line; a form field may hold lines).
+pub fn decoded_pairs(raw: &str, multiline: bool) -> ApiResult<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
+    for (name, value) in &pairs {
+        if let Some(c) = haven_domain::text::forbidden_char(name, false)
+            .or_else(|| haven_domain::text::forbidden_char(value, multiline))
+        {
+            return Err(control_char_error(name, c));
         }
-    })
+    }
+    Ok(pairs)
 }
 
 /// The Idempotency-Key context for this request, if the header was sent.
@@ -371,9 +430,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or("");
+        decoded_pairs(raw, false)?;
         serde_urlencoded::from_str(raw)
             .map(Query)
             .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+    }
+}
+
+/// Path parameters whose failures (invalid UTF-8 in a `%`-escape, a
+/// control character, a wrong type) answer 404 in the one error shape:
+/// such a path names nothing that exists.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::not_found("resource"))?;
+        if raw
+            .iter()
+            .any(|(_, v)| haven_domain::text::forbidden_char(v, false).is_some())
+        {
+            return Err(ApiError::not_found("resource"));
+        }
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| ApiError::not_found("resource"))
     }
 }
 

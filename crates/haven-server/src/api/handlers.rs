@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use haven_domain::account::{Role, SessionKind};
@@ -15,8 +15,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{
-    Auth, OrderAction, PageParams, Query, RawBody, idempotency, idempotent, parse_json, path_id,
-    session_token,
+    Auth, OrderAction, PageParams, Path, Query, RawBody, idempotency, idempotent, parse_json,
+    path_id, session_token,
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -532,17 +532,23 @@ pub async fn carrier_webhook(
 }
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery),
-    responses((status = 200, description = "Outbox events in commit order (agents and admins)", body = Vec<Object>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, description = "Business events in commit order, for agents and admins (see docs/API.md for each type's data)", body = EventPage),
+              (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn events(
     State(app): AppState,
     Auth(actor): Auth,
     Query(q): Query<EventQuery>,
-) -> ApiResult<Json<Vec<haven_store::OutboxEvent>>> {
+) -> ApiResult<Json<EventPage>> {
     if !(actor.user.has_role(Role::Agent) || actor.user.has_role(Role::Admin)) {
         return Err(ApiError::forbidden("events are for agents and admins"));
     }
     let limit = q.limit.unwrap_or(100).clamp(1, haven_store::MAX_PAGE);
-    Ok(Json(
-        app.store.outbox_after(q.after.unwrap_or(0), limit).await?,
-    ))
+    let rows = app.store.outbox_after(q.after.unwrap_or(0), limit).await?;
+    let next_after = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|e| e.seq))
+        .flatten();
+    Ok(Json(EventPage {
+        items: rows.iter().filter_map(EventView::from_row).collect(),
+        next_after,
+    }))
 }

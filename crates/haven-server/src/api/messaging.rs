@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use haven_domain::ids::{ConversationId, ListingId, OrderId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Auth, PageParams, Query, RawBody, parse_json, path_id};
+use super::extract::{Auth, PageParams, Path, Query, RawBody, parse_json, path_id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::views::{ConversationView, MessageView, PageView};
 use haven_app::{App, NewAttachment};

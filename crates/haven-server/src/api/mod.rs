@@ -83,20 +83,23 @@ async fn method_not_allowed() -> ApiError {
 
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.config.max_body_bytes;
-    let media = Router::new()
-        .route("/api/v1/media", post(handlers::upload_media))
-        .layer(DefaultBodyLimit::max(haven_app::MAX_IMAGE_BYTES + 1));
-    let evidence_files = Router::new()
+    // Uploads get their own, larger limit on the route itself, so every
+    // route lives in one router with one fallback for wrong methods.
+    let image_limit = DefaultBodyLimit::max(haven_app::MAX_IMAGE_BYTES + 1);
+    let video_limit = DefaultBodyLimit::max(haven_app::blobs::MAX_VIDEO_BYTES + 1);
+    Router::new()
+        .route(
+            "/api/v1/media",
+            post(handlers::upload_media).layer(image_limit),
+        )
         .route(
             "/api/v1/disputes/{id}/evidence/files",
-            post(disputes::add_file),
+            post(disputes::add_file).layer(video_limit),
         )
         .route(
             "/api/v1/conversations/{id}/messages/file",
-            post(messaging::send_file),
+            post(messaging::send_file).layer(video_limit),
         )
-        .layer(DefaultBodyLimit::max(haven_app::blobs::MAX_VIDEO_BYTES + 1));
-    Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/auth/register", post(handlers::register))
         .route("/api/v1/auth/login", post(handlers::login))
@@ -263,7 +266,5 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .merge(media)
-        .merge(evidence_files)
         .with_state(app)
 }

@@ -3,8 +3,9 @@
 //! sessions, 2FA, password, email and (for sellers) the payout account and
 //! identity document. Sensitive changes need a recent "confirm it's you".
 
+use super::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_domain::account::{IdentityStatus, Role, Session, SessionKind};
@@ -481,7 +482,7 @@ pub async fn security_action(
     State(app): AppState,
     Member(actor): Member,
     headers: axum::http::HeaderMap,
-    axum::extract::Path(action): axum::extract::Path<String>,
+    super::Path(action): super::Path<String>,
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: SecurityForm = parse_form(&body)?;

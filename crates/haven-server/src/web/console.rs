@@ -2,8 +2,9 @@
 //! stuffing, scam messages), conversations flagged for repeated scam
 //! messages, and sellers' identity documents waiting for review.
 
+use super::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::ids::UserId;
 use haven_domain::messaging::SecurityFlag;

@@ -2,8 +2,9 @@
 //! actions the viewer's role allows), the withdraw confirmation, the buyer's
 //! and seller's lists, and the agent's case queue.
 
+use super::{Path, Query};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};

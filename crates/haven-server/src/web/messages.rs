@@ -1,8 +1,9 @@
 //! Messages between buyers and sellers: the inbox, a conversation with
 //! scam warnings shown to the recipient, and "blocked" told to the sender.
 
+use super::{Path, Query};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::ids::{ConversationId, ListingId, OrderId};
 use haven_store::PageRequest;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -226,10 +226,42 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
-/// Parse an urlencoded form body; bad forms are a 400 page.
+/// Parse an urlencoded form body; bad forms are a 400 page, and a field
+/// with a control character (other than a line break or tab) a 422 page.
 pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
+    let raw = std::str::from_utf8(body)
+        .map_err(|_| WebError::Page(ApiError::bad_request("invalid form: not UTF-8")))?;
+    crate::api::extract::decoded_pairs(raw, true)?;
     serde_urlencoded::from_bytes(body)
         .map_err(|e| WebError::Page(ApiError::bad_request(format!("invalid form: {e}"))))
+}
+
+/// Path parameters for pages: anything unreadable names no page (404).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        crate::api::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|crate::api::extract::Path(value)| Path(value))
+            .map_err(|_| WebError::Page(ApiError::not_found("page")))
+    }
+}
+
+/// Query parameters for pages, refused in the page's error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        crate::api::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|crate::api::extract::Query(value)| Query(value))
+            .map_err(WebError::Page)
+    }
 }
 
 async fn media(State(app): AppState, Path(hash): Path<String>) -> Result<Response, WebError> {
@@ -283,17 +315,28 @@ async fn not_found() -> WebError {
     WebError::Page(ApiError::not_found("page"))
 }
 
+async fn method_not_allowed() -> WebError {
+    WebError::Page(ApiError::new(
+        haven_app::ErrorKind::MethodNotAllowed,
+        "this page does not take that kind of request",
+    ))
+}
+
 pub fn router(app: Arc<App>) -> Router {
     let max_body = app.config.max_body_bytes;
-    let uploads = Router::new()
-        .route("/orders/{id}/dispute", post(disputes::open_dispute))
-        .route("/disputes/{id}/file", post(disputes::upload))
-        .route("/account/identity", post(account::identity_upload))
-        .route("/messages/{id}", post(messages::send))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            haven_app::blobs::MAX_VIDEO_BYTES + 64 * 1024,
-        ));
+    // Uploads carry their larger limit on the route itself, so every page
+    // lives in one router with one fallback for wrong methods.
+    let upload_limit =
+        axum::extract::DefaultBodyLimit::max(haven_app::blobs::MAX_VIDEO_BYTES + 64 * 1024);
     Router::new()
+        .route(
+            "/disputes/{id}/file",
+            post(disputes::upload).layer(upload_limit),
+        )
+        .route(
+            "/account/identity",
+            post(account::identity_upload).layer(upload_limit),
+        )
         .route("/", get(shop::browse))
         .route("/listings/{id}", get(shop::listing))
         .route(
@@ -322,7 +365,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/verify-email", get(account::verify_email))
         .route("/account", get(account::security))
         .route("/messages", get(messages::inbox))
-        .route("/messages/{id}", get(messages::show))
+        .route(
+            "/messages/{id}",
+            get(messages::show).post(messages::send).layer(upload_limit),
+        )
         .route(
             "/messages/{id}/attachments/{hash}",
             get(messages::attachment),
@@ -343,7 +389,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/seller/listings", post(seller::create_listing))
         .route("/seller/payouts", post(seller::payout))
         .route("/seller/disputes", get(disputes::seller_inbox))
-        .route("/orders/{id}/dispute", get(disputes::new_dispute_form))
+        .route(
+            "/orders/{id}/dispute",
+            get(disputes::new_dispute_form)
+                .post(disputes::open_dispute)
+                .layer(upload_limit),
+        )
         .route("/disputes", get(disputes::my_disputes))
         .route("/disputes/{id}", get(disputes::show))
         .route("/disputes/{id}/accept", post(disputes::accept))
@@ -389,8 +440,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/haven.css", get(stylesheet))
         .route("/static/haven.js", get(script))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             csrf::protect,

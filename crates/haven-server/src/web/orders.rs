@@ -1,8 +1,9 @@
 //! Order pages: the buyer's list and detail (with the protection countdown),
 //! and the actions both sides take from the detail page.
 
+use super::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::ids::OrderId;
 use haven_domain::order::Order;

@@ -1,8 +1,9 @@
 //! The seller centre (store, orders, balance, payouts, new listings) and the
 //! demo clock page.
 
+use super::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::account::Role;
 use haven_domain::catalog::{CATEGORIES, ShippingMethod, ShippingRate};

@@ -1,7 +1,8 @@
 //! Browse, listing detail, checkout and the card challenge.
 
+use super::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::catalog::CATEGORIES;
 use haven_domain::ids::{ListingId, StoreId};

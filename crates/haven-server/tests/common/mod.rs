@@ -377,3 +377,34 @@ pub async fn agent_token(t: &TestApp) -> String {
         .unwrap();
     t.login("agent@example.com").await
 }
+
+/// Every email queued so far (their payloads: to, subject, body), oldest
+/// first. Emails are commands, never outbox events.
+pub async fn emails(t: &TestApp) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = t.app.store.scan_commands(after, 500).await.unwrap();
+        let Some(last) = batch.last() else {
+            return out;
+        };
+        after = Some(last.id);
+        out.extend(
+            batch
+                .into_iter()
+                .filter(|c| c.kind == "email")
+                .map(|c| c.payload),
+        );
+    }
+}
+
+/// A fresh app on SQLite, and one on PostgreSQL when
+/// `HAVEN_TEST_DATABASE_URL` names a server: storage-facing tests run on
+/// every backend the machine has.
+pub async fn on_every_backend() -> Vec<TestApp> {
+    let mut apps = vec![TestApp::sqlite().await];
+    if let Some(pg) = TestApp::postgres().await {
+        apps.push(pg);
+    }
+    apps
+}

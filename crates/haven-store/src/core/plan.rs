@@ -540,9 +540,17 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     state,
                     at,
                     error,
+                    redacted_payload,
                 } => Op::exec(
                     sql::COMMAND_FINISH,
-                    params![*id, state.as_str(), *at, error, *lease_until],
+                    params![
+                        *id,
+                        state.as_str(),
+                        *at,
+                        error,
+                        *lease_until,
+                        redacted_payload.as_ref().map(|p| p.to_string())
+                    ],
                 ),
                 CommandUpdate::RetryAt {
                     id,

@@ -251,7 +251,7 @@ pub const COMMAND_INSERT: Sql = Shared(
 /// Finish (done, dead) only a command that is still pending and still
 /// leased by this claim: a command cancelled meanwhile stays cancelled.
 pub const COMMAND_FINISH: Sql = Shared(
-    "UPDATE commands SET state = ?2, done_at_ms = ?3, last_error = ?4, lease_until_ms = 0
+    "UPDATE commands SET state = ?2, done_at_ms = ?3, last_error = ?4, lease_until_ms = 0, payload = COALESCE(?6, payload)
      WHERE id = ?1 AND state = 'pending' AND lease_until_ms = ?5",
 );
 pub const COMMAND_RETRY_LATER: Sql = Shared(

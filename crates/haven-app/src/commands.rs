@@ -1,0 +1,222 @@
+//! Side effects outside the database: emails and payment-gateway calls.
+//!
+//! A command is a row written in the same transaction as the change that
+//! needs it (a refund with its ledger entry, a reset email with its token),
+//! so it can never be lost or sent for a change that did not happen. One
+//! dispatcher at a time leases a batch of due commands (`FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL), carries each out, and records the result under
+//! the same lease: done, retry later (exponential backoff), or, after
+//! [`MAX_ATTEMPTS`], dead-lettered for an agent with the last error. A
+//! dispatcher that dies mid-batch leaves leases that expire, and the next
+//! one takes over; every gateway call carries the command's own key, so a
+//! call repeated after such a crash is answered, not carried out, again.
+//!
+//! Requests and timers never wait on the gateway or the mail server: they
+//! only queue, and signal the worker.
+
+use haven_domain::money::{Currency, Money};
+use haven_domain::{SignedDuration, Timestamp};
+use haven_store::{Command, CommandState, CommandUpdate, NewCommand};
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+
+pub const EMAIL: &str = "email";
+pub const GATEWAY_REFUND: &str = "gateway.refund";
+pub const GATEWAY_VOID: &str = "gateway.void";
+
+/// Attempts before a command is dead-lettered (about 3 hours of retries).
+pub const MAX_ATTEMPTS: i32 = 10;
+/// Commands leased per round, and how long a lease lasts.
+const BATCH: u32 = 64;
+const LEASE_S: i64 = 60;
+const BACKOFF_BASE_S: i64 = 10;
+const BACKOFF_MAX_S: i64 = 3_600;
+
+/// How long to wait before attempt `attempts + 1`: 10 s, 20 s, 40 s … up
+/// to an hour.
+pub fn backoff(attempts: i32) -> SignedDuration {
+    let exponent = attempts.clamp(1, 20) - 1;
+    let seconds = BACKOFF_BASE_S.saturating_mul(1_i64 << exponent);
+    SignedDuration::from_secs(seconds.min(BACKOFF_MAX_S))
+}
+
+/// A card refund the gateway still has to carry out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    pub payment_ref: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// The ledger entry's idempotency key: the gateway refunds once per key.
+    pub key: String,
+}
+
+/// An authorisation the gateway should release (an abandoned challenge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidRequest {
+    pub payment_ref: String,
+}
+
+pub fn refund_command(
+    request: &RefundRequest,
+    order: Option<haven_domain::ids::OrderId>,
+    now: Timestamp,
+) -> NewCommand {
+    NewCommand::new(
+        GATEWAY_REFUND,
+        format!("refund:{}", request.key),
+        serde_json::to_value(request).expect("refund requests serialise"),
+        order,
+        now,
+    )
+}
+
+pub fn void_command(
+    request: &VoidRequest,
+    order: haven_domain::ids::OrderId,
+    now: Timestamp,
+) -> NewCommand {
+    NewCommand::new(
+        GATEWAY_VOID,
+        format!("void:{}", request.payment_ref),
+        serde_json::to_value(request).expect("void requests serialise"),
+        Some(order),
+        now,
+    )
+}
+
+/// What is kept of a finished command: an email loses its body (its links
+/// may still be live), keeping who it went to and why.
+fn redacted(command: &Command) -> Option<serde_json::Value> {
+    (command.kind == EMAIL).then(|| {
+        serde_json::json!({
+            "to": command.payload["to"],
+            "subject": command.payload["subject"],
+            "body": "",
+        })
+    })
+}
+
+/// What one dispatch round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub done: u32,
+    pub retrying: u32,
+    pub dead: u32,
+}
+
+impl App {
+    /// Carry out every command due at `now`, one leased batch after another.
+    pub async fn dispatch_commands(&self, now: Timestamp) -> DispatchReport {
+        let mut report = DispatchReport::default();
+        loop {
+            let lease_until = now + SignedDuration::from_secs(LEASE_S);
+            let batch = match self.store.claim_commands(now, lease_until, BATCH).await {
+                Ok(batch) => batch,
+                Err(err) => {
+                    tracing::warn!(error = %err, "claiming commands failed");
+                    return report;
+                }
+            };
+            if batch.is_empty() {
+                return report;
+            }
+            for command in batch {
+                self.run_command(&command, now, &mut report).await;
+            }
+        }
+    }
+
+    async fn run_command(&self, command: &Command, now: Timestamp, report: &mut DispatchReport) {
+        let outcome = self.carry_out(command).await;
+        let update = match outcome {
+            Ok(()) => {
+                report.done += 1;
+                CommandUpdate::Finished {
+                    id: command.id,
+                    lease_until: command.lease_until,
+                    state: CommandState::Done,
+                    at: now,
+                    error: String::new(),
+                    redacted_payload: redacted(command),
+                }
+            }
+            Err(error) if command.attempts >= MAX_ATTEMPTS => {
+                tracing::error!(command = %command.id, kind = %command.kind, %error, "command dead-lettered");
+                report.dead += 1;
+                CommandUpdate::Finished {
+                    id: command.id,
+                    lease_until: command.lease_until,
+                    state: CommandState::Dead,
+                    at: now,
+                    error,
+                    redacted_payload: redacted(command),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(command = %command.id, kind = %command.kind, %error, "command failed; will retry");
+                report.retrying += 1;
+                CommandUpdate::RetryAt {
+                    id: command.id,
+                    lease_until: command.lease_until,
+                    next_attempt_at: now + backoff(command.attempts),
+                    error,
+                }
+            }
+        };
+        let changes = haven_store::Changeset {
+            command_updates: vec![update],
+            ..Default::default()
+        };
+        if let Err(err) = self.store.commit(changes).await {
+            // Cancelled or re-leased meanwhile: the key keeps a repeat harmless.
+            tracing::warn!(command = %command.id, error = %err, "recording a command's outcome failed");
+        }
+    }
+
+    async fn carry_out(&self, command: &Command) -> Result<(), String> {
+        match command.kind.as_str() {
+            EMAIL => {
+                let email: crate::mail::Email = serde_json::from_value(command.payload.clone())
+                    .map_err(|e| format!("unreadable email: {e}"))?;
+                self.send_email(&email).await
+            }
+            GATEWAY_REFUND => {
+                let request: RefundRequest = serde_json::from_value(command.payload.clone())
+                    .map_err(|e| format!("unreadable refund: {e}"))?;
+                let currency = Currency::parse(&request.currency).map_err(|e| e.to_string())?;
+                self.gateway
+                    .refund(
+                        &request.payment_ref,
+                        Money::new(request.amount_minor, currency),
+                        &request.key,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            GATEWAY_VOID => {
+                let request: VoidRequest = serde_json::from_value(command.payload.clone())
+                    .map_err(|e| format!("unreadable void: {e}"))?;
+                self.gateway
+                    .void(&request.payment_ref)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            other => Err(format!("no handler for command kind {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_ten_seconds_up_to_an_hour() {
+        assert_eq!(backoff(1), SignedDuration::from_secs(10));
+        assert_eq!(backoff(2), SignedDuration::from_secs(20));
+        assert_eq!(backoff(5), SignedDuration::from_secs(160));
+        assert_eq!(backoff(10), SignedDuration::from_secs(3_600));
+        assert_eq!(backoff(40), SignedDuration::from_secs(3_600));
+    }
+}

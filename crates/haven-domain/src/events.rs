@@ -1,0 +1,127 @@
+//! The business events Haven publishes: a closed, documented list. Each is
+//! written to the outbox in the same transaction as the change it reports,
+//! and is what `GET /api/v1/events` serves and webhooks deliver. Nothing
+//! else goes to the outbox: emails and gateway calls are commands, with
+//! their own table, because they carry secrets or are internal work.
+//!
+//! The payloads are small and typed per family (see docs/API.md):
+//! - `order.*`: `order_id`, `state`, `buyer_id`, `store_id`, `total`
+//!   (and `amount` for `chargeback.opened`);
+//! - `dispute.*`: `dispute_id`, `order_id`, `state`, `reason`, `buyer_id`,
+//!   `store_id`;
+//! - `payout.requested`: `payout_id`, `store_id`, `amount`, `state`;
+//! - `security.*`: `user_id` and `ip` (new device), or `ip` and
+//!   `accounts_tried` (credential stuffing).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "order.paid")]
+    OrderPaid,
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+    #[serde(rename = "order.shipped")]
+    OrderShipped,
+    #[serde(rename = "order.cancel_requested")]
+    OrderCancelRequested,
+    #[serde(rename = "order.cancel_declined")]
+    OrderCancelDeclined,
+    #[serde(rename = "order.delivered")]
+    OrderDelivered,
+    #[serde(rename = "order.not_received_claim_opened")]
+    OrderNotReceivedClaimOpened,
+    #[serde(rename = "order.completed")]
+    OrderCompleted,
+    #[serde(rename = "order.refunded")]
+    OrderRefunded,
+    /// The on-time guarantee paid the buyer a credit (`amount` added).
+    #[serde(rename = "guarantee.compensated")]
+    GuaranteeCompensated,
+    #[serde(rename = "chargeback.opened")]
+    ChargebackOpened,
+    #[serde(rename = "dispute.opened")]
+    DisputeOpened,
+    #[serde(rename = "dispute.updated")]
+    DisputeUpdated,
+    #[serde(rename = "dispute.escalated")]
+    DisputeEscalated,
+    #[serde(rename = "dispute.resolved")]
+    DisputeResolved,
+    #[serde(rename = "payout.requested")]
+    PayoutRequested,
+    #[serde(rename = "security.new_device_login")]
+    SecurityNewDeviceLogin,
+    #[serde(rename = "security.credential_stuffing")]
+    SecurityCredentialStuffing,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 18] = [
+        EventType::OrderPaid,
+        EventType::OrderCancelled,
+        EventType::OrderShipped,
+        EventType::OrderCancelRequested,
+        EventType::OrderCancelDeclined,
+        EventType::OrderDelivered,
+        EventType::OrderNotReceivedClaimOpened,
+        EventType::OrderCompleted,
+        EventType::OrderRefunded,
+        EventType::GuaranteeCompensated,
+        EventType::ChargebackOpened,
+        EventType::DisputeOpened,
+        EventType::DisputeUpdated,
+        EventType::DisputeEscalated,
+        EventType::DisputeResolved,
+        EventType::PayoutRequested,
+        EventType::SecurityNewDeviceLogin,
+        EventType::SecurityCredentialStuffing,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventType::OrderPaid => "order.paid",
+            EventType::OrderCancelled => "order.cancelled",
+            EventType::OrderShipped => "order.shipped",
+            EventType::OrderCancelRequested => "order.cancel_requested",
+            EventType::OrderCancelDeclined => "order.cancel_declined",
+            EventType::OrderDelivered => "order.delivered",
+            EventType::OrderNotReceivedClaimOpened => "order.not_received_claim_opened",
+            EventType::OrderCompleted => "order.completed",
+            EventType::OrderRefunded => "order.refunded",
+            EventType::GuaranteeCompensated => "guarantee.compensated",
+            EventType::ChargebackOpened => "chargeback.opened",
+            EventType::DisputeOpened => "dispute.opened",
+            EventType::DisputeUpdated => "dispute.updated",
+            EventType::DisputeEscalated => "dispute.escalated",
+            EventType::DisputeResolved => "dispute.resolved",
+            EventType::PayoutRequested => "payout.requested",
+            EventType::SecurityNewDeviceLogin => "security.new_device_login",
+            EventType::SecurityCredentialStuffing => "security.credential_stuffing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for kind in EventType::ALL {
+            assert_eq!(EventType::parse(kind.as_str()), Some(kind));
+            assert_eq!(crate::wire_name(&kind), kind.as_str());
+        }
+        assert_eq!(EventType::parse("email"), None, "emails are not events");
+    }
+}
