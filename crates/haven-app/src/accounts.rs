@@ -12,7 +12,6 @@ use haven_domain::account::{
 };
 use haven_domain::catalog::Shop;
 use haven_domain::ids::{StoreId, UserId};
-use haven_domain::messaging::SecurityFlag;
 use haven_domain::{SignedDuration, Timestamp, text};
 use haven_store::{Changeset, Conflict, SessionTouch, StoreError, UserWrite};
 
@@ -118,6 +117,8 @@ pub struct TotpSetup {
     pub secret: String,
     pub otpauth_url: String,
     pub qr_svg: String,
+    /// Ten single-use codes for a lost phone, kept (hashed) once 2FA is on.
+    pub recovery_codes: Vec<String>,
 }
 
 fn invalid_credentials() -> AppError {
@@ -226,7 +227,7 @@ impl App {
                 "Hello {},\n\nConfirm your email address: {link}\n\nThe link works for 48 hours.",
                 user.display_name
             ),
-            self.now(),
+            self.wall_now(),
         );
     }
 
@@ -241,8 +242,8 @@ impl App {
             token_hash,
             kind,
             user_id,
-            created_at: self.now(),
-            expires_at: self.now() + lifetime,
+            created_at: self.wall_now(),
+            expires_at: self.wall_now() + lifetime,
             used_at: None,
             data: serde_json::Value::Null,
         }
@@ -250,36 +251,43 @@ impl App {
 
     /// Check a password. Unknown emails and wrong passwords answer alike and
     /// take as long; failures count towards lockouts either way.
+    ///
+    /// An address that is rate-limited or blocked for credential stuffing is
+    /// refused before any password is checked, except for an account owner
+    /// who sends a valid second-factor `code` with the right password: an
+    /// attacker on the same network must not lock the owner out, and a
+    /// blocked address learns nothing unless all three match.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
+        code: Option<&str>,
         kind: SessionKind,
         client: &ClientInfo,
     ) -> AppResult<LoginOutcome> {
-        let now = self.now();
+        let now = self.wall_now();
         let email_key = email.trim().to_lowercase();
-        if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) =
-            self.login_guard.check(&client.ip, now)
-        {
-            return Err(too_many_attempts(until, now));
-        }
         let found = match Email::parse(email) {
             Ok(email) => self.store.user_by_email(email.as_str()).await?,
             Err(_) => None,
         };
-        let locked_until = found
-            .as_ref()
-            .and_then(|u| u.locked_until)
-            .or_else(|| self.login_guard.email_locked_until(&email_key, now));
+        if let Err(Refusal::SlowDown { until }) = self.check_address(&client.ip, now).await? {
+            return match code {
+                Some(code) => {
+                    self.login_past_blocked_address(found, password, code, until, kind, client)
+                        .await
+                }
+                None => Err(too_many_attempts(until, now)),
+            };
+        }
+        let locked_until = match &found {
+            Some(user) => user.locked_until,
+            None => self.unknown_email_locked_until(&email_key, now).await?,
+        };
         if let Some(until) = locked_until.filter(|u| *u > now) {
             return Err(too_many_attempts(until, now));
         }
-        let hash = found.as_ref().map_or_else(
-            || auth::decoy_hash().to_string(),
-            |u| u.password_hash.clone(),
-        );
-        let valid = self.password_matches(password, &hash).await?;
+        let valid = self.password_fits(found.as_ref(), password).await?;
         let Some(user) = found.filter(|_| valid) else {
             return Err(self.count_failure(&email_key, &client.ip, now).await);
         };
@@ -291,53 +299,63 @@ impl App {
             .await
     }
 
-    /// The first time an address is caught stuffing, the console gets a flag.
-    async fn flag_stuffing(&self, ip: &str, distinct: usize, now: Timestamp) {
-        let flag = SecurityFlag {
-            id: haven_domain::ids::FlagId::new(),
-            kind: "credential_stuffing".into(),
-            subject: ip.to_string(),
-            detail: format!(
-                "failed logins on {distinct} different accounts from this address within 10 minutes"
-            ),
-            created_at: now,
-        };
-        let event = haven_store::NewOutboxEvent {
-            topic: haven_domain::events::EventType::SecurityCredentialStuffing.to_string(),
-            payload: serde_json::json!({ "ip": ip, "accounts_tried": distinct }),
-            created_at: now,
-        };
-        let changes = Changeset {
-            security_flags: vec![flag],
-            outbox: vec![event],
-            ..Default::default()
-        };
-        if let Err(err) = self.store.commit(changes).await {
-            tracing::warn!(error = %err, "recording a credential-stuffing flag failed");
-        }
+    /// Whether `password` is the account's, taking as long when there is no
+    /// account (a decoy hash), so timing reveals nothing.
+    async fn password_fits(&self, user: Option<&User>, password: &str) -> AppResult<bool> {
+        let hash = user.map_or_else(
+            || auth::decoy_hash().to_string(),
+            |u| u.password_hash.clone(),
+        );
+        self.password_matches(password, &hash).await
     }
 
-    /// Count a failed attempt (durably for real accounts) and answer with
-    /// the generic error, or the lockout once it starts.
+    /// The owner's way past a blocked address: the right password and a
+    /// valid code from their authenticator (or a recovery code), on an
+    /// account with 2FA that is not itself locked. Anything less is the
+    /// same "too many attempts" as before, and a wrong guess still counts
+    /// towards the account's lockout.
+    async fn login_past_blocked_address(
+        &self,
+        found: Option<User>,
+        password: &str,
+        code: &str,
+        blocked_until: Timestamp,
+        kind: SessionKind,
+        client: &ClientInfo,
+    ) -> AppResult<LoginOutcome> {
+        let now = self.wall_now();
+        let refused = || too_many_attempts(blocked_until, now);
+        let valid = self.password_fits(found.as_ref(), password).await?;
+        let Some(mut user) = found.filter(|u| u.totp.is_some()) else {
+            return Err(refused());
+        };
+        if user.locked_until.is_some_and(|u| u > now) {
+            return Err(refused());
+        }
+        if !valid || !consume_second_factor(&mut user, code, now) {
+            self.record_user_failure(user, now).await;
+            return Err(refused());
+        }
+        self.finish_login(user, kind, client, None, Changeset::default())
+            .await
+    }
+
+    /// Count a failed attempt (durably, for real accounts and unknown
+    /// emails alike) and answer with the generic error, or the lockout once
+    /// it starts.
     async fn count_failure(&self, email_key: &str, ip: &str, now: Timestamp) -> AppError {
-        match self.login_guard.record_failure(ip, email_key, now) {
-            Ok(()) => {}
-            Err(Refusal::Stuffing {
-                until,
-                first,
-                distinct,
-            }) => {
-                if first {
-                    self.flag_stuffing(ip, distinct, now).await;
-                }
-                return too_many_attempts(until, now);
-            }
-            Err(Refusal::SlowDown { until }) => return too_many_attempts(until, now),
+        match self.address_failed(ip, email_key, now).await {
+            Ok(Some(until)) => return too_many_attempts(until, now),
+            Ok(None) => {}
+            Err(err) => return err,
         }
         let user = self.store.user_by_email(email_key).await.ok().flatten();
         let locked_until = match user {
             Some(user) => self.record_user_failure(user, now).await,
-            None => self.login_guard.record_unknown_failure(email_key, now),
+            None => match self.unknown_email_failed(email_key, now).await {
+                Ok(until) => until,
+                Err(err) => return err,
+            },
         };
         match locked_until {
             Some(until) => too_many_attempts(until, now),
@@ -434,7 +452,7 @@ impl App {
         code: &str,
         client: &ClientInfo,
     ) -> AppResult<LoginOutcome> {
-        let now = self.now();
+        let now = self.wall_now();
         let invalid = || {
             AppError::new(
                 ErrorKind::InvalidChallenge,
@@ -452,9 +470,7 @@ impl App {
         {
             return Err(invalid());
         }
-        if let Err(Refusal::SlowDown { until } | Refusal::Stuffing { until, .. }) =
-            self.login_guard.check(&client.ip, now)
-        {
+        if let Err(Refusal::SlowDown { until }) = self.check_address(&client.ip, now).await? {
             return Err(too_many_attempts(until, now));
         }
         let mut user = self.store.user(token.user_id).await?.ok_or_else(invalid)?;
@@ -483,7 +499,7 @@ impl App {
         rehash: Option<String>,
         mut changes: Changeset,
     ) -> AppResult<LoginOutcome> {
-        let now = self.session_now();
+        let now = self.wall_now();
         let expected_version = user.version;
         if let Some(password) = rehash {
             user.password_hash = self.hash(password).await?;
@@ -566,9 +582,11 @@ impl App {
         Ok(())
     }
 
-    /// Sessions expire on real time in the demo: its fast-forward moves
-    /// marketplace deadlines and must not log the visitor out mid-tour.
-    pub(crate) fn session_now(&self) -> Timestamp {
+    /// Real time for everything that secures an account (sessions, TOTP
+    /// codes, emailed links, lockouts), even in the demo: its fast-forward
+    /// moves marketplace deadlines, and must neither log the visitor out
+    /// mid-tour nor make a fresh authenticator code look stale.
+    pub(crate) fn wall_now(&self) -> Timestamp {
         if self.demo_clock.is_some() {
             Timestamp::now()
         } else {
@@ -576,16 +594,18 @@ impl App {
         }
     }
 
-    /// The actor behind a session token, if it is valid and unexpired.
-    pub async fn authenticate(&self, token: &str) -> AppResult<Option<Actor>> {
+    /// The actor behind a session token, if it is valid, unexpired and of
+    /// the kind asked for: a browser's cookie is not an API bearer token,
+    /// and an API token is not a browser session.
+    pub async fn authenticate(&self, token: &str, kind: SessionKind) -> AppResult<Option<Actor>> {
         if token.len() != 64 {
             return Ok(None);
         }
         let Some(session) = self.store.session(&auth::token_hash(token)).await? else {
             return Ok(None);
         };
-        let now = self.session_now();
-        if session.expires_at <= now {
+        let now = self.wall_now();
+        if session.expires_at <= now || session.kind != kind {
             return Ok(None);
         }
         let Some(user) = self.store.user(session.user_id).await? else {
@@ -655,7 +675,7 @@ impl App {
         code: Option<&str>,
     ) -> AppResult<()> {
         let session = actor.session.as_ref().ok_or_else(AppError::unauthorized)?;
-        let now = self.now();
+        let now = self.wall_now();
         self.refuse_if_locked(&actor.user, now)?;
         let proved = match (password, code) {
             (Some(password), _) => {
@@ -675,8 +695,8 @@ impl App {
         }
         let touch = SessionTouch {
             token_hash: session.token_hash.clone(),
-            last_seen_at: self.session_now(),
-            reauthenticated_at: Some(self.session_now()),
+            last_seen_at: self.wall_now(),
+            reauthenticated_at: Some(self.wall_now()),
         };
         self.store
             .commit(Changeset {
@@ -690,7 +710,7 @@ impl App {
     /// Sensitive changes need a recent password or 2FA proof in this session.
     pub fn require_step_up(&self, actor: &Actor) -> AppResult<()> {
         let recent = actor.session.as_ref().is_some_and(|s| {
-            self.session_now().duration_since(s.reauthenticated_at)
+            self.wall_now().duration_since(s.reauthenticated_at)
                 <= SignedDuration::from_mins(STEP_UP_WINDOW_MIN)
         });
         if recent {
@@ -744,20 +764,20 @@ impl App {
     /// other session is signed out.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
         self.require_step_up(actor)?;
+        // A stolen session must not guess the current password without
+        // limit: wrong ones count towards the same lockout as a login.
+        self.refuse_if_locked(&actor.user, self.wall_now())?;
         if !self
             .password_matches(current, &actor.user.password_hash)
             .await?
         {
-            return Err(AppError::new(
-                ErrorKind::InvalidCredentials,
-                "the current password is not right",
-            ));
+            return Err(self.second_proof_failed(actor, self.wall_now()).await);
         }
         auth::check_password_policy(new, &[actor.user.email.as_str(), &actor.user.display_name])
             .map_err(AppError::validation)?;
         let hash = self.hash(new.to_string()).await?;
         let current_session = actor.session.as_ref().map(|s| s.token_hash.clone());
-        let now = self.now();
+        let now = self.wall_now();
         self.update_user_with(actor.id(), |user, changes| {
             user.password_hash = hash.clone();
             changes.delete_user_sessions.push((user.id, current_session.clone()));
@@ -774,7 +794,7 @@ impl App {
         self.require_step_up(actor)?;
         let email = Email::parse(new_email).map_err(AppError::validation)?;
         let old = actor.user.email.clone();
-        let now = self.now();
+        let now = self.wall_now();
         let result = self
             .update_user_with(actor.id(), |user, changes| {
                 user.email = email.clone();
@@ -805,32 +825,44 @@ impl App {
             ));
         }
         let secret = auth::new_totp_secret();
-        let url = auth::totp_url(&secret, actor.user.email.as_str())
+        let (codes, _) = auth::new_recovery_codes();
+        let user = self
+            .update_user(actor.id(), |user| {
+                user.pending_totp_secret = Some(secret.clone());
+                user.pending_recovery_codes = codes.clone();
+                Ok(user.clone())
+            })
+            .await?;
+        self.totp_setup(&user)?
+            .ok_or_else(|| AppError::internal("setup just stored"))
+    }
+
+    /// The 2FA setup a user has started and not finished: the secret, its
+    /// URL and QR code, and the recovery codes that come with it.
+    pub fn totp_setup(&self, user: &User) -> AppResult<Option<TotpSetup>> {
+        let Some(secret) = user.pending_totp_secret.clone() else {
+            return Ok(None);
+        };
+        let url = auth::totp_url(&secret, user.email.as_str())
             .ok_or_else(|| AppError::internal("totp url"))?;
-        let pending = secret.clone();
-        self.update_user(actor.id(), |user| {
-            user.pending_totp_secret = Some(pending.clone());
-            Ok(())
-        })
-        .await?;
         let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal)?;
         let qr_svg = qr
             .render::<qrcode::render::svg::Color>()
             .min_dimensions(200, 200)
             .build();
-        Ok(TotpSetup {
+        Ok(Some(TotpSetup {
             secret,
             otpauth_url: url,
             qr_svg,
-        })
+            recovery_codes: user.pending_recovery_codes.clone(),
+        }))
     }
 
     /// Turn 2FA on with a code from the app; returns the recovery codes,
     /// shown once (only their hashes are kept).
     pub async fn enable_totp(&self, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
         self.require_step_up(actor)?;
-        let now = self.now();
-        let (codes, hashes) = auth::new_recovery_codes();
+        let now = self.wall_now();
         self.update_user(actor.id(), |user| {
             let secret = user
                 .pending_totp_secret
@@ -849,16 +881,19 @@ impl App {
                 last_used_step: step,
             });
             user.pending_totp_secret = None;
-            user.recovery_code_hashes = hashes.clone();
-            Ok(())
+            let codes = std::mem::take(&mut user.pending_recovery_codes);
+            user.recovery_code_hashes = codes
+                .iter()
+                .map(|c| auth::token_hash(&auth::normalize_recovery_code(c)))
+                .collect();
+            Ok(codes)
         })
-        .await?;
-        Ok(codes)
+        .await
     }
 
     /// Turn 2FA off: needs a current code (or a recovery code).
     pub async fn disable_totp(&self, actor: &Actor, code: &str) -> AppResult<()> {
-        let now = self.now();
+        let now = self.wall_now();
         self.refuse_if_locked(&actor.user, now)?;
         let done = self
             .update_user(actor.id(), |user| {
@@ -893,7 +928,7 @@ impl App {
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
-        if !self.login_guard.allow_reset(email.as_str(), self.now()) {
+        if !self.reset_allowed(email.as_str(), self.wall_now()).await? {
             return Ok(());
         }
         let Some(user) = self.store.user_by_email(email.as_str()).await? else {
@@ -920,7 +955,7 @@ impl App {
                 "Hello {},\n\nSet a new password here: {link}\n\nThe link works once, for 30 minutes. If you did not ask for this, ignore this email.",
                 user.display_name
             ),
-            self.now(),
+            self.wall_now(),
         );
         self.store.commit(changes).await?;
         Ok(())
@@ -934,7 +969,7 @@ impl App {
             .map_err(AppError::validation)?;
         let hash = self.hash(new_password.to_string()).await?;
         let token_hash = auth::token_hash(token);
-        let now = self.now();
+        let now = self.wall_now();
         let result = self
             .update_user_with(user.id, |user, changes| {
                 user.password_hash = hash.clone();
@@ -962,7 +997,7 @@ impl App {
             .token(&auth::token_hash(token))
             .await?
             .ok_or_else(invalid_token)?;
-        if found.kind != kind || found.used_at.is_some() || found.expires_at <= self.now() {
+        if found.kind != kind || found.used_at.is_some() || found.expires_at <= self.wall_now() {
             return Err(invalid_token());
         }
         let user = self
@@ -982,7 +1017,7 @@ impl App {
     pub async fn verify_email(&self, token: &str) -> AppResult<()> {
         let user = self.redeem(token, TokenKind::EmailVerification).await?;
         let token_hash = auth::token_hash(token);
-        let now = self.now();
+        let now = self.wall_now();
         self.update_user_with(user.id, |user, changes| {
             user.email_verified_at = Some(now);
             changes.use_tokens.push((token_hash.clone(), now));
@@ -1028,7 +1063,7 @@ impl App {
             ));
         }
         let hash = self.blobs.put(bytes).await?;
-        let now = self.now();
+        let now = self.wall_now();
         self.update_user(actor.id(), |user| {
             if user.identity.status == IdentityStatus::Approved {
                 return Err(AppError::conflict(
@@ -1059,7 +1094,7 @@ impl App {
             ));
         }
         let note = text::optional_block("note", note, 1_000)?;
-        let now = self.now();
+        let now = self.wall_now();
         let reviewer = agent.id();
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
@@ -1118,10 +1153,10 @@ impl App {
         let account = PayoutAccount {
             holder: holder.to_string(),
             iban,
-            set_at: self.now(),
+            set_at: self.wall_now(),
         };
         let stored = account.clone();
-        let now = self.now();
+        let now = self.wall_now();
         self.update_user_with(actor.id(), |user, changes| {
             user.payout_account = Some(stored.clone());
             mail::queue(changes, user.email.as_str(), "Your Haven payout account was changed", format!("Hello {},\n\nPayouts now go to {}. If this was not you, contact support immediately.", user.display_name, stored.masked()), now);
@@ -1162,7 +1197,7 @@ impl App {
             &mut changes,
             idem,
             crate::Resource::Store(shop.id),
-            self.now(),
+            self.wall_now(),
         );
         self.store.commit(changes).await?;
         Ok(shop)

@@ -69,11 +69,23 @@ fn valid_hash(hash: &str) -> bool {
 impl BlobStore {
     /// `s3://bucket[/prefix]`, `file:///abs/dir`, or a plain directory path.
     pub fn open(url: &str) -> anyhow::Result<BlobStore> {
+        Self::open_with(url, None)
+    }
+
+    /// As [`BlobStore::open`], with the endpoint of an S3-compatible server
+    /// for `s3://` URLs (credentials and region still come from `AWS_*`).
+    pub fn open_with(url: &str, s3_endpoint: Option<&str>) -> anyhow::Result<BlobStore> {
         let inner: Arc<dyn ObjectStore> = if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let s3 = object_store::aws::AmazonS3Builder::from_env()
-                .with_bucket_name(bucket)
-                .build()?;
+            let mut builder =
+                object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            if let Some(endpoint) = s3_endpoint {
+                builder = builder
+                    .with_endpoint(endpoint)
+                    .with_allow_http(endpoint.starts_with("http://"))
+                    .with_virtual_hosted_style_request(false);
+            }
+            let s3 = builder.build()?;
             if prefix.is_empty() {
                 Arc::new(s3)
             } else {

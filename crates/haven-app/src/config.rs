@@ -19,6 +19,10 @@ pub struct Config {
     /// Where dispute evidence files live: a directory, `file:///dir`, or
     /// `s3://bucket/prefix` (credentials from the AWS_* environment).
     pub blob_store_url: String,
+    /// For `s3://` blob stores on an S3-compatible server (MinIO, Ceph…):
+    /// its endpoint, e.g. `http://127.0.0.1:9000`. Path-style requests;
+    /// plain HTTP only when the endpoint says `http://`.
+    pub blob_s3_endpoint: Option<String>,
     /// Demo mode: seeded data, parcel advancing and the clock fast-forward.
     #[serde(skip)]
     pub demo: bool,
@@ -86,6 +90,7 @@ impl Default for Config {
             carrier_webhook_secret: DEV_CARRIER_SECRET.into(),
             gateway_webhook_secret: DEV_GATEWAY_SECRET.into(),
             blob_store_url: "./haven-data/blobs".into(),
+            blob_s3_endpoint: None,
             demo: false,
             max_body_bytes: 256 * 1024,
             timer_interval_ms: 1_000,

@@ -23,6 +23,8 @@ use super::{
 };
 use crate::blobs::{max_bytes_for, sniff_evidence_type};
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::screening::Channel;
+use haven_risk::scanner::{Sender, Stage};
 
 /// Files one dispute's log may hold.
 pub const MAX_FILES_PER_DISPUTE: usize = 20;
@@ -167,6 +169,7 @@ impl App {
         request: OpenRequest,
         idem: Option<&Idem>,
     ) -> AppResult<Dispute> {
+        let mut warnings = None;
         for _ in 0..MAX_RETRIES {
             let order = self.order(order_id).await?;
             match self.role_in(actor, &order) {
@@ -175,7 +178,21 @@ impl App {
                 Err(_) => return Err(AppError::not_found("order")),
             }
             let policy = self.policy(order.policy_version).await?;
-            let dispute = Dispute::open(&order, request.clone(), &policy, self.now())?;
+            let mut dispute = Dispute::open(&order, request.clone(), &policy, self.now())?;
+            if warnings.is_none() {
+                let channel = Channel::Dispute(&dispute);
+                let found = self
+                    .screen_text(
+                        actor,
+                        Sender::Buyer,
+                        Stage::InDispute,
+                        channel,
+                        &dispute.description,
+                    )
+                    .await?;
+                warnings = Some(found);
+            }
+            dispute.description_warnings = warnings.clone().unwrap_or_default();
             match self
                 .commit_opened(actor, &order, dispute, &policy, idem)
                 .await
@@ -280,8 +297,17 @@ impl App {
         let order = self.order(dispute.order_id).await?;
         let role = self.role_in(actor, &order)?;
         let event = self.action_event(&dispute, &order, action).await?;
+        let warnings = match (role, statement_of(&event)) {
+            (Role::Seller, Some(text)) => {
+                let channel = Channel::Dispute(&dispute);
+                self.screen_text(actor, Sender::Seller, Stage::InDispute, channel, &text)
+                    .await?
+            }
+            _ => Vec::new(),
+        };
         let by = ActorRef::user(role.party(), actor);
-        self.apply_dispute_event(dispute_id, event, by, idem).await
+        self.apply_dispute_event(dispute_id, event, by, idem, &warnings)
+            .await
     }
 
     /// Checks that need the store (return tracking provenance) and the
@@ -391,12 +417,13 @@ impl App {
         event: DisputeEvent,
         by: ActorRef,
         idem: Option<&Idem>,
+        warnings: &[String],
     ) -> AppResult<Dispute> {
         for _ in 0..MAX_RETRIES {
             let dispute = self.dispute(dispute_id).await?;
             let order = self.order(dispute.order_id).await?;
             let (changes, after, order_transition) = self
-                .dispute_changes(&dispute, &order, event.clone(), by, idem)
+                .dispute_changes(&dispute, &order, event.clone(), by, idem, warnings)
                 .await?;
             match self.store.commit(changes).await {
                 Ok(()) => {
@@ -422,6 +449,7 @@ impl App {
         event: DisputeEvent,
         by: ActorRef,
         idem: Option<&Idem>,
+        warnings: &[String],
     ) -> AppResult<(Changeset, Dispute, Option<haven_domain::order::Transition>)> {
         let now = self.now();
         let policy = self.policy(order.policy_version).await?;
@@ -436,14 +464,18 @@ impl App {
             _ => None,
         };
         let statement = statement_of(&event);
-        let dt = dispute.apply(event, by.party, OrderFacts::of(order), &policy, now)?;
+        let mut dt = dispute.apply(event, by.party, OrderFacts::of(order), &policy, now)?;
+        if statement.is_some() {
+            // The scanner's findings on the seller's text, for the buyer.
+            dt.dispute.seller_response_warnings = warnings.to_vec();
+        }
         let mut changes = dispute_record_changes(dispute, &dt.dispute, &dt.effects.events, by, now);
         let mut log = self.log_for(dispute.id).await?;
         if let Some(text) = statement {
             log.push(
                 by,
                 EvidenceKind::Message,
-                serde_json::json!({ "text": text }),
+                serde_json::json!({ "text": text, "categories": warnings }),
                 now,
             );
         }
@@ -532,15 +564,35 @@ impl App {
         text: &str,
     ) -> AppResult<EvidenceEntry> {
         let text = haven_domain::text::block("text", text, MAX_MESSAGE_CHARS)?;
-        let text = text.as_str();
+        let categories = self.screen_for_log(actor, dispute_id, &text).await?;
         self.append_evidence(
             actor,
             dispute_id,
             EvidenceKind::Message,
-            serde_json::json!({ "text": text }),
+            serde_json::json!({ "text": text, "categories": categories }),
             None,
         )
         .await
+    }
+
+    /// A party's words for the log go through the scanner first; an
+    /// agent's do not.
+    async fn screen_for_log(
+        &self,
+        actor: &Actor,
+        dispute_id: DisputeId,
+        text: &str,
+    ) -> AppResult<Vec<String>> {
+        let dispute = self.dispute(dispute_id).await?;
+        let order = self.order(dispute.order_id).await?;
+        let sender = match self.role_in(actor, &order)? {
+            Role::Buyer => Sender::Buyer,
+            Role::Seller => Sender::Seller,
+            Role::Agent => return Ok(Vec::new()),
+        };
+        let channel = Channel::Dispute(&dispute);
+        self.screen_text(actor, sender, Stage::InDispute, channel, text)
+            .await
     }
 
     /// An image or video, checked by content, stored by hash, logged.
@@ -566,6 +618,7 @@ impl App {
             ));
         }
         let note = haven_domain::text::optional_line("note", note, 500)?;
+        let note_categories = self.screen_for_log(actor, dispute_id, &note).await?;
         let note = note.as_str();
         let detail = self.dispute_detail(actor, dispute_id).await?;
         let files = detail
@@ -587,7 +640,7 @@ impl App {
             size_bytes,
             created_at: self.now(),
         };
-        let body = serde_json::json!({ "sha256": hash, "content_type": content_type, "size_bytes": size_bytes, "note": note.trim() });
+        let body = serde_json::json!({ "sha256": hash, "content_type": content_type, "size_bytes": size_bytes, "note": note.trim(), "categories": note_categories });
         self.append_evidence(actor, dispute_id, EvidenceKind::File, body, Some(file))
             .await
     }

@@ -207,7 +207,7 @@ impl App {
                     .max(self.now() - SignedDuration::from_hours(MAX_SCAN_REPORTING_DELAY_H)),
             };
             match self
-                .apply_dispute_event(dispute.id, event, ActorRef::system(), None)
+                .apply_dispute_event(dispute.id, event, ActorRef::system(), None, &[])
                 .await
             {
                 Ok(_) => {}

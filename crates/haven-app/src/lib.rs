@@ -16,6 +16,7 @@ mod chargebacks;
 mod checkout;
 pub mod commands;
 pub mod config;
+mod defence;
 mod disputes;
 pub mod error;
 mod fulfilment;
@@ -25,6 +26,7 @@ pub mod mail;
 mod messaging;
 mod money;
 pub mod payments;
+pub mod screening;
 mod timers;
 
 use std::collections::HashMap;
@@ -71,7 +73,6 @@ pub struct App {
     pub config: Config,
     /// Present in demo mode: lets visitors fast-forward time.
     pub demo_clock: Option<OffsetClock>,
-    pub(crate) login_guard: guard::LoginGuard,
     pub(crate) mailer: mail::Mailer,
     /// The message scanner, compiled once from the brand and domains.
     pub scanner: haven_risk::scanner::Scanner,
@@ -152,7 +153,6 @@ impl App {
             blobs,
             config,
             demo_clock,
-            login_guard: guard::LoginGuard::default(),
             mailer,
             scanner,
             commands_ready: tokio::sync::Notify::new(),
@@ -467,6 +467,7 @@ pub(crate) fn opened_dispute_changes(
         "reason": dispute.reason,
         "requested": dispute.requested,
         "description": dispute.description,
+        "categories": dispute.description_warnings,
         "automatic": dispute.automatic,
         "reopened_from": dispute.reopened_from,
     });

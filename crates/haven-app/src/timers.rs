@@ -16,6 +16,8 @@ use super::{ActorRef, App};
 use crate::error::AppResult;
 
 const LEASE_S: i64 = 60;
+/// How often the worker drops login-defence counts no window looks at.
+const PURGE_EVERY_S: u64 = 60;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TickReport {
@@ -103,7 +105,7 @@ impl App {
                         return self.complete_only(timer).await;
                     };
                     let dispute = self.dispute(open.id).await?;
-                    self.dispute_changes(&dispute, &order, event, ActorRef::system(), None)
+                    self.dispute_changes(&dispute, &order, event, ActorRef::system(), None, &[])
                         .await
                         .map(|(c, _, t)| (c, t))
                 }
@@ -155,9 +157,16 @@ impl App {
 /// every interval, or at once when a request queued gateway work.
 pub async fn run_worker(app: Arc<App>) {
     let interval = Duration::from_millis(app.config.timer_interval_ms.max(50));
+    let mut last_purge = std::time::Instant::now();
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
+        }
+        if last_purge.elapsed() >= Duration::from_secs(PURGE_EVERY_S) {
+            last_purge = std::time::Instant::now();
+            if let Err(err) = app.purge_login_defence(app.wall_now()).await {
+                tracing::warn!(error = %err.message, "purging login-defence counts failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

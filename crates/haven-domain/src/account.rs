@@ -66,6 +66,11 @@ pub struct User {
     /// A secret shown during setup, enabled only after a correct code.
     #[serde(default)]
     pub pending_totp_secret: Option<String>,
+    /// The recovery codes shown with the pending secret, so the setup page
+    /// can be shown again (a reload, a redirect) until 2FA is on. Only
+    /// their hashes are kept once it is.
+    #[serde(default)]
+    pub pending_recovery_codes: Vec<String>,
     /// SHA-256 of each unused recovery code.
     #[serde(default)]
     pub recovery_code_hashes: Vec<String>,
@@ -170,6 +175,7 @@ impl User {
             email_verified_at: None,
             totp: None,
             pending_totp_secret: None,
+            pending_recovery_codes: Vec::new(),
             recovery_code_hashes: Vec::new(),
             failed_logins: 0,
             locked_until: None,

@@ -224,6 +224,13 @@ pub struct Dispute {
     pub seller_respond_by: Option<Timestamp>,
     pub counter_offer_minor: Option<i64>,
     pub seller_response: Option<String>,
+    /// Scam categories the message scanner found in the description, and
+    /// in the seller's latest response: shown to the other side as
+    /// warnings, as in chat.
+    #[serde(default)]
+    pub description_warnings: Vec<String>,
+    #[serde(default)]
+    pub seller_response_warnings: Vec<String>,
     pub return_address: Option<Address>,
     pub return_ship_by: Option<Timestamp>,
     pub return_shipment: Option<Shipment>,
@@ -627,6 +634,8 @@ impl Dispute {
             seller_respond_by: Some(after_days(now, respond_days)),
             counter_offer_minor: None,
             seller_response: None,
+            description_warnings: Vec::new(),
+            seller_response_warnings: Vec::new(),
             return_address: None,
             return_ship_by: None,
             return_shipment: None,
@@ -766,6 +775,7 @@ impl Dispute {
                 }
                 self.counter_offer_minor = Some(amount_minor);
                 self.seller_response = Some(message);
+                self.seller_response_warnings.clear();
                 self.state = DisputeState::CounterOffered;
                 fx.unschedule.push(TimerKind::DisputeSellerResponse);
                 Ok(())
@@ -773,6 +783,7 @@ impl Dispute {
             DisputeEvent::SellerReject { explanation } => {
                 self.require_explanation(&explanation)?;
                 self.seller_response = Some(explanation);
+                self.seller_response_warnings.clear();
                 fx.unschedule.push(TimerKind::DisputeSellerResponse);
                 if self.automatic {
                     // The seller's proof of delivery goes to an agent.
@@ -881,6 +892,7 @@ impl Dispute {
             DisputeEvent::SellerContestReturn { explanation } => {
                 self.require_explanation(&explanation)?;
                 self.seller_response = Some(explanation);
+                self.seller_response_warnings.clear();
                 self.escalate("the seller contested the returned item", now, fx);
             }
             DisputeEvent::AgentDecide {

@@ -35,7 +35,7 @@ pub enum EventType {
     OrderCompleted,
     #[serde(rename = "order.refunded")]
     OrderRefunded,
-    /// The on-time guarantee paid the buyer a credit (`amount` added).
+    /// The on-time guarantee paid the buyer a credit (`credit` added).
     #[serde(rename = "guarantee.compensated")]
     GuaranteeCompensated,
     #[serde(rename = "chargeback.opened")]

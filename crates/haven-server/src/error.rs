@@ -31,7 +31,7 @@ pub struct ErrorDetail {
     /// A sentence for people; may change between versions.
     pub message: String,
     /// `null`, or an object with the fields that apply to this error.
-    #[schema(value_type = Option<ErrorDetailsSchema>)]
+    #[schema(value_type = Option<ErrorDetailsSchema>, required = true)]
     pub details: Option<ErrorDetails>,
 }
 

@@ -445,6 +445,10 @@ pub struct DisputeView {
     pub escalation_available_at: String,
     pub counter_offer: Option<MoneyView>,
     pub seller_response: Option<String>,
+    /// Why to be careful with the description or the seller's response:
+    /// the message scanner's findings, one plain explanation each.
+    pub description_warnings: Vec<String>,
+    pub seller_response_warnings: Vec<String>,
     pub return_address: Option<AddressView>,
     pub return_ship_by: Option<String>,
     pub return_shipment: Option<ShipmentView>,
@@ -498,6 +502,8 @@ impl DisputeView {
             escalation_available_at: ts(d.escalation_available_at(policy)),
             counter_offer: d.counter_offer_minor.map(money),
             seller_response: d.seller_response.clone(),
+            description_warnings: explain(&d.description_warnings),
+            seller_response_warnings: explain(&d.seller_response_warnings),
             return_address: d.return_address.as_ref().map(AddressView::from),
             return_ship_by: d.return_ship_by.map(ts),
             return_shipment: d.return_shipment.as_ref().map(|s| ShipmentView {
@@ -595,6 +601,22 @@ impl EvidenceEntryView {
             .get("content_type")
             .and_then(|c| c.as_str())
             .is_some_and(|c| c.starts_with("video/"))
+    }
+
+    /// What the message scanner found in this entry's words (a statement,
+    /// a note, a copied chat message): one plain warning each.
+    pub fn warnings(&self) -> Vec<String> {
+        let categories: Vec<String> = self
+            .body
+            .get("categories")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        explain(&categories)
     }
 
     /// A one-line summary for pages.
@@ -744,28 +766,14 @@ pub struct MessageView {
 }
 
 /// What the recipient is told about each kind of risky message.
-pub fn category_warning(category: &str) -> &'static str {
-    match category {
-        "off_platform_contact" => {
-            "This message asks you to talk outside Haven. Chats outside Haven are not covered by buyer protection, and it is where most scams start. Keep the conversation here."
-        }
-        "off_platform_payment" => {
-            "This message asks you to pay outside Haven. Payments outside Haven are not protected and cannot be refunded by us. Only pay at Haven's checkout."
-        }
-        "phishing_link" => {
-            "This message has a link that may imitate Haven or hide where it goes. Never log in or pay through a link in a message."
-        }
-        "extra_fee" => {
-            "Haven never asks for customs, release or delivery fees in chat. Real duties are shown at checkout or collected by the carrier."
-        }
-        "dispute_pressure" => {
-            "You never have to close or withdraw a dispute to get a refund. Refunds inside Haven are guaranteed; promises outside it are not."
-        }
-        "confirm_receipt_pressure" => {
-            "Only confirm receipt once the item has arrived and is as described: confirming releases your payment to the seller."
-        }
-        _ => "Be careful with this message: it looks like a common scam.",
-    }
+pub use haven_app::screening::category_warning;
+
+/// One plain explanation per scanner category.
+pub fn explain(categories: &[String]) -> Vec<String> {
+    categories
+        .iter()
+        .map(|c| category_warning(c).to_string())
+        .collect()
 }
 
 impl MessageView {

@@ -1,8 +1,9 @@
 // Live protection countdowns: the page is complete without this script; it
 // only keeps "time left" ticking for a visitor who leaves the page open.
+// data-clock-offset-ms is how far the server's clock runs ahead of real time
+// (the demo's fast-forward), in whole milliseconds.
 (function () {
   function render(ms) {
-    if (ms <= 0) return "ended";
     var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
     return (d ? d + "d " : "") + h + "h " + m + "m";
   }
@@ -10,7 +11,15 @@
     document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
       var end = Date.parse(el.getAttribute("data-countdown-to"));
       var offset = Number(el.getAttribute("data-clock-offset-ms") || 0);
-      if (!isNaN(end)) el.textContent = render(end - (Date.now() + offset));
+      if (isNaN(end) || isNaN(offset)) return;
+      var left = end - (Date.now() + offset);
+      if (left > 0) {
+        el.textContent = render(left);
+        return;
+      }
+      var label = el.parentNode && el.parentNode.querySelector("[data-countdown-label]");
+      if (label) label.hidden = true;
+      el.textContent = "Buyer protection has ended";
     });
   }
   tick();

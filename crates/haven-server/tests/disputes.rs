@@ -1116,3 +1116,205 @@ async fn the_dispute_centre_on_postgres() {
     let report = c.t.app.verify().await.unwrap();
     assert!(report.evidence_checked >= 5);
 }
+
+/// The dispute centre is a channel like chat: every text one party writes
+/// to the other goes through the message scanner, with chat's verdicts and
+/// consequences. Before, "close the dispute and I'll refund you" or "pay
+/// the customs fee to my PayPal" reached the buyer unscanned here.
+#[tokio::test]
+async fn every_dispute_text_goes_through_the_scanner() {
+    let c = Case::shipped().await;
+    let dispute = c
+        .open_ok("not_as_described", json!({"type": "full_refund"}))
+        .await;
+    let before =
+        c.t.app
+            .store
+            .evidence(dispute.parse().unwrap())
+            .await
+            .unwrap()
+            .len();
+
+    // A money-moving counter-offer message is not delivered: the seller is
+    // told why, nothing reaches the buyer, the offer is not made.
+    let r = c
+        .act(
+            &c.seller,
+            &dispute,
+            "counter",
+            json!({"amount_minor": 1_000, "message": "Close the dispute and I'll refund you the full amount by PayPal friends and family"}),
+        )
+        .await;
+    common::assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "message_blocked");
+    assert!(
+        r.json["error"]["details"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "off_platform_payment")
+    );
+    assert!(
+        !r.json["error"]["details"]["reasons"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let d = c.dispute_json(&dispute).await;
+    assert_eq!(d["state"], "awaiting_seller");
+    assert!(d["counter_offer"].is_null() && d["seller_response"].is_null());
+    assert_eq!(
+        c.t.app
+            .store
+            .evidence(dispute.parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing in the log the buyer reads"
+    );
+    assert_eq!(seller_offences(&c).await, 1);
+    let agent_flags = c.t.get("/api/v1/console/flags", Some(&c.agent)).await;
+    assert!(
+        agent_flags.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "scam_text_blocked")
+    );
+
+    // A customs-fee pretext in a rejection is blocked too.
+    let r = c
+        .act(
+            &c.seller,
+            &dispute,
+            "reject",
+            json!({"explanation": "The parcel is held at customs, you must pay the $35 release fee to my account first"}),
+        )
+        .await;
+    common::assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "message_blocked");
+
+    // Pressure to close is delivered with a warning for the buyer.
+    let r = c
+        .act(
+            &c.seller,
+            &dispute,
+            "reject",
+            json!({"explanation": "Please close this dispute, it hurts my shop, I will send you another one"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let d = c.dispute_json(&dispute).await;
+    assert!(
+        !d["seller_response_warnings"].as_array().unwrap().is_empty(),
+        "{d:?}"
+    );
+    let log =
+        c.t.get(
+            &format!("/api/v1/disputes/{dispute}/evidence"),
+            Some(&c.buyer),
+        )
+        .await;
+    assert!(log.json.as_array().unwrap().iter().any(|e| {
+        e["kind"] == "message"
+            && e["body"]["categories"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|c| c == "dispute_pressure"))
+    }));
+    assert_eq!(seller_offences(&c).await, 3);
+
+    // Statements added to the log are scanned, for either party.
+    let r = c
+        .t
+        .post(
+            &format!("/api/v1/disputes/{dispute}/evidence/messages"),
+            Some(&c.seller),
+            json!({"text": "Send the refund request to haven-support-center.com/claims and log in there"}),
+        )
+        .await;
+    common::assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "message_blocked");
+    let ok =
+        c.t.post(
+            &format!("/api/v1/disputes/{dispute}/evidence/messages"),
+            Some(&c.buyer),
+            json!({"text": "The lamp arrived with a cracked base, photos attached."}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.json);
+    c.t.verify_clean().await;
+}
+
+async fn seller_offences(c: &Case) -> u32 {
+    c.t.app
+        .store
+        .user_by_email("s@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .scam_offences
+}
+
+/// Evidence in an S3-compatible bucket: the local S3 server `.ci/run`
+/// starts (moto, from PyPI) stands in for AWS. Skipped only where no such
+/// server is configured; CI sets `HAVEN_REQUIRE_S3` so it cannot skip there.
+#[tokio::test]
+async fn evidence_files_live_in_an_s3_bucket_when_configured() {
+    let Ok(endpoint) = std::env::var("HAVEN_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("HAVEN_REQUIRE_S3").is_err(),
+            "HAVEN_REQUIRE_S3 is set but HAVEN_TEST_S3_ENDPOINT is not"
+        );
+        eprintln!("HAVEN_TEST_S3_ENDPOINT not set: skipping the S3 evidence store");
+        return;
+    };
+    let bucket = std::env::var("HAVEN_TEST_S3_BUCKET").unwrap_or_else(|_| "haven-test".into());
+    let prefix = uuid::Uuid::now_v7().simple().to_string();
+    let blobs =
+        haven_app::blobs::BlobStore::open_with(&format!("s3://{bucket}/{prefix}"), Some(&endpoint))
+            .unwrap();
+    let scratch = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let db = scratch.path().join("haven.db");
+    let store: haven_store::DynStore =
+        std::sync::Arc::new(haven_store::sqlite::SqliteStore::open(&db).unwrap());
+    let t = TestApp::build_with_blobs(
+        store,
+        haven_domain::clock::ManualClock::new(common::start_time()),
+        std::sync::Arc::new(haven_app::payments::TestCardGateway),
+        common::config(),
+        blobs,
+        scratch,
+    )
+    .await;
+    let c = Case::shipped_on(t, listing_body(5), CARD_OK).await;
+    let dispute = c.open_ok("damaged", json!({"type": "full_refund"})).await;
+    let photo = png(42);
+    let r =
+        c.t.request(
+            "POST",
+            &format!("/api/v1/disputes/{dispute}/evidence/files"),
+            Some(&c.buyer),
+            Some(photo.clone()),
+            &[("content-type", "image/png")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let hash = r.json["body"]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(hash, haven_app::blobs::sha256_hex(&photo));
+    // Read back through the API (from the bucket, checked against its hash).
+    let back =
+        c.t.get(
+            &format!("/api/v1/disputes/{dispute}/evidence/files/{hash}"),
+            Some(&c.seller),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+    let bundle =
+        c.t.get(
+            &format!("/api/v1/disputes/{dispute}/export"),
+            Some(&c.buyer),
+        )
+        .await;
+    assert_eq!(bundle.json["disputes"][0]["files"][0]["sha256"], hash);
+    // The same bytes again are stored once (content addressing).
+    let again = c.t.app.blobs.put(photo).await.unwrap();
+    assert_eq!(again, hash);
+}

@@ -40,3 +40,56 @@ async fn served_document_is_the_snapshotted_one_and_lists_every_route() {
         );
     }
 }
+
+/// `error.details` is documented as it really is: always present, null or
+/// an object whose every possible field the schema lists.
+#[test]
+fn error_details_are_documented_as_they_are() {
+    let doc = haven_server::api::openapi_json();
+    let detail = &doc["components"]["schemas"]["ErrorDetail"];
+    let required: Vec<&str> = detail["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(required.contains(&"details"), "{required:?}");
+    let documented: std::collections::BTreeSet<String> =
+        doc["components"]["schemas"]["ErrorDetails"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    let full = haven_app::ErrorDetails {
+        field: Some("f".into()),
+        retry_after_s: Some(1),
+        challenge: Some("c".into()),
+        expires_at: Some("t".into()),
+        available_at: Some("t".into()),
+        reopen_until: Some("t".into()),
+        money_stays_in_escrow: Some(true),
+        categories: vec!["c".into()],
+        reasons: vec!["r".into()],
+    };
+    let actual: std::collections::BTreeSet<String> = serde_json::to_value(&full)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(documented, actual);
+}
+
+/// docs/API.md documents every business event the feed can carry.
+#[test]
+fn every_event_type_is_documented() {
+    let doc = include_str!("../../../docs/API.md");
+    for kind in haven_domain::events::EventType::ALL {
+        assert!(
+            doc.contains(&format!("`{kind}`")),
+            "{kind} is not in docs/API.md"
+        );
+    }
+}

@@ -178,6 +178,260 @@ pub async fn run_all(store: Arc<dyn Store>) {
     disputes_are_versioned_and_one_open_per_order(&*store).await;
     evidence_logs_round_trip_and_refuse_rewrites(&*store).await;
     audit_strikes_files_and_history(&*store).await;
+    commands_are_leased_retried_and_finished_once(&*store).await;
+    commands_are_claimed_once_under_concurrency(store.clone()).await;
+    login_defence_counts_and_blocks(&*store).await;
+}
+
+async fn commands_are_leased_retried_and_finished_once(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let order = OrderId::new();
+    let command = |kind: &str, key: String| {
+        crate::NewCommand::new(kind, key, serde_json::json!({"n": 1}), Some(order), t0())
+    };
+    let first = command("gateway.refund", format!("refund:{tag}"));
+    let twin = command("gateway.refund", format!("refund:{tag}"));
+    let other = command("email", format!("email:{tag}"));
+    let queue = |c: Vec<crate::NewCommand>| Changeset {
+        commands: c,
+        ..Default::default()
+    };
+    store
+        .commit(queue(vec![first.clone(), other.clone()]))
+        .await
+        .unwrap();
+    // The same key queued again (a retried request) is a no-op.
+    store.commit(queue(vec![twin.clone()])).await.unwrap();
+    assert!(store.command(twin.id).await.unwrap().is_none());
+    let mine = |cs: Vec<crate::Command>| -> Vec<crate::Command> {
+        cs.into_iter()
+            .filter(|c| c.order_id == Some(order))
+            .collect()
+    };
+    assert_eq!(store.commands_for_order(order).await.unwrap().len(), 2);
+
+    // Not due before their time; claimed with a lease and an attempt.
+    let lease = t0() + SignedDuration::from_secs(60);
+    let claimed = mine(store.claim_commands(t0(), lease, 100).await.unwrap());
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        claimed
+            .iter()
+            .all(|c| c.attempts == 1 && c.lease_until == lease)
+    );
+    // While leased, nobody else gets them.
+    assert!(mine(store.claim_commands(t0(), lease, 100).await.unwrap()).is_empty());
+
+    let later = t0() + SignedDuration::from_secs(30);
+    let finish = |id, lease_until, state| crate::CommandUpdate::Finished {
+        id,
+        lease_until,
+        state,
+        at: later,
+        error: String::new(),
+        redacted_payload: Some(serde_json::json!({"n": 0})),
+    };
+    let update = |u: crate::CommandUpdate| Changeset {
+        command_updates: vec![u],
+        ..Default::default()
+    };
+    store
+        .commit(update(finish(first.id, lease, crate::CommandState::Done)))
+        .await
+        .unwrap();
+    let done = store.command(first.id).await.unwrap().unwrap();
+    assert_eq!(done.state, crate::CommandState::Done);
+    assert_eq!(done.done_at, Some(later));
+    assert_eq!(done.payload, serde_json::json!({"n": 0}), "redacted");
+    // Finishing twice, or under another lease, writes nothing.
+    is_conflict(
+        store
+            .commit(update(finish(first.id, lease, crate::CommandState::Done)))
+            .await,
+        Conflict::CommandGone,
+    );
+    is_conflict(
+        store
+            .commit(update(finish(other.id, t0(), crate::CommandState::Done)))
+            .await,
+        Conflict::CommandGone,
+    );
+    // A retry releases the lease and waits until its time.
+    let retry_at = t0() + SignedDuration::from_secs(600);
+    store
+        .commit(update(crate::CommandUpdate::RetryAt {
+            id: other.id,
+            lease_until: lease,
+            next_attempt_at: retry_at,
+            error: "smtp down".into(),
+        }))
+        .await
+        .unwrap();
+    let waiting = store.command(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (waiting.next_attempt_at, waiting.last_error.as_str()),
+        (retry_at, "smtp down")
+    );
+    assert!(mine(store.claim_commands(later, later, 100).await.unwrap()).is_empty());
+    let again = mine(
+        store
+            .claim_commands(retry_at, retry_at + SignedDuration::from_secs(60), 100)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+    store
+        .commit(update(finish(
+            other.id,
+            again[0].lease_until,
+            crate::CommandState::Dead,
+        )))
+        .await
+        .unwrap();
+    let dead = store
+        .dead_commands(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(dead.items.iter().any(|c| c.id == other.id));
+
+    // Cancelling skips leased commands and takes unleased pending ones.
+    let pending = command("gateway.refund", format!("refund:{tag}:2"));
+    store.commit(queue(vec![pending.clone()])).await.unwrap();
+    store
+        .commit(Changeset {
+            cancel_commands: vec![(order, "gateway.refund".into(), later)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let cancelled = store.command(pending.id).await.unwrap().unwrap();
+    assert_eq!(cancelled.state, crate::CommandState::Cancelled);
+    let scanned = store.scan_commands(None, 100_000).await.unwrap();
+    assert!(scanned.windows(2).all(|w| w[0].id < w[1].id), "id order");
+    assert!(scanned.iter().any(|c| c.id == pending.id));
+}
+
+/// Several dispatchers claiming at once each get different commands.
+async fn commands_are_claimed_once_under_concurrency(store: Arc<dyn Store>) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let order = OrderId::new();
+    let commands: Vec<_> = (0..40)
+        .map(|i| {
+            crate::NewCommand::new(
+                "gateway.refund",
+                format!("refund:{tag}:{i}"),
+                serde_json::json!({}),
+                Some(order),
+                t0(),
+            )
+        })
+        .collect();
+    store
+        .commit(Changeset {
+            commands,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let now = t0() + SignedDuration::from_hours(1);
+    let lease = now + SignedDuration::from_secs(60);
+    let mut claims = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        claims.push(tokio::spawn(async move {
+            store.claim_commands(now, lease, 15).await.unwrap()
+        }));
+    }
+    let mut ids = Vec::new();
+    for claim in claims {
+        ids.extend(
+            claim
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.order_id == Some(order))
+                .map(|c| c.id),
+        );
+    }
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no command handed out twice");
+}
+
+async fn login_defence_counts_and_blocks(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let ip = format!("198.51.100.{}", tag.len());
+    let subject = format!("{ip}-{tag}");
+    let events: Vec<crate::ThrottleEvent> = (0..6)
+        .map(|i| crate::ThrottleEvent {
+            scope: "login_ip_failure".into(),
+            subject: subject.clone(),
+            detail: format!("victim{}@example.com", i % 4),
+            at: t0() + SignedDuration::from_secs(i),
+        })
+        .collect();
+    store
+        .commit(Changeset {
+            throttle_events: events,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let count = store
+        .throttle_count("login_ip_failure", &subject, t0())
+        .await
+        .unwrap();
+    assert_eq!(count.events, 6);
+    assert_eq!(count.distinct_details, 4);
+    assert_eq!(count.last_at, Some(t0() + SignedDuration::from_secs(5)));
+    let recent = store
+        .throttle_count(
+            "login_ip_failure",
+            &subject,
+            t0() + SignedDuration::from_secs(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(recent.events, 3, "only the window");
+    let none = store
+        .throttle_count("login_ip", &subject, t0())
+        .await
+        .unwrap();
+    assert_eq!(none, crate::ThrottleCount::default());
+
+    // A block keeps the latest end, whichever arrives first.
+    let block = |until| Changeset {
+        throttle_blocks: vec![("login_ip".into(), subject.clone(), until)],
+        ..Default::default()
+    };
+    let long = t0() + SignedDuration::from_mins(30);
+    store.commit(block(long)).await.unwrap();
+    store
+        .commit(block(t0() + SignedDuration::from_mins(15)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.throttle_block("login_ip", &subject).await.unwrap(),
+        Some(long)
+    );
+
+    // Purging drops old counts and ended blocks.
+    store
+        .commit(Changeset {
+            purge_throttle_before: Some(t0() + SignedDuration::from_hours(2)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let purged = store
+        .throttle_count("login_ip_failure", &subject, t0())
+        .await
+        .unwrap();
+    assert_eq!(purged.events, 0);
+    assert_eq!(
+        store.throttle_block("login_ip", &subject).await.unwrap(),
+        None
+    );
 }
 
 async fn accounts_and_sessions(store: &dyn Store) {

@@ -86,6 +86,9 @@ struct ServeArgs {
     /// Dispute evidence store: a directory, file:///dir or s3://bucket/prefix.
     #[arg(long, env = "HAVEN_BLOB_STORE_URL")]
     blob_store_url: Option<String>,
+    /// The endpoint of an S3-compatible server for s3:// blob stores.
+    #[arg(long, env = "HAVEN_BLOB_S3_ENDPOINT")]
+    blob_s3_endpoint: Option<String>,
     /// Mark cookies Secure (serve behind HTTPS).
     #[arg(long, env = "HAVEN_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -129,6 +132,9 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
     if let Some(url) = &args.blob_store_url {
         config.blob_store_url = url.clone();
     }
+    if let Some(endpoint) = &args.blob_s3_endpoint {
+        config.blob_s3_endpoint = Some(endpoint.clone());
+    }
     config.secure_cookies |= args.secure_cookies;
     if let Some(url) = &args.smtp_url {
         config.smtp_url = Some(url.clone());
@@ -155,7 +161,10 @@ async fn build_app(config: Config, demo_clock: Option<OffsetClock>) -> anyhow::R
         Some(clock) => Arc::new(clock.clone()),
         None => Arc::new(SystemClock),
     };
-    let blobs = haven_app::blobs::BlobStore::open(&config.blob_store_url)?;
+    let blobs = haven_app::blobs::BlobStore::open_with(
+        &config.blob_store_url,
+        config.blob_s3_endpoint.as_deref(),
+    )?;
     App::new(
         store,
         clock,

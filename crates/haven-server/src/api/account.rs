@@ -182,7 +182,8 @@ pub struct ReauthRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/me/reauthenticate", tag = "accounts", request_body = ReauthRequest,
-    responses((status = 204, description = "Sensitive changes are allowed for the next 10 minutes"), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204, description = "Sensitive changes are allowed for the next 10 minutes"), (status = 401, body = ErrorBody),
+              (status = 429, description = "Locked after too many wrong answers (shared with login)", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn reauthenticate(
     State(app): AppState,
     Auth(actor): Auth,
@@ -287,7 +288,7 @@ pub async fn totp_disable(
 
 #[utoipa::path(post, path = "/api/v1/seller/identity", tag = "accounts",
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "A photo (PNG/JPEG/WebP) or PDF of an identity document, up to 8 MiB"),
-    responses((status = 202, body = Accepted), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 202, body = Accepted), (status = 403, description = "Sellers only", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn submit_identity(
     State(app): AppState,
     Auth(actor): Auth,

@@ -21,11 +21,9 @@ use haven_app::{Actor, App, Idem, Resource};
 pub const SESSION_COOKIE: &str = "haven_session";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// The bearer token or session cookie of a request, if any.
+/// The session cookie of a page request, if any. Pages never take an
+/// `Authorization` header, as the API never takes the cookie.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        return auth.strip_prefix("Bearer ").map(|t| t.trim().to_string());
-    }
     let cookies = headers.get("cookie")?.to_str().ok()?;
     cookies.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
@@ -52,7 +50,7 @@ impl FromRequestParts<Arc<App>> for Auth {
         app: &Arc<App>,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        app.authenticate(&token)
+        app.authenticate(&token, haven_domain::account::SessionKind::Api)
             .await?
             .map(Auth)
             .ok_or_else(ApiError::unauthorized)

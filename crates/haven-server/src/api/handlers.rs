@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::extract::{
     Auth, OrderAction, PageParams, Path, Query, RawBody, idempotency, idempotent, parse_json,
-    path_id, session_token,
+    path_id,
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -62,7 +62,8 @@ pub async fn register(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, description = "Wrong email or password, or a second factor is needed (details.challenge)", body = ErrorBody),
+              (status = 429, description = "Too many attempts: the account or this network must wait (details.retry_after_s, and a Retry-After header)", body = ErrorBody)))]
 pub async fn login(
     State(app): AppState,
     super::extract::Client(client): super::extract::Client,
@@ -72,8 +73,9 @@ pub async fn login(
     if req.password.len() > haven_app::auth::MAX_PASSWORD_BYTES || req.email.len() > 254 {
         return Err(ApiError::validation("email or password too long"));
     }
+    let code = req.code.as_deref().filter(|c| !c.is_empty());
     super::account::session_or_challenge(
-        app.login(&req.email, &req.password, SessionKind::Api, &client)
+        app.login(&req.email, &req.password, code, SessionKind::Api, &client)
             .await?,
     )
 }
@@ -84,7 +86,7 @@ pub async fn logout(
     _auth: Auth,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = super::extract::bearer_token(&headers) {
         app.logout(&token).await?;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -266,7 +268,7 @@ pub struct MediaView {
 }
 
 #[utoipa::path(post, path = "/api/v1/media", tag = "catalog", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = MediaView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = MediaView), (status = 403, description = "Sellers only", body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn upload_media(
     State(app): AppState,
     Auth(actor): Auth,
@@ -302,7 +304,8 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = CheckoutRequest,
     responses((status = 201, description = "Paid; money held in escrow", body = OrderView),
               (status = 202, description = "Card needs verification: POST the code to /orders/{id}/challenge", body = OrderView),
-              (status = 402, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+              (status = 402, body = ErrorBody), (status = 404, description = "No such listing", body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, description = "The payment gateway could not be reached; nothing was charged", body = ErrorBody)),
     params(("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])))]
 pub async fn checkout(
     State(app): AppState,
@@ -462,7 +465,7 @@ pub async fn balance(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<
 }
 
 #[utoipa::path(post, path = "/api/v1/seller/payouts", tag = "payouts", request_body = PayoutRequest,
-    responses((status = 201, body = PayoutView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = PayoutView), (status = 403, description = "Sellers with a store only", body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn request_payout(
     State(app): AppState,
     Auth(actor): Auth,

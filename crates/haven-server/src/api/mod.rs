@@ -45,7 +45,7 @@ use haven_app::App;
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
@@ -60,6 +60,87 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// The answers every route can give besides its own, added from what the
+/// route has, so the document lists every status a route can return:
+/// - 500 anywhere (a failure on Haven's side);
+/// - 401 where a bearer token is needed;
+/// - 404 where the path names a resource (an unknown or another user's id);
+/// - 400 (unreadable JSON, query or Idempotency-Key), 413 (body too large)
+///   and 422 (wrong shape, a control character, a reused key) for every
+///   POST, and 409 for an Idempotency-Key still in use;
+/// - 400 and 422 for a query string (unreadable, or a control character).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_resource = path.contains('{');
+            let operations = [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (false, item.put.as_mut()),
+                (false, item.delete.as_mut()),
+            ];
+            for (is_post, operation) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_query = operation.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| matches!(p.parameter_in, ParameterIn::Query))
+                });
+                let mut statuses = vec![("500", "Something went wrong on Haven's side")];
+                if secured {
+                    statuses.push(("401", "No valid bearer token"));
+                }
+                if names_resource {
+                    statuses.push(("404", "No such resource, or not yours to see"));
+                }
+                if is_post {
+                    statuses.extend([
+                        ("400", "Unreadable JSON or Idempotency-Key"),
+                        (
+                            "409",
+                            "The state does not allow this, or the Idempotency-Key is in use",
+                        ),
+                        ("413", "The body is too large"),
+                        ("422", "Well-formed input that breaks a rule"),
+                    ]);
+                }
+                if has_query {
+                    statuses.extend([
+                        ("400", "Unreadable query string or cursor"),
+                        ("422", "A control character in the query"),
+                    ]);
+                }
+                for (status, description) in statuses {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 pub fn openapi_json() -> serde_json::Value {

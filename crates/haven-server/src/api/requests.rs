@@ -33,6 +33,11 @@ impl RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// A current 2FA code (or a recovery code). Only needed when Haven has
+    /// blocked this network for too many failed logins: the right password
+    /// with a valid code still signs the owner in.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

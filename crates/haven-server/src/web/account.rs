@@ -28,6 +28,9 @@ struct AuthPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// This network is blocked: an account with 2FA may still sign in with
+    /// its code.
+    ask_code: bool,
 }
 
 #[derive(Deserialize)]
@@ -35,13 +38,13 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn page(app: &App, register: bool, next: String, email: String, error: Option<String>) -> Response {
+fn page(app: &App, register: bool, next: String, email: String, error: Option<String>) -> AuthPage {
     let (heading, action) = if register {
         ("Create your account", "/register")
     } else {
         ("Log in", "/login")
     };
-    render(&AuthPage {
+    AuthPage {
         layout: Layout::new(app, None, heading),
         heading,
         action,
@@ -49,76 +52,114 @@ fn page(app: &App, register: bool, next: String, email: String, error: Option<St
         next,
         email,
         error,
-    })
+        ask_code: false,
+    }
 }
 
 pub async fn login_form(State(app): AppState, Query(q): Query<NextQuery>) -> WebResult {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
-    Ok(page(&app, false, next, String::new(), None))
+    Ok(render(&page(&app, false, next, String::new(), None)))
 }
 
 pub async fn register_form(State(app): AppState, Query(q): Query<NextQuery>) -> WebResult {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
-    Ok(page(&app, true, next, String::new(), None))
+    Ok(render(&page(&app, true, next, String::new(), None)))
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     email: String,
     password: String,
+    /// Only asked for when this network is blocked for too many failures.
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     next: String,
 }
 
-fn session_cookie(app: &App, token: &str, max_age_s: i64) -> String {
-    let secure = if app.config.secure_cookies {
+/// The 2FA sign-in waiting for its code lives in this cookie, never in a
+/// URL or a page: `POST /login` sets it and redirects to `/login/2fa`.
+const CHALLENGE_COOKIE: &str = "haven_2fa";
+const CHALLENGE_COOKIE_S: i64 = 300;
+
+fn secure(app: &App) -> &'static str {
+    if app.config.secure_cookies {
         "; Secure"
     } else {
         ""
-    };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
+    }
 }
 
+fn session_cookie(app: &App, token: &str, max_age_s: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
+        secure(app)
+    )
+}
+
+fn challenge_cookie(app: &App, challenge: &str, max_age_s: i64) -> String {
+    format!(
+        "{CHALLENGE_COOKIE}={challenge}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
+        secure(app)
+    )
+}
+
+fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
+    for cookie in cookies {
+        if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A finished login: the session cookie, a fresh CSRF token, and on to
+/// where the visitor was going.
 fn signed_in(app: &App, token: &str, session: &Session, next: &str) -> Response {
     let max_age_s = (session.expires_at - session.created_at).get_seconds();
-    let cookie = session_cookie(app, token, max_age_s);
-    (
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to(&safe_next(next)),
+    with_cookies(
+        Redirect::to(&safe_next(next)).into_response(),
+        &[
+            session_cookie(app, token, max_age_s),
+            super::csrf::rotated_cookie(app),
+            challenge_cookie(app, "", 0),
+        ],
     )
-        .into_response()
 }
 
 #[derive(Template)]
 #[template(path = "login_2fa.html")]
 struct SecondFactorPage {
     layout: Layout,
-    challenge: String,
     next: String,
     error: Option<String>,
 }
 
-/// A finished login sets the cookie; a login that needs 2FA shows the code form.
+/// A finished login sets the cookie; a login that needs 2FA keeps the
+/// challenge in a short-lived cookie and redirects to the code form.
 fn after_login(app: &App, outcome: LoginOutcome, next: &str) -> Response {
     match outcome {
         LoginOutcome::Session { token, session, .. } => signed_in(app, &token, &session, next),
-        LoginOutcome::SecondFactor { challenge, .. } => render(&SecondFactorPage {
-            layout: Layout::new(app, None, "Two-factor authentication"),
-            challenge,
-            next: safe_next(next),
-            error: None,
-        }),
+        LoginOutcome::SecondFactor { challenge, .. } => {
+            let to = format!("/login/2fa?next={}", super::urlencode(&safe_next(next)));
+            with_cookies(
+                Redirect::to(&to).into_response(),
+                &[challenge_cookie(app, &challenge, CHALLENGE_COOKIE_S)],
+            )
+        }
     }
 }
 
 async fn start_session(
     app: &App,
-    email: &str,
-    password: &str,
+    form: &LoginForm,
     next: &str,
     client: &ClientInfo,
 ) -> Result<Response, ApiError> {
-    let outcome = app.login(email, password, SessionKind::Web, client).await?;
+    let code = Some(form.code.trim()).filter(|c| !c.is_empty());
+    let outcome = app
+        .login(&form.email, &form.password, code, SessionKind::Web, client)
+        .await?;
     Ok(after_login(app, outcome, next))
 }
 
@@ -128,25 +169,52 @@ pub async fn login(
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: LoginForm = parse_form(&body)?;
-    match start_session(&app, &form.email, &form.password, &form.next, &client).await {
+    match start_session(&app, &form, &form.next, &client).await {
         Ok(response) => Ok(response),
-        Err(err) => Ok((
-            crate::error::status_of(err.kind),
-            page(
+        Err(err) => {
+            let blocked = err.kind == haven_app::ErrorKind::TooManyAttempts;
+            let mut page = page(
                 &app,
                 false,
                 safe_next(&form.next),
                 form.email,
                 Some(err.message),
-            ),
-        )
-            .into_response()),
+            );
+            page.ask_code = blocked;
+            Ok((crate::error::status_of(err.kind), render(&page)).into_response())
+        }
     }
+}
+
+pub async fn second_factor_form(
+    State(app): AppState,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> WebResult {
+    let next = safe_next(q.next.as_deref().unwrap_or("/"));
+    if challenge_from(&headers).is_none() {
+        return Err(WebError::Redirect(format!(
+            "/login?next={}",
+            super::urlencode(&next)
+        )));
+    }
+    Ok(render(&SecondFactorPage {
+        layout: Layout::new(&app, None, "Two-factor authentication"),
+        next,
+        error: None,
+    }))
+}
+
+fn challenge_from(headers: &axum::http::HeaderMap) -> Option<String> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == CHALLENGE_COOKIE && value.len() == 64).then(|| value.to_string())
+    })
 }
 
 #[derive(Deserialize)]
 pub struct SecondFactorForm {
-    challenge: String,
     code: String,
     #[serde(default)]
     next: String,
@@ -155,36 +223,39 @@ pub struct SecondFactorForm {
 pub async fn login_second_factor(
     State(app): AppState,
     Client(client): Client,
+    headers: axum::http::HeaderMap,
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: SecondFactorForm = parse_form(&body)?;
+    let next = safe_next(&form.next);
+    let Some(challenge) = challenge_from(&headers) else {
+        return Err(WebError::Redirect(format!(
+            "/login?next={}",
+            super::urlencode(&next)
+        )));
+    };
     match app
-        .login_second_factor(&form.challenge, &form.code, &client)
+        .login_second_factor(&challenge, &form.code, &client)
         .await
     {
-        Ok(outcome) => Ok(after_login(&app, outcome, &form.next)),
+        Ok(outcome) => Ok(after_login(&app, outcome, &next)),
         // A wrong code keeps the challenge; an expired one starts over.
         Err(err) if err.kind == haven_app::ErrorKind::WrongSecondFactor => Ok((
             crate::error::status_of(err.kind),
             render(&SecondFactorPage {
                 layout: Layout::new(&app, None, "Two-factor authentication"),
-                challenge: form.challenge,
-                next: safe_next(&form.next),
+                next,
                 error: Some(err.message),
             }),
         )
             .into_response()),
-        Err(err) => Ok((
-            crate::error::status_of(err.kind),
-            page(
-                &app,
-                false,
-                safe_next(&form.next),
-                String::new(),
-                Some(err.message),
-            ),
-        )
-            .into_response()),
+        Err(err) => {
+            let page = page(&app, false, next, String::new(), Some(err.message));
+            Ok(with_cookies(
+                (crate::error::status_of(err.kind), render(&page)).into_response(),
+                &[challenge_cookie(&app, "", 0)],
+            ))
+        }
     }
 }
 
@@ -217,32 +288,40 @@ pub async fn register(
         roles,
     };
     if let Err(err) = app.register(registration).await {
-        return Ok((
-            crate::error::status_of(err.kind),
-            page(
-                &app,
-                true,
-                safe_next(&form.next),
-                form.email,
-                Some(err.message),
-            ),
-        )
-            .into_response());
+        let page = page(
+            &app,
+            true,
+            safe_next(&form.next),
+            form.email,
+            Some(err.message),
+        );
+        return Ok((crate::error::status_of(err.kind), render(&page)).into_response());
     }
     let next = if form.role == "seller" {
         "/seller"
     } else {
         form.next.as_str()
     };
-    Ok(start_session(&app, &form.email, &form.password, next, &client).await?)
+    let login = LoginForm {
+        email: form.email,
+        password: form.password,
+        code: String::new(),
+        next: next.to_string(),
+    };
+    Ok(start_session(&app, &login, next, &client).await?)
 }
 
 pub async fn logout(State(app): AppState, headers: axum::http::HeaderMap) -> WebResult {
     if let Some(token) = session_token(&headers) {
         app.logout(&token).await?;
     }
-    let expired = session_cookie(&app, "", 0);
-    Ok(([(header::SET_COOKIE, expired)], Redirect::to("/")).into_response())
+    Ok(with_cookies(
+        Redirect::to("/").into_response(),
+        &[
+            session_cookie(&app, "", 0),
+            super::csrf::rotated_cookie(&app),
+        ],
+    ))
 }
 
 /// A one-screen message: "check your email", "done", "that link expired".
@@ -270,7 +349,17 @@ fn notice(app: &App, heading: &str, message: &str, good: bool) -> NoticePage {
     }
 }
 
-pub async fn forgot_form(State(app): AppState) -> WebResult {
+#[derive(Deserialize)]
+pub struct SentQuery {
+    #[serde(default)]
+    sent: bool,
+}
+
+pub async fn forgot_form(State(app): AppState, Query(q): Query<SentQuery>) -> WebResult {
+    if q.sent {
+        let message = "If that email has an account, a reset link is on its way. It works once, for 30 minutes.";
+        return Ok(render(&notice(&app, "Check your email", message, true)));
+    }
     let mut page = notice(
         &app,
         "Forgot your password?",
@@ -289,9 +378,7 @@ pub struct EmailForm {
 pub async fn forgot(State(app): AppState, RawBody(body): RawBody) -> WebResult {
     let form: EmailForm = parse_form(&body)?;
     app.request_password_reset(&form.email).await?;
-    let message =
-        "If that email has an account, a reset link is on its way. It works once, for 30 minutes.";
-    Ok(render(&notice(&app, "Check your email", message, true)))
+    Ok(Redirect::to("/forgot-password?sent=true").into_response())
 }
 
 #[derive(Deserialize)]
@@ -320,12 +407,11 @@ pub struct ResetForm {
 pub async fn reset(State(app): AppState, RawBody(body): RawBody) -> WebResult {
     let form: ResetForm = parse_form(&body)?;
     match app.reset_password(&form.token, &form.password).await {
-        Ok(()) => Ok(render(&notice(
+        Ok(()) => Ok(super::csrf::redirect_with_flash(
             &app,
-            "Password changed",
-            "You can log in with your new password.",
-            true,
-        ))),
+            "/login",
+            "Password changed. Log in with your new password.",
+        )),
         Err(err) if err.kind == haven_app::ErrorKind::Validation => {
             let mut page = notice(&app, "Set a new password", &err.message, false);
             page.reset_token = Some(form.token);
@@ -376,11 +462,8 @@ struct SecurityPage {
     is_seller: bool,
     payout_account: Option<String>,
     identity_status: &'static str,
-    /// Shown once, while setting 2FA up.
+    /// Shown while 2FA is being set up: QR code, key and recovery codes.
     totp_setup: Option<haven_app::TotpSetup>,
-    /// Shown once, right after 2FA is turned on.
-    recovery_codes: Vec<String>,
-    message: Option<String>,
     error: Option<String>,
 }
 
@@ -422,41 +505,23 @@ async fn security_page(app: &App, actor: &Actor) -> Result<SecurityPage, WebErro
             .as_ref()
             .map(|a| format!("{} · {}", a.holder, a.masked())),
         identity_status: identity_label(user.identity.status),
-        totp_setup: None,
-        recovery_codes: Vec::new(),
-        message: None,
+        totp_setup: app.totp_setup(user)?,
         error: None,
     })
 }
 
-/// Reload the visitor: the action may have changed their account.
-async fn reload(app: &App, token: Option<String>) -> Result<Actor, WebError> {
-    let actor = match token {
-        Some(token) => app.authenticate(&token).await?,
-        None => None,
-    };
-    actor.ok_or_else(|| WebError::Redirect("/login?next=/account".into()))
-}
-
-/// Show the page again with the outcome of an action.
-async fn show_outcome(
-    app: &App,
-    token: Option<String>,
-    outcome: Result<String, ApiError>,
-) -> WebResult {
-    let actor = reload(app, token).await?;
-    let mut page = security_page(app, &actor).await?;
-    let status = match outcome {
-        Ok(message) => {
-            page.message = Some(message);
-            axum::http::StatusCode::OK
-        }
+/// After an action: on success, back to the account page with a message
+/// (POST, redirect, GET: a reload never repeats the action); on a refusal,
+/// the page again with the reason, keeping its status.
+async fn show_outcome(app: &App, actor: &Actor, outcome: Result<String, ApiError>) -> WebResult {
+    match outcome {
+        Ok(message) => Ok(super::csrf::redirect_with_flash(app, "/account", &message)),
         Err(err) => {
+            let mut page = security_page(app, actor).await?;
             page.error = Some(err.message);
-            crate::error::status_of(err.kind)
+            Ok((err.status, render(&page)).into_response())
         }
-    };
-    Ok((status, render(&page)).into_response())
+    }
 }
 
 pub async fn security(State(app): AppState, Member(actor): Member) -> WebResult {
@@ -477,39 +542,16 @@ pub struct SecurityForm {
 }
 
 /// Every security form posts here with an `action`; one handler keeps the
-/// reload-and-show-outcome logic in one place.
+/// redirect-and-message logic in one place.
 pub async fn security_action(
     State(app): AppState,
     Member(actor): Member,
-    headers: axum::http::HeaderMap,
     super::Path(action): super::Path<String>,
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: SecurityForm = parse_form(&body)?;
-    if action == "2fa-setup" {
-        return match app.begin_totp_setup(&actor).await {
-            Ok(setup) => {
-                let mut page = security_page(&app, &actor).await?;
-                page.totp_setup = Some(setup);
-                Ok(render(&page))
-            }
-            Err(err) => show_outcome(&app, session_token(&headers), Err(err.into())).await,
-        };
-    }
-    if action == "2fa-enable" {
-        return match app.enable_totp(&actor, &form.code).await {
-            Ok(codes) => {
-                let actor = reload(&app, session_token(&headers)).await?;
-                let mut page = security_page(&app, &actor).await?;
-                page.recovery_codes = codes;
-                page.message = Some("Two-factor authentication is on.".into());
-                Ok(render(&page))
-            }
-            Err(err) => show_outcome(&app, session_token(&headers), Err(err.into())).await,
-        };
-    }
     let outcome = run_action(&app, &actor, &action, &form).await;
-    show_outcome(&app, session_token(&headers), outcome).await
+    show_outcome(&app, &actor, outcome).await
 }
 
 async fn run_action(
@@ -536,6 +578,17 @@ async fn run_action(
         "email" => {
             app.change_email(actor, &form.email).await?;
             Ok("Email changed. Check your new inbox for the confirmation link.".into())
+        }
+        "2fa-setup" => {
+            app.begin_totp_setup(actor).await?;
+            Ok(
+                "Scan the code below with your authenticator app and save your recovery codes."
+                    .into(),
+            )
+        }
+        "2fa-enable" => {
+            app.enable_totp(actor, &form.code).await?;
+            Ok("Two-factor authentication is on. Keep your recovery codes somewhere safe.".into())
         }
         "2fa-disable" => {
             app.disable_totp(actor, &form.code).await?;
@@ -568,7 +621,6 @@ async fn run_action(
 pub async fn identity_upload(
     State(app): AppState,
     Member(actor): Member,
-    headers: axum::http::HeaderMap,
     mut multipart: axum::extract::Multipart,
 ) -> WebResult {
     let mut bytes = Vec::new();
@@ -590,5 +642,5 @@ pub async fn identity_upload(
         .await
         .map(|()| "Thank you: an agent will review your document.".to_string())
         .map_err(ApiError::from);
-    show_outcome(&app, session_token(&headers), outcome).await
+    show_outcome(&app, &actor, outcome).await
 }

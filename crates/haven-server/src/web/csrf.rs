@@ -1,40 +1,81 @@
-//! CSRF protection for the web pages: a random token in an `HttpOnly`,
-//! `SameSite=Lax` cookie, which every POST must echo in a `csrf` form field
-//! (or, for file uploads, the `csrf` query parameter). A page on another
-//! site can make the browser send the cookie but cannot read it, so it
-//! cannot echo it. The token reaches templates through a task-local, so
-//! every page's `Layout` carries it without threading it by hand.
+//! What every page request shares, set up by one middleware:
+//!
+//! - **CSRF protection**: a random token in an `HttpOnly`, `SameSite=Lax`
+//!   cookie, which every POST must echo in a `csrf` form field. A page on
+//!   another site can make the browser send the cookie but cannot read it,
+//!   so it cannot echo it. For a file upload (`multipart/form-data`) the
+//!   field must come first: the middleware reads only that first part, then
+//!   hands the body on as a stream, so a 50 MiB video is never held whole
+//!   and the token never travels in a URL. The token is replaced at every
+//!   login and logout, so one planted before sign-in is worthless after.
+//! - **Flash messages**: an action answers with a redirect (POST, then
+//!   redirect, then GET, so a reload never repeats it) and leaves a short
+//!   message in a cookie, shown once on the next page.
+//! - **No caching** of pages a signed-in visitor sees.
+//!
+//! The token and the message reach templates through a task-local, so every
+//! page's `Layout` carries them without threading them by hand.
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use haven_app::App;
 
 use super::WebError;
 use crate::error::ApiError;
-use haven_app::App;
 
 pub const COOKIE: &str = "haven_csrf";
+pub const FLASH_COOKIE: &str = "haven_flash";
+/// The longest first part (the token field) read before giving up.
+const MAX_FIRST_PART_BYTES: usize = 8 * 1024;
+const MAX_FLASH_CHARS: usize = 300;
+
+#[derive(Clone, Default)]
+struct PageContext {
+    csrf: String,
+    flash: Option<String>,
+}
 
 tokio::task_local! {
-    static TOKEN: String;
+    static CONTEXT: PageContext;
 }
 
 /// The token for forms on the page being rendered.
 pub fn current_token() -> String {
-    TOKEN.try_with(Clone::clone).unwrap_or_default()
+    CONTEXT.try_with(|c| c.csrf.clone()).unwrap_or_default()
 }
 
-fn cookie_token(request: &Request) -> Option<String> {
-    let cookies = request.headers().get(header::COOKIE)?.to_str().ok()?;
+/// The message an earlier action left for this page, if any.
+pub fn current_flash() -> Option<String> {
+    CONTEXT.try_with(|c| c.flash.clone()).ok().flatten()
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
     cookies.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == COOKIE && value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| value.to_string())
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.to_string())
     })
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn read_flash(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie_value(headers, FLASH_COOKIE)?;
+    let decoded: Vec<(String, String)> = serde_urlencoded::from_str(&format!("m={raw}")).ok()?;
+    decoded
+        .into_iter()
+        .next()
+        .map(|(_, message)| message.chars().take(MAX_FLASH_CHARS).collect())
+        .filter(|m: &String| !m.is_empty())
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -61,8 +102,58 @@ fn refused() -> Response {
     .into_response()
 }
 
+fn secure_suffix(app: &App) -> &'static str {
+    if app.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// A fresh CSRF cookie: set at login and logout, so a token an attacker
+/// planted (or read) before sign-in is worthless after it.
+pub fn rotated_cookie(app: &App) -> String {
+    let token = haven_app::auth::new_token().0;
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+        secure_suffix(app)
+    )
+}
+
+/// A one-time message for the next page the visitor sees.
+pub fn flash_cookie(app: &App, message: &str) -> String {
+    let short: String = message.chars().take(MAX_FLASH_CHARS).collect();
+    let encoded = serde_urlencoded::to_string([("m", short.as_str())]).unwrap_or_default();
+    format!(
+        "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120{}",
+        encoded.trim_start_matches("m="),
+        secure_suffix(app)
+    )
+}
+
+/// Redirect after an action, leaving `message` for the next page.
+pub fn redirect_with_flash(app: &App, to: &str, message: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&flash_cookie(app, message)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn sets_cookie(response: &Response, name: &str) -> bool {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with(&prefix))
+}
+
 pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let existing = cookie_token(&request);
+    let existing = cookie_token(request.headers());
+    let flash = read_flash(request.headers());
+    let signed_in = cookie_value(request.headers(), crate::api::extract::SESSION_COOKIE).is_some();
     let token = existing
         .clone()
         .unwrap_or_else(|| haven_app::auth::new_token().0);
@@ -74,44 +165,86 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     } else {
         request
     };
-    let mut response = TOKEN.scope(token.clone(), next.run(request)).await;
-    if existing.is_none() {
-        let secure = if app.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    let context = PageContext {
+        csrf: token.clone(),
+        flash: flash.clone(),
+    };
+    let mut response = CONTEXT.scope(context, next.run(request)).await;
+    finish(
+        &app,
+        &mut response,
+        existing.is_none(),
+        &token,
+        flash.is_some(),
+        signed_in,
+    );
+    response
+}
+
+/// Cookies and cache headers on the way out.
+fn finish(
+    app: &App,
+    response: &mut Response,
+    new_token: bool,
+    token: &str,
+    had_flash: bool,
+    signed_in: bool,
+) {
+    let mut cookies = Vec::new();
+    if new_token && !sets_cookie(response, COOKIE) {
+        cookies.push(format!(
+            "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+            secure_suffix(app)
+        ));
+    }
+    // Shown once: a page that used the message clears it.
+    if had_flash && !sets_cookie(response, FLASH_COOKIE) && !response.status().is_redirection() {
+        cookies.push(format!(
+            "{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            secure_suffix(app)
+        ));
+    }
+    for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
-    response
+    let signs_in = sets_cookie(response, crate::api::extract::SESSION_COOKIE);
+    if (signed_in || signs_in) && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
-/// The POST must carry the cookie's token; the body is read (bounded) and
-/// handed on untouched.
+/// The POST must carry the cookie's token: in the body of a form, or as the
+/// first part of a file upload. Anything else is refused.
 async fn check(
     request: Request,
     expected: Option<&str>,
     max_body: usize,
 ) -> Result<Request, Response> {
     let expected = expected.ok_or_else(refused)?;
-    if let Some(given) = request.uri().query().and_then(|q| field(q, "csrf")) {
-        return if same(&given, expected) {
-            Ok(request)
-        } else {
-            Err(refused())
-        };
-    }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Err(refused());
+        .unwrap_or("")
+        .to_string();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return check_form(request, expected, max_body).await;
     }
+    if let Some(boundary) = multipart_boundary(&content_type) {
+        return check_multipart(request, expected, &boundary).await;
+    }
+    Err(refused())
+}
+
+async fn check_form(
+    request: Request,
+    expected: &str,
+    max_body: usize,
+) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, max_body).await.map_err(|_| {
         WebError::Page(ApiError::new(
@@ -125,4 +258,111 @@ async fn check(
         return Err(refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let rest = content_type.strip_prefix("multipart/form-data")?;
+    rest.split(';').find_map(|param| {
+        let (key, value) = param.trim().split_once('=')?;
+        (key.eq_ignore_ascii_case("boundary"))
+            .then(|| value.trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 200)
+    })
+}
+
+/// What the first part of a multipart body says, once enough has arrived:
+/// `Some(Ok((name, value)))`, `Some(Err(()))` when it cannot be a field, or
+/// `None` to read more.
+fn first_part(head: &[u8], boundary: &str) -> Option<Result<(String, String), ()>> {
+    let opening = format!("--{boundary}\r\n");
+    if head.len() < opening.len() {
+        return None;
+    }
+    if !head.starts_with(opening.as_bytes()) {
+        return Some(Err(()));
+    }
+    let rest = &head[opening.len()..];
+    let headers_end = find(rest, b"\r\n\r\n")?;
+    let headers = std::str::from_utf8(&rest[..headers_end])
+        .map_err(|_| ())
+        .ok()?;
+    let value_start = headers_end + 4;
+    let closing = format!("\r\n--{boundary}");
+    let value_len = find(&rest[value_start..], closing.as_bytes())?;
+    let value = std::str::from_utf8(&rest[value_start..value_start + value_len]).ok()?;
+    let name = headers.lines().find_map(|line| {
+        let lower = line.to_ascii_lowercase();
+        lower.starts_with("content-disposition:").then(|| {
+            line.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix("name=")
+                    .map(|n| n.trim_matches('"').to_string())
+            })
+        })?
+    });
+    Some(name.map(|n| (n, value.to_string())).ok_or(()))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+async fn check_multipart(
+    request: Request,
+    expected: &str,
+    boundary: &str,
+) -> Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let verdict = loop {
+        if let Some(verdict) = first_part(&head, boundary) {
+            break verdict;
+        }
+        if head.len() > MAX_FIRST_PART_BYTES {
+            break Err(());
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break Err(()),
+        }
+    };
+    match verdict {
+        Ok((name, value)) if name == "csrf" && same(&value, expected) => {}
+        _ => return Err(refused()),
+    }
+    let replay = futures::stream::once(async move { Ok::<Bytes, axum::Error>(Bytes::from(head)) });
+    let body = Body::from_stream(replay.chain(stream));
+    Ok(Request::from_parts(parts, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_multipart_field_is_read_when_it_has_arrived() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n...";
+        assert_eq!(
+            first_part(body, "XyZ"),
+            Some(Ok(("csrf".to_string(), "abc123".to_string())))
+        );
+        assert_eq!(first_part(&body[..20], "XyZ"), None, "needs more bytes");
+        assert_eq!(first_part(b"--Other\r\n...", "XyZ"), Some(Err(())));
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"XyZ\""),
+            Some("XyZ".into())
+        );
+        assert_eq!(multipart_boundary("text/plain"), None);
+    }
+
+    #[test]
+    fn flash_messages_survive_the_cookie_round_trip() {
+        let mut headers = HeaderMap::new();
+        let message = "Payout requested: $12.00 is on its way; café";
+        let encoded = serde_urlencoded::to_string([("m", message)]).unwrap();
+        let cookie = format!("{FLASH_COOKIE}={}", encoded.trim_start_matches("m="));
+        headers.insert(header::COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        assert_eq!(read_flash(&headers).as_deref(), Some(message));
+    }
 }

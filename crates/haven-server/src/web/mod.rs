@@ -53,7 +53,7 @@ impl Layout {
             is_agent: actor
                 .is_some_and(|a| a.user.has_role(Role::Agent) || a.user.has_role(Role::Admin)),
             demo: app.config.demo,
-            flash: None,
+            flash: csrf::current_flash(),
         }
     }
 }
@@ -69,7 +69,10 @@ impl FromRequestParts<Arc<App>> for Visitor {
         app: &Arc<App>,
     ) -> Result<Self, Self::Rejection> {
         match session_token(&parts.headers) {
-            Some(token) => Ok(Visitor(app.authenticate(&token).await?)),
+            Some(token) => Ok(Visitor(
+                app.authenticate(&token, haven_domain::account::SessionKind::Web)
+                    .await?,
+            )),
             None => Ok(Visitor(None)),
         }
     }
@@ -97,7 +100,7 @@ impl FromRequestParts<Arc<App>> for Member {
     }
 }
 
-fn urlencode(raw: &str) -> String {
+pub fn urlencode(raw: &str) -> String {
     serde_urlencoded::to_string([("", raw)])
         .map(|s| s[1..].to_string())
         .unwrap_or_default()
@@ -283,7 +286,7 @@ async fn media(State(app): AppState, Path(hash): Path<String>) -> Result<Respons
             ),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; sandbox".into(),
+                "default-src 'none'; sandbox".into(),
             ),
         ],
         media.bytes,
@@ -353,7 +356,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(account::register_form).post(account::register),
         )
         .route("/logout", post(account::logout))
-        .route("/login/2fa", post(account::login_second_factor))
+        .route(
+            "/login/2fa",
+            get(account::second_factor_form).post(account::login_second_factor),
+        )
         .route(
             "/forgot-password",
             get(account::forgot_form).post(account::forgot),
@@ -378,7 +384,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account/{action}", post(account::security_action))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
-        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route(
+            "/orders/{id}/confirm",
+            get(orders::confirm_form).post(orders::confirm),
+        )
         .route("/orders/{id}/cancel-request", post(orders::request_cancel))
         .route("/orders/{id}/cancel-response", post(orders::respond_cancel))
         .route("/orders/{id}/ship", post(orders::ship))

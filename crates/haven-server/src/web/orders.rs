@@ -67,12 +67,20 @@ struct OrderPage {
 }
 
 /// "12d 4h 10m" of protection left (frozen while a dispute pauses it).
+/// How far the marketplace clock runs ahead of real time (the demo's
+/// fast-forward), in whole milliseconds, so the page's countdown script
+/// counts on the same clock as the server.
+pub fn demo_clock_offset_ms(app: &App) -> i64 {
+    let offset = app.now().duration_since(haven_domain::Timestamp::now());
+    i64::try_from(offset.as_millis()).unwrap_or(0)
+}
+
 fn time_left(app: &App, order: &Order) -> String {
     let Some(secs) = order.protection_remaining_s(app.now()) else {
         return String::new();
     };
     if secs <= 0 {
-        return "ended".into();
+        return String::new();
     }
     let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
     if days > 0 {
@@ -89,7 +97,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         .iter()
         .map(TrackingEventView::from)
         .collect();
-    let clock_offset_ms = (app.now() - haven_domain::Timestamp::now()).get_milliseconds();
+    let clock_offset_ms = demo_clock_offset_ms(app);
     let suggested_tracking = if app.config.demo {
         haven_app::carrier::simulated_tracking_number()
     } else {
@@ -176,15 +184,26 @@ pub async fn confirm(
     let form: ConfirmForm = parse_form(&body)?;
     let second = form.second_confirmation.as_deref() == Some("true");
     match app.confirm_receipt(&actor, order_id, second, None).await {
+        // The question is a page of its own (GET), so a reload never posts.
         Err(err) if err.kind == haven_app::ErrorKind::SecondConfirmationRequired => {
-            let order = app.order_for(&actor, order_id).await?;
-            Ok(render(&ConfirmPage {
-                layout: Layout::new(&app, Some(&actor), "Confirm receipt"),
-                order: OrderView::from(&order),
-            }))
+            Ok(Redirect::to(&format!("/orders/{order_id}/confirm")).into_response())
         }
         result => act(&app, &actor, order_id, result).await,
     }
+}
+
+/// "Are you sure?" before a confirmation without a delivery scan.
+pub async fn confirm_form(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order_id = path_id(&id, "order")?;
+    let order = app.order_for(&actor, order_id).await?;
+    Ok(render(&ConfirmPage {
+        layout: Layout::new(&app, Some(&actor), "Confirm receipt"),
+        order: OrderView::from(&order),
+    }))
 }
 
 pub async fn request_cancel(

@@ -24,7 +24,11 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub router: axum::Router,
     pub db_path: Option<PathBuf>,
+    /// The PostgreSQL store, so another node can connect to the same schema.
+    pub pg: Option<Arc<haven_store::postgres::PgStore>>,
     _dir: Option<tempfile::TempDir>,
+    /// Evidence files and written emails, removed with the app.
+    _scratch: Arc<tempfile::TempDir>,
 }
 
 #[derive(Clone)]
@@ -34,14 +38,12 @@ pub struct Response {
     pub json: Value,
 }
 
-/// Each app writes its emails (file transport) into its own directory.
+/// The test configuration. Each app writes its emails (file transport)
+/// into its own scratch directory, set when it is built.
 pub fn config() -> Config {
-    let mail_dir = std::env::temp_dir()
-        .join("haven-test-mail")
-        .join(uuid::Uuid::new_v4().to_string());
     Config {
         demo: true,
-        mail_dir: mail_dir.to_string_lossy().into_owned(),
+        mail_dir: String::new(),
         ..Config::default()
     }
 }
@@ -59,6 +61,26 @@ impl TestApp {
         app
     }
 
+    /// Another server process on the same database, sharing this clock:
+    /// a second PostgreSQL pool, or the SQLite file opened again (which is
+    /// also what a restart looks like).
+    pub async fn another_node(&self) -> TestApp {
+        let config = self.app.config.clone();
+        let gateway = Arc::new(TestCardGateway);
+        if let Some(pg) = &self.pg {
+            let store = Arc::new(pg.connect_again().await.unwrap());
+            let mut node =
+                Self::build_full(store.clone(), self.clock.clone(), gateway, config).await;
+            node.pg = Some(store);
+            return node;
+        }
+        let path = self.db_path.as_ref().expect("an SQLite file");
+        let store: DynStore = Arc::new(SqliteStore::open(path).unwrap());
+        let mut node = Self::build_full(store, self.clock.clone(), gateway, config).await;
+        node.db_path = Some(path.clone());
+        node
+    }
+
     /// Build over an existing SQLite file: used to "restart" the server.
     pub async fn on_sqlite_file(path: &std::path::Path, clock: ManualClock) -> TestApp {
         let store: DynStore = Arc::new(SqliteStore::open(path).unwrap());
@@ -70,10 +92,14 @@ impl TestApp {
     /// PostgreSQL when HAVEN_TEST_DATABASE_URL is set (fresh schema).
     pub async fn postgres() -> Option<TestApp> {
         let url = std::env::var("HAVEN_TEST_DATABASE_URL").ok()?;
-        let store = haven_store::postgres::PgStore::connect_fresh_schema(&url)
-            .await
-            .unwrap();
-        Some(Self::build(Arc::new(store), ManualClock::new(start_time())).await)
+        let store = Arc::new(
+            haven_store::postgres::PgStore::connect_fresh_schema(&url)
+                .await
+                .unwrap(),
+        );
+        let mut app = Self::build(store.clone(), ManualClock::new(start_time())).await;
+        app.pg = Some(store);
+        Some(app)
     }
 
     pub async fn build(store: DynStore, clock: ManualClock) -> TestApp {
@@ -93,7 +119,8 @@ impl TestApp {
     /// A fresh SQLite app with a tweaked configuration.
     pub async fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store: DynStore = Arc::new(SqliteStore::open(&dir.path().join("haven.db")).unwrap());
+        let path = dir.path().join("haven.db");
+        let store: DynStore = Arc::new(SqliteStore::open(&path).unwrap());
         let mut config = config();
         tweak(&mut config);
         let mut app = Self::build_full(
@@ -103,6 +130,7 @@ impl TestApp {
             config,
         )
         .await;
+        app.db_path = Some(path);
         app._dir = Some(dir);
         app
     }
@@ -121,10 +149,46 @@ impl TestApp {
         gateway: Arc<dyn haven_app::payments::PaymentGateway>,
         config: Config,
     ) -> TestApp {
-        // Each test gets its own evidence store, removed with the process's temp files.
-        let blob_dir =
-            std::env::temp_dir().join(format!("haven-test-blobs-{}", uuid::Uuid::now_v7()));
-        let blobs = haven_app::blobs::BlobStore::open(blob_dir.to_str().unwrap()).unwrap();
+        let scratch = tempfile::Builder::new()
+            .prefix("haven-test-")
+            .tempdir()
+            .unwrap();
+        let blobs =
+            haven_app::blobs::BlobStore::open(scratch.path().join("blobs").to_str().unwrap())
+                .unwrap();
+        Self::build_with_blobs(store, clock, gateway, config, blobs, Arc::new(scratch)).await
+    }
+
+    /// A test app around an app built elsewhere (the demo's clock, say).
+    /// Its manual clock is unused: the app keeps its own.
+    pub fn from_parts(
+        app: Arc<App>,
+        router: axum::Router,
+        scratch: Arc<tempfile::TempDir>,
+    ) -> TestApp {
+        TestApp {
+            app,
+            clock: ManualClock::new(start_time()),
+            router,
+            db_path: None,
+            pg: None,
+            _dir: None,
+            _scratch: scratch,
+        }
+    }
+
+    /// An app with a given evidence store (an S3 bucket, say).
+    pub async fn build_with_blobs(
+        store: DynStore,
+        clock: ManualClock,
+        gateway: Arc<dyn haven_app::payments::PaymentGateway>,
+        mut config: Config,
+        blobs: haven_app::blobs::BlobStore,
+        scratch: Arc<tempfile::TempDir>,
+    ) -> TestApp {
+        if config.mail_dir.is_empty() {
+            config.mail_dir = scratch.path().join("mail").to_string_lossy().into_owned();
+        }
         let app = App::new(store, Arc::new(clock.clone()), gateway, blobs, config, None)
             .await
             .unwrap();
@@ -134,7 +198,9 @@ impl TestApp {
             clock,
             router,
             db_path: None,
+            pg: None,
             _dir: None,
+            _scratch: scratch,
         }
     }
 
@@ -360,11 +426,21 @@ pub fn assert_error(r: &Response, status: StatusCode, code: &str) {
 
 /// Agents are staff: created directly, not through public registration.
 pub async fn agent_token(t: &TestApp) -> String {
+    staff_token(t, "agent@example.com", haven_domain::account::Role::Agent).await
+}
+
+/// A staff account (agent or admin), created directly; its API token.
+pub async fn staff_token(t: &TestApp, email: &str, role: haven_domain::account::Role) -> String {
+    let name = if email == "agent@example.com" {
+        "Agent".to_string()
+    } else {
+        format!("Staff {email}")
+    };
     let user = haven_domain::account::User::new(
-        haven_domain::account::Email::parse("agent@example.com").unwrap(),
-        "Agent".into(),
+        haven_domain::account::Email::parse(email).unwrap(),
+        name,
         haven_app::auth::hash_password(PASSWORD).unwrap(),
-        vec![haven_domain::account::Role::Agent],
+        vec![role],
         start_time(),
     );
     t.app
@@ -375,7 +451,77 @@ pub async fn agent_token(t: &TestApp) -> String {
         })
         .await
         .unwrap();
-    t.login("agent@example.com").await
+    t.login(email).await
+}
+
+/// A marketplace with a little history: a seller with a listing, a buyer
+/// whose order shipped and is in dispute, their conversation, an agent.
+pub struct World {
+    pub seller: String,
+    pub buyer: String,
+    pub agent: String,
+    pub listing: String,
+    pub store: String,
+    pub order: String,
+    pub dispute: String,
+    pub conversation: String,
+}
+
+fn id_of(r: &Response) -> String {
+    r.json["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {:?}", r.json))
+        .to_string()
+}
+
+impl World {
+    pub async fn build(t: &TestApp, tag: &str) -> World {
+        let (seller, listing) = t
+            .seller_with_listing(&format!("{tag}-seller@example.com"), 50)
+            .await;
+        let buyer = t.user(&format!("{tag}-buyer@example.com"), "buyer").await;
+        let agent = agent_token(t).await;
+        let order = id_of(&t.buy(&buyer, &listing, "4242424242424242").await);
+        t.post(
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(&seller),
+            json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+        )
+        .await;
+        let dispute = id_of(
+            &t.post(
+                &format!("/api/v1/orders/{order}/disputes"),
+                Some(&buyer),
+                json!({"reason": "damaged", "requested_outcome": {"type": "full_refund"}, "description": "cracked"}),
+            )
+            .await,
+        );
+        let conversation = id_of(
+            &t.post(
+                &format!("/api/v1/orders/{order}/conversation"),
+                Some(&buyer),
+                json!({}),
+            )
+            .await,
+        );
+        let store = t
+            .get(&format!("/api/v1/listings/{listing}"), None)
+            .await
+            .json["store_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        World {
+            seller,
+            buyer,
+            agent,
+            listing,
+            store,
+            order,
+            dispute,
+            conversation,
+        }
+    }
 }
 
 /// Every email queued so far (their payloads: to, subject, body), oldest
@@ -407,4 +553,152 @@ pub async fn on_every_backend() -> Vec<TestApp> {
         apps.push(pg);
     }
     apps
+}
+
+/// A browser against the real router: a cookie jar, and forms posted with
+/// the CSRF token a page would carry.
+pub struct Browser<'a> {
+    pub t: &'a TestApp,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    pub user_agent: String,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(t: &'a TestApp) -> Browser<'a> {
+        Browser {
+            t,
+            cookies: Default::default(),
+            user_agent: "Mozilla/5.0 (Test browser)".into(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, headers: &axum::http::HeaderMap) {
+        for value in headers.get_all("set-cookie") {
+            let raw = value.to_str().unwrap();
+            let pair = raw.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let expired = raw.contains("Max-Age=0");
+            if expired || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", self.cookie_header())
+            .header("user-agent", self.user_agent.clone());
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        let response = self
+            .t
+            .router
+            .clone()
+            .oneshot(builder.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.keep_cookies(&headers);
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap();
+        Response {
+            status,
+            headers,
+            json: Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.send("GET", path, None, Vec::new()).await
+    }
+
+    pub fn csrf(&self) -> String {
+        self.cookies.get("haven_csrf").cloned().unwrap_or_default()
+    }
+
+    /// Post a form as the page would: with the CSRF token.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        if !self.cookies.contains_key("haven_csrf") {
+            self.get("/").await;
+        }
+        let csrf = self.csrf();
+        let mut pairs: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        pairs.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&pairs).unwrap();
+        self.send(
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+        )
+        .await
+    }
+
+    /// A file upload as the page sends it: the CSRF field first.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Response {
+        if !self.cookies.contains_key("haven_csrf") {
+            self.get("/").await;
+        }
+        let boundary = "haven-test-boundary";
+        let mut body = Vec::new();
+        let csrf = self.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((name, filename, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send("POST", path, Some(&content_type), body).await
+    }
+
+    pub fn html(response: &Response) -> &str {
+        response.json.as_str().unwrap_or("")
+    }
+
+    /// Log in through the login form; panics if it does not redirect.
+    pub async fn login(&mut self, email: &str) {
+        let r = self
+            .post_form("/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Self::html(&r));
+        assert!(self.cookies.contains_key("haven_session"));
+    }
 }

@@ -85,6 +85,9 @@ pub type PgStore = Core<PgBackend>;
 
 pub struct PgBackend {
     pool: PgPool,
+    /// The options this pool connects with: another server process (or a
+    /// test standing in for one) can connect the same way.
+    options: PgConnectOptions,
     /// Catalogue statements in `$N` form, converted once each.
     texts: Mutex<HashMap<&'static str, &'static str>>,
 }
@@ -113,16 +116,26 @@ impl Core<PgBackend> {
     }
 }
 
+impl Core<PgBackend> {
+    /// A second, independent pool on the same database and schema: what
+    /// another server process sharing this database would have.
+    pub async fn connect_again(&self) -> StoreResult<PgStore> {
+        let options = self.backend.options.clone();
+        Ok(Core::new(PgBackend::connect_with(options).await?))
+    }
+}
+
 impl PgBackend {
     async fn connect_with(options: PgConnectOptions) -> StoreResult<PgBackend> {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(other)?;
         Ok(PgBackend {
             pool,
+            options,
             texts: Mutex::new(HashMap::new()),
         })
     }

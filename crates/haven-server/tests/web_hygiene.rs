@@ -1,0 +1,290 @@
+//! Web hygiene: a CSP with no inline code, HSTS behind HTTPS, no caching of
+//! signed-in pages, a CSRF token that rotates at login and never travels in
+//! a URL, POST-redirect-GET on every form, and sessions that stay in their
+//! channel (a page cookie is not an API token, nor the other way round).
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Browser, PASSWORD, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_csp_allows_no_inline_code_and_hsts_follows_secure_cookies() {
+    let t = TestApp::sqlite().await;
+    for path in ["/", "/login", "/static/haven.css", "/api/v1/listings"] {
+        let r = t.get(path, None).await;
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+            "{csp}"
+        );
+        assert!(
+            r.headers.get("strict-transport-security").is_none(),
+            "plain HTTP: no HSTS"
+        );
+    }
+    // No template carries an inline style or script any more.
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    for file in std::fs::read_dir(templates).unwrap() {
+        let path = file.unwrap().path();
+        let html = std::fs::read_to_string(&path).unwrap();
+        assert!(!html.contains("style=\""), "{}", path.display());
+        assert!(!html.contains("<script>"), "{}", path.display());
+        assert!(!html.contains(" onclick="), "{}", path.display());
+        assert!(
+            !html.contains("?csrf="),
+            "no token in a URL: {}",
+            path.display()
+        );
+    }
+    let secure = TestApp::sqlite_with(|c| c.secure_cookies = true).await;
+    let r = secure.get("/login", None).await;
+    let hsts = r.headers.get("strict-transport-security").unwrap();
+    assert!(hsts.to_str().unwrap().starts_with("max-age="), "{hsts:?}");
+    assert!(
+        r.headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Secure"),
+        "cookies are Secure too"
+    );
+}
+
+#[tokio::test]
+async fn signed_in_pages_are_not_cached_and_the_csrf_token_rotates_at_login() {
+    let t = TestApp::sqlite().await;
+    t.user("kai@example.com", "buyer").await;
+    let mut browser = Browser::new(&t);
+    let before = browser.get("/").await;
+    assert!(
+        before.headers.get("cache-control").is_none(),
+        "a public page may be cached"
+    );
+    let planted = browser.csrf();
+    assert_eq!(planted.len(), 64);
+    browser.login("kai@example.com").await;
+    let after = browser.csrf();
+    assert_eq!(after.len(), 64);
+    assert_ne!(
+        planted, after,
+        "a token from before sign-in is worthless after"
+    );
+    // The old token no longer passes.
+    browser.cookies.insert("haven_csrf".into(), after.clone());
+    let stale = browser
+        .send(
+            "POST",
+            "/account/sessions-revoke-others",
+            Some("application/x-www-form-urlencoded"),
+            format!("csrf={planted}").into_bytes(),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    for path in ["/", "/orders", "/account", "/messages"] {
+        let r = browser.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers.get("cache-control").unwrap(),
+            "no-store",
+            "{path}"
+        );
+    }
+    // Logging out rotates it again.
+    browser.post_form("/logout", &[]).await;
+    assert_ne!(browser.csrf(), after);
+}
+
+#[tokio::test]
+async fn every_form_answers_with_a_redirect_and_a_message() {
+    let t = TestApp::sqlite().await;
+    let mut browser = Browser::new(&t);
+    let r = browser
+        .post_form(
+            "/register",
+            &[
+                ("email", "lee@example.com"),
+                ("password", PASSWORD),
+                ("display_name", "Lee"),
+                ("role", "seller"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    for (path, fields, message) in [
+        (
+            "/account/reauthenticate",
+            vec![("password", PASSWORD)],
+            "Confirmed",
+        ),
+        ("/account/2fa-setup", vec![], "Scan the code"),
+        (
+            "/account/sessions-revoke-others",
+            vec![],
+            "Every other session",
+        ),
+        (
+            "/account/payout-account",
+            vec![("holder", "Lee"), ("iban", "DE89370400440532013000")],
+            "Payouts now go to",
+        ),
+        ("/seller/store", vec![("name", "Lee's lamps")], ""),
+    ] {
+        let r = browser.post_form(path, &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            Browser::html(&r)
+        );
+        let to = r
+            .headers
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let page = browser.get(&to).await;
+        assert_eq!(page.status, StatusCode::OK, "{to}");
+        assert!(
+            Browser::html(&page).contains(message),
+            "{path}: no '{message}'"
+        );
+        // Shown once.
+        if !message.is_empty() {
+            let again = browser.get(&to).await;
+            assert!(
+                !Browser::html(&again).contains(message),
+                "{path}: shown twice"
+            );
+        }
+    }
+    // The 2FA setup is a page of its own now: reloading it shows the same
+    // secret and recovery codes instead of posting again.
+    let first = browser.get("/account").await;
+    let second = browser.get("/account").await;
+    assert!(Browser::html(&first).contains("recovery-codes"));
+    assert_eq!(
+        secret_in(Browser::html(&first)),
+        secret_in(Browser::html(&second))
+    );
+    // The forgotten-password and reset forms redirect too.
+    let mut visitor = Browser::new(&t);
+    let r = visitor
+        .post_form("/forgot-password", &[("email", "lee@example.com")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = visitor
+        .get(r.headers.get("location").unwrap().to_str().unwrap())
+        .await;
+    assert!(Browser::html(&page).contains("Check your email"));
+}
+
+fn secret_in(html: &str) -> String {
+    let start = html.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+    html[start..].chars().take_while(|c| *c != '<').collect()
+}
+
+#[tokio::test]
+async fn a_2fa_login_keeps_its_challenge_out_of_pages_and_urls() {
+    let t = TestApp::sqlite().await;
+    let token = t.user("max@example.com", "buyer").await;
+    let setup = t
+        .post("/api/v1/me/2fa/setup", Some(&token), json!({}))
+        .await;
+    let secret = setup.json["secret"].as_str().unwrap().to_string();
+    let code = haven_app::auth::totp_code(&secret, t.now_s() as u64).unwrap();
+    let r = t
+        .post("/api/v1/me/2fa/enable", Some(&token), json!({"code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["recovery_codes"].as_array().unwrap().len(), 10);
+    t.clock.advance(jiff::SignedDuration::from_secs(31));
+
+    let mut browser = Browser::new(&t);
+    let r = browser
+        .post_form(
+            "/login",
+            &[("email", "max@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = r
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(to.starts_with("/login/2fa"), "{to}");
+    let challenge = browser.cookies.get("haven_2fa").cloned().unwrap();
+    assert!(!to.contains(&challenge), "never in a URL");
+    let page = browser.get(&to).await;
+    assert!(
+        !Browser::html(&page).contains(&challenge),
+        "never in a page"
+    );
+    let code = haven_app::auth::totp_code(&secret, t.now_s() as u64).unwrap();
+    let r = browser.post_form("/login/2fa", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+    assert!(browser.cookies.contains_key("haven_session"));
+    assert!(!browser.cookies.contains_key("haven_2fa"), "used up");
+}
+
+#[tokio::test]
+async fn uploads_carry_the_token_as_their_first_field_never_in_the_url() {
+    let t = TestApp::sqlite().await;
+    t.user("ivy@example.com", "seller").await;
+    let mut browser = Browser::new(&t);
+    browser.login("ivy@example.com").await;
+    // Content is sniffed, not trusted: a PNG signature and some bytes.
+    let png = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[7u8; 64],
+    ]
+    .concat();
+    // The old way: token in the query string, not in the body.
+    let csrf = browser.csrf();
+    let sneaky = browser
+        .send(
+            "POST",
+            &format!("/account/identity?csrf={csrf}"),
+            Some("multipart/form-data; boundary=b"),
+            b"--b\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.png\"\r\n\r\nx\r\n--b--\r\n".to_vec(),
+        )
+        .await;
+    assert_eq!(sneaky.status, StatusCode::FORBIDDEN);
+    let r = browser
+        .post_multipart("/account/identity", &[], Some(("document", "id.png", &png)))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+    let page = browser.get("/account").await;
+    assert!(Browser::html(&page).contains("an agent will review your document"));
+}
+
+#[tokio::test]
+async fn sessions_stay_in_their_channel() {
+    let t = TestApp::sqlite().await;
+    let api_token = t.user("oli@example.com", "buyer").await;
+    let mut browser = Browser::new(&t);
+    browser.login("oli@example.com").await;
+    let cookie_token = browser.cookies.get("haven_session").cloned().unwrap();
+    // The browser's cookie is not a bearer token.
+    let r = t.get("/api/v1/me", Some(&cookie_token)).await;
+    common::assert_error(&r, StatusCode::UNAUTHORIZED, "unauthorized");
+    let r = t.get("/api/v1/me", Some(&api_token)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // And an API token in a cookie does not sign a page in.
+    let mut other = Browser::new(&t);
+    other.cookies.insert("haven_session".into(), api_token);
+    let r = other.get("/account").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "sent to the login form");
+}
