@@ -138,7 +138,7 @@ fn step_up_required() -> AppError {
 
 impl App {
     pub async fn register(&self, input: Registration) -> AppResult<User> {
-        let email = Email::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
+        let email = Email::parse(&input.email)?;
         let display_name = text::line("display_name", &input.display_name, 80)?;
         text::forbidden_char(&input.password, false).map_or(Ok(()), |_| {
             Err(AppError::invalid_field(
@@ -792,7 +792,7 @@ impl App {
     /// again, and the old one is told.
     pub async fn change_email(&self, actor: &Actor, new_email: &str) -> AppResult<()> {
         self.require_step_up(actor)?;
-        let email = Email::parse(new_email).map_err(AppError::validation)?;
+        let email = Email::parse(new_email)?;
         let old = actor.user.email.clone();
         let now = self.wall_now();
         let result = self

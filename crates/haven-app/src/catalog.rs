@@ -80,9 +80,7 @@ impl App {
             guaranteed_genuine: input.guaranteed_genuine,
             created_at: self.now(),
         };
-        listing
-            .validate((policy.ship_by_days_min, policy.ship_by_days_max))
-            .map_err(AppError::validation)?;
+        listing.validate((policy.ship_by_days_min, policy.ship_by_days_max))?;
         let mut changes = Changeset {
             listings: vec![listing.clone()],
             ..Default::default()

@@ -61,66 +61,116 @@ impl App {
         } else {
             notice.reason.clone()
         };
-        let amount_minor = notice.amount_minor;
-        let store_id = order.store_id;
-        let currency = order.total.currency;
-        let funds = async {
-            let read = |account: Account| async move {
-                self.store
-                    .balance(&account.to_string(), currency.as_str())
-                    .await
-            };
-            Ok::<_, haven_store::StoreError>(SellerFunds {
-                available_minor: read(Account::SellerAvailable(store_id)).await?,
-                reserve_minor: read(Account::SellerReserve(store_id)).await?,
-            })
-        };
-        let seller = funds.await?;
-        let charged = self
-            .apply_event(
-                order_id,
-                |_| {
-                    Ok(OrderEvent::Chargeback {
-                        amount_minor,
-                        reason: reason.clone(),
-                        seller,
-                    })
-                },
-                |_| Ok(()),
-                ActorRef::system(),
-                None,
-            )
-            .await?;
-        self.answer_chargeback(&charged).await;
-        Ok(charged)
+        self.book_chargeback(order_id, notice.amount_minor, reason)
+            .await
     }
 
-    /// Send the order's evidence bundle to the gateway. The chargeback is
-    /// already booked; a failed submission is logged for an agent.
-    async fn answer_chargeback(&self, order: &haven_domain::order::Order) {
-        let Some(payment) = &order.payment else {
-            return;
-        };
-        let bundle = match self.order_evidence_bundle(order).await {
-            Ok(bundle) => bundle,
-            Err(err) => {
-                return tracing::error!(order = %order.id, error = %err.message, "could not build the evidence bundle");
+    /// Book the chargeback from balances read afresh on every attempt and
+    /// guarded in the transaction: if a payout (or anything) moves the
+    /// seller's money meanwhile, the commit fails and the recovery is
+    /// worked out again, never from a stale figure. In the same
+    /// transaction: refunds still queued for the order are cancelled (the
+    /// card network already took the money back, so the buyer must not be
+    /// paid twice), and the evidence submission is queued.
+    async fn book_chargeback(
+        &self,
+        order_id: OrderId,
+        amount_minor: i64,
+        reason: String,
+    ) -> AppResult<haven_domain::order::Order> {
+        for _ in 0..super::MAX_RETRIES {
+            let order = self.order(order_id).await?;
+            let (seller, guards) = self.seller_funds(&order).await?;
+            let event = OrderEvent::Chargeback {
+                amount_minor,
+                reason: reason.clone(),
+                seller,
+            };
+            let now = self.now();
+            let (mut changes, transition) = self
+                .order_changes(&order, event, ActorRef::system(), now)
+                .await?;
+            changes.balance_guards = guards;
+            changes.cancel_commands.push((
+                order_id,
+                crate::commands::GATEWAY_REFUND.to_string(),
+                now,
+            ));
+            if let Some(payment) = &order.payment {
+                let request = crate::commands::EvidenceRequest {
+                    order_id,
+                    payment_ref: payment.payment_ref.clone(),
+                };
+                changes
+                    .commands
+                    .push(crate::commands::evidence_command(&request, now));
             }
-        };
-        let bytes = serde_json::to_vec(&bundle).unwrap_or_default();
-        let digest = hex::encode(Sha256::digest(&bytes));
-        match self
-            .gateway
-            .submit_chargeback_evidence(&payment.payment_ref, &bytes)
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(order = %order.id, sha256 = %digest, "chargeback evidence submitted")
-            }
-            Err(err) => {
-                tracing::error!(order = %order.id, error = %err, "chargeback evidence submission failed")
+            match self.store.commit(changes).await {
+                Ok(()) => {
+                    self.commands_ready.notify_one();
+                    let mut charged = transition.order;
+                    charged.version = order.version + 1;
+                    return Ok(charged);
+                }
+                Err(haven_store::StoreError::Conflict(
+                    haven_store::Conflict::StaleOrder | haven_store::Conflict::StaleBalance,
+                )) => continue,
+                Err(err) => return Err(err.into()),
             }
         }
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the order is busy; retry",
+        ))
+    }
+
+    /// The seller's balances now, and guards that hold the booking to them.
+    async fn seller_funds(
+        &self,
+        order: &haven_domain::order::Order,
+    ) -> AppResult<(SellerFunds, Vec<haven_store::BalanceGuard>)> {
+        let currency = order.total.currency.as_str();
+        let mut guards = Vec::new();
+        let mut read = async |account: Account| -> AppResult<i64> {
+            let account = account.to_string();
+            let balance = self.store.balance(&account, currency).await?;
+            guards.push(haven_store::BalanceGuard {
+                account,
+                currency: currency.to_string(),
+                expected_minor: balance,
+            });
+            Ok(balance)
+        };
+        let funds = SellerFunds {
+            available_minor: read(Account::SellerAvailable(order.store_id)).await?,
+            reserve_minor: read(Account::SellerReserve(order.store_id)).await?,
+        };
+        Ok((funds, guards))
+    }
+
+    /// Send the order's evidence bundle to the gateway (the chargeback
+    /// evidence command), under a key so a retry is not a second filing.
+    pub(crate) async fn submit_chargeback_evidence(
+        &self,
+        request: &crate::commands::EvidenceRequest,
+    ) -> Result<(), String> {
+        let order = self.order(request.order_id).await.map_err(|e| e.message)?;
+        let bundle = self
+            .order_evidence_bundle(&order)
+            .await
+            .map_err(|e| format!("could not build the evidence bundle: {}", e.message))?;
+        let bytes = serde_json::to_vec(&bundle).map_err(|e| e.to_string())?;
+        let digest = hex::encode(Sha256::digest(&bytes));
+        self.gateway
+            .submit_chargeback_evidence(
+                &request.payment_ref,
+                &bytes,
+                &format!("chargeback-evidence:{}", order.id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(order = %order.id, sha256 = %digest, "chargeback evidence submitted");
+        Ok(())
     }
 
     /// The simulated card network files the chargeback it promised for the

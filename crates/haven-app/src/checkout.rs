@@ -1,25 +1,41 @@
 //! Checkout: price the order, take the money (card and/or buyer credit),
-//! reserve stock and hold everything in escrow, all-or-nothing.
+//! reserve stock and hold everything in escrow.
 //!
-//! The card is captured *before* the order is committed, and refunded if the
-//! commit then fails (the last unit sold a moment earlier). So an order is
-//! never marked paid for money that was not collected, and a declined card
-//! writes nothing at all.
+//! Money crosses the edge in three steps, each safe to die after:
+//! 1. **Commit first.** The order is written as `pending_payment` with its
+//!    stock, its unpaid-expiry timer and a `gateway.capture` command, in one
+//!    transaction, before the gateway hears of it.
+//! 2. **Talk to the gateway** under a key a retry reuses: the caller's
+//!    `Idempotency-Key` (or, without one, the order id). Authorise, then
+//!    capture.
+//! 3. **Record the capture**: the order moves to `paid` with its escrow
+//!    entry, and the command is settled, in one transaction.
+//!
+//! If the process dies between 2 and 3, nothing is lost: a retry with the
+//! same Idempotency-Key, or the dispatcher running the capture command a
+//! little later, *asks* the gateway what happened under the key and
+//! finishes the job (records the capture, captures an authorisation, or
+//! cancels the order and releases the stock). A capture that arrives for
+//! an order already cancelled is refunded. Nothing is ever charged twice:
+//! the gateway answers a repeated key with the payment it already made.
 
 use haven_domain::dispute::Party;
 use haven_domain::ids::{ListingId, OrderId};
 use haven_domain::ledger::Account;
-use haven_domain::money::Money;
+use haven_domain::money::{Currency, Money};
 use haven_domain::order::{
-    Address, EventKind, MAX_QUANTITY, NewOrder, Order, OrderEvent, OrderState, PaymentInfo,
-    ShippingChoice,
+    Address, CloseReason, EventKind, MAX_QUANTITY, NewOrder, Order, OrderEvent, OrderState,
+    PaymentInfo, ShippingChoice,
 };
 use haven_domain::timer::TimerKind;
-use haven_store::{Changeset, NewTimer, OrderWrite, StockChange};
+use haven_store::{Changeset, CommandUpdate, NewTimer, OrderWrite, StockChange, StoreError};
+use serde::{Deserialize, Serialize};
 
 use super::{Actor, ActorRef, App, Idem, attach_idem, audit_order, changeset_for};
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::payments::{Authorization, CardDetails, GatewayError};
+use crate::payments::{
+    Authorization, CardDetails, GatewayError, GatewayPayment, PaymentRequest, PaymentState,
+};
 
 #[derive(Debug, Clone)]
 pub struct CheckoutInput {
@@ -46,6 +62,61 @@ struct Funding {
     card_minor: i64,
 }
 
+/// The capture command's payload: what the gateway is asked for, and under
+/// which key, so whoever finishes the job asks about the same payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureRequest {
+    pub order_id: OrderId,
+    pub key: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+impl CaptureRequest {
+    fn amount(&self) -> AppResult<Money> {
+        let currency = Currency::parse(&self.currency).map_err(AppError::internal)?;
+        Ok(Money::new(self.amount_minor, currency))
+    }
+}
+
+/// A checkout in flight: its pending order and the command that guards it.
+struct PendingCheckout {
+    order: Order,
+    request: CaptureRequest,
+    command_id: uuid::Uuid,
+}
+
+/// Who is finishing a capture: the dispatcher may give up on a payment the
+/// gateway never saw; a replayed request must not (its twin may still be
+/// talking to the gateway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finisher {
+    Dispatcher,
+    Replay,
+}
+
+/// Where finishing a capture got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    Finished,
+    /// Not yet (the buyer is still at the card challenge, or a twin request
+    /// is still talking to the gateway): look again then.
+    LookAgainAt(haven_domain::Timestamp),
+}
+
+/// How long the request that created a checkout has to finish it before
+/// the dispatcher steps in.
+pub const CAPTURE_GRACE_S: i64 = 120;
+
+/// The gateway key of a checkout: the caller's Idempotency-Key, which a
+/// retry reuses, or else the order, which nothing else pays for.
+fn gateway_key(actor: &Actor, idem: Option<&Idem>, order: OrderId) -> String {
+    match idem {
+        Some(idem) => format!("checkout:{}:{}", actor.id(), idem.key),
+        None => format!("checkout:{order}"),
+    }
+}
+
 impl App {
     pub async fn checkout(
         &self,
@@ -53,112 +124,529 @@ impl App {
         input: CheckoutInput,
         idem: Option<&Idem>,
     ) -> AppResult<CheckoutOutcome> {
-        let (mut order, checkout_effects) = self.price_order(actor, &input).await?;
+        let (order, checkout_effects) = self.price_order(actor, &input).await?;
         let funding = self.funding(actor, &order, input.use_credit).await?;
         if funding.card_minor == 0 {
-            let payment = PaymentInfo {
-                gateway: "credit".into(),
-                payment_ref: format!("credit_{}", order.id),
-                card_last4: String::new(),
-            };
-            let (changes, paid) = self
-                .paid_order_changes(order, payment, funding.credit_minor, idem)
-                .await?;
-            self.store.commit(changes).await?;
-            return Ok(CheckoutOutcome {
-                order: paid,
-                challenge_required: false,
-            });
+            return self
+                .checkout_with_credit(order, funding.credit_minor, idem)
+                .await;
         }
         let card = input.card.as_ref().ok_or_else(|| {
             AppError::validation("card details are required for the amount credit does not cover")
         })?;
-        let amount = Money::new(funding.card_minor, order.total.currency);
-        let key = format!("checkout:{}", order.id);
-        match self
+        let request = CaptureRequest {
+            order_id: order.id,
+            key: gateway_key(actor, idem, order.id),
+            amount_minor: funding.card_minor,
+            currency: order.total.currency.to_string(),
+        };
+        let pending = self
+            .commit_pending(order, checkout_effects, funding, request, actor, idem)
+            .await?;
+        self.pay(pending, card).await
+    }
+
+    /// Credit covers everything: no gateway, one transaction.
+    async fn checkout_with_credit(
+        &self,
+        order: Order,
+        credit_minor: i64,
+        idem: Option<&Idem>,
+    ) -> AppResult<CheckoutOutcome> {
+        let payment = PaymentInfo {
+            gateway: "credit".into(),
+            payment_ref: format!("credit_{}", order.id),
+            card_last4: String::new(),
+        };
+        let (changes, paid) = self
+            .paid_order_changes(order, payment, credit_minor, idem)
+            .await?;
+        self.store.commit(changes).await?;
+        Ok(CheckoutOutcome {
+            order: paid,
+            challenge_required: false,
+        })
+    }
+
+    /// Step 1: the pending order, its stock, its expiry and its capture
+    /// command, in one transaction.
+    async fn commit_pending(
+        &self,
+        mut order: Order,
+        effects: haven_domain::order::Effects,
+        funding: Funding,
+        request: CaptureRequest,
+        actor: &Actor,
+        idem: Option<&Idem>,
+    ) -> AppResult<PendingCheckout> {
+        let now = self.now();
+        // The credit share is decided now and spent when the payment completes.
+        order.paid_credit_minor = funding.credit_minor;
+        let command = crate::commands::capture_command(&request, now)
+            .not_before(now + haven_domain::SignedDuration::from_secs(CAPTURE_GRACE_S));
+        let command_id = command.id;
+        let mut changes = Changeset {
+            schedule: effects
+                .schedule
+                .into_iter()
+                .map(|t| NewTimer {
+                    order_id: order.id,
+                    kind: t.kind,
+                    due_at: t.due_at,
+                })
+                .collect(),
+            stock: vec![StockChange {
+                listing_id: order.listing_id,
+                delta: -i64::from(order.quantity),
+            }],
+            commands: vec![command],
+            ..Changeset::default()
+        };
+        let mut before = order.clone();
+        before.state = OrderState::PendingPayment;
+        let mut audit = audit_order(
+            &before,
+            &order,
+            EventKind::PaymentCaptured,
+            ActorRef::user(Party::Buyer, actor),
+            now,
+        );
+        audit.action = "checkout_started".into();
+        changes.audit.push(audit);
+        order.version = 1;
+        changes.orders = vec![OrderWrite {
+            order: order.clone(),
+            expected_version: None,
+        }];
+        attach_idem(&mut changes, idem, crate::Resource::Order(order.id), now);
+        self.store.commit(changes).await?;
+        Ok(PendingCheckout {
+            order,
+            request,
+            command_id,
+        })
+    }
+
+    /// Step 2 and 3 for a fresh checkout.
+    async fn pay(
+        &self,
+        pending: PendingCheckout,
+        card: &CardDetails,
+    ) -> AppResult<CheckoutOutcome> {
+        let amount = pending.request.amount()?;
+        let order_ref = pending.order.id.to_string();
+        let authorization = self
             .gateway
-            .authorize(card, amount, &key)
-            .await
-            .map_err(gateway_error)?
-        {
-            Authorization::Declined { reason } => Err(AppError::payment_declined(reason)),
-            Authorization::Approved {
-                payment_ref,
-                card_last4,
-            } => {
-                if let Err(err) = self.gateway.capture(&payment_ref, amount).await {
-                    let _ = self.gateway.void(&payment_ref).await;
-                    return Err(gateway_error(err));
-                }
-                let payment = PaymentInfo {
-                    gateway: self.gateway.name().into(),
-                    payment_ref,
-                    card_last4,
-                };
-                let (changes, paid) = self
-                    .paid_order_changes(order, payment.clone(), funding.credit_minor, idem)
+            .authorize(PaymentRequest {
+                card,
+                amount,
+                idempotency_key: &pending.request.key,
+                order_ref: &order_ref,
+            })
+            .await;
+        let (payment_ref, card_last4) = match authorization {
+            Err(GatewayError::Unavailable(_)) => return Err(unconfirmed(pending.order.id)),
+            Err(err) => {
+                self.cancel_unpaid(&pending, CloseReason::PaymentDeclined)
                     .await?;
-                self.commit_or_refund(changes, &payment, amount).await?;
-                Ok(CheckoutOutcome {
-                    order: paid,
-                    challenge_required: false,
-                })
+                return Err(gateway_error(err));
             }
-            Authorization::ChallengeRequired {
+            Ok(Authorization::Declined { reason }) => {
+                self.cancel_unpaid(&pending, CloseReason::PaymentDeclined)
+                    .await?;
+                return Err(AppError::payment_declined(reason));
+            }
+            Ok(Authorization::ChallengeRequired {
                 payment_ref,
                 card_last4,
-            } => {
-                order.payment = Some(PaymentInfo {
-                    gateway: self.gateway.name().into(),
-                    payment_ref: payment_ref.clone(),
-                    card_last4,
-                });
-                // The credit share is decided now and spent when the payment completes.
-                order.paid_credit_minor = funding.credit_minor;
-                let changes = Changeset {
-                    schedule: checkout_effects
-                        .schedule
-                        .into_iter()
-                        .map(|t| NewTimer {
-                            order_id: order.id,
-                            kind: t.kind,
-                            due_at: t.due_at,
-                        })
-                        .collect(),
-                    ..Changeset::default()
-                };
-                let (changes, pending) = self.finish_new_order(changes, order, actor, idem)?;
-                if let Err(err) = self.store.commit(changes).await {
-                    let _ = self.gateway.void(&payment_ref).await;
-                    return Err(err.into());
-                }
-                Ok(CheckoutOutcome {
-                    order: pending,
+            }) => {
+                let order = self
+                    .await_challenge(&pending, payment_ref, card_last4)
+                    .await?;
+                return Ok(CheckoutOutcome {
+                    order,
                     challenge_required: true,
-                })
+                });
             }
+            Ok(Authorization::Approved {
+                payment_ref,
+                card_last4,
+            }) => (payment_ref, card_last4),
+        };
+        let payment = self.payment_info(payment_ref, card_last4);
+        let order = self
+            .capture_and_record(pending.order.id, payment, amount, pending.command_id)
+            .await?;
+        Ok(CheckoutOutcome {
+            order,
+            challenge_required: false,
+        })
+    }
+
+    fn payment_info(&self, payment_ref: String, card_last4: String) -> PaymentInfo {
+        PaymentInfo {
+            gateway: self.gateway.name().into(),
+            payment_ref,
+            card_last4,
         }
     }
 
-    /// Commit a paid order; if that fails, give the captured money back.
-    async fn commit_or_refund(
+    /// Capture an approved authorisation and record it. A capture the
+    /// gateway already made (a retry, a double submission) counts as made.
+    async fn capture_and_record(
         &self,
-        changes: Changeset,
-        payment: &PaymentInfo,
+        order_id: OrderId,
+        payment: PaymentInfo,
         amount: Money,
-    ) -> AppResult<()> {
-        if let Err(err) = self.store.commit(changes).await {
-            let key = format!("{}:uncommitted", payment.payment_ref);
-            if let Err(refund_err) = self
-                .gateway
-                .refund(&payment.payment_ref, amount, &key)
-                .await
-            {
-                tracing::error!(payment = %payment.payment_ref, error = %refund_err, "captured payment for an order that was not created; refund failed");
+        command_id: uuid::Uuid,
+    ) -> AppResult<Order> {
+        match self.gateway.capture(&payment.payment_ref, amount).await {
+            Ok(()) | Err(GatewayError::AlreadyCaptured) => {}
+            // Unknown outcome: the capture command asks again later.
+            Err(GatewayError::Unavailable(_)) => return Err(unconfirmed(order_id)),
+            Err(err) => {
+                let order = self.order(order_id).await?;
+                self.close_unpaid(&order, CloseReason::PaymentDeclined, command_id)
+                    .await?;
+                return Err(gateway_error(err));
             }
-            return Err(err.into());
         }
+        self.failpoints.hit(crate::failpoints::AFTER_CAPTURE)?;
+        self.record_capture(order_id, payment, command_id).await
+    }
+
+    /// Step 3: the captured payment moves the order to `paid`, and settles
+    /// its capture command, in one transaction. Safe to run twice: an order
+    /// already paid by this payment is simply returned. An order that was
+    /// cancelled meanwhile (the challenge expired) gets its money back.
+    pub(crate) async fn record_capture(
+        &self,
+        order_id: OrderId,
+        payment: PaymentInfo,
+        command_id: uuid::Uuid,
+    ) -> AppResult<Order> {
+        for _ in 0..super::MAX_RETRIES {
+            let order = self.order(order_id).await?;
+            if order.state != OrderState::PendingPayment {
+                return self
+                    .capture_after_the_fact(order, &payment, command_id)
+                    .await;
+            }
+            let (mut changes, paid) = self.capture_changes(&order, payment.clone()).await?;
+            changes.command_updates.push(CommandUpdate::Settled {
+                id: command_id,
+                at: self.now(),
+            });
+            match self.store.commit(changes).await {
+                Ok(()) => return Ok(paid),
+                Err(err) if super::is_race(&err) => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the order is busy; retry",
+        ))
+    }
+
+    /// The escrow entry, timers and audit of a captured payment.
+    async fn capture_changes(
+        &self,
+        order: &Order,
+        payment: PaymentInfo,
+    ) -> AppResult<(Changeset, Order)> {
+        let now = self.now();
+        let payment_ref = payment.payment_ref.clone();
+        let event = OrderEvent::PaymentCaptured {
+            payment,
+            credit_minor: order.paid_credit_minor,
+        };
+        let (mut changes, transition) = self
+            .order_changes(order, event, ActorRef::system(), now)
+            .await?;
+        if let Some(after) = self.gateway.simulated_chargeback_after(&payment_ref) {
+            changes.schedule.push(NewTimer {
+                order_id: order.id,
+                kind: TimerKind::SimulatedChargeback,
+                due_at: now + after,
+            });
+        }
+        let mut paid = transition.order;
+        paid.version = order.version + 1;
+        Ok((changes, paid))
+    }
+
+    /// A capture for an order that is no longer waiting for it.
+    async fn capture_after_the_fact(
+        &self,
+        order: Order,
+        payment: &PaymentInfo,
+        command_id: uuid::Uuid,
+    ) -> AppResult<Order> {
+        let paid_by_this = order
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.payment_ref == payment.payment_ref)
+            && order.paid_at.is_some();
+        if paid_by_this {
+            return Ok(order);
+        }
+        self.refund_unrecorded_capture(&order, &payment.payment_ref, command_id)
+            .await?;
+        Err(AppError::invalid_state(
+            "the payment completed after the order was cancelled; it is being refunded in full",
+        ))
+    }
+
+    /// Money the gateway captured for an order Haven never recorded as paid
+    /// goes back to the card. It never entered the ledger, so no entry:
+    /// only the refund command, keyed by the payment so it is sent once.
+    async fn refund_unrecorded_capture(
+        &self,
+        order: &Order,
+        payment_ref: &str,
+        command_id: uuid::Uuid,
+    ) -> AppResult<()> {
+        let Some(found) = self.gateway.payment(payment_ref).await.ok().flatten() else {
+            return Ok(());
+        };
+        let refundable = found.captured_minor - found.refunded_minor;
+        let now = self.now();
+        let mut changes = Changeset::default();
+        if refundable > 0 {
+            let request = crate::commands::RefundRequest {
+                payment_ref: payment_ref.to_string(),
+                amount_minor: refundable,
+                currency: found.amount.currency.to_string(),
+                key: format!("unrecorded:{payment_ref}"),
+            };
+            changes.commands.push(crate::commands::refund_command(
+                &request,
+                Some(order.id),
+                now,
+            ));
+        }
+        changes.command_updates.push(CommandUpdate::Settled {
+            id: command_id,
+            at: now,
+        });
+        self.store.commit(changes).await?;
+        self.commands_ready.notify_one();
+        tracing::warn!(order = %order.id, payment = payment_ref, "capture for a closed order; refund queued");
         Ok(())
+    }
+
+    /// The card wants a challenge: keep the payment on the order and look
+    /// again (the command) when the challenge would expire.
+    async fn await_challenge(
+        &self,
+        pending: &PendingCheckout,
+        payment_ref: String,
+        card_last4: String,
+    ) -> AppResult<Order> {
+        let mut order = pending.order.clone();
+        let expected = order.version;
+        order.payment = Some(self.payment_info(payment_ref, card_last4));
+        let now = self.now();
+        let expires_at = now
+            + haven_domain::SignedDuration::from_mins(
+                self.policy(order.policy_version)
+                    .await?
+                    .unpaid_expiry_minutes,
+            );
+        let changes = Changeset {
+            orders: vec![OrderWrite {
+                order: order.clone(),
+                expected_version: Some(expected),
+            }],
+            command_updates: vec![CommandUpdate::Deferred {
+                id: pending.command_id,
+                next_attempt_at: expires_at,
+                now,
+            }],
+            ..Changeset::default()
+        };
+        self.store.commit(changes).await?;
+        order.version = expected + 1;
+        Ok(order)
+    }
+
+    /// The payment failed for good: cancel the pending order, release its
+    /// stock, settle its command.
+    async fn cancel_unpaid(&self, pending: &PendingCheckout, reason: CloseReason) -> AppResult<()> {
+        let order = self.order(pending.order.id).await?;
+        self.close_unpaid(&order, reason, pending.command_id).await
+    }
+
+    pub(crate) async fn close_unpaid(
+        &self,
+        order: &Order,
+        reason: CloseReason,
+        command_id: uuid::Uuid,
+    ) -> AppResult<()> {
+        if order.state != OrderState::PendingPayment {
+            return Ok(());
+        }
+        let event = match reason {
+            CloseReason::PaymentDeclined => OrderEvent::PaymentFailed,
+            _ => OrderEvent::PaymentExpired,
+        };
+        let now = self.now();
+        let (mut changes, transition) = self
+            .order_changes(order, event, ActorRef::system(), now)
+            .await?;
+        changes.command_updates.push(CommandUpdate::Settled {
+            id: command_id,
+            at: now,
+        });
+        match self.store.commit(changes).await {
+            Ok(()) => {
+                self.after_commit(&transition).await;
+                Ok(())
+            }
+            // Someone else moved the order on; whatever they did stands.
+            Err(StoreError::Conflict(haven_store::Conflict::StaleOrder)) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Finish a checkout whose request may have died: ask the gateway what
+    /// happened under the checkout's key and make the order agree.
+    pub(crate) async fn finish_capture(
+        &self,
+        request: &CaptureRequest,
+        command_id: uuid::Uuid,
+        finisher: Finisher,
+    ) -> AppResult<Progress> {
+        let Some(order) = self.store.order(request.order_id).await? else {
+            return Ok(Progress::Finished);
+        };
+        let found = self
+            .gateway
+            .payment_for_key(&request.key)
+            .await
+            .map_err(gateway_error)?;
+        if order.state != OrderState::PendingPayment {
+            self.after_close(&order, found, command_id).await?;
+            return Ok(Progress::Finished);
+        }
+        let Some(found) = found else {
+            if finisher == Finisher::Replay {
+                return Ok(Progress::LookAgainAt(self.now()));
+            }
+            // The gateway never saw it: the request died before asking.
+            self.close_unpaid(&order, CloseReason::PaymentNotCompleted, command_id)
+                .await?;
+            return Ok(Progress::Finished);
+        };
+        let payment = self.payment_info(found.payment_ref.clone(), found.card_last4.clone());
+        let recorded = match found.state {
+            PaymentState::Captured => self.record_capture(order.id, payment, command_id).await,
+            PaymentState::Authorized => {
+                self.capture_and_record(order.id, payment, request.amount()?, command_id)
+                    .await
+            }
+            PaymentState::ChallengePending => {
+                let deadline = self.unpaid_deadline(&order).await?;
+                if self.now() < deadline {
+                    return Ok(Progress::LookAgainAt(deadline));
+                }
+                // Closing queues the void of the held authorisation.
+                self.close_unpaid(&order, CloseReason::PaymentNotCompleted, command_id)
+                    .await?;
+                return Ok(Progress::Finished);
+            }
+            PaymentState::Declined | PaymentState::Voided => {
+                self.close_unpaid(&order, CloseReason::PaymentDeclined, command_id)
+                    .await?;
+                return Ok(Progress::Finished);
+            }
+        };
+        match recorded {
+            // The gateway or the store may answer next time.
+            Err(err)
+                if matches!(
+                    err.kind,
+                    ErrorKind::GatewayUnavailable
+                        | ErrorKind::Internal
+                        | ErrorKind::ConcurrentUpdate
+                ) =>
+            {
+                Err(err)
+            }
+            // Recorded, or closed and refunded: either way this is settled.
+            _ => Ok(Progress::Finished),
+        }
+    }
+
+    /// The order closed before its payment was recorded: refund a capture
+    /// that happened anyway, release an authorisation still held.
+    async fn after_close(
+        &self,
+        order: &Order,
+        found: Option<GatewayPayment>,
+        command_id: uuid::Uuid,
+    ) -> AppResult<()> {
+        let Some(found) = found else {
+            return self.settle_command(command_id).await;
+        };
+        let recorded = order
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.payment_ref == found.payment_ref)
+            && order.paid_at.is_some();
+        match found.state {
+            PaymentState::Captured if !recorded => {
+                self.refund_unrecorded_capture(order, &found.payment_ref, command_id)
+                    .await
+            }
+            // A held authorisation was voided by the close itself (a void
+            // command); nothing else is owed.
+            _ => self.settle_command(command_id).await,
+        }
+    }
+
+    async fn settle_command(&self, command_id: uuid::Uuid) -> AppResult<()> {
+        let changes = Changeset {
+            command_updates: vec![CommandUpdate::Settled {
+                id: command_id,
+                at: self.now(),
+            }],
+            ..Changeset::default()
+        };
+        Ok(self.store.commit(changes).await?)
+    }
+
+    async fn unpaid_deadline(&self, order: &Order) -> AppResult<haven_domain::Timestamp> {
+        let policy = self.policy(order.policy_version).await?;
+        Ok(
+            order.created_at
+                + haven_domain::SignedDuration::from_mins(policy.unpaid_expiry_minutes),
+        )
+    }
+
+    /// A replayed checkout whose order still waits: if the gateway already
+    /// took the money (the first request died after the capture), record
+    /// it now, so the retrying client sees its paid order.
+    pub async fn order_for_replay(&self, id: OrderId) -> AppResult<Order> {
+        let order = self.order(id).await?;
+        if order.state != OrderState::PendingPayment {
+            return Ok(order);
+        }
+        let commands = self.store.commands_for_order(id).await?;
+        let capture = commands.iter().find(|c| {
+            c.kind == crate::commands::GATEWAY_CAPTURE
+                && c.state == haven_store::CommandState::Pending
+        });
+        if let Some(command) = capture
+            && let Ok(request) = serde_json::from_value::<CaptureRequest>(command.payload.clone())
+            && let Err(err) = self
+                .finish_capture(&request, command.id, Finisher::Replay)
+                .await
+        {
+            tracing::warn!(order = %id, error = %err.message, "finishing a replayed checkout failed");
+        }
+        self.order(id).await
     }
 
     /// Split the total between credit (if asked) and card.
@@ -185,13 +673,14 @@ impl App {
         input: &CheckoutInput,
     ) -> AppResult<(Order, haven_domain::order::Effects)> {
         if input.quantity < 1 || input.quantity > i64::from(MAX_QUANTITY) {
-            return Err(AppError::validation(format!(
-                "quantity must be 1-{MAX_QUANTITY}"
-            )));
+            return Err(AppError::invalid_field(
+                "quantity",
+                format!("quantity must be 1-{MAX_QUANTITY}"),
+            ));
         }
         let quantity = u32::try_from(input.quantity)
-            .map_err(|_| AppError::validation("quantity out of range"))?;
-        let address = Address::parse(input.address.clone()).map_err(AppError::validation)?;
+            .map_err(|_| AppError::invalid_field("quantity", "quantity out of range"))?;
+        let address = Address::parse(input.address.clone())?;
         let listing = self
             .store
             .listing(input.listing_id)
@@ -203,10 +692,13 @@ impl App {
         let rate = listing
             .rate_for(&input.shipping_method, &address.country)
             .ok_or_else(|| {
-                AppError::validation(format!(
-                    "this listing has no '{}' shipping to {}",
-                    input.shipping_method, address.country
-                ))
+                AppError::invalid_field(
+                    "shipping_method",
+                    format!(
+                        "this listing has no '{}' shipping to {}",
+                        input.shipping_method, address.country
+                    ),
+                )
             })?;
         if listing.stock < i64::from(quantity) {
             return Err(AppError::conflict(
@@ -234,11 +726,11 @@ impl App {
             ship_by_days: listing.ship_by_days,
         };
         let (version, policy) = self.current_policy();
-        Order::checkout(new, &policy, version, self.now())
-            .map_err(|e| AppError::validation(e.to_string()))
+        Order::checkout(new, &policy, version, self.now()).map_err(order_total_error)
     }
 
-    /// The order, captured into escrow, inserted in one changeset with its stock.
+    /// A new order paid in full by credit, inserted in one changeset with
+    /// its stock and escrow entry.
     async fn paid_order_changes(
         &self,
         order: Order,
@@ -247,7 +739,6 @@ impl App {
         idem: Option<&Idem>,
     ) -> AppResult<(Changeset, Order)> {
         let policy = self.policy(order.policy_version).await?;
-        let payment_ref = payment.payment_ref.clone();
         let transition = order.apply(
             OrderEvent::PaymentCaptured {
                 payment,
@@ -260,14 +751,6 @@ impl App {
         changes
             .unschedule
             .retain(|(_, kind)| *kind != TimerKind::UnpaidExpiry);
-        if let Some(after) = self.gateway.simulated_chargeback_after(&payment_ref) {
-            let due_at = self.now() + after;
-            changes.schedule.push(NewTimer {
-                order_id: order.id,
-                kind: TimerKind::SimulatedChargeback,
-                due_at,
-            });
-        }
         let buyer = ActorRef {
             party: Party::Buyer,
             user_id: Some(order.buyer_id),
@@ -279,17 +762,16 @@ impl App {
             buyer,
             self.now(),
         ));
-        let stock = Some(StockChange {
-            listing_id: order.listing_id,
-            delta: -i64::from(order.quantity),
-        });
         let mut paid = transition.order;
         paid.version = 1;
         changes.orders = vec![OrderWrite {
             order: paid.clone(),
             expected_version: None,
         }];
-        changes.stock = stock.into_iter().collect();
+        changes.stock = vec![StockChange {
+            listing_id: order.listing_id,
+            delta: -i64::from(order.quantity),
+        }];
         attach_idem(
             &mut changes,
             idem,
@@ -299,59 +781,27 @@ impl App {
         Ok((changes, paid))
     }
 
-    /// An unpaid order that waits for the card challenge; stock is held and
-    /// released by the unpaid-expiry timer if the buyer never finishes.
-    fn finish_new_order(
-        &self,
-        mut changes: Changeset,
-        mut order: Order,
-        actor: &Actor,
-        idem: Option<&Idem>,
-    ) -> AppResult<(Changeset, Order)> {
-        changes.stock = vec![StockChange {
-            listing_id: order.listing_id,
-            delta: -i64::from(order.quantity),
-        }];
-        let buyer = ActorRef::user(Party::Buyer, actor);
-        let mut before = order.clone();
-        before.state = OrderState::PendingPayment;
-        changes.audit.push(audit_order(
-            &before,
-            &order,
-            EventKind::PaymentCaptured,
-            buyer,
-            self.now(),
-        ));
-        changes.audit[0].action = "checkout_awaiting_verification".into();
-        order.version = 1;
-        changes.orders = vec![OrderWrite {
-            order: order.clone(),
-            expected_version: None,
-        }];
-        attach_idem(
-            &mut changes,
-            idem,
-            crate::Resource::Order(order.id),
-            self.now(),
-        );
-        Ok((changes, order))
-    }
-
     /// The buyer answers the issuer's challenge; on success the card is
     /// captured and the money (plus any credit share) goes into escrow.
+    /// Submitting twice is harmless: the second finds the payment captured
+    /// and the order paid.
     pub async fn complete_challenge(
         &self,
         actor: &Actor,
         order_id: OrderId,
         code: &str,
-        idem: Option<&Idem>,
+        _idem: Option<&Idem>,
     ) -> AppResult<Order> {
         let order = self.order(order_id).await?;
         if order.buyer_id != actor.id() {
             return Err(AppError::not_found("order"));
         }
+        if code.len() > 32 {
+            return Err(AppError::invalid_field("code", "code is too long"));
+        }
         let payment = match (&order.payment, order.state) {
             (Some(payment), OrderState::PendingPayment) => payment.clone(),
+            (Some(_), _) if order.paid_at.is_some() => return Ok(order),
             _ => {
                 return Err(AppError::conflict(
                     ErrorKind::InvalidState,
@@ -359,55 +809,81 @@ impl App {
                 ));
             }
         };
-        if code.len() > 32 {
-            return Err(AppError::validation("code is too long"));
-        }
-        self.gateway
+        let command_id = self.capture_command_id(order_id).await?;
+        if let Err(err) = self
+            .gateway
             .complete_challenge(&payment.payment_ref, code)
             .await
-            .map_err(gateway_error)?;
-        let credit_minor = order.paid_credit_minor;
+        {
+            self.close_if_declined(&order, &payment, command_id).await?;
+            return Err(gateway_error(err));
+        }
         let amount = Money::new(
-            order.total.amount_minor - credit_minor,
+            order.total.amount_minor - order.paid_credit_minor,
             order.total.currency,
         );
-        self.gateway
-            .capture(&payment.payment_ref, amount)
+        self.capture_and_record(order_id, payment, amount, command_id)
             .await
-            .map_err(gateway_error)?;
-        let buyer = actor.id();
-        let result = self
-            .apply_event(
-                order_id,
-                |_| {
-                    Ok(OrderEvent::PaymentCaptured {
-                        payment: payment.clone(),
-                        credit_minor,
-                    })
-                },
-                |o| {
-                    if o.buyer_id == buyer {
-                        Ok(())
-                    } else {
-                        Err(AppError::not_found("order"))
-                    }
-                },
-                ActorRef::user(Party::Buyer, actor),
-                idem,
-            )
-            .await;
-        if result.is_err() {
-            // Captured but not recorded (the order expired meanwhile): refund.
-            let _ = self
-                .gateway
-                .refund(
-                    &payment.payment_ref,
-                    amount,
-                    &format!("{}:uncommitted", payment.payment_ref),
-                )
-                .await;
+    }
+
+    /// After a wrong code: if the gateway has now declined the payment for
+    /// good, cancel the order and release its stock.
+    async fn close_if_declined(
+        &self,
+        order: &Order,
+        payment: &PaymentInfo,
+        command_id: uuid::Uuid,
+    ) -> AppResult<()> {
+        let state = self
+            .gateway
+            .payment(&payment.payment_ref)
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.state);
+        if state == Some(PaymentState::Declined) {
+            self.close_unpaid(order, CloseReason::PaymentDeclined, command_id)
+                .await?;
         }
-        result
+        Ok(())
+    }
+
+    /// The capture command of a pending order (orders from before capture
+    /// commands existed get a nil id, which settles nothing).
+    async fn capture_command_id(&self, order_id: OrderId) -> AppResult<uuid::Uuid> {
+        Ok(self
+            .store
+            .commands_for_order(order_id)
+            .await?
+            .into_iter()
+            .find(|c| c.kind == crate::commands::GATEWAY_CAPTURE)
+            .map_or(uuid::Uuid::nil(), |c| c.id))
+    }
+}
+
+/// The gateway did not answer: the order waits, and the capture command
+/// settles it either way within minutes.
+fn unconfirmed(order_id: OrderId) -> AppError {
+    AppError::new(
+        ErrorKind::GatewayUnavailable,
+        format!(
+            "the payment gateway did not answer; order {order_id} will be paid or cancelled \
+             automatically within a few minutes. Retrying with the same Idempotency-Key is safe."
+        ),
+    )
+}
+
+fn order_total_error(err: haven_domain::money::MoneyError) -> AppError {
+    match err {
+        haven_domain::money::MoneyError::OutOfRange { max_minor } => AppError::invalid_field(
+            "quantity",
+            format!(
+                "an order may total at most {}.{:02}; buy fewer units",
+                max_minor / 100,
+                max_minor % 100
+            ),
+        ),
+        other => AppError::validation(other.to_string()),
     }
 }
 
@@ -418,5 +894,13 @@ pub(crate) fn gateway_error(err: GatewayError) -> AppError {
             AppError::conflict(ErrorKind::InvalidState, "unknown payment")
         }
         GatewayError::Unavailable(msg) => AppError::new(ErrorKind::GatewayUnavailable, msg),
+        GatewayError::AlreadyCaptured => {
+            AppError::invalid_state("this payment was already captured")
+        }
+        GatewayError::KeyReused => AppError::new(
+            ErrorKind::IdempotencyKeyReused,
+            "this Idempotency-Key was used with a different payment",
+        ),
+        GatewayError::Refused(reason) => AppError::payment_declined(reason),
     }
 }

@@ -24,6 +24,11 @@ use crate::App;
 pub const EMAIL: &str = "email";
 pub const GATEWAY_REFUND: &str = "gateway.refund";
 pub const GATEWAY_VOID: &str = "gateway.void";
+/// Finish a checkout: make the order agree with what the gateway did under
+/// the checkout's key (see `checkout.rs`).
+pub const GATEWAY_CAPTURE: &str = "gateway.capture";
+/// Answer a chargeback with the order's evidence bundle.
+pub const CHARGEBACK_EVIDENCE: &str = "gateway.chargeback_evidence";
 
 /// Attempts before a command is dead-lettered (about 3 hours of retries).
 pub const MAX_ATTEMPTS: i32 = 10;
@@ -85,6 +90,41 @@ pub fn void_command(
     )
 }
 
+pub fn capture_command(request: &crate::checkout::CaptureRequest, now: Timestamp) -> NewCommand {
+    NewCommand::new(
+        GATEWAY_CAPTURE,
+        format!("capture:{}", request.order_id),
+        serde_json::to_value(request).expect("capture requests serialise"),
+        Some(request.order_id),
+        now,
+    )
+}
+
+/// A chargeback's evidence submission, once per chargeback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRequest {
+    pub order_id: haven_domain::ids::OrderId,
+    pub payment_ref: String,
+}
+
+pub fn evidence_command(request: &EvidenceRequest, now: Timestamp) -> NewCommand {
+    NewCommand::new(
+        CHARGEBACK_EVIDENCE,
+        format!("chargeback-evidence:{}", request.order_id),
+        serde_json::to_value(request).expect("evidence requests serialise"),
+        Some(request.order_id),
+        now,
+    )
+}
+
+/// What carrying out a command came to.
+enum Outcome {
+    Done,
+    /// Not yet (a checkout still waiting for its card challenge): look
+    /// again then. Counts as an attempt.
+    Later(Timestamp, &'static str),
+}
+
 /// What is kept of a finished command: an email loses its body (its links
 /// may still be live), keeping who it went to and why.
 fn redacted(command: &Command) -> Option<serde_json::Value> {
@@ -130,7 +170,13 @@ impl App {
     async fn run_command(&self, command: &Command, now: Timestamp, report: &mut DispatchReport) {
         let outcome = self.carry_out(command).await;
         let update = match outcome {
-            Ok(()) => {
+            Ok(Outcome::Later(at, why)) => CommandUpdate::RetryAt {
+                id: command.id,
+                lease_until: command.lease_until,
+                next_attempt_at: at,
+                error: why.to_string(),
+            },
+            Ok(Outcome::Done) => {
                 report.done += 1;
                 CommandUpdate::Finished {
                     id: command.id,
@@ -168,18 +214,57 @@ impl App {
             command_updates: vec![update],
             ..Default::default()
         };
-        if let Err(err) = self.store.commit(changes).await {
-            // Cancelled or re-leased meanwhile: the key keeps a repeat harmless.
-            tracing::warn!(command = %command.id, error = %err, "recording a command's outcome failed");
+        match self.store.commit(changes).await {
+            Ok(()) => {}
+            // Settled by the handler's own transaction (a capture), or
+            // cancelled meanwhile: nothing left to record.
+            Err(haven_store::StoreError::Conflict(haven_store::Conflict::CommandGone)) => {
+                tracing::debug!(command = %command.id, "command already finished");
+            }
+            Err(err) => {
+                tracing::warn!(command = %command.id, error = %err, "recording a command's outcome failed");
+            }
         }
     }
 
-    async fn carry_out(&self, command: &Command) -> Result<(), String> {
+    async fn carry_out(&self, command: &Command) -> Result<Outcome, String> {
         match command.kind.as_str() {
+            GATEWAY_CAPTURE => self.finish_capture_command(command).await,
+            other => self
+                .carry_out_call(other, command)
+                .await
+                .map(|()| Outcome::Done),
+        }
+    }
+
+    async fn finish_capture_command(&self, command: &Command) -> Result<Outcome, String> {
+        let request: crate::checkout::CaptureRequest =
+            serde_json::from_value(command.payload.clone())
+                .map_err(|e| format!("unreadable capture: {e}"))?;
+        match self
+            .finish_capture(&request, command.id, crate::checkout::Finisher::Dispatcher)
+            .await
+        {
+            Ok(crate::checkout::Progress::Finished) => Ok(Outcome::Done),
+            Ok(crate::checkout::Progress::LookAgainAt(at)) => Ok(Outcome::Later(
+                at,
+                "waiting for the buyer's card verification",
+            )),
+            Err(err) => Err(err.message),
+        }
+    }
+
+    async fn carry_out_call(&self, kind: &str, command: &Command) -> Result<(), String> {
+        match kind {
             EMAIL => {
                 let email: crate::mail::Email = serde_json::from_value(command.payload.clone())
                     .map_err(|e| format!("unreadable email: {e}"))?;
                 self.send_email(&email).await
+            }
+            CHARGEBACK_EVIDENCE => {
+                let request: EvidenceRequest = serde_json::from_value(command.payload.clone())
+                    .map_err(|e| format!("unreadable evidence request: {e}"))?;
+                self.submit_chargeback_evidence(&request).await
             }
             GATEWAY_REFUND => {
                 let request: RefundRequest = serde_json::from_value(command.payload.clone())
@@ -197,10 +282,12 @@ impl App {
             GATEWAY_VOID => {
                 let request: VoidRequest = serde_json::from_value(command.payload.clone())
                     .map_err(|e| format!("unreadable void: {e}"))?;
-                self.gateway
-                    .void(&request.payment_ref)
-                    .await
-                    .map_err(|e| e.to_string())
+                match self.gateway.void(&request.payment_ref).await {
+                    // Captured after all (the buyer finished at the last
+                    // moment): the capture command refunds it.
+                    Ok(()) | Err(crate::payments::GatewayError::AlreadyCaptured) => Ok(()),
+                    Err(err) => Err(err.to_string()),
+                }
             }
             other => Err(format!("no handler for command kind {other}")),
         }

@@ -519,7 +519,7 @@ impl App {
         let order_event = match (dt.effects.settle_refund_minor, dt.effects.resume_order) {
             (Some(refund_minor), _) => Some(OrderEvent::Settle {
                 refund_minor,
-                reason: format!("dispute_{}", dt.dispute.state.as_str()),
+                reason: haven_domain::order::CloseReason::after_dispute(dt.dispute.state),
             }),
             (None, true) => Some(OrderEvent::DisputeEnded),
             (None, false) => None,

@@ -322,6 +322,12 @@ impl From<TextError> for AppError {
     }
 }
 
+impl From<haven_domain::limits::InvalidField> for AppError {
+    fn from(err: haven_domain::limits::InvalidField) -> Self {
+        AppError::invalid_field(&err.field, err.message)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
@@ -369,6 +375,14 @@ fn conflict_error(conflict: Conflict) -> AppError {
         ),
         Conflict::TokenUsed => (K::TokenUsed, "this link or code was already used"),
         Conflict::ConversationExists => (K::ConversationExists, "that conversation already exists"),
+        Conflict::StaleBalance => (
+            K::ConcurrentUpdate,
+            "a balance changed while this request ran; retry",
+        ),
+        Conflict::StaleJournal => (
+            K::ConcurrentUpdate,
+            "the payment changed while this request ran; retry",
+        ),
         Conflict::CommandGone => (
             K::ConcurrentUpdate,
             "this was finished or cancelled by someone else",

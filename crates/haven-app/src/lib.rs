@@ -19,6 +19,7 @@ pub mod config;
 mod defence;
 mod disputes;
 pub mod error;
+pub mod failpoints;
 mod fulfilment;
 pub mod guard;
 pub mod images;
@@ -39,7 +40,7 @@ use haven_domain::events::EventType;
 use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
 use haven_domain::ids::{DisputeId, OrderId, UserId};
 use haven_domain::ledger::EntryKind;
-use haven_domain::order::{EventKind, Order, OrderEvent, Transition};
+use haven_domain::order::{CloseReason, EventKind, Order, OrderEvent, Transition};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::trail::AuditRecord;
 use haven_store::{
@@ -79,6 +80,8 @@ pub struct App {
     /// Signalled when a request queues gateway work, so the worker sends it
     /// at once instead of at its next round.
     pub commands_ready: tokio::sync::Notify,
+    /// Crash points for tests (see `failpoints.rs`); none armed normally.
+    pub failpoints: failpoints::Failpoints,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
 }
@@ -156,6 +159,7 @@ impl App {
             mailer,
             scanner,
             commands_ready: tokio::sync::Notify::new(),
+            failpoints: failpoints::Failpoints::from_env(),
             current_policy,
             policies: RwLock::new(policies),
         }))
@@ -378,13 +382,7 @@ impl App {
     /// commands it queued (refunds, a void); nothing here waits on the
     /// gateway.
     pub(crate) async fn after_commit(&self, transition: &Transition) {
-        let queued_gateway_work = transition.order.close_reason.as_deref()
-            == Some("payment_not_completed")
-            || transition
-                .effects
-                .entries
-                .iter()
-                .any(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Settlement));
+        let queued_gateway_work = !gateway_commands(transition, self.now()).is_empty();
         if queued_gateway_work {
             self.commands_ready.notify_one();
         }
@@ -539,8 +537,8 @@ pub(crate) fn audit_order(
         to_state: after.state.as_str().into(),
         reason: after
             .close_reason
-            .clone()
             .filter(|_| after.state.is_closed() && !before.state.is_closed())
+            .map(|reason| reason.as_str().to_string())
             .unwrap_or_default(),
         policy_version: after.policy_version,
     }
@@ -601,7 +599,11 @@ fn gateway_commands(transition: &Transition, now: Timestamp) -> Vec<haven_store:
             (amount_minor > 0).then(|| commands::refund_command(&request, Some(order.id), now))
         })
         .collect();
-    if order.close_reason.as_deref() == Some("payment_not_completed") {
+    let unpaid_close = matches!(
+        order.close_reason,
+        Some(CloseReason::PaymentNotCompleted | CloseReason::PaymentDeclined)
+    ) && order.paid_at.is_none();
+    if unpaid_close {
         let request = commands::VoidRequest {
             payment_ref: payment.payment_ref.clone(),
         };

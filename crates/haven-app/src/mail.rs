@@ -33,15 +33,15 @@ pub fn queue(
         subject: subject.into(),
         body,
     };
-    let id = uuid::Uuid::now_v7();
-    changes.commands.push(NewCommand {
-        id,
-        kind: crate::commands::EMAIL.into(),
-        dedupe_key: format!("email:{id}"),
-        payload: serde_json::to_value(email).expect("emails serialise"),
-        order_id: None,
-        created_at: now,
-    });
+    let mut command = NewCommand::new(
+        crate::commands::EMAIL,
+        String::new(),
+        serde_json::to_value(email).expect("emails serialise"),
+        None,
+        now,
+    );
+    command.dedupe_key = format!("email:{}", command.id);
+    changes.commands.push(command);
 }
 
 pub enum Mailer {

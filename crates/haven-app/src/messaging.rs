@@ -251,7 +251,7 @@ impl App {
         text: &str,
         files: Vec<NewAttachment>,
     ) -> AppResult<Message> {
-        let text = validate_text(text).map_err(AppError::validation)?;
+        let text = validate_text(text)?;
         if files.len() > MAX_ATTACHMENTS {
             return Err(AppError::validation(format!(
                 "at most {MAX_ATTACHMENTS} attachments per message"

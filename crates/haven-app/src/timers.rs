@@ -65,6 +65,13 @@ impl App {
     /// Fire every deadline due at `now`, one bounded batch after another,
     /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
+        let mut report = self.fire_due_timers(now).await?;
+        report.commands = self.dispatch_commands(now).await;
+        Ok(report)
+    }
+
+    /// Fire every deadline due at `now`, one bounded batch after another.
+    pub async fn fire_due_timers(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = TickReport::default();
         loop {
             let lease_until = now + SignedDuration::from_secs(LEASE_S);
@@ -73,7 +80,6 @@ impl App {
                 .claim_due_timers(now, lease_until, self.config.timer_batch)
                 .await?;
             if due.is_empty() {
-                report.commands = self.dispatch_commands(now).await;
                 return Ok(report);
             }
             for timer in due {

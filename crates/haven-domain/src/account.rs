@@ -23,10 +23,11 @@ pub enum Role {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Email, String> {
+    pub fn parse(raw: &str) -> Result<Email, crate::limits::InvalidField> {
+        let refuse = |message: &str| crate::limits::InvalidField::new("email", message);
         let email = raw.trim().nfkc().collect::<String>().to_lowercase();
         if crate::text::forbidden_char(&email, false).is_some() {
-            return Err("email must not contain control characters".into());
+            return Err(refuse("email must not contain control characters"));
         }
         let valid_shape = email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
@@ -39,7 +40,7 @@ impl Email {
             || email.matches('@').count() != 1
             || email.chars().any(char::is_whitespace)
         {
-            return Err("email must look like name@example.com".into());
+            return Err(refuse("email must look like name@example.com"));
         }
         Ok(Email(email))
     }

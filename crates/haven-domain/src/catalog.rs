@@ -68,62 +68,97 @@ pub const MAX_IMAGES_PER_LISTING: usize = 8;
 pub const MAX_SHIPPING_METHODS: usize = 8;
 pub const MAX_RATES_PER_METHOD: usize = 50;
 
+use crate::limits::{InvalidField, MAX_SHIPPING_MINOR, MAX_UNIT_PRICE_MINOR, check_amount};
+
+fn validate_rate(
+    rate: &ShippingRate,
+    currency: crate::money::Currency,
+) -> Result<(), InvalidField> {
+    let country_ok =
+        rate.country.len() == 2 && rate.country.bytes().all(|b| b.is_ascii_uppercase());
+    if !country_ok {
+        return Err(InvalidField::new(
+            "shipping",
+            "shipping rate country must be a two-letter ISO code",
+        ));
+    }
+    if rate.cost.currency != currency {
+        return Err(InvalidField::new(
+            "shipping",
+            "shipping cost must be in the listing's currency",
+        ));
+    }
+    check_amount(
+        "shipping cost",
+        rate.cost.amount_minor,
+        MAX_SHIPPING_MINOR,
+        true,
+    )?;
+    if rate.min_transit_days > rate.max_transit_days || rate.max_transit_days > 90 {
+        return Err(InvalidField::new(
+            "shipping",
+            "transit days must satisfy min <= max <= 90",
+        ));
+    }
+    Ok(())
+}
+
 impl Listing {
     /// Check the limits a listing must respect before it is stored.
-    pub fn validate(&self, ship_by_days_range: (u32, u32)) -> Result<(), String> {
-        let title = crate::text::line("title", &self.title, 140).map_err(|e| e.to_string())?;
+    pub fn validate(&self, ship_by_days_range: (u32, u32)) -> Result<(), InvalidField> {
+        let title = crate::text::line("title", &self.title, 140)?;
         if title.chars().count() < 3 {
-            return Err("title must be 3-140 characters".into());
+            return Err(InvalidField::new("title", "title must be 3-140 characters"));
         }
-        crate::text::optional_block("description", &self.description, 10_000)
-            .map_err(|e| e.to_string())?;
+        crate::text::optional_block("description", &self.description, 10_000)?;
         if !CATEGORIES.contains(&self.category.as_str()) {
-            return Err(format!("category must be one of {}", CATEGORIES.join(", ")));
+            return Err(InvalidField::new(
+                "category",
+                format!("category must be one of {}", CATEGORIES.join(", ")),
+            ));
         }
-        if self.price.amount_minor <= 0 || self.price.amount_minor > 10_000_000_000 {
-            return Err("price must be positive and at most 100,000,000.00".into());
-        }
+        check_amount(
+            "price",
+            self.price.amount_minor,
+            MAX_UNIT_PRICE_MINOR,
+            false,
+        )?;
         if !(0..=1_000_000).contains(&self.stock) {
-            return Err("stock must be 0-1000000".into());
+            return Err(InvalidField::new("stock", "stock must be 0-1000000"));
         }
         let (min, max) = ship_by_days_range;
         if !(min..=max).contains(&self.ship_by_days) {
-            return Err(format!("ship_by_days must be {min}-{max}"));
+            return Err(InvalidField::new(
+                "ship_by_days",
+                format!("ship_by_days must be {min}-{max}"),
+            ));
         }
         if self.images.len() > MAX_IMAGES_PER_LISTING {
-            return Err(format!("at most {MAX_IMAGES_PER_LISTING} images"));
+            return Err(InvalidField::new(
+                "images",
+                format!("at most {MAX_IMAGES_PER_LISTING} images"),
+            ));
         }
         self.validate_shipping()
     }
 
-    fn validate_shipping(&self) -> Result<(), String> {
+    fn validate_shipping(&self) -> Result<(), InvalidField> {
         if self.shipping.is_empty() || self.shipping.len() > MAX_SHIPPING_METHODS {
-            return Err(format!(
-                "1-{MAX_SHIPPING_METHODS} shipping methods are required"
+            return Err(InvalidField::new(
+                "shipping",
+                format!("1-{MAX_SHIPPING_METHODS} shipping methods are required"),
             ));
         }
         for method in &self.shipping {
-            crate::text::line("shipping method name", &method.name, 60)
-                .map_err(|e| e.to_string())?;
+            crate::text::line("shipping method name", &method.name, 60)?;
             if method.rates.is_empty() || method.rates.len() > MAX_RATES_PER_METHOD {
-                return Err(format!(
-                    "each shipping method needs 1-{MAX_RATES_PER_METHOD} rates"
+                return Err(InvalidField::new(
+                    "shipping",
+                    format!("each shipping method needs 1-{MAX_RATES_PER_METHOD} rates"),
                 ));
             }
             for rate in &method.rates {
-                let country_ok =
-                    rate.country.len() == 2 && rate.country.bytes().all(|b| b.is_ascii_uppercase());
-                if !country_ok {
-                    return Err("shipping rate country must be a two-letter ISO code".into());
-                }
-                if rate.cost.currency != self.price.currency || rate.cost.amount_minor < 0 {
-                    return Err(
-                        "shipping cost must be non-negative and in the listing's currency".into(),
-                    );
-                }
-                if rate.min_transit_days > rate.max_transit_days || rate.max_transit_days > 90 {
-                    return Err("transit days must satisfy min <= max <= 90".into());
-                }
+                validate_rate(rate, self.price.currency)?;
             }
         }
         Ok(())

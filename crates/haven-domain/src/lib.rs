@@ -11,6 +11,7 @@ pub mod events;
 pub mod evidence;
 pub mod ids;
 pub mod ledger;
+pub mod limits;
 pub mod messaging;
 pub mod money;
 pub mod order;

@@ -96,13 +96,16 @@ pub const MAX_ATTACHMENTS: usize = 4;
 
 /// Refuse text that is too long or carries control characters other than
 /// line breaks and tabs (invalid UTF-8 never gets this far: it is not a `str`).
-pub fn validate_text(text: &str) -> Result<String, String> {
+pub fn validate_text(text: &str) -> Result<String, crate::limits::InvalidField> {
     use crate::text::{TextError, block};
-    block("text", text, MAX_MESSAGE_CHARS).map_err(|e| match e {
-        TextError::Empty { .. } => "a message needs some text".into(),
-        TextError::TooLong { .. } => {
-            format!("a message must be at most {MAX_MESSAGE_CHARS} characters")
-        }
-        TextError::ControlCharacter { .. } => "control characters are not allowed".into(),
+    block("text", text, MAX_MESSAGE_CHARS).map_err(|e| {
+        let message = match e {
+            TextError::Empty { .. } => "a message needs some text".to_string(),
+            TextError::TooLong { .. } => {
+                format!("a message must be at most {MAX_MESSAGE_CHARS} characters")
+            }
+            TextError::ControlCharacter { .. } => "control characters are not allowed".into(),
+        };
+        crate::limits::InvalidField::new("text", message)
     })
 }

@@ -25,6 +25,8 @@ pub enum MoneyError {
     Negative,
     #[error("not an amount: {0:?}")]
     BadAmount(String),
+    #[error("amount is above the maximum of {max_minor} minor units")]
+    OutOfRange { max_minor: i64 },
 }
 
 impl Currency {

@@ -120,21 +120,21 @@ pub struct Address {
 
 impl Address {
     /// Parse, don't validate: once built, an address is known to be sane.
-    pub fn parse(raw: Address) -> Result<Address, String> {
+    pub fn parse(raw: Address) -> Result<Address, crate::limits::InvalidField> {
         use crate::text::{line, optional_line};
-        let err = |e: crate::text::TextError| e.to_string();
         let address = Address {
-            name: line("address.name", &raw.name, 200).map_err(err)?,
-            line1: line("address.line1", &raw.line1, 200).map_err(err)?,
-            line2: optional_line("address.line2", &raw.line2, 200).map_err(err)?,
-            city: line("address.city", &raw.city, 200).map_err(err)?,
-            postal_code: line("address.postal_code", &raw.postal_code, 32).map_err(err)?,
-            country: line("address.country", &raw.country, 2)
-                .map_err(err)?
-                .to_ascii_uppercase(),
+            name: line("address.name", &raw.name, 200)?,
+            line1: line("address.line1", &raw.line1, 200)?,
+            line2: optional_line("address.line2", &raw.line2, 200)?,
+            city: line("address.city", &raw.city, 200)?,
+            postal_code: line("address.postal_code", &raw.postal_code, 32)?,
+            country: line("address.country", &raw.country, 2)?.to_ascii_uppercase(),
         };
         if address.country.len() != 2 || !address.country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err("address.country must be a two-letter ISO 3166 code".into());
+            return Err(crate::limits::InvalidField::new(
+                "address.country",
+                "address.country must be a two-letter ISO 3166 code",
+            ));
         }
         Ok(address)
     }
@@ -170,6 +170,63 @@ pub struct OpenDispute {
     pub id: DisputeId,
     /// Opened by Haven itself (the automatic not-received claim).
     pub automatic: bool,
+}
+
+/// Why an order closed. Stored and shown by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The buyer never finished paying (the challenge was abandoned, or
+    /// the gateway never confirmed the payment).
+    PaymentNotCompleted,
+    /// The card was declined.
+    PaymentDeclined,
+    BuyerConfirmed,
+    AutoConfirmed,
+    /// The seller accepted (or ignored) the buyer's cancellation request.
+    CancelRequest,
+    ShipByMissed,
+    Chargeback,
+    /// A dispute settled the money (by agreement, a decision or a return).
+    DisputeResolved,
+    DisputeLapsed,
+    DisputeWithdrawn,
+    DisputeSuperseded,
+}
+
+impl CloseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::PaymentNotCompleted => "payment_not_completed",
+            CloseReason::PaymentDeclined => "payment_declined",
+            CloseReason::BuyerConfirmed => "buyer_confirmed",
+            CloseReason::AutoConfirmed => "auto_confirmed",
+            CloseReason::CancelRequest => "cancel_request",
+            CloseReason::ShipByMissed => "ship_by_missed",
+            CloseReason::Chargeback => "chargeback",
+            CloseReason::DisputeResolved => "dispute_resolved",
+            CloseReason::DisputeLapsed => "dispute_lapsed",
+            CloseReason::DisputeWithdrawn => "dispute_withdrawn",
+            CloseReason::DisputeSuperseded => "dispute_superseded",
+        }
+    }
+
+    /// The reason a dispute that ended in `state` gives the order it settles.
+    pub fn after_dispute(state: crate::dispute::DisputeState) -> CloseReason {
+        use crate::dispute::DisputeState as S;
+        match state {
+            S::Lapsed => CloseReason::DisputeLapsed,
+            S::Withdrawn => CloseReason::DisputeWithdrawn,
+            S::Superseded => CloseReason::DisputeSuperseded,
+            _ => CloseReason::DisputeResolved,
+        }
+    }
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,7 +281,7 @@ pub struct Order {
     #[serde(default)]
     pub open_dispute: Option<OpenDispute>,
     pub closed_at: Option<Timestamp>,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<CloseReason>,
     pub released_minor: i64,
     pub commission_minor: i64,
     pub refunded_minor: i64,
@@ -306,7 +363,7 @@ pub enum OrderEvent {
     /// A dispute settled: refund this much (to card first), release the rest.
     Settle {
         refund_minor: i64,
-        reason: String,
+        reason: CloseReason,
     },
     /// The card network took money back.
     Chargeback {
@@ -537,6 +594,11 @@ impl Order {
     ) -> Result<(Order, Effects), MoneyError> {
         let items = new.unit_price.checked_mul(i64::from(new.quantity))?;
         let total = items.checked_add(new.shipping.cost)?;
+        if total.amount_minor > crate::limits::MAX_ORDER_TOTAL_MINOR {
+            return Err(MoneyError::OutOfRange {
+                max_minor: crate::limits::MAX_ORDER_TOTAL_MINOR,
+            });
+        }
         let ship_by_at = add(now, days(i64::from(new.ship_by_days)));
         let promised_delivery_at = add(ship_by_at, days(i64::from(new.shipping.max_transit_days)));
         let order = Order {
@@ -674,8 +736,11 @@ impl Order {
                 payment,
                 credit_minor,
             } => next.on_paid(payment, credit_minor, policy, now, &mut effects)?,
-            OrderEvent::PaymentFailed | OrderEvent::PaymentExpired => {
-                next.on_unpaid_cancel(now, &mut effects)
+            OrderEvent::PaymentFailed => {
+                next.on_unpaid_cancel(CloseReason::PaymentDeclined, now, &mut effects)
+            }
+            OrderEvent::PaymentExpired => {
+                next.on_unpaid_cancel(CloseReason::PaymentNotCompleted, now, &mut effects)
             }
             OrderEvent::Ship {
                 carrier,
@@ -687,9 +752,11 @@ impl Order {
                 if next.cancel_requested_at.is_none() {
                     return Err(TransitionError::NoCancelRequest);
                 }
-                next.refund_all("cancel_request", now, &mut effects)?;
+                next.refund_all(CloseReason::CancelRequest, now, &mut effects)?;
             }
-            OrderEvent::ShipByMissed => next.refund_all("ship_by_missed", now, &mut effects)?,
+            OrderEvent::ShipByMissed => {
+                next.refund_all(CloseReason::ShipByMissed, now, &mut effects)?
+            }
             OrderEvent::Tracking { status, .. } => next.tracking_status = Some(status),
             OrderEvent::Delivered { at } => next.on_delivered(at, policy, &mut effects),
             OrderEvent::ConfirmReceipt {
@@ -704,7 +771,7 @@ impl Order {
             OrderEvent::Settle {
                 refund_minor,
                 reason,
-            } => next.on_settle(refund_minor, &reason, policy, now, &mut effects)?,
+            } => next.on_settle(refund_minor, reason, policy, now, &mut effects)?,
             OrderEvent::Chargeback {
                 amount_minor,
                 reason,
@@ -807,8 +874,8 @@ impl Order {
         Ok(())
     }
 
-    fn on_unpaid_cancel(&mut self, now: Timestamp, fx: &mut Effects) {
-        self.close(now, "payment_not_completed");
+    fn on_unpaid_cancel(&mut self, reason: CloseReason, now: Timestamp, fx: &mut Effects) {
+        self.close(now, reason);
         fx.restock = Some(self.quantity);
         fx.unschedule.push(TimerKind::UnpaidExpiry);
         fx.events.push(self.event(EventType::OrderCancelled));
@@ -897,7 +964,7 @@ impl Order {
         if self.delivered_at.is_none() && !second_confirmation {
             return Err(TransitionError::SecondConfirmationRequired);
         }
-        self.release("buyer_confirmed", policy, now, fx)
+        self.release(CloseReason::BuyerConfirmed, policy, now, fx)
     }
 
     fn on_window_end(
@@ -913,7 +980,7 @@ impl Order {
             return Err(TransitionError::WindowStillOpen);
         }
         if self.delivered_at.is_some() {
-            return self.release("auto_confirmed", policy, now, fx);
+            return self.release(CloseReason::AutoConfirmed, policy, now, fx);
         }
         // No delivery scan: Haven opens a not-received claim on the buyer's
         // behalf. The seller has a few days to prove delivery (to an agent);
@@ -1020,7 +1087,7 @@ impl Order {
     fn on_settle(
         &mut self,
         refund_minor: i64,
-        reason: &str,
+        reason: CloseReason,
         policy: &Policy,
         now: Timestamp,
         fx: &mut Effects,
@@ -1173,7 +1240,7 @@ impl Order {
             }
             fx.close_dispute = self.open_dispute.take().map(|d| d.id);
             self.window_paused_at = None;
-            self.close(now, "chargeback");
+            self.close(now, CloseReason::Chargeback);
             fx.unschedule.extend([
                 TimerKind::ShipBy,
                 TimerKind::CancelRequestTimeout,
@@ -1191,7 +1258,7 @@ impl Order {
     /// Pay the seller: what escrow holds, minus commission.
     fn release(
         &mut self,
-        reason: &str,
+        reason: CloseReason,
         policy: &Policy,
         now: Timestamp,
         fx: &mut Effects,
@@ -1222,7 +1289,7 @@ impl Order {
     /// Return everything still in escrow: card money to the card, credit to credit.
     fn refund_all(
         &mut self,
-        reason: &str,
+        reason: CloseReason,
         now: Timestamp,
         fx: &mut Effects,
     ) -> Result<(), TransitionError> {
@@ -1263,10 +1330,10 @@ impl Order {
         Ok(())
     }
 
-    fn close(&mut self, now: Timestamp, reason: &str) {
+    fn close(&mut self, now: Timestamp, reason: CloseReason) {
         if self.closed_at.is_none() {
             self.closed_at = Some(now);
-            self.close_reason = Some(reason.to_string());
+            self.close_reason = Some(reason);
         }
         self.cancel_requested_at = None;
     }

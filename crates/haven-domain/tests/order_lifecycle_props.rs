@@ -8,8 +8,8 @@ use haven_domain::audit::LedgerAuditor;
 use haven_domain::ids::{DisputeId, ListingId, StoreId, UserId};
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{
-    Address, NewOrder, Order, OrderEvent, OrderState, PaymentInfo, SellerFunds, ShippingChoice,
-    TrackingStatus,
+    Address, CloseReason, NewOrder, Order, OrderEvent, OrderState, PaymentInfo, SellerFunds,
+    ShippingChoice, TrackingStatus,
 };
 use haven_domain::policy::Policy;
 use haven_domain::{SignedDuration, Timestamp};
@@ -86,7 +86,7 @@ fn event_strategy() -> impl Strategy<Value = OrderEvent> {
         Just(OrderEvent::DisputeEnded),
         (0_i64..2_000_000).prop_map(|refund_minor| OrderEvent::Settle {
             refund_minor,
-            reason: "test".into()
+            reason: CloseReason::DisputeResolved
         }),
         (0_i64..2_000_000).prop_map(|amount_minor| {
             OrderEvent::Chargeback {
@@ -157,7 +157,7 @@ proptest! {
             // A timer never releases money without a delivery scan: only the
             // buyer's confirmation or a dispute settlement can.
             if order.released_minor > 0 && order.delivered_at.is_none() {
-                prop_assert_ne!(order.close_reason.as_deref(), Some("auto_confirmed"));
+                prop_assert_ne!(order.close_reason, Some(CloseReason::AutoConfirmed));
             }
         }
         auditor.observe_order(order.id, order.state, order.total.amount_minor);
@@ -347,7 +347,7 @@ fn partial_settlement_refunds_card_and_releases_rest_in_one_entry() {
             .apply(
                 OrderEvent::Settle {
                     refund_minor: 10_001,
-                    reason: "x".into()
+                    reason: CloseReason::DisputeResolved
                 },
                 &policy,
                 t0
@@ -358,7 +358,7 @@ fn partial_settlement_refunds_card_and_releases_rest_in_one_entry() {
         .apply(
             OrderEvent::Settle {
                 refund_minor: 4_000,
-                reason: "agent".into(),
+                reason: CloseReason::DisputeResolved,
             },
             &policy,
             t0,

@@ -312,7 +312,7 @@ impl From<&Order> for OrderView {
             cancel_requested_at: o.cancel_requested_at.map(ts),
             not_received_claim_at: o.not_received_claim_at.map(ts),
             closed_at: o.closed_at.map(ts),
-            close_reason: o.close_reason.clone(),
+            close_reason: o.close_reason.map(|reason| reason.as_str().to_string()),
             released_to_seller: money(o.released_minor),
             commission: money(o.commission_minor),
             refunded: money(o.refunded_minor),

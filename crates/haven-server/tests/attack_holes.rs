@@ -281,13 +281,9 @@ async fn on_every_backend_behind_a_proxy() -> Vec<TestApp> {
         );
         let mut config = common::config();
         config.trust_proxy = true;
-        let mut app = TestApp::build_full(
-            store.clone(),
-            haven_domain::clock::ManualClock::new(common::start_time()),
-            std::sync::Arc::new(haven_app::payments::TestCardGateway),
-            config,
-        )
-        .await;
+        let clock = haven_domain::clock::ManualClock::new(common::start_time());
+        let gateway = common::testcard(&(store.clone() as haven_store::DynStore), &clock);
+        let mut app = TestApp::build_full(store.clone(), clock, gateway, config).await;
         app.pg = Some(store);
         apps.push(app);
     }

@@ -21,10 +21,14 @@ async fn demo_app() -> (TestApp, OffsetClock) {
     let demo_clock = OffsetClock::default();
     let mut config = common::config();
     config.mail_dir = dir.path().join("mail").to_string_lossy().into_owned();
+    let gateway = Arc::new(haven_app::payments::TestCardGateway::new(
+        store.clone(),
+        Arc::new(demo_clock.clone()),
+    ));
     let app = haven_app::App::new(
         store,
         Arc::new(demo_clock.clone()),
-        Arc::new(haven_app::payments::TestCardGateway),
+        gateway,
         blobs,
         config,
         Some(demo_clock.clone()),

@@ -1275,15 +1275,10 @@ async fn evidence_files_live_in_an_s3_bucket_when_configured() {
     let db = scratch.path().join("haven.db");
     let store: haven_store::DynStore =
         std::sync::Arc::new(haven_store::sqlite::SqliteStore::open(&db).unwrap());
-    let t = TestApp::build_with_blobs(
-        store,
-        haven_domain::clock::ManualClock::new(common::start_time()),
-        std::sync::Arc::new(haven_app::payments::TestCardGateway),
-        common::config(),
-        blobs,
-        scratch,
-    )
-    .await;
+    let clock = haven_domain::clock::ManualClock::new(common::start_time());
+    let gateway = common::testcard(&store, &clock);
+    let t =
+        TestApp::build_with_blobs(store, clock, gateway, common::config(), blobs, scratch).await;
     let c = Case::shipped_on(t, listing_body(5), CARD_OK).await;
     let dispute = c.open_ok("damaged", json!({"type": "full_refund"})).await;
     let photo = png(42);

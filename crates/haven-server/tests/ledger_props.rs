@@ -388,8 +388,9 @@ impl Case<'_> {
             "refunded more than was paid"
         );
         // A timer never releases money without a delivery scan.
-        let auto_released =
-            order.close_reason.as_deref() == Some("auto_confirmed") && order.released_minor > 0;
+        let auto_released = order.close_reason
+            == Some(haven_domain::order::CloseReason::AutoConfirmed)
+            && order.released_minor > 0;
         assert!(
             !auto_released || order.delivered_at.is_some(),
             "a timer released money without a delivery scan"

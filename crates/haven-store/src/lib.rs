@@ -77,6 +77,20 @@ pub enum Conflict {
     MessageRace,
     /// The command was finished, cancelled or re-leased by someone else.
     CommandGone,
+    /// A gateway-journal row changed (or was created) since it was read.
+    StaleJournal,
+    /// A guarded balance changed since it was read.
+    StaleBalance,
+}
+
+/// A balance a changeset's amounts were computed from: the commit fails
+/// with [`Conflict::StaleBalance`] unless it still holds (and the row is
+/// locked until the commit on PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceGuard {
+    pub account: String,
+    pub currency: String,
+    pub expected_minor: i64,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -295,6 +309,8 @@ pub struct NewCommand {
     pub payload: serde_json::Value,
     pub order_id: Option<OrderId>,
     pub created_at: Timestamp,
+    /// The first attempt waits until then (`created_at` unless deferred).
+    pub not_before: Timestamp,
 }
 
 impl NewCommand {
@@ -312,7 +328,14 @@ impl NewCommand {
             payload,
             order_id,
             created_at,
+            not_before: created_at,
         }
+    }
+
+    /// Wait until `at` before the first attempt.
+    pub fn not_before(mut self, at: Timestamp) -> NewCommand {
+        self.not_before = at;
+        self
     }
 }
 
@@ -336,6 +359,43 @@ pub enum CommandUpdate {
         next_attempt_at: Timestamp,
         error: String,
     },
+    /// The request that queued the command did its work itself (a
+    /// checkout whose capture went through): done, if still pending, with
+    /// no lease needed. Whatever the command guards is protected by its own
+    /// compare-and-swap (the order's version), so a dispatcher that holds a
+    /// lease at the same moment finds the work already recorded.
+    Settled { id: uuid::Uuid, at: Timestamp },
+    /// Not before `next_attempt_at` (a checkout waiting for its card
+    /// challenge looks again when the challenge expires). Only while
+    /// pending and not leased.
+    Deferred {
+        id: uuid::Uuid,
+        next_attempt_at: Timestamp,
+        now: Timestamp,
+    },
+}
+
+/// One row of the simulated card network's books: a payment, or the
+/// payment an idempotency key produced. See `gateway_journal`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRecord {
+    pub key: String,
+    pub kind: String,
+    pub body: serde_json::Value,
+    /// 1 when created; each write must name the version it read.
+    pub version: i64,
+    pub created_at: Timestamp,
+}
+
+/// Create (`expected_version: None`) or replace a journal row; either
+/// fails with [`Conflict::StaleJournal`] if another writer got there first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalWrite {
+    pub key: String,
+    pub kind: String,
+    pub body: serde_json::Value,
+    pub expected_version: Option<i64>,
+    pub at: Timestamp,
 }
 
 /// One counted login-defence event: a login attempt from an address, a
@@ -385,6 +445,8 @@ pub struct Changeset {
     pub stock: Vec<StockChange>,
     pub orders: Vec<OrderWrite>,
     pub entries: Vec<Entry>,
+    /// Balances `entries` were computed from; checked before they post.
+    pub balance_guards: Vec<BalanceGuard>,
     pub schedule: Vec<NewTimer>,
     pub unschedule: Vec<(OrderId, TimerKind)>,
     /// The timer this changeset fires; it must still exist or nothing is written.
@@ -406,6 +468,7 @@ pub struct Changeset {
     pub command_updates: Vec<CommandUpdate>,
     /// Cancel an order's pending, unleased commands of a kind, at this time.
     pub cancel_commands: Vec<(OrderId, String, Timestamp)>,
+    pub journal: Vec<JournalWrite>,
     pub throttle_events: Vec<ThrottleEvent>,
     /// (scope, subject, until): a block lasts until the latest `until`.
     pub throttle_blocks: Vec<(String, String, Timestamp)>,
@@ -436,6 +499,7 @@ impl Changeset {
         self.stock.extend(other.stock);
         self.orders.extend(other.orders);
         self.entries.extend(other.entries);
+        self.balance_guards.extend(other.balance_guards);
         self.schedule.extend(other.schedule);
         self.unschedule.extend(other.unschedule);
         self.complete_timer = self.complete_timer.or(other.complete_timer);
@@ -452,6 +516,7 @@ impl Changeset {
         self.commands.extend(other.commands);
         self.command_updates.extend(other.command_updates);
         self.cancel_commands.extend(other.cancel_commands);
+        self.journal.extend(other.journal);
         self.throttle_events.extend(other.throttle_events);
         self.throttle_blocks.extend(other.throttle_blocks);
         self.purge_throttle_before = self.purge_throttle_before.or(other.purge_throttle_before);
@@ -494,6 +559,8 @@ impl Changeset {
             && self.commands.is_empty()
             && self.command_updates.is_empty()
             && self.cancel_commands.is_empty()
+            && self.journal.is_empty()
+            && self.balance_guards.is_empty()
             && self.throttle_events.is_empty()
             && self.throttle_blocks.is_empty()
             && self.purge_throttle_before.is_none()
@@ -695,6 +762,18 @@ pub trait Store: Send + Sync + 'static {
         after: Option<uuid::Uuid>,
         limit: u32,
     ) -> StoreResult<Vec<Command>>;
+
+    /// A row of the simulated card network's books.
+    async fn journal(&self, key: &str) -> StoreResult<Option<JournalRecord>>;
+    /// Journal rows of one kind in (created_at, key) order, strictly after
+    /// `after`, from `since` on.
+    async fn journal_scan(
+        &self,
+        kind: &str,
+        since: Timestamp,
+        after: Option<(Timestamp, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<JournalRecord>>;
 
     // Login defence, shared by every server process.
     async fn throttle_count(

@@ -165,15 +165,8 @@ async fn build_app(config: Config, demo_clock: Option<OffsetClock>) -> anyhow::R
         &config.blob_store_url,
         config.blob_s3_endpoint.as_deref(),
     )?;
-    App::new(
-        store,
-        clock,
-        Arc::new(TestCardGateway),
-        blobs,
-        config,
-        demo_clock,
-    )
-    .await
+    let gateway = Arc::new(TestCardGateway::new(store.clone(), clock.clone()));
+    App::new(store, clock, gateway, blobs, config, demo_clock).await
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -234,15 +234,26 @@ async fn render_resource(
 ) -> ApiResult<(StatusCode, Response)> {
     Ok(match resource {
         Resource::Order(id) => {
-            let order = app.order(id).await?;
-            // A checkout that still waits for the card challenge was 202.
-            let status = if success == StatusCode::CREATED
-                && order.state == haven_domain::order::OrderState::PendingPayment
+            // A checkout whose first run died after the gateway took the
+            // money is finished here, so the retry sees its paid order.
+            let order = app.order_for_replay(id).await?;
+            let checkout = success == StatusCode::CREATED;
+            if checkout
+                && order.close_reason == Some(haven_domain::order::CloseReason::PaymentDeclined)
             {
-                StatusCode::ACCEPTED
-            } else {
-                success
-            };
+                return Err(haven_app::AppError::payment_declined(
+                    "the card was declined for this checkout",
+                )
+                .into());
+            }
+            // A checkout that still waits (for the card challenge, or the
+            // gateway) was 202.
+            let status =
+                if checkout && order.state == haven_domain::order::OrderState::PendingPayment {
+                    StatusCode::ACCEPTED
+                } else {
+                    success
+                };
             let view = crate::views::OrderView::from(&order);
             (status, Json(view).into_response())
         }

@@ -48,6 +48,11 @@ pub fn config() -> Config {
     }
 }
 
+/// The test card network, keeping its books in `store`.
+pub fn testcard(store: &DynStore, clock: &ManualClock) -> Arc<TestCardGateway> {
+    Arc::new(TestCardGateway::new(store.clone(), Arc::new(clock.clone())))
+}
+
 pub fn start_time() -> Timestamp {
     Timestamp::from_second(1_790_000_000).unwrap()
 }
@@ -66,9 +71,9 @@ impl TestApp {
     /// also what a restart looks like).
     pub async fn another_node(&self) -> TestApp {
         let config = self.app.config.clone();
-        let gateway = Arc::new(TestCardGateway);
         if let Some(pg) = &self.pg {
             let store = Arc::new(pg.connect_again().await.unwrap());
+            let gateway = testcard(&(store.clone() as DynStore), &self.clock);
             let mut node =
                 Self::build_full(store.clone(), self.clock.clone(), gateway, config).await;
             node.pg = Some(store);
@@ -76,6 +81,7 @@ impl TestApp {
         }
         let path = self.db_path.as_ref().expect("an SQLite file");
         let store: DynStore = Arc::new(SqliteStore::open(path).unwrap());
+        let gateway = testcard(&store, &self.clock);
         let mut node = Self::build_full(store, self.clock.clone(), gateway, config).await;
         node.db_path = Some(path.clone());
         node
@@ -103,17 +109,27 @@ impl TestApp {
     }
 
     pub async fn build(store: DynStore, clock: ManualClock) -> TestApp {
-        Self::build_with_gateway(store, clock, Arc::new(TestCardGateway)).await
+        let gateway = testcard(&store, &clock);
+        Self::build_with_gateway(store, clock, gateway).await
     }
 
-    /// A fresh SQLite app whose payment gateway the test controls.
-    pub async fn with_gateway(gateway: Arc<dyn haven_app::payments::PaymentGateway>) -> TestApp {
+    /// A fresh SQLite app whose payment gateway the test controls: `wrap`
+    /// gets the test card network over the app's store.
+    pub async fn with_gateway<G: haven_app::payments::PaymentGateway>(
+        wrap: impl FnOnce(TestCardGateway) -> G,
+    ) -> (TestApp, Arc<G>) {
         let dir = tempfile::tempdir().unwrap();
-        let store: DynStore = Arc::new(SqliteStore::open(&dir.path().join("haven.db")).unwrap());
-        let mut app =
-            Self::build_with_gateway(store, ManualClock::new(start_time()), gateway).await;
+        let path = dir.path().join("haven.db");
+        let store: DynStore = Arc::new(SqliteStore::open(&path).unwrap());
+        let clock = ManualClock::new(start_time());
+        let gateway = Arc::new(wrap(TestCardGateway::new(
+            store.clone(),
+            Arc::new(clock.clone()),
+        )));
+        let mut app = Self::build_with_gateway(store, clock, gateway.clone()).await;
+        app.db_path = Some(path);
         app._dir = Some(dir);
-        app
+        (app, gateway)
     }
 
     /// A fresh SQLite app with a tweaked configuration.
@@ -123,13 +139,9 @@ impl TestApp {
         let store: DynStore = Arc::new(SqliteStore::open(&path).unwrap());
         let mut config = config();
         tweak(&mut config);
-        let mut app = Self::build_full(
-            store,
-            ManualClock::new(start_time()),
-            Arc::new(TestCardGateway),
-            config,
-        )
-        .await;
+        let clock = ManualClock::new(start_time());
+        let gateway = testcard(&store, &clock);
+        let mut app = Self::build_full(store, clock, gateway, config).await;
         app.db_path = Some(path);
         app._dir = Some(dir);
         app
@@ -362,6 +374,24 @@ impl TestApp {
         self.request(
             "POST",
             "/api/v1/carriers/simpost/webhook",
+            None,
+            Some(body),
+            &[("haven-signature", &signature)],
+        )
+        .await
+    }
+
+    /// Post a chargeback notice through the gateway's signed webhook.
+    pub async fn chargeback(&self, notice: &Value) -> Response {
+        let body = serde_json::to_vec(notice).unwrap();
+        let signature = haven_app::carrier::sign(
+            &self.app.config.gateway_webhook_secret,
+            self.clock.now().as_second(),
+            &body,
+        );
+        self.request(
+            "POST",
+            "/api/v1/gateways/testcard/webhook",
             None,
             Some(body),
             &[("haven-signature", &signature)],

@@ -241,6 +241,9 @@ pub enum Expect {
     /// The statement returns one integer that must not be negative (a
     /// balance after a posting).
     NonNegative(Conflict),
+    /// The statement returns one integer that must be zero (a balance
+    /// minus the value the caller read: unchanged since).
+    Zero(Conflict),
     /// Keep the returned rows (a claim that hands back what it leased).
     Rows,
 }
@@ -364,17 +367,21 @@ pub fn check_outcome(
                 Err(StoreError::Conflict(conflict))
             }
         }
-        Expect::NonNegative(conflict) => {
+        Expect::NonNegative(conflict) | Expect::Zero(conflict) => {
             let value = outcome
                 .rows
                 .first()
                 .map(|row| row.int(0))
                 .transpose()?
                 .ok_or_else(|| StoreError::Backend("expected a returned value".into()))?;
-            if value < 0 {
-                Err(StoreError::Conflict(conflict))
-            } else {
+            let holds = match expect {
+                Expect::Zero(_) => value == 0,
+                _ => value >= 0,
+            };
+            if holds {
                 Ok(Vec::new())
+            } else {
+                Err(StoreError::Conflict(conflict))
             }
         }
     }

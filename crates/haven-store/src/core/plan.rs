@@ -54,6 +54,17 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     plan_messaging(cs, &mut ops)?;
     plan_shipping_and_payouts(cs, &mut ops);
     plan_commands(cs, &mut ops)?;
+    let mut guards: Vec<_> = cs.balance_guards.iter().collect();
+    guards.sort_by(|a, b| (&a.account, &a.currency).cmp(&(&b.account, &b.currency)));
+    for guard in guards {
+        ops.push(
+            Op::exec(
+                sql::BALANCE_GUARD,
+                params![&guard.account, &guard.currency, guard.expected_minor],
+            )
+            .expect(Expect::Zero(Conflict::StaleBalance)),
+        );
+    }
     for entry in &cs.entries {
         plan_entry(entry, &mut ops)?;
     }
@@ -525,7 +536,7 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                 &command.kind,
                 &command.dedupe_key,
                 json(&command.payload)?,
-                command.created_at,
+                command.not_before,
                 Value::opt_text(command.order_id.map(|id| id.to_string())),
                 command.created_at
             ],
@@ -561,9 +572,36 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     sql::COMMAND_RETRY_LATER,
                     params![*id, *next_attempt_at, error, *lease_until],
                 ),
+                CommandUpdate::Settled { id, at } => {
+                    ops.push(Op::exec(sql::COMMAND_SETTLE, params![*id, *at]));
+                    continue;
+                }
+                CommandUpdate::Deferred {
+                    id,
+                    next_attempt_at,
+                    now,
+                } => {
+                    ops.push(Op::exec(
+                        sql::COMMAND_DEFER,
+                        params![*id, *next_attempt_at, *now],
+                    ));
+                    continue;
+                }
             }
             .expect(Expect::One(Conflict::CommandGone)),
         );
+    }
+    for write in &cs.journal {
+        let body = json(&write.body)?;
+        ops.push(match write.expected_version {
+            None => Op::exec(
+                sql::JOURNAL_INSERT,
+                params![&write.key, &write.kind, body, write.at],
+            )
+            .on_violation(Conflict::StaleJournal),
+            Some(version) => Op::exec(sql::JOURNAL_UPDATE, params![&write.key, body, version])
+                .expect(Expect::One(Conflict::StaleJournal)),
+        });
     }
     Ok(())
 }

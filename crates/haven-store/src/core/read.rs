@@ -21,9 +21,10 @@ use haven_domain::trail::AuditRecord;
 use super::plan::{POLICY_LOCK, plan};
 use super::{Backend, Core, Expect, Op, Row, Value, sql};
 use crate::{
-    BalanceRow, Changeset, Command, CommandState, EvidenceFile, IdempotencyRecord, ListingFilter,
-    Media, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory, Payout, Store, StoreError,
-    StoreResult, StoredEntry, Strike, ThrottleCount, Timer, TrackingEvent, make_page, params,
+    BalanceRow, Changeset, Command, CommandState, EvidenceFile, IdempotencyRecord, JournalRecord,
+    ListingFilter, Media, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory, Payout,
+    Store, StoreError, StoreResult, StoredEntry, Strike, ThrottleCount, Timer, TrackingEvent,
+    make_page, params,
 };
 
 fn corrupt(what: String) -> StoreError {
@@ -150,6 +151,16 @@ fn command_row(r: &Row) -> StoreResult<Command> {
         created_at: r.time(9)?,
         done_at: r.opt_time(10)?,
         lease_until: r.time(11)?,
+    })
+}
+
+fn journal_row(r: &Row) -> StoreResult<JournalRecord> {
+    Ok(JournalRecord {
+        key: r.text(0)?,
+        kind: r.text(1)?,
+        body: r.json(2)?,
+        version: r.int(3)?,
+        created_at: r.time(4)?,
     })
 }
 
@@ -645,6 +656,36 @@ impl<B: Backend> Store for Core<B> {
         all(
             self.rows(sql::COMMANDS_SCAN, params![after, limit]).await?,
             command_row,
+        )
+    }
+
+    async fn journal(&self, key: &str) -> StoreResult<Option<JournalRecord>> {
+        one(
+            self.first(sql::JOURNAL_GET, params![key]).await?,
+            journal_row,
+        )
+    }
+
+    async fn journal_scan(
+        &self,
+        kind: &str,
+        since: Timestamp,
+        after: Option<(Timestamp, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<JournalRecord>> {
+        let (after_at, after_key) = after.unwrap_or((Timestamp::UNIX_EPOCH, String::new()));
+        let after_ms = if after_key.is_empty() {
+            -1
+        } else {
+            after_at.as_millisecond()
+        };
+        all(
+            self.rows(
+                sql::JOURNAL_SCAN,
+                params![kind, since, after_ms, after_key, limit],
+            )
+            .await?,
+            journal_row,
         )
     }
 

@@ -161,6 +161,13 @@ pub const BALANCE_ADD: Sql = Shared(
      ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor + excluded.balance_minor
      RETURNING balance_minor",
 );
+/// Lock a balance row (creating it at zero) and return how far it is from
+/// what the caller read: zero means unchanged.
+pub const BALANCE_GUARD: Sql = Shared(
+    "INSERT INTO account_balances (account, currency, balance_minor) VALUES (?1, ?2, 0)
+     ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor
+     RETURNING balance_minor - ?3",
+);
 pub const BALANCE_GET: Sql =
     Shared("SELECT balance_minor FROM account_balances WHERE account = ?1 AND currency = ?2");
 pub const ENTRIES_FOR_ORDER: Sql = Shared(
@@ -265,6 +272,12 @@ pub const COMMANDS_CANCEL: Sql = Shared(
     "UPDATE commands SET state = 'cancelled', done_at_ms = ?3
      WHERE order_id = ?1 AND kind = ?2 AND state = 'pending' AND lease_until_ms < ?3",
 );
+pub const COMMAND_SETTLE: Sql = Shared(
+    "UPDATE commands SET state = 'done', done_at_ms = ?2, lease_until_ms = 0 WHERE id = ?1 AND state = 'pending'",
+);
+pub const COMMAND_DEFER: Sql = Shared(
+    "UPDATE commands SET next_attempt_ms = ?2 WHERE id = ?1 AND state = 'pending' AND lease_until_ms < ?3",
+);
 pub const COMMANDS_CLAIM: Sql = Split {
     sqlite: "UPDATE commands SET lease_until_ms = ?2, attempts = attempts + 1
              WHERE id IN (SELECT id FROM commands WHERE state = 'pending' AND next_attempt_ms <= ?1 AND lease_until_ms <= ?1
@@ -285,6 +298,21 @@ pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload
      ORDER BY created_at_ms DESC, id DESC LIMIT ?3");
 pub const COMMANDS_SCAN: Sql = Shared(
     "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE id > ?1 ORDER BY id LIMIT ?2",
+);
+
+// The simulated card network's books.
+pub const JOURNAL_INSERT: Sql = Shared(
+    "INSERT INTO gateway_journal (key, kind, body, version, created_at_ms) VALUES (?1, ?2, ?3, 1, ?4)",
+);
+pub const JOURNAL_UPDATE: Sql = Shared(
+    "UPDATE gateway_journal SET body = ?2, version = version + 1 WHERE key = ?1 AND version = ?3",
+);
+pub const JOURNAL_GET: Sql =
+    Shared("SELECT key, kind, body, version, created_at_ms FROM gateway_journal WHERE key = ?1");
+pub const JOURNAL_SCAN: Sql = Shared(
+    "SELECT key, kind, body, version, created_at_ms FROM gateway_journal
+     WHERE kind = ?1 AND created_at_ms >= ?2 AND (created_at_ms, key) > (?3, ?4)
+     ORDER BY created_at_ms, key LIMIT ?5",
 );
 
 // Shipping.

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("schema4.sql")),
     (5, include_str!("schema5.sql")),
     (6, include_str!("schema6.sql")),
+    (7, include_str!("schema7.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;
