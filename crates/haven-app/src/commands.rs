@@ -294,6 +294,249 @@ impl App {
     }
 }
 
+impl App {
+    /// The dead-letter queue, newest first: commands that gave up, and
+    /// reconciliation findings, for an agent.
+    pub async fn dead_letters(
+        &self,
+        agent: &crate::Actor,
+        page: &haven_store::PageRequest,
+    ) -> crate::AppResult<haven_store::Page<Command>> {
+        self.require_agent(agent)?;
+        Ok(self.store.dead_commands(page).await?)
+    }
+
+    /// Send a dead-lettered command again, from its first attempt.
+    pub async fn retry_dead_letter(
+        &self,
+        agent: &crate::Actor,
+        id: uuid::Uuid,
+    ) -> crate::AppResult<Command> {
+        let command = self.dead_letter(agent, id).await?;
+        if command.kind == crate::reconcile::MISSING_CAPTURE {
+            return Err(crate::AppError::invalid_state(
+                "this is a finding, not a call: dismiss it once the order is put right",
+            ));
+        }
+        let now = self.now();
+        let update = CommandUpdate::Revived { id, at: now };
+        self.record_agent_action(agent, &command, update, "dead_letter_retried", "")
+            .await?;
+        self.commands_ready.notify_one();
+        self.reload_command(id).await
+    }
+
+    /// Close a dead-lettered command without sending it, with a note.
+    pub async fn dismiss_dead_letter(
+        &self,
+        agent: &crate::Actor,
+        id: uuid::Uuid,
+        note: &str,
+    ) -> crate::AppResult<Command> {
+        let note = haven_domain::text::line("note", note, 500)?;
+        let command = self.dead_letter(agent, id).await?;
+        let update = CommandUpdate::Dismissed {
+            id,
+            at: self.now(),
+            note: format!("dismissed: {note}"),
+        };
+        self.record_agent_action(agent, &command, update, "dead_letter_dismissed", &note)
+            .await?;
+        self.reload_command(id).await
+    }
+
+    async fn dead_letter(&self, agent: &crate::Actor, id: uuid::Uuid) -> crate::AppResult<Command> {
+        self.require_agent(agent)?;
+        let command = self.reload_command(id).await?;
+        if command.state != CommandState::Dead {
+            return Err(crate::AppError::invalid_state(format!(
+                "only a dead-lettered command can be retried or dismissed; this one is {}",
+                command.state.as_str()
+            )));
+        }
+        Ok(command)
+    }
+
+    async fn reload_command(&self, id: uuid::Uuid) -> crate::AppResult<Command> {
+        self.store
+            .command(id)
+            .await?
+            .ok_or_else(|| crate::AppError::not_found("command"))
+    }
+
+    /// The update, and an audit record on the command's order, together.
+    async fn record_agent_action(
+        &self,
+        agent: &crate::Actor,
+        command: &Command,
+        update: CommandUpdate,
+        action: &str,
+        note: &str,
+    ) -> crate::AppResult<()> {
+        let now = self.now();
+        let mut changes = haven_store::Changeset {
+            command_updates: vec![update],
+            ..Default::default()
+        };
+        if let Some(order_id) = command.order_id {
+            changes.audit.push(haven_domain::trail::AuditRecord {
+                id: uuid::Uuid::now_v7(),
+                at: now,
+                order_id,
+                subject: "command".into(),
+                subject_id: command.id,
+                actor: haven_domain::dispute::Party::Agent,
+                actor_id: Some(agent.id()),
+                action: action.into(),
+                from_state: command.state.as_str().into(),
+                to_state: String::new(),
+                reason: note.into(),
+                policy_version: self.current_policy().0,
+            });
+        }
+        match self.store.commit(changes).await {
+            Ok(()) => Ok(()),
+            Err(haven_store::StoreError::Conflict(haven_store::Conflict::CommandGone)) => Err(
+                crate::AppError::invalid_state("another agent handled this command first"),
+            ),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// Every kind a command may have.
+pub const KINDS: &[&str] = &[
+    EMAIL,
+    GATEWAY_REFUND,
+    GATEWAY_VOID,
+    GATEWAY_CAPTURE,
+    CHARGEBACK_EVIDENCE,
+    crate::reconcile::MISSING_CAPTURE,
+];
+
+/// What `haven verify` found in the command table.
+#[derive(Debug, Default)]
+pub struct CommandAudit {
+    pub checked: u64,
+    pub violations: Vec<String>,
+}
+
+/// Check the command table: every command is pending, done, dead-lettered
+/// or cancelled, with a finish time exactly when it is finished; and, with
+/// the gateway's books at hand, no refund was sent twice, every refund
+/// carried out was a command that finished, and no cancelled or
+/// dead-lettered refund reached the card.
+pub async fn verify_commands(
+    store: &dyn haven_store::Store,
+    gateway: Option<&dyn crate::payments::PaymentGateway>,
+) -> anyhow::Result<CommandAudit> {
+    let mut audit = CommandAudit::default();
+    let mut refunds: std::collections::HashMap<String, (CommandState, RefundRequest)> =
+        std::collections::HashMap::new();
+    let mut after = None;
+    loop {
+        let page = store.scan_commands(after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for command in &page {
+            audit.checked += 1;
+            check_command(command, &mut audit.violations);
+            if command.kind == GATEWAY_REFUND {
+                match serde_json::from_value::<RefundRequest>(command.payload.clone()) {
+                    Ok(request) => {
+                        refunds.insert(request.key.clone(), (command.state, request));
+                    }
+                    Err(err) => audit
+                        .violations
+                        .push(format!("command {}: unreadable refund: {err}", command.id)),
+                }
+            }
+        }
+    }
+    if let Some(gateway) = gateway {
+        check_refunds_at_gateway(gateway, &refunds, &mut audit.violations).await?;
+    }
+    Ok(audit)
+}
+
+fn check_command(command: &Command, violations: &mut Vec<String>) {
+    if !KINDS.contains(&command.kind.as_str()) {
+        violations.push(format!(
+            "command {}: unknown kind {}",
+            command.id, command.kind
+        ));
+    }
+    let finished = command.state != CommandState::Pending;
+    if finished != command.done_at.is_some() {
+        violations.push(format!(
+            "command {}: state {} but finish time {:?}",
+            command.id,
+            command.state.as_str(),
+            command.done_at
+        ));
+    }
+}
+
+/// Compare the gateway's refunds with the refund commands.
+async fn check_refunds_at_gateway(
+    gateway: &dyn crate::payments::PaymentGateway,
+    commands: &std::collections::HashMap<String, (CommandState, RefundRequest)>,
+    violations: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let mut carried_out = std::collections::HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = gateway
+            .captures(Timestamp::UNIX_EPOCH, cursor.take(), 500)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        for payment in &page.items {
+            for refund in &payment.refunds {
+                carried_out.insert(refund.key.clone());
+                if refund.requests > 1 {
+                    violations.push(format!(
+                        "refund {} was sent {} times",
+                        refund.key, refund.requests
+                    ));
+                }
+                match commands.get(&refund.key) {
+                    None => violations.push(format!(
+                        "refund {} of payment {} has no command",
+                        refund.key, payment.payment_ref
+                    )),
+                    Some((state, request)) => {
+                        if matches!(state, CommandState::Cancelled | CommandState::Dead) {
+                            violations.push(format!(
+                                "refund {} reached the card but its command is {}",
+                                refund.key,
+                                state.as_str()
+                            ));
+                        }
+                        if request.amount_minor != refund.amount_minor {
+                            violations.push(format!(
+                                "refund {} moved {} but its command asked for {}",
+                                refund.key, refund.amount_minor, request.amount_minor
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    for (key, (state, _)) in commands {
+        if *state == CommandState::Done && !carried_out.contains(key) {
+            violations.push(format!(
+                "refund {key} is done but the gateway never made it"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

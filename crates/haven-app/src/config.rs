@@ -31,6 +31,10 @@ pub struct Config {
     /// Timer worker cadence and batch size.
     pub timer_interval_ms: u64,
     pub timer_batch: u32,
+    /// How often the worker reconciles gateway captures with orders, and
+    /// how far back each run looks.
+    pub reconcile_interval_s: u64,
+    pub reconcile_window_hours: i64,
     /// Sets `Secure` on cookies; turn on behind HTTPS.
     pub secure_cookies: bool,
     /// `smtp://user:pass@host:587` or `smtps://…`; without it emails are
@@ -95,6 +99,8 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             timer_interval_ms: 1_000,
             timer_batch: 256,
+            reconcile_interval_s: 600,
+            reconcile_window_hours: 72,
             secure_cookies: false,
             smtp_url: None,
             mail_dir: "./haven-data/mail".into(),

@@ -27,6 +27,7 @@ pub mod mail;
 mod messaging;
 mod money;
 pub mod payments;
+pub mod reconcile;
 pub mod screening;
 mod timers;
 

@@ -24,6 +24,7 @@ const SCAN_PAGE: u32 = 1_000;
 #[derive(Debug, Clone, Default)]
 pub struct VerifyReport {
     pub evidence_checked: u64,
+    pub commands_checked: u64,
     pub entries_checked: u64,
     pub orders_checked: u64,
     pub balances_checked: u64,
@@ -150,13 +151,16 @@ impl App {
 
     /// Check every ledger invariant over the whole database.
     pub async fn verify(&self) -> anyhow::Result<VerifyReport> {
-        verify_ledger(self.store.as_ref()).await
+        verify_ledger(self.store.as_ref(), Some(self.gateway.as_ref())).await
     }
 }
 
 /// Check every ledger invariant, reading the store in bounded pages. Needs no
 /// `App`, so `haven verify` can run without writing anything.
-pub async fn verify_ledger(store: &dyn haven_store::Store) -> anyhow::Result<VerifyReport> {
+pub async fn verify_ledger(
+    store: &dyn haven_store::Store,
+    gateway: Option<&dyn crate::payments::PaymentGateway>,
+) -> anyhow::Result<VerifyReport> {
     {
         let mut auditor = LedgerAuditor::new();
         let mut after = 0;
@@ -201,7 +205,10 @@ pub async fn verify_ledger(store: &dyn haven_store::Store) -> anyhow::Result<Ver
             auditor.finish().iter().map(ToString::to_string).collect();
         let chains = verify_evidence_chains(store).await?;
         violations.extend(chains.errors.iter().map(ToString::to_string));
+        let commands = crate::commands::verify_commands(store, gateway).await?;
+        violations.extend(commands.violations);
         Ok(VerifyReport {
+            commands_checked: commands.checked,
             entries_checked,
             orders_checked,
             balances_checked,

@@ -164,6 +164,8 @@ impl App {
 pub async fn run_worker(app: Arc<App>) {
     let interval = Duration::from_millis(app.config.timer_interval_ms.max(50));
     let mut last_purge = std::time::Instant::now();
+    let mut last_reconcile = std::time::Instant::now();
+    let reconcile_every = Duration::from_secs(app.config.reconcile_interval_s.max(10));
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
@@ -173,6 +175,10 @@ pub async fn run_worker(app: Arc<App>) {
             if let Err(err) = app.purge_login_defence(app.wall_now()).await {
                 tracing::warn!(error = %err.message, "purging login-defence counts failed");
             }
+        }
+        if last_reconcile.elapsed() >= reconcile_every {
+            last_reconcile = std::time::Instant::now();
+            app.reconcile_recent().await;
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

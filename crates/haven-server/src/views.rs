@@ -414,6 +414,49 @@ impl From<&Payout> for PayoutView {
     }
 }
 
+/// A command in the dead-letter queue. An email shows only who it was for
+/// and its subject: its body may carry live links.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommandView {
+    pub id: String,
+    /// `email`, `gateway.refund`, `gateway.void`, `gateway.capture`,
+    /// `gateway.chargeback_evidence`, `reconcile.missing_capture`.
+    pub kind: String,
+    /// pending, done, dead, cancelled
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: String,
+    pub order_id: Option<String>,
+    /// What the command carries (an email: recipient and subject only).
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+    pub created_at: String,
+    pub next_attempt_at: String,
+    pub done_at: Option<String>,
+}
+
+impl From<&haven_store::Command> for CommandView {
+    fn from(c: &haven_store::Command) -> Self {
+        let summary = if c.kind == haven_app::commands::EMAIL {
+            serde_json::json!({ "to": c.payload["to"], "subject": c.payload["subject"] })
+        } else {
+            c.payload.clone()
+        };
+        CommandView {
+            id: c.id.to_string(),
+            kind: c.kind.clone(),
+            state: c.state.as_str().into(),
+            attempts: c.attempts,
+            last_error: c.last_error.clone(),
+            order_id: c.order_id.map(|id| id.to_string()),
+            summary,
+            created_at: c.created_at.to_string(),
+            next_attempt_at: c.next_attempt_at.to_string(),
+            done_at: c.done_at.map(|t| t.to_string()),
+        }
+    }
+}
+
 /// A page of items plus the opaque cursor for the next page.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PageView<T> {

@@ -181,6 +181,251 @@ pub async fn run_all(store: Arc<dyn Store>) {
     commands_are_leased_retried_and_finished_once(&*store).await;
     commands_are_claimed_once_under_concurrency(store.clone()).await;
     login_defence_counts_and_blocks(&*store).await;
+    commands_settle_defer_revive_and_dismiss(&*store).await;
+    journal_rows_are_compare_and_swap(&*store).await;
+    balance_guards_refuse_a_stale_read(&*store).await;
+}
+
+/// The request-side command updates (settle, defer), the agent's (revive,
+/// dismiss), and commands born dead-lettered.
+async fn commands_settle_defer_revive_and_dismiss(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let order = OrderId::new();
+    let update = |u: crate::CommandUpdate| Changeset {
+        command_updates: vec![u],
+        ..Default::default()
+    };
+    let later = t0() + SignedDuration::from_secs(120);
+    let capture = crate::NewCommand::new(
+        "gateway.capture",
+        format!("capture:{tag}"),
+        serde_json::json!({}),
+        Some(order),
+        t0(),
+    )
+    .not_before(later);
+    let finding = crate::NewCommand::new(
+        "reconcile.missing_capture",
+        format!("missing:{tag}"),
+        serde_json::json!({}),
+        Some(order),
+        t0(),
+    )
+    .dead_lettered("no capture");
+    store
+        .commit(Changeset {
+            commands: vec![capture.clone(), finding.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mine = |cs: Vec<crate::Command>| -> Vec<crate::Command> {
+        cs.into_iter()
+            .filter(|c| c.order_id == Some(order))
+            .collect()
+    };
+    let lease = t0() + SignedDuration::from_secs(60);
+    assert!(
+        mine(store.claim_commands(t0(), lease, 100).await.unwrap()).is_empty(),
+        "not before its time, and a finding is never claimed"
+    );
+    let born_dead = store.command(finding.id).await.unwrap().unwrap();
+    assert_eq!(born_dead.state, crate::CommandState::Dead);
+    assert_eq!(born_dead.last_error, "no capture");
+    assert_eq!(born_dead.done_at, Some(t0()));
+
+    // Deferred while pending and unleased; settled without a lease.
+    let much_later = t0() + SignedDuration::from_hours(1);
+    store
+        .commit(update(crate::CommandUpdate::Deferred {
+            id: capture.id,
+            next_attempt_at: much_later,
+            now: t0(),
+        }))
+        .await
+        .unwrap();
+    assert!(
+        mine(
+            store
+                .claim_commands(later, later + SignedDuration::from_secs(60), 100)
+                .await
+                .unwrap()
+        )
+        .is_empty()
+    );
+    store
+        .commit(update(crate::CommandUpdate::Settled {
+            id: capture.id,
+            at: later,
+        }))
+        .await
+        .unwrap();
+    let settled = store.command(capture.id).await.unwrap().unwrap();
+    assert_eq!(settled.state, crate::CommandState::Done);
+    // Settling again is harmless.
+    store
+        .commit(update(crate::CommandUpdate::Settled {
+            id: capture.id,
+            at: much_later,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.command(capture.id).await.unwrap().unwrap().done_at,
+        Some(later)
+    );
+
+    // Revive: dead only, back to pending with its attempts reset.
+    is_conflict(
+        store
+            .commit(update(crate::CommandUpdate::Revived {
+                id: capture.id,
+                at: later,
+            }))
+            .await,
+        Conflict::CommandGone,
+    );
+    store
+        .commit(update(crate::CommandUpdate::Revived {
+            id: finding.id,
+            at: later,
+        }))
+        .await
+        .unwrap();
+    let revived = store.command(finding.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            revived.state,
+            revived.attempts,
+            revived.next_attempt_at,
+            revived.done_at
+        ),
+        (crate::CommandState::Pending, 0, later, None)
+    );
+    let claimed = mine(
+        store
+            .claim_commands(later, lease + SignedDuration::from_secs(120), 100)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(claimed.len(), 1);
+    store
+        .commit(update(crate::CommandUpdate::Finished {
+            id: finding.id,
+            lease_until: claimed[0].lease_until,
+            state: crate::CommandState::Dead,
+            at: later,
+            error: "still".into(),
+            redacted_payload: None,
+        }))
+        .await
+        .unwrap();
+    store
+        .commit(update(crate::CommandUpdate::Dismissed {
+            id: finding.id,
+            at: much_later,
+            note: "handled by hand".into(),
+        }))
+        .await
+        .unwrap();
+    let dismissed = store.command(finding.id).await.unwrap().unwrap();
+    assert_eq!(dismissed.state, crate::CommandState::Cancelled);
+    assert_eq!(dismissed.last_error, "handled by hand");
+    is_conflict(
+        store
+            .commit(update(crate::CommandUpdate::Dismissed {
+                id: finding.id,
+                at: much_later,
+                note: "twice".into(),
+            }))
+            .await,
+        Conflict::CommandGone,
+    );
+}
+
+/// The simulated gateway's books: created once, changed by
+/// compare-and-swap, scanned in (created, key) order.
+async fn journal_rows_are_compare_and_swap(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let kind = format!("test-{tag}");
+    let write = |key: &str, n: i64, expected: Option<i64>, at| crate::JournalWrite {
+        key: key.to_string(),
+        kind: kind.clone(),
+        body: serde_json::json!({ "n": n }),
+        expected_version: expected,
+        at,
+    };
+    let journal = |w: Vec<crate::JournalWrite>| Changeset {
+        journal: w,
+        ..Default::default()
+    };
+    let (a, b) = (format!("a-{tag}"), format!("b-{tag}"));
+    store
+        .commit(journal(vec![
+            write(&b, 1, None, t0()),
+            write(&a, 1, None, t0()),
+        ]))
+        .await
+        .unwrap();
+    is_conflict(
+        store.commit(journal(vec![write(&a, 9, None, t0())])).await,
+        Conflict::StaleJournal,
+    );
+    store
+        .commit(journal(vec![write(&a, 2, Some(1), t0())]))
+        .await
+        .unwrap();
+    is_conflict(
+        store
+            .commit(journal(vec![write(&a, 3, Some(1), t0())]))
+            .await,
+        Conflict::StaleJournal,
+    );
+    let row = store.journal(&a).await.unwrap().unwrap();
+    assert_eq!((row.version, row.body["n"].as_i64()), (2, Some(2)));
+    assert_eq!(row.created_at, t0());
+    let later = format!("c-{tag}");
+    store
+        .commit(journal(vec![write(
+            &later,
+            1,
+            None,
+            t0() + SignedDuration::from_secs(1),
+        )]))
+        .await
+        .unwrap();
+    let all = store.journal_scan(&kind, t0(), None, 10).await.unwrap();
+    let keys: Vec<_> = all.iter().map(|r| r.key.clone()).collect();
+    assert_eq!(keys, vec![a.clone(), b.clone(), later.clone()]);
+    let rest = store
+        .journal_scan(&kind, t0(), Some((t0(), a.clone())), 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    let recent = store
+        .journal_scan(&kind, t0() + SignedDuration::from_secs(1), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(recent.len(), 1);
+    assert!(store.journal("nothing-here").await.unwrap().is_none());
+}
+
+/// A changeset computed from a balance commits only while that balance
+/// still holds; an account never posted to counts as zero.
+async fn balance_guards_refuse_a_stale_read(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let account = format!("platform:test-{tag}");
+    let guard = |expected_minor| Changeset {
+        balance_guards: vec![crate::BalanceGuard {
+            account: account.clone(),
+            currency: "USD".into(),
+            expected_minor,
+        }],
+        ..Default::default()
+    };
+    store.commit(guard(0)).await.unwrap();
+    is_conflict(store.commit(guard(5)).await, Conflict::StaleBalance);
+    assert_eq!(store.balance(&account, "USD").await.unwrap(), 0);
 }
 
 async fn commands_are_leased_retried_and_finished_once(store: &dyn Store) {

@@ -311,6 +311,9 @@ pub struct NewCommand {
     pub created_at: Timestamp,
     /// The first attempt waits until then (`created_at` unless deferred).
     pub not_before: Timestamp,
+    /// Set for a command born dead-lettered: a finding for an agent (say,
+    /// a paid order the gateway has no capture for), with this error.
+    pub dead_letter: Option<String>,
 }
 
 impl NewCommand {
@@ -329,7 +332,14 @@ impl NewCommand {
             order_id,
             created_at,
             not_before: created_at,
+            dead_letter: None,
         }
+    }
+
+    /// Queue it straight into the dead-letter queue, for an agent.
+    pub fn dead_lettered(mut self, error: &str) -> NewCommand {
+        self.dead_letter = Some(error.to_string());
+        self
     }
 
     /// Wait until `at` before the first attempt.
@@ -372,6 +382,16 @@ pub enum CommandUpdate {
         id: uuid::Uuid,
         next_attempt_at: Timestamp,
         now: Timestamp,
+    },
+    /// An agent sends a dead-lettered command again: pending, attempts
+    /// reset, due at `at`. Only while dead.
+    Revived { id: uuid::Uuid, at: Timestamp },
+    /// An agent closes a dead-lettered command without sending it (handled
+    /// by hand, or a finding reviewed): cancelled, with the agent's note.
+    Dismissed {
+        id: uuid::Uuid,
+        at: Timestamp,
+        note: String,
     },
 }
 

@@ -1,4 +1,4 @@
-//! The `haven` binary: serve | demo | migrate | verify.
+//! The `haven` binary: serve | demo | migrate | verify | reconcile | scan.
 //!
 //! Configuration precedence: built-in defaults < `--config` TOML file <
 //! environment variables (`HAVEN_*`) < command-line flags.
@@ -40,6 +40,10 @@ enum Command {
     Migrate(DbArgs),
     /// Check every ledger invariant; exits non-zero on any violation.
     Verify(DbArgs),
+    /// Compare the gateway's captures with the orders: refund captures no
+    /// paid order stands behind, flag paid orders with no capture. Exits 2
+    /// if an order was flagged.
+    Reconcile(ReconcileArgs),
     /// Scan messages for scams: JSON Lines {"id","from","stage","text"} on
     /// stdin, {"id","verdict","categories","reasons"} per line on stdout.
     /// `from` is buyer or seller; `stage` is pre_order, after_order,
@@ -55,6 +59,15 @@ struct ScanArgs {
     /// One of the marketplace's own domains (links to it are safe); repeatable.
     #[arg(long = "domain")]
     domains: Vec<String>,
+}
+
+#[derive(Args, Clone)]
+struct ReconcileArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// How far back to look.
+    #[arg(long, default_value_t = 72)]
+    since_hours: i64,
 }
 
 #[derive(Args, Clone)]
@@ -198,6 +211,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("schema is up to date ({})", store.backend());
         }
         Command::Verify(db) => return verify(load_config(&db)?).await,
+        Command::Reconcile(args) => {
+            return reconcile(load_config(&args.db)?, args.since_hours).await;
+        }
         Command::Scan(args) => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -211,16 +227,53 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One reconciliation run; the refunds it queues are sent before it exits.
+async fn reconcile(config: Config, since_hours: i64) -> anyhow::Result<ExitCode> {
+    let app = build_app(config, None).await?;
+    let since =
+        app.now() - haven_domain::SignedDuration::from_hours(since_hours.clamp(1, 24 * 3650));
+    let report = app
+        .reconcile(since)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let sent = app.dispatch_commands(app.now()).await;
+    println!(
+        "checked {} captures and {} paid orders since {since}: {} matched, {} still being finished by checkout",
+        report.captures_checked, report.orders_checked, report.matched, report.in_flight
+    );
+    for payment in &report.refunded {
+        println!("REFUND queued: capture {payment} has no paid order");
+    }
+    if sent.retrying + sent.dead > 0 {
+        println!(
+            "{} command(s) could not be sent yet; the worker retries them",
+            sent.retrying + sent.dead
+        );
+    }
+    for order in &report.flagged {
+        eprintln!("FLAGGED: order {order} is paid but the gateway shows no capture");
+    }
+    if report.flagged.is_empty() {
+        println!("reconciled: captures and orders agree");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(2))
+    }
+}
+
 /// Read-only: opens the store without migrating or recording a policy.
 async fn verify(config: Config) -> anyhow::Result<ExitCode> {
     let store = open_store(&config.database_url).await?;
-    let report = haven_app::verify_ledger(store.as_ref()).await?;
+    // The simulated card network's books live in the same database.
+    let gateway = TestCardGateway::new(store.clone(), Arc::new(SystemClock));
+    let report = haven_app::verify_ledger(store.as_ref(), Some(&gateway)).await?;
     println!(
-        "checked {} ledger entries, {} balances, {} orders, {} evidence entries on {}",
+        "checked {} ledger entries, {} balances, {} orders, {} evidence entries, {} commands on {}",
         report.entries_checked,
         report.balances_checked,
         report.orders_checked,
         report.evidence_checked,
+        report.commands_checked,
         store.backend()
     );
     if report.is_clean() {

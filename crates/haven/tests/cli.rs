@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
 use serde_json::json;
 
@@ -15,6 +17,7 @@ fn every_subcommand_has_help() {
         vec!["demo", "--help"],
         vec!["migrate", "--help"],
         vec!["verify", "--help"],
+        vec!["reconcile", "--help"],
         vec!["scan", "--help"],
     ] {
         let out = haven(&args);
@@ -100,6 +103,91 @@ fn golden_path(server: &Server) {
         Some(&json!({})),
     );
     assert_eq!(status, 201);
+}
+
+/// The demo lamp's checkout request, paid with the always-approved card.
+fn lamp_checkout(server: &Server) -> serde_json::Value {
+    let (_, listings) = server.request(
+        "GET",
+        "/api/v1/listings?category=home&limit=100",
+        None,
+        None,
+    );
+    let lamp = listings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["title"] == "Walnut desk lamp")
+        .expect("seeded lamp")
+        .clone();
+    json!({
+        "listing_id": lamp["id"], "quantity": 1, "shipping_method": "Standard",
+        "address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
+        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+    })
+}
+
+/// The process dies (abort, by failpoint) after the gateway captured the
+/// card and before the order was recorded. After a restart, the client's
+/// retry with the same Idempotency-Key gets its paid order, the card was
+/// charged once, and reconciliation and verify agree.
+#[test]
+fn a_crash_between_capture_and_commit_charges_the_card_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let (checkout, first_status) = {
+        let mut server =
+            Server::demo_with_env(&url, &[("HAVEN_FAILPOINT", "checkout.after_capture")]);
+        let buyer = server.login("buyer@demo.haven");
+        let checkout = lamp_checkout(&server);
+        let (status, _) = server.request_with(
+            "POST",
+            "/api/v1/orders",
+            Some(&buyer),
+            Some(&checkout),
+            &[("Idempotency-Key", "crash-1")],
+        );
+        let exit = server.wait_for_exit(Duration::from_secs(10));
+        assert!(
+            exit.is_some_and(|s| !s.success()),
+            "the failpoint aborts: {exit:?}"
+        );
+        (checkout, status)
+    };
+    assert_eq!(first_status, 0, "no answer from a dead server");
+    let server = Server::demo(&url);
+    let buyer = server.login("buyer@demo.haven");
+    let (status, order) = server.request_with(
+        "POST",
+        "/api/v1/orders",
+        Some(&buyer),
+        Some(&checkout),
+        &[("Idempotency-Key", "crash-1")],
+    );
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["state"], "paid", "{order}");
+    let (_, orders) = server.request("GET", "/api/v1/orders", Some(&buyer), None);
+    let lamp_orders: Vec<_> = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["listing_id"] == checkout["listing_id"])
+        .collect();
+    assert_eq!(lamp_orders.len(), 1, "{orders}");
+    drop(server);
+    let out = haven(&["reconcile", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 matched"), "{stdout}");
+    assert!(
+        !stdout.contains("REFUND"),
+        "charged once, nothing to give back: {stdout}"
+    );
+    assert_verify(&url, true);
 }
 
 fn assert_verify(database_url: &str, clean: bool) -> String {

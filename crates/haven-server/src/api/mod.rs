@@ -4,6 +4,7 @@
 //! `{"amount_minor","currency"}`.
 
 pub mod account;
+mod console;
 mod disputes;
 pub mod extract;
 mod handlers;
@@ -44,6 +45,7 @@ use haven_app::App;
         account::submit_identity, account::payout_account, account::identity_reviews, account::review_identity, account::flags,
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
+        console::dead_letters, console::retry, console::dismiss,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -321,6 +323,12 @@ pub fn router(app: Arc<App>) -> Router {
             post(account::review_identity),
         )
         .route("/api/v1/console/flags", get(account::flags))
+        .route("/api/v1/console/commands", get(console::dead_letters))
+        .route("/api/v1/console/commands/{id}/retry", post(console::retry))
+        .route(
+            "/api/v1/console/commands/{id}/dismiss",
+            post(console::dismiss),
+        )
         .route(
             "/api/v1/orders/{id}/conversation",
             post(messaging::order_conversation),

@@ -132,3 +132,77 @@ pub async fn identity_document(
     ];
     Ok((headers, bytes).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "commands.html")]
+struct CommandsPage {
+    layout: Layout,
+    commands: Vec<crate::views::CommandView>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+/// The dead-letter queue.
+pub async fn dead_letters(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CursorQuery>,
+) -> WebResult {
+    let page = app
+        .dead_letters(&actor, &PageRequest::new(q.cursor, Some(50)))
+        .await?;
+    Ok(render(&CommandsPage {
+        layout: Layout::new(&app, Some(&actor), "Dead letters"),
+        commands: page
+            .items
+            .iter()
+            .map(crate::views::CommandView::from)
+            .collect(),
+        next: page
+            .next_cursor
+            .map(|c| format!("/console/commands?cursor={c}")),
+    }))
+}
+
+fn command_id(raw: &str) -> Result<uuid::Uuid, crate::error::ApiError> {
+    raw.parse()
+        .map_err(|_| crate::error::ApiError::not_found("command"))
+}
+
+pub async fn retry_dead_letter(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    app.retry_dead_letter(&actor, command_id(&id)?).await?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/commands",
+        "Sent again; it is back in the queue.",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    note: String,
+}
+
+pub async fn dismiss_dead_letter(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: DismissForm = parse_form(&body)?;
+    app.dismiss_dead_letter(&actor, command_id(&id)?, &form.note)
+        .await?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/commands",
+        "Dismissed, with your note.",
+    ))
+}

@@ -438,6 +438,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/disputes/{id}/export", get(disputes::export))
         .route("/console", get(disputes::console))
         .route("/console/safety", get(console::safety))
+        .route("/console/commands", get(console::dead_letters))
+        .route(
+            "/console/commands/{id}/retry",
+            post(console::retry_dead_letter),
+        )
+        .route(
+            "/console/commands/{id}/dismiss",
+            post(console::dismiss_dead_letter),
+        )
         .route("/console/identity/{id}", post(console::review_identity))
         .route(
             "/console/identity/{id}/document",

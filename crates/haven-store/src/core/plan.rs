@@ -538,7 +538,14 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                 json(&command.payload)?,
                 command.not_before,
                 Value::opt_text(command.order_id.map(|id| id.to_string())),
-                command.created_at
+                command.created_at,
+                if command.dead_letter.is_some() {
+                    "dead"
+                } else {
+                    "pending"
+                },
+                command.dead_letter.clone().unwrap_or_default(),
+                command.dead_letter.as_ref().map(|_| command.created_at)
             ],
         ));
     }
@@ -572,6 +579,12 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     sql::COMMAND_RETRY_LATER,
                     params![*id, *next_attempt_at, error, *lease_until],
                 ),
+                CommandUpdate::Revived { id, at } => {
+                    Op::exec(sql::COMMAND_REVIVE, params![*id, *at])
+                }
+                CommandUpdate::Dismissed { id, at, note } => {
+                    Op::exec(sql::COMMAND_DISMISS, params![*id, *at, note])
+                }
                 CommandUpdate::Settled { id, at } => {
                     ops.push(Op::exec(sql::COMMAND_SETTLE, params![*id, *at]));
                     continue;

@@ -252,8 +252,8 @@ pub const IDEMPOTENCY_GET: Sql = Shared(
 /// A command is queued once per dedupe key: a retried request that queues
 /// "refund entry X" again finds it there.
 pub const COMMAND_INSERT: Sql = Shared(
-    "INSERT INTO commands (id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, lease_until_ms, last_error, order_id, created_at_ms)
-     VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, 0, '', ?6, ?7) ON CONFLICT (dedupe_key) DO NOTHING",
+    "INSERT INTO commands (id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, lease_until_ms, last_error, order_id, created_at_ms, done_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?8, 0, ?5, 0, ?9, ?6, ?7, ?10) ON CONFLICT (dedupe_key) DO NOTHING",
 );
 /// Finish (done, dead) only a command that is still pending and still
 /// leased by this claim: a command cancelled meanwhile stays cancelled.
@@ -277,6 +277,13 @@ pub const COMMAND_SETTLE: Sql = Shared(
 );
 pub const COMMAND_DEFER: Sql = Shared(
     "UPDATE commands SET next_attempt_ms = ?2 WHERE id = ?1 AND state = 'pending' AND lease_until_ms < ?3",
+);
+pub const COMMAND_REVIVE: Sql = Shared(
+    "UPDATE commands SET state = 'pending', attempts = 0, next_attempt_ms = ?2, lease_until_ms = 0, done_at_ms = NULL
+     WHERE id = ?1 AND state = 'dead'",
+);
+pub const COMMAND_DISMISS: Sql = Shared(
+    "UPDATE commands SET state = 'cancelled', done_at_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'dead'",
 );
 pub const COMMANDS_CLAIM: Sql = Split {
     sqlite: "UPDATE commands SET lease_until_ms = ?2, attempts = attempts + 1

@@ -32,9 +32,15 @@ pub struct Server {
 impl Server {
     /// `haven demo` on `database_url`, waiting until it answers.
     pub fn demo(database_url: &str) -> Server {
+        Self::demo_with_env(database_url, &[])
+    }
+
+    /// `haven demo` with extra environment variables (a failpoint, say).
+    pub fn demo_with_env(database_url: &str, env: &[(&str, &str)]) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
         let child = Command::new(BIN)
             .args(["demo", "--bind", &addr, "--database-url", database_url])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -66,12 +72,28 @@ impl Server {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (u16, Value) {
+        self.request_with(method, path, token, body, &[])
+    }
+
+    /// As `request`, with extra headers. Status 0: the connection was
+    /// dropped without an answer.
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let auth = token
+        let mut extra = token
             .map(|t| format!("Authorization: Bearer {t}\r\n"))
             .unwrap_or_default();
+        for (name, value) in headers {
+            extra.push_str(&format!("{name}: {value}\r\n"));
+        }
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.addr,
             body.len()
         );
@@ -83,7 +105,8 @@ impl Server {
             .unwrap();
         stream.write_all(request.as_bytes()).unwrap();
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
+        // A server that dies mid-request resets the connection: no answer.
+        let _ = stream.read_to_end(&mut raw);
         let text = String::from_utf8_lossy(&raw);
         let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let status = head
@@ -131,6 +154,20 @@ fn dechunk(body: &str) -> String {
         rest = tail[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+impl Server {
+    /// Wait for the process to end by itself (a failpoint's abort).
+    pub fn wait_for_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
 }
 
 impl Drop for Server {
