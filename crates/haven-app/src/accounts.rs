@@ -74,6 +74,20 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// The part this account plays in an order or dispute between
+    /// `buyer_id` and `store_id`; the system's (no actions) for strangers.
+    pub fn party_in(&self, buyer_id: UserId, store_id: StoreId) -> haven_domain::dispute::Party {
+        use haven_domain::dispute::Party;
+        match self.relation_to(buyer_id, store_id) {
+            Some(Relation::Buyer) => Party::Buyer,
+            Some(Relation::Seller) => Party::Seller,
+            Some(Relation::Staff) => Party::Agent,
+            None => Party::System,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
     Buyer,

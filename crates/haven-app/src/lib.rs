@@ -127,7 +127,10 @@ fn is_race(err: &StoreError) -> bool {
     matches!(
         err,
         StoreError::Conflict(
-            Conflict::StaleOrder | Conflict::StaleDispute | Conflict::EvidenceRace
+            Conflict::StaleOrder
+                | Conflict::StaleDispute
+                | Conflict::EvidenceRace
+                | Conflict::StaleBalance
         )
     )
 }
@@ -264,14 +267,40 @@ impl App {
     ) -> AppResult<(Changeset, Transition)> {
         let policy = self.policy(order.policy_version).await?;
         let kind = event.kind();
-        let transition = order.apply(event, &policy, now)?;
+        let mut transition = order.apply(event, &policy, now)?;
+        let guard = self.take_back_compensation(&mut transition, now).await?;
         let mut changes = changeset_for(&transition, Some(order.version), now);
+        changes.balance_guards.extend(guard);
         changes
             .audit
             .push(audit_order(order, &transition.order, kind, by, now));
         self.dispute_side_effects(&mut changes, order, &transition, kind, &policy, now)
             .await?;
         Ok((changes, transition))
+    }
+
+    /// A full refund takes back the order's unspent on-time credit, from
+    /// the buyer's credit balance as it is at commit (guarded).
+    async fn take_back_compensation(
+        &self,
+        transition: &mut Transition,
+        now: Timestamp,
+    ) -> AppResult<Option<haven_store::BalanceGuard>> {
+        if !transition.order.owes_compensation_reversal() {
+            return Ok(None);
+        }
+        let order = &transition.order;
+        let account = haven_domain::ledger::Account::BuyerCredit(order.buyer_id).to_string();
+        let currency = order.total.currency.as_str().to_string();
+        let available = self.store.balance(&account, &currency).await?;
+        if let Some(entry) = transition.order.reverse_compensation(available, now)? {
+            transition.effects.entries.push(entry);
+        }
+        Ok(Some(haven_store::BalanceGuard {
+            account,
+            currency,
+            expected_minor: available,
+        }))
     }
 
     async fn dispute_side_effects(

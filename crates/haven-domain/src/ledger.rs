@@ -101,6 +101,8 @@ pub enum EntryKind {
     Settlement,
     /// On-time guarantee or goodwill credit to a buyer.
     Compensation,
+    /// Unspent on-time credit taken back from a buyer refunded in full.
+    CompensationReversal,
     /// The card network took money back.
     Chargeback,
 }
@@ -114,6 +116,7 @@ impl EntryKind {
             EntryKind::Payout => "payout",
             EntryKind::Settlement => "settlement",
             EntryKind::Compensation => "compensation",
+            EntryKind::CompensationReversal => "compensation_reversal",
             EntryKind::Chargeback => "chargeback",
         }
     }
@@ -126,6 +129,7 @@ impl EntryKind {
             "payout" => EntryKind::Payout,
             "settlement" => EntryKind::Settlement,
             "compensation" => EntryKind::Compensation,
+            "compensation_reversal" => EntryKind::CompensationReversal,
             "chargeback" => EntryKind::Chargeback,
             _ => return None,
         })

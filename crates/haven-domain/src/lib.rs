@@ -3,6 +3,7 @@
 //! rule can be tested (and property-tested) without a database.
 
 pub mod account;
+pub mod actions;
 pub mod audit;
 pub mod catalog;
 pub mod clock;

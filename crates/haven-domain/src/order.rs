@@ -291,6 +291,12 @@ pub struct Order {
     /// On-time guarantee credit paid to the buyer for this order.
     #[serde(default)]
     pub compensated_minor: i64,
+    /// Of that credit, what was taken back when the order was refunded in
+    /// full, and what the buyer had already spent by then.
+    #[serde(default)]
+    pub compensation_reversed_minor: i64,
+    #[serde(default)]
+    pub compensation_spent_minor: i64,
     #[serde(default)]
     pub chargeback: Option<ChargebackRecord>,
     /// Optimistic-concurrency version; the store bumps it on every write.
@@ -638,6 +644,8 @@ impl Order {
             refunded_minor: 0,
             refunded_card_minor: 0,
             compensated_minor: 0,
+            compensation_reversed_minor: 0,
+            compensation_spent_minor: 0,
             chargeback: None,
             version: 0,
         };
@@ -1036,6 +1044,45 @@ impl Order {
         event.payload["credit"] = serde_json::json!(credit);
         fx.events.push(event);
         Ok(())
+    }
+
+    /// A buyer refunded in full for an order that also paid on-time credit
+    /// would be paid twice for one failure; that credit is taken back.
+    pub fn owes_compensation_reversal(&self) -> bool {
+        self.state == OrderState::Refunded
+            && self.compensated_minor > 0
+            && self.compensation_reversed_minor == 0
+            && self.compensation_spent_minor == 0
+    }
+
+    /// Take back the order's on-time credit from a buyer refunded in full:
+    /// what is still in their credit balance (`available_credit_minor`)
+    /// returns to the platform; what they already spent is recorded, not
+    /// clawed back. The entry, if anything moves.
+    pub fn reverse_compensation(
+        &mut self,
+        available_credit_minor: i64,
+        now: Timestamp,
+    ) -> Result<Option<Entry>, TransitionError> {
+        if !self.owes_compensation_reversal() {
+            return Ok(None);
+        }
+        let reversed = self.compensated_minor.min(available_credit_minor.max(0));
+        self.compensation_reversed_minor = reversed;
+        self.compensation_spent_minor = self.compensated_minor - reversed;
+        if reversed == 0 {
+            return Ok(None);
+        }
+        let header = EntryHeader {
+            idempotency_key: format!("order:{}:guarantee_reversal", self.id),
+            ..self.header(EntryKind::CompensationReversal, now)
+        };
+        Ok(Some(Entry::transfer(
+            header,
+            Account::BuyerCredit(self.buyer_id),
+            Account::PlatformCompensation,
+            Money::new(reversed, self.total.currency),
+        )?))
     }
 
     fn on_dispute_opened(

@@ -423,3 +423,74 @@ fn late_delivery_earns_the_guarantee_credit_once() {
         "on time: nothing owed"
     );
 }
+
+#[test]
+fn a_full_refund_takes_back_unspent_on_time_credit_once() {
+    let policy = Policy::default();
+    let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+    let shipped = paid_and_shipped(&policy, t0, 4_000, 500);
+    let compensated = shipped
+        .apply(
+            OrderEvent::GuaranteeDue,
+            &policy,
+            shipped.promised_delivery_at,
+        )
+        .unwrap()
+        .order;
+    assert_eq!(compensated.compensated_minor, 450);
+    assert!(
+        !compensated.owes_compensation_reversal(),
+        "not refunded yet"
+    );
+    let mut refunded = settled_by_dispute(&compensated, 4_500, &policy, t0);
+    assert!(refunded.owes_compensation_reversal());
+    // 120 of the 450 was spent meanwhile: 330 comes back, 120 is recorded.
+    let entry = refunded.reverse_compensation(330, t0).unwrap().unwrap();
+    entry.assert_balanced().unwrap();
+    assert_eq!(
+        entry.idempotency_key,
+        format!("order:{}:guarantee_reversal", refunded.id)
+    );
+    assert_eq!(
+        (
+            refunded.compensation_reversed_minor,
+            refunded.compensation_spent_minor
+        ),
+        (330, 120)
+    );
+    assert!(!refunded.owes_compensation_reversal());
+    assert!(
+        refunded.reverse_compensation(330, t0).unwrap().is_none(),
+        "once"
+    );
+
+    // A partial refund keeps the credit: the order was still a failure the
+    // buyer lived with.
+    let partial = settled_by_dispute(&compensated, 1_000, &policy, t0);
+    assert!(!partial.owes_compensation_reversal());
+}
+
+/// Open a dispute on `order` and settle it with `refund_minor`.
+fn settled_by_dispute(order: &Order, refund_minor: i64, policy: &Policy, at: Timestamp) -> Order {
+    let disputed = order
+        .apply(
+            OrderEvent::DisputeOpened {
+                dispute_id: DisputeId::new(),
+            },
+            policy,
+            at,
+        )
+        .unwrap()
+        .order;
+    disputed
+        .apply(
+            OrderEvent::Settle {
+                refund_minor,
+                reason: CloseReason::DisputeResolved,
+            },
+            policy,
+            at,
+        )
+        .unwrap()
+        .order
+}

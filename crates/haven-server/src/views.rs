@@ -273,18 +273,48 @@ pub struct OrderView {
     pub paid_by_credit: MoneyView,
     /// On-time guarantee credit paid to the buyer for this order.
     pub compensated: MoneyView,
+    /// On-time credit taken back because the order was then refunded in
+    /// full, and the part the buyer had already spent.
+    pub compensation_reversed: MoneyView,
+    pub compensation_spent: MoneyView,
     pub chargeback: Option<MoneyView>,
     pub guaranteed_genuine: bool,
     /// True while the card issuer's verification is outstanding.
     pub payment_challenge_required: bool,
     pub policy_version: i64,
+    /// What the caller may do now: complete_challenge, request_cancel,
+    /// accept_cancel, decline_cancel, ship, confirm_receipt, open_dispute.
+    pub available_actions: Vec<String>,
 }
 
-impl From<&Order> for OrderView {
-    fn from(o: &Order) -> Self {
+impl OrderView {
+    /// The order as `actor` sees it: with the actions open to them now.
+    pub fn seen_by(o: &Order, actor: &haven_app::Actor, now: haven_domain::Timestamp) -> Self {
+        Self::for_party(o, actor.party_in(o.buyer_id, o.store_id), now)
+    }
+
+    /// The order with the actions `party` may take (none for the system:
+    /// webhook answers).
+    pub fn for_party(
+        o: &Order,
+        party: haven_domain::dispute::Party,
+        now: haven_domain::Timestamp,
+    ) -> Self {
+        let mut view = Self::base(o);
+        view.available_actions = names(o.available_actions(party, now), |a| a.as_str());
+        view
+    }
+
+    /// Whether the viewer may take `action` (see `available_actions`).
+    pub fn can(&self, action: &str) -> bool {
+        allows(&self.available_actions, action)
+    }
+
+    fn base(o: &Order) -> Self {
         let currency = o.total.currency;
         let money = |minor| MoneyView::from(Money::new(minor, currency));
         OrderView {
+            available_actions: Vec::new(),
             id: o.id.to_string(),
             state: o.state.as_str().to_string(),
             buyer_id: o.buyer_id.to_string(),
@@ -324,6 +354,8 @@ impl From<&Order> for OrderView {
             paid_by_card: money(o.paid_card_minor),
             paid_by_credit: money(o.paid_credit_minor),
             compensated: money(o.compensated_minor),
+            compensation_reversed: money(o.compensation_reversed_minor),
+            compensation_spent: money(o.compensation_spent_minor),
             chargeback: o.chargeback.as_ref().map(|c| money(c.amount_minor)),
             guaranteed_genuine: o.guaranteed_genuine,
             payment_challenge_required: o.state == haven_domain::order::OrderState::PendingPayment
@@ -503,6 +535,10 @@ pub struct DisputeView {
     pub closed_at: Option<String>,
     pub reopened_from: Option<String>,
     pub policy_version: i64,
+    /// What the caller may do now: add_evidence, accept, counter, reject,
+    /// accept_counter, decline_counter, ship_return, confirm_return,
+    /// contest_return, escalate, withdraw, reopen, decide.
+    pub available_actions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -517,7 +553,55 @@ pub struct ResolutionView {
     pub at: String,
 }
 
+/// Actions by their wire names.
+fn names<A: Copy>(actions: Vec<A>, name: impl Fn(A) -> &'static str) -> Vec<String> {
+    actions.into_iter().map(|a| name(a).to_string()).collect()
+}
+
+/// Whether `action` is among `available`.
+fn allows(available: &[String], action: &str) -> bool {
+    available.iter().any(|a| a == action)
+}
+
+/// Disputes as `actor` sees them, each with its own order and the policy
+/// it was opened under (so deadlines in lists are the record's own).
+pub async fn dispute_views(
+    app: &haven_app::App,
+    actor: &haven_app::Actor,
+    disputes: &[haven_domain::dispute::Dispute],
+) -> haven_app::AppResult<Vec<DisputeView>> {
+    let mut views = Vec::with_capacity(disputes.len());
+    for d in disputes {
+        let order = app.order(d.order_id).await?;
+        let policy = app.policy(d.policy_version).await?;
+        views.push(DisputeView::seen_by(d, &order, &policy, actor, app.now()));
+    }
+    Ok(views)
+}
+
 impl DisputeView {
+    /// The dispute as `actor` sees it, with the actions open to them now.
+    /// `policy` is the one the dispute was opened under.
+    pub fn seen_by(
+        d: &haven_domain::dispute::Dispute,
+        order: &Order,
+        policy: &haven_domain::policy::Policy,
+        actor: &haven_app::Actor,
+        now: haven_domain::Timestamp,
+    ) -> DisputeView {
+        let party = actor.party_in(d.buyer_id, d.store_id);
+        let mut view = Self::of(d, policy);
+        view.available_actions = names(d.available_actions(party, order, policy, now), |a| {
+            a.as_str()
+        });
+        view
+    }
+
+    pub fn can(&self, action: &str) -> bool {
+        allows(&self.available_actions, action)
+    }
+
+    /// Without actions (a list entry or a system answer).
     pub fn of(
         d: &haven_domain::dispute::Dispute,
         policy: &haven_domain::policy::Policy,
@@ -532,6 +616,7 @@ impl DisputeView {
                 .to_string()
         };
         DisputeView {
+            available_actions: Vec::new(),
             id: d.id.to_string(),
             order_id: d.order_id.to_string(),
             state: d.state.as_str().into(),

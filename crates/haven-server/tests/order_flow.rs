@@ -925,3 +925,83 @@ async fn lists_are_paged_with_cursors() {
     ids.dedup();
     assert_eq!(ids.len(), 5, "every listing once");
 }
+
+/// The actions each party sees come from the domain, and the pages show
+/// exactly those buttons.
+#[tokio::test]
+async fn each_party_sees_the_actions_the_rules_allow() {
+    let t = TestApp::sqlite().await;
+    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    let order = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let actions = |r: &Response| r.json["available_actions"].clone();
+    let path = format!("/api/v1/orders/{order}");
+    assert_eq!(
+        actions(&t.get(&path, Some(&buyer)).await),
+        json!(["request_cancel"])
+    );
+    assert_eq!(actions(&t.get(&path, Some(&seller)).await), json!(["ship"]));
+    let shipped = t
+        .post(
+            &format!("{path}/ship"),
+            Some(&seller),
+            json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+        )
+        .await;
+    assert_eq!(
+        actions(&shipped),
+        json!([]),
+        "the seller has nothing left to do"
+    );
+    assert_eq!(
+        actions(&t.get(&path, Some(&buyer)).await),
+        json!(["confirm_receipt", "open_dispute"])
+    );
+    let mut browser = Browser::new(&t);
+    browser.login("b@example.com").await;
+    let page = browser.get(&format!("/orders/{order}")).await;
+    let html = Browser::html(&page);
+    assert!(
+        html.contains("id=\"confirm-receipt\""),
+        "confirm button shown"
+    );
+    assert!(
+        html.contains("id=\"open-dispute-link\""),
+        "dispute link shown"
+    );
+    assert!(!html.contains("cancel-request"), "no cancel once shipped");
+
+    let dispute = t
+        .post(
+            &format!("{path}/disputes"),
+            Some(&buyer),
+            json!({"reason": "not_as_described", "requested_outcome": {"type": "full_refund"}, "description": "The lamp has a crack along the base."}),
+        )
+        .await;
+    assert_eq!(dispute.status, StatusCode::CREATED, "{:?}", dispute.json);
+    assert_eq!(actions(&dispute), json!(["withdraw", "add_evidence"]));
+    let id = dispute.json["id"].as_str().unwrap();
+    let seen_by_seller = t
+        .get(&format!("/api/v1/disputes/{id}"), Some(&seller))
+        .await;
+    assert_eq!(
+        actions(&seen_by_seller),
+        json!(["accept", "counter", "reject", "add_evidence"])
+    );
+    // The buyer's own dispute blocks confirming from the order page.
+    assert_eq!(actions(&t.get(&path, Some(&buyer)).await), json!([]));
+    // Escalation opens after the policy's wait.
+    t.advance_days(8);
+    let later = t.get(&format!("/api/v1/disputes/{id}"), Some(&buyer)).await;
+    assert!(
+        later.json["available_actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("escalate")),
+        "{:?}",
+        later.json
+    );
+}

@@ -253,6 +253,13 @@ async fn no_delivery_scan_never_releases_money() {
     let refunded = state(&t, &buyer, &order).await;
     assert_eq!(refunded["state"], "refunded");
     assert_eq!(refunded["refunded"]["amount_minor"], 4_500);
+    // Refunded in full: the on-time credit for the same failure goes back.
+    assert_eq!(refunded["compensation_reversed"]["amount_minor"], 450);
+    assert_eq!(
+        t.balance(&format!("buyer:{}:credit", buyer_id(&t, &buyer).await))
+            .await,
+        0
+    );
     let seller = t.login("s@example.com").await;
     let r = t.get("/api/v1/seller/balance", Some(&seller)).await;
     assert_eq!(r.json["available"]["amount_minor"], 0, "{:?}", r.json);
@@ -351,4 +358,63 @@ async fn deadlines_survive_a_restart_and_fire_exactly_once() {
 fn clock_now(clock: &ManualClock) -> jiff::Timestamp {
     use haven_domain::clock::Clock;
     clock.now()
+}
+
+async fn buyer_id(t: &TestApp, _token: &str) -> String {
+    let token = t.login("b@example.com").await;
+    t.get("/api/v1/me", Some(&token)).await.json["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Fake tracking (no scan ever): the guarantee pays credit, the buyer
+/// spends it, and the not-received claim then refunds the order in full.
+/// Nothing unspent is left to take back; the spent credit is recorded and
+/// no balance goes negative.
+#[tokio::test]
+async fn spent_on_time_credit_is_recorded_when_the_order_is_refunded_in_full() {
+    for t in on_every_backend().await {
+        let (seller, buyer, listing, order) = paid_order(&t).await;
+        t.post(
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(&seller),
+            json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+        )
+        .await;
+        t.advance_days(11);
+        t.tick().await;
+        let credit = format!("buyer:{}:credit", buyer_id(&t, &buyer).await);
+        assert_eq!(t.balance(&credit).await, 450, "the guarantee paid");
+        let mut body = checkout_body(&listing, 1, "4242424242424242");
+        body["use_credit"] = json!(true);
+        let spent = t.post("/api/v1/orders", Some(&buyer), body).await;
+        assert_eq!(spent.status, StatusCode::CREATED, "{:?}", spent.json);
+        assert_eq!(spent.json["paid_by_credit"]["amount_minor"], 450);
+        assert_eq!(t.balance(&credit).await, 0);
+        // Shipped and delivered, so the credit stays spent (a missed
+        // ship-by date would give it back, a late parcel earn more).
+        let second = spent.json["id"].as_str().unwrap();
+        let number = tracking_number();
+        let r = t
+            .post(
+                &format!("/api/v1/orders/{second}/ship"),
+                Some(&seller),
+                json!({"carrier": "simpost", "tracking_number": number}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        t.scan(&number, "delivered").await;
+        // The window ends with no scan; the seller never answers the claim.
+        t.advance_days(14);
+        t.tick().await;
+        t.advance_days(6);
+        t.tick().await;
+        let refunded = state(&t, &buyer, &order).await;
+        assert_eq!(refunded["state"], "refunded", "{refunded:?}");
+        assert_eq!(refunded["compensation_reversed"]["amount_minor"], 0);
+        assert_eq!(refunded["compensation_spent"]["amount_minor"], 450);
+        assert_eq!(t.balance(&credit).await, 0);
+        t.verify_clean().await;
+    }
 }

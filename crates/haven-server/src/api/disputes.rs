@@ -28,12 +28,17 @@ fn parse_decision(value: serde_json::Value) -> ApiResult<Decision> {
 
 async fn dispute_view(
     app: &App,
+    actor: &haven_app::Actor,
     dispute: &haven_domain::dispute::Dispute,
 ) -> ApiResult<DisputeView> {
     let order = app.order(dispute.order_id).await?;
-    Ok(DisputeView::of(
+    let policy = app.policy(dispute.policy_version).await?;
+    Ok(DisputeView::seen_by(
         dispute,
-        &*app.policy(order.policy_version).await?,
+        &order,
+        &policy,
+        actor,
+        app.now(),
     ))
 }
 
@@ -53,11 +58,12 @@ pub async fn open_dispute(action: OrderAction<OpenDisputeRequest>) -> Response {
     let reason = DisputeReason::parse(&body.reason);
     let requested = parse_requested(body.requested_outcome);
     let worker = app.clone();
-    super::extract::idempotent(&app, idem.clone(), StatusCode::CREATED, async move {
+    let viewer = actor.clone();
+    super::extract::idempotent(&app, &viewer, idem.clone(), StatusCode::CREATED, async move {
         let reason = reason.ok_or_else(|| ApiError::validation("reason must be one of not_received, not_as_described, damaged, counterfeit, wrong_item, missing_parts"))?;
         let request = OpenRequest { reason, requested: requested?, description: body.description };
         let dispute = worker.open_dispute(&actor, order_id, request, idem.as_ref()).await?;
-        Ok((StatusCode::CREATED, dispute_view(&worker, &dispute).await?))
+        Ok((StatusCode::CREATED, dispute_view(&worker, &actor, &dispute).await?))
     })
     .await
 }
@@ -72,13 +78,9 @@ pub async fn order_disputes(
     let order = app
         .order_for(&actor, path_id::<OrderId>(&id, "order")?)
         .await?;
-    let policy = app.policy(order.policy_version).await?;
     let disputes = app.store.disputes_for_order(order.id).await?;
     Ok(Json(
-        disputes
-            .iter()
-            .map(|d| DisputeView::of(d, &policy))
-            .collect(),
+        crate::views::dispute_views(&app, &actor, &disputes).await?,
     ))
 }
 
@@ -103,13 +105,8 @@ pub async fn list_disputes(
         }
         Some(_) => return Err(ApiError::bad_request("role must be buyer or seller")),
     };
-    let (_, policy) = app.current_policy();
     Ok(Json(PageView {
-        items: result
-            .items
-            .iter()
-            .map(|d| DisputeView::of(d, &policy))
-            .collect(),
+        items: crate::views::dispute_views(&app, &actor, &result.items).await?,
         next_cursor: result.next_cursor,
     }))
 }
@@ -124,9 +121,13 @@ pub async fn get_dispute(
     let detail = app
         .dispute_detail(&actor, path_id::<DisputeId>(&id, "dispute")?)
         .await?;
-    Ok(Json(DisputeView::of(
+    let policy = app.policy(detail.dispute.policy_version).await?;
+    Ok(Json(DisputeView::seen_by(
         &detail.dispute,
-        &*app.policy(detail.order.policy_version).await?,
+        &detail.order,
+        &policy,
+        &actor,
+        app.now(),
     )))
 }
 
@@ -355,13 +356,8 @@ pub async fn case_queue(
 ) -> ApiResult<Json<PageView<DisputeView>>> {
     app.require_agent(&actor)?;
     let page = app.store.escalated_disputes(&params.request()?).await?;
-    let (_, policy) = app.current_policy();
     Ok(Json(PageView {
-        items: page
-            .items
-            .iter()
-            .map(|d| DisputeView::of(d, &policy))
-            .collect(),
+        items: crate::views::dispute_views(&app, &actor, &page.items).await?,
         next_cursor: page.next_cursor,
     }))
 }
@@ -408,7 +404,10 @@ pub async fn gateway_webhook(
         app.now(),
     )?;
     let notice: ChargebackNotice = super::extract::parse_json(&body)?;
-    Ok(Json(crate::views::OrderView::from(
-        &app.ingest_chargeback(notice).await?,
+    let order = app.ingest_chargeback(notice).await?;
+    Ok(Json(crate::views::OrderView::for_party(
+        &order,
+        haven_domain::dispute::Party::System,
+        app.now(),
     )))
 }

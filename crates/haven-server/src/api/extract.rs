@@ -229,6 +229,7 @@ pub fn idempotency(
 /// The resource a replayed request produced, rendered as it is now.
 async fn render_resource(
     app: &App,
+    viewer: &Actor,
     resource: Resource,
     success: StatusCode,
 ) -> ApiResult<(StatusCode, Response)> {
@@ -254,14 +255,15 @@ async fn render_resource(
                 } else {
                     success
                 };
-            let view = crate::views::OrderView::from(&order);
+            let view = crate::views::OrderView::seen_by(&order, viewer, app.now());
             (status, Json(view).into_response())
         }
         Resource::Dispute(id) => {
             let dispute = app.dispute(id).await?;
             let order = app.order(dispute.order_id).await?;
             let policy = app.policy(order.policy_version).await?;
-            let view = crate::views::DisputeView::of(&dispute, &policy);
+            let view =
+                crate::views::DisputeView::seen_by(&dispute, &order, &policy, viewer, app.now());
             (success, Json(view).into_response())
         }
         Resource::Payout(id) => {
@@ -291,8 +293,8 @@ async fn render_resource(
 
 /// Answer a replayed request with what its first run produced, as that
 /// resource is now, marked `Idempotent-Replayed: true`.
-async fn replayed(app: &App, resource: Resource, success: StatusCode) -> Response {
-    match render_resource(app, resource, success).await {
+async fn replayed(app: &App, viewer: &Actor, resource: Resource, success: StatusCode) -> Response {
+    match render_resource(app, viewer, resource, success).await {
         Ok((status, mut response)) => {
             *response.status_mut() = status;
             response
@@ -309,6 +311,7 @@ async fn replayed(app: &App, resource: Resource, success: StatusCode) -> Respons
 /// a request that lost a race to its own twin gets the twin's result.
 pub async fn idempotent<T, F>(
     app: &App,
+    viewer: &Actor,
     idem: Option<Idem>,
     success: StatusCode,
     action: F,
@@ -319,7 +322,7 @@ where
 {
     if let Some(idem) = &idem {
         match app.idempotent_replay(idem).await {
-            Ok(Some(resource)) => return replayed(app, resource, success).await,
+            Ok(Some(resource)) => return replayed(app, viewer, resource, success).await,
             Ok(None) => {}
             Err(err) => return ApiError::from(err).into_response(),
         }
@@ -330,7 +333,7 @@ where
             if let (Some(idem), StatusCode::CONFLICT) = (&idem, err.status)
                 && let Ok(Some(resource)) = app.idempotent_replay(idem).await
             {
-                return replayed(app, resource, success).await;
+                return replayed(app, viewer, resource, success).await;
             }
             err.into_response()
         }
@@ -421,11 +424,14 @@ impl<Req> OrderAction<Req> {
         } = self;
         let replay_key = idem.clone();
         let worker = app.clone();
-        idempotent(&app, replay_key, StatusCode::OK, async move {
-            let order = action(worker, actor, order_id, body, idem)
+        let viewer = actor.clone();
+        let now_of = app.clone();
+        idempotent(&app, &viewer, replay_key, StatusCode::OK, async move {
+            let order = action(worker, actor.clone(), order_id, body, idem)
                 .await
                 .map_err(Into::into)?;
-            Ok((StatusCode::OK, crate::views::OrderView::from(&order)))
+            let view = crate::views::OrderView::seen_by(&order, &actor, now_of.now());
+            Ok((StatusCode::OK, view))
         })
         .await
     }
@@ -525,13 +531,16 @@ impl<Req> DisputeCall<Req> {
         } = self;
         let replay_key = idem.clone();
         let worker = app.clone();
-        idempotent(&app, replay_key, status, async move {
-            let dispute = action(worker.clone(), actor, dispute_id, body, idem)
+        let viewer = actor.clone();
+        idempotent(&app, &viewer, replay_key, status, async move {
+            let dispute = action(worker.clone(), actor.clone(), dispute_id, body, idem)
                 .await
                 .map_err(Into::into)?;
             let order = worker.order(dispute.order_id).await?;
             let policy = worker.policy(order.policy_version).await?;
-            Ok((status, crate::views::DisputeView::of(&dispute, &policy)))
+            let view =
+                crate::views::DisputeView::seen_by(&dispute, &order, &policy, &actor, worker.now());
+            Ok((status, view))
         })
         .await
     }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use haven_domain::account::{Role, SessionKind};
 use haven_domain::catalog::{ShippingMethod, ShippingRate};
+use haven_domain::dispute::Party;
 use haven_domain::ids::{ListingId, StoreId};
 use haven_domain::money::{Currency, Money};
 use haven_store::ListingFilter;
@@ -130,7 +131,7 @@ pub async fn open_store(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, StatusCode::CREATED, async {
+    idempotent(&app, &actor, idem, StatusCode::CREATED, async {
         let shop = app
             .open_store(&actor, &req.name, &req.description, idem_ref.as_ref())
             .await?;
@@ -216,7 +217,7 @@ pub async fn create_listing(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, StatusCode::CREATED, async {
+    idempotent(&app, &actor, idem, StatusCode::CREATED, async {
         let listing = app.create_listing(&actor, input, idem_ref.as_ref()).await?;
         Ok((StatusCode::CREATED, ListingView::from(&listing)))
     })
@@ -321,14 +322,17 @@ pub async fn checkout(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, StatusCode::CREATED, async {
+    idempotent(&app, &actor, idem, StatusCode::CREATED, async {
         let outcome = app.checkout(&actor, input, idem_ref.as_ref()).await?;
         let status = if outcome.challenge_required {
             StatusCode::ACCEPTED
         } else {
             StatusCode::CREATED
         };
-        Ok((status, OrderView::from(&outcome.order)))
+        Ok((
+            status,
+            OrderView::seen_by(&outcome.order, &actor, app.now()),
+        ))
     })
     .await
 }
@@ -406,7 +410,7 @@ pub async fn advance_parcel(
 ) -> ApiResult<Json<OrderView>> {
     let order = app.order_for(&actor, path_id(&id, "order")?).await?;
     let advanced = app.advance_parcel(&order).await?.unwrap_or(order);
-    Ok(Json(OrderView::from(&advanced)))
+    Ok(Json(OrderView::seen_by(&advanced, &actor, app.now())))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery), responses((status = 200, body = PageView<OrderView>)), security(("bearer" = [])))]
@@ -429,7 +433,14 @@ pub async fn list_orders(
         }
         Some(_) => return Err(ApiError::bad_request("role must be buyer or seller")),
     };
-    Ok(Json(page_view(result)))
+    Ok(Json(PageView {
+        items: result
+            .items
+            .iter()
+            .map(|o| OrderView::seen_by(o, &actor, app.now()))
+            .collect(),
+        next_cursor: result.next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
@@ -438,9 +449,8 @@ pub async fn get_order(
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrderView>> {
-    Ok(Json(OrderView::from(
-        &app.order_for(&actor, path_id(&id, "order")?).await?,
-    )))
+    let order = app.order_for(&actor, path_id(&id, "order")?).await?;
+    Ok(Json(OrderView::seen_by(&order, &actor, app.now())))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}/tracking", tag = "orders", responses((status = 200, body = Vec<TrackingEventView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
@@ -483,7 +493,7 @@ pub async fn request_payout(
         Err(err) => return err.into_response(),
     };
     let idem_ref = idem.clone();
-    idempotent(&app, idem, StatusCode::CREATED, async {
+    idempotent(&app, &actor, idem, StatusCode::CREATED, async {
         Ok((
             StatusCode::CREATED,
             PayoutView::from(
@@ -530,7 +540,9 @@ pub async fn carrier_webhook(
     let order = app.carrier_webhook(&carrier, signature, &body).await?;
     Ok(Json(WebhookAck {
         accepted: true,
-        order: order.as_ref().map(OrderView::from),
+        order: order
+            .as_ref()
+            .map(|o| OrderView::for_party(o, Party::System, app.now())),
     }))
 }
 

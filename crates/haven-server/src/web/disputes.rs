@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};
 use haven_domain::ids::{DisputeId, OrderId};
 use haven_domain::money::Money;
-use haven_domain::order::{Address, Order, OrderState};
+use haven_domain::order::{Address, Order};
 use haven_risk::tracking::Carrier;
 use haven_store::PageRequest;
 use serde::Deserialize;
@@ -39,7 +39,7 @@ fn new_dispute_page(app: &App, actor: &Actor, order: &Order, error: Option<Strin
         .collect();
     render(&NewDisputePage {
         layout: Layout::new(app, Some(actor), "Open a dispute"),
-        order: OrderView::from(order),
+        order: OrderView::seen_by(order, actor, app.now()),
         reasons,
         error,
     })
@@ -161,8 +161,6 @@ struct DisputePage {
     order: OrderView,
     evidence: Vec<EvidenceEntryView>,
     role: &'static str,
-    can_escalate: bool,
-    can_reopen: bool,
     held: String,
     carriers: Vec<(&'static str, &'static str)>,
     suggested_tracking: String,
@@ -234,12 +232,6 @@ async fn dispute_page(
         Role::Seller => "seller",
         Role::Agent => "agent",
     };
-    let can_reopen = detail.order.open_dispute.is_none()
-        && matches!(
-            detail.order.state,
-            OrderState::Shipped | OrderState::Delivered
-        )
-        && detail.order.window_open_at(app.now());
     let suggested_tracking = if app.config.demo {
         haven_app::carrier::simulated_tracking_number()
     } else {
@@ -247,16 +239,14 @@ async fn dispute_page(
     };
     Ok(render(&DisputePage {
         layout: Layout::new(app, Some(actor), "Dispute"),
-        dispute: DisputeView::of(&detail.dispute, &policy),
-        order: OrderView::from(&detail.order),
+        dispute: DisputeView::seen_by(&detail.dispute, &detail.order, &policy, actor, app.now()),
+        order: OrderView::seen_by(&detail.order, actor, app.now()),
         evidence: detail
             .evidence
             .iter()
             .map(EvidenceEntryView::from)
             .collect(),
         role,
-        can_escalate: app.now() >= detail.dispute.escalation_available_at(&policy),
-        can_reopen,
         held: Money::new(detail.order.escrow_minor(), detail.order.total.currency).display(),
         carriers: Carrier::ALL
             .iter()
@@ -447,8 +437,8 @@ pub async fn withdraw_form(
         (app.now() + haven_domain::SignedDuration::from_secs(remaining_s)).to_string();
     Ok(render(&WithdrawPage {
         layout: Layout::new(&app, Some(&actor), "Withdraw dispute"),
-        dispute: DisputeView::of(&detail.dispute, &policy),
-        order: OrderView::from(&detail.order),
+        dispute: DisputeView::seen_by(&detail.dispute, &detail.order, &policy, &actor, app.now()),
+        order: OrderView::seen_by(&detail.order, &actor, app.now()),
         reopen_until,
     }))
 }
@@ -582,26 +572,21 @@ pub struct CursorQuery {
     cursor: Option<String>,
 }
 
-fn list_page(
+async fn list_page(
     app: &App,
     actor: &Actor,
     heading: &'static str,
     page: haven_store::Page<haven_domain::dispute::Dispute>,
     base: &str,
     queue: bool,
-) -> Response {
-    let (_, policy) = app.current_policy();
-    render(&DisputeListPage {
+) -> WebResult {
+    Ok(render(&DisputeListPage {
         layout: Layout::new(app, Some(actor), heading),
         heading,
-        disputes: page
-            .items
-            .iter()
-            .map(|d| DisputeView::of(d, &policy))
-            .collect(),
+        disputes: crate::views::dispute_views(app, actor, &page.items).await?,
         queue,
         next_url: page.next_cursor.map(|c| format!("{base}?cursor={c}")),
-    })
+    }))
 }
 
 pub async fn my_disputes(
@@ -613,14 +598,7 @@ pub async fn my_disputes(
         .store
         .disputes_for_buyer(actor.id(), &PageRequest::new(q.cursor, Some(25)))
         .await?;
-    Ok(list_page(
-        &app,
-        &actor,
-        "My disputes",
-        page,
-        "/disputes",
-        false,
-    ))
+    list_page(&app, &actor, "My disputes", page, "/disputes", false).await
 }
 
 pub async fn seller_inbox(
@@ -633,14 +611,15 @@ pub async fn seller_inbox(
         .store
         .disputes_for_store(store, &PageRequest::new(q.cursor, Some(25)))
         .await?;
-    Ok(list_page(
+    list_page(
         &app,
         &actor,
         "Dispute inbox",
         page,
         "/seller/disputes",
         false,
-    ))
+    )
+    .await
 }
 
 pub async fn console(
@@ -653,12 +632,5 @@ pub async fn console(
         .store
         .escalated_disputes(&PageRequest::new(q.cursor, Some(25)))
         .await?;
-    Ok(list_page(
-        &app,
-        &actor,
-        "Case queue",
-        page,
-        "/console",
-        true,
-    ))
+    list_page(&app, &actor, "Case queue", page, "/console", true).await
 }

@@ -40,7 +40,11 @@ pub async fn list(
         .await?;
     Ok(render(&OrdersPage {
         layout: Layout::new(&app, Some(&actor), "My orders"),
-        orders: page.items.iter().map(OrderView::from).collect(),
+        orders: page
+            .items
+            .iter()
+            .map(|o| OrderView::seen_by(o, &actor, app.now()))
+            .collect(),
         next_url: page.next_cursor.map(|c| format!("/orders?cursor={c}")),
     }))
 }
@@ -60,9 +64,6 @@ struct OrderPage {
     carriers: Vec<(&'static str, &'static str)>,
     suggested_tracking: String,
     /// The buyer may open a dispute now.
-    can_dispute: bool,
-    /// The buyer's own dispute is open: closing it is their explicit choice.
-    buyer_dispute_open: bool,
     error: Option<String>,
 }
 
@@ -110,15 +111,6 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         closed: order.state.is_closed(),
         demo: app.config.demo,
         protection_left: time_left(app, &order),
-        buyer_dispute_open: order.open_dispute.is_some_and(|d| !d.automatic),
-        can_dispute: order.buyer_id == actor.id()
-            && matches!(
-                order.state,
-                haven_domain::order::OrderState::Shipped
-                    | haven_domain::order::OrderState::Delivered
-            )
-            && order.open_dispute.is_none()
-            && order.window_open_at(app.now()),
         clock_offset_ms,
         scans,
         carriers: Carrier::ALL
@@ -127,7 +119,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
             .collect(),
         suggested_tracking,
         error,
-        order: OrderView::from(&order),
+        order: OrderView::seen_by(&order, actor, app.now()),
     }))
 }
 
@@ -202,7 +194,7 @@ pub async fn confirm_form(
     let order = app.order_for(&actor, order_id).await?;
     Ok(render(&ConfirmPage {
         layout: Layout::new(&app, Some(&actor), "Confirm receipt"),
-        order: OrderView::from(&order),
+        order: OrderView::seen_by(&order, &actor, app.now()),
     }))
 }
 

@@ -66,7 +66,11 @@ async fn centre_page(
             .orders_for_store(store_id, &PageRequest::new(cursor, Some(25)))
             .await?;
         page.next_url = orders.next_cursor.map(|c| format!("/seller?cursor={c}"));
-        page.orders = orders.items.iter().map(OrderView::from).collect();
+        page.orders = orders
+            .items
+            .iter()
+            .map(|o| OrderView::seen_by(o, actor, app.now()))
+            .collect();
         let payouts = app
             .store
             .payouts(store_id, &PageRequest::new(None, Some(10)))

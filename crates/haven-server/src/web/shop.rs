@@ -321,12 +321,12 @@ pub async fn challenge_form(
     Path(id): Path<String>,
 ) -> WebResult {
     let order = app.order_for(&actor, path_id(&id, "order")?).await?;
-    if !OrderView::from(&order).payment_challenge_required {
+    if !OrderView::seen_by(&order, &actor, app.now()).payment_challenge_required {
         return Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response());
     }
     Ok(render(&ChallengePage {
         layout: Layout::new(&app, Some(&actor), "Verify payment"),
-        order: OrderView::from(&order),
+        order: OrderView::seen_by(&order, &actor, app.now()),
         error: None,
     }))
 }
@@ -354,7 +354,7 @@ pub async fn challenge(
             let error = Some("Your bank did not accept that code. Try again.".to_string());
             Ok(render(&ChallengePage {
                 layout: Layout::new(&app, Some(&actor), "Verify payment"),
-                order: OrderView::from(&order),
+                order: OrderView::seen_by(&order, &actor, app.now()),
                 error,
             }))
         }
