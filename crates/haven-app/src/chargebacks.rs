@@ -37,12 +37,12 @@ impl App {
         if notice.kind != "chargeback.created" {
             return Err(AppError::validation("unsupported event type"));
         }
-        if notice.amount_minor <= 0 {
-            return Err(AppError::invalid_field(
-                "amount_minor",
-                "amount must be positive",
-            ));
-        }
+        haven_domain::limits::check_amount(
+            "amount_minor",
+            notice.amount_minor,
+            haven_domain::limits::MAX_REFUND_MINOR,
+            false,
+        )?;
         haven_domain::text::optional_line("reason", &notice.reason, 200)?;
         let order_id: OrderId = notice
             .order_id

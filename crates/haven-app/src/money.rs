@@ -81,12 +81,22 @@ impl App {
                 currency.as_str(),
             )
             .await?;
-        let amount_minor = amount_minor.unwrap_or(available);
+        // One payout moves at most MAX_PAYOUT_MINOR; a larger balance
+        // goes out in several.
+        let amount_minor =
+            amount_minor.unwrap_or(available.min(haven_domain::limits::MAX_PAYOUT_MINOR));
         if amount_minor <= 0 {
-            return Err(AppError::validation(
+            return Err(AppError::invalid_field(
+                "amount_minor",
                 "nothing to pay out: the amount must be positive",
             ));
         }
+        haven_domain::limits::check_amount(
+            "amount_minor",
+            amount_minor,
+            haven_domain::limits::MAX_PAYOUT_MINOR,
+            false,
+        )?;
         if amount_minor > available {
             return Err(AppError::conflict(
                 ErrorKind::InsufficientFunds,

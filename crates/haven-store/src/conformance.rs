@@ -184,6 +184,45 @@ pub async fn run_all(store: Arc<dyn Store>) {
     commands_settle_defer_revive_and_dismiss(&*store).await;
     journal_rows_are_compare_and_swap(&*store).await;
     balance_guards_refuse_a_stale_read(&*store).await;
+    a_balance_never_wraps_past_the_64_bit_range(&*store).await;
+}
+
+/// A sum that would leave `i64` fails the whole transaction on both
+/// databases (SQLite would otherwise turn it into a REAL), and the
+/// balance stays what it was.
+async fn a_balance_never_wraps_past_the_64_bit_range(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let from = Account::Gateway(format!("overflow-from-{tag}"));
+    let to = Account::Gateway(format!("overflow-to-{tag}"));
+    let entry = |n: u32, amount_minor: i64| {
+        Entry::transfer(
+            EntryHeader {
+                idempotency_key: format!("overflow:{tag}:{n}"),
+                kind: EntryKind::Compensation,
+                order_id: None,
+                payout_id: None,
+                created_at: t0(),
+            },
+            from.clone(),
+            to.clone(),
+            usd(amount_minor),
+        )
+        .unwrap()
+    };
+    let post = |e: Entry| Changeset {
+        entries: vec![e],
+        ..Default::default()
+    };
+    store.commit(post(entry(1, i64::MAX - 10))).await.unwrap();
+    let refused = store.commit(post(entry(2, 20))).await;
+    assert!(
+        matches!(&refused, Err(crate::StoreError::Backend(m)) if m.contains("64-bit")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.balance(&to.to_string(), "USD").await.unwrap(),
+        i64::MAX - 10
+    );
 }
 
 /// The request-side command updates (settle, defer), the agent's (revive,

@@ -377,7 +377,17 @@ fn other(err: sqlx::Error) -> StoreError {
 
 /// A unique or CHECK violation, reported with the constraint's name (which
 /// names its columns); anything else by SQLSTATE class.
+/// `numeric_value_out_of_range`: a BIGINT sum that left the 64-bit range.
+const OUT_OF_RANGE: &str = "22003";
+
 fn classify(err: sqlx::Error) -> ExecError {
+    if let sqlx::Error::Database(db) = &err
+        && db.code().as_deref() == Some(OUT_OF_RANGE)
+    {
+        return ExecError::Other(crate::StoreError::Backend(
+            "an amount left the 64-bit integer range".into(),
+        ));
+    }
     if let sqlx::Error::Database(db) = &err
         && matches!(
             db.code().as_deref(),

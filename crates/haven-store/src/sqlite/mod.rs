@@ -206,15 +206,21 @@ fn to_sql(value: &Value) -> SqlValue {
     }
 }
 
-fn from_sql(value: ValueRef<'_>) -> Value {
-    match value {
+fn from_sql(value: ValueRef<'_>) -> Result<Value, ExecError> {
+    Ok(match value {
         ValueRef::Null => Value::NullText,
         ValueRef::Integer(v) => Value::Int(v),
-        // No column is REAL; keep the integer part rather than fail.
-        ValueRef::Real(v) => Value::Int(v as i64),
+        // No column is REAL. SQLite turns an integer sum that leaves the
+        // 64-bit range into a REAL instead of failing: refuse it, so the
+        // transaction that would have stored it rolls back.
+        ValueRef::Real(_) => {
+            return Err(ExecError::Other(crate::StoreError::Backend(
+                "an amount left the 64-bit integer range".into(),
+            )));
+        }
         ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
         ValueRef::Blob(v) => Value::Blob(v.to_vec()),
-    }
+    })
 }
 
 /// Run one statement; a statement with result columns (a query, or a write
@@ -238,9 +244,8 @@ fn exec(conn: &Connection, stmt: &Stmt) -> Result<Outcome, ExecError> {
     let mut rows = Vec::new();
     while let Some(row) = cursor.next().map_err(classify)? {
         let values = (0..columns)
-            .map(|i| row.get_ref(i).map(from_sql))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(classify)?;
+            .map(|i| row.get_ref(i).map_err(classify).and_then(from_sql))
+            .collect::<Result<Vec<_>, _>>()?;
         rows.push(Row(values));
     }
     Ok(Outcome {
