@@ -84,18 +84,7 @@ async fn the_largest_legal_order_succeeds_and_one_unit_more_is_refused() {
 #[tokio::test]
 async fn counter_offers_and_requested_refunds_cannot_exceed_what_escrow_holds() {
     let t = TestApp::sqlite().await;
-    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
-    let buyer = t.user("b@example.com", "buyer").await;
-    let order = t.buy(&buyer, &listing, "4242424242424242").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    t.post(
-        &format!("/api/v1/orders/{order}/ship"),
-        Some(&seller),
-        json!({"carrier": "simpost", "tracking_number": tracking_number()}),
-    )
-    .await;
+    let (seller, buyer, _, order) = t.shipped_order().await;
     let r = t
         .post(
             &format!("/api/v1/orders/{order}/disputes"),

@@ -354,18 +354,7 @@ async fn shipping_rules_and_bad_actors() {
 #[tokio::test]
 async fn confirming_before_a_delivery_scan_needs_a_second_confirmation() {
     let t = TestApp::sqlite().await;
-    let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
-    let buyer = t.user("b@example.com", "buyer").await;
-    let order = t.buy(&buyer, &listing, CARD_OK).await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    t.post(
-        &format!("/api/v1/orders/{order}/ship"),
-        Some(&seller),
-        json!({"carrier": "simpost", "tracking_number": tracking_number()}),
-    )
-    .await;
+    let (seller, buyer, _, order) = t.shipped_order().await;
     let r = t
         .post(
             &format!("/api/v1/orders/{order}/confirm"),

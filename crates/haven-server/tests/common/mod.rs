@@ -343,6 +343,26 @@ impl TestApp {
         .await
     }
 
+    /// A seller, a buyer and one paid order the seller has shipped:
+    /// (seller token, buyer token, listing id, order id).
+    pub async fn shipped_order(&self) -> (String, String, String, String) {
+        let (seller, listing) = self.seller_with_listing("s@example.com", 5).await;
+        let buyer = self.user("b@example.com", "buyer").await;
+        let order = self.buy(&buyer, &listing, "4242424242424242").await.json["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = self
+            .post(
+                &format!("/api/v1/orders/{order}/ship"),
+                Some(&seller),
+                json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        (seller, buyer, listing, order)
+    }
+
     pub async fn tick(&self) -> haven_app::TickReport {
         self.app.tick(self.clock.now()).await.unwrap()
     }
