@@ -242,9 +242,10 @@ impl App {
                 amount,
                 idempotency_key: &pending.request.key,
                 order_ref: &order_ref,
+                capture: true,
             })
             .await;
-        let (payment_ref, card_last4) = match authorization {
+        let approved = match authorization {
             Err(GatewayError::Unavailable(_)) => return Err(unconfirmed(pending.order.id)),
             Err(err) => {
                 self.cancel_unpaid(&pending, CloseReason::PaymentDeclined)
@@ -271,12 +272,19 @@ impl App {
             Ok(Authorization::Approved {
                 payment_ref,
                 card_last4,
-            }) => (payment_ref, card_last4),
+                captured,
+            }) => (payment_ref, card_last4, captured),
         };
+        let (payment_ref, card_last4, captured) = approved;
         let payment = self.payment_info(payment_ref, card_last4);
-        let order = self
-            .capture_and_record(pending.order.id, payment, amount, pending.command_id)
-            .await?;
+        let order = if captured {
+            self.failpoints.hit(crate::failpoints::AFTER_CAPTURE)?;
+            self.record_capture(pending.order.id, payment, pending.command_id)
+                .await?
+        } else {
+            self.capture_and_record(pending.order.id, payment, amount, pending.command_id)
+                .await?
+        };
         Ok(CheckoutOutcome {
             order,
             challenge_required: false,

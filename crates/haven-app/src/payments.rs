@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use haven_domain::Timestamp;
 use haven_domain::clock::Clock;
 use haven_domain::money::{Currency, Money};
-use haven_store::{Changeset, Conflict, JournalWrite, Store, StoreError};
+use haven_store::{Changeset, Conflict, JournalRecord, JournalWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct PaymentRequest<'a> {
     /// What Haven attaches to the payment (the order id), so a capture
     /// can be traced back to its order.
     pub order_ref: &'a str,
+    /// Capture at once if no challenge is needed (one call instead of two).
+    pub capture: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub enum Authorization {
     Approved {
         payment_ref: String,
         card_last4: String,
+        /// Captured already (the request asked for it).
+        captured: bool,
     },
     /// The issuer wants the cardholder verified (3-D Secure style).
     ChallengeRequired {
@@ -197,8 +201,109 @@ const JOURNAL_ATTEMPTS: usize = 16;
 /// does.
 #[derive(Clone)]
 pub struct TestCardGateway {
-    store: Arc<dyn Store>,
+    books: Arc<dyn Books>,
     clock: Arc<dyn Clock>,
+}
+
+/// Where the simulated network keeps its books: compare-and-swap rows.
+#[async_trait]
+trait Books: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<JournalRecord>, StoreError>;
+    async fn scan(
+        &self,
+        kind: &str,
+        since: Timestamp,
+        after: Option<(Timestamp, String)>,
+        limit: u32,
+    ) -> Result<Vec<JournalRecord>, StoreError>;
+    async fn write(&self, writes: Vec<JournalWrite>) -> Result<(), StoreError>;
+}
+
+struct StoreBooks(Arc<dyn Store>);
+
+#[async_trait]
+impl Books for StoreBooks {
+    async fn get(&self, key: &str) -> Result<Option<JournalRecord>, StoreError> {
+        self.0.journal(key).await
+    }
+
+    async fn scan(
+        &self,
+        kind: &str,
+        since: Timestamp,
+        after: Option<(Timestamp, String)>,
+        limit: u32,
+    ) -> Result<Vec<JournalRecord>, StoreError> {
+        self.0.journal_scan(kind, since, after, limit).await
+    }
+
+    async fn write(&self, journal: Vec<JournalWrite>) -> Result<(), StoreError> {
+        self.0
+            .commit(Changeset {
+                journal,
+                ..Changeset::default()
+            })
+            .await
+    }
+}
+
+/// The same rows and compare-and-swap rules, in this process's memory.
+#[derive(Default)]
+struct MemoryBooks(std::sync::Mutex<std::collections::HashMap<String, JournalRecord>>);
+
+#[async_trait]
+impl Books for MemoryBooks {
+    async fn get(&self, key: &str) -> Result<Option<JournalRecord>, StoreError> {
+        Ok(self.0.lock().expect("books").get(key).cloned())
+    }
+
+    async fn scan(
+        &self,
+        kind: &str,
+        since: Timestamp,
+        after: Option<(Timestamp, String)>,
+        limit: u32,
+    ) -> Result<Vec<JournalRecord>, StoreError> {
+        let books = self.0.lock().expect("books");
+        let mut rows: Vec<&JournalRecord> = books
+            .values()
+            .filter(|r| r.kind == kind && r.created_at >= since)
+            .filter(|r| {
+                after
+                    .as_ref()
+                    .is_none_or(|(at, key)| (r.created_at, &r.key) > (*at, key))
+            })
+            .collect();
+        rows.sort_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)));
+        Ok(rows.into_iter().take(limit as usize).cloned().collect())
+    }
+
+    async fn write(&self, writes: Vec<JournalWrite>) -> Result<(), StoreError> {
+        let mut books = self.0.lock().expect("books");
+        let stale = writes
+            .iter()
+            .any(|w| books.get(&w.key).map(|r| r.version) != w.expected_version);
+        if stale {
+            return Err(StoreError::Conflict(Conflict::StaleJournal));
+        }
+        for w in writes {
+            let (version, created_at) = match books.get(&w.key) {
+                Some(r) => (r.version + 1, r.created_at),
+                None => (1, w.at),
+            };
+            books.insert(
+                w.key.clone(),
+                JournalRecord {
+                    key: w.key,
+                    kind: w.kind,
+                    body: w.body,
+                    version,
+                    created_at,
+                },
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A payment as the simulated network records it.
@@ -266,6 +371,7 @@ impl TestPayment {
     fn authorization(&self) -> Authorization {
         let payment_ref = self.payment_ref.clone();
         let card_last4 = self.card_last4.clone();
+        let captured = self.state == PaymentState::Captured;
         match self.state {
             PaymentState::ChallengePending => Authorization::ChallengeRequired {
                 payment_ref,
@@ -277,6 +383,7 @@ impl TestPayment {
             _ => Authorization::Approved {
                 payment_ref,
                 card_last4,
+                captured,
             },
         }
     }
@@ -356,15 +463,29 @@ const PAYMENT: &str = "payment";
 const KEY: &str = "key";
 
 impl TestCardGateway {
+    /// Books in the store's `gateway_journal`: what the demo and a test
+    /// deployment run.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        TestCardGateway { store, clock }
+        TestCardGateway {
+            books: Arc::new(StoreBooks(store)),
+            clock,
+        }
+    }
+
+    /// Books in memory, standing for a real gateway whose state lives
+    /// outside Haven's database (benchmarks). Lost at exit.
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
+        TestCardGateway {
+            books: Arc::new(MemoryBooks::default()),
+            clock,
+        }
     }
 
     async fn load(
         &self,
         payment_ref: &str,
     ) -> Result<Option<(TestPayment, i64, Timestamp)>, GatewayError> {
-        let Some(record) = self.store.journal(payment_ref).await.map_err(unavailable)? else {
+        let Some(record) = self.books.get(payment_ref).await.map_err(unavailable)? else {
             return Ok(None);
         };
         if record.kind != PAYMENT {
@@ -409,12 +530,7 @@ impl TestCardGateway {
     }
 
     async fn commit(&self, journal: Vec<JournalWrite>) -> Result<(), StoreError> {
-        self.store
-            .commit(Changeset {
-                journal,
-                ..Changeset::default()
-            })
-            .await
+        self.books.write(journal).await
     }
 
     /// The payment an earlier call with this key made, as an authorisation.
@@ -451,10 +567,14 @@ impl PaymentGateway for TestCardGateway {
             return Err(GatewayError::Refused("amount must be positive".into()));
         }
         let now = self.clock.now();
-        let (state, card_last4, decline_reason) = match screen_card(request.card, now) {
+        let (mut state, card_last4, decline_reason) = match screen_card(request.card, now) {
             Ok((state, last4)) => (state, last4, String::new()),
             Err(reason) => (PaymentState::Declined, String::new(), reason),
         };
+        let capture_now = request.capture && state == PaymentState::Authorized;
+        if capture_now {
+            state = PaymentState::Captured;
+        }
         let payment_ref = format!(
             "{}{}",
             reference_prefix(&request.card.number),
@@ -470,7 +590,11 @@ impl PaymentGateway for TestCardGateway {
             card_last4,
             decline_reason,
             wrong_codes: 0,
-            captured_minor: 0,
+            captured_minor: if capture_now {
+                request.amount.amount_minor
+            } else {
+                0
+            },
             refunds: Default::default(),
             evidence: Default::default(),
         };
@@ -632,8 +756,8 @@ impl PaymentGateway for TestCardGateway {
 
     async fn payment_for_key(&self, key: &str) -> Result<Option<GatewayPayment>, GatewayError> {
         let Some(record) = self
-            .store
-            .journal(&format!("key:{key}"))
+            .books
+            .get(&format!("key:{key}"))
             .await
             .map_err(unavailable)?
         else {
@@ -664,8 +788,8 @@ impl PaymentGateway for TestCardGateway {
                 Some((at, key.to_string()))
             });
         let rows = self
-            .store
-            .journal_scan(PAYMENT, since, after, limit)
+            .books
+            .scan(PAYMENT, since, after, limit)
             .await
             .map_err(unavailable)?;
         let next = (rows.len() == limit as usize)

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use haven_domain::dispute::DisputeEvent;
 use haven_domain::order::OrderEvent;
 use haven_domain::timer::TimerKind;
@@ -61,13 +63,44 @@ enum Outcome {
     Skipped,
 }
 
+/// Events published per round.
+const PUBLISH_BATCH: u32 = 10_000;
+
+/// Orders whose deadlines fire at once.
+const FIRE_CONCURRENCY: usize = 64;
+
+/// Claimed timers grouped by order, each group in due order, the groups in
+/// the order of their first deadline.
+fn by_order(due: Vec<Timer>) -> Vec<Vec<Timer>> {
+    let mut groups: Vec<Vec<Timer>> = Vec::new();
+    let mut index: std::collections::HashMap<haven_domain::ids::OrderId, usize> =
+        std::collections::HashMap::new();
+    for timer in due {
+        match index.get(&timer.order_id) {
+            Some(&i) => groups[i].push(timer),
+            None => {
+                index.insert(timer.order_id, groups.len());
+                groups.push(vec![timer]);
+            }
+        }
+    }
+    groups
+}
+
 impl App {
     /// Fire every deadline due at `now`, one bounded batch after another,
     /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = self.fire_due_timers(now).await?;
         report.commands = self.dispatch_commands(now).await;
+        self.publish_events().await?;
         Ok(report)
+    }
+
+    /// Give committed business events their published positions, so the
+    /// events feed and its relays see them (in commit order).
+    pub async fn publish_events(&self) -> AppResult<()> {
+        Ok(self.store.sequence_outbox(PUBLISH_BATCH).await?)
     }
 
     /// Fire every deadline due at `now`, one bounded batch after another.
@@ -82,15 +115,30 @@ impl App {
             if due.is_empty() {
                 return Ok(report);
             }
-            for timer in due {
-                match self.fire(&timer, now).await {
+            // Different orders fire concurrently, so their commits share a
+            // group commit (SQLite) or the connection pool (PostgreSQL);
+            // one order's deadlines fire in due order, one after another.
+            let outcomes: Vec<Vec<AppResult<Outcome>>> =
+                futures::stream::iter(by_order(due))
+                    .map(|timers| async move {
+                        let mut outcomes = Vec::with_capacity(timers.len());
+                        for timer in &timers {
+                            let outcome = self.fire(timer, now).await;
+                            if let Err(err) = &outcome {
+                                tracing::warn!(timer = %timer.id, error = %err.message, "timer failed; it retries after its lease");
+                            }
+                            outcomes.push(outcome);
+                        }
+                        outcomes
+                    })
+                    .buffer_unordered(FIRE_CONCURRENCY)
+                    .collect()
+                    .await;
+            for outcome in outcomes.into_iter().flatten() {
+                match outcome {
                     Ok(Outcome::Fired) => report.fired += 1,
                     Ok(Outcome::Obsolete) => report.obsolete += 1,
-                    Ok(Outcome::Skipped) => report.skipped += 1,
-                    Err(err) => {
-                        tracing::warn!(timer = %timer.id, error = %err.message, "timer failed; it retries after its lease");
-                        report.skipped += 1;
-                    }
+                    Ok(Outcome::Skipped) | Err(_) => report.skipped += 1,
                 }
             }
         }

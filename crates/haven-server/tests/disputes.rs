@@ -269,6 +269,7 @@ async fn seller_silence_grants_the_request_and_the_window_waits() {
     assert_eq!(resolved["resolution"]["decided_by"], "system");
     assert_eq!(c.order_json().await["state"], "refunded");
     assert_eq!(c.escrow().await, 0);
+    c.t.app.publish_events().await.unwrap();
     let topics: Vec<String> =
         c.t.app
             .store
@@ -508,6 +509,7 @@ async fn a_return_not_shipped_in_time_lapses_and_a_contested_one_escalates() {
     let address = json!({"return_address": {"name": "R", "line1": "2 Dock Rd", "city": "Port", "postal_code": "9", "country": "US"}});
     c.act(&c.seller, &id, "accept", address.clone()).await;
     c.advance(7).await;
+    c.t.app.publish_events().await.unwrap();
     let warnings =
         c.t.app
             .store
@@ -971,6 +973,7 @@ async fn chargeback_before_release_takes_escrow_and_after_release_recovers_from_
         -360,
         "the platform keeps only its commission's worth of loss"
     );
+    c.t.app.publish_events().await.unwrap();
     let topics: Vec<String> =
         c.t.app
             .store

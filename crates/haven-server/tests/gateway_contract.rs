@@ -35,6 +35,7 @@ async fn authorize(
             amount,
             idempotency_key: key,
             order_ref: "order-1",
+            capture: false,
         })
         .await
 }
@@ -83,6 +84,30 @@ async fn the_same_key_is_the_same_payment_and_a_second_capture_fails() {
         let found = gateway.payment_for_key("k").await.unwrap().unwrap();
         assert_eq!(found.state, PaymentState::Captured);
         assert_eq!(found.captured_minor, 1_000);
+
+        // Authorise-and-capture in one call: captured, and only once.
+        let auth = gateway
+            .authorize(PaymentRequest {
+                card: &ok,
+                amount: usd(700),
+                idempotency_key: "at-once",
+                order_ref: "order-2",
+                capture: true,
+            })
+            .await
+            .unwrap();
+        let Authorization::Approved {
+            payment_ref,
+            captured: true,
+            ..
+        } = auth
+        else {
+            panic!("{auth:?}")
+        };
+        assert_eq!(
+            gateway.capture(&payment_ref, usd(700)).await,
+            Err(GatewayError::AlreadyCaptured)
+        );
     }
 }
 

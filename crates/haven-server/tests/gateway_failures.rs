@@ -63,7 +63,12 @@ impl PaymentGateway for FlakyGateway {
     }
     async fn authorize(&self, request: PaymentRequest<'_>) -> Result<Authorization, GatewayError> {
         self.check_up()?;
-        self.inner.authorize(request).await
+        let answer = self.inner.authorize(request).await?;
+        let captured = matches!(answer, Authorization::Approved { captured: true, .. });
+        if captured && self.lose_capture_answer.load(Ordering::SeqCst) {
+            return Err(GatewayError::Unavailable("capture timed out".into()));
+        }
+        Ok(answer)
     }
     async fn complete_challenge(&self, payment_ref: &str, code: &str) -> Result<(), GatewayError> {
         self.check_up()?;

@@ -92,6 +92,7 @@ async fn golden_path(t: &TestApp) {
         .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 
+    t.app.publish_events().await.unwrap();
     let topics: Vec<String> = t
         .app
         .store
@@ -148,6 +149,7 @@ async fn declined_card_moves_no_money_and_releases_the_stock() {
         2
     );
     assert!(t.app.store.scan_entries(0, 10).await.unwrap().is_empty());
+    t.app.publish_events().await.unwrap();
     let events = t.app.store.outbox_after(0, 100).await.unwrap();
     assert!(
         events.iter().all(|e| e.topic != "order.paid"),

@@ -65,6 +65,7 @@ async fn stray_capture(t: &TestApp) -> String {
             amount,
             idempotency_key: "stray",
             order_ref: "no-such-order",
+            capture: false,
         })
         .await
         .unwrap();

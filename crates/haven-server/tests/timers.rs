@@ -64,6 +64,7 @@ async fn missed_ship_by_cancels_and_refunds_once() {
     t.advance_days(30);
     assert_eq!(t.tick().await, Default::default(), "nothing left to fire");
     assert_eq!(refund_entries(&t).await, 1);
+    t.app.publish_events().await.unwrap();
     let topics: Vec<String> = t
         .app
         .store

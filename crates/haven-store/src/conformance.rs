@@ -185,6 +185,68 @@ pub async fn run_all(store: Arc<dyn Store>) {
     journal_rows_are_compare_and_swap(&*store).await;
     balance_guards_refuse_a_stale_read(&*store).await;
     a_balance_never_wraps_past_the_64_bit_range(&*store).await;
+    outbox_readers_never_skip_an_event(store.clone()).await;
+}
+
+/// Writers commit events concurrently while a reader publishes and follows
+/// positions: it sees every event once, in increasing positions.
+async fn outbox_readers_never_skip_an_event(store: Arc<dyn Store>) {
+    let topic = format!("test.order.{}", uuid::Uuid::now_v7().simple());
+    store.sequence_outbox(1_000_000).await.unwrap();
+    let start = store
+        .outbox_after(0, 1_000_000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |e| e.seq);
+    let writers: Vec<_> = (0..20)
+        .map(|w| {
+            let store = store.clone();
+            let topic = topic.clone();
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    let event = NewOutboxEvent {
+                        topic: topic.clone(),
+                        payload: serde_json::json!({ "w": w, "n": n }),
+                        created_at: t0(),
+                    };
+                    store
+                        .commit(Changeset {
+                            outbox: vec![event],
+                            ..Default::default()
+                        })
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut cursor = start;
+    for _ in 0..10_000 {
+        store.sequence_outbox(50).await.unwrap();
+        for event in store.outbox_after(cursor, 1_000).await.unwrap() {
+            assert!(event.seq > cursor, "positions only grow");
+            cursor = event.seq;
+            if event.topic == topic {
+                assert!(
+                    seen.insert((
+                        event.payload["w"].clone().to_string(),
+                        event.payload["n"].as_i64()
+                    )),
+                    "seen twice"
+                );
+            }
+        }
+        if seen.len() == 200 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert_eq!(seen.len(), 200, "every event, once");
 }
 
 /// A sum that would leave `i64` fails the whole transaction on both
@@ -193,7 +255,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
 async fn a_balance_never_wraps_past_the_64_bit_range(store: &dyn Store) {
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let from = Account::Gateway(format!("overflow-from-{tag}"));
-    let to = Account::Gateway(format!("overflow-to-{tag}"));
+    // A single-row account (shared accounts are kept in shards, each
+    // bounded the same way).
+    let to = Account::SellerAvailable(haven_domain::ids::StoreId::new());
     let entry = |n: u32, amount_minor: i64| {
         Entry::transfer(
             EntryHeader {
@@ -223,6 +287,35 @@ async fn a_balance_never_wraps_past_the_64_bit_range(store: &dyn Store) {
         store.balance(&to.to_string(), "USD").await.unwrap(),
         i64::MAX - 10
     );
+
+    // A shared account's shards add up to one balance, read and scanned.
+    let shared = Account::Gateway(format!("shared-{tag}"));
+    for n in 0..40 {
+        let entry = Entry::transfer(
+            EntryHeader {
+                idempotency_key: format!("shared:{tag}:{n}"),
+                kind: EntryKind::Capture,
+                order_id: None,
+                payout_id: None,
+                created_at: t0(),
+            },
+            shared.clone(),
+            Account::SellerAvailable(haven_domain::ids::StoreId::new()),
+            usd(100),
+        )
+        .unwrap();
+        store.commit(post(entry)).await.unwrap();
+    }
+    assert_eq!(
+        store.balance(&shared.to_string(), "USD").await.unwrap(),
+        -4_000
+    );
+    let scanned = store
+        .scan_balances(Some((format!("gateway:shared-{tag}"), String::new())), 5)
+        .await
+        .unwrap();
+    assert_eq!(scanned[0].account, shared.to_string());
+    assert_eq!(scanned[0].balance_minor, -4_000);
 }
 
 /// The request-side command updates (settle, defer), the agent's (revive,
@@ -1187,6 +1280,7 @@ async fn timers_fire_once(store: &dyn Store) {
 }
 
 async fn outbox_idempotency_tracking_policy(store: &dyn Store) {
+    store.sequence_outbox(100_000).await.unwrap();
     let before = store
         .outbox_after(0, 100_000)
         .await
@@ -1205,11 +1299,15 @@ async fn outbox_idempotency_tracking_policy(store: &dyn Store) {
         })
         .await
         .unwrap();
+    // Committed but not yet published: invisible to readers.
+    assert!(store.outbox_after(before, 10).await.unwrap().is_empty());
+    store.sequence_outbox(1_000).await.unwrap();
     let seen = store.outbox_after(before, 10).await.unwrap();
     assert_eq!(
         seen.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>(),
         ["order.paid", "order.shipped"]
     );
+    assert_eq!(seen[1].seq, seen[0].seq + 1, "positions without gaps");
     assert_eq!(seen[0].payload, serde_json::json!({ "n": "order.paid" }));
 
     let user = UserId::new();
@@ -1642,6 +1740,7 @@ async fn outbox_rows_are_delivered_once(store: &dyn Store) {
         })
         .await
         .unwrap();
+    store.sequence_outbox(1_000).await.unwrap();
     let pending = store.undelivered_outbox(&topic, 10).await.unwrap();
     assert_eq!(
         pending

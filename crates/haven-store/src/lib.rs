@@ -757,9 +757,15 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<Timer>>;
     async fn pending_timers(&self, order: OrderId) -> StoreResult<Vec<Timer>>;
+    /// Deadlines not yet fired, across all orders (for monitoring).
+    async fn count_pending_timers(&self) -> StoreResult<i64>;
 
     // Events and idempotency.
+    /// Published events after position `after_seq`, in published order.
     async fn outbox_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+    /// Publish up to `limit` committed events: give them the next
+    /// positions, in one transaction under the outbox lock.
+    async fn sequence_outbox(&self, limit: u32) -> StoreResult<()>;
     /// Events of one topic not yet marked delivered, oldest first.
     async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;

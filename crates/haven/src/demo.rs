@@ -71,7 +71,7 @@ fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::USD)
 }
 
-fn shipping() -> Vec<ShippingMethod> {
+pub(crate) fn shipping() -> Vec<ShippingMethod> {
     let rate = |country: &str, cost, min, max| ShippingRate {
         country: country.into(),
         cost: usd(cost),
@@ -96,7 +96,12 @@ fn shipping() -> Vec<ShippingMethod> {
     ]
 }
 
-async fn account(app: &App, email: &str, name: &str, roles: Vec<Role>) -> anyhow::Result<Actor> {
+pub(crate) async fn account(
+    app: &App,
+    email: &str,
+    name: &str,
+    roles: Vec<Role>,
+) -> anyhow::Result<Actor> {
     let user = app
         .register(Registration {
             email: email.into(),

@@ -3,6 +3,7 @@
 //! Configuration precedence: built-in defaults < `--config` TOML file <
 //! environment variables (`HAVEN_*`) < command-line flags.
 
+mod bench;
 mod demo;
 mod scan;
 
@@ -40,6 +41,11 @@ enum Command {
     Migrate(DbArgs),
     /// Check every ledger invariant; exits non-zero on any violation.
     Verify(DbArgs),
+    /// Run a benchmark on a fresh database and print one result line.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
     /// Compare the gateway's captures with the orders: refund captures no
     /// paid order stands behind, flag paid orders with no capture. Exits 2
     /// if an order was flagged.
@@ -211,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("schema is up to date ({})", store.backend());
         }
         Command::Verify(db) => return verify(load_config(&db)?).await,
+        Command::Bench { what } => bench::run(what).await?,
         Command::Reconcile(args) => {
             return reconcile(load_config(&args.db)?, args.since_hours).await;
         }

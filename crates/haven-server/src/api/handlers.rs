@@ -558,6 +558,7 @@ pub async fn events(
         return Err(ApiError::forbidden("events are for agents and admins"));
     }
     let limit = q.limit.unwrap_or(100).clamp(1, haven_store::MAX_PAGE);
+    app.publish_events().await?;
     let rows = app.store.outbox_after(q.after.unwrap_or(0), limit).await?;
     let next_after = (rows.len() == limit as usize)
         .then(|| rows.last().map(|e| e.seq))

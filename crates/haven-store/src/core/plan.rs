@@ -4,13 +4,15 @@
 //! The order matters, and this is the only place it is decided:
 //! - the fired timer and the idempotency key first: a changeset that lost
 //!   either race stops before it has taken any lock worth holding;
-//! - stock, sorted by listing, and ledger postings, sorted by account, in
-//!   one global order, so two concurrent changesets on PostgreSQL never
-//!   wait on each other crosswise (no deadlock);
 //! - versioned rows (orders, disputes, users, conversations) with their
-//!   compare-and-swap;
-//! - the ledger late and the outbox last, so the hot balance rows and the
-//!   outbox lock are held for the shortest time before COMMIT.
+//!   compare-and-swap, then the rows only this changeset writes (entries,
+//!   postings, timers, commands, audit);
+//! - the hot rows last: stock sorted by listing, then each account's cached
+//!   balance once (the changeset's postings summed), sorted by account, so
+//!   two concurrent changesets on PostgreSQL never wait on each other
+//!   crosswise, and a popular listing or `gateway:*` balance is locked
+//!   only for the last statements and the COMMIT;
+//! - the outbox very last, so its lock is held for the shortest time.
 
 use haven_domain::account::User;
 use haven_domain::ledger::Entry;
@@ -23,8 +25,8 @@ use crate::{
     StoreResult, UserWrite, params,
 };
 
-/// `pg_advisory_xact_lock` key taken before outbox inserts (see
-/// `postgres/mod.rs`).
+/// `pg_advisory_xact_lock` key the outbox sequencer holds, so one
+/// sequencer at a time publishes positions (see `postgres/mod.rs`).
 pub const OUTBOX_LOCK: i64 = 0x4841_5645_4e00_0003;
 pub const POLICY_LOCK: i64 = 0x4841_5645_4e00_0002;
 
@@ -46,7 +48,6 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     plan_guards(cs, &mut ops);
     plan_accounts(cs, &mut ops)?;
     plan_catalog(cs, &mut ops)?;
-    plan_stock(cs, &mut ops);
     for write in &cs.orders {
         ops.push(order_op(write)?);
     }
@@ -54,21 +55,17 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     plan_messaging(cs, &mut ops)?;
     plan_shipping_and_payouts(cs, &mut ops);
     plan_commands(cs, &mut ops)?;
-    let mut guards: Vec<_> = cs.balance_guards.iter().collect();
-    guards.sort_by(|a, b| (&a.account, &a.currency).cmp(&(&b.account, &b.currency)));
-    for guard in guards {
-        ops.push(
-            Op::exec(
-                sql::BALANCE_GUARD,
-                params![&guard.account, &guard.currency, guard.expected_minor],
-            )
-            .expect(Expect::Zero(Conflict::StaleBalance)),
-        );
-    }
     for entry in &cs.entries {
-        plan_entry(entry, &mut ops)?;
+        plan_entry_rows(entry, &mut ops)?;
     }
-    plan_timers_and_outbox(cs, &mut ops)?;
+    plan_timers(cs, &mut ops)?;
+    // Hot rows last, each taken once, in one global order (stock by
+    // listing, then balances by account), so on PostgreSQL they are held
+    // only for the last few statements and the COMMIT, and two changesets
+    // never wait on each other crosswise.
+    plan_stock(cs, &mut ops);
+    plan_balances(cs, &mut ops);
+    plan_outbox(cs, &mut ops)?;
     Ok(ops)
 }
 
@@ -619,10 +616,9 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     Ok(())
 }
 
-/// One balanced entry: the header, its postings, and each account's cached
-/// balance, which may not go below zero for an account that holds someone's
-/// money.
-fn plan_entry(entry: &Entry, ops: &mut Vec<Op>) -> StoreResult<()> {
+/// One balanced entry: the header and its postings (its balances are
+/// applied with every other entry's, in `plan_balances`).
+fn plan_entry_rows(entry: &Entry, ops: &mut Vec<Op>) -> StoreResult<()> {
     // Asserted again here so a bug upstream can never write half a transfer.
     entry
         .assert_balanced()
@@ -652,38 +648,75 @@ fn plan_entry(entry: &Entry, ops: &mut Vec<Op>) -> StoreResult<()> {
             ],
         ));
     }
-    // Balance rows in one global order: two entries touching the same
-    // accounts never lock them crosswise.
-    let mut postings: Vec<_> = entry.postings.iter().collect();
-    postings.sort_by(|a, b| {
-        (a.account.to_string(), a.amount.currency).cmp(&(b.account.to_string(), b.amount.currency))
-    });
-    for posting in postings {
-        let op = Op::exec(
-            sql::BALANCE_ADD,
-            params![
-                posting.account.to_string(),
-                posting.amount.currency.as_str(),
-                posting.amount.amount_minor
-            ],
-        );
-        ops.push(if posting.account.must_stay_non_negative() {
-            op.expect(Expect::NonNegative(Conflict::InsufficientFunds))
-        } else {
-            op
-        });
-    }
     Ok(())
 }
 
-fn plan_timers_and_outbox(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+/// The guarded balances first (unchanged since they were read), then every
+/// account's cached balance moved once by the sum of the changeset's
+/// postings to it; an account that holds someone's money may not end
+/// below zero.
+fn plan_balances(cs: &Changeset, ops: &mut Vec<Op>) {
+    let mut guards: Vec<_> = cs.balance_guards.iter().collect();
+    guards.sort_by(|a, b| (&a.account, &a.currency).cmp(&(&b.account, &b.currency)));
+    for guard in guards {
+        ops.push(
+            Op::exec(
+                sql::BALANCE_GUARD,
+                params![&guard.account, &guard.currency, guard.expected_minor],
+            )
+            .expect(Expect::Zero(Conflict::StaleBalance)),
+        );
+    }
+    let mut deltas: std::collections::BTreeMap<(String, &str), (i64, bool)> =
+        std::collections::BTreeMap::new();
+    for posting in cs.entries.iter().flat_map(|e| &e.postings) {
+        let key = (
+            posting.account.to_string(),
+            posting.amount.currency.as_str(),
+        );
+        let slot = deltas
+            .entry(key)
+            .or_insert((0, posting.account.must_stay_non_negative()));
+        // Entries are bounded (limits.rs), so one changeset's sum fits.
+        slot.0 = slot.0.saturating_add(posting.amount.amount_minor);
+    }
+    // Shared accounts (`gateway:*`, `platform:*`) take one of their shards,
+    // picked by this changeset's first entry (random bits of a UUIDv7).
+    let shard = cs
+        .entries
+        .first()
+        .map_or(0, |e| i64::from(e.id.0.as_bytes()[15] % BALANCE_SHARDS));
+    for ((account, currency), (delta, guarded)) in deltas {
+        ops.push(if guarded {
+            Op::exec(sql::BALANCE_ADD, params![account, currency, delta])
+                .expect(Expect::NonNegative(Conflict::InsufficientFunds))
+        } else {
+            Op::exec(
+                sql::BALANCE_SHARD_ADD,
+                params![account, currency, shard, delta],
+            )
+        });
+    }
+}
+
+/// Partial sums a shared account is kept in.
+const BALANCE_SHARDS: u8 = 16;
+
+fn plan_timers(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     for (seq, at) in &cs.outbox_delivered {
         ops.push(Op::exec(sql::OUTBOX_DELIVERED, params![*seq, *at]));
     }
+    let mut unschedule: Vec<(haven_domain::ids::OrderId, Vec<&str>)> = Vec::new();
     for (order_id, kind) in &cs.unschedule {
+        match unschedule.iter_mut().find(|(id, _)| id == order_id) {
+            Some((_, kinds)) => kinds.push(kind.as_str()),
+            None => unschedule.push((*order_id, vec![kind.as_str()])),
+        }
+    }
+    for (order_id, kinds) in unschedule {
         ops.push(Op::exec(
             sql::TIMER_UNSCHEDULE,
-            params![order_id.0, kind.as_str()],
+            params![order_id.0, json(&kinds)?],
         ));
     }
     for timer in &cs.schedule {
@@ -697,11 +730,12 @@ fn plan_timers_and_outbox(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> 
             ],
         ));
     }
-    if !cs.outbox.is_empty() {
-        // Outbox sequence numbers must become visible in order (see
-        // postgres/mod.rs); SQLite's single writer ignores the lock.
-        ops.push(Op::Lock(OUTBOX_LOCK));
-    }
+    Ok(())
+}
+
+fn plan_outbox(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    // No lock: events are published (given their position) later, by the
+    // sequencer, in the order their commits became visible.
     for event in &cs.outbox {
         ops.push(Op::exec(
             sql::OUTBOX_INSERT,

@@ -570,11 +570,24 @@ impl<B: Backend> Store for Core<B> {
         Ok(timers)
     }
 
+    async fn count_pending_timers(&self) -> StoreResult<i64> {
+        let row = self.first(sql::TIMERS_COUNT, Vec::new()).await?;
+        Ok(one(row, |r| r.int(0))?.unwrap_or(0))
+    }
+
     async fn pending_timers(&self, order: OrderId) -> StoreResult<Vec<Timer>> {
         all(
             self.rows(sql::TIMERS_FOR_ORDER, params![order.0]).await?,
             timer_row,
         )
+    }
+
+    async fn sequence_outbox(&self, limit: u32) -> StoreResult<()> {
+        let ops = vec![
+            Op::Lock(super::plan::OUTBOX_LOCK),
+            Op::exec(sql::OUTBOX_SEQUENCE, params![limit]),
+        ];
+        self.backend.run(ops).await.map(|_| ())
     }
 
     async fn outbox_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<OutboxEvent>> {

@@ -168,8 +168,17 @@ pub const BALANCE_GUARD: Sql = Shared(
      ON CONFLICT (account, currency) DO UPDATE SET balance_minor = account_balances.balance_minor
      RETURNING balance_minor - ?3",
 );
-pub const BALANCE_GET: Sql =
-    Shared("SELECT balance_minor FROM account_balances WHERE account = ?1 AND currency = ?2");
+/// Add to one of a shared account's shards (see schema8.sql).
+pub const BALANCE_SHARD_ADD: Sql = Shared(
+    "INSERT INTO balance_shards (account, currency, shard, balance_minor) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (account, currency, shard) DO UPDATE SET balance_minor = balance_shards.balance_minor + excluded.balance_minor
+     RETURNING balance_minor",
+);
+/// An account's balance: its row plus its shards.
+pub const BALANCE_GET: Sql = Shared(
+    "SELECT CAST(COALESCE((SELECT balance_minor FROM account_balances WHERE account = ?1 AND currency = ?2), 0)
+          + COALESCE((SELECT SUM(balance_minor) FROM balance_shards WHERE account = ?1 AND currency = ?2), 0) AS BIGINT)",
+);
 pub const ENTRIES_FOR_ORDER: Sql = Shared(
     "SELECT seq, id, idempotency_key, kind, order_id, payout_id, created_at_ms FROM ledger_entries WHERE order_id = ?1 ORDER BY seq LIMIT 100",
 );
@@ -191,8 +200,11 @@ pub const POSTINGS_IN_RANGE: Sql = Split {
                WHERE entry_seq BETWEEN $1 AND $2 ORDER BY entry_seq, id",
 };
 pub const BALANCES_SCAN: Sql = Shared(
-    "SELECT account, currency, balance_minor FROM account_balances WHERE (account, currency) > (?1, ?2)
-     ORDER BY account, currency LIMIT ?3",
+    "SELECT account, currency, CAST(SUM(balance_minor) AS BIGINT) FROM (
+         SELECT account, currency, balance_minor FROM account_balances WHERE (account, currency) > (?1, ?2)
+         UNION ALL
+         SELECT account, currency, balance_minor FROM balance_shards WHERE (account, currency) > (?1, ?2)
+     ) AS b GROUP BY account, currency ORDER BY account, currency LIMIT ?3",
 );
 pub const PAYOUT_INSERT: Sql = Shared(
     "INSERT INTO payouts (id, store_id, amount_minor, currency, state, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -206,8 +218,12 @@ pub const PAYOUT_BY_ID: Sql = Shared(
 
 // Timers.
 pub const TIMER_COMPLETE: Sql = Shared("DELETE FROM scheduled_actions WHERE id = ?1");
-pub const TIMER_UNSCHEDULE: Sql =
-    Shared("DELETE FROM scheduled_actions WHERE order_id = ?1 AND kind = ?2");
+/// Cancel several kinds of one order's deadlines in one statement (the
+/// kinds as a JSON array of names).
+pub const TIMER_UNSCHEDULE: Sql = Split {
+    sqlite: "DELETE FROM scheduled_actions WHERE order_id = ?1 AND kind IN (SELECT value FROM json_each(?2))",
+    postgres: "DELETE FROM scheduled_actions WHERE order_id = $1 AND kind IN (SELECT jsonb_array_elements_text($2::jsonb))",
+};
 /// Re-arming a kind replaces the row and its id, so a worker still holding
 /// the old one finds it gone and writes nothing.
 pub const TIMER_SCHEDULE: Sql = Shared(
@@ -234,12 +250,21 @@ pub const TIMERS_FOR_ORDER: Sql = Shared(
 pub const OUTBOX_INSERT: Sql =
     Shared("INSERT INTO outbox (id, topic, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)");
 pub const OUTBOX_DELIVERED: Sql =
-    Shared("UPDATE outbox SET delivered_at_ms = ?2 WHERE seq = ?1 AND delivered_at_ms IS NULL");
+    Shared("UPDATE outbox SET delivered_at_ms = ?2 WHERE pos = ?1 AND delivered_at_ms IS NULL");
+/// Published events after a position, in published order.
 pub const OUTBOX_AFTER: Sql = Shared(
-    "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    "SELECT pos, id, topic, payload, created_at_ms FROM outbox WHERE pos > ?1 ORDER BY pos LIMIT ?2",
+);
+/// Publish committed, unsequenced events: positions continue from the
+/// highest one, in row order. Run under the outbox lock by one sequencer
+/// at a time, so positions become visible in order.
+pub const OUTBOX_SEQUENCE: Sql = Shared(
+    "UPDATE outbox SET pos = (SELECT COALESCE(MAX(pos), 0) FROM outbox) + todo.n
+     FROM (SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS n FROM outbox WHERE pos IS NULL ORDER BY seq LIMIT ?1) AS todo
+     WHERE outbox.seq = todo.seq",
 );
 pub const OUTBOX_UNDELIVERED: Sql = Shared(
-    "SELECT seq, id, topic, payload, created_at_ms FROM outbox WHERE topic = ?1 AND delivered_at_ms IS NULL ORDER BY seq LIMIT ?2",
+    "SELECT pos, id, topic, payload, created_at_ms FROM outbox WHERE topic = ?1 AND delivered_at_ms IS NULL AND pos IS NOT NULL ORDER BY pos LIMIT ?2",
 );
 pub const IDEMPOTENCY_INSERT: Sql = Shared(
     "INSERT INTO idempotency_keys (user_id, key, request_hash, resource, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -247,6 +272,8 @@ pub const IDEMPOTENCY_INSERT: Sql = Shared(
 pub const IDEMPOTENCY_GET: Sql = Shared(
     "SELECT user_id, key, request_hash, resource, created_at_ms FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
 );
+
+pub const TIMERS_COUNT: Sql = Shared("SELECT COUNT(*) FROM scheduled_actions");
 
 // Commands: side effects outside the database (email, gateway calls).
 /// A command is queued once per dedupe key: a retried request that queues

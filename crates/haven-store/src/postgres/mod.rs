@@ -25,11 +25,12 @@
 //!   wait on each other's claims;
 //! - schema migrations and policy versions take a transaction-scoped advisory
 //!   lock, so two processes starting at once cannot race;
-//! - a commit that writes outbox events takes an advisory lock just before
-//!   inserting them (its last statements) and holds it through COMMIT. Sequence
-//!   numbers are otherwise handed out in insert order but become visible in
-//!   commit order, and a relay reading `seq > last` could skip an event that
-//!   committed late; with the lock, outbox seqs commit in order, as on SQLite.
+//! - outbox rows are inserted without a lock and published later: the
+//!   sequencer (one at a time, under an advisory lock) gives committed rows
+//!   the next positions. Insert order and commit order differ on
+//!   PostgreSQL, so a reader following raw `seq` could skip an event that
+//!   committed late; following `pos`, it cannot, and no writer ever waits
+//!   on another's commit to add an event.
 //!
 //! The planner puts stock rows and balance rows in one global order, so the
 //! common changesets cannot deadlock. A transaction that PostgreSQL still
@@ -77,6 +78,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("schema5.sql")),
     (6, include_str!("schema6.sql")),
     (7, include_str!("schema7.sql")),
+    (8, include_str!("schema8.sql")),
+    (9, include_str!("schema9.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

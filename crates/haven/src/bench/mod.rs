@@ -1,0 +1,277 @@
+//! `haven bench`: the performance targets as runnable benchmarks. Each
+//! subcommand builds its own marketplace on a fresh database (a temporary
+//! SQLite file, or a fresh schema on the PostgreSQL named by
+//! `--database-url`), runs the real code paths, and prints one result line.
+//! Nothing here is a timed test: the figures go in docs/BENCHMARKS.md.
+
+mod client;
+mod ledger;
+mod load;
+mod timers;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use haven_app::{App, Config};
+use haven_domain::account::Role;
+use haven_domain::clock::SystemClock;
+use haven_store::DynStore;
+
+pub use client::Connection;
+
+#[derive(Subcommand, Clone)]
+pub enum BenchCommand {
+    /// Balanced escrow entries per second, durable (group commit allowed).
+    Ledger(LedgerArgs),
+    /// Orders per second over HTTP: placed, paid by test card, in escrow.
+    Checkout(LoadArgs),
+    /// Place, ship, three signed scans, confirm, release: orders per second.
+    Lifecycle(LoadArgs),
+    /// Pending deadlines fired per second, their lateness, none twice.
+    Timers(TimerArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct Target {
+    /// postgres://… to run on PostgreSQL (a fresh schema); default: a
+    /// temporary SQLite file.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Where the test card network keeps its books: `database` (as the
+    /// demo runs it: its writes share Haven's database) or `memory` (as a
+    /// real gateway, whose books are elsewhere).
+    #[arg(long, default_value = "database")]
+    pub gateway_books: String,
+}
+
+#[derive(Args, Clone)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Simulated clients, each on its own keep-alive connection.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Measured seconds (after a 2-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Listings the orders spread over (1: everyone buys the same item).
+    #[arg(long, default_value_t = 100)]
+    pub listings: usize,
+}
+
+#[derive(Args, Clone)]
+pub struct LedgerArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, default_value_t = 200_000)]
+    pub entries: u64,
+    /// Concurrent writers.
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
+}
+
+#[derive(Args, Clone)]
+pub struct TimerArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Pending deadlines to create before the clock reaches them.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub deadlines: u64,
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Ledger(args) => ledger::run(args).await,
+        BenchCommand::Checkout(args) => load::run(args, load::Flow::Checkout).await,
+        BenchCommand::Lifecycle(args) => load::run(args, load::Flow::Lifecycle).await,
+        BenchCommand::Timers(args) => timers::run(args).await,
+    }
+}
+
+/// A fresh database: a temporary SQLite file (removed on drop), or a new
+/// schema on PostgreSQL.
+pub struct Scratch {
+    pub store: DynStore,
+    pub label: &'static str,
+    dir: Option<PathBuf>,
+}
+
+impl Scratch {
+    pub async fn open(target: &Target) -> anyhow::Result<Scratch> {
+        if let Some(url) = &target.database_url {
+            let store = haven_store::postgres::PgStore::connect_fresh_schema(url).await?;
+            return Ok(Scratch {
+                store: Arc::new(store),
+                label: "postgres",
+                dir: None,
+            });
+        }
+        let dir = std::env::temp_dir().join(format!("haven-bench-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir)?;
+        let store = haven_store::sqlite::SqliteStore::open(&dir.join("bench.db"))?;
+        Ok(Scratch {
+            store: Arc::new(store),
+            label: "sqlite",
+            dir: Some(dir),
+        })
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A running server over a scratch database, with its worker.
+pub struct Server {
+    pub app: Arc<App>,
+    pub addr: SocketAddr,
+    pub scratch: Scratch,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(target: &Target) -> anyhow::Result<Server> {
+        let scratch = Scratch::open(target).await?;
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            mail_dir: scratch.dir().join("mail").to_string_lossy().into_owned(),
+            blob_store_url: scratch.dir().join("blobs").to_string_lossy().into_owned(),
+            ..Config::default()
+        };
+        config.database_url = String::new();
+        let clock = Arc::new(SystemClock);
+        let gateway = Arc::new(match target.gateway_books.as_str() {
+            "memory" => haven_app::payments::TestCardGateway::in_memory(clock.clone()),
+            "database" => {
+                haven_app::payments::TestCardGateway::new(scratch.store.clone(), clock.clone())
+            }
+            other => anyhow::bail!("--gateway-books must be database or memory, not {other}"),
+        });
+        let blobs = haven_app::blobs::BlobStore::open(&config.blob_store_url)?;
+        let app = App::new(scratch.store.clone(), clock, gateway, blobs, config, None).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let service =
+            haven_server::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        let worker = tokio::spawn(haven_app::run_worker(app.clone()));
+        Ok(Server {
+            app,
+            addr,
+            scratch,
+            tasks: vec![server, worker],
+        })
+    }
+
+    /// A seller with a store and `count` listings of `stock` each; returns
+    /// the seller's API token and the listing ids.
+    pub async fn seller_with_listings(
+        &self,
+        count: usize,
+        stock: i64,
+    ) -> anyhow::Result<(String, Vec<String>)> {
+        let email = "bench-seller@example.com";
+        let mut seller =
+            crate::demo::account(&self.app, email, "Bench Seller", vec![Role::Seller]).await?;
+        let shop = self
+            .app
+            .open_store(&seller, "Bench Store", "Everything, fast.", None)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        seller.store_id = Some(shop.id);
+        let mut listings = Vec::with_capacity(count);
+        for n in 0..count.max(1) {
+            let listing = self
+                .app
+                .create_listing(&seller, lamp(&format!("Benchmark lamp {n}"), stock), None)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            listings.push(listing.id.to_string());
+        }
+        Ok((self.login(email).await?, listings))
+    }
+
+    /// `count` buyers, each with an API token.
+    pub async fn buyers(&self, count: usize) -> anyhow::Result<Vec<String>> {
+        let mut tokens = Vec::with_capacity(count);
+        for i in 0..count {
+            let email = format!("bench-buyer-{i}@example.com");
+            crate::demo::account(&self.app, &email, &format!("Buyer {i}"), vec![Role::Buyer])
+                .await?;
+            tokens.push(self.login(&email).await?);
+        }
+        Ok(tokens)
+    }
+
+    async fn login(&self, email: &str) -> anyhow::Result<String> {
+        let mut connection = Connection::open(self.addr).await?;
+        let answer = connection
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &[],
+                &serde_json::json!({"email": email, "password": crate::demo::DEMO_PASSWORD}),
+            )
+            .await?;
+        answer.body["token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("login failed: {}", answer.body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A 40.00 lamp with standard shipping, as every benchmark sells.
+pub fn lamp(title: &str, stock: i64) -> haven_app::NewListingInput {
+    haven_app::NewListingInput {
+        title: title.into(),
+        description: "A lamp that sells very fast.".into(),
+        category: "home".into(),
+        price: haven_domain::money::Money::new(4_000, haven_domain::money::Currency::USD),
+        stock,
+        ship_by_days: Some(3),
+        images: Vec::new(),
+        shipping: crate::demo::shipping(),
+        guaranteed_genuine: false,
+    }
+}
+
+/// Latencies in microseconds → (p50, p99, p99.9) in milliseconds.
+pub fn percentiles(mut micros: Vec<u32>) -> (f64, f64, f64) {
+    if micros.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    micros.sort_unstable();
+    let at = |q: f64| {
+        let index = ((micros.len() as f64 - 1.0) * q).round() as usize;
+        f64::from(micros[index]) / 1_000.0
+    };
+    (at(0.50), at(0.99), at(0.999))
+}
+
+pub fn elapsed_s(start: std::time::Instant) -> f64 {
+    start
+        .elapsed()
+        .as_secs_f64()
+        .max(Duration::from_millis(1).as_secs_f64())
+}
