@@ -515,6 +515,7 @@ impl App {
     ) -> AppResult<LoginOutcome> {
         let now = self.wall_now();
         let expected_version = user.version;
+        let before = user.clone();
         if let Some(password) = rehash {
             user.password_hash = self.hash(password).await?;
         }
@@ -565,10 +566,14 @@ impl App {
             reauthenticated_at: now,
         };
         changes.sessions.push(session.clone());
-        changes.user_updates.push(UserWrite {
-            user: user.clone(),
-            expected_version,
-        });
+        // Written only when something changed, so parallel sign-ins from a
+        // known device never collide on the user row.
+        if user != before {
+            changes.user_updates.push(UserWrite {
+                user: user.clone(),
+                expected_version,
+            });
+        }
         match self.store.commit(changes).await {
             Ok(()) => Ok(LoginOutcome::Session {
                 user: Box::new(user),
@@ -615,16 +620,17 @@ impl App {
         if token.len() != 64 {
             return Ok(None);
         }
-        let Some(session) = self.store.session(&auth::token_hash(token)).await? else {
+        let found = self
+            .store
+            .session_with_user(&auth::token_hash(token))
+            .await?;
+        let Some((session, user, store_id)) = found else {
             return Ok(None);
         };
         let now = self.wall_now();
         if session.expires_at <= now || session.kind != kind {
             return Ok(None);
         }
-        let Some(user) = self.store.user(session.user_id).await? else {
-            return Ok(None);
-        };
         if now.duration_since(session.last_seen_at) > SignedDuration::from_mins(TOUCH_EVERY_MIN) {
             let touch = SessionTouch {
                 token_hash: session.token_hash.clone(),
@@ -639,7 +645,6 @@ impl App {
                 })
                 .await;
         }
-        let store_id = self.store.shop_by_owner(user.id).await?.map(|s| s.id);
         Ok(Some(Actor {
             user,
             store_id,

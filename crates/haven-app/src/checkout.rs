@@ -143,7 +143,9 @@ impl App {
         let pending = self
             .commit_pending(order, checkout_effects, funding, request, actor, idem)
             .await?;
-        self.pay(pending, card).await
+        let outcome = self.pay(pending, card).await?;
+        self.count_order_placed();
+        Ok(outcome)
     }
 
     /// Credit covers everything: no gateway, one transaction.
@@ -162,6 +164,7 @@ impl App {
             .paid_order_changes(order, payment, credit_minor, idem)
             .await?;
         self.store.commit(changes).await?;
+        self.count_order_placed();
         Ok(CheckoutOutcome {
             order: paid,
             challenge_required: false,

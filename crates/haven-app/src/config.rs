@@ -28,6 +28,10 @@ pub struct Config {
     pub demo: bool,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Requests served at once; past it, 503 with `Retry-After`.
+    pub max_in_flight: usize,
+    /// A request still unanswered after this is cut off with a 503.
+    pub request_timeout_ms: u64,
     /// Timer worker cadence and batch size.
     pub timer_interval_ms: u64,
     pub timer_batch: u32,
@@ -97,6 +101,8 @@ impl Default for Config {
             blob_s3_endpoint: None,
             demo: false,
             max_body_bytes: 256 * 1024,
+            max_in_flight: 1_024,
+            request_timeout_ms: 60_000,
             timer_interval_ms: 1_000,
             timer_batch: 256,
             reconcile_interval_s: 600,

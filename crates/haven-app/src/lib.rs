@@ -78,11 +78,13 @@ pub struct App {
     pub(crate) mailer: mail::Mailer,
     /// The message scanner, compiled once from the brand and domains.
     pub scanner: haven_risk::scanner::Scanner,
-    /// Signalled when a request queues gateway work, so the worker sends it
-    /// at once instead of at its next round.
+    /// Signalled when a request queues gateway work (or the demo clock
+    /// jumps), so the worker runs at once instead of at its next round.
     pub commands_ready: tokio::sync::Notify,
     /// Crash points for tests (see `failpoints.rs`); none armed normally.
     pub failpoints: failpoints::Failpoints,
+    /// Orders this process placed since it started (for `/metrics`).
+    orders_placed: std::sync::atomic::AtomicU64,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
 }
@@ -164,9 +166,20 @@ impl App {
             scanner,
             commands_ready: tokio::sync::Notify::new(),
             failpoints: failpoints::Failpoints::from_env(),
+            orders_placed: std::sync::atomic::AtomicU64::new(0),
             current_policy,
             policies: RwLock::new(policies),
         }))
+    }
+
+    pub fn orders_placed(&self) -> u64 {
+        self.orders_placed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_order_placed(&self) {
+        self.orders_placed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn now(&self) -> Timestamp {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod error;
+pub mod ops;
 pub mod views;
 pub mod web;
 
@@ -22,18 +23,39 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
 /// HTTPS: a browser then refuses plain HTTP for a year.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
-/// The whole HTTP surface: API, pages, media, with the headers every
-/// response carries.
+/// The whole HTTP surface, with admission control sized by the config.
 pub fn router(app: Arc<App>) -> Router {
+    let ops = Arc::new(ops::Ops::new(
+        app.config.max_in_flight,
+        std::time::Duration::from_millis(app.config.request_timeout_ms),
+    ));
+    router_with_ops(app, ops)
+}
+
+/// The whole HTTP surface: API, pages, media, `/healthz`, `/readyz` and
+/// `/metrics`, with the headers every response carries. Every request but
+/// the health checks passes admission control.
+pub fn router_with_ops(app: Arc<App>, ops: Arc<ops::Ops>) -> Router {
+    let probes = Router::new()
+        .route("/readyz", axum::routing::get(ops::readyz))
+        .route("/metrics", axum::routing::get(ops::metrics))
+        .with_state((app.clone(), ops.clone()))
+        .route("/healthz", axum::routing::get(ops::healthz));
+    let admitted = Router::new()
+        .merge(api::router(app.clone()))
+        .merge(web::router(app.clone()))
+        .layer(axum::middleware::from_fn_with_state(ops, ops::admission));
+    base_headers(probes.merge(admitted), &app)
+}
+
+fn base_headers(router: Router, app: &App) -> Router {
     let hsts = app.config.secure_cookies.then(|| {
         SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         )
     });
-    Router::new()
-        .merge(api::router(app.clone()))
-        .merge(web::router(app))
+    router
         .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -54,17 +76,47 @@ pub fn router(app: Arc<App>) -> Router {
         ))
 }
 
-/// Serve until Ctrl-C, with the timer worker running alongside.
+/// Serve until Ctrl-C or SIGTERM, with the timer worker running alongside.
+/// On the signal, `/readyz` turns 503, the listener stops accepting, and
+/// requests in flight finish before the process exits.
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&app.config.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = app.store.backend(), "Haven listening");
     let worker = tokio::spawn(haven_app::run_worker(app.clone()));
-    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let ops = Arc::new(ops::Ops::new(
+        app.config.max_in_flight,
+        std::time::Duration::from_millis(app.config.request_timeout_ms),
+    ));
+    let service = router_with_ops(app, ops.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: draining requests in flight");
+            ops.begin_shutdown();
         })
         .await?;
     worker.abort();
     Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

@@ -899,6 +899,19 @@ async fn accounts_and_sessions(store: &dyn Store) {
         store.session(&session.token_hash).await.unwrap(),
         Some(session.clone())
     );
+    let (found, owner, shop) = store
+        .session_with_user(&session.token_hash)
+        .await
+        .unwrap()
+        .expect("one read finds all three");
+    assert_eq!(found, session);
+    assert_eq!(owner.id, user.id);
+    assert_eq!(
+        owner.version,
+        store.user(user.id).await.unwrap().unwrap().version
+    );
+    assert!(shop.is_none(), "no store yet");
+    assert!(store.session_with_user("no-such").await.unwrap().is_none());
     store
         .commit(Changeset {
             delete_sessions: vec![session.token_hash.clone()],

@@ -395,6 +395,20 @@ pub enum CommandUpdate {
     },
 }
 
+/// Gauges for monitoring, read in one query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpsSnapshot {
+    /// Money held in escrow across every order, in minor units.
+    pub escrow_minor: i64,
+    pub timers_pending: i64,
+    /// How long the oldest due deadline has waited (0 when none is due).
+    pub timer_lag_ms: i64,
+    pub commands_pending: i64,
+    pub commands_dead: i64,
+    /// Committed events not yet published.
+    pub events_unpublished: i64,
+}
+
 /// One row of the simulated card network's books: a payment, or the
 /// payment an idempotency key produced. See `gateway_journal`.
 #[derive(Debug, Clone, PartialEq)]
@@ -708,6 +722,12 @@ pub trait Store: Send + Sync + 'static {
         name_skeleton: &str,
     ) -> StoreResult<Vec<User>>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    /// A session with its user and the id of the store the user owns, in
+    /// one read (every authenticated request needs all three).
+    async fn session_with_user(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, User, Option<StoreId>)>>;
 
     /// A user's sessions, newest first (bounded).
     async fn sessions_for_user(&self, user: UserId) -> StoreResult<Vec<Session>>;
@@ -759,6 +779,8 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_timers(&self, order: OrderId) -> StoreResult<Vec<Timer>>;
     /// Deadlines not yet fired, across all orders (for monitoring).
     async fn count_pending_timers(&self) -> StoreResult<i64>;
+    /// What `/metrics` reports about the marketplace as a whole, at `now`.
+    async fn ops_snapshot(&self, now: Timestamp) -> StoreResult<OpsSnapshot>;
 
     // Events and idempotency.
     /// Published events after position `after_seq`, in published order.

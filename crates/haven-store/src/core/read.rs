@@ -22,9 +22,9 @@ use super::plan::{POLICY_LOCK, plan};
 use super::{Backend, Core, Expect, Op, Row, Value, sql};
 use crate::{
     BalanceRow, Changeset, Command, CommandState, EvidenceFile, IdempotencyRecord, JournalRecord,
-    ListingFilter, Media, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory, Payout,
-    Store, StoreError, StoreResult, StoredEntry, Strike, ThrottleCount, Timer, TrackingEvent,
-    make_page, params,
+    ListingFilter, Media, OpsSnapshot, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory,
+    Payout, Store, StoreError, StoreResult, StoredEntry, Strike, ThrottleCount, Timer,
+    TrackingEvent, make_page, params,
 };
 
 fn corrupt(what: String) -> StoreError {
@@ -366,6 +366,22 @@ impl<B: Backend> Store for Core<B> {
         all(rows, user_row)
     }
 
+    async fn session_with_user(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, User, Option<StoreId>)>> {
+        let row = self
+            .first(sql::SESSION_WITH_USER, params![token_hash])
+            .await?;
+        one(row, |r| {
+            let session = session_row(r)?;
+            let mut user: User = r.json(9)?;
+            user.version = r.int(10)?;
+            let store = r.opt_text(11)?.as_deref().and_then(StoreId::parse);
+            Ok((session, user, store))
+        })
+    }
+
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         one(
             self.first(sql::SESSION_BY_HASH, params![token_hash])
@@ -568,6 +584,21 @@ impl<B: Backend> Store for Core<B> {
         let mut timers = all(rows.into_iter().flatten().collect(), timer_row)?;
         timers.sort_by_key(|t| (t.due_at, t.id));
         Ok(timers)
+    }
+
+    async fn ops_snapshot(&self, now: Timestamp) -> StoreResult<OpsSnapshot> {
+        let row = self.first(sql::OPS_SNAPSHOT, params![now]).await?;
+        Ok(one(row, |r| {
+            Ok(OpsSnapshot {
+                escrow_minor: r.int(0)?,
+                timers_pending: r.int(1)?,
+                timer_lag_ms: r.int(2)?.max(0),
+                commands_pending: r.int(3)?,
+                commands_dead: r.int(4)?,
+                events_unpublished: r.int(5)?,
+            })
+        })?
+        .unwrap_or_default())
     }
 
     async fn count_pending_timers(&self) -> StoreResult<i64> {

@@ -57,6 +57,13 @@ pub const SESSIONS_DELETE_FOR_USER: Sql =
 pub const SESSION_TOUCH: Sql = Shared(
     "UPDATE sessions SET last_seen_ms = ?2, reauth_ms = COALESCE(?3, reauth_ms) WHERE token_hash = ?1",
 );
+/// Everything a request's authentication needs, in one read: the session,
+/// its user, and the store they own (if any).
+pub const SESSION_WITH_USER: Sql = Shared(
+    "SELECT s.token_hash, s.user_id, s.kind, s.created_at_ms, s.expires_at_ms, s.user_agent, s.ip, s.last_seen_ms, s.reauth_ms,
+            u.data, u.version, (SELECT sh.id FROM shops sh WHERE sh.owner_id = u.id)
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+);
 pub const SESSION_BY_HASH: Sql = Shared(
     "SELECT token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms FROM sessions WHERE token_hash = ?1",
 );
@@ -274,6 +281,16 @@ pub const IDEMPOTENCY_GET: Sql = Shared(
 );
 
 pub const TIMERS_COUNT: Sql = Shared("SELECT COUNT(*) FROM scheduled_actions");
+/// Monitoring gauges (escrow accounts sort between `escrow:` and `escrow;`).
+pub const OPS_SNAPSHOT: Sql = Shared(
+    "SELECT
+       CAST(COALESCE((SELECT SUM(balance_minor) FROM account_balances WHERE account >= 'escrow:' AND account < 'escrow;'), 0) AS BIGINT),
+       (SELECT COUNT(*) FROM scheduled_actions),
+       CAST(COALESCE(?1 - (SELECT MIN(due_at_ms) FROM scheduled_actions WHERE due_at_ms <= ?1), 0) AS BIGINT),
+       (SELECT COUNT(*) FROM commands WHERE state = 'pending'),
+       (SELECT COUNT(*) FROM commands WHERE state = 'dead'),
+       (SELECT COUNT(*) FROM outbox WHERE pos IS NULL)",
+);
 
 // Commands: side effects outside the database (email, gateway calls).
 /// A command is queued once per dedupe key: a retried request that queues

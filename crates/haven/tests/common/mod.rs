@@ -25,7 +25,7 @@ pub fn free_port() -> u16 {
 }
 
 pub struct Server {
-    child: Child,
+    child: Option<Child>,
     pub addr: String,
 }
 
@@ -45,10 +45,13 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("haven demo starts");
-        let mut server = Server { child, addr };
+        let mut server = Server {
+            child: Some(child),
+            addr,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Some(status) = server.child.try_wait().unwrap() {
+            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
                 panic!("haven demo exited early: {status}");
             }
             if TcpStream::connect(&server.addr).is_ok()
@@ -103,7 +106,9 @@ impl Server {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
-        stream.write_all(request.as_bytes()).unwrap();
+        if stream.write_all(request.as_bytes()).is_err() {
+            return (0, Value::Null);
+        }
         let mut raw = Vec::new();
         // A server that dies mid-request resets the connection: no answer.
         let _ = stream.read_to_end(&mut raw);
@@ -157,11 +162,66 @@ fn dechunk(body: &str) -> String {
 }
 
 impl Server {
+    /// A client for a server another handle owns.
+    pub fn at(addr: &str) -> Server {
+        Server {
+            child: None,
+            addr: addr.to_string(),
+        }
+    }
+
+    /// Post a web form the way a browser does: fetch a page for the CSRF
+    /// cookie, then send it back with the token field. Returns the status.
+    pub fn request_form(&self, path: &str, fields: &str) -> (u16, String) {
+        let (_, head, _) = self.raw("GET", "/", "", "");
+        let token = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, value)| value.trim().strip_prefix("haven_csrf="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_string();
+        let body = format!("csrf={token}&{fields}");
+        let headers = format!(
+            "Cookie: haven_csrf={token}\r\nOrigin: http://{}\r\nContent-Type: application/x-www-form-urlencoded\r\n",
+            self.addr
+        );
+        let (status, _, payload) = self.raw("POST", path, &headers, &body);
+        (status, payload)
+    }
+
+    /// One raw request: (status, response head, body).
+    fn raw(&self, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        let Ok(mut stream) = TcpStream::connect(&self.addr) else {
+            return (0, String::new(), String::new());
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        if stream.write_all(request.as_bytes()).is_err() {
+            return (0, String::new(), String::new());
+        }
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, head.to_string(), payload.to_string())
+    }
+
     /// Wait for the process to end by itself (a failpoint's abort).
     pub fn wait_for_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -171,8 +231,11 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// SIGKILL: no chance to flush or say goodbye.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
