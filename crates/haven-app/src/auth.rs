@@ -5,7 +5,7 @@
 //! changes them. Session tokens: 256 random bits, shown once; only their
 //! SHA-256 is stored, so a database leak does not leak live sessions.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -27,23 +27,81 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+thread_local! {
+    /// This thread's Argon2 working memory, kept between hashes: allocating
+    /// 19 MiB per hash left the allocator holding ever more of it.
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Argon2id of `password` with `salt` under `params`, in this thread's
+/// reused working memory.
+fn raw_hash(params: &Params, password: &[u8], salt: &[u8]) -> Result<Vec<u8>, String> {
+    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = vec![0_u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, argon2::Block::default());
+        }
+        hasher
+            .hash_password_into_with_memory(password, salt, &mut out, &mut blocks[..needed])
+            .map_err(|e| e.to_string())
+    })?;
+    Ok(out)
+}
+
 pub fn hash_password(password: &str) -> Result<String, String> {
     let mut salt_bytes = [0_u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| e.to_string())?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| e.to_string())
+    let params = argon2().params().clone();
+    let output = raw_hash(&params, password.as_bytes(), &salt_bytes)?;
+    let output = argon2::password_hash::Output::new(&output).map_err(|e| e.to_string())?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: params
+            .try_into()
+            .map_err(|e: argon2::password_hash::Error| e.to_string())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
-    argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    if parsed.algorithm != Algorithm::Argon2id.ident() {
+        return argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+    }
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_buf = [0_u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let Ok(params) = Params::new(
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        Some(expected.len()),
+    ) else {
+        return false;
+    };
+    match raw_hash(&params, password.as_bytes(), salt_bytes) {
+        // `Output`'s equality is constant-time.
+        Ok(actual) => argon2::password_hash::Output::new(&actual).is_ok_and(|a| a == expected),
+        Err(_) => false,
+    }
 }
 
 /// At most this many Argon2 computations run at once. Each takes 19 MiB;
@@ -51,19 +109,54 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 /// wait their turn (rate limits per IP and account come on top).
 pub const MAX_CONCURRENT_HASHES: usize = 4;
 
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES))
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// A fixed pool of hashing threads. Each thread's allocator keeps and
+/// reuses the 19 MiB it freed last time, so memory stays at about
+/// `MAX_CONCURRENT_HASHES` × 19 MiB however many logins arrive; on the
+/// shared blocking pool every new thread would keep its own copy.
+fn hashing_pool() -> &'static std::sync::mpsc::SyncSender<HashJob> {
+    static POOL: std::sync::OnceLock<std::sync::mpsc::SyncSender<HashJob>> =
+        std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(1_024);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..MAX_CONCURRENT_HASHES {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("haven-argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = queue.lock().map(|q| q.recv());
+                        match job {
+                            Ok(Ok(job)) => job(),
+                            _ => return,
+                        }
+                    }
+                })
+                .expect("hashing threads start");
+        }
+        jobs
+    })
 }
 
-/// Run a password hash or check off the async threads, within the bound.
+/// Run a password hash or check on the hashing pool, off the async threads.
 pub async fn with_hashing_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, String> {
-    let _permit = hashing_slots().acquire().await.map_err(|e| e.to_string())?;
-    tokio::task::spawn_blocking(work)
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job: HashJob = Box::new(move || {
+        let _ = reply.send(work());
+    });
+    // Back-pressure: a full queue waits on a blocking thread, not here.
+    let pool = hashing_pool().clone();
+    tokio::task::spawn_blocking(move || pool.send(job))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?
+        .map_err(|_| "the hashing pool stopped".to_string())?;
+    answer
+        .await
+        .map_err(|_| "a hashing job was dropped".to_string())
 }
 
 /// A hash to verify against when the account does not exist, so a login for
@@ -329,5 +422,63 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(token_hash(&a), hash_a);
         assert_ne!(a, hash_a);
+    }
+}
+
+#[cfg(test)]
+mod argon2_tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_wrong_passwords_do_not() {
+        let phc = hash_password("correct horse battery staple").unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(verify_password("correct horse battery staple", &phc));
+        assert!(!verify_password("correct horse battery stapler", &phc));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_made_by_the_library_with_other_parameters_still_verify() {
+        let params = Params::new(8 * 1024, 1, 1, None).unwrap();
+        let other = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let phc = argon2::PasswordHasher::hash_password(&other, b"old password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("old password", &phc));
+        assert!(!verify_password("old passwort", &phc));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_memory_is_reused_not_piled_up() {
+        let rss_kib = || {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                })
+                .unwrap_or(0)
+        };
+        for _ in 0..8 {
+            with_hashing_slot(|| hash_password("warm up the pool"))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let warm = rss_kib();
+        for _ in 0..32 {
+            with_hashing_slot(|| hash_password("a burst of logins"))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let grown_mib = rss_kib().saturating_sub(warm) / 1_024;
+        assert!(
+            grown_mib < 40,
+            "32 more hashes grew memory by {grown_mib} MiB"
+        );
     }
 }

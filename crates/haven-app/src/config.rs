@@ -39,6 +39,10 @@ pub struct Config {
     /// how far back each run looks.
     pub reconcile_interval_s: u64,
     pub reconcile_window_hours: i64,
+    /// How long an Idempotency-Key is remembered, and a published event
+    /// kept for the events feed.
+    pub idempotency_retention_hours: i64,
+    pub event_retention_days: i64,
     /// Sets `Secure` on cookies; turn on behind HTTPS.
     pub secure_cookies: bool,
     /// `smtp://user:pass@host:587` or `smtps://…`; without it emails are
@@ -107,6 +111,8 @@ impl Default for Config {
             timer_batch: 256,
             reconcile_interval_s: 600,
             reconcile_window_hours: 72,
+            idempotency_retention_hours: 168,
+            event_retention_days: 30,
             secure_cookies: false,
             smtp_url: None,
             mail_dir: "./haven-data/mail".into(),

@@ -141,7 +141,30 @@ impl App {
             .await?;
         Ok(())
     }
+
+    /// Retention: idempotency records older than
+    /// `idempotency_retention_hours` (a retry after that is a new request)
+    /// and published events older than `event_retention_days`, a bounded
+    /// batch per call.
+    pub async fn purge_expired(&self, now: Timestamp) -> AppResult<()> {
+        let hours = |h: i64| SignedDuration::from_hours(h.max(1));
+        let purge = |age: SignedDuration| haven_store::Purge {
+            before: now - age,
+            limit: PURGE_BATCH,
+        };
+        self.store
+            .commit(Changeset {
+                purge_idempotency: Some(purge(hours(self.config.idempotency_retention_hours))),
+                purge_events: Some(purge(hours(24 * self.config.event_retention_days))),
+                ..Default::default()
+            })
+            .await?;
+        Ok(())
+    }
 }
+
+/// Rows each retention round deletes at most, per table.
+const PURGE_BATCH: u32 = 10_000;
 
 /// The console gets a flag, and the events feed an event, for an address
 /// caught stuffing credentials.

@@ -223,6 +223,9 @@ pub async fn run_worker(app: Arc<App>) {
             if let Err(err) = app.purge_login_defence(app.wall_now()).await {
                 tracing::warn!(error = %err.message, "purging login-defence counts failed");
             }
+            if let Err(err) = app.purge_expired(app.now()).await {
+                tracing::warn!(error = %err.message, "retention purge failed");
+            }
         }
         if last_reconcile.elapsed() >= reconcile_every {
             last_reconcile = std::time::Instant::now();

@@ -186,6 +186,80 @@ pub async fn run_all(store: Arc<dyn Store>) {
     balance_guards_refuse_a_stale_read(&*store).await;
     a_balance_never_wraps_past_the_64_bit_range(&*store).await;
     outbox_readers_never_skip_an_event(store.clone()).await;
+    retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
+}
+
+async fn retention_purges_old_keys_and_events_but_never_the_newest_position(store: &dyn Store) {
+    let user = UserId::new();
+    let record = |key: &str, at| IdempotencyRecord {
+        user_id: user,
+        key: key.into(),
+        request_hash: "h".into(),
+        resource: "order:x".into(),
+        created_at: at,
+    };
+    let much_earlier = t0() - SignedDuration::from_hours(24 * 400);
+    for (key, at) in [("old", much_earlier), ("new", t0())] {
+        store
+            .commit(Changeset {
+                idempotency: Some(record(key, at)),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let event = NewOutboxEvent {
+        topic: "test.retention".into(),
+        payload: serde_json::json!({}),
+        created_at: much_earlier,
+    };
+    store
+        .commit(Changeset {
+            outbox: vec![event.clone(), event.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.sequence_outbox(100_000).await.unwrap();
+    let newest = store
+        .outbox_after(0, 1_000_000)
+        .await
+        .unwrap()
+        .last()
+        .map(|e| e.seq)
+        .unwrap();
+    let purge = crate::Purge {
+        before: much_earlier + SignedDuration::from_hours(1),
+        limit: 100_000,
+    };
+    store
+        .commit(Changeset {
+            purge_idempotency: Some(purge),
+            purge_events: Some(purge),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.idempotency(user, "old").await.unwrap().is_none());
+    assert!(store.idempotency(user, "new").await.unwrap().is_some());
+    let left = store.outbox_after(0, 1_000_000).await.unwrap();
+    assert_eq!(
+        left.last().map(|e| e.seq),
+        Some(newest),
+        "the newest position stays"
+    );
+    // So positions keep growing after a purge.
+    store
+        .commit(Changeset {
+            outbox: vec![event],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.sequence_outbox(100_000).await.unwrap();
+    let after = store.outbox_after(newest, 10).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].seq, newest + 1);
 }
 
 /// Writers commit events concurrently while a reader publishes and follows

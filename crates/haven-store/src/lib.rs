@@ -395,6 +395,13 @@ pub enum CommandUpdate {
     },
 }
 
+/// A bounded deletion of rows older than `before` (retention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purge {
+    pub before: Timestamp,
+    pub limit: u32,
+}
+
 /// Gauges for monitoring, read in one query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpsSnapshot {
@@ -508,6 +515,10 @@ pub struct Changeset {
     pub throttle_blocks: Vec<(String, String, Timestamp)>,
     /// Drop login-defence events and blocks older than this.
     pub purge_throttle_before: Option<Timestamp>,
+    /// Drop up to `limit` idempotency records created before `before`.
+    pub purge_idempotency: Option<Purge>,
+    /// Drop up to `limit` published events created before `before`.
+    pub purge_events: Option<Purge>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 
@@ -554,6 +565,8 @@ impl Changeset {
         self.throttle_events.extend(other.throttle_events);
         self.throttle_blocks.extend(other.throttle_blocks);
         self.purge_throttle_before = self.purge_throttle_before.or(other.purge_throttle_before);
+        self.purge_idempotency = self.purge_idempotency.or(other.purge_idempotency);
+        self.purge_events = self.purge_events.or(other.purge_events);
         self.idempotency = self.idempotency.take().or(other.idempotency);
     }
 
@@ -598,6 +611,8 @@ impl Changeset {
             && self.throttle_events.is_empty()
             && self.throttle_blocks.is_empty()
             && self.purge_throttle_before.is_none()
+            && self.purge_idempotency.is_none()
+            && self.purge_events.is_none()
             && self.idempotency.is_none()
     }
 }

@@ -235,6 +235,18 @@ fn plan_throttles(cs: &Changeset, ops: &mut Vec<Op>) {
             params![scope, subject, *until],
         ));
     }
+    if let Some(purge) = cs.purge_idempotency {
+        ops.push(Op::exec(
+            sql::IDEMPOTENCY_PURGE,
+            params![purge.before, purge.limit],
+        ));
+    }
+    if let Some(purge) = cs.purge_events {
+        ops.push(Op::exec(
+            sql::EVENTS_PURGE,
+            params![purge.before, purge.limit],
+        ));
+    }
     if let Some(before) = cs.purge_throttle_before {
         ops.push(Op::exec(sql::THROTTLE_PURGE, params![before]));
         ops.push(Op::exec(sql::THROTTLE_BLOCKS_PURGE, params![before]));

@@ -104,6 +104,17 @@ pub const THROTTLE_BLOCK_UPSERT: Sql = Shared(
 );
 pub const THROTTLE_BLOCK_GET: Sql =
     Shared("SELECT until_ms FROM throttle_blocks WHERE scope = ?1 AND subject = ?2");
+/// Retention: old idempotency records and published events, a bounded
+/// number at a time.
+pub const IDEMPOTENCY_PURGE: Sql = Shared(
+    "DELETE FROM idempotency_keys WHERE (user_id, key) IN
+       (SELECT user_id, key FROM idempotency_keys WHERE created_at_ms < ?1 LIMIT ?2)",
+);
+pub const EVENTS_PURGE: Sql = Shared(
+    "DELETE FROM outbox WHERE seq IN
+       (SELECT seq FROM outbox WHERE pos IS NOT NULL AND created_at_ms < ?1
+          AND pos < (SELECT MAX(pos) FROM outbox) LIMIT ?2)",
+);
 pub const THROTTLE_PURGE: Sql = Shared("DELETE FROM throttle_events WHERE at_ms < ?1");
 pub const THROTTLE_BLOCKS_PURGE: Sql = Shared("DELETE FROM throttle_blocks WHERE until_ms < ?1");
 

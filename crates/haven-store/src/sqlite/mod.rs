@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("schema7.sql")),
     (8, include_str!("schema8.sql")),
     (9, include_str!("schema9.sql")),
+    (10, include_str!("schema10.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

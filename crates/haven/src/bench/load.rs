@@ -88,13 +88,14 @@ pub async fn run(args: LoadArgs, flow: Flow) -> anyhow::Result<()> {
         Flow::Lifecycle => "lifecycle",
     };
     println!(
-        "{name} on {} (gateway books: {}, {} listings): {:.0} orders/s at {} clients ({done} orders in {seconds:.1} s); p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms; {} failed",
+        "{name} on {} (gateway books: {}, {} listings): {:.0} orders/s at {} clients ({done} orders in {seconds:.1} s); p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms; {} failed; process RSS {} MiB",
         server.scratch.label,
         args.target.gateway_books,
         args.listings,
         done as f64 / seconds,
         args.concurrency,
         failures.load(Ordering::Relaxed) - failed_in_warm_up,
+        super::rss_mib(),
     );
     let report = server.app.verify().await?;
     if !report.is_clean() {

@@ -269,6 +269,20 @@ pub fn percentiles(mut micros: Vec<u32>) -> (f64, f64, f64) {
     (at(0.50), at(0.99), at(0.999))
 }
 
+/// This process's resident memory, in MiB (Linux; 0 elsewhere).
+pub fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1_024)
+}
+
 pub fn elapsed_s(start: std::time::Instant) -> f64 {
     start
         .elapsed()
