@@ -231,18 +231,10 @@ fn sqlite_demo_golden_path_then_verify_clean_and_corrupted() {
 
 #[tokio::test]
 async fn postgres_demo_golden_path_then_verify_clean_and_corrupted() {
-    let Ok(base) = std::env::var("HAVEN_TEST_DATABASE_URL") else {
-        eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping the PostgreSQL half");
+    let Some(scratch) = PgScratch::create("haven_cli").await else {
         return;
     };
-    let schema = format!("haven_cli_{}", uuid::Uuid::now_v7().simple());
-    let pool = sqlx::PgPool::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let url = scratch.url.clone();
     let migrated = haven(&["migrate", "--database-url", &url]);
     assert!(migrated.status.success(), "{migrated:?}");
     {
@@ -253,9 +245,10 @@ async fn postgres_demo_golden_path_then_verify_clean_and_corrupted() {
 
     // An escrow account drained below zero behind Haven's back.
     sqlx::query(&format!(
-        "UPDATE {schema}.ledger_postings SET amount_minor = amount_minor - 100000 WHERE id = (SELECT MIN(id) FROM {schema}.ledger_postings WHERE account LIKE 'escrow:%' AND amount_minor < 0)"
+        "UPDATE {schema}.ledger_postings SET amount_minor = amount_minor - 100000 WHERE id = (SELECT MIN(id) FROM {schema}.ledger_postings WHERE account LIKE 'escrow:%' AND amount_minor < 0)",
+        schema = scratch.schema
     ))
-    .execute(&pool)
+    .execute(&scratch.pool)
     .await
     .unwrap();
     let stderr = assert_verify(&url, false);
@@ -263,10 +256,7 @@ async fn postgres_demo_golden_path_then_verify_clean_and_corrupted() {
         stderr.contains("went negative") || stderr.contains("does not sum to zero"),
         "{stderr}"
     );
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    scratch.drop_schema().await;
 }
 
 #[test]

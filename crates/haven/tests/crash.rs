@@ -238,24 +238,13 @@ fn sqlite_survives_twenty_kills_mid_load() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_survives_twenty_kills_mid_load() {
-    let Ok(base) = std::env::var("HAVEN_TEST_DATABASE_URL") else {
-        eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping the PostgreSQL half");
+    let Some(scratch) = PgScratch::create("haven_crash").await else {
         return;
     };
-    let schema = format!("haven_crash_{}", uuid::Uuid::now_v7().simple());
-    let pool = sqlx::PgPool::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let url = scratch.url.clone();
     let run = url.clone();
     tokio::task::spawn_blocking(move || crash_cycles(&run))
         .await
         .unwrap();
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    scratch.drop_schema().await;
 }

@@ -29,7 +29,7 @@ struct Client {
 }
 
 pub async fn run(args: LoadArgs, flow: Flow) -> anyhow::Result<()> {
-    let server = Server::start(&args.target).await?;
+    let server = Server::start(&args.target, args.nodes).await?;
     let (seller, listings) = server
         .seller_with_listings(args.listings, 1_000_000)
         .await?;
@@ -47,7 +47,7 @@ pub async fn run(args: LoadArgs, flow: Flow) -> anyhow::Result<()> {
             carrier_secret: server.app.config.carrier_webhook_secret.clone(),
             index,
         };
-        let mut connection = Connection::open(server.addr).await?;
+        let mut connection = Connection::open(server.addrs[index % server.addrs.len()]).await?;
         let (measuring, stop, failures) = (measuring.clone(), stop.clone(), failures.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -88,8 +88,9 @@ pub async fn run(args: LoadArgs, flow: Flow) -> anyhow::Result<()> {
         Flow::Lifecycle => "lifecycle",
     };
     println!(
-        "{name} on {} (gateway books: {}, {} listings): {:.0} orders/s at {} clients ({done} orders in {seconds:.1} s); p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms; {} failed; process RSS {} MiB",
+        "{name} on {} ({} node(s), gateway books: {}, {} listings): {:.0} orders/s at {} clients ({done} orders in {seconds:.1} s); p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms; {} failed; process RSS {} MiB",
         server.scratch.label,
+        server.addrs.len(),
         args.target.gateway_books,
         args.listings,
         done as f64 / seconds,

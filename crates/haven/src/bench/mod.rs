@@ -60,6 +60,10 @@ pub struct LoadArgs {
     /// Listings the orders spread over (1: everyone buys the same item).
     #[arg(long, default_value_t = 100)]
     pub listings: usize,
+    /// Server nodes sharing the database (each its own App, connection
+    /// pool, worker and listener); clients are spread round-robin.
+    #[arg(long, default_value_t = 1)]
+    pub nodes: usize,
 }
 
 #[derive(Args, Clone)]
@@ -97,16 +101,18 @@ pub struct Scratch {
     pub store: DynStore,
     pub label: &'static str,
     dir: Option<PathBuf>,
+    pg: Option<Arc<haven_store::postgres::PgStore>>,
 }
 
 impl Scratch {
     pub async fn open(target: &Target) -> anyhow::Result<Scratch> {
         if let Some(url) = &target.database_url {
-            let store = haven_store::postgres::PgStore::connect_fresh_schema(url).await?;
+            let store = Arc::new(haven_store::postgres::PgStore::connect_fresh_schema(url).await?);
             return Ok(Scratch {
-                store: Arc::new(store),
+                store: store.clone(),
                 label: "postgres",
                 dir: None,
+                pg: Some(store),
             });
         }
         let dir = std::env::temp_dir().join(format!("haven-bench-{}", uuid::Uuid::now_v7()));
@@ -116,6 +122,18 @@ impl Scratch {
             store: Arc::new(store),
             label: "sqlite",
             dir: Some(dir),
+            pg: None,
+        })
+    }
+
+    /// Another handle on the same database, as another server process
+    /// would open it.
+    pub async fn reopen(&self) -> anyhow::Result<DynStore> {
+        Ok(match &self.pg {
+            Some(pg) => Arc::new(pg.connect_again().await?),
+            None => Arc::new(haven_store::sqlite::SqliteStore::open(
+                &self.dir().join("bench.db"),
+            )?),
         })
     }
 
@@ -134,45 +152,51 @@ impl Drop for Scratch {
 
 /// A running server over a scratch database, with its worker.
 pub struct Server {
+    /// The first node's app (seeding and checks go through it).
     pub app: Arc<App>,
-    pub addr: SocketAddr,
+    /// Every node's address; clients take them round-robin.
+    pub addrs: Vec<SocketAddr>,
     pub scratch: Scratch,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
-    pub async fn start(target: &Target) -> anyhow::Result<Server> {
+    pub async fn start(target: &Target, nodes: usize) -> anyhow::Result<Server> {
         let scratch = Scratch::open(target).await?;
-        let mut config = Config {
-            bind: "127.0.0.1:0".into(),
-            mail_dir: scratch.dir().join("mail").to_string_lossy().into_owned(),
-            blob_store_url: scratch.dir().join("blobs").to_string_lossy().into_owned(),
-            ..Config::default()
-        };
-        config.database_url = String::new();
-        let clock = Arc::new(SystemClock);
-        let gateway = Arc::new(match target.gateway_books.as_str() {
-            "memory" => haven_app::payments::TestCardGateway::in_memory(clock.clone()),
-            "database" => {
-                haven_app::payments::TestCardGateway::new(scratch.store.clone(), clock.clone())
-            }
-            other => anyhow::bail!("--gateway-books must be database or memory, not {other}"),
-        });
-        let blobs = haven_app::blobs::BlobStore::open(&config.blob_store_url)?;
-        let app = App::new(scratch.store.clone(), clock, gateway, blobs, config, None).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let service =
-            haven_server::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, service).await;
-        });
-        let worker = tokio::spawn(haven_app::run_worker(app.clone()));
+        let clock: Arc<dyn haven_domain::clock::Clock> = Arc::new(SystemClock);
+        // Memory books stand for an external gateway, so all nodes share them.
+        let shared_books = Arc::new(haven_app::payments::TestCardGateway::in_memory(
+            clock.clone(),
+        ));
+        let (mut addrs, mut tasks, mut first) = (Vec::new(), Vec::new(), None);
+        for node in 0..nodes.max(1) {
+            let store = if node == 0 {
+                scratch.store.clone()
+            } else {
+                scratch.reopen().await?
+            };
+            let gateway: Arc<dyn haven_app::payments::PaymentGateway> =
+                match target.gateway_books.as_str() {
+                    "memory" => shared_books.clone(),
+                    "database" => Arc::new(haven_app::payments::TestCardGateway::new(
+                        store.clone(),
+                        clock.clone(),
+                    )),
+                    other => {
+                        anyhow::bail!("--gateway-books must be database or memory, not {other}")
+                    }
+                };
+            let (app, addr, node_tasks) =
+                start_node(&scratch, store, clock.clone(), gateway).await?;
+            addrs.push(addr);
+            tasks.extend(node_tasks);
+            first.get_or_insert(app);
+        }
         Ok(Server {
-            app,
-            addr,
+            app: first.expect("at least one node"),
+            addrs,
             scratch,
-            tasks: vec![server, worker],
+            tasks,
         })
     }
 
@@ -217,7 +241,7 @@ impl Server {
     }
 
     async fn login(&self, email: &str) -> anyhow::Result<String> {
-        let mut connection = Connection::open(self.addr).await?;
+        let mut connection = Connection::open(self.addrs[0]).await?;
         let answer = connection
             .post(
                 "/api/v1/auth/login",
@@ -254,6 +278,33 @@ pub fn lamp(title: &str, stock: i64) -> haven_app::NewListingInput {
         shipping: crate::demo::shipping(),
         guaranteed_genuine: false,
     }
+}
+
+/// One server node over `store`: its App, listener and worker.
+async fn start_node(
+    scratch: &Scratch,
+    store: DynStore,
+    clock: Arc<dyn haven_domain::clock::Clock>,
+    gateway: Arc<dyn haven_app::payments::PaymentGateway>,
+) -> anyhow::Result<(Arc<App>, SocketAddr, Vec<tokio::task::JoinHandle<()>>)> {
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: String::new(),
+        mail_dir: scratch.dir().join("mail").to_string_lossy().into_owned(),
+        blob_store_url: scratch.dir().join("blobs").to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    let blobs = haven_app::blobs::BlobStore::open(&config.blob_store_url)?;
+    let app = App::new(store, clock, gateway, blobs, config, None).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let service =
+        haven_server::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, service).await;
+    });
+    let worker = tokio::spawn(haven_app::run_worker(app.clone()));
+    Ok((app, addr, vec![server, worker]))
 }
 
 /// Latencies in microseconds → (p50, p99, p99.9) in milliseconds.

@@ -239,3 +239,40 @@ impl Drop for Server {
         }
     }
 }
+
+/// A fresh schema on the PostgreSQL server named by
+/// HAVEN_TEST_DATABASE_URL, so a test's nodes share it and nothing else.
+pub struct PgScratch {
+    pub pool: sqlx::PgPool,
+    pub schema: String,
+    /// A database URL whose search_path is the scratch schema.
+    pub url: String,
+}
+
+impl PgScratch {
+    /// None (and a note on stderr) when no PostgreSQL server is configured.
+    #[allow(dead_code)]
+    pub async fn create(prefix: &str) -> Option<PgScratch> {
+        let Ok(base) = std::env::var("HAVEN_TEST_DATABASE_URL") else {
+            eprintln!("HAVEN_TEST_DATABASE_URL not set: skipping the PostgreSQL half");
+            return None;
+        };
+        let schema = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        let pool = sqlx::PgPool::connect(&base).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+        Some(PgScratch { pool, schema, url })
+    }
+
+    #[allow(dead_code)]
+    pub async fn drop_schema(self) {
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+}
