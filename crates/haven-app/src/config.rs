@@ -43,6 +43,13 @@ pub struct Config {
     /// kept for the events feed.
     pub idempotency_retention_hours: i64,
     pub event_retention_days: i64,
+    /// Relay published business events to NATS JetStream
+    /// (`nats://host:4222`); off when unset.
+    pub nats_url: Option<String>,
+    /// The JetStream stream the relay publishes to (created if missing).
+    pub nats_stream: String,
+    /// Each event goes to `<prefix>.<type>`, e.g. `haven.events.order.paid`.
+    pub nats_subject_prefix: String,
     /// Sets `Secure` on cookies; turn on behind HTTPS.
     pub secure_cookies: bool,
     /// `smtp://user:pass@host:587` or `smtps://…`; without it emails are
@@ -93,6 +100,18 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Where the NATS relay publishes, when one is configured.
+    pub fn relay_target(&self) -> Option<crate::relay::RelayTarget> {
+        let url = self.nats_url.as_ref().filter(|url| !url.is_empty())?;
+        Some(crate::relay::RelayTarget {
+            url: url.clone(),
+            stream: self.nats_stream.clone(),
+            subject_prefix: self.nats_subject_prefix.clone(),
+        })
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -113,6 +132,9 @@ impl Default for Config {
             reconcile_window_hours: 72,
             idempotency_retention_hours: 168,
             event_retention_days: 30,
+            nats_url: None,
+            nats_stream: "HAVEN_EVENTS".into(),
+            nats_subject_prefix: "haven.events".into(),
             secure_cookies: false,
             smtp_url: None,
             mail_dir: "./haven-data/mail".into(),

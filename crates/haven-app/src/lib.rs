@@ -28,6 +28,7 @@ mod messaging;
 mod money;
 pub mod payments;
 pub mod reconcile;
+pub mod relay;
 pub mod screening;
 mod timers;
 

@@ -83,6 +83,10 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&app.config.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = app.store.backend(), "Haven listening");
     let worker = tokio::spawn(haven_app::run_worker(app.clone()));
+    let relay = app
+        .config
+        .relay_target()
+        .map(|target| tokio::spawn(haven_app::relay::run_relay(app.clone(), target)));
     let ops = Arc::new(ops::Ops::new(
         app.config.max_in_flight,
         std::time::Duration::from_millis(app.config.request_timeout_ms),
@@ -97,6 +101,9 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
         })
         .await?;
     worker.abort();
+    if let Some(relay) = relay {
+        relay.abort();
+    }
     Ok(())
 }
 

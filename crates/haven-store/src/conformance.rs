@@ -187,6 +187,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     a_balance_never_wraps_past_the_64_bit_range(&*store).await;
     outbox_readers_never_skip_an_event(store.clone()).await;
     retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
+    relays_advance_once_and_hold_back_the_purge(&*store).await;
 }
 
 async fn retention_purges_old_keys_and_events_but_never_the_newest_position(store: &dyn Store) {
@@ -220,14 +221,7 @@ async fn retention_purges_old_keys_and_events_but_never_the_newest_position(stor
         })
         .await
         .unwrap();
-    store.sequence_outbox(100_000).await.unwrap();
-    let newest = store
-        .outbox_after(0, 1_000_000)
-        .await
-        .unwrap()
-        .last()
-        .map(|e| e.seq)
-        .unwrap();
+    let newest = publish_all(store).await;
     let purge = crate::Purge {
         before: much_earlier + SignedDuration::from_hours(1),
         limit: 100_000,
@@ -262,17 +256,78 @@ async fn retention_purges_old_keys_and_events_but_never_the_newest_position(stor
     assert_eq!(after[0].seq, newest + 1);
 }
 
-/// Writers commit events concurrently while a reader publishes and follows
-/// positions: it sees every event once, in increasing positions.
-async fn outbox_readers_never_skip_an_event(store: Arc<dyn Store>) {
-    let topic = format!("test.order.{}", uuid::Uuid::now_v7().simple());
+/// Publish every committed event; the newest position (0: none).
+async fn publish_all(store: &dyn Store) -> i64 {
     store.sequence_outbox(1_000_000).await.unwrap();
-    let start = store
+    store
         .outbox_after(0, 1_000_000)
         .await
         .unwrap()
         .last()
-        .map_or(0, |e| e.seq);
+        .map_or(0, |e| e.seq)
+}
+
+/// A relay's position moves only from where the caller read it, and
+/// events it has not handed on survive the retention purge.
+async fn relays_advance_once_and_hold_back_the_purge(store: &dyn Store) {
+    let relay = format!("test-relay-{}", uuid::Uuid::now_v7().simple());
+    assert_eq!(store.relay_position(&relay).await.unwrap(), 0);
+    assert!(store.advance_relay(&relay, 0, 1).await.unwrap());
+    assert!(
+        !store.advance_relay(&relay, 0, 2).await.unwrap(),
+        "a node that read a stale position does not move the relay"
+    );
+    assert_eq!(store.relay_position(&relay).await.unwrap(), 1);
+
+    let long_ago = t0() - SignedDuration::from_hours(24 * 500);
+    let event = |created_at| NewOutboxEvent {
+        topic: "test.relay".into(),
+        payload: serde_json::json!({}),
+        created_at,
+    };
+    let start = publish_all(store).await;
+    assert!(store.advance_relay(&relay, 1, start).await.unwrap());
+    store
+        .commit(Changeset {
+            outbox: vec![event(long_ago), event(long_ago), event(t0())],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.sequence_outbox(1_000_000).await.unwrap();
+    let purge = || Changeset {
+        purge_events: Some(crate::Purge {
+            before: long_ago + SignedDuration::from_hours(1),
+            limit: 100_000,
+        }),
+        ..Default::default()
+    };
+    store.commit(purge()).await.unwrap();
+    let kept = store.outbox_after(start, 10).await.unwrap();
+    assert_eq!(kept.len(), 3, "events the relay has not handed on are kept");
+
+    assert!(store.advance_relay(&relay, start, start + 2).await.unwrap());
+    store.commit(purge()).await.unwrap();
+    let kept = store.outbox_after(start, 10).await.unwrap();
+    assert_eq!(
+        kept.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![start + 3],
+        "once relayed, old events go"
+    );
+    // Retire the test relay so it holds nothing back.
+    assert!(
+        store
+            .advance_relay(&relay, start + 2, i64::MAX)
+            .await
+            .unwrap()
+    );
+}
+
+/// Writers commit events concurrently while a reader publishes and follows
+/// positions: it sees every event once, in increasing positions.
+async fn outbox_readers_never_skip_an_event(store: Arc<dyn Store>) {
+    let topic = format!("test.order.{}", uuid::Uuid::now_v7().simple());
+    let start = publish_all(&*store).await;
     let writers: Vec<_> = (0..20)
         .map(|w| {
             let store = store.clone();

@@ -803,6 +803,13 @@ pub trait Store: Send + Sync + 'static {
     /// Publish up to `limit` committed events: give them the next
     /// positions, in one transaction under the outbox lock.
     async fn sequence_outbox(&self, limit: u32) -> StoreResult<()>;
+    /// The outbox position up to which `relay` has handed events on (0:
+    /// none yet). Published events past the lowest relay position are
+    /// kept whatever their age.
+    async fn relay_position(&self, relay: &str) -> StoreResult<i64>;
+    /// Move `relay` from position `from` to `to`. False when another node
+    /// moved it first (the caller re-reads and carries on from there).
+    async fn advance_relay(&self, relay: &str, from: i64, to: i64) -> StoreResult<bool>;
     /// Events of one topic not yet marked delivered, oldest first.
     async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     async fn idempotency(&self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;

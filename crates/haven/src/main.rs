@@ -115,6 +115,15 @@ struct ServeArgs {
     /// without it they are written as files into mail_dir.
     #[arg(long, env = "HAVEN_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// Relay business events to NATS JetStream (nats://host:4222).
+    #[arg(long, env = "HAVEN_NATS_URL")]
+    nats_url: Option<String>,
+    /// The JetStream stream for relayed events (default HAVEN_EVENTS).
+    #[arg(long, env = "HAVEN_NATS_STREAM")]
+    nats_stream: Option<String>,
+    /// Subject prefix for relayed events (default haven.events).
+    #[arg(long, env = "HAVEN_NATS_SUBJECT_PREFIX")]
+    nats_subject_prefix: Option<String>,
 }
 
 fn load_config(db: &DbArgs) -> anyhow::Result<Config> {
@@ -157,6 +166,15 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
     config.secure_cookies |= args.secure_cookies;
     if let Some(url) = &args.smtp_url {
         config.smtp_url = Some(url.clone());
+    }
+    if let Some(url) = &args.nats_url {
+        config.nats_url = Some(url.clone());
+    }
+    if let Some(stream) = &args.nats_stream {
+        config.nats_stream = stream.clone();
+    }
+    if let Some(prefix) = &args.nats_subject_prefix {
+        config.nats_subject_prefix = prefix.clone();
     }
 }
 

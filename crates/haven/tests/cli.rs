@@ -42,24 +42,7 @@ fn rejects_unknown_database_schemes() {
 /// Buy, ship, deliver, confirm and pay out through the demo's HTTP API.
 fn golden_path(server: &Server) {
     let buyer = server.login("buyer@demo.haven");
-    let (_, listings) = server.request(
-        "GET",
-        "/api/v1/listings?category=home&limit=100",
-        None,
-        None,
-    );
-    let lamp = listings["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["title"] == "Walnut desk lamp")
-        .expect("seeded lamp")
-        .clone();
-    let checkout = json!({
-        "listing_id": lamp["id"], "quantity": 2, "shipping_method": "Standard",
-        "address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
-        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
-    });
+    let checkout = lamp_checkout(server, 2);
     let (status, order) = server.request("POST", "/api/v1/orders", Some(&buyer), Some(&checkout));
     assert_eq!(status, 201, "{order}");
     let id = order["id"].as_str().unwrap();
@@ -105,28 +88,6 @@ fn golden_path(server: &Server) {
     assert_eq!(status, 201);
 }
 
-/// The demo lamp's checkout request, paid with the always-approved card.
-fn lamp_checkout(server: &Server) -> serde_json::Value {
-    let (_, listings) = server.request(
-        "GET",
-        "/api/v1/listings?category=home&limit=100",
-        None,
-        None,
-    );
-    let lamp = listings["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["title"] == "Walnut desk lamp")
-        .expect("seeded lamp")
-        .clone();
-    json!({
-        "listing_id": lamp["id"], "quantity": 1, "shipping_method": "Standard",
-        "address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
-        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
-    })
-}
-
 /// The process dies (abort, by failpoint) after the gateway captured the
 /// card and before the order was recorded. After a restart, the client's
 /// retry with the same Idempotency-Key gets its paid order, the card was
@@ -139,7 +100,7 @@ fn a_crash_between_capture_and_commit_charges_the_card_once() {
         let mut server =
             Server::demo_with_env(&url, &[("HAVEN_FAILPOINT", "checkout.after_capture")]);
         let buyer = server.login("buyer@demo.haven");
-        let checkout = lamp_checkout(&server);
+        let checkout = lamp_checkout(&server, 1);
         let (status, _) = server.request_with(
             "POST",
             "/api/v1/orders",

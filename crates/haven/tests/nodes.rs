@@ -7,7 +7,8 @@
 //!
 //! Afterwards: stock was never oversold, every acknowledged order exists,
 //! each deadline fired once (each abandoned order restocked exactly once),
-//! each refund reached the card once, and `haven verify` is clean.
+//! each refund reached the card once, `haven verify` is clean, and the
+//! three nodes' NATS relays put each business event on the stream once.
 //! Runs when HAVEN_TEST_DATABASE_URL names a PostgreSQL server.
 
 mod common;
@@ -127,12 +128,51 @@ fn stock_of(server: &Server, listing: &str) -> i64 {
         .unwrap()
 }
 
-fn three_nodes(url: &str, dir: &std::path::Path) {
+/// Every documented business event the database has published, as
+/// (position, id), in order.
+async fn published_events(url: &str) -> Vec<(i64, String)> {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT pos, id::text, topic FROM outbox WHERE pos IS NOT NULL ORDER BY pos",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .filter(|(_, _, topic)| haven_domain::events::EventType::parse(topic).is_some())
+        .map(|(pos, id, _)| (pos, id))
+        .collect()
+}
+
+/// All three nodes relay to one stream: each event is on it once, in order.
+async fn relayed_exactly_once(url: &str, stream: &str) {
+    let client = nats().await.expect("NATS answered before");
+    let jetstream = async_nats::jetstream::new(client);
+    let published = published_events(url).await;
+    settle(&jetstream, stream, published.len()).await;
+    let relayed: Vec<(i64, String)> = stream_messages(&jetstream, stream)
+        .await
+        .into_iter()
+        .map(|(seq, id, _, _)| (seq, id))
+        .collect();
+    assert_eq!(relayed, published, "each event once, in published order");
+    jetstream.delete_stream(stream).await.unwrap();
+}
+
+fn three_nodes(url: &str, dir: &std::path::Path, relay_stream: Option<&str>) {
     let config = dir.join("haven.toml");
+    let relay = relay_stream
+        .map(|stream| {
+            format!(
+                "nats_url = \"{NATS_URL}\"\nnats_stream = \"{stream}\"\nnats_subject_prefix = \"haventest.{}\"\n",
+                stream.to_lowercase()
+            )
+        })
+        .unwrap_or_default();
     std::fs::write(
         &config,
         format!(
-            "database_url = \"{url}\"\ncarrier_webhook_secret = \"nodes-test-carrier-secret-0123456789\"\n\
+            "{relay}database_url = \"{url}\"\ncarrier_webhook_secret = \"nodes-test-carrier-secret-0123456789\"\n\
              gateway_webhook_secret = \"nodes-test-gateway-secret-0123456789\"\nmail_dir = \"{mail}\"\n\
              blob_store_url = \"{blobs}\"\ntimer_interval_ms = 200\n\n[policy]\nunpaid_expiry_minutes = 1\n",
             mail = dir.join("mail").display(),
@@ -272,6 +312,9 @@ fn three_nodes(url: &str, dir: &std::path::Path) {
             }
         }
     }
+    if let Some(stream) = relay_stream {
+        tokio::runtime::Handle::current().block_on(relayed_exactly_once(url, stream));
+    }
     drop(nodes);
     let out = haven(&["verify", "--config", config.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -290,7 +333,11 @@ async fn three_nodes_share_one_postgres_without_double_work() {
     let url = scratch.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || three_nodes(&url, &path))
+    // The relay part runs when NATS does (CI requires it).
+    let relay_stream = nats()
+        .await
+        .map(|_| format!("HAVEN_NODES_{}", uuid::Uuid::now_v7().simple()));
+    tokio::task::spawn_blocking(move || three_nodes(&url, &path, relay_stream.as_deref()))
         .await
         .unwrap();
     scratch.drop_schema().await;

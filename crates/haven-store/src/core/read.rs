@@ -629,6 +629,17 @@ impl<B: Backend> Store for Core<B> {
         )
     }
 
+    async fn relay_position(&self, relay: &str) -> StoreResult<i64> {
+        let row = self.first(sql::RELAY_POSITION, params![relay]).await?;
+        Ok(one(row, |r| r.int(0))?.unwrap_or(0))
+    }
+
+    async fn advance_relay(&self, relay: &str, from: i64, to: i64) -> StoreResult<bool> {
+        let advance = Op::exec(sql::RELAY_ADVANCE, params![relay, from, to]).expect(Expect::Rows);
+        let rows = self.backend.run(vec![advance]).await?;
+        Ok(rows.iter().any(|rows| !rows.is_empty()))
+    }
+
     async fn undelivered_outbox(&self, topic: &str, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
         all(
             self.rows(sql::OUTBOX_UNDELIVERED, params![topic, limit])

@@ -113,7 +113,8 @@ pub const IDEMPOTENCY_PURGE: Sql = Shared(
 pub const EVENTS_PURGE: Sql = Shared(
     "DELETE FROM outbox WHERE seq IN
        (SELECT seq FROM outbox WHERE pos IS NOT NULL AND created_at_ms < ?1
-          AND pos < (SELECT MAX(pos) FROM outbox) LIMIT ?2)",
+          AND pos < (SELECT MAX(pos) FROM outbox)
+          AND pos <= COALESCE((SELECT MIN(position) FROM relay_cursors), pos) LIMIT ?2)",
 );
 pub const THROTTLE_PURGE: Sql = Shared("DELETE FROM throttle_events WHERE at_ms < ?1");
 pub const THROTTLE_BLOCKS_PURGE: Sql = Shared("DELETE FROM throttle_blocks WHERE until_ms < ?1");
@@ -280,6 +281,14 @@ pub const OUTBOX_SEQUENCE: Sql = Shared(
     "UPDATE outbox SET pos = (SELECT COALESCE(MAX(pos), 0) FROM outbox) + todo.n
      FROM (SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS n FROM outbox WHERE pos IS NULL ORDER BY seq LIMIT ?1) AS todo
      WHERE outbox.seq = todo.seq",
+);
+pub const RELAY_POSITION: Sql = Shared("SELECT position FROM relay_cursors WHERE name = ?1");
+/// Move a relay's position from ?2 to ?3, only if no other node moved it
+/// first; returns the row when it moved.
+pub const RELAY_ADVANCE: Sql = Shared(
+    "INSERT INTO relay_cursors (name, position) VALUES (?1, ?3)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE relay_cursors.position = ?2
+     RETURNING position",
 );
 pub const OUTBOX_UNDELIVERED: Sql = Shared(
     "SELECT pos, id, topic, payload, created_at_ms FROM outbox WHERE topic = ?1 AND delivered_at_ms IS NULL AND pos IS NOT NULL ORDER BY pos LIMIT ?2",

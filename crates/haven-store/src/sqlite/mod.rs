@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("schema8.sql")),
     (9, include_str!("schema9.sql")),
     (10, include_str!("schema10.sql")),
+    (11, include_str!("schema11.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;
