@@ -10,11 +10,13 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 #[derive(Clone)]
 pub struct BlobStore {
@@ -40,6 +42,88 @@ pub fn sniff_evidence_type(bytes: &[u8]) -> Option<&'static str> {
         return Some("video/webm");
     }
     None
+}
+
+/// Bytes a content type can be told from.
+const SNIFF_BYTES: usize = 16;
+/// Parts of a streamed upload in flight to the store at once; with the
+/// 5 MiB part size, what an upload holds in memory at most.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// An evidence file on its way in.
+pub enum Upload {
+    /// Small, already in memory (a form field, a test).
+    Bytes(Vec<u8>),
+    /// A request body still arriving: streamed into the store part by part,
+    /// never held whole.
+    Stream(BoxStream<'static, std::io::Result<Bytes>>),
+    /// Streamed into the store already (a multipart form's file field).
+    Stored(StoredBlob),
+}
+
+/// A file in the blob store, checked by content and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub hash: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+}
+
+fn unsupported_type() -> AppError {
+    AppError::validation("only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted")
+}
+
+fn too_large(content_type: &str) -> AppError {
+    AppError::new(
+        ErrorKind::TooLarge,
+        format!(
+            "{content_type} files must be at most {} MiB",
+            max_bytes_for(content_type) / (1024 * 1024)
+        ),
+    )
+}
+
+/// What a streamed upload has shown so far: its hash, size and type.
+#[derive(Default)]
+struct Intake {
+    hasher: Sha256,
+    size_bytes: usize,
+    head: Vec<u8>,
+    content_type: Option<&'static str>,
+}
+
+impl Intake {
+    /// Take one chunk; refuse as soon as the type is unsupported or the
+    /// size passes the type's limit.
+    fn take(&mut self, chunk: &[u8]) -> AppResult<()> {
+        self.hasher.update(chunk);
+        self.size_bytes = self.size_bytes.saturating_add(chunk.len());
+        if self.content_type.is_none() {
+            let wanted = SNIFF_BYTES.saturating_sub(self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..wanted]);
+            if self.head.len() >= SNIFF_BYTES {
+                self.content_type =
+                    Some(sniff_evidence_type(&self.head).ok_or_else(unsupported_type)?);
+            }
+        }
+        let limit = self.content_type.map_or(MAX_VIDEO_BYTES, max_bytes_for);
+        if self.size_bytes > limit {
+            return Err(too_large(self.content_type.unwrap_or("video/mp4")));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> AppResult<StoredBlob> {
+        let content_type = match self.content_type {
+            Some(known) => known,
+            None => sniff_evidence_type(&self.head).ok_or_else(unsupported_type)?,
+        };
+        Ok(StoredBlob {
+            hash: hex::encode(self.hasher.finalize()),
+            content_type,
+            size_bytes: i64::try_from(self.size_bytes).unwrap_or(i64::MAX),
+        })
+    }
 }
 
 /// The largest file accepted for a media type.
@@ -110,6 +194,86 @@ impl BlobStore {
                 .map_err(AppError::internal)?;
         }
         Ok(hash)
+    }
+
+    /// Check an evidence file by content and size and store it by hash.
+    pub async fn accept(&self, upload: Upload) -> AppResult<StoredBlob> {
+        match upload {
+            Upload::Stored(stored) => Ok(stored),
+            Upload::Bytes(bytes) => {
+                let content_type = sniff_evidence_type(&bytes).ok_or_else(unsupported_type)?;
+                if bytes.len() > max_bytes_for(content_type) {
+                    return Err(too_large(content_type));
+                }
+                let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                let hash = self.put(bytes).await?;
+                Ok(StoredBlob {
+                    hash,
+                    content_type,
+                    size_bytes,
+                })
+            }
+            Upload::Stream(chunks) => self.put_stream(chunks).await,
+        }
+    }
+
+    /// Stream chunks into a staging object part by part, hashing on the
+    /// way; then move it to its content address. Memory stays at a few
+    /// parts whatever the file's size; a refused or broken upload leaves
+    /// nothing behind.
+    pub async fn put_stream<S, E>(&self, mut chunks: S) -> AppResult<StoredBlob>
+    where
+        S: futures::Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        let staging = Path::from(format!("staging/{}", uuid::Uuid::now_v7()));
+        let upload = self
+            .inner
+            .put_multipart(&staging)
+            .await
+            .map_err(AppError::internal)?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut intake = Intake::default();
+        let mut failure = None;
+        while let Some(chunk) = chunks.next().await {
+            let taken = match chunk {
+                Ok(chunk) => intake.take(&chunk).map(|()| chunk),
+                Err(err) => Err(AppError::bad_request(format!(
+                    "the upload broke off: {err}"
+                ))),
+            };
+            match taken {
+                Ok(chunk) => {
+                    writer.write(&chunk);
+                    if let Err(err) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                        failure = Some(AppError::internal(err));
+                        break;
+                    }
+                }
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
+            }
+        }
+        let stored = match failure.map_or_else(|| intake.finish(), Err) {
+            Ok(stored) => stored,
+            Err(err) => {
+                let _ = writer.abort().await;
+                return Err(err);
+            }
+        };
+        writer.finish().await.map_err(AppError::internal)?;
+        let path = path_for(&stored.hash);
+        if self.inner.head(&path).await.is_ok() {
+            let _ = self.inner.delete(&staging).await;
+        } else {
+            self.inner
+                .rename(&staging, &path)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        Ok(stored)
     }
 
     pub async fn get(&self, hash: &str) -> AppResult<Vec<u8>> {

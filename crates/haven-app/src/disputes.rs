@@ -21,7 +21,7 @@ use super::{
     Actor, ActorRef, App, Idem, MAX_RETRIES, attach_idem, dispute_record_changes, is_race,
     opened_dispute_changes,
 };
-use crate::blobs::{max_bytes_for, sniff_evidence_type};
+use crate::blobs::Upload;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::screening::Channel;
 use haven_risk::scanner::{Sender, Stage};
@@ -596,27 +596,15 @@ impl App {
     }
 
     /// An image or video, checked by content, stored by hash, logged.
+    /// The dispute and its file count are checked before any byte is
+    /// stored; a streamed upload is never held whole.
     pub async fn add_dispute_file(
         &self,
         actor: &Actor,
         dispute_id: DisputeId,
-        bytes: Vec<u8>,
+        upload: Upload,
         note: &str,
     ) -> AppResult<EvidenceEntry> {
-        let content_type = sniff_evidence_type(&bytes).ok_or_else(|| {
-            AppError::validation(
-                "only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted",
-            )
-        })?;
-        if bytes.len() > max_bytes_for(content_type) {
-            return Err(AppError::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "{content_type} files must be at most {} MiB",
-                    max_bytes_for(content_type) / (1024 * 1024)
-                ),
-            ));
-        }
         let note = haven_domain::text::optional_line("note", note, 500)?;
         let note_categories = self.screen_for_log(actor, dispute_id, &note).await?;
         let note = note.as_str();
@@ -632,15 +620,14 @@ impl App {
                 format!("a dispute holds at most {MAX_FILES_PER_DISPUTE} files"),
             ));
         }
-        let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        let hash = self.blobs.put(bytes).await?;
+        let stored = self.blobs.accept(upload).await?;
         let file = EvidenceFile {
-            hash: hash.clone(),
-            content_type: content_type.into(),
-            size_bytes,
+            hash: stored.hash.clone(),
+            content_type: stored.content_type.into(),
+            size_bytes: stored.size_bytes,
             created_at: self.now(),
         };
-        let body = serde_json::json!({ "sha256": hash, "content_type": content_type, "size_bytes": size_bytes, "note": note.trim(), "categories": note_categories });
+        let body = serde_json::json!({ "sha256": stored.hash, "content_type": stored.content_type, "size_bytes": stored.size_bytes, "note": note.trim(), "categories": note_categories });
         self.append_evidence(actor, dispute_id, EvidenceKind::File, body, Some(file))
             .await
     }

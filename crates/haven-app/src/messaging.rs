@@ -22,7 +22,6 @@ use haven_store::{
 
 use super::accounts::Relation;
 use super::{Actor, ActorRef, App, MAX_RETRIES};
-use crate::blobs::{max_bytes_for, sniff_evidence_type};
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorKind};
 
@@ -60,9 +59,8 @@ pub struct MessagePage {
 }
 
 /// A file sent with a message: the same rules as dispute evidence.
-#[derive(Debug, Clone)]
 pub struct NewAttachment {
-    pub bytes: Vec<u8>,
+    pub upload: crate::blobs::Upload,
 }
 
 fn party_of(side: Relation) -> Party {
@@ -288,22 +286,9 @@ impl App {
         let mut attachments = Vec::new();
         let mut evidence_files = Vec::new();
         for file in files {
-            let content_type = sniff_evidence_type(&file.bytes).ok_or_else(|| {
-                AppError::validation(
-                    "only PNG, JPEG, WebP images and MP4, MOV, WebM videos are accepted",
-                )
-            })?;
-            if file.bytes.len() > max_bytes_for(content_type) {
-                return Err(AppError::new(
-                    ErrorKind::TooLarge,
-                    format!(
-                        "{content_type} files must be at most {} MiB",
-                        max_bytes_for(content_type) / (1024 * 1024)
-                    ),
-                ));
-            }
-            let size_bytes = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
-            let hash = self.blobs.put(file.bytes).await?;
+            let stored = self.blobs.accept(file.upload).await?;
+            let (hash, content_type, size_bytes) =
+                (stored.hash, stored.content_type, stored.size_bytes);
             attachments.push(Attachment {
                 sha256: hash.clone(),
                 content_type: content_type.into(),

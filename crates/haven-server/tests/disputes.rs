@@ -1315,4 +1315,23 @@ async fn evidence_files_live_in_an_s3_bucket_when_configured() {
     // The same bytes again are stored once (content addressing).
     let again = c.t.app.blobs.put(photo).await.unwrap();
     assert_eq!(again, hash);
+
+    // A 12 MiB video goes up as a multipart upload of several parts, then
+    // moves to its content address.
+    let mut video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    video.resize(12 << 20, 7);
+    let r =
+        c.t.request(
+            "POST",
+            &format!("/api/v1/disputes/{dispute}/evidence/files"),
+            Some(&c.buyer),
+            Some(video.clone()),
+            &[("content-type", "video/mp4")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let video_hash = r.json["body"]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(video_hash, haven_app::blobs::sha256_hex(&video));
+    let back = c.t.app.blobs.get(&video_hash).await.unwrap();
+    assert_eq!(back.len(), video.len());
 }

@@ -42,20 +42,8 @@ fn rejects_unknown_database_schemes() {
 /// Buy, ship, deliver, confirm and pay out through the demo's HTTP API.
 fn golden_path(server: &Server) {
     let buyer = server.login("buyer@demo.haven");
-    let checkout = lamp_checkout(server, 2);
-    let (status, order) = server.request("POST", "/api/v1/orders", Some(&buyer), Some(&checkout));
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_str().unwrap();
-
-    let seller = server.login("lumen@demo.haven");
-    let number = haven_risk::tracking::simpost_number(std::process::id());
-    let (status, shipped) = server.request(
-        "POST",
-        &format!("/api/v1/orders/{id}/ship"),
-        Some(&seller),
-        Some(&json!({"carrier": "simpost", "tracking_number": number})),
-    );
-    assert_eq!(status, 200, "{shipped}");
+    let (id, seller) = shipped_demo_order(server, &buyer, 2);
+    let id = id.as_str();
     for _ in 0..3 {
         let (status, body) = server.request(
             "POST",

@@ -90,6 +90,35 @@ fn round_robin(
     (0, Value::Null)
 }
 
+/// Place an order as a careful client does: on a 202 (payment still being
+/// confirmed) ask again with the same Idempotency-Key, a few times, the way
+/// a client polls; the replay finishes the capture once the gateway answers.
+fn place_until_settled(
+    servers: &[Server],
+    first: usize,
+    buyer: &str,
+    listing: &str,
+    key: &str,
+) -> (u16, Value) {
+    let mut answer = (0, Value::Null);
+    for poll in 0..20 {
+        answer = round_robin(
+            servers,
+            first + poll,
+            "POST",
+            "/api/v1/orders",
+            Some(buyer),
+            Some(&checkout(listing, "4242424242424242")),
+            &[("Idempotency-Key", key)],
+        );
+        if answer.0 != 202 {
+            return answer;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    answer
+}
+
 fn register(server: &Server, email: &str, role: &str) -> String {
     let (status, body) = server.request(
         "POST",
@@ -209,17 +238,13 @@ fn three_nodes(url: &str, dir: &std::path::Path, relay_stream: Option<&str>) {
             scope.spawn(move || {
                 for attempt in 0..ATTEMPTS_PER_BUYER {
                     let key = format!("race-{b}-{attempt}");
-                    let (status, order) = round_robin(
-                        servers,
-                        b + attempt,
-                        "POST",
-                        "/api/v1/orders",
-                        Some(buyer),
-                        Some(&checkout(scarce, "4242424242424242")),
-                        &[("Idempotency-Key", &key)],
-                    );
+                    let (status, order) =
+                        place_until_settled(servers, b + attempt, buyer, scarce, &key);
                     match status {
-                        201 => {
+                        // 202: the payment is still being confirmed (a retry
+                        // reached a node while the capture was in flight);
+                        // the order holds its stock either way.
+                        201 | 202 => {
                             let id = order["id"].as_str().unwrap().to_string();
                             assert!(acknowledged.lock().unwrap().insert(id), "one order per key");
                         }

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};
 use haven_domain::ids::{DisputeId, OrderId};
 
-use super::extract::{Auth, DisputeCall, OrderAction, PageParams, Path, Query, RawBody, path_id};
+use super::extract::{
+    Auth, DisputeCall, OrderAction, PageParams, Path, Query, RawBody, UploadBody, path_id,
+};
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::views::{AuditView, DisputeView, EvidenceEntryView, PageView};
@@ -175,13 +177,13 @@ pub async fn add_file(
     Auth(actor): Auth,
     Path(id): Path<String>,
     Query(q): Query<FileQuery>,
-    RawBody(body): RawBody,
+    UploadBody(upload): UploadBody,
 ) -> ApiResult<(StatusCode, Json<EvidenceEntryView>)> {
     let entry = app
         .add_dispute_file(
             &actor,
             path_id(&id, "dispute")?,
-            body.to_vec(),
+            upload,
             q.note.as_deref().unwrap_or(""),
         )
         .await?;

@@ -122,6 +122,35 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
+/// A file upload's body, streamed into the blob store as it arrives and
+/// never held whole. A declared length past the largest accepted file is
+/// refused before a byte is read; an undeclared one is cut off at the
+/// file type's limit while streaming.
+pub struct UploadBody(pub haven_app::blobs::Upload);
+
+impl<S: Send + Sync> FromRequest<S> for UploadBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > haven_app::blobs::MAX_VIDEO_BYTES as u64) {
+            return Err(ApiError::body_too_large());
+        }
+        use futures::TryStreamExt;
+        let chunks = req
+            .into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other);
+        Ok(UploadBody(haven_app::blobs::Upload::Stream(Box::pin(
+            chunks,
+        ))))
+    }
+}
+
 /// Parse JSON; malformed JSON is 400, well-formed JSON of the wrong shape
 /// 422, and so is any string (or key) holding a control character other
 /// than a newline or a tab: nothing a database could refuse, or that could

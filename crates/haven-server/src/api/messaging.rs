@@ -10,7 +10,7 @@ use haven_domain::ids::{ConversationId, ListingId, OrderId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Auth, PageParams, Path, Query, RawBody, parse_json, path_id};
+use super::extract::{Auth, PageParams, Path, Query, RawBody, UploadBody, parse_json, path_id};
 use crate::error::{ApiResult, ErrorBody};
 use crate::views::{ConversationView, MessageView, PageView};
 use haven_app::{App, NewAttachment};
@@ -172,12 +172,10 @@ pub async fn send_file(
     Auth(actor): Auth,
     Path(id): Path<String>,
     Query(q): Query<FileMessageQuery>,
-    RawBody(body): RawBody,
+    UploadBody(upload): UploadBody,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let files = vec![NewAttachment {
-        bytes: body.to_vec(),
-    }];
+    let files = vec![NewAttachment { upload }];
     let message = app.send_message(&actor, id, &q.text, files).await?;
     Ok((
         StatusCode::CREATED,

@@ -19,9 +19,8 @@ use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, 
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
 use crate::views::{DisputeView, EvidenceEntryView, OrderView};
+use haven_app::blobs::{StoredBlob, Upload};
 use haven_app::{Actor, App, DisputeAction, DisputeDetail, Role};
-
-const MAX_UPLOAD_BYTES: usize = haven_app::blobs::MAX_VIDEO_BYTES;
 
 #[derive(Template)]
 #[template(path = "dispute_new.html")]
@@ -58,7 +57,8 @@ pub async fn new_dispute_form(
 #[derive(Default)]
 pub(super) struct FormParts {
     fields: std::collections::HashMap<String, String>,
-    pub(super) file: Option<Vec<u8>>,
+    /// The stored file, or why it was refused (shown on the form).
+    pub(super) file: Option<Result<StoredBlob, haven_app::AppError>>,
 }
 
 impl FormParts {
@@ -67,30 +67,32 @@ impl FormParts {
     }
 }
 
-pub(super) async fn read_multipart(mut multipart: Multipart) -> Result<FormParts, WebError> {
+/// Read a multipart form; its file field (if any) is streamed into the
+/// blob store as it arrives, checked by content and size, never held whole.
+pub(super) async fn read_multipart(
+    mut multipart: Multipart,
+    app: &App,
+) -> Result<FormParts, WebError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::Page(ApiError::bad_request(format!("invalid upload: {e}")))
     };
     let mut parts = FormParts::default();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
-        if field.file_name().is_some() {
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(ApiError::new(
-                    haven_app::ErrorKind::TooLarge,
-                    "that file is too large",
-                )
-                .into());
+        match field.file_name() {
+            // A file input left empty still sends a part, with no name.
+            Some("") => {}
+            Some(_) if parts.file.is_none() => {
+                parts.file = Some(app.blobs.put_stream(field).await);
             }
-            if !bytes.is_empty() {
-                parts.file = Some(bytes.to_vec());
+            Some(_) => {}
+            None if parts.fields.len() < 32 => {
+                let text = field.text().await.map_err(bad)?;
+                parts
+                    .fields
+                    .insert(name, text.chars().take(10_000).collect());
             }
-        } else if parts.fields.len() < 32 {
-            let text = field.text().await.map_err(bad)?;
-            parts
-                .fields
-                .insert(name, text.chars().take(10_000).collect());
+            None => {}
         }
     }
     Ok(parts)
@@ -119,7 +121,8 @@ pub async fn open_dispute(
     multipart: Multipart,
 ) -> WebResult {
     let order_id: OrderId = path_id(&id, "order")?;
-    let parts = read_multipart(multipart).await?;
+    let mut parts = read_multipart(multipart, &app).await?;
+    let file = parts.file.take();
     let order = app.order_for(&actor, order_id).await?;
     let result = async {
         let reason = DisputeReason::parse(parts.get("reason"))
@@ -130,11 +133,11 @@ pub async fn open_dispute(
             description: parts.get("description").trim().to_string(),
         };
         let dispute = app.open_dispute(&actor, order_id, request, None).await?;
-        if let Some(bytes) = parts.file.clone() {
+        if let Some(file) = file {
             app.add_dispute_file(
                 &actor,
                 dispute.id,
-                bytes,
+                Upload::Stored(file?),
                 "attached when the dispute was opened",
             )
             .await?;
@@ -494,8 +497,8 @@ pub async fn upload(
     multipart: Multipart,
 ) -> WebResult {
     let dispute_id = path_id(&id, "dispute")?;
-    let parts = read_multipart(multipart).await?;
-    let Some(bytes) = parts.file else {
+    let parts = read_multipart(multipart, &app).await?;
+    let Some(file) = parts.file else {
         return dispute_page(
             &app,
             &actor,
@@ -504,7 +507,14 @@ pub async fn upload(
         )
         .await;
     };
-    match app.add_dispute_file(&actor, dispute_id, bytes, "").await {
+    let added = match file {
+        Ok(stored) => {
+            app.add_dispute_file(&actor, dispute_id, Upload::Stored(stored), "")
+                .await
+        }
+        Err(refused) => Err(refused),
+    };
+    match added {
         Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),

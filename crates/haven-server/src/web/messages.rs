@@ -13,6 +13,7 @@ use super::disputes::read_multipart;
 use super::{AppState, Layout, Member, WebResult, filters, render};
 use crate::api::extract::path_id;
 use crate::views::{ConversationView, MessageView};
+use haven_app::blobs::Upload;
 use haven_app::{Actor, App, NewAttachment};
 
 #[derive(Template)]
@@ -125,13 +126,20 @@ pub async fn send(
     multipart: Multipart,
 ) -> WebResult {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let parts = read_multipart(multipart).await?;
-    let files = parts
-        .file
-        .clone()
-        .map(|bytes| vec![NewAttachment { bytes }])
-        .unwrap_or_default();
-    match app.send_message(&actor, id, parts.get("text"), files).await {
+    let mut parts = read_multipart(multipart, &app).await?;
+    let sent = match parts.file.take().transpose() {
+        Ok(stored) => {
+            let files = stored
+                .map(|stored| NewAttachment {
+                    upload: Upload::Stored(stored),
+                })
+                .into_iter()
+                .collect();
+            app.send_message(&actor, id, parts.get("text"), files).await
+        }
+        Err(refused) => Err(refused),
+    };
+    match sent {
         Ok(_) => Ok(Redirect::to(&format!("/messages/{id}#latest")).into_response()),
         Err(err) => conversation_page(&app, &actor, id, Some(err.into())).await,
     }

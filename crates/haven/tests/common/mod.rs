@@ -28,6 +28,9 @@ pub fn free_port() -> u16 {
 pub struct Server {
     child: Option<Child>,
     pub addr: String,
+    /// The demo's working directory, so its ./haven-data (mail, evidence
+    /// files) goes away with it.
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -39,8 +42,10 @@ impl Server {
     /// `haven demo` with extra environment variables (a failpoint, say).
     pub fn demo_with_env(database_url: &str, env: &[(&str, &str)]) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
+        let scratch = tempfile::tempdir().unwrap();
         let child = Command::new(BIN)
             .args(["demo", "--bind", &addr, "--database-url", database_url])
+            .current_dir(scratch.path())
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -49,6 +54,7 @@ impl Server {
         let mut server = Server {
             child: Some(child),
             addr,
+            scratch: Some(scratch),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
@@ -168,6 +174,7 @@ impl Server {
         Server {
             child: None,
             addr: addr.to_string(),
+            scratch: None,
         }
     }
 
@@ -216,6 +223,82 @@ impl Server {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         (status, head.to_string(), payload.to_string())
+    }
+
+    /// The server process's id, when this handle started it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The demo's working directory (its ./haven-data lives there).
+    pub fn workdir(&self) -> Option<&std::path::Path> {
+        self.scratch.as_ref().map(|dir| dir.path())
+    }
+
+    /// Send `total` bytes (`head`, then zeros) as a request body, 1 MiB at
+    /// a time, declared with Content-Length or sent chunked. Returns the
+    /// status and JSON answer; the body is never built whole here either.
+    pub fn stream_upload(
+        &self,
+        path: &str,
+        token: &str,
+        head: &[u8],
+        total: usize,
+        chunked: bool,
+    ) -> (u16, Value) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let length = if chunked {
+            "Transfer-Encoding: chunked".to_string()
+        } else {
+            format!("Content-Length: {total}")
+        };
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\n{length}\r\nConnection: close\r\n\r\n",
+            self.addr
+        );
+        let mut sent = stream.write_all(request.as_bytes()).is_ok();
+        let mut block = vec![0_u8; 1 << 20];
+        block[..head.len()].copy_from_slice(head);
+        let mut left = total;
+        while left > 0 && sent {
+            let piece = &block[..left.min(block.len())];
+            sent = if chunked {
+                stream
+                    .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                    .and_then(|()| stream.write_all(piece))
+                    .and_then(|()| stream.write_all(b"\r\n"))
+                    .is_ok()
+            } else {
+                stream.write_all(piece).is_ok()
+            };
+            left -= piece.len();
+            block[..head.len()].fill(0);
+        }
+        if chunked && sent {
+            let _ = stream.write_all(b"0\r\n\r\n");
+        }
+        // A refusal may come (and the connection close) before the body ends.
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
     /// Wait for the process to end by itself (a failpoint's abort).
@@ -369,4 +452,23 @@ pub fn lamp_checkout(server: &Server, quantity: u32) -> Value {
         "address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
         "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
     })
+}
+
+/// The demo buyer buys `quantity` walnut lamps and their seller (Lumen)
+/// ships them with a simpost number; (order id, seller token).
+pub fn shipped_demo_order(server: &Server, buyer: &str, quantity: u32) -> (String, String) {
+    let checkout = lamp_checkout(server, quantity);
+    let (status, order) = server.request("POST", "/api/v1/orders", Some(buyer), Some(&checkout));
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().unwrap().to_string();
+    let seller = server.login("lumen@demo.haven");
+    let number = haven_risk::tracking::simpost_number(std::process::id());
+    let (status, shipped) = server.request(
+        "POST",
+        &format!("/api/v1/orders/{id}/ship"),
+        Some(&seller),
+        Some(&serde_json::json!({"carrier": "simpost", "tracking_number": number})),
+    );
+    assert_eq!(status, 200, "{shipped}");
+    (id, seller)
 }
