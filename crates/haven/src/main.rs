@@ -53,7 +53,9 @@ enum Command {
     /// Scan messages for scams: JSON Lines {"id","from","stage","text"} on
     /// stdin, {"id","verdict","categories","reasons"} per line on stdout.
     /// `from` is buyer or seller; `stage` is pre_order, after_order,
-    /// in_dispute or after_delivery. Exits 1 if any line was malformed.
+    /// in_dispute or after_delivery; other fields are ignored. With
+    /// --evaluate, scores lines that carry a `label` instead. Exits 1 if any
+    /// line was malformed.
     Scan(ScanArgs),
 }
 
@@ -65,6 +67,11 @@ struct ScanArgs {
     /// One of the marketplace's own domains (links to it are safe); repeatable.
     #[arg(long = "domain")]
     domains: Vec<String>,
+    /// Score against each line's `label` ({"verdict","categories"}) and
+    /// print precision and recall per category and per language (`lang`)
+    /// instead of one answer per line.
+    #[arg(long)]
+    evaluate: bool,
 }
 
 #[derive(Args, Clone)]
@@ -242,7 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let failures = scan::run(args.brand, args.domains, stdin, stdout)?;
+            let failures = scan::run(args.brand, args.domains, args.evaluate, stdin, stdout)?;
             if failures > 0 {
                 eprintln!("{failures} line(s) could not be read");
                 return Ok(ExitCode::FAILURE);

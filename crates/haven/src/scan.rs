@@ -4,16 +4,23 @@
 
 use std::io::{BufRead, Write};
 
+use haven_risk::scanner::evaluate::{Evaluation, Label};
 use haven_risk::scanner::{Scanner, ScannerConfig, Sender, Stage, default_carrier_domains};
 use serde::{Deserialize, Serialize};
 
+/// One message. Fields the scanner does not use are ignored, so a labelled
+/// export can be piped in as it is; `lang` and `label` count only with
+/// `--evaluate`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Input {
     id: serde_json::Value,
     from: Sender,
     stage: Stage,
     text: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    label: Option<Label>,
 }
 
 #[derive(Serialize)]
@@ -27,13 +34,17 @@ struct Output<'a> {
 /// Longest line read; longer ones are answered with an error line.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// Scan stdin to stdout. Returns how many lines could not be read.
+/// Scan stdin to stdout: one answer per line, or with `evaluate` only the
+/// report over the labelled lines. Returns how many lines could not be read.
 pub fn run(
     brand: String,
     domains: Vec<String>,
+    evaluate: bool,
     input: impl BufRead,
     mut output: impl Write,
 ) -> anyhow::Result<u64> {
+    let mut evaluation = Evaluation::default();
+    let mut unlabelled = 0_u64;
     let scanner = Scanner::new(ScannerConfig {
         brand,
         own_domains: domains,
@@ -52,6 +63,14 @@ pub fn run(
             serde_json::from_slice::<Input>(&line).map_err(|e| e.to_string())
         };
         match parsed {
+            Ok(msg) if evaluate => {
+                let result = scanner.scan(&msg.text, msg.stage, msg.from);
+                match &msg.label {
+                    Some(label) => evaluation.add(msg.lang.as_deref(), label, &result),
+                    None => unlabelled += 1,
+                }
+                continue;
+            }
             Ok(msg) => {
                 let result = scanner.scan(&msg.text, msg.stage, msg.from);
                 let out = Output {
@@ -69,6 +88,15 @@ pub fn run(
             }
         }
         output.write_all(b"\n")?;
+    }
+    if evaluate {
+        output.write_all(evaluation.report().as_bytes())?;
+        if unlabelled > 0 {
+            writeln!(
+                output,
+                "{unlabelled} line(s) had no label and were not counted"
+            )?;
+        }
     }
     output.flush()?;
     Ok(failures)

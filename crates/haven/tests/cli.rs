@@ -275,11 +275,90 @@ fn serve_refuses_the_public_development_secrets() {
     assert!(stderr.contains("carrier_webhook_secret"), "{stderr}");
 }
 
+/// Run `haven scan` (brand Haven, domain haven.example, plus `extra`
+/// flags) over `stdin_text`.
+fn scan(extra: &[&str], stdin_text: String) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(BIN)
+        .args(["scan", "--brand", "Haven", "--domain", "haven.example"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin_text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A labelled export goes in as it is (extra fields are ignored), and
+/// `--evaluate` scores it: a scam counts only when caught with a right
+/// category, a benign message when flagged at all.
+#[test]
+fn scan_takes_labelled_lines_and_evaluates_them() {
+    let lines = [
+        json!({"id": 1, "lang": "en", "from": "seller", "stage": "after_order", "source": "export-7",
+               "text": "Pay me by bank transfer instead and save 20%: IBAN DE89 3704 0044 0532 0130 00",
+               "label": {"verdict": "block", "categories": ["off_platform_payment"]}}),
+        json!({"id": 2, "lang": "en", "from": "seller", "stage": "after_order",
+               "text": "Your parcel shipped today, tracking is on the order page.",
+               "label": {"verdict": "allow", "categories": []}}),
+        // Caught, but only under the wrong category: not counted as caught.
+        json!({"id": 3, "lang": "de", "from": "seller", "stage": "after_order",
+               "text": "Pay me by bank transfer instead and save 20%: IBAN DE89 3704 0044 0532 0130 00",
+               "label": {"verdict": "warn", "categories": ["dispute_pressure"]}}),
+        json!({"id": 4, "from": "buyer", "stage": "pre_order", "text": "Is it still available?"}),
+    ];
+    let input = lines
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    let plain = scan(&[], input.clone());
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stdout)
+    );
+    assert_eq!(String::from_utf8_lossy(&plain.stdout).lines().count(), 4);
+
+    let evaluated = scan(&["--evaluate"], input);
+    assert!(evaluated.status.success());
+    let report = String::from_utf8_lossy(&evaluated.stdout);
+    assert!(
+        report.starts_with(
+            "scams caught with a right category: 0.500 (1/2); benign flagged: 0.000 (0/1)"
+        ),
+        "{report}"
+    );
+    let row = |name: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        row("off_platform_payment")[1..],
+        ["0.500", "1.000", "1", "1", "0"],
+        "{report}"
+    );
+    assert_eq!(row("dispute_pressure")[3..], ["0", "0", "1"], "{report}");
+    assert_eq!(row("de")[1..], ["0.000", "0/1", "0.000", "0/0"], "{report}");
+    assert_eq!(row("en")[1..3], ["1.000", "1/1"], "{report}");
+    assert!(report.contains("1 line(s) had no label"), "{report}");
+}
+
 /// `haven scan` over stdin: one answer per line, in order, with malformed
 /// lines reported (and the exit code saying so) instead of dropped.
 #[test]
 fn scan_reads_json_lines_and_answers_each() {
-    use std::io::Write;
     let input = [
         json!({"id": "ok", "from": "seller", "stage": "after_order", "text": "Your parcel shipped today, tracking is on the order page."}),
         json!({"id": 7, "from": "seller", "stage": "after_order", "text": "Pay me by bank transfer instead and save 20%: IBAN DE89 3704 0044 0532 0130 00"}),
@@ -290,23 +369,7 @@ fn scan_reads_json_lines_and_answers_each() {
     .map(|v| v.to_string())
     .collect::<Vec<_>>()
     .join("\n");
-    let run = |stdin_text: String| {
-        let mut child = std::process::Command::new(BIN)
-            .args(["scan", "--brand", "Haven", "--domain", "haven.example"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin_text.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
-    let out = run(input);
+    let out = scan(&[], input);
     assert!(
         out.status.success(),
         "{}",
@@ -351,7 +414,7 @@ fn scan_reads_json_lines_and_answers_each() {
     );
     assert!(!lines[3]["reasons"].as_array().unwrap().is_empty());
 
-    let bad = run("{\"id\": 1, \"from\": \"robot\", \"stage\": \"after_order\", \"text\": \"hi\"}\nnot json\n".into());
+    let bad = scan(&[], "{\"id\": 1, \"from\": \"robot\", \"stage\": \"after_order\", \"text\": \"hi\"}\nnot json\n".into());
     assert!(!bad.status.success());
     let answers: Vec<serde_json::Value> = String::from_utf8_lossy(&bad.stdout)
         .lines()

@@ -12,6 +12,7 @@
 //! links) → context rules per category → verdict.
 
 mod artifacts;
+pub mod evaluate;
 mod lexicon;
 mod links;
 mod normalize;
@@ -115,6 +116,27 @@ impl Category {
             Category::OffPlatformContact
             | Category::DisputePressure
             | Category::ConfirmReceiptPressure => Verdict::Warn,
+        }
+    }
+
+    pub const ALL: [Category; 6] = [
+        Category::OffPlatformContact,
+        Category::OffPlatformPayment,
+        Category::PhishingLink,
+        Category::ExtraFee,
+        Category::DisputePressure,
+        Category::ConfirmReceiptPressure,
+    ];
+
+    /// The wire name (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::OffPlatformContact => "off_platform_contact",
+            Category::OffPlatformPayment => "off_platform_payment",
+            Category::PhishingLink => "phishing_link",
+            Category::ExtraFee => "extra_fee",
+            Category::DisputePressure => "dispute_pressure",
+            Category::ConfirmReceiptPressure => "confirm_receipt_pressure",
         }
     }
 }
