@@ -72,6 +72,9 @@ struct ScanArgs {
     /// instead of one answer per line.
     #[arg(long)]
     evaluate: bool,
+    /// Use the rules alone, without the learned model (to measure each).
+    #[arg(long)]
+    rules_only: bool,
 }
 
 #[derive(Args, Clone)]
@@ -249,7 +252,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let failures = scan::run(args.brand, args.domains, args.evaluate, stdin, stdout)?;
+            let failures = scan::run(
+                args.brand,
+                args.domains,
+                scan::Mode {
+                    evaluate: args.evaluate,
+                    rules_only: args.rules_only,
+                },
+                stdin,
+                stdout,
+            )?;
             if failures > 0 {
                 eprintln!("{failures} line(s) could not be read");
                 return Ok(ExitCode::FAILURE);

@@ -31,6 +31,15 @@ struct Output<'a> {
     reasons: &'a [String],
 }
 
+/// How `haven scan` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Print only the report over labelled lines.
+    pub evaluate: bool,
+    /// The rules alone, without the learned model.
+    pub rules_only: bool,
+}
+
 /// Longest line read; longer ones are answered with an error line.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
@@ -39,7 +48,7 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 pub fn run(
     brand: String,
     domains: Vec<String>,
-    evaluate: bool,
+    mode: Mode,
     input: impl BufRead,
     mut output: impl Write,
 ) -> anyhow::Result<u64> {
@@ -50,6 +59,13 @@ pub fn run(
         own_domains: domains,
         carrier_domains: default_carrier_domains(),
     });
+    let scan = |msg: &Input| {
+        if mode.rules_only {
+            scanner.scan_rules_only(&msg.text, msg.stage, msg.from)
+        } else {
+            scanner.scan(&msg.text, msg.stage, msg.from)
+        }
+    };
     let mut failures = 0;
     for (index, line) in input.split(b'\n').enumerate() {
         let line = line?;
@@ -63,8 +79,8 @@ pub fn run(
             serde_json::from_slice::<Input>(&line).map_err(|e| e.to_string())
         };
         match parsed {
-            Ok(msg) if evaluate => {
-                let result = scanner.scan(&msg.text, msg.stage, msg.from);
+            Ok(msg) if mode.evaluate => {
+                let result = scan(&msg);
                 match &msg.label {
                     Some(label) => evaluation.add(msg.lang.as_deref(), label, &result),
                     None => unlabelled += 1,
@@ -72,7 +88,7 @@ pub fn run(
                 continue;
             }
             Ok(msg) => {
-                let result = scanner.scan(&msg.text, msg.stage, msg.from);
+                let result = scan(&msg);
                 let out = Output {
                     id: &msg.id,
                     verdict: result.verdict,
@@ -89,7 +105,7 @@ pub fn run(
         }
         output.write_all(b"\n")?;
     }
-    if evaluate {
+    if mode.evaluate {
         output.write_all(evaluation.report().as_bytes())?;
         if unlabelled > 0 {
             writeln!(

@@ -107,12 +107,10 @@ impl Evaluation {
         }
     }
 
-    /// A plain-text report: totals, then per category, then per language.
-    pub fn report(&self) -> String {
-        let mut out = String::new();
+    /// The headline: scams caught with a right category, benign flagged.
+    pub fn total_line(&self) -> String {
         let t = &self.total;
-        let _ = writeln!(
-            out,
+        format!(
             "scams caught with a right category: {:.3} ({}/{}); benign flagged: {:.3} ({}/{})",
             t.recall(),
             t.caught,
@@ -120,7 +118,13 @@ impl Evaluation {
             t.false_positive_rate(),
             t.benign_flagged,
             t.benign
-        );
+        )
+    }
+
+    /// A plain-text report: totals, then per category, then per language.
+    pub fn report(&self) -> String {
+        let mut out = self.total_line();
+        out.push('\n');
         let _ = writeln!(
             out,
             "\n{:<26} {:>9} {:>7} {:>5} {:>5} {:>5}",

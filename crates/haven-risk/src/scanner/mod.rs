@@ -15,6 +15,7 @@ mod artifacts;
 pub mod evaluate;
 mod lexicon;
 mod links;
+pub mod model;
 mod normalize;
 mod rules;
 mod spelled;
@@ -151,6 +152,49 @@ pub struct ScanResult {
     pub reasons: Vec<String>,
 }
 
+/// Merge the model's view into the rules' findings. When the rules found
+/// nothing and the model's "any scam" output reaches `flag_at`, the most
+/// likely category is added with the model's reason. When the rules raised
+/// only warnings and the model is sure the message is benign (below
+/// `clear_below`), they are dropped; block-level findings, which name money
+/// or a link, always stand.
+pub fn combine(
+    items: &mut Vec<(Category, String)>,
+    probabilities: &[f32; model::OUTPUTS],
+    flag_at: f32,
+    clear_below: f32,
+) {
+    let any_scam = probabilities[model::ANY_SCAM];
+    if any_scam < clear_below && items.iter().all(|(c, _)| c.verdict() == Verdict::Warn) {
+        items.clear();
+    }
+    if items.is_empty() && any_scam >= flag_at {
+        let likeliest = Category::ALL
+            .into_iter()
+            .max_by(|a, b| {
+                probabilities[model::index_of(*a)].total_cmp(&probabilities[model::index_of(*b)])
+            })
+            .unwrap_or(Category::OffPlatformContact);
+        items.push((likeliest, model::reason(likeliest, any_scam)));
+    }
+}
+
+fn result_of(items: Vec<(Category, String)>) -> ScanResult {
+    let mut categories: Vec<Category> = items.iter().map(|(c, _)| *c).collect();
+    categories.sort();
+    categories.dedup();
+    let verdict = categories
+        .iter()
+        .map(|c| c.verdict())
+        .max()
+        .unwrap_or(Verdict::Allow);
+    ScanResult {
+        verdict,
+        categories,
+        reasons: items.into_iter().map(|(_, r)| r).collect(),
+    }
+}
+
 /// Compiled scanner; cheap to share between threads.
 #[derive(Debug)]
 pub struct Scanner {
@@ -159,6 +203,7 @@ pub struct Scanner {
     obfuscation: Regex,
     domains: Domains,
     number_words: spelled::NumberWords,
+    model: model::LinearModel,
 }
 
 impl std::fmt::Debug for spelled::NumberWords {
@@ -197,12 +242,35 @@ impl Scanner {
             obfuscation: links::obfuscation_regex(),
             domains: Domains::new(&config.brand, &config.own_domains, &config.carrier_domains),
             number_words: spelled::NumberWords::new(),
+            model: model::LinearModel::embedded(),
         }
     }
 
     /// Scans one message. `stage` and `from` decide whether pressure and
     /// fee wording is suspicious (a seller in a dispute, not a buyer).
+    /// The rules decide first; then the learned model adds a category the
+    /// rules missed when it is confident, and clears a warning the rules
+    /// raised when it finds the message clearly benign (see `model.rs`).
     pub fn scan(&self, text: &str, stage: Stage, from: Sender) -> ScanResult {
+        let mut items = self.rule_findings(text, stage, from);
+        let probabilities = self
+            .model
+            .probabilities(&model::features(text, stage, from));
+        combine(
+            &mut items,
+            &probabilities,
+            self.model.flag_at,
+            self.model.clear_below,
+        );
+        result_of(items)
+    }
+
+    /// The rules alone, without the learned model (to measure each part).
+    pub fn scan_rules_only(&self, text: &str, stage: Stage, from: Sender) -> ScanResult {
+        result_of(self.rule_findings(text, stage, from))
+    }
+
+    fn rule_findings(&self, text: &str, stage: Stage, from: Sender) -> Vec<(Category, String)> {
         let a = self.analyse(text);
         let ctx = Ctx {
             text,
@@ -212,20 +280,7 @@ impl Scanner {
             stage,
             from,
         };
-        let findings = rules::apply(&ctx);
-        let mut categories: Vec<Category> = findings.items.iter().map(|(c, _)| *c).collect();
-        categories.sort();
-        categories.dedup();
-        let verdict = categories
-            .iter()
-            .map(|c| c.verdict())
-            .max()
-            .unwrap_or(Verdict::Allow);
-        ScanResult {
-            verdict,
-            categories,
-            reasons: findings.items.into_iter().map(|(_, r)| r).collect(),
-        }
+        rules::apply(&ctx).items
     }
 
     /// Replace phone numbers, emails, messenger handles/links, IBANs, wallets
