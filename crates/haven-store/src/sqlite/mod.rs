@@ -13,6 +13,7 @@
 
 use std::any::Any;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -94,14 +95,15 @@ impl SqliteBackend {
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(backend_err)?;
-        let checkpointer = spawn_checkpointer(path)?;
+        let truncate_wal = Arc::new(AtomicBool::new(false));
+        let checkpointer = spawn_checkpointer(path, truncate_wal.clone())?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(backend_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("haven-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, truncate_wal))
             .map_err(backend_err)?;
         Ok(SqliteBackend {
             path: path.to_path_buf(),
@@ -313,9 +315,24 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// WAL pages past which the log is truncated (64 MiB at 4 KiB pages).
+const WAL_TRUNCATE_PAGES: i64 = 16_384;
+
 /// Checkpoint the WAL from a connection of its own, PASSIVE (never waiting
-/// on the writer or readers), so the writer thread only ever appends.
-fn spawn_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
+/// on the writer or readers), so the writer thread mostly only appends.
+///
+/// A PASSIVE checkpoint copies frames back but cannot start the log again
+/// while the writer keeps it busy, so under steady load the WAL only grew
+/// (to 48 GB, filling the disk, in a 500-second checkout benchmark; a
+/// TRUNCATE from this thread starved behind the writer too). So once the
+/// log passes `WAL_TRUNCATE_PAGES`, this thread raises `truncate_wal` and the
+/// writer truncates it between two batches, when it holds the write lock
+/// anyway: by then PASSIVE has copied almost every frame back, so that
+/// costs it little more than waiting for readers and one fsync.
+fn spawn_checkpointer(
+    path: &Path,
+    truncate_wal: Arc<AtomicBool>,
+) -> StoreResult<std::sync::mpsc::Sender<()>> {
     let conn = Connection::open(path).map_err(backend_err)?;
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
         .map_err(backend_err)?;
@@ -326,8 +343,14 @@ fn spawn_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                 stopped.recv_timeout(CHECKPOINT_EVERY)
             {
-                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                    row.get::<_, i64>(1)
+                }) {
+                    Ok(wal_pages) if wal_pages > WAL_TRUNCATE_PAGES => {
+                        truncate_wal.store(true, Ordering::Relaxed);
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
                 }
             }
         })
@@ -335,7 +358,11 @@ fn spawn_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
     Ok(stop)
 }
 
-fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
+fn writer_loop(
+    conn: Connection,
+    mut jobs: mpsc::Receiver<WriteJob>,
+    truncate_wal: Arc<AtomicBool>,
+) {
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -345,6 +372,11 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
             }
         }
         run_batch(&conn, batch);
+        if truncate_wal.swap(false, Ordering::Relaxed)
+            && let Err(err) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %err, "WAL truncation failed");
+        }
     }
 }
 

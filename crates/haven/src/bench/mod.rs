@@ -45,6 +45,10 @@ pub struct Target {
     /// real gateway, whose books are elsewhere).
     #[arg(long, default_value = "database")]
     pub gateway_books: String,
+    /// Keep the SQLite database in this (new) directory instead of deleting
+    /// it, e.g. to time `haven serve` starting on a million orders.
+    #[arg(long)]
+    pub keep_in: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -101,6 +105,8 @@ pub struct Scratch {
     pub store: DynStore,
     pub label: &'static str,
     dir: Option<PathBuf>,
+    /// `--keep-in`: leave the database behind.
+    kept: bool,
     pg: Option<Arc<haven_store::postgres::PgStore>>,
 }
 
@@ -111,16 +117,21 @@ impl Scratch {
             return Ok(Scratch {
                 store: store.clone(),
                 label: "postgres",
+                kept: false,
                 dir: None,
                 pg: Some(store),
             });
         }
-        let dir = std::env::temp_dir().join(format!("haven-bench-{}", uuid::Uuid::now_v7()));
+        let kept = target.keep_in.clone();
+        let dir = kept.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("haven-bench-{}", uuid::Uuid::now_v7()))
+        });
         std::fs::create_dir_all(&dir)?;
         let store = haven_store::sqlite::SqliteStore::open(&dir.join("bench.db"))?;
         Ok(Scratch {
             store: Arc::new(store),
             label: "sqlite",
+            kept: kept.is_some(),
             dir: Some(dir),
             pg: None,
         })
@@ -144,8 +155,12 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
+        match &self.dir {
+            Some(dir) if self.kept => eprintln!("database kept in {}", dir.display()),
+            Some(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            None => {}
         }
     }
 }
