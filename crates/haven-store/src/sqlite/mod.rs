@@ -315,8 +315,8 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// WAL pages past which the log is truncated (64 MiB at 4 KiB pages).
-const WAL_TRUNCATE_PAGES: i64 = 16_384;
+/// WAL pages past which the log is truncated (256 MiB at 4 KiB pages).
+const WAL_TRUNCATE_PAGES: i64 = 65_536;
 
 /// Checkpoint the WAL from a connection of its own, PASSIVE (never waiting
 /// on the writer or readers), so the writer thread mostly only appends.
