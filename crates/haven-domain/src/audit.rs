@@ -138,12 +138,25 @@ struct CardFlows {
     returned_minor: i128,
 }
 
+fn key_digest(key: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut prefix = [0_u8; 16];
+    prefix.copy_from_slice(&digest[..16]);
+    prefix
+}
+
 #[derive(Debug, Default)]
 pub struct LedgerAuditor {
-    balances: HashMap<(String, Currency), i128>,
+    /// Keyed by the parsed account, not its text: a million orders' escrow
+    /// accounts would otherwise be a million heap strings.
+    balances: HashMap<(Account, Currency), i128>,
     escrow: HashMap<OrderId, EscrowFlows>,
     cards: HashMap<OrderId, CardFlows>,
-    keys: HashSet<String>,
+    /// The first 128 bits of each idempotency key's SHA-256: uniqueness
+    /// needs no more, and it keeps the auditor's memory a few dozen bytes
+    /// per entry.
+    keys: HashSet<[u8; 16]>,
     violations: Vec<Violation>,
     pub entries_seen: u64,
     pub orders_seen: u64,
@@ -162,7 +175,7 @@ impl LedgerAuditor {
                 entry_key: entry.idempotency_key.clone(),
             });
         }
-        if !self.keys.insert(entry.idempotency_key.clone()) {
+        if !self.keys.insert(key_digest(&entry.idempotency_key)) {
             self.violations.push(Violation::DuplicateIdempotencyKey {
                 key: entry.idempotency_key.clone(),
             });
@@ -206,13 +219,15 @@ impl LedgerAuditor {
         currency: Currency,
         amount_minor: i64,
     ) {
-        let name = account.to_string();
-        let balance = self.balances.entry((name.clone(), currency)).or_default();
+        let balance = self
+            .balances
+            .entry((account.clone(), currency))
+            .or_default();
         *balance += i128::from(amount_minor);
         if account.must_stay_non_negative() && *balance < 0 {
             let balance_minor = *balance;
             self.violations.push(Violation::NegativeBalance {
-                account: name,
+                account: account.to_string(),
                 entry_key: entry.idempotency_key.clone(),
                 balance_minor,
             });
@@ -254,10 +269,10 @@ impl LedgerAuditor {
 
     /// Compare a cached balance row with the sum of the postings seen.
     pub fn observe_cached_balance(&mut self, account: &str, currency: Currency, cached_minor: i64) {
-        let ledger_minor = self
-            .balances
-            .get(&(account.to_string(), currency))
-            .copied()
+        let ledger_minor = account
+            .parse::<Account>()
+            .ok()
+            .and_then(|parsed| self.balances.get(&(parsed, currency)).copied())
             .unwrap_or(0);
         if ledger_minor != i128::from(cached_minor) {
             self.violations.push(Violation::CachedBalanceMismatch {
