@@ -35,8 +35,13 @@ pub fn index_of(category: Category) -> usize {
 }
 
 fn fnv1a(kind: u8, bytes: &[u8]) -> u32 {
+    fnv1a_parts(kind, &[bytes])
+}
+
+/// FNV-1a over the parts as if concatenated, without building the string.
+fn fnv1a_parts(kind: u8, parts: &[&[u8]]) -> u32 {
     let mut hash: u32 = 0x811c_9dc5 ^ u32::from(kind);
-    for byte in bytes {
+    for byte in parts.iter().flat_map(|part| part.iter()) {
         hash ^= u32::from(*byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
@@ -114,7 +119,10 @@ pub fn features(text: &str, stage: Stage, from: Sender) -> Features {
         raw.push(fnv1a(10, word.as_bytes()));
     }
     for pair in words.windows(2) {
-        raw.push(fnv1a(11, format!("{} {}", pair[0], pair[1]).as_bytes()));
+        raw.push(fnv1a_parts(
+            11,
+            &[pair[0].as_bytes(), b" ", pair[1].as_bytes()],
+        ));
     }
     raw.push(fnv1a(12, format!("{stage:?}/{from:?}").as_bytes()));
     to_sparse(raw)

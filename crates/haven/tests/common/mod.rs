@@ -116,28 +116,8 @@ impl Server {
         if stream.write_all(request.as_bytes()).is_err() {
             return (0, Value::Null);
         }
-        let mut raw = Vec::new();
         // A server that dies mid-request resets the connection: no answer.
-        let _ = stream.read_to_end(&mut raw);
-        let text = String::from_utf8_lossy(&raw);
-        let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let payload = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(payload)
-        } else {
-            payload.to_string()
-        };
-        (
-            status,
-            serde_json::from_str(&payload).unwrap_or(Value::Null),
-        )
+        read_answer(&mut stream)
     }
 
     pub fn login(&self, email: &str) -> String {
@@ -150,6 +130,32 @@ impl Server {
         assert_eq!(status, 200, "{json}");
         json["token"].as_str().unwrap().to_string()
     }
+}
+
+/// Read a response to its end: (status, JSON body). Status 0 and Null when
+/// nothing readable came back.
+fn read_answer(stream: &mut TcpStream) -> (u16, Value) {
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(payload)
+    } else {
+        payload.to_string()
+    };
+    (
+        status,
+        serde_json::from_str(&payload).unwrap_or(Value::Null),
+    )
 }
 
 fn dechunk(body: &str) -> String {
@@ -281,24 +287,7 @@ impl Server {
             let _ = stream.write_all(b"0\r\n\r\n");
         }
         // A refusal may come (and the connection close) before the body ends.
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+        read_answer(&mut stream)
     }
 
     /// Wait for the process to end by itself (a failpoint's abort).
