@@ -132,9 +132,8 @@ impl Server {
     }
 }
 
-/// Read a response to its end: (status, JSON body). Status 0 and Null when
-/// nothing readable came back.
-fn read_answer(stream: &mut TcpStream) -> (u16, Value) {
+/// Read a response to its end: (status, head, body); status 0 when none.
+fn read_raw(stream: &mut TcpStream) -> (u16, String, String) {
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw);
@@ -144,13 +143,20 @@ fn read_answer(stream: &mut TcpStream) -> (u16, Value) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    (status, head.to_string(), payload.to_string())
+}
+
+/// Read a response to its end: (status, JSON body). Status 0 and Null when
+/// nothing readable came back.
+fn read_answer(stream: &mut TcpStream) -> (u16, Value) {
+    let (status, head, payload) = read_raw(stream);
     let payload = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
-        dechunk(payload)
+        dechunk(&payload)
     } else {
-        payload.to_string()
+        payload
     };
     (
         status,
@@ -219,16 +225,7 @@ impl Server {
         if stream.write_all(request.as_bytes()).is_err() {
             return (0, String::new(), String::new());
         }
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, head.to_string(), payload.to_string())
+        read_raw(&mut stream)
     }
 
     /// The server process's id, when this handle started it.
