@@ -36,6 +36,9 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::payments::{
     Authorization, CardDetails, GatewayError, GatewayPayment, PaymentRequest, PaymentState,
 };
+use crate::risk::ScoredAttempt;
+use haven_risk::payment::rules::RuleAction;
+use haven_store::RiskOutcome;
 
 #[derive(Debug, Clone)]
 pub struct CheckoutInput {
@@ -47,6 +50,8 @@ pub struct CheckoutInput {
     pub card: Option<CardDetails>,
     /// Spend the buyer's credit (on-time guarantee, goodwill) first.
     pub use_credit: bool,
+    /// Device, IP and IP country, for the fraud checks.
+    pub context: crate::risk::PaymentContext,
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +129,7 @@ impl App {
         input: CheckoutInput,
         idem: Option<&Idem>,
     ) -> AppResult<CheckoutOutcome> {
-        let (order, checkout_effects) = self.price_order(actor, &input).await?;
+        let (mut order, checkout_effects) = self.price_order(actor, &input).await?;
         let funding = self.funding(actor, &order, input.use_credit).await?;
         if funding.card_minor == 0 {
             return self
@@ -134,18 +139,56 @@ impl App {
         let card = input.card.as_ref().ok_or_else(|| {
             AppError::validation("card details are required for the amount credit does not cover")
         })?;
+        let scored = self
+            .score_checkout(actor, &order, card, &input.context, funding.card_minor)
+            .await?;
+        order.risk = scored.as_ref().map(ScoredAttempt::note);
+        let verify = scored
+            .as_ref()
+            .is_some_and(|s| s.action() == RuleAction::RequestVerification);
         let request = CaptureRequest {
             order_id: order.id,
             key: gateway_key(actor, idem, order.id),
             amount_minor: funding.card_minor,
             currency: order.total.currency.to_string(),
         };
+        let attempt = scored.map(|s| s.attempt);
         let pending = self
-            .commit_pending(order, checkout_effects, funding, request, actor, idem)
+            .commit_pending(
+                order,
+                checkout_effects,
+                funding,
+                request,
+                attempt,
+                actor,
+                idem,
+            )
             .await?;
-        let outcome = self.pay(pending, card).await?;
+        let outcome = self.pay(pending, card, verify).await?;
         self.count_order_placed();
         Ok(outcome)
+    }
+
+    /// The fraud checks, unless switched off: a blocked payment ends here
+    /// with its reasons, before anything is written or charged.
+    async fn score_checkout(
+        &self,
+        actor: &Actor,
+        order: &Order,
+        card: &CardDetails,
+        context: &crate::risk::PaymentContext,
+        card_minor: i64,
+    ) -> AppResult<Option<ScoredAttempt>> {
+        if !self.config.risk_checks {
+            return Ok(None);
+        }
+        let scored = self
+            .assess_payment(actor, order, card, context, card_minor)
+            .await?;
+        if scored.action() == RuleAction::Block {
+            return Err(self.refuse_blocked(scored).await);
+        }
+        Ok(Some(scored))
     }
 
     /// Credit covers everything: no gateway, one transaction.
@@ -171,14 +214,16 @@ impl App {
         })
     }
 
-    /// Step 1: the pending order, its stock, its expiry and its capture
-    /// command, in one transaction.
+    /// Step 1: the pending order, its stock, its expiry, its capture
+    /// command and its risk attempt, in one transaction.
+    #[allow(clippy::too_many_arguments)] // each is one part of that transaction
     async fn commit_pending(
         &self,
         mut order: Order,
         effects: haven_domain::order::Effects,
         funding: Funding,
         request: CaptureRequest,
+        attempt: Option<haven_store::RiskAttempt>,
         actor: &Actor,
         idem: Option<&Idem>,
     ) -> AppResult<PendingCheckout> {
@@ -203,6 +248,7 @@ impl App {
                 delta: -i64::from(order.quantity),
             }],
             commands: vec![command],
+            risk_attempts: attempt.into_iter().collect(),
             ..Changeset::default()
         };
         let mut before = order.clone();
@@ -235,6 +281,7 @@ impl App {
         &self,
         pending: PendingCheckout,
         card: &CardDetails,
+        require_challenge: bool,
     ) -> AppResult<CheckoutOutcome> {
         let amount = pending.request.amount()?;
         let order_ref = pending.order.id.to_string();
@@ -246,6 +293,7 @@ impl App {
                 idempotency_key: &pending.request.key,
                 order_ref: &order_ref,
                 capture: true,
+                require_challenge,
             })
             .await;
         let approved = match authorization {
@@ -382,6 +430,18 @@ impl App {
                 due_at: now + after,
             });
         }
+        if order
+            .risk
+            .as_ref()
+            .is_some_and(|r| r.decision == RuleAction::RequestVerification.as_str())
+        {
+            let outcome = if order.held_for_review() {
+                RiskOutcome::Review
+            } else {
+                RiskOutcome::Allowed
+            };
+            changes.risk_outcomes.push((order.id, outcome));
+        }
         let mut paid = transition.order;
         paid.version = order.version + 1;
         Ok((changes, paid))
@@ -510,6 +570,11 @@ impl App {
             id: command_id,
             at: now,
         });
+        let outcome = match reason {
+            CloseReason::PaymentDeclined => RiskOutcome::Declined,
+            _ => RiskOutcome::Unpaid,
+        };
+        changes.risk_outcomes.push((order.id, outcome));
         match self.store.commit(changes).await {
             Ok(()) => {
                 self.after_commit(&transition).await;

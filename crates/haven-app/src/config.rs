@@ -66,6 +66,12 @@ pub struct Config {
     pub own_domains: Vec<String>,
     /// Take the client address from X-Forwarded-For (behind a proxy only).
     pub trust_proxy: bool,
+    /// Score every card payment and apply the operator's rules before the
+    /// card is charged. Off only to measure what the checks cost.
+    pub risk_checks: bool,
+    /// A header your proxy or CDN sets to the client's country
+    /// (e.g. `cf-ipcountry`); read only with `trust_proxy`.
+    pub ip_country_header: Option<String>,
     pub policy: Policy,
 }
 
@@ -143,6 +149,8 @@ impl Default for Config {
             brand_name: "Haven".into(),
             own_domains: vec!["haven.local".into()],
             trust_proxy: false,
+            risk_checks: true,
+            ip_country_header: None,
             policy: Policy::default(),
         }
     }

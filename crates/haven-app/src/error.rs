@@ -39,6 +39,11 @@ pub enum ErrorKind {
     /// A webhook signature that is too old to trust.
     StaleSignature,
     PaymentDeclined,
+    /// Fraud checks stopped the payment before the card was charged
+    /// (details.reasons).
+    PaymentBlocked,
+    /// An operator rule that does not compile (details.line, column).
+    InvalidRule,
     Forbidden,
     /// A sensitive change needs a recent password or 2FA proof.
     StepUpRequired,
@@ -110,6 +115,8 @@ impl ErrorKind {
             K::BadSignature => "bad_signature",
             K::StaleSignature => "stale_signature",
             K::PaymentDeclined => "payment_declined",
+            K::PaymentBlocked => "payment_blocked",
+            K::InvalidRule => "invalid_rule",
             K::Forbidden => "forbidden",
             K::StepUpRequired => "step_up_required",
             K::NotFound => "not_found",
@@ -213,6 +220,11 @@ pub struct ErrorDetails {
     /// Plain reasons for the refusal, one per finding.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// Where a rule expression is wrong (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 impl ErrorDetails {
@@ -386,6 +398,10 @@ fn conflict_error(conflict: Conflict) -> AppError {
         Conflict::CommandGone => (
             K::ConcurrentUpdate,
             "this was finished or cancelled by someone else",
+        ),
+        Conflict::StaleRiskRule => (
+            K::ConcurrentUpdate,
+            "the rule was changed by someone else (or its id is taken); reload it",
         ),
         Conflict::StaleDispute | Conflict::EvidenceRace => (
             K::ConcurrentUpdate,

@@ -29,6 +29,7 @@ mod money;
 pub mod payments;
 pub mod reconcile;
 pub mod relay;
+pub mod risk;
 pub mod screening;
 mod timers;
 
@@ -88,6 +89,8 @@ pub struct App {
     orders_placed: std::sync::atomic::AtomicU64,
     current_policy: PolicyVersion,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
+    /// The operator's risk rules and lists, compiled (see `risk.rs`).
+    pub(crate) risk_rules_cache: risk::RuleCache,
 }
 
 /// The Idempotency-Key context of one request.
@@ -170,6 +173,7 @@ impl App {
             orders_placed: std::sync::atomic::AtomicU64::new(0),
             current_policy,
             policies: RwLock::new(policies),
+            risk_rules_cache: risk::RuleCache::default(),
         }))
     }
 

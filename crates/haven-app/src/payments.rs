@@ -53,6 +53,9 @@ pub struct PaymentRequest<'a> {
     pub order_ref: &'a str,
     /// Capture at once if no challenge is needed (one call instead of two).
     pub capture: bool,
+    /// Haven's fraud checks ask for the cardholder to be verified (3-D
+    /// Secure) even if the issuer would not.
+    pub require_challenge: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,16 @@ pub enum GatewayError {
 pub trait PaymentGateway: Send + Sync + 'static {
     /// Ledger account suffix: money from this gateway flows via `gateway:<name>`.
     fn name(&self) -> &'static str;
+    /// The issuing country of a card, by its BIN (first six digits), if
+    /// the gateway knows it.
+    fn card_country(&self, _bin: &str) -> Option<String> {
+        None
+    }
+    /// A card number published for testing and shared by every tester: it
+    /// identifies nobody, so the fraud checks give it no card identity.
+    fn is_shared_test_card(&self, _number: &str) -> bool {
+        false
+    }
     async fn authorize(&self, request: PaymentRequest<'_>) -> Result<Authorization, GatewayError>;
     /// Finish a challenge with the code the cardholder entered. A payment
     /// already verified answers `Ok` again.
@@ -559,6 +572,22 @@ impl PaymentGateway for TestCardGateway {
         "testcard"
     }
 
+    fn is_shared_test_card(&self, number: &str) -> bool {
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        [
+            TEST_CARD_OK,
+            TEST_CARD_DECLINED,
+            TEST_CARD_CHALLENGE,
+            TEST_CARD_CHARGEBACK,
+        ]
+        .contains(&digits.as_str())
+    }
+
+    /// The simulated network issues its Visa test cards in the US.
+    fn card_country(&self, bin: &str) -> Option<String> {
+        bin.starts_with('4').then(|| "US".to_string())
+    }
+
     async fn authorize(&self, request: PaymentRequest<'_>) -> Result<Authorization, GatewayError> {
         if let Some(answer) = self.replay(request.idempotency_key, request.amount).await? {
             return Ok(answer);
@@ -571,6 +600,9 @@ impl PaymentGateway for TestCardGateway {
             Ok((state, last4)) => (state, last4, String::new()),
             Err(reason) => (PaymentState::Declined, String::new(), reason),
         };
+        if request.require_challenge && state == PaymentState::Authorized {
+            state = PaymentState::ChallengePending;
+        }
         let capture_now = request.capture && state == PaymentState::Authorized;
         if capture_now {
             state = PaymentState::Captured;

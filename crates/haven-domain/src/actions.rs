@@ -118,7 +118,9 @@ impl Order {
             }
             Party::Seller => {
                 if self.state == OrderState::Paid {
-                    actions.push(OrderAction::Ship);
+                    if !self.held_for_review() {
+                        actions.push(OrderAction::Ship);
+                    }
                     if self.cancel_requested_at.is_some() {
                         actions.extend([OrderAction::AcceptCancel, OrderAction::DeclineCancel]);
                     }

@@ -54,10 +54,17 @@ pub enum EventType {
     SecurityNewDeviceLogin,
     #[serde(rename = "security.credential_stuffing")]
     SecurityCredentialStuffing,
+    /// The payment went through but fraud checks hold the order for an
+    /// agent: the seller must not ship yet.
+    #[serde(rename = "order.held_for_review")]
+    OrderHeldForReview,
+    /// An agent released a held order: the seller may ship.
+    #[serde(rename = "order.review_approved")]
+    OrderReviewApproved,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 20] = [
         EventType::OrderPaid,
         EventType::OrderCancelled,
         EventType::OrderShipped,
@@ -76,6 +83,8 @@ impl EventType {
         EventType::PayoutRequested,
         EventType::SecurityNewDeviceLogin,
         EventType::SecurityCredentialStuffing,
+        EventType::OrderHeldForReview,
+        EventType::OrderReviewApproved,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -98,6 +107,8 @@ impl EventType {
             EventType::PayoutRequested => "payout.requested",
             EventType::SecurityNewDeviceLogin => "security.new_device_login",
             EventType::SecurityCredentialStuffing => "security.credential_stuffing",
+            EventType::OrderHeldForReview => "order.held_for_review",
+            EventType::OrderReviewApproved => "order.review_approved",
         }
     }
 

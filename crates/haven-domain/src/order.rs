@@ -192,6 +192,8 @@ pub enum CloseReason {
     DisputeLapsed,
     DisputeWithdrawn,
     DisputeSuperseded,
+    /// An agent refused a payment held by fraud checks.
+    RiskRefused,
 }
 
 impl CloseReason {
@@ -208,6 +210,7 @@ impl CloseReason {
             CloseReason::DisputeLapsed => "dispute_lapsed",
             CloseReason::DisputeWithdrawn => "dispute_withdrawn",
             CloseReason::DisputeSuperseded => "dispute_superseded",
+            CloseReason::RiskRefused => "risk_refused",
         }
     }
 
@@ -299,6 +302,9 @@ pub struct Order {
     pub compensation_spent_minor: i64,
     #[serde(default)]
     pub chargeback: Option<ChargebackRecord>,
+    /// The payment's risk assessment, and whether it waits for an agent.
+    #[serde(default)]
+    pub risk: Option<RiskNote>,
     /// Optimistic-concurrency version; the store bumps it on every write.
     pub version: i64,
 }
@@ -377,6 +383,10 @@ pub enum OrderEvent {
         reason: String,
         seller: SellerFunds,
     },
+    /// An agent released an order held by fraud checks.
+    RiskApproved,
+    /// An agent refused it: everything goes back to the buyer.
+    RiskRefused,
 }
 
 /// Event names used in the transition table.
@@ -400,6 +410,8 @@ pub enum EventKind {
     DisputeEnded,
     Settle,
     Chargeback,
+    RiskApproved,
+    RiskRefused,
 }
 
 impl EventKind {
@@ -423,6 +435,7 @@ impl EventKind {
             EventKind::DisputeEnded => "end a dispute",
             EventKind::Settle => "be settled",
             EventKind::Chargeback => "take a chargeback",
+            EventKind::RiskApproved | EventKind::RiskRefused => "have its payment review decided",
         }
     }
 }
@@ -448,6 +461,8 @@ impl OrderEvent {
             OrderEvent::DisputeEnded => EventKind::DisputeEnded,
             OrderEvent::Settle { .. } => EventKind::Settle,
             OrderEvent::Chargeback { .. } => EventKind::Chargeback,
+            OrderEvent::RiskApproved => EventKind::RiskApproved,
+            OrderEvent::RiskRefused => EventKind::RiskRefused,
         }
     }
 }
@@ -469,6 +484,8 @@ pub const TRANSITIONS: &[(OrderState, EventKind, OrderState)] = &[
     (S::Paid, E::CancelRequestTimedOut, S::Cancelled),
     (S::Paid, E::ShipByMissed, S::Cancelled),
     (S::Paid, E::GuaranteeDue, S::Paid),
+    (S::Paid, E::RiskApproved, S::Paid),
+    (S::Paid, E::RiskRefused, S::Cancelled),
     (S::Shipped, E::Tracking, S::Shipped),
     (S::Shipped, E::Delivered, S::Delivered),
     (S::Shipped, E::ConfirmReceipt, S::Completed),
@@ -520,6 +537,10 @@ pub enum TransitionError {
     NoCancelRequest,
     #[error("a cancel request is already pending")]
     CancelAlreadyRequested,
+    #[error("the payment is held for a fraud review; wait for the decision before shipping")]
+    HeldForReview,
+    #[error("this order is not waiting for a payment review")]
+    NotHeldForReview,
     #[error("the protection window has not ended yet")]
     WindowStillOpen,
     #[error("the protection window has ended")]
@@ -543,6 +564,30 @@ pub enum TransitionError {
     Money(#[from] MoneyError),
     #[error(transparent)]
     Entry(#[from] EntryError),
+}
+
+/// What fraud checks made of an order's payment, as buyer, seller and
+/// agent are shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskNote {
+    /// 0-99.
+    pub score: u8,
+    /// `allow`, `request_verification` or `review`.
+    pub decision: String,
+    /// The reasons, in words a person understands.
+    pub reasons: Vec<String>,
+    /// The rule (name and version) that decided, if one did.
+    pub rule: Option<String>,
+    /// Set when the order was held for an agent.
+    pub review: Option<ReviewStatus>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    Pending,
+    Approved,
+    Refused,
 }
 
 /// A domain event for the outbox.
@@ -647,6 +692,7 @@ impl Order {
             compensation_reversed_minor: 0,
             compensation_spent_minor: 0,
             chargeback: None,
+            risk: None,
             version: 0,
         };
         let effects = Effects {
@@ -753,7 +799,12 @@ impl Order {
             OrderEvent::Ship {
                 carrier,
                 tracking_number,
-            } => next.on_ship(carrier, tracking_number, now, &mut effects),
+            } => {
+                if self.held_for_review() {
+                    return Err(TransitionError::HeldForReview);
+                }
+                next.on_ship(carrier, tracking_number, now, &mut effects)
+            }
             OrderEvent::RequestCancel => next.on_cancel_request(policy, now, &mut effects)?,
             OrderEvent::DeclineCancel => next.on_cancel_declined(&mut effects)?,
             OrderEvent::AcceptCancel | OrderEvent::CancelRequestTimedOut => {
@@ -785,6 +836,11 @@ impl Order {
                 reason,
                 seller,
             } => next.on_chargeback(amount_minor, reason, seller, now, &mut effects)?,
+            OrderEvent::RiskApproved => next.on_risk_approved(now, &mut effects)?,
+            OrderEvent::RiskRefused => {
+                next.decide_review(ReviewStatus::Refused)?;
+                next.refund_all(CloseReason::RiskRefused, now, &mut effects)?;
+            }
         }
         debug_assert!(
             is_listed(self.state, kind, next.state),
@@ -879,6 +935,49 @@ impl Order {
             due_at: self.promised_delivery_at,
         });
         fx.events.push(self.event(EventType::OrderPaid));
+        if self.held_for_review() {
+            fx.events.push(self.event(EventType::OrderHeldForReview));
+        }
+        Ok(())
+    }
+
+    /// Is the order held by fraud checks, waiting for an agent?
+    pub fn held_for_review(&self) -> bool {
+        self.risk
+            .as_ref()
+            .is_some_and(|r| r.review == Some(ReviewStatus::Pending))
+    }
+
+    fn decide_review(&mut self, decision: ReviewStatus) -> Result<(), TransitionError> {
+        if !self.held_for_review() {
+            return Err(TransitionError::NotHeldForReview);
+        }
+        if let Some(risk) = self.risk.as_mut() {
+            risk.review = Some(decision);
+        }
+        Ok(())
+    }
+
+    /// Released by an agent: the seller gets back the handling time the
+    /// review took, so a slow review never makes them late.
+    fn on_risk_approved(
+        &mut self,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        self.decide_review(ReviewStatus::Approved)?;
+        let handling = self
+            .ship_by_at
+            .duration_since(self.paid_at.unwrap_or(self.created_at));
+        let ship_by = add(now, handling);
+        if ship_by > self.ship_by_at {
+            self.ship_by_at = ship_by;
+            fx.schedule.push(TimerRequest {
+                kind: TimerKind::ShipBy,
+                due_at: ship_by,
+            });
+        }
+        fx.events.push(self.event(EventType::OrderReviewApproved));
         Ok(())
     }
 

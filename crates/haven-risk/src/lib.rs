@@ -2,5 +2,6 @@
 //! pre-dating) and the message scanner. Payment scoring and listing checks
 //! join here later; none of it performs IO.
 
+pub mod payment;
 pub mod scanner;
 pub mod tracking;

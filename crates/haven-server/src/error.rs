@@ -59,8 +59,11 @@ pub struct ErrorDetailsSchema {
     money_stays_in_escrow: Option<bool>,
     /// Scanner categories that stopped a text (`message_blocked`).
     categories: Option<Vec<String>>,
-    /// One plain reason per finding (`message_blocked`).
+    /// One plain reason per finding (`message_blocked`, `payment_blocked`).
     reasons: Option<Vec<String>>,
+    /// Where a rule expression is wrong, 1-based (`invalid_rule`).
+    line: Option<u32>,
+    column: Option<u32>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -77,7 +80,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | K::SecondFactorRequired
         | K::BadSignature
         | K::StaleSignature => StatusCode::UNAUTHORIZED,
-        K::PaymentDeclined => StatusCode::PAYMENT_REQUIRED,
+        K::PaymentDeclined | K::PaymentBlocked => StatusCode::PAYMENT_REQUIRED,
         K::Forbidden | K::StepUpRequired | K::CsrfFailed => StatusCode::FORBIDDEN,
         K::NotFound => StatusCode::NOT_FOUND,
         K::InvalidState
@@ -108,6 +111,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         K::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         K::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         K::Validation
+        | K::InvalidRule
         | K::InvalidSetupCode
         | K::IdempotencyKeyReused
         | K::InvalidToken

@@ -281,10 +281,27 @@ pub struct OrderView {
     pub guaranteed_genuine: bool,
     /// True while the card issuer's verification is outstanding.
     pub payment_challenge_required: bool,
+    /// True while fraud checks hold the paid order for an agent: the seller
+    /// must not ship yet; the money stays in escrow.
+    pub held_for_review: bool,
+    /// What the fraud checks made of the payment (buyer and agents only).
+    pub risk: Option<RiskNoteView>,
     pub policy_version: i64,
     /// What the caller may do now: complete_challenge, request_cancel,
     /// accept_cancel, decline_cancel, ship, confirm_receipt, open_dispute.
     pub available_actions: Vec<String>,
+}
+
+/// The fraud checks' view of a payment, in plain words.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RiskNoteView {
+    /// 0-99.
+    pub score: u8,
+    /// `allow`, `request_verification` or `review`.
+    pub decision: String,
+    pub reasons: Vec<String>,
+    /// `pending`, `approved` or `refused` when the order was held.
+    pub review: Option<String>,
 }
 
 impl OrderView {
@@ -302,6 +319,11 @@ impl OrderView {
     ) -> Self {
         let mut view = Self::base(o);
         view.available_actions = names(o.available_actions(party, now), |a| a.as_str());
+        // The seller learns only that the order is held, never the signals
+        // about the buyer.
+        if party == haven_domain::dispute::Party::Seller {
+            view.risk = None;
+        }
         view
     }
 
@@ -358,6 +380,20 @@ impl OrderView {
             compensation_spent: money(o.compensation_spent_minor),
             chargeback: o.chargeback.as_ref().map(|c| money(c.amount_minor)),
             guaranteed_genuine: o.guaranteed_genuine,
+            held_for_review: o.held_for_review(),
+            risk: o.risk.as_ref().map(|r| RiskNoteView {
+                score: r.score,
+                decision: r.decision.clone(),
+                reasons: r.reasons.clone(),
+                review: r.review.map(|s| {
+                    match s {
+                        haven_domain::order::ReviewStatus::Pending => "pending",
+                        haven_domain::order::ReviewStatus::Approved => "approved",
+                        haven_domain::order::ReviewStatus::Refused => "refused",
+                    }
+                    .to_string()
+                }),
+            }),
             payment_challenge_required: o.state == haven_domain::order::OrderState::PendingPayment
                 && o.payment.is_some(),
             policy_version: o.policy_version,

@@ -36,6 +36,7 @@ async fn authorize(
             idempotency_key: key,
             order_ref: "order-1",
             capture: false,
+            require_challenge: false,
         })
         .await
 }
@@ -93,6 +94,7 @@ async fn the_same_key_is_the_same_payment_and_a_second_capture_fails() {
                 idempotency_key: "at-once",
                 order_ref: "order-2",
                 capture: true,
+                require_challenge: false,
             })
             .await
             .unwrap();

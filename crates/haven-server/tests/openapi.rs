@@ -71,6 +71,8 @@ fn error_details_are_documented_as_they_are() {
         money_stays_in_escrow: Some(true),
         categories: vec!["c".into()],
         reasons: vec!["r".into()],
+        line: Some(1),
+        column: Some(2),
     };
     let actual: std::collections::BTreeSet<String> = serde_json::to_value(&full)
         .unwrap()

@@ -66,6 +66,7 @@ async fn stray_capture(t: &TestApp) -> String {
             idempotency_key: "stray",
             order_ref: "no-such-order",
             capture: false,
+            require_challenge: false,
         })
         .await
         .unwrap();

@@ -188,6 +188,215 @@ pub async fn run_all(store: Arc<dyn Store>) {
     outbox_readers_never_skip_an_event(store.clone()).await;
     retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
     relays_advance_once_and_hold_back_the_purge(&*store).await;
+    risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
+}
+
+fn risk_attempt(
+    buyer: UserId,
+    card: &str,
+    device: &str,
+    at: Timestamp,
+    outcome: crate::RiskOutcome,
+) -> crate::RiskAttempt {
+    crate::RiskAttempt {
+        id: uuid::Uuid::now_v7(),
+        at,
+        buyer_id: buyer,
+        order_id: Some(OrderId::new()),
+        card_fp: Some(card.into()),
+        device_id: Some(device.into()),
+        ip: Some("203.0.113.7".into()),
+        address_key: "addr-1".into(),
+        amount_minor: 2_000,
+        currency: "USD".into(),
+        outcome,
+        score: 10,
+        assessment: serde_json::json!({"features": {"amount_minor": 2000}}),
+    }
+}
+
+async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
+    use crate::{RiskKey, RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow};
+    let now = t0() + SignedDuration::from_hours(24 * 400);
+    let (ann, bob) = (UserId::new(), UserId::new());
+    let attempts = vec![
+        risk_attempt(
+            ann,
+            "card-a",
+            "dev-x",
+            now - SignedDuration::from_mins(10),
+            RiskOutcome::Allowed,
+        ),
+        risk_attempt(
+            ann,
+            "card-b",
+            "dev-x",
+            now - SignedDuration::from_mins(20),
+            RiskOutcome::Declined,
+        ),
+        risk_attempt(
+            bob,
+            "card-c",
+            "dev-x",
+            now - SignedDuration::from_hours(5),
+            RiskOutcome::Blocked,
+        ),
+        risk_attempt(
+            bob,
+            "card-a",
+            "dev-y",
+            now - SignedDuration::from_hours(24 * 3),
+            RiskOutcome::Allowed,
+        ),
+    ];
+    let first_order = attempts[0].order_id.unwrap();
+    store
+        .commit(Changeset {
+            risk_attempts: attempts,
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let window = RiskWindow {
+        hour_ago: now - SignedDuration::from_hours(1),
+        day_ago: now - SignedDuration::from_hours(24),
+        month_ago: now - SignedDuration::from_hours(24 * 30),
+        buyer_id: ann,
+        card_fp: Some("card-a".into()),
+    };
+    let device = store
+        .risk_key_counts(&RiskKey::Device("dev-x".into()), &window)
+        .await
+        .unwrap();
+    assert_eq!(
+        (device.last_hour, device.last_day, device.failed_last_day),
+        (2, 3, 2)
+    );
+    assert_eq!((device.other_cards, device.other_accounts), (2, 1));
+    let card = store
+        .risk_key_counts(&RiskKey::Card("card-a".into()), &window)
+        .await
+        .unwrap();
+    assert_eq!(
+        (card.last_day, card.other_accounts),
+        (1, 1),
+        "bob used it 3 days ago"
+    );
+    let account = store
+        .risk_key_counts(&RiskKey::Account(ann), &window)
+        .await
+        .unwrap();
+    assert_eq!((account.last_hour, account.other_cards), (2, 1));
+    assert_eq!(
+        store.risk_paid_history(ann, "USD").await.unwrap(),
+        (1, 2_000)
+    );
+    assert!(store.risk_device_seen(ann, "dev-x").await.unwrap());
+    assert!(!store.risk_device_seen(ann, "dev-y").await.unwrap());
+    // An outcome moves with its order.
+    store
+        .commit(Changeset {
+            risk_outcomes: vec![(first_order, RiskOutcome::Review)],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let held = store
+        .risk_attempts_by_outcome(
+            RiskOutcome::Review,
+            &PageRequest {
+                cursor: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(held.items.iter().any(|a| a.order_id == Some(first_order)));
+    let found = store
+        .risk_attempt_for_order(first_order)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.assessment["features"]["amount_minor"], 2000);
+    let linked = store.risk_linked_accounts(&found, 10).await.unwrap();
+    assert!(
+        linked
+            .iter()
+            .any(|l| l.buyer_id == bob && l.via == "device"),
+        "{linked:?}"
+    );
+    assert!(
+        linked.iter().any(|l| l.buyer_id == bob && l.via == "card"),
+        "{linked:?}"
+    );
+    // The defaults are there; a rule is saved once per version.
+    let rules = store.risk_rules().await.unwrap();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.id == "default-block" && r.expression == "risk_score >= 75")
+    );
+    let rule = RiskRule {
+        id: "conformance-rule".into(),
+        version: 1,
+        name: "n".into(),
+        action: "review".into(),
+        expression: "risk_score > 50".into(),
+        enabled: true,
+        updated_at: now,
+        updated_by: Some(ann),
+    };
+    let save = |rule: RiskRule, expected| Changeset {
+        risk_rules: vec![RiskRuleWrite {
+            rule,
+            expected_version: expected,
+        }],
+        ..Changeset::default()
+    };
+    store.commit(save(rule.clone(), None)).await.unwrap();
+    assert_eq!(
+        store.commit(save(rule.clone(), None)).await,
+        Err(StoreError::Conflict(Conflict::StaleRiskRule))
+    );
+    let v2 = RiskRule {
+        version: 2,
+        ..rule.clone()
+    };
+    store.commit(save(v2.clone(), Some(1))).await.unwrap();
+    assert_eq!(
+        store.commit(save(v2, Some(1))).await,
+        Err(StoreError::Conflict(Conflict::StaleRiskRule))
+    );
+    let versions = store.risk_rule_versions("conformance-rule").await.unwrap();
+    assert_eq!(
+        versions.iter().map(|r| r.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    // Lists: adding twice is one entry.
+    let entry = crate::RiskListEntry {
+        name: "blocked_devices".into(),
+        value: "dev-x".into(),
+        added_at: now,
+        added_by: None,
+    };
+    for _ in 0..2 {
+        store
+            .commit(Changeset {
+                risk_list_adds: vec![entry.clone()],
+                ..Changeset::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.risk_lists().await.unwrap(), vec![entry]);
+    store
+        .commit(Changeset {
+            risk_list_removes: vec![("blocked_devices".into(), "dev-x".into())],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.risk_lists().await.unwrap().is_empty());
 }
 
 async fn retention_purges_old_keys_and_events_but_never_the_newest_position(store: &dyn Store) {

@@ -10,7 +10,13 @@
 pub mod conformance;
 pub mod core;
 pub mod postgres;
+pub mod risk;
 pub mod sqlite;
+
+pub use risk::{
+    LinkedAccount, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry, RiskOutcome, RiskRule,
+    RiskRuleWrite, RiskWindow,
+};
 
 use std::sync::Arc;
 
@@ -81,6 +87,9 @@ pub enum Conflict {
     StaleJournal,
     /// A guarded balance changed since it was read.
     StaleBalance,
+    /// The risk rule was saved by someone else since it was read (or a new
+    /// rule's id is taken).
+    StaleRiskRule,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -520,6 +529,13 @@ pub struct Changeset {
     /// Drop up to `limit` published events created before `before`.
     pub purge_events: Option<Purge>,
     pub idempotency: Option<IdempotencyRecord>,
+    pub risk_attempts: Vec<RiskAttempt>,
+    /// (order, outcome): where an order's payment attempt ended up.
+    pub risk_outcomes: Vec<(OrderId, RiskOutcome)>,
+    pub risk_rules: Vec<RiskRuleWrite>,
+    pub risk_list_adds: Vec<RiskListEntry>,
+    /// (list, value)
+    pub risk_list_removes: Vec<(String, String)>,
 }
 
 impl Changeset {
@@ -568,6 +584,11 @@ impl Changeset {
         self.purge_idempotency = self.purge_idempotency.or(other.purge_idempotency);
         self.purge_events = self.purge_events.or(other.purge_events);
         self.idempotency = self.idempotency.take().or(other.idempotency);
+        self.risk_attempts.extend(other.risk_attempts);
+        self.risk_outcomes.extend(other.risk_outcomes);
+        self.risk_rules.extend(other.risk_rules);
+        self.risk_list_adds.extend(other.risk_list_adds);
+        self.risk_list_removes.extend(other.risk_list_removes);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -614,6 +635,11 @@ impl Changeset {
             && self.purge_idempotency.is_none()
             && self.purge_events.is_none()
             && self.idempotency.is_none()
+            && self.risk_attempts.is_empty()
+            && self.risk_outcomes.is_empty()
+            && self.risk_rules.is_empty()
+            && self.risk_list_adds.is_empty()
+            && self.risk_list_removes.is_empty()
     }
 }
 
@@ -807,6 +833,42 @@ pub trait Store: Send + Sync + 'static {
     /// none yet). Published events past the lowest relay position are
     /// kept whatever their age.
     async fn relay_position(&self, relay: &str) -> StoreResult<i64>;
+
+    // Payment risk.
+    /// Attempts with `key` before now: in the last hour and day, failed in
+    /// the last day, and the other cards and accounts seen with it since
+    /// `window.month_ago`.
+    async fn risk_key_counts(
+        &self,
+        key: &RiskKey,
+        window: &RiskWindow,
+    ) -> StoreResult<RiskKeyCounts>;
+    /// (count, total) of the buyer's attempts in `currency` that went
+    /// through (allowed or approved, not declined since).
+    async fn risk_paid_history(&self, buyer: UserId, currency: &str) -> StoreResult<(i64, i64)>;
+    /// Has the buyer made an attempt from this device before?
+    async fn risk_device_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool>;
+    async fn risk_attempt_for_order(&self, order: OrderId) -> StoreResult<Option<RiskAttempt>>;
+    async fn risk_attempt(&self, id: uuid::Uuid) -> StoreResult<Option<RiskAttempt>>;
+    /// Attempts with this outcome, newest first.
+    async fn risk_attempts_by_outcome(
+        &self,
+        outcome: RiskOutcome,
+        page: &PageRequest,
+    ) -> StoreResult<Page<RiskAttempt>>;
+    /// The most recent attempts, newest first (for dry runs).
+    async fn recent_risk_attempts(&self, limit: u32) -> StoreResult<Vec<RiskAttempt>>;
+    /// Other accounts sharing a device, card, IP or address with `attempt`.
+    async fn risk_linked_accounts(
+        &self,
+        attempt: &RiskAttempt,
+        limit: u32,
+    ) -> StoreResult<Vec<LinkedAccount>>;
+    /// The version in force of every rule, oldest rule first.
+    async fn risk_rules(&self) -> StoreResult<Vec<RiskRule>>;
+    /// Every saved version of one rule, newest first.
+    async fn risk_rule_versions(&self, id: &str) -> StoreResult<Vec<RiskRule>>;
+    async fn risk_lists(&self) -> StoreResult<Vec<RiskListEntry>>;
     /// Move `relay` from position `from` to `to`. False when another node
     /// moved it first (the caller re-reads and carries on from there).
     async fn advance_relay(&self, relay: &str, from: i64, to: i64) -> StoreResult<bool>;

@@ -57,6 +57,28 @@ impl FromRequestParts<Arc<App>> for Auth {
     }
 }
 
+/// The browser's device-id cookie (set by the page middleware).
+pub const DEVICE_COOKIE: &str = "haven_device";
+/// The API client's device id.
+pub const DEVICE_HEADER: &str = "haven-device-id";
+
+/// Device, IP and (from a trusted proxy) the IP's country, for the fraud
+/// checks on a payment.
+pub fn payment_context(
+    headers: &axum::http::HeaderMap,
+    client: &haven_app::ClientInfo,
+    config: &haven_app::config::Config,
+    device: Option<&str>,
+) -> haven_app::risk::PaymentContext {
+    let country = config
+        .ip_country_header
+        .as_deref()
+        .filter(|_| config.trust_proxy)
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok());
+    haven_app::risk::PaymentContext::new(device, Some(&client.ip), country)
+}
+
 /// Where the request comes from. Behind a proxy (`trust_proxy`), the
 /// first X-Forwarded-For address; otherwise the connection's peer.
 pub struct Client(pub haven_app::ClientInfo);

@@ -16,8 +16,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{
-    Auth, OrderAction, PageParams, Path, Query, RawBody, idempotency, idempotent, parse_json,
-    path_id,
+    Auth, Client, OrderAction, PageParams, Path, Query, RawBody, idempotency, idempotent,
+    parse_json, path_id,
 };
 use super::requests::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -299,6 +299,7 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
             cvc: card.cvc,
         }),
         use_credit: req.use_credit,
+        context: Default::default(),
     })
 }
 
@@ -311,10 +312,17 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
 pub async fn checkout(
     State(app): AppState,
     Auth(actor): Auth,
+    Client(client): Client,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Response {
-    let parsed = parse_json::<CheckoutRequest>(&body).and_then(checkout_input);
+    let device = headers
+        .get(super::extract::DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let context = super::extract::payment_context(&headers, &client, &app.config, device);
+    let parsed = parse_json::<CheckoutRequest>(&body)
+        .and_then(checkout_input)
+        .map(|input| CheckoutInput { context, ..input });
     let (input, idem) = match parsed
         .and_then(|input| Ok((input, idempotency(&actor, &headers, "POST /orders", &body)?)))
     {

@@ -10,6 +10,7 @@ pub mod extract;
 mod handlers;
 mod messaging;
 pub mod requests;
+mod risk;
 mod wire;
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ use haven_app::App;
         account::sessions, account::revoke_session, account::revoke_others, account::reauthenticate, account::change_password,
         account::change_email, account::resend_verification, account::totp_setup, account::totp_enable, account::totp_disable,
         account::submit_identity, account::payout_account, account::identity_reviews, account::review_identity, account::flags,
+        risk::reviews, risk::review, risk::decide, risk::rules, risk::create_rule, risk::rule, risk::update_rule, risk::dry_run,
+        risk::lists, risk::edit_list,
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
@@ -235,6 +238,22 @@ pub fn router(app: Arc<App>) -> Router {
             post(handlers::carrier_webhook),
         )
         .route("/api/v1/events", get(handlers::events))
+        .route("/api/v1/console/risk/reviews", get(risk::reviews))
+        .route(
+            "/api/v1/console/risk/reviews/{order_id}",
+            get(risk::review).post(risk::decide),
+        )
+        .route(
+            "/api/v1/console/risk/rules",
+            get(risk::rules).post(risk::create_rule),
+        )
+        .route("/api/v1/console/risk/rules/dry-run", post(risk::dry_run))
+        .route(
+            "/api/v1/console/risk/rules/{id}",
+            get(risk::rule).post(risk::update_rule),
+        )
+        .route("/api/v1/console/risk/lists", get(risk::lists))
+        .route("/api/v1/console/risk/lists/{name}", post(risk::edit_list))
         .route(
             "/api/v1/orders/{id}/disputes",
             post(disputes::open_dispute).get(disputes::order_disputes),

@@ -55,7 +55,7 @@ pub fn current_flash() -> Option<String> {
     CONTEXT.try_with(|c| c.flash.clone()).ok().flatten()
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
     cookies.split(';').find_map(|pair| {
         let (key, value) = pair.trim().split_once('=')?;
@@ -154,6 +154,7 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     let existing = cookie_token(request.headers());
     let flash = read_flash(request.headers());
     let signed_in = cookie_value(request.headers(), crate::api::extract::SESSION_COOKIE).is_some();
+    let has_device = cookie_value(request.headers(), crate::api::extract::DEVICE_COOKIE).is_some();
     let token = existing
         .clone()
         .unwrap_or_else(|| haven_app::auth::new_token().0);
@@ -178,7 +179,25 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
         flash.is_some(),
         signed_in,
     );
+    if !has_device {
+        set_device_cookie(&app, &mut response);
+    }
     response
+}
+
+/// A long-lived, random device id for the fraud checks (many cards or
+/// accounts from one browser). It identifies a browser, not a person, and
+/// carries nothing else.
+fn set_device_cookie(app: &App, response: &mut Response) {
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{}",
+        crate::api::extract::DEVICE_COOKIE,
+        uuid::Uuid::new_v4().simple(),
+        secure_suffix(app)
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }
 
 /// Cookies and cache headers on the way out.

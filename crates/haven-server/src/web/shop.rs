@@ -10,7 +10,7 @@ use haven_store::{ListingFilter, PageRequest};
 use serde::Deserialize;
 
 use super::{AppState, Layout, Member, Visitor, WebResult, parse_form, render};
-use crate::api::extract::{RawBody, path_id};
+use crate::api::extract::{Client, RawBody, path_id};
 use crate::error::ApiError;
 use crate::views::{ListingView, OrderView};
 use haven_app::payments::CardDetails;
@@ -242,8 +242,13 @@ pub async fn checkout(
     State(app): AppState,
     Member(actor): Member,
     Path(id): Path<String>,
+    Client(client): Client,
+    headers: axum::http::HeaderMap,
     RawBody(body): RawBody,
 ) -> WebResult {
+    let device = crate::web::csrf::cookie_value(&headers, crate::api::extract::DEVICE_COOKIE);
+    let context =
+        crate::api::extract::payment_context(&headers, &client, &app.config, device.as_deref());
     let listing_id: ListingId = path_id(&id, "listing")?;
     let form: CheckoutForm = parse_form(&body)?;
     let use_credit = form.use_credit == "true";
@@ -282,6 +287,7 @@ pub async fn checkout(
             cvc: form.cvc.clone(),
         }),
         use_credit,
+        context,
     };
     // A double-clicked Pay button sends the same key twice: one order.
     let idem =

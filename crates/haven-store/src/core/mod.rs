@@ -18,6 +18,7 @@
 
 pub mod plan;
 pub mod read;
+mod risk;
 pub mod sql;
 
 use async_trait::async_trait;

@@ -55,6 +55,7 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     plan_messaging(cs, &mut ops)?;
     plan_shipping_and_payouts(cs, &mut ops);
     plan_commands(cs, &mut ops)?;
+    plan_risk(cs, &mut ops)?;
     for entry in &cs.entries {
         plan_entry_rows(entry, &mut ops)?;
     }
@@ -531,6 +532,75 @@ fn plan_shipping_and_payouts(cs: &Changeset, ops: &mut Vec<Op>) {
             ],
         ));
     }
+}
+
+fn plan_risk(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for a in &cs.risk_attempts {
+        ops.push(Op::exec(
+            sql::RISK_ATTEMPT_INSERT,
+            params![
+                a.id,
+                a.at,
+                a.buyer_id.0,
+                a.order_id.map(|o| o.0.to_string()),
+                a.card_fp.clone(),
+                a.device_id.clone(),
+                a.ip.clone(),
+                &a.address_key,
+                a.amount_minor,
+                &a.currency,
+                a.outcome.as_str(),
+                a.score,
+                json(&a.assessment)?
+            ],
+        ));
+    }
+    for (order_id, outcome) in &cs.risk_outcomes {
+        ops.push(Op::exec(
+            sql::RISK_OUTCOME_UPDATE,
+            params![order_id.0, outcome.as_str()],
+        ));
+    }
+    for write in &cs.risk_rules {
+        let r = &write.rule;
+        let fields = params![
+            &r.id,
+            r.version,
+            &r.name,
+            &r.action,
+            &r.expression,
+            i64::from(r.enabled),
+            r.updated_at,
+            r.updated_by.map(|u| u.0.to_string())
+        ];
+        let op = match write.expected_version {
+            None => Op::exec(sql::RISK_RULE_INSERT, fields.clone()),
+            Some(expected) => {
+                let mut update = fields.clone();
+                update.push(expected.into());
+                Op::exec(sql::RISK_RULE_UPDATE, update)
+            }
+        };
+        ops.push(op.expect(Expect::One(Conflict::StaleRiskRule)));
+        ops.push(
+            Op::exec(sql::RISK_RULE_VERSION_INSERT, fields).on_violation(Conflict::StaleRiskRule),
+        );
+    }
+    for entry in &cs.risk_list_adds {
+        ops.push(Op::exec(
+            sql::RISK_LIST_ADD,
+            params![
+                &entry.name,
+                &entry.value,
+                entry.added_at,
+                entry.added_by.map(|u| u.0.to_string())
+            ],
+        ));
+    }
+    for (name, value) in &cs.risk_list_removes {
+        ops.push(Op::exec(sql::RISK_LIST_REMOVE, params![name, value]));
+    }
+    Ok(())
 }
 
 fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {

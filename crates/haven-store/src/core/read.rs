@@ -204,11 +204,17 @@ fn with_postings(headers: Vec<(i64, Entry)>, postings: &[Row]) -> StoreResult<Ve
     Ok(out)
 }
 
-fn all<T>(rows: Vec<Row>, decode: impl Fn(&Row) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+pub(super) fn all<T>(
+    rows: Vec<Row>,
+    decode: impl Fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
     rows.iter().map(decode).collect()
 }
 
-fn one<T>(row: Option<Row>, decode: impl Fn(&Row) -> StoreResult<T>) -> StoreResult<Option<T>> {
+pub(super) fn one<T>(
+    row: Option<Row>,
+    decode: impl Fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
     row.as_ref().map(decode).transpose()
 }
 
@@ -266,7 +272,7 @@ impl<B: Backend> Core<B> {
         Ok(())
     }
 
-    async fn page<T>(
+    pub(super) async fn page<T>(
         &self,
         sql: super::Sql,
         mut leading: Vec<Value>,
@@ -627,6 +633,65 @@ impl<B: Backend> Store for Core<B> {
                 .await?,
             outbox_row,
         )
+    }
+
+    async fn risk_key_counts(
+        &self,
+        key: &crate::RiskKey,
+        window: &crate::RiskWindow,
+    ) -> StoreResult<crate::RiskKeyCounts> {
+        self.risk_counts(key, window).await
+    }
+
+    async fn risk_paid_history(&self, buyer: UserId, currency: &str) -> StoreResult<(i64, i64)> {
+        self.risk_history(buyer, currency).await
+    }
+
+    async fn risk_device_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool> {
+        self.risk_seen(buyer, device_id).await
+    }
+
+    async fn risk_attempt_for_order(
+        &self,
+        order: OrderId,
+    ) -> StoreResult<Option<crate::RiskAttempt>> {
+        self.risk_by_order(order).await
+    }
+
+    async fn risk_attempt(&self, id: uuid::Uuid) -> StoreResult<Option<crate::RiskAttempt>> {
+        self.risk_by_id(id).await
+    }
+
+    async fn risk_attempts_by_outcome(
+        &self,
+        outcome: crate::RiskOutcome,
+        page: &PageRequest,
+    ) -> StoreResult<Page<crate::RiskAttempt>> {
+        self.risk_by_outcome(outcome, page).await
+    }
+
+    async fn recent_risk_attempts(&self, limit: u32) -> StoreResult<Vec<crate::RiskAttempt>> {
+        self.risk_recent(limit).await
+    }
+
+    async fn risk_linked_accounts(
+        &self,
+        attempt: &crate::RiskAttempt,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::LinkedAccount>> {
+        self.risk_linked(attempt, limit).await
+    }
+
+    async fn risk_rules(&self) -> StoreResult<Vec<crate::RiskRule>> {
+        self.rules().await
+    }
+
+    async fn risk_rule_versions(&self, id: &str) -> StoreResult<Vec<crate::RiskRule>> {
+        self.rule_versions(id).await
+    }
+
+    async fn risk_lists(&self) -> StoreResult<Vec<crate::RiskListEntry>> {
+        self.lists().await
     }
 
     async fn relay_position(&self, relay: &str) -> StoreResult<i64> {

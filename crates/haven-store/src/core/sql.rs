@@ -506,3 +506,91 @@ pub const UNREAD_COUNT: Sql = Shared(
      WHERE (c.buyer_id = ?1 OR c.store_id = ?2) AND m.sender_id != ?1 AND m.delivery != 'blocked'
        AND m.seq > COALESCE(r.last_read_seq, 0)",
 );
+
+// Payment risk.
+pub const RISK_ATTEMPT_INSERT: Sql = Shared(
+    "INSERT INTO risk_attempts (id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+);
+pub const RISK_OUTCOME_UPDATE: Sql =
+    Shared("UPDATE risk_attempts SET outcome = ?2 WHERE order_id = ?1");
+/// Counts for one key: ?1 the key, ?2 an hour ago, ?3 a day ago, ?4 the
+/// start of the link window, ?5 the current card (or ''), ?6 the buyer.
+macro_rules! risk_counts {
+    ($column:literal) => {
+        Shared(concat!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?3 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?3 AND outcome IN ('declined', 'blocked', 'refused') THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    COUNT(DISTINCT CASE WHEN card_fp <> ?5 THEN card_fp END),
+                    COUNT(DISTINCT CASE WHEN buyer_id <> ?6 THEN buyer_id END)
+             FROM risk_attempts WHERE ",
+            $column,
+            " = ?1 AND at_ms >= ?4"
+        ))
+    };
+}
+pub const RISK_COUNTS_BY_BUYER: Sql = risk_counts!("buyer_id");
+pub const RISK_COUNTS_BY_CARD: Sql = risk_counts!("card_fp");
+pub const RISK_COUNTS_BY_DEVICE: Sql = risk_counts!("device_id");
+pub const RISK_COUNTS_BY_IP: Sql = risk_counts!("ip");
+pub const RISK_COUNTS_BY_ADDRESS: Sql = risk_counts!("address_key");
+pub const RISK_PAID_HISTORY: Sql = Shared(
+    "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM risk_attempts
+     WHERE buyer_id = ?1 AND currency = ?2 AND outcome IN ('allowed', 'approved')",
+);
+pub const RISK_DEVICE_SEEN: Sql =
+    Shared("SELECT 1 FROM risk_attempts WHERE buyer_id = ?1 AND device_id = ?2 LIMIT 1");
+pub const RISK_ATTEMPT_BY_ORDER: Sql = Shared(concat!(
+    "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
+    " FROM risk_attempts WHERE order_id = ?1 ORDER BY at_ms DESC LIMIT 1"
+));
+pub const RISK_ATTEMPT_BY_ID: Sql = Shared(concat!(
+    "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
+    " FROM risk_attempts WHERE id = ?1"
+));
+pub const RISK_ATTEMPTS_BY_OUTCOME: Sql = Shared(concat!(
+    "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
+    " FROM risk_attempts WHERE outcome = ?1 AND (at_ms, id) < (?2, ?3) ORDER BY at_ms DESC, id DESC LIMIT ?4"
+));
+pub const RISK_ATTEMPTS_RECENT: Sql = Shared(concat!(
+    "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
+    " FROM risk_attempts ORDER BY at_ms DESC, id DESC LIMIT ?1"
+));
+/// ?1 buyer, ?2 device, ?3 card, ?4 ip, ?5 address, ?6 limit.
+pub const RISK_LINKED_ACCOUNTS: Sql = Shared(
+    "SELECT buyer_id, via, COUNT(*) FROM (
+        SELECT buyer_id, 'device' AS via FROM risk_attempts WHERE device_id = ?2 AND buyer_id <> ?1
+        UNION ALL SELECT buyer_id, 'card' AS via FROM risk_attempts WHERE card_fp = ?3 AND buyer_id <> ?1
+        UNION ALL SELECT buyer_id, 'ip' AS via FROM risk_attempts WHERE ip = ?4 AND buyer_id <> ?1
+        UNION ALL SELECT buyer_id, 'address' AS via FROM risk_attempts WHERE address_key = ?5 AND buyer_id <> ?1
+     ) linked GROUP BY buyer_id, via ORDER BY COUNT(*) DESC, buyer_id, via LIMIT ?6",
+);
+pub const RISK_RULE_INSERT: Sql = Shared(
+    "INSERT INTO risk_rules (id, version, name, action, expression, enabled, updated_at_ms, updated_by)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+);
+pub const RISK_RULE_UPDATE: Sql = Shared(
+    "UPDATE risk_rules SET version = ?2, name = ?3, action = ?4, expression = ?5, enabled = ?6, updated_at_ms = ?7, updated_by = ?8
+     WHERE id = ?1 AND version = ?9",
+);
+pub const RISK_RULE_VERSION_INSERT: Sql = Shared(
+    "INSERT INTO risk_rule_versions (id, version, name, action, expression, enabled, updated_at_ms, updated_by)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+);
+pub const RISK_RULES: Sql = Shared(
+    "SELECT r.id, r.version, r.name, r.action, r.expression, r.enabled, r.updated_at_ms, r.updated_by
+     FROM risk_rules r JOIN risk_rule_versions first ON first.id = r.id AND first.version = 1
+     ORDER BY first.updated_at_ms, r.id",
+);
+pub const RISK_RULE_VERSIONS: Sql = Shared(
+    "SELECT id, version, name, action, expression, enabled, updated_at_ms, updated_by
+     FROM risk_rule_versions WHERE id = ?1 ORDER BY version DESC LIMIT 100",
+);
+pub const RISK_LIST_ADD: Sql = Shared(
+    "INSERT INTO risk_lists (name, value, added_at_ms, added_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name, value) DO NOTHING",
+);
+pub const RISK_LIST_REMOVE: Sql = Shared("DELETE FROM risk_lists WHERE name = ?1 AND value = ?2");
+pub const RISK_LISTS: Sql = Shared(
+    "SELECT name, value, added_at_ms, added_by FROM risk_lists ORDER BY name, value LIMIT 10000",
+);

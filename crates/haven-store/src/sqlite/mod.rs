@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("schema9.sql")),
     (10, include_str!("schema10.sql")),
     (11, include_str!("schema11.sql")),
+    (12, include_str!("schema12.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

@@ -1,0 +1,200 @@
+//! The risk queries of the [`Store`](crate::Store) trait, written once.
+
+use haven_domain::ids::{OrderId, UserId};
+
+use super::read::{all, one};
+use super::{Backend, Core, Row, sql};
+use crate::{
+    LinkedAccount, Page, PageRequest, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry,
+    RiskOutcome, RiskRule, RiskWindow, StoreError, StoreResult, params,
+};
+
+fn attempt_row(r: &Row) -> StoreResult<RiskAttempt> {
+    let outcome = r.text(10)?;
+    Ok(RiskAttempt {
+        id: r.uuid(0)?,
+        at: r.time(1)?,
+        buyer_id: UserId(r.uuid(2)?),
+        order_id: r
+            .opt_text(3)?
+            .map(|id| uuid::Uuid::parse_str(&id).map(OrderId))
+            .transpose()
+            .map_err(|e| StoreError::Backend(format!("risk attempt order: {e}")))?,
+        card_fp: r.opt_text(4)?,
+        device_id: r.opt_text(5)?,
+        ip: r.opt_text(6)?,
+        address_key: r.text(7)?,
+        amount_minor: r.int(8)?,
+        currency: r.text(9)?,
+        outcome: RiskOutcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Backend(format!("unknown risk outcome {outcome}")))?,
+        score: r.int(11)?,
+        assessment: r.json(12)?,
+    })
+}
+
+fn rule_row(r: &Row) -> StoreResult<RiskRule> {
+    Ok(RiskRule {
+        id: r.text(0)?,
+        version: r.int(1)?,
+        name: r.text(2)?,
+        action: r.text(3)?,
+        expression: r.text(4)?,
+        enabled: r.int(5)? != 0,
+        updated_at: r.time(6)?,
+        updated_by: r
+            .opt_text(7)?
+            .map(|id| uuid::Uuid::parse_str(&id).map(UserId))
+            .transpose()
+            .map_err(|e| StoreError::Backend(format!("risk rule author: {e}")))?,
+    })
+}
+
+impl<B: Backend> Core<B> {
+    pub(super) async fn risk_counts(
+        &self,
+        key: &RiskKey,
+        window: &RiskWindow,
+    ) -> StoreResult<RiskKeyCounts> {
+        let (statement, value) = match key {
+            RiskKey::Account(id) => (sql::RISK_COUNTS_BY_BUYER, id.0.to_string()),
+            RiskKey::Card(fp) => (sql::RISK_COUNTS_BY_CARD, fp.clone()),
+            RiskKey::Device(id) => (sql::RISK_COUNTS_BY_DEVICE, id.clone()),
+            RiskKey::Ip(ip) => (sql::RISK_COUNTS_BY_IP, ip.clone()),
+            RiskKey::Address(key) => (sql::RISK_COUNTS_BY_ADDRESS, key.clone()),
+        };
+        let row = self
+            .first(
+                statement,
+                params![
+                    value,
+                    window.hour_ago,
+                    window.day_ago,
+                    window.month_ago,
+                    window.card_fp.clone().unwrap_or_default(),
+                    window.buyer_id.0
+                ],
+            )
+            .await?;
+        Ok(one(row, |r| {
+            Ok(RiskKeyCounts {
+                last_hour: r.int(0)?,
+                last_day: r.int(1)?,
+                failed_last_day: r.int(2)?,
+                other_cards: r.int(3)?,
+                other_accounts: r.int(4)?,
+            })
+        })?
+        .unwrap_or_default())
+    }
+
+    pub(super) async fn risk_history(
+        &self,
+        buyer: UserId,
+        currency: &str,
+    ) -> StoreResult<(i64, i64)> {
+        let row = self
+            .first(sql::RISK_PAID_HISTORY, params![buyer.0, currency])
+            .await?;
+        Ok(one(row, |r| Ok((r.int(0)?, r.int(1)?)))?.unwrap_or((0, 0)))
+    }
+
+    pub(super) async fn risk_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool> {
+        Ok(self
+            .first(sql::RISK_DEVICE_SEEN, params![buyer.0, device_id])
+            .await?
+            .is_some())
+    }
+
+    pub(super) async fn risk_by_order(&self, order: OrderId) -> StoreResult<Option<RiskAttempt>> {
+        one(
+            self.first(sql::RISK_ATTEMPT_BY_ORDER, params![order.0])
+                .await?,
+            attempt_row,
+        )
+    }
+
+    pub(super) async fn risk_by_id(&self, id: uuid::Uuid) -> StoreResult<Option<RiskAttempt>> {
+        one(
+            self.first(sql::RISK_ATTEMPT_BY_ID, params![id]).await?,
+            attempt_row,
+        )
+    }
+
+    pub(super) async fn risk_by_outcome(
+        &self,
+        outcome: RiskOutcome,
+        page: &PageRequest,
+    ) -> StoreResult<Page<RiskAttempt>> {
+        self.page(
+            sql::RISK_ATTEMPTS_BY_OUTCOME,
+            params![outcome.as_str()],
+            page,
+            attempt_row,
+            |a| (a.at, a.id),
+        )
+        .await
+    }
+
+    pub(super) async fn risk_recent(&self, limit: u32) -> StoreResult<Vec<RiskAttempt>> {
+        all(
+            self.rows(sql::RISK_ATTEMPTS_RECENT, params![limit]).await?,
+            attempt_row,
+        )
+    }
+
+    pub(super) async fn risk_linked(
+        &self,
+        attempt: &RiskAttempt,
+        limit: u32,
+    ) -> StoreResult<Vec<LinkedAccount>> {
+        // A key the attempt lacks matches nothing ('' is never stored).
+        let key = |value: &Option<String>| value.clone().unwrap_or_default();
+        let rows = self
+            .rows(
+                sql::RISK_LINKED_ACCOUNTS,
+                params![
+                    attempt.buyer_id.0,
+                    key(&attempt.device_id),
+                    key(&attempt.card_fp),
+                    key(&attempt.ip),
+                    &attempt.address_key,
+                    limit
+                ],
+            )
+            .await?;
+        all(rows, |r| {
+            Ok(LinkedAccount {
+                buyer_id: UserId(r.uuid(0)?),
+                via: r.text(1)?,
+                attempts: r.int(2)?,
+            })
+        })
+    }
+
+    pub(super) async fn rules(&self) -> StoreResult<Vec<RiskRule>> {
+        all(self.rows(sql::RISK_RULES, Vec::new()).await?, rule_row)
+    }
+
+    pub(super) async fn rule_versions(&self, id: &str) -> StoreResult<Vec<RiskRule>> {
+        all(
+            self.rows(sql::RISK_RULE_VERSIONS, params![id]).await?,
+            rule_row,
+        )
+    }
+
+    pub(super) async fn lists(&self) -> StoreResult<Vec<RiskListEntry>> {
+        all(self.rows(sql::RISK_LISTS, Vec::new()).await?, |r| {
+            Ok(RiskListEntry {
+                name: r.text(0)?,
+                value: r.text(1)?,
+                added_at: r.time(2)?,
+                added_by: r
+                    .opt_text(3)?
+                    .map(|id| uuid::Uuid::parse_str(&id).map(UserId))
+                    .transpose()
+                    .map_err(|e| StoreError::Backend(format!("risk list author: {e}")))?,
+            })
+        })
+    }
+}

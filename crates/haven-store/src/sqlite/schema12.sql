@@ -1,0 +1,65 @@
+-- Migration 12: payment risk.
+-- One row per payment attempt that reached scoring: its keys (account,
+-- card fingerprint, device, IP, shipping address), amount, score, the
+-- decision's outcome and the whole assessment (features, reasons, rule
+-- and rule version) as JSON. Velocity and link counts are read from here,
+-- so scoring agrees across restarts and nodes.
+CREATE TABLE risk_attempts (
+    id TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    buyer_id TEXT NOT NULL,
+    order_id TEXT,
+    card_fp TEXT,
+    device_id TEXT,
+    ip TEXT,
+    address_key TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    -- allowed | verification | review | blocked | declined | unpaid | approved | refused
+    outcome TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    assessment TEXT NOT NULL
+);
+CREATE INDEX risk_attempts_by_buyer ON risk_attempts(buyer_id, at_ms);
+CREATE INDEX risk_attempts_by_card ON risk_attempts(card_fp, at_ms);
+CREATE INDEX risk_attempts_by_device ON risk_attempts(device_id, at_ms);
+CREATE INDEX risk_attempts_by_ip ON risk_attempts(ip, at_ms);
+CREATE INDEX risk_attempts_by_address ON risk_attempts(address_key, at_ms);
+CREATE INDEX risk_attempts_by_order ON risk_attempts(order_id);
+CREATE INDEX risk_attempts_by_outcome ON risk_attempts(outcome, at_ms, id);
+CREATE INDEX risk_attempts_by_age ON risk_attempts(at_ms, id);
+-- Operator rules: the version in force, and every version ever saved
+-- (a decision names the version that made it).
+CREATE TABLE risk_rules (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    expression TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    updated_by TEXT
+);
+CREATE TABLE risk_rule_versions (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    expression TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    updated_by TEXT,
+    PRIMARY KEY (id, version)
+);
+-- The brief's defaults: review at 65, block at 75.
+INSERT INTO risk_rules VALUES ('default-review', 1, 'Review risky payments', 'review', 'risk_score >= 65', 1, 0, NULL) ON CONFLICT DO NOTHING;
+INSERT INTO risk_rules VALUES ('default-block', 1, 'Block very risky payments', 'block', 'risk_score >= 75', 1, 0, NULL) ON CONFLICT DO NOTHING;
+INSERT INTO risk_rule_versions SELECT * FROM risk_rules WHERE true ON CONFLICT DO NOTHING;
+-- Named lists rules refer to as @name.
+CREATE TABLE risk_lists (
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    added_at_ms INTEGER NOT NULL,
+    added_by TEXT,
+    PRIMARY KEY (name, value)
+);
