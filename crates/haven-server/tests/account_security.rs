@@ -669,7 +669,15 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
         set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
         "{set_cookie}"
     );
-    let csrf = cookie.trim_start_matches("haven_csrf=").to_string();
+    let csrf = cookie
+        .split("; ")
+        .find_map(|c| c.strip_prefix("haven_csrf="))
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("haven_device="),
+        "a device id for the fraud checks: {cookie}"
+    );
     let html = page.json.as_str().unwrap();
     assert!(html.contains(&csrf), "the form carries the token");
 

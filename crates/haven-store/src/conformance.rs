@@ -219,32 +219,37 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
     use crate::{RiskKey, RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow};
     let now = t0() + SignedDuration::from_hours(24 * 400);
     let (ann, bob) = (UserId::new(), UserId::new());
+    // Keys of their own, so a store that ran this story before counts the same.
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let key = |name: &str| format!("{name}-{tag}");
+    let (card_a, card_b, card_c) = (key("card-a"), key("card-b"), key("card-c"));
+    let (dev_x, dev_y) = (key("dev-x"), key("dev-y"));
     let attempts = vec![
         risk_attempt(
             ann,
-            "card-a",
-            "dev-x",
+            &card_a,
+            &dev_x,
             now - SignedDuration::from_mins(10),
             RiskOutcome::Allowed,
         ),
         risk_attempt(
             ann,
-            "card-b",
-            "dev-x",
+            &card_b,
+            &dev_x,
             now - SignedDuration::from_mins(20),
             RiskOutcome::Declined,
         ),
         risk_attempt(
             bob,
-            "card-c",
-            "dev-x",
+            &card_c,
+            &dev_x,
             now - SignedDuration::from_hours(5),
             RiskOutcome::Blocked,
         ),
         risk_attempt(
             bob,
-            "card-a",
-            "dev-y",
+            &card_a,
+            &dev_y,
             now - SignedDuration::from_hours(24 * 3),
             RiskOutcome::Allowed,
         ),
@@ -262,10 +267,10 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
         day_ago: now - SignedDuration::from_hours(24),
         month_ago: now - SignedDuration::from_hours(24 * 30),
         buyer_id: ann,
-        card_fp: Some("card-a".into()),
+        card_fp: Some(card_a.clone()),
     };
     let device = store
-        .risk_key_counts(&RiskKey::Device("dev-x".into()), &window)
+        .risk_key_counts(&RiskKey::Device(dev_x.clone()), &window)
         .await
         .unwrap();
     assert_eq!(
@@ -274,7 +279,7 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
     );
     assert_eq!((device.other_cards, device.other_accounts), (2, 1));
     let card = store
-        .risk_key_counts(&RiskKey::Card("card-a".into()), &window)
+        .risk_key_counts(&RiskKey::Card(card_a.clone()), &window)
         .await
         .unwrap();
     assert_eq!(
@@ -291,8 +296,8 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
         store.risk_paid_history(ann, "USD").await.unwrap(),
         (1, 2_000)
     );
-    assert!(store.risk_device_seen(ann, "dev-x").await.unwrap());
-    assert!(!store.risk_device_seen(ann, "dev-y").await.unwrap());
+    assert!(store.risk_device_seen(ann, &dev_x).await.unwrap());
+    assert!(!store.risk_device_seen(ann, &dev_y).await.unwrap());
     // An outcome moves with its order.
     store
         .commit(Changeset {
@@ -337,7 +342,7 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
             .any(|r| r.id == "default-block" && r.expression == "risk_score >= 75")
     );
     let rule = RiskRule {
-        id: "conformance-rule".into(),
+        id: key("conformance-rule"),
         version: 1,
         name: "n".into(),
         action: "review".into(),
@@ -367,7 +372,10 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
         store.commit(save(v2, Some(1))).await,
         Err(StoreError::Conflict(Conflict::StaleRiskRule))
     );
-    let versions = store.risk_rule_versions("conformance-rule").await.unwrap();
+    let versions = store
+        .risk_rule_versions(&key("conformance-rule"))
+        .await
+        .unwrap();
     assert_eq!(
         versions.iter().map(|r| r.version).collect::<Vec<_>>(),
         [2, 1]
