@@ -108,6 +108,7 @@ impl App {
             match self.store.commit(changes).await {
                 Ok(()) => {
                     self.commands_ready.notify_one();
+                    self.reassess_quietly(order.store_id).await;
                     let mut charged = transition.order;
                     charged.version = order.version + 1;
                     return Ok(charged);

@@ -765,6 +765,7 @@ impl App {
         if actor.store_id == Some(listing.store_id) {
             return Err(AppError::forbidden("you cannot buy from your own store"));
         }
+        self.refuse_if_suspended(listing.store_id).await?;
         let rate = listing
             .rate_for(&input.shipping_method, &address.country)
             .ok_or_else(|| {

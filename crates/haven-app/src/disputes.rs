@@ -430,6 +430,10 @@ impl App {
                     if let Some(transition) = &order_transition {
                         self.after_commit(transition).await;
                     }
+                    if !after.state.is_open() {
+                        // A lost dispute or a strike may change the store's standing.
+                        self.reassess_quietly(order.store_id).await;
+                    }
                     return Ok(after);
                 }
                 Err(err) if is_race(&err) => continue,

@@ -44,6 +44,8 @@ pub enum ErrorKind {
     PaymentBlocked,
     /// An operator rule that does not compile (details.line, column).
     InvalidRule,
+    /// The store is suspended: it takes no new orders (details.reasons).
+    StoreSuspended,
     Forbidden,
     /// A sensitive change needs a recent password or 2FA proof.
     StepUpRequired,
@@ -117,6 +119,7 @@ impl ErrorKind {
             K::PaymentDeclined => "payment_declined",
             K::PaymentBlocked => "payment_blocked",
             K::InvalidRule => "invalid_rule",
+            K::StoreSuspended => "store_suspended",
             K::Forbidden => "forbidden",
             K::StepUpRequired => "step_up_required",
             K::NotFound => "not_found",
@@ -398,6 +401,10 @@ fn conflict_error(conflict: Conflict) -> AppError {
         Conflict::CommandGone => (
             K::ConcurrentUpdate,
             "this was finished or cancelled by someone else",
+        ),
+        Conflict::StaleEnforcement => (
+            K::ConcurrentUpdate,
+            "the store's standing changed while this request ran; retry",
         ),
         Conflict::StaleRiskRule => (
             K::ConcurrentUpdate,

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 mod defence;
 mod disputes;
+pub mod enforcement;
 pub mod error;
 pub mod failpoints;
 mod fulfilment;

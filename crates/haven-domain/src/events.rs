@@ -61,10 +61,13 @@ pub enum EventType {
     /// An agent released a held order: the seller may ship.
     #[serde(rename = "order.review_approved")]
     OrderReviewApproved,
+    /// A store's enforcement level changed (reserve, suspension, appeal).
+    #[serde(rename = "store.enforcement_changed")]
+    StoreEnforcementChanged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 20] = [
+    pub const ALL: [EventType; 21] = [
         EventType::OrderPaid,
         EventType::OrderCancelled,
         EventType::OrderShipped,
@@ -85,6 +88,7 @@ impl EventType {
         EventType::SecurityCredentialStuffing,
         EventType::OrderHeldForReview,
         EventType::OrderReviewApproved,
+        EventType::StoreEnforcementChanged,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -109,6 +113,7 @@ impl EventType {
             EventType::SecurityCredentialStuffing => "security.credential_stuffing",
             EventType::OrderHeldForReview => "order.held_for_review",
             EventType::OrderReviewApproved => "order.review_approved",
+            EventType::StoreEnforcementChanged => "store.enforcement_changed",
         }
     }
 

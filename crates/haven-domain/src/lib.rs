@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod dispute;
+pub mod enforcement;
 pub mod events;
 pub mod evidence;
 pub mod ids;

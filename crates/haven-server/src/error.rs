@@ -84,6 +84,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         K::Forbidden | K::StepUpRequired | K::CsrfFailed => StatusCode::FORBIDDEN,
         K::NotFound => StatusCode::NOT_FOUND,
         K::InvalidState
+        | K::StoreSuspended
         | K::ConcurrentUpdate
         | K::OutOfStock
         | K::EmailTaken

@@ -14,8 +14,8 @@ pub mod risk;
 pub mod sqlite;
 
 pub use risk::{
-    LinkedAccount, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry, RiskOutcome, RiskRule,
-    RiskRuleWrite, RiskWindow,
+    EnforcementWrite, LinkedAccount, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry,
+    RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow,
 };
 
 use std::sync::Arc;
@@ -90,6 +90,8 @@ pub enum Conflict {
     /// The risk rule was saved by someone else since it was read (or a new
     /// rule's id is taken).
     StaleRiskRule,
+    /// The store's enforcement record changed since it was read.
+    StaleEnforcement,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -536,6 +538,7 @@ pub struct Changeset {
     pub risk_list_adds: Vec<RiskListEntry>,
     /// (list, value)
     pub risk_list_removes: Vec<(String, String)>,
+    pub enforcement: Vec<EnforcementWrite>,
 }
 
 impl Changeset {
@@ -589,6 +592,7 @@ impl Changeset {
         self.risk_rules.extend(other.risk_rules);
         self.risk_list_adds.extend(other.risk_list_adds);
         self.risk_list_removes.extend(other.risk_list_removes);
+        self.enforcement.extend(other.enforcement);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -640,6 +644,7 @@ impl Changeset {
             && self.risk_rules.is_empty()
             && self.risk_list_adds.is_empty()
             && self.risk_list_removes.is_empty()
+            && self.enforcement.is_empty()
     }
 }
 
@@ -869,6 +874,24 @@ pub trait Store: Send + Sync + 'static {
     /// Every saved version of one rule, newest first.
     async fn risk_rule_versions(&self, id: &str) -> StoreResult<Vec<RiskRule>>;
     async fn risk_lists(&self) -> StoreResult<Vec<RiskListEntry>>;
+
+    // Seller enforcement.
+    /// A store's record and its version.
+    async fn store_enforcement(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Option<(haven_domain::enforcement::StoreEnforcement, i64)>>;
+    /// What enforcement weighs, for orders and defects since `since`.
+    async fn seller_metrics(
+        &self,
+        store: StoreId,
+        since: Timestamp,
+    ) -> StoreResult<haven_domain::enforcement::SellerMetrics>;
+    /// Stores not in good standing, or with an appeal waiting; newest change first.
+    async fn enforced_stores(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>>;
     /// Move `relay` from position `from` to `to`. False when another node
     /// moved it first (the caller re-reads and carries on from there).
     async fn advance_relay(&self, relay: &str, from: i64, to: i64) -> StoreResult<bool>;

@@ -145,3 +145,12 @@ pub struct RiskListEntry {
     pub added_at: Timestamp,
     pub added_by: Option<UserId>,
 }
+
+/// Save a store's enforcement record: the first one (`expected_version:
+/// None`) or the next version of it (compare-and-swap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnforcementWrite {
+    pub record: haven_domain::enforcement::StoreEnforcement,
+    pub expected_version: Option<i64>,
+    pub at: Timestamp,
+}

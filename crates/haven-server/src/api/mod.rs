@@ -6,6 +6,7 @@
 pub mod account;
 mod console;
 mod disputes;
+mod enforcement;
 pub mod extract;
 mod handlers;
 mod messaging;
@@ -46,6 +47,7 @@ use haven_app::App;
         account::submit_identity, account::payout_account, account::identity_reviews, account::review_identity, account::flags,
         risk::reviews, risk::review, risk::decide, risk::rules, risk::create_rule, risk::rule, risk::update_rule, risk::dry_run,
         risk::lists, risk::edit_list,
+        enforcement::my_standing, enforcement::appeal, enforcement::queue, enforcement::standing, enforcement::strike, enforcement::decide_appeal,
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
@@ -253,6 +255,21 @@ pub fn router(app: Arc<App>) -> Router {
             get(risk::rule).post(risk::update_rule),
         )
         .route("/api/v1/console/risk/lists", get(risk::lists))
+        .route("/api/v1/seller/standing", get(enforcement::my_standing))
+        .route("/api/v1/seller/standing/appeal", post(enforcement::appeal))
+        .route("/api/v1/console/enforcement", get(enforcement::queue))
+        .route(
+            "/api/v1/console/enforcement/{store_id}",
+            get(enforcement::standing),
+        )
+        .route(
+            "/api/v1/console/enforcement/{store_id}/strikes",
+            post(enforcement::strike),
+        )
+        .route(
+            "/api/v1/console/enforcement/{store_id}/appeal",
+            post(enforcement::decide_appeal),
+        )
         .route("/api/v1/console/risk/lists/{name}", post(risk::edit_list))
         .route(
             "/api/v1/orders/{id}/disputes",

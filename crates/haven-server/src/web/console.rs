@@ -30,6 +30,8 @@ struct SafetyPage {
     conversations: Vec<ConversationView>,
     reviews: Vec<ReviewRow>,
     next_flags: Option<String>,
+    /// Stores in reserve or suspended, or with an appeal waiting.
+    enforced: Vec<haven_domain::enforcement::StoreEnforcement>,
 }
 
 #[derive(Deserialize)]
@@ -55,8 +57,13 @@ pub async fn safety(
         .pending_identity_reviews(&PageRequest::new(None, Some(50)))
         .await?
         .items;
+    let enforced = app
+        .enforcement_queue(&actor, &PageRequest::new(None, Some(50)))
+        .await?
+        .items;
     Ok(render(&SafetyPage {
         layout: Layout::new(&app, Some(&actor), "Trust and safety"),
+        enforced,
         flags: flags.items,
         conversations: conversations
             .items
@@ -204,5 +211,34 @@ pub async fn dismiss_dead_letter(
         &app,
         "/console/commands",
         "Dismissed, with your note.",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AppealDecisionForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide_appeal(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let store: haven_domain::ids::StoreId = path_id(&id, "store")?;
+    let form: AppealDecisionForm = parse_form(&body)?;
+    let grant = form.decision == "grant";
+    app.decide_appeal(&actor, store, grant, &form.note).await?;
+    let message = if grant {
+        "Appeal granted: the store is back in good standing."
+    } else {
+        "Appeal refused."
+    };
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/safety",
+        message,
     ))
 }

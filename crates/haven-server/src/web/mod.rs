@@ -10,6 +10,7 @@ mod disputes;
 pub mod filters;
 mod messages;
 mod orders;
+mod risk;
 mod seller;
 mod shop;
 
@@ -438,6 +439,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/disputes/{id}/export", get(disputes::export))
         .route("/console", get(disputes::console))
         .route("/console/safety", get(console::safety))
+        .route("/seller/appeal", post(seller::appeal))
+        .route(
+            "/console/enforcement/{id}/appeal",
+            post(console::decide_appeal),
+        )
+        .route("/console/risk", get(risk::queue))
+        .route("/console/risk/reviews/{id}", post(risk::decide))
+        .route("/console/risk/rules", get(risk::rules))
+        .route("/console/risk/rules/save", post(risk::save))
+        .route("/console/risk/lists", post(risk::edit_list))
         .route("/console/commands", get(console::dead_letters))
         .route(
             "/console/commands/{id}/retry",

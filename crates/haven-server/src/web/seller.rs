@@ -28,6 +28,8 @@ struct SellerPage {
     next_url: Option<String>,
     commission_percent: String,
     has_payout_account: bool,
+    /// The store's standing when it is not good (reserve, suspension).
+    standing: Option<haven_app::enforcement::Standing>,
     error: Option<String>,
 }
 
@@ -53,6 +55,7 @@ async fn centre_page(
         next_url: None,
         commission_percent: format!("{}", f64::from(policy.commission_bps) / 100.0),
         has_payout_account: actor.user.payout_account.is_some(),
+        standing: None,
         error,
     };
     if let Some(store_id) = actor.store_id {
@@ -61,6 +64,12 @@ async fn centre_page(
             None => None,
         };
         page.balance = Some(app.balances(store_id).await?.into());
+        let standing = app.standing(actor, store_id).await?;
+        if standing.record.level != haven_domain::enforcement::EnforcementLevel::Good
+            || standing.record.appeal.is_some()
+        {
+            page.standing = Some(standing);
+        }
         let orders = app
             .store
             .orders_for_store(store_id, &PageRequest::new(cursor, Some(25)))
@@ -271,4 +280,28 @@ pub async fn demo_clock(State(app): AppState, RawBody(body): RawBody) -> WebResu
     // for thousands of deadlines.
     app.commands_ready.notify_one();
     Ok(Redirect::to("/demo").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AppealForm {
+    text: String,
+}
+
+pub async fn appeal(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: AppealForm = parse_form(&body)?;
+    match app.appeal_enforcement(&actor, &form.text).await {
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/seller",
+            "Your appeal was sent. An agent will answer it here.",
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            centre_page(&app, &actor, None, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -600,6 +600,28 @@ fn plan_risk(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     for (name, value) in &cs.risk_list_removes {
         ops.push(Op::exec(sql::RISK_LIST_REMOVE, params![name, value]));
     }
+    for write in &cs.enforcement {
+        let r = &write.record;
+        let appeal = i64::from(r.appeal.is_some());
+        let op = match write.expected_version {
+            None => Op::exec(
+                sql::ENFORCEMENT_INSERT,
+                params![r.store_id.0, r.level.as_str(), json(r)?, appeal, write.at],
+            ),
+            Some(version) => Op::exec(
+                sql::ENFORCEMENT_UPDATE,
+                params![
+                    r.store_id.0,
+                    r.level.as_str(),
+                    json(r)?,
+                    appeal,
+                    write.at,
+                    version
+                ],
+            ),
+        };
+        ops.push(op.expect(Expect::One(Conflict::StaleEnforcement)));
+    }
     Ok(())
 }
 

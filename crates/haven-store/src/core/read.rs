@@ -694,6 +694,28 @@ impl<B: Backend> Store for Core<B> {
         self.lists().await
     }
 
+    async fn store_enforcement(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Option<(haven_domain::enforcement::StoreEnforcement, i64)>> {
+        self.enforcement(store).await
+    }
+
+    async fn seller_metrics(
+        &self,
+        store: StoreId,
+        since: Timestamp,
+    ) -> StoreResult<haven_domain::enforcement::SellerMetrics> {
+        self.metrics(store, since).await
+    }
+
+    async fn enforced_stores(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>> {
+        self.enforced(page).await
+    }
+
     async fn relay_position(&self, relay: &str) -> StoreResult<i64> {
         let row = self.first(sql::RELAY_POSITION, params![relay]).await?;
         Ok(one(row, |r| r.int(0))?.unwrap_or(0))

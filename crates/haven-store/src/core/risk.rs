@@ -51,6 +51,61 @@ fn rule_row(r: &Row) -> StoreResult<RiskRule> {
 }
 
 impl<B: Backend> Core<B> {
+    pub(super) async fn enforcement(
+        &self,
+        store: haven_domain::ids::StoreId,
+    ) -> StoreResult<Option<(haven_domain::enforcement::StoreEnforcement, i64)>> {
+        one(
+            self.first(sql::ENFORCEMENT_BY_STORE, params![store.0])
+                .await?,
+            |r| Ok((r.json(0)?, r.int(1)?)),
+        )
+    }
+
+    pub(super) async fn metrics(
+        &self,
+        store: haven_domain::ids::StoreId,
+        since: haven_domain::Timestamp,
+    ) -> StoreResult<haven_domain::enforcement::SellerMetrics> {
+        let row = self
+            .first(sql::SELLER_METRICS, params![store.0, since])
+            .await?;
+        Ok(one(row, |r| {
+            Ok(haven_domain::enforcement::SellerMetrics {
+                orders: r.int(0)?,
+                disputes_lost: r.int(1)?,
+                chargebacks: r.int(2)?,
+                low_ratings: 0,
+                strikes: r.int(3)?,
+            })
+        })?
+        .unwrap_or_default())
+    }
+
+    pub(super) async fn enforced(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>> {
+        let (ms, id) = match page.position() {
+            Some((ms, id)) => (ms, id.to_string()),
+            None => (i64::MAX, String::new()),
+        };
+        let rows = self
+            .rows(sql::ENFORCEMENT_PAGE, params![ms, id, page.limit + 1])
+            .await?;
+        let items = all(rows, |r| {
+            let record: haven_domain::enforcement::StoreEnforcement = r.json(0)?;
+            Ok((record, r.int(2)?))
+        })?;
+        let page = crate::make_page(items, page.limit, |(record, at_ms): &(_, i64)| {
+            (haven_domain::clock::from_ms(*at_ms), record_store(record))
+        });
+        Ok(Page {
+            items: page.items.into_iter().map(|(record, _)| record).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
     pub(super) async fn risk_counts(
         &self,
         key: &RiskKey,
@@ -197,4 +252,8 @@ impl<B: Backend> Core<B> {
             })
         })
     }
+}
+
+fn record_store(record: &haven_domain::enforcement::StoreEnforcement) -> uuid::Uuid {
+    record.store_id.0
 }

@@ -139,6 +139,7 @@ pub const LISTING_BY_ID: Sql = Shared("SELECT data, stock FROM listings WHERE id
 pub const LISTINGS_PAGE: Sql = Shared(
     "SELECT data, stock FROM listings
      WHERE (created_at_ms, id) < (?1, ?2) AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR store_id = ?4)
+       AND store_id NOT IN (SELECT store_id FROM store_enforcement WHERE level = 'suspended')
      ORDER BY created_at_ms DESC, id DESC LIMIT ?5",
 );
 /// Takes stock only if enough is left; returns it with a positive delta.
@@ -593,4 +594,33 @@ pub const RISK_LIST_ADD: Sql = Shared(
 pub const RISK_LIST_REMOVE: Sql = Shared("DELETE FROM risk_lists WHERE name = ?1 AND value = ?2");
 pub const RISK_LISTS: Sql = Shared(
     "SELECT name, value, added_at_ms, added_by FROM risk_lists ORDER BY name, value LIMIT 10000",
+);
+
+// Seller enforcement.
+pub const ENFORCEMENT_INSERT: Sql = Shared(
+    "INSERT INTO store_enforcement (store_id, level, data, version, appeal_pending, updated_at_ms)
+     VALUES (?1, ?2, ?3, 1, ?4, ?5) ON CONFLICT (store_id) DO NOTHING",
+);
+pub const ENFORCEMENT_UPDATE: Sql = Shared(
+    "UPDATE store_enforcement SET level = ?2, data = ?3, version = version + 1, appeal_pending = ?4, updated_at_ms = ?5
+     WHERE store_id = ?1 AND version = ?6",
+);
+pub const ENFORCEMENT_BY_STORE: Sql =
+    Shared("SELECT data, version FROM store_enforcement WHERE store_id = ?1");
+pub const ENFORCEMENT_PAGE: Sql = Shared(
+    "SELECT data, version, updated_at_ms, store_id FROM store_enforcement
+     WHERE (level <> 'good' OR appeal_pending = 1) AND (updated_at_ms, store_id) < (?1, ?2)
+     ORDER BY updated_at_ms DESC, store_id DESC LIMIT ?3",
+);
+/// ?1 store, ?2 window start: paid orders, disputes lost (resolved with
+/// money back to the buyer), chargebacks that took money, strikes.
+pub const SELLER_METRICS: Sql = Shared(
+    "SELECT (SELECT COUNT(*) FROM orders WHERE store_id = ?1 AND created_at_ms >= ?2
+               AND state NOT IN ('pending_payment', 'cancelled')),
+            (SELECT COUNT(*) FROM disputes d JOIN orders o ON o.id = d.order_id
+              WHERE d.store_id = ?1 AND d.created_at_ms >= ?2 AND d.state = 'resolved'
+                AND o.state IN ('refunded', 'partially_refunded')),
+            (SELECT COUNT(DISTINCT e.order_id) FROM ledger_entries e JOIN orders o ON o.id = e.order_id
+              WHERE o.store_id = ?1 AND e.kind = 'chargeback' AND e.created_at_ms >= ?2),
+            (SELECT COUNT(*) FROM strikes WHERE store_id = ?1)",
 );

@@ -83,6 +83,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("schema10.sql")),
     (11, include_str!("schema11.sql")),
     (12, include_str!("schema12.sql")),
+    (13, include_str!("schema13.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

@@ -1,0 +1,277 @@
+//! The console's payment-risk pages: the review queue, and the rules and
+//! lists, with a dry run before a rule is saved.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use haven_domain::Timestamp;
+use haven_domain::ids::OrderId;
+use haven_domain::money::{Currency, Money};
+use haven_risk::payment::rules::RuleAction;
+use haven_store::{PageRequest, RiskListEntry, RiskRule};
+use serde::Deserialize;
+
+use super::csrf::redirect_with_flash;
+use super::{AppState, Layout, Member, Path, Query, WebResult, filters, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
+use haven_app::Actor;
+use haven_app::risk::{DryRun, RuleInput};
+
+pub struct ReviewRow {
+    pub order_id: String,
+    pub title: String,
+    pub amount: String,
+    pub score: i64,
+    pub at: Timestamp,
+    pub reasons: Vec<String>,
+    /// "buyer via device" lines.
+    pub linked: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "risk_queue.html")]
+struct QueuePage {
+    layout: Layout,
+    rows: Vec<ReviewRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    cursor: Option<String>,
+}
+
+pub async fn queue(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<QueueQuery>,
+) -> WebResult {
+    let page = app
+        .review_queue(&actor, &PageRequest::new(q.cursor, Some(25)))
+        .await?;
+    let mut rows = Vec::with_capacity(page.items.len());
+    for item in page.items {
+        let Some(order) = item.order else { continue };
+        let case = app.review_case(&actor, order.id).await?;
+        let amount = Currency::parse(&item.attempt.currency)
+            .map(|c| Money::new(item.attempt.amount_minor, c).to_string())
+            .unwrap_or_default();
+        rows.push(ReviewRow {
+            order_id: order.id.to_string(),
+            title: order.listing_title.clone(),
+            amount,
+            score: item.attempt.score,
+            at: item.attempt.at,
+            reasons: item.reasons,
+            linked: case
+                .linked_accounts
+                .iter()
+                .map(|l| format!("{} via {} ({}×)", l.buyer_id, l.via, l.attempts))
+                .collect(),
+        });
+    }
+    Ok(render(&QueuePage {
+        layout: Layout::new(&app, Some(&actor), "Payment reviews"),
+        rows,
+        next: page
+            .next_cursor
+            .map(|c| format!("/console/risk?cursor={c}")),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id: OrderId = path_id(&id, "order")?;
+    let form: DecisionForm = parse_form(&body)?;
+    let approve = form.decision == "approve";
+    app.decide_review(&actor, order_id, approve, &form.note)
+        .await?;
+    let message = if approve {
+        "Approved: the seller can ship."
+    } else {
+        "Refused: the order is cancelled and the buyer refunded in full."
+    };
+    Ok(redirect_with_flash(&app, "/console/risk", message))
+}
+
+/// The rule being written (or edited), as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RuleForm {
+    #[serde(default, rename = "edit")]
+    pub id: String,
+    #[serde(default)]
+    pub version: i64,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub expression: String,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub dry_run: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "risk_rules.html")]
+struct RulesPage {
+    layout: Layout,
+    rules: Vec<RiskRule>,
+    lists: Vec<RiskListEntry>,
+    form: RuleForm,
+    actions: Vec<&'static str>,
+    dry_run: Option<DryRun>,
+    error: Option<String>,
+}
+
+async fn rules_page(
+    app: &haven_app::App,
+    actor: &Actor,
+    mut form: RuleForm,
+    error: Option<String>,
+) -> WebResult {
+    let rules = app.risk_rules(actor).await?;
+    if let Some(rule) = rules.iter().find(|r| r.id == form.id) {
+        form.version = rule.version;
+        if form.expression.is_empty() {
+            form.name = rule.name.clone();
+            form.action = rule.action.clone();
+            form.expression = rule.expression.clone();
+            form.enabled = rule.enabled;
+        }
+    } else {
+        form.id.clear();
+    }
+    if form.action.is_empty() {
+        form.action = RuleAction::Review.as_str().into();
+    }
+    let mut error = error;
+    let mut dry_run = None;
+    if form.dry_run.is_some() && error.is_none() {
+        match app.dry_run_rule(actor, &input(&form), 1_000).await {
+            Ok(run) => dry_run = Some(run),
+            Err(err) if err.kind.is_correctable() => error = Some(err.message),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(render(&RulesPage {
+        layout: Layout::new(app, Some(actor), "Risk rules"),
+        rules,
+        lists: app.risk_lists(actor).await?,
+        form,
+        actions: RuleAction::ALL.iter().map(|a| a.as_str()).collect(),
+        dry_run,
+        error,
+    }))
+}
+
+fn input(form: &RuleForm) -> RuleInput {
+    RuleInput {
+        name: form.name.clone(),
+        action: form.action.clone(),
+        expression: form.expression.clone(),
+        enabled: form.enabled,
+        expected_version: (!form.id.is_empty()).then_some(form.version),
+    }
+}
+
+pub async fn rules(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(form): Query<RuleForm>,
+) -> WebResult {
+    rules_page(&app, &actor, form, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    expected_version: i64,
+    name: String,
+    action: String,
+    expression: String,
+    #[serde(default)]
+    enabled: Option<String>,
+}
+
+pub async fn save(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: SaveForm = parse_form(&body)?;
+    let typed = RuleForm {
+        id: form.id.clone(),
+        version: form.expected_version,
+        name: form.name,
+        action: form.action,
+        expression: form.expression,
+        enabled: form.enabled.is_some(),
+        dry_run: None,
+    };
+    let id = (!typed.id.is_empty()).then_some(typed.id.as_str());
+    match app.save_risk_rule(&actor, id, input(&typed)).await {
+        Ok(rule) => {
+            let state = if rule.enabled {
+                "enabled"
+            } else {
+                "saved, disabled"
+            };
+            let message = format!("Rule “{}” {state} (v{}).", rule.name, rule.version);
+            Ok(redirect_with_flash(&app, "/console/risk/rules", &message))
+        }
+        Err(err) if err.kind.is_correctable() => {
+            let status = crate::error::status_of(err.kind);
+            let page = rules_page(&app, &actor, typed, Some(err.message)).await?;
+            Ok((status, page).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListForm {
+    name: String,
+    value: String,
+    #[serde(default)]
+    remove: Option<String>,
+}
+
+pub async fn edit_list(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: ListForm = parse_form(&body)?;
+    let add = form.remove.is_none();
+    match app
+        .edit_risk_list(&actor, &form.name, &form.value, add)
+        .await
+    {
+        Ok(()) => {
+            let verb = if add { "Added to" } else { "Removed from" };
+            let message = format!("{verb} @{}.", form.name);
+            Ok(redirect_with_flash(&app, "/console/risk/rules", &message))
+        }
+        Err(err) if err.kind.is_correctable() => {
+            let status = crate::error::status_of(err.kind);
+            let page = rules_page(&app, &actor, RuleForm::default(), Some(err.message)).await?;
+            Ok((status, page).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,259 @@
+//! Seller enforcement through the real router: strikes suspend a store
+//! (listings hidden, new orders refused, existing orders go on), a lost
+//! dispute pushes the defect rate over 1 %, and appeals.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+async fn store_of(t: &TestApp, seller: &str) -> String {
+    let me = t.get("/api/v1/seller/standing", Some(seller)).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.json);
+    me.json["enforcement"]["store_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn three_strikes_suspend_a_store_until_an_appeal_is_granted() {
+    for t in on_every_backend().await {
+        let agent = agent_token(&t).await;
+        let (seller, listing) = t.seller_with_listing("s@example.com", 10).await;
+        let buyer = t.user("b@example.com", "buyer").await;
+        let store = store_of(&t, &seller).await;
+        // An order placed before the suspension.
+        let before = t.buy(&buyer, &listing, "4242424242424242").await;
+        assert_eq!(before.status, StatusCode::CREATED, "{:?}", before.json);
+        let before_id = before.json["id"].as_str().unwrap().to_string();
+        for n in 1..=3 {
+            let r = t
+                .post(
+                    &format!("/api/v1/console/enforcement/{store}/strikes"),
+                    Some(&agent),
+                    json!({"reason": format!("fake tracking number #{n}"), "order_id": before_id}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+            let expected = if n < 3 { "good" } else { "suspended" };
+            assert_eq!(r.json["enforcement"]["level"], expected, "{:?}", r.json);
+        }
+        let standing = t.get("/api/v1/seller/standing", Some(&seller)).await;
+        assert_eq!(standing.json["enforcement"]["level"], "suspended");
+        assert!(
+            standing.json["enforcement"]["reasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("3 strikes")
+        );
+        // Hidden and closed to new orders, with the reason.
+        let listings = t.get("/api/v1/listings", None).await;
+        assert!(
+            !listings.json.to_string().contains(&listing),
+            "{:?}",
+            listings.json
+        );
+        let refused = t.buy(&buyer, &listing, "4242424242424242").await;
+        assert_error(&refused, StatusCode::CONFLICT, "store_suspended");
+        assert!(
+            refused.json["error"]["details"]["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("strikes")
+        );
+        // The order from before still ships.
+        let ship = t
+            .post(
+                &format!("/api/v1/orders/{before_id}/ship"),
+                Some(&seller),
+                json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+            )
+            .await;
+        assert_eq!(ship.status, StatusCode::OK, "{:?}", ship.json);
+        // An event for integrations.
+        let events = t.get("/api/v1/events?limit=100", Some(&agent)).await;
+        assert!(
+            events
+                .json
+                .to_string()
+                .contains("store.enforcement_changed"),
+            "{:?}",
+            events.json
+        );
+        // Appeal: only the owner, only once, and an agent decides.
+        let r = t
+            .post(
+                "/api/v1/seller/standing/appeal",
+                Some(&buyer),
+                json!({"text": "not mine"}),
+            )
+            .await;
+        assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
+        let r = t
+            .post(
+                "/api/v1/seller/standing/appeal",
+                Some(&seller),
+                json!({"text": "The carrier mislabelled three parcels; here is their letter."}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let again = t
+            .post(
+                "/api/v1/seller/standing/appeal",
+                Some(&seller),
+                json!({"text": "again"}),
+            )
+            .await;
+        assert_error(&again, StatusCode::CONFLICT, "invalid_state");
+        let queue = t.get("/api/v1/console/enforcement", Some(&agent)).await;
+        assert_eq!(
+            queue.json["items"][0]["store_id"],
+            store.as_str(),
+            "{:?}",
+            queue.json
+        );
+        assert!(
+            queue.json["items"][0]["appeal"]
+                .as_str()
+                .unwrap()
+                .contains("mislabelled")
+        );
+        let r = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/appeal"),
+                Some(&seller),
+                json!({"grant": true}),
+            )
+            .await;
+        assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
+        let granted = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/appeal"),
+                Some(&agent),
+                json!({"grant": true, "note": "carrier letter checked"}),
+            )
+            .await;
+        assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.json);
+        assert_eq!(granted.json["level"], "good");
+        let history = granted.json["history"].as_array().unwrap();
+        assert_eq!(history.len(), 2, "{history:?}");
+        assert!(
+            history[1]["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("carrier letter checked")
+        );
+        // Visible and open again; one new strike does not suspend.
+        let listings = t.get("/api/v1/listings", None).await;
+        assert!(listings.json.to_string().contains(&listing));
+        let r = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/strikes"),
+                Some(&agent),
+                json!({"reason": "brushing"}),
+            )
+            .await;
+        assert_eq!(r.json["enforcement"]["level"], "good", "{:?}", r.json);
+        let after = t.buy(&buyer, &listing, "4242424242424242").await;
+        assert_eq!(after.status, StatusCode::CREATED, "{:?}", after.json);
+        t.verify_clean().await;
+    }
+}
+
+#[tokio::test]
+async fn a_lost_dispute_puts_a_small_store_over_the_defect_limit() {
+    for t in on_every_backend().await {
+        let (seller, buyer, _listing, order) = t.shipped_order().await;
+        let store = store_of(&t, &seller).await;
+        let opened = t
+            .post(&format!("/api/v1/orders/{order}/disputes"), Some(&buyer), json!({"reason": "damaged", "requested_outcome": {"type": "full_refund"}, "description": "arrived broken"}))
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.json);
+        let dispute = opened.json["id"].as_str().unwrap().to_string();
+        let accepted = t
+            .post(
+                &format!("/api/v1/disputes/{dispute}/accept"),
+                Some(&seller),
+                json!({}),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+        let standing = t.get("/api/v1/seller/standing", Some(&seller)).await;
+        assert_eq!(standing.json["disputes_lost_60d"], 1, "{:?}", standing.json);
+        assert_eq!(standing.json["defect_rate_bps"], 10_000);
+        assert_eq!(standing.json["enforcement"]["level"], "reserve");
+        assert!(
+            standing.json["enforcement"]["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("order defect rate 100.00 %")
+        );
+        let agent = agent_token(&t).await;
+        let seen = t
+            .get(
+                &format!("/api/v1/console/enforcement/{store}"),
+                Some(&agent),
+            )
+            .await;
+        assert_eq!(seen.json["enforcement"]["level"], "reserve");
+        let other = t
+            .get(
+                &format!("/api/v1/console/enforcement/{store}"),
+                Some(&buyer),
+            )
+            .await;
+        assert_error(&other, StatusCode::FORBIDDEN, "forbidden");
+        t.verify_clean().await;
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_seller_sees_why_on_the_seller_centre_and_appeals_there() {
+    let t = TestApp::sqlite().await;
+    let agent = agent_token(&t).await;
+    let (seller, _listing) = t.seller_with_listing("s@example.com", 10).await;
+    let store = store_of(&t, &seller).await;
+    for n in 1..=3 {
+        let r = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/strikes"),
+                Some(&agent),
+                json!({"reason": format!("confirmed counterfeit #{n}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let mut browser = Browser::new(&t);
+    browser.login("s@example.com").await;
+    let page = browser.get("/seller").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("Your store is suspended."), "{html}");
+    assert!(html.contains("3 strikes"), "{html}");
+    let sent = browser
+        .post_form(
+            "/seller/appeal",
+            &[("text", "Supplier invoices attached; the batch was pulled.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.json);
+    let page = browser.get("/seller").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("Your appeal was sent."), "{html}");
+    assert!(html.contains("is waiting for an agent"), "{html}");
+    // The agent's console lists it with the appeal.
+    let mut console = Browser::new(&t);
+    console.login("agent@example.com").await;
+    let page = console.get("/console/safety").await;
+    assert!(Browser::html(&page).contains("Supplier invoices attached"));
+    let decided = console
+        .post_form(
+            &format!("/console/enforcement/{store}/appeal"),
+            &[("decision", "grant"), ("note", "invoices checked")],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    let standing = t.get("/api/v1/seller/standing", Some(&seller)).await;
+    assert_eq!(standing.json["enforcement"]["level"], "good");
+}
