@@ -4,8 +4,8 @@
 //!
 //! - A **suspended** store's listings are hidden and new orders to it are
 //!   refused; its existing orders complete or refund as usual.
-//! - A store in **reserve** is flagged for releases to wait in reserve
-//!   (see docs: the routing of releases is not built yet).
+//! - A store in **reserve** has each release's seller share routed to
+//!   its reserve, freed by a deadline after the policy's hold.
 //! - The seller may **appeal**; an agent grants (back to good standing,
 //!   forgiving what counted so far) or refuses it.
 
@@ -80,6 +80,33 @@ impl App {
             ErrorKind::ConcurrentUpdate,
             "the store is busy; retry",
         ))
+    }
+
+    /// For an event that may release escrow to a store in reserve: the
+    /// order with its release routed to the reserve for the policy's hold.
+    pub(crate) async fn reserve_hold_for(
+        &self,
+        order: &haven_domain::order::Order,
+        kind: haven_domain::order::EventKind,
+        policy: &haven_domain::policy::Policy,
+    ) -> AppResult<Option<haven_domain::order::Order>> {
+        use haven_domain::order::EventKind as E;
+        if !matches!(
+            kind,
+            E::ConfirmReceipt | E::ProtectionWindowEnded | E::Settle
+        ) {
+            return Ok(None);
+        }
+        let in_reserve = matches!(
+            self.store.store_enforcement(order.store_id).await?,
+            Some((record, _)) if record.level == EnforcementLevel::Reserve
+        );
+        if !in_reserve || policy.reserve_hold_days <= 0 {
+            return Ok(None);
+        }
+        let mut held = order.clone();
+        held.reserve_hold_days = Some(policy.reserve_hold_days);
+        Ok(Some(held))
     }
 
     /// Reassess after a change that may move a store's standing; a failure

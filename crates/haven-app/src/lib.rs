@@ -286,6 +286,8 @@ impl App {
     ) -> AppResult<(Changeset, Transition)> {
         let policy = self.policy(order.policy_version).await?;
         let kind = event.kind();
+        let held_back = self.reserve_hold_for(order, kind, &policy).await?;
+        let order = held_back.as_ref().unwrap_or(order);
         let mut transition = order.apply(event, &policy, now)?;
         let guard = self.take_back_compensation(&mut transition, now).await?;
         let mut changes = changeset_for(&transition, Some(order.version), now);

@@ -39,6 +39,8 @@ enum Due {
     Order(OrderEvent),
     Dispute(DisputeEvent),
     Chargeback,
+    /// Free a release held in the seller's reserve (needs the balance now).
+    Reserve,
 }
 
 fn due_for(kind: TimerKind) -> Due {
@@ -54,6 +56,7 @@ fn due_for(kind: TimerKind) -> Due {
         TimerKind::ReturnShipBy => Due::Dispute(DisputeEvent::ReturnShipByMissed),
         TimerKind::ReturnCheck => Due::Dispute(DisputeEvent::ReturnCheckTimeout),
         TimerKind::SimulatedChargeback => Due::Chargeback,
+        TimerKind::ReserveRelease => Due::Reserve,
     }
 }
 
@@ -88,6 +91,31 @@ fn by_order(due: Vec<Timer>) -> Vec<Vec<Timer>> {
 }
 
 impl App {
+    /// The reserve hold of an order ends: move what it put in the seller's
+    /// reserve (as much as a chargeback left there) to the available
+    /// balance, guarded against the balance moving meanwhile.
+    async fn reserve_release_changes(
+        &self,
+        order: &haven_domain::order::Order,
+        now: Timestamp,
+    ) -> AppResult<(Changeset, Option<haven_domain::order::Transition>)> {
+        let account = haven_domain::ledger::Account::SellerReserve(order.store_id).to_string();
+        let currency = order.total.currency.as_str().to_string();
+        let balance = self.store.balance(&account, &currency).await?;
+        let event = OrderEvent::ReserveReleased {
+            reserve_balance_minor: balance,
+        };
+        let (mut changes, transition) = self
+            .order_changes(order, event, ActorRef::system(), now)
+            .await?;
+        changes.balance_guards.push(haven_store::BalanceGuard {
+            account,
+            currency,
+            expected_minor: balance,
+        });
+        Ok((changes, Some(transition)))
+    }
+
     /// Fire every deadline due at `now`, one bounded batch after another,
     /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
@@ -163,6 +191,7 @@ impl App {
                         .await
                         .map(|(c, _, t)| (c, t))
                 }
+                Due::Reserve => self.reserve_release_changes(&order, now).await,
                 Due::Chargeback => {
                     // Idempotent on its own: a second filing finds the chargeback recorded.
                     self.simulated_chargeback(order.id).await?;

@@ -105,6 +105,8 @@ pub enum EntryKind {
     CompensationReversal,
     /// The card network took money back.
     Chargeback,
+    /// A release held in the seller's reserve becomes available.
+    ReserveRelease,
 }
 
 impl EntryKind {
@@ -118,6 +120,7 @@ impl EntryKind {
             EntryKind::Compensation => "compensation",
             EntryKind::CompensationReversal => "compensation_reversal",
             EntryKind::Chargeback => "chargeback",
+            EntryKind::ReserveRelease => "reserve_release",
         }
     }
 
@@ -131,6 +134,7 @@ impl EntryKind {
             "compensation" => EntryKind::Compensation,
             "compensation_reversal" => EntryKind::CompensationReversal,
             "chargeback" => EntryKind::Chargeback,
+            "reserve_release" => EntryKind::ReserveRelease,
             _ => return None,
         })
     }

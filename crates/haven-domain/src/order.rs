@@ -305,6 +305,13 @@ pub struct Order {
     /// The payment's risk assessment, and whether it waits for an agent.
     #[serde(default)]
     pub risk: Option<RiskNote>,
+    /// Set by the app when the store's defect rate is above the limit: a
+    /// release goes to the seller's reserve for this many days.
+    #[serde(default)]
+    pub reserve_hold_days: Option<i64>,
+    /// Of the seller's share, what waits in reserve.
+    #[serde(default)]
+    pub reserve_held_minor: i64,
     /// Optimistic-concurrency version; the store bumps it on every write.
     pub version: i64,
 }
@@ -387,6 +394,12 @@ pub enum OrderEvent {
     RiskApproved,
     /// An agent refused it: everything goes back to the buyer.
     RiskRefused,
+    /// The reserve hold ended: what is still in the seller's reserve
+    /// (`reserve_balance_minor`, read now) becomes available, up to what
+    /// this order put there.
+    ReserveReleased {
+        reserve_balance_minor: i64,
+    },
 }
 
 /// Event names used in the transition table.
@@ -412,6 +425,7 @@ pub enum EventKind {
     Chargeback,
     RiskApproved,
     RiskRefused,
+    ReserveReleased,
 }
 
 impl EventKind {
@@ -436,6 +450,7 @@ impl EventKind {
             EventKind::Settle => "be settled",
             EventKind::Chargeback => "take a chargeback",
             EventKind::RiskApproved | EventKind::RiskRefused => "have its payment review decided",
+            EventKind::ReserveReleased => "release its reserve",
         }
     }
 }
@@ -463,6 +478,7 @@ impl OrderEvent {
             OrderEvent::Chargeback { .. } => EventKind::Chargeback,
             OrderEvent::RiskApproved => EventKind::RiskApproved,
             OrderEvent::RiskRefused => EventKind::RiskRefused,
+            OrderEvent::ReserveReleased { .. } => EventKind::ReserveReleased,
         }
     }
 }
@@ -513,6 +529,15 @@ pub const TRANSITIONS: &[(OrderState, EventKind, OrderState)] = &[
     // is left on the card to take back.
     (S::Refunded, E::Chargeback, S::Refunded),
     (S::Cancelled, E::Chargeback, S::Cancelled),
+    // A reserve hold ends whatever happened since (a chargeback may have
+    // taken some of it).
+    (S::Completed, E::ReserveReleased, S::Completed),
+    (
+        S::PartiallyRefunded,
+        E::ReserveReleased,
+        S::PartiallyRefunded,
+    ),
+    (S::Refunded, E::ReserveReleased, S::Refunded),
 ];
 
 /// The first listed target for (state, event).
@@ -693,6 +718,8 @@ impl Order {
             compensation_spent_minor: 0,
             chargeback: None,
             risk: None,
+            reserve_hold_days: None,
+            reserve_held_minor: 0,
             version: 0,
         };
         let effects = Effects {
@@ -837,6 +864,9 @@ impl Order {
                 seller,
             } => next.on_chargeback(amount_minor, reason, seller, now, &mut effects)?,
             OrderEvent::RiskApproved => next.on_risk_approved(now, &mut effects)?,
+            OrderEvent::ReserveReleased {
+                reserve_balance_minor,
+            } => next.on_reserve_released(reserve_balance_minor, now, &mut effects)?,
             OrderEvent::RiskRefused => {
                 next.decide_review(ReviewStatus::Refused)?;
                 next.refund_all(CloseReason::RiskRefused, now, &mut effects)?;
@@ -1250,6 +1280,11 @@ impl Order {
         let commission = released.basis_points(policy.commission_bps)?;
         let seller_share = released.checked_sub(commission)?;
         let (to_card, to_credit) = self.refund_split(refund_minor);
+        let seller_account = if held > 0 {
+            self.seller_release_account(seller_share.amount_minor, now, fx)
+        } else {
+            Account::SellerAvailable(self.store_id)
+        };
         let postings = vec![
             Posting {
                 account: self.escrow_account(),
@@ -1264,7 +1299,7 @@ impl Order {
                 amount: Money::new(to_credit, currency),
             },
             Posting {
-                account: Account::SellerAvailable(self.store_id),
+                account: seller_account,
                 amount: seller_share,
             },
             Posting {
@@ -1412,11 +1447,12 @@ impl Order {
         let held = Money::new(self.escrow_minor(), self.total.currency);
         let commission = held.basis_points(policy.commission_bps)?;
         let seller_share = held.checked_sub(commission)?;
+        let seller_account = self.seller_release_account(seller_share.amount_minor, now, fx);
         fx.entries.push(Entry::split(
             self.header(EntryKind::Release, now),
             self.escrow_account(),
             vec![
-                (Account::SellerAvailable(self.store_id), seller_share),
+                (seller_account, seller_share),
                 (Account::PlatformCommission, commission),
             ],
         )?);
@@ -1429,6 +1465,49 @@ impl Order {
             .extend([TimerKind::ProtectionEnd, TimerKind::OnTimeGuarantee]);
         fx.unschedule.extend(TimerKind::DISPUTE);
         fx.events.push(self.event(EventType::OrderCompleted));
+        Ok(())
+    }
+
+    /// Where the seller's share of a release goes: the available balance,
+    /// or the reserve (with a timer to free it) while the store's defect
+    /// rate is above the limit.
+    fn seller_release_account(
+        &mut self,
+        share_minor: i64,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Account {
+        match self.reserve_hold_days.filter(|days| *days > 0) {
+            Some(days) if share_minor > 0 => {
+                self.reserve_held_minor += share_minor;
+                fx.schedule.push(TimerRequest {
+                    kind: TimerKind::ReserveRelease,
+                    due_at: add(now, self::days(days)),
+                });
+                Account::SellerReserve(self.store_id)
+            }
+            _ => Account::SellerAvailable(self.store_id),
+        }
+    }
+
+    fn on_reserve_released(
+        &mut self,
+        reserve_balance_minor: i64,
+        now: Timestamp,
+        fx: &mut Effects,
+    ) -> Result<(), TransitionError> {
+        let amount = self.reserve_held_minor.min(reserve_balance_minor).max(0);
+        self.reserve_held_minor = 0;
+        if amount > 0 {
+            fx.entries.push(Entry::split(
+                self.header(EntryKind::ReserveRelease, now),
+                Account::SellerReserve(self.store_id),
+                vec![(
+                    Account::SellerAvailable(self.store_id),
+                    Money::new(amount, self.total.currency),
+                )],
+            )?);
+        }
         Ok(())
     }
 

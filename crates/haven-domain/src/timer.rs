@@ -29,10 +29,13 @@ pub enum TimerKind {
     ReturnCheck,
     /// The test card network files the chargeback it promised (testcard only).
     SimulatedChargeback,
+    /// A release held in the seller's reserve (defect rate above 1 %)
+    /// becomes available.
+    ReserveRelease,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 11] = [
+    pub const ALL: [TimerKind; 12] = [
         TimerKind::UnpaidExpiry,
         TimerKind::ShipBy,
         TimerKind::CancelRequestTimeout,
@@ -44,6 +47,7 @@ impl TimerKind {
         TimerKind::ReturnShipBy,
         TimerKind::ReturnCheck,
         TimerKind::SimulatedChargeback,
+        TimerKind::ReserveRelease,
     ];
 
     /// Deadlines that belong to the order's open dispute.
@@ -68,6 +72,7 @@ impl TimerKind {
             TimerKind::ReturnShipBy => "return_ship_by",
             TimerKind::ReturnCheck => "return_check",
             TimerKind::SimulatedChargeback => "simulated_chargeback",
+            TimerKind::ReserveRelease => "reserve_release",
         }
     }
 

@@ -165,7 +165,7 @@ async fn three_strikes_suspend_a_store_until_an_appeal_is_granted() {
 #[tokio::test]
 async fn a_lost_dispute_puts_a_small_store_over_the_defect_limit() {
     for t in on_every_backend().await {
-        let (seller, buyer, _listing, order) = t.shipped_order().await;
+        let (seller, buyer, listing, order) = t.shipped_order().await;
         let store = store_of(&t, &seller).await;
         let opened = t
             .post(&format!("/api/v1/orders/{order}/disputes"), Some(&buyer), json!({"reason": "damaged", "requested_outcome": {"type": "full_refund"}, "description": "arrived broken"}))
@@ -205,6 +205,45 @@ async fn a_lost_dispute_puts_a_small_store_over_the_defect_limit() {
             )
             .await;
         assert_error(&other, StatusCode::FORBIDDEN, "forbidden");
+        // While in reserve, a release waits 14 days in the seller's reserve.
+        let available = format!("seller:{store}:available");
+        let reserve = format!("seller:{store}:reserve");
+        let available_before = t.balance(&available).await;
+        let second = t.buy(&buyer, &listing, "4242424242424242").await;
+        let second_id = second.json["id"].as_str().unwrap().to_string();
+        let ship = t
+            .post(
+                &format!("/api/v1/orders/{second_id}/ship"),
+                Some(&seller),
+                json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+            )
+            .await;
+        assert_eq!(ship.status, StatusCode::OK, "{:?}", ship.json);
+        let confirmed = t
+            .post(
+                &format!("/api/v1/orders/{second_id}/confirm"),
+                Some(&buyer),
+                json!({"second_confirmation": true}),
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.json);
+        let share = confirmed.json["released_to_seller"]["amount_minor"]
+            .as_i64()
+            .unwrap();
+        assert!(share > 0);
+        assert_eq!(
+            t.balance(&reserve).await,
+            share,
+            "the release waits in reserve"
+        );
+        assert_eq!(t.balance(&available).await, available_before);
+        t.advance_days(13);
+        t.tick().await;
+        assert_eq!(t.balance(&reserve).await, share, "not before the hold ends");
+        t.advance_days(2);
+        t.tick().await;
+        assert_eq!(t.balance(&reserve).await, 0);
+        assert_eq!(t.balance(&available).await, available_before + share);
         t.verify_clean().await;
     }
 }
