@@ -28,6 +28,14 @@ pub struct ScanPayload {
     pub occurred_at: String,
     #[serde(default)]
     pub location: String,
+    /// Where the scan happened, when the carrier says it in structured
+    /// form: a delivery scan elsewhere than the order's address does not
+    /// count as delivery.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 fn mac(secret: &str, timestamp_s: i64, body: &[u8]) -> Hmac<Sha256> {
@@ -109,6 +117,8 @@ impl App {
             status: payload.status,
             occurred_at,
             location: payload.location,
+            city: payload.city,
+            country: payload.country,
         })
         .await
     }
@@ -144,6 +154,8 @@ impl App {
             status,
             occurred_at: self.now().to_string(),
             location: location.into(),
+            city: Some(order.address.city.clone()),
+            country: Some(order.address.country.clone()),
         };
         let body = serde_json::to_vec(&payload).map_err(AppError::internal)?;
         let signature = sign(

@@ -19,6 +19,45 @@ pub struct CarrierScan {
     pub status: TrackingStatus,
     pub occurred_at: Timestamp,
     pub location: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Why a delivery scan does not match the order's address, if it doesn't:
+/// fake tracking often "delivers" a cheap parcel in another city.
+fn delivered_elsewhere(scan: &CarrierScan, order: &Order) -> Option<String> {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    if let Some(country) = scan
+        .country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        && !country.eq_ignore_ascii_case(&order.address.country)
+    {
+        return Some(format!(
+            "delivered in {} but the order ships to {}",
+            country.to_ascii_uppercase(),
+            order.address.country
+        ));
+    }
+    if let Some(city) = scan
+        .city
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        && norm(city) != norm(&order.address.city)
+    {
+        return Some(format!(
+            "delivered in {city} but the order ships to {}",
+            order.address.city
+        ));
+    }
+    None
 }
 
 /// Scans may be stamped a little ahead of our clock, never far ahead.
@@ -105,6 +144,27 @@ impl App {
 
     /// Record a carrier scan and move the order (or the dispute's return)
     /// it belongs to. Replays and scans that change nothing are accepted.
+    async fn flag_delivery_elsewhere(&self, order: &Order, mismatch: &str) -> AppResult<()> {
+        tracing::warn!(order = %order.id, store = %order.store_id, mismatch, "delivery scan elsewhere than the order's address");
+        let flag = haven_domain::messaging::SecurityFlag {
+            id: haven_domain::ids::FlagId::new(),
+            kind: "tracking_delivered_elsewhere".into(),
+            subject: order.id.to_string(),
+            detail: format!(
+                "store {}: {mismatch}; not counted as delivery",
+                order.store_id
+            ),
+            created_at: self.now(),
+        };
+        self.store
+            .commit(Changeset {
+                security_flags: vec![flag],
+                ..Default::default()
+            })
+            .await?;
+        Ok(())
+    }
+
     pub async fn ingest_scan(&self, scan: CarrierScan) -> AppResult<Option<Order>> {
         let carrier = Carrier::parse(&scan.carrier)
             .ok_or_else(|| tracking_error(TrackingRejection::UnknownCarrier))?;
@@ -156,6 +216,14 @@ impl App {
         if outbound.is_none() {
             self.return_scan(&order, &number, &scan).await?;
             return Ok(Some(self.order(order_id).await?));
+        }
+        if scan.status == TrackingStatus::Delivered
+            && let Some(mismatch) = delivered_elsewhere(&scan, &order)
+        {
+            // Not proof of delivery: the buyer stays protected, and an
+            // agent sees it (confirmed fake tracking is a strike).
+            self.flag_delivery_elsewhere(&order, &mismatch).await?;
+            return Ok(Some(order));
         }
         let delivered_at = scan
             .occurred_at

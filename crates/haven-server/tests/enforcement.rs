@@ -6,6 +6,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
+use haven_domain::clock::Clock;
 use serde_json::json;
 
 async fn store_of(t: &TestApp, seller: &str) -> String {
@@ -295,4 +296,48 @@ async fn a_suspended_seller_sees_why_on_the_seller_centre_and_appeals_there() {
     assert_eq!(decided.status, StatusCode::SEE_OTHER);
     let standing = t.get("/api/v1/seller/standing", Some(&seller)).await;
     assert_eq!(standing.json["enforcement"]["level"], "good");
+}
+
+#[tokio::test]
+async fn a_delivery_scan_in_another_city_is_not_delivery_and_is_flagged() {
+    for t in on_every_backend().await {
+        let (_seller, buyer, _listing, order) = t.shipped_order().await;
+        let agent = agent_token(&t).await;
+        let seen = t
+            .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+            .await;
+        let number = seen.json["shipment"]["tracking_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = t
+            .scan_body(json!({"tracking_number": number, "status": "delivered", "occurred_at": t.clock.now().to_string(), "location": "Parcel locker 7", "city": "Shelbyville", "country": "US"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let seen = t
+            .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+            .await;
+        assert_eq!(
+            seen.json["state"], "shipped",
+            "not delivered: {:?}",
+            seen.json
+        );
+        assert!(seen.json["delivered_at"].is_null());
+        let flags = t.get("/api/v1/console/flags", Some(&agent)).await;
+        let text = flags.json.to_string();
+        assert!(text.contains("tracking_delivered_elsewhere"), "{text}");
+        assert!(
+            text.contains("delivered in Shelbyville but the order ships to Springfield"),
+            "{text}"
+        );
+        // The right city counts.
+        let r = t
+            .scan_body(json!({"tracking_number": number, "status": "delivered", "occurred_at": t.clock.now().to_string(), "city": " springfield ", "country": "us"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let seen = t
+            .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+            .await;
+        assert_eq!(seen.json["state"], "delivered", "{:?}", seen.json);
+    }
 }

@@ -381,11 +381,16 @@ impl TestApp {
 
     /// Post a signed scan through the carrier webhook.
     pub async fn scan(&self, number: &str, status: &str) -> Response {
-        let body = serde_json::to_vec(&json!({
+        self.scan_body(json!({
             "tracking_number": number, "status": status,
             "occurred_at": self.clock.now().to_string(), "location": "Test hub"
         }))
-        .unwrap();
+        .await
+    }
+
+    /// Post any scan body through the carrier's signed webhook.
+    pub async fn scan_body(&self, scan: Value) -> Response {
+        let body = serde_json::to_vec(&scan).unwrap();
         let signature = haven_app::carrier::sign(
             &self.app.config.carrier_webhook_secret,
             self.clock.now().as_second(),
