@@ -323,7 +323,12 @@ impl App {
         let address_key = RiskKey::Address(address.clone());
         let (account, card_counts, address_counts, device_counts, ip_counts, history, seen) = tokio::try_join!(
             store.risk_key_counts(&account_key, &window),
-            store.risk_key_counts(&card_key, &window),
+            async {
+                match &card_fp {
+                    Some(_) => store.risk_key_counts(&card_key, &window).await,
+                    None => Ok(RiskKeyCounts::default()),
+                }
+            },
             store.risk_key_counts(&address_key, &window),
             async {
                 match &device {

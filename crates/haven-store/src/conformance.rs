@@ -307,13 +307,10 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
         .await
         .unwrap();
     let held = store
-        .risk_attempts_by_outcome(
-            RiskOutcome::Review,
-            &PageRequest {
-                cursor: None,
-                limit: 10,
-            },
-        )
+        .risk_attempts_in_review(&PageRequest {
+            cursor: None,
+            limit: 10,
+        })
         .await
         .unwrap();
     assert!(held.items.iter().any(|a| a.order_id == Some(first_order)));

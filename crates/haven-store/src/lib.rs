@@ -855,12 +855,8 @@ pub trait Store: Send + Sync + 'static {
     async fn risk_device_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool>;
     async fn risk_attempt_for_order(&self, order: OrderId) -> StoreResult<Option<RiskAttempt>>;
     async fn risk_attempt(&self, id: uuid::Uuid) -> StoreResult<Option<RiskAttempt>>;
-    /// Attempts with this outcome, newest first.
-    async fn risk_attempts_by_outcome(
-        &self,
-        outcome: RiskOutcome,
-        page: &PageRequest,
-    ) -> StoreResult<Page<RiskAttempt>>;
+    /// Attempts held for review, newest first.
+    async fn risk_attempts_in_review(&self, page: &PageRequest) -> StoreResult<Page<RiskAttempt>>;
     /// The most recent attempts, newest first (for dry runs).
     async fn recent_risk_attempts(&self, limit: u32) -> StoreResult<Vec<RiskAttempt>>;
     /// Other accounts sharing a device, card, IP or address with `attempt`.

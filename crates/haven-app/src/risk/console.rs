@@ -15,10 +15,7 @@ impl App {
         page: &PageRequest,
     ) -> AppResult<Page<ReviewItem>> {
         self.require_agent(actor)?;
-        let attempts = self
-            .store
-            .risk_attempts_by_outcome(RiskOutcome::Review, page)
-            .await?;
+        let attempts = self.store.risk_attempts_in_review(page).await?;
         let mut items = Vec::with_capacity(attempts.items.len());
         for attempt in attempts.items {
             items.push(self.review_item(attempt).await?);

@@ -395,20 +395,36 @@ fn cel_value(value: &AttributeValue) -> Value {
     }
 }
 
+/// One payment's scope over the shared root: its attributes, and the
+/// `is_missing` answers the rules ask for. Built once per payment and
+/// shared by every rule.
+fn payment_scope<'a>(
+    root: &'a Context<'static, 'static>,
+    attributes: &[(&str, AttributeValue)],
+    missing_checks: impl Iterator<Item = &'a String>,
+) -> Context<'a, 'static> {
+    let mut scope = root.new_inner_scope();
+    for (name, value) in attributes {
+        scope.add_variable_from_value(*name, cel_value(value));
+    }
+    for name in missing_checks {
+        let missing = !attributes.iter().any(|(n, _)| n == name);
+        scope.add_variable_from_value(format!("{MISSING_PREFIX}{name}"), missing);
+    }
+    scope
+}
+
 fn run(
     root: &Context<'static, 'static>,
     rule: &CompiledRule,
     attributes: &[(&str, AttributeValue)],
 ) -> Outcome {
-    let mut scope = root.new_inner_scope();
-    for (name, value) in attributes {
-        scope.add_variable_from_value(*name, cel_value(value));
-    }
-    for name in &rule.missing_checks {
-        let missing = !attributes.iter().any(|(n, _)| n == name);
-        scope.add_variable_from_value(format!("{MISSING_PREFIX}{name}"), missing);
-    }
-    let result = catch_unwind(AssertUnwindSafe(|| rule.program.execute(&scope)));
+    let scope = payment_scope(root, attributes, rule.missing_checks.iter());
+    execute(&scope, rule)
+}
+
+fn execute(scope: &Context<'_, 'static>, rule: &CompiledRule) -> Outcome {
+    let result = catch_unwind(AssertUnwindSafe(|| rule.program.execute(scope)));
     match result {
         Ok(Ok(Value::Bool(true))) => Outcome::Matched,
         Ok(Ok(Value::Bool(false))) => Outcome::NotMatched,
@@ -448,6 +464,8 @@ pub struct Decision {
 pub struct RuleSet {
     root: Context<'static, 'static>,
     rules: Vec<CompiledRule>,
+    /// Every attribute any rule asks `is_missing` about.
+    missing_checks: BTreeSet<String>,
 }
 
 /// The two rules every marketplace starts with (the brief's defaults).
@@ -489,9 +507,14 @@ impl RuleSet {
             }
         }
         rules.sort_by_key(|r| r.spec.action);
+        let missing_checks = rules
+            .iter()
+            .flat_map(|r| r.missing_checks.iter().cloned())
+            .collect();
         let set = RuleSet {
             root: root_context(lists),
             rules,
+            missing_checks,
         };
         (set, broken)
     }
@@ -502,10 +525,11 @@ impl RuleSet {
 
     pub fn decide(&self, features: &PaymentFeatures, risk_score: u8) -> Decision {
         let attributes = features.attributes(risk_score);
+        let scope = payment_scope(&self.root, &attributes, self.missing_checks.iter());
         let mut matched = Vec::new();
         let mut failures = Vec::new();
         for rule in &self.rules {
-            match run(&self.root, rule, &attributes) {
+            match execute(&scope, rule) {
                 Outcome::Matched => matched.push(rule.spec.reference()),
                 Outcome::NotMatched | Outcome::Missing(_) => {}
                 Outcome::Failed(error) => failures.push(RuleFailure {

@@ -662,12 +662,11 @@ impl<B: Backend> Store for Core<B> {
         self.risk_by_id(id).await
     }
 
-    async fn risk_attempts_by_outcome(
+    async fn risk_attempts_in_review(
         &self,
-        outcome: crate::RiskOutcome,
         page: &PageRequest,
     ) -> StoreResult<Page<crate::RiskAttempt>> {
-        self.risk_by_outcome(outcome, page).await
+        self.risk_in_review(page).await
     }
 
     async fn recent_risk_attempts(&self, limit: u32) -> StoreResult<Vec<crate::RiskAttempt>> {

@@ -176,14 +176,13 @@ impl<B: Backend> Core<B> {
         )
     }
 
-    pub(super) async fn risk_by_outcome(
+    pub(super) async fn risk_in_review(
         &self,
-        outcome: RiskOutcome,
         page: &PageRequest,
     ) -> StoreResult<Page<RiskAttempt>> {
         self.page(
-            sql::RISK_ATTEMPTS_BY_OUTCOME,
-            params![outcome.as_str()],
+            sql::RISK_ATTEMPTS_IN_REVIEW,
+            Vec::new(),
             page,
             attempt_row,
             |a| (a.at, a.id),

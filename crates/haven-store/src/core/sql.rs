@@ -517,6 +517,9 @@ pub const RISK_OUTCOME_UPDATE: Sql =
     Shared("UPDATE risk_attempts SET outcome = ?2 WHERE order_id = ?1");
 /// Counts for one key: ?1 the key, ?2 an hour ago, ?3 a day ago, ?4 the
 /// start of the link window, ?5 the current card (or ''), ?6 the buyer.
+/// Only the key's latest 100 attempts are read, so a key
+/// everyone shares (a forwarder's address, a carrier-grade NAT) costs the
+/// same as any other; the counts saturate there, far above any tier.
 macro_rules! risk_counts {
     ($column:literal) => {
         Shared(concat!(
@@ -525,9 +528,9 @@ macro_rules! risk_counts {
                     CAST(COALESCE(SUM(CASE WHEN at_ms >= ?3 AND outcome IN ('declined', 'blocked', 'refused') THEN 1 ELSE 0 END), 0) AS BIGINT),
                     COUNT(DISTINCT CASE WHEN card_fp <> ?5 THEN card_fp END),
                     COUNT(DISTINCT CASE WHEN buyer_id <> ?6 THEN buyer_id END)
-             FROM risk_attempts WHERE ",
+             FROM (SELECT at_ms, outcome, card_fp, buyer_id FROM risk_attempts WHERE ",
             $column,
-            " = ?1 AND at_ms >= ?4"
+            " = ?1 AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 100) recent"
         ))
     };
 }
@@ -536,12 +539,17 @@ pub const RISK_COUNTS_BY_CARD: Sql = risk_counts!("card_fp");
 pub const RISK_COUNTS_BY_DEVICE: Sql = risk_counts!("device_id");
 pub const RISK_COUNTS_BY_IP: Sql = risk_counts!("ip");
 pub const RISK_COUNTS_BY_ADDRESS: Sql = risk_counts!("address_key");
+/// The buyer's paid attempts among their latest 500.
 pub const RISK_PAID_HISTORY: Sql = Shared(
-    "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM risk_attempts
-     WHERE buyer_id = ?1 AND currency = ?2 AND outcome IN ('allowed', 'approved')",
+    "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM
+       (SELECT amount_minor, outcome, currency FROM risk_attempts WHERE buyer_id = ?1 ORDER BY at_ms DESC LIMIT 500) recent
+     WHERE currency = ?2 AND outcome IN ('allowed', 'approved')",
 );
-pub const RISK_DEVICE_SEEN: Sql =
-    Shared("SELECT 1 FROM risk_attempts WHERE buyer_id = ?1 AND device_id = ?2 LIMIT 1");
+/// Among the device's latest 500 attempts, one by this buyer?
+pub const RISK_DEVICE_SEEN: Sql = Shared(
+    "SELECT 1 FROM (SELECT buyer_id FROM risk_attempts WHERE device_id = ?2 ORDER BY at_ms DESC LIMIT 500) recent
+     WHERE buyer_id = ?1 LIMIT 1",
+);
 pub const RISK_ATTEMPT_BY_ORDER: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
     " FROM risk_attempts WHERE order_id = ?1 ORDER BY at_ms DESC LIMIT 1"
@@ -550,21 +558,23 @@ pub const RISK_ATTEMPT_BY_ID: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
     " FROM risk_attempts WHERE id = ?1"
 ));
-pub const RISK_ATTEMPTS_BY_OUTCOME: Sql = Shared(concat!(
+/// The review queue: a literal outcome, so the partial index serves it.
+pub const RISK_ATTEMPTS_IN_REVIEW: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
-    " FROM risk_attempts WHERE outcome = ?1 AND (at_ms, id) < (?2, ?3) ORDER BY at_ms DESC, id DESC LIMIT ?4"
+    " FROM risk_attempts WHERE outcome = 'review' AND (at_ms, id) < (?1, ?2) ORDER BY at_ms DESC, id DESC LIMIT ?3"
 ));
 pub const RISK_ATTEMPTS_RECENT: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
     " FROM risk_attempts ORDER BY at_ms DESC, id DESC LIMIT ?1"
 ));
-/// ?1 buyer, ?2 device, ?3 card, ?4 ip, ?5 address, ?6 limit.
+/// ?1 buyer, ?2 device, ?3 card, ?4 ip, ?5 address, ?6 limit; each key's
+/// latest 200 attempts by others.
 pub const RISK_LINKED_ACCOUNTS: Sql = Shared(
     "SELECT buyer_id, via, COUNT(*) FROM (
-        SELECT buyer_id, 'device' AS via FROM risk_attempts WHERE device_id = ?2 AND buyer_id <> ?1
-        UNION ALL SELECT buyer_id, 'card' AS via FROM risk_attempts WHERE card_fp = ?3 AND buyer_id <> ?1
-        UNION ALL SELECT buyer_id, 'ip' AS via FROM risk_attempts WHERE ip = ?4 AND buyer_id <> ?1
-        UNION ALL SELECT buyer_id, 'address' AS via FROM risk_attempts WHERE address_key = ?5 AND buyer_id <> ?1
+        SELECT buyer_id, 'device' AS via FROM (SELECT buyer_id FROM risk_attempts WHERE device_id = ?2 AND buyer_id <> ?1 ORDER BY at_ms DESC LIMIT 200) d
+        UNION ALL SELECT buyer_id, 'card' AS via FROM (SELECT buyer_id FROM risk_attempts WHERE card_fp = ?3 AND buyer_id <> ?1 ORDER BY at_ms DESC LIMIT 200) c
+        UNION ALL SELECT buyer_id, 'ip' AS via FROM (SELECT buyer_id FROM risk_attempts WHERE ip = ?4 AND buyer_id <> ?1 ORDER BY at_ms DESC LIMIT 200) i
+        UNION ALL SELECT buyer_id, 'address' AS via FROM (SELECT buyer_id FROM risk_attempts WHERE address_key = ?5 AND buyer_id <> ?1 ORDER BY at_ms DESC LIMIT 200) a
      ) linked GROUP BY buyer_id, via ORDER BY COUNT(*) DESC, buyer_id, via LIMIT ?6",
 );
 pub const RISK_RULE_INSERT: Sql = Shared(

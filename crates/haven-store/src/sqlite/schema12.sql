@@ -21,12 +21,13 @@ CREATE TABLE risk_attempts (
     assessment TEXT NOT NULL
 );
 CREATE INDEX risk_attempts_by_buyer ON risk_attempts(buyer_id, at_ms);
-CREATE INDEX risk_attempts_by_card ON risk_attempts(card_fp, at_ms);
-CREATE INDEX risk_attempts_by_device ON risk_attempts(device_id, at_ms);
-CREATE INDEX risk_attempts_by_ip ON risk_attempts(ip, at_ms);
+CREATE INDEX risk_attempts_by_card ON risk_attempts(card_fp, at_ms) WHERE card_fp IS NOT NULL;
+CREATE INDEX risk_attempts_by_device ON risk_attempts(device_id, at_ms) WHERE device_id IS NOT NULL;
+CREATE INDEX risk_attempts_by_ip ON risk_attempts(ip, at_ms) WHERE ip IS NOT NULL;
 CREATE INDEX risk_attempts_by_address ON risk_attempts(address_key, at_ms);
-CREATE INDEX risk_attempts_by_order ON risk_attempts(order_id);
-CREATE INDEX risk_attempts_by_outcome ON risk_attempts(outcome, at_ms, id);
+CREATE INDEX risk_attempts_by_order ON risk_attempts(order_id) WHERE order_id IS NOT NULL;
+-- Only the review queue reads attempts by outcome.
+CREATE INDEX risk_attempts_in_review ON risk_attempts(at_ms, id) WHERE outcome = 'review';
 CREATE INDEX risk_attempts_by_age ON risk_attempts(at_ms, id);
 -- Operator rules: the version in force, and every version ever saved
 -- (a decision names the version that made it).
