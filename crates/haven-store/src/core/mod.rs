@@ -198,6 +198,12 @@ impl Row {
         uuid::Uuid::parse_str(&self.text(idx)?).map_err(corrupt)
     }
 
+    pub fn opt_uuid(&self, idx: usize) -> StoreResult<Option<uuid::Uuid>> {
+        self.opt_text(idx)?
+            .map(|raw| uuid::Uuid::parse_str(&raw).map_err(corrupt))
+            .transpose()
+    }
+
     pub fn json<T: serde::de::DeserializeOwned>(&self, idx: usize) -> StoreResult<T> {
         match self.get(idx)? {
             Value::Text(raw) => serde_json::from_str(raw).map_err(corrupt),

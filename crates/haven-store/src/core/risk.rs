@@ -15,11 +15,7 @@ fn attempt_row(r: &Row) -> StoreResult<RiskAttempt> {
         id: r.uuid(0)?,
         at: r.time(1)?,
         buyer_id: UserId(r.uuid(2)?),
-        order_id: r
-            .opt_text(3)?
-            .map(|id| uuid::Uuid::parse_str(&id).map(OrderId))
-            .transpose()
-            .map_err(|e| StoreError::Backend(format!("risk attempt order: {e}")))?,
+        order_id: r.opt_uuid(3)?.map(OrderId),
         card_fp: r.opt_text(4)?,
         device_id: r.opt_text(5)?,
         ip: r.opt_text(6)?,
@@ -42,11 +38,7 @@ fn rule_row(r: &Row) -> StoreResult<RiskRule> {
         expression: r.text(4)?,
         enabled: r.int(5)? != 0,
         updated_at: r.time(6)?,
-        updated_by: r
-            .opt_text(7)?
-            .map(|id| uuid::Uuid::parse_str(&id).map(UserId))
-            .transpose()
-            .map_err(|e| StoreError::Backend(format!("risk rule author: {e}")))?,
+        updated_by: r.opt_uuid(7)?.map(UserId),
     })
 }
 
@@ -243,11 +235,7 @@ impl<B: Backend> Core<B> {
                 name: r.text(0)?,
                 value: r.text(1)?,
                 added_at: r.time(2)?,
-                added_by: r
-                    .opt_text(3)?
-                    .map(|id| uuid::Uuid::parse_str(&id).map(UserId))
-                    .transpose()
-                    .map_err(|e| StoreError::Backend(format!("risk list author: {e}")))?,
+                added_by: r.opt_uuid(3)?.map(UserId),
             })
         })
     }
