@@ -91,3 +91,16 @@ export async function buy(page, base, title) {
   await click(page, "button:has-text('Pay')");
   return page.url();
 }
+
+// "952.20 USD" as cents.
+export function cents(text) {
+  const [amount] = text.trim().split(" ");
+  return Math.round(Number(amount) * 100);
+}
+
+// The signed-in seller's available balance, in cents (the demo's history
+// has already paid every demo store, so tests compare differences).
+export async function availableBalance(page, base) {
+  await page.goto(`${base}/seller`);
+  return cents(await page.textContent("#available-balance"));
+}

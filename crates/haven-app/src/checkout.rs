@@ -130,6 +130,8 @@ impl App {
         idem: Option<&Idem>,
     ) -> AppResult<CheckoutOutcome> {
         let (mut order, checkout_effects) = self.price_order(actor, &input).await?;
+        let policy = self.policy(order.policy_version).await?;
+        order.trust_snapshot = Some(self.trust_snapshot(&order, &policy).await?);
         let funding = self.funding(actor, &order, input.use_credit).await?;
         if funding.card_minor == 0 {
             return self

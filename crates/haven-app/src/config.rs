@@ -16,6 +16,9 @@ pub struct Config {
     pub carrier_webhook_secret: String,
     /// Shared secret the payment gateway uses to sign its webhooks.
     pub gateway_webhook_secret: String,
+    /// The Ed25519 key (32 bytes, hex) protection certificates are signed
+    /// with; publish its public half (`haven certificate public-key`).
+    pub certificate_signing_key: String,
     /// Where dispute evidence files live: a directory, `file:///dir`, or
     /// `s3://bucket/prefix` (credentials from the AWS_* environment).
     pub blob_store_url: String,
@@ -38,6 +41,9 @@ pub struct Config {
     /// How often the worker reconciles gateway captures with orders, and
     /// how far back each run looks.
     pub reconcile_interval_s: u64,
+    /// How often the worker runs the brushing detector over recent
+    /// reviews (the full pass; each new review is also checked at once).
+    pub integrity_interval_s: u64,
     pub reconcile_window_hours: i64,
     /// How long an Idempotency-Key is remembered, and a published event
     /// kept for the events feed.
@@ -79,6 +85,9 @@ pub struct Config {
 /// could sign a "delivered" scan); the demo and the tests use them.
 pub const DEV_CARRIER_SECRET: &str = "dev-carrier-secret-change-me";
 pub const DEV_GATEWAY_SECRET: &str = "dev-gateway-secret-change-me";
+/// Public on purpose (development only): anyone can sign with it.
+pub const DEV_CERTIFICATE_KEY: &str =
+    "6465762d63657274696669636174652d6b65792d6368616e67652d6d652d2121";
 
 impl Config {
     /// Refuse settings that are fine for a demo but unsafe to serve with.
@@ -102,7 +111,13 @@ impl Config {
                 ));
             }
         }
-        Ok(())
+        if self.certificate_signing_key == DEV_CERTIFICATE_KEY {
+            return Err(
+                "certificate_signing_key must be set to a private Ed25519 key: 64 hex digits (HAVEN_CERTIFICATE_SIGNING_KEY)"
+                    .into(),
+            );
+        }
+        crate::certificate::signing_key(&self.certificate_signing_key).map(|_| ())
     }
 }
 
@@ -126,6 +141,7 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             carrier_webhook_secret: DEV_CARRIER_SECRET.into(),
             gateway_webhook_secret: DEV_GATEWAY_SECRET.into(),
+            certificate_signing_key: DEV_CERTIFICATE_KEY.into(),
             blob_store_url: "./haven-data/blobs".into(),
             blob_s3_endpoint: None,
             demo: false,
@@ -135,6 +151,7 @@ impl Default for Config {
             timer_interval_ms: 1_000,
             timer_batch: 256,
             reconcile_interval_s: 600,
+            integrity_interval_s: 3_600,
             reconcile_window_hours: 72,
             idempotency_retention_hours: 168,
             event_retention_days: 30,

@@ -101,6 +101,9 @@ pub struct EvidenceBundle {
     pub order: Order,
     /// The terms the order was sold under (windows, deadlines, guarantee).
     pub policy: haven_domain::policy::Policy,
+    /// What the buyer was shown and promised at checkout, signed by the
+    /// platform (absent for orders placed before certificates existed).
+    pub protection_certificate: Option<crate::certificate::SignedCertificate>,
     pub disputes: Vec<BundleDispute>,
     pub tracking: Vec<haven_store::TrackingEvent>,
     pub audit: Vec<haven_domain::trail::AuditRecord>,
@@ -737,6 +740,7 @@ impl App {
         Ok(EvidenceBundle {
             format: "haven.evidence-bundle.v2",
             generated_at: self.now().to_string(),
+            protection_certificate: self.certificate_of(order).ok(),
             order: order.clone(),
             policy: (*policy).clone(),
             disputes,

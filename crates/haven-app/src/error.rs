@@ -402,6 +402,15 @@ fn conflict_error(conflict: Conflict) -> AppError {
             K::ConcurrentUpdate,
             "this was finished or cancelled by someone else",
         ),
+        Conflict::StaleReview => (
+            K::ConcurrentUpdate,
+            "the review changed while this request ran (or the order has one); reload",
+        ),
+        Conflict::BuyerAlreadyRated => (K::InvalidState, "this buyer has already been rated"),
+        Conflict::StaleIntegrityCase => (
+            K::ConcurrentUpdate,
+            "the integrity case changed while this request ran; reload",
+        ),
         Conflict::StaleEnforcement => (
             K::ConcurrentUpdate,
             "the store's standing changed while this request ran; retry",

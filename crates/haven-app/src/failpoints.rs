@@ -46,6 +46,16 @@ impl Failpoints {
             .insert(name.to_string(), action);
     }
 
+    /// Disarm every point, returning them for [`Failpoints::restore`]
+    /// (the demo's seed runs checkouts a crash test must not trip).
+    pub fn suspend(&self) -> HashMap<String, FailAction> {
+        std::mem::take(&mut *self.armed.lock().expect("failpoints"))
+    }
+
+    pub fn restore(&self, points: HashMap<String, FailAction>) {
+        self.armed.lock().expect("failpoints").extend(points);
+    }
+
     pub fn disarm(&self, name: &str) {
         self.armed.lock().expect("failpoints").remove(name);
     }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod blobs;
 pub mod carrier;
 mod catalog;
+pub mod certificate;
 mod chargebacks;
 mod checkout;
 pub mod commands;
@@ -24,12 +25,14 @@ pub mod failpoints;
 mod fulfilment;
 pub mod guard;
 pub mod images;
+pub mod integrity;
 pub mod mail;
 mod messaging;
 mod money;
 pub mod payments;
 pub mod reconcile;
 pub mod relay;
+pub mod reputation;
 pub mod risk;
 pub mod screening;
 mod timers;
@@ -92,6 +95,9 @@ pub struct App {
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
     /// The operator's risk rules and lists, compiled (see `risk.rs`).
     pub(crate) risk_rules_cache: risk::RuleCache,
+    /// Store reputations as checkout freezes them, a few seconds old at
+    /// most (see `certificate.rs`), so a checkout does not re-read them.
+    pub(crate) trust_cache: certificate::TrustCache,
 }
 
 /// The Idempotency-Key context of one request.
@@ -175,6 +181,7 @@ impl App {
             current_policy,
             policies: RwLock::new(policies),
             risk_rules_cache: risk::RuleCache::default(),
+            trust_cache: certificate::TrustCache::default(),
         }))
     }
 
@@ -290,7 +297,7 @@ impl App {
         let order = held_back.as_ref().unwrap_or(order);
         let mut transition = order.apply(event, &policy, now)?;
         let guard = self.take_back_compensation(&mut transition, now).await?;
-        let mut changes = changeset_for(&transition, Some(order.version), now);
+        let mut changes = changeset_for(&transition, Some(order), now);
         changes.balance_guards.extend(guard);
         changes
             .audit
@@ -720,12 +727,13 @@ pub(crate) fn attach_idem(
 /// Turn a pure transition into the rows to write with it.
 pub(crate) fn changeset_for(
     transition: &Transition,
-    expected_version: Option<i64>,
+    before: Option<&Order>,
     now: Timestamp,
 ) -> Changeset {
+    let expected_version = before.map(|b| b.version);
     let order = &transition.order;
     let effects = &transition.effects;
-    Changeset {
+    let mut changes = Changeset {
         orders: vec![OrderWrite {
             order: order.clone(),
             expected_version,
@@ -769,5 +777,8 @@ pub(crate) fn changeset_for(
             .map(|(carrier, number)| (carrier.clone(), number.clone(), order.id))
             .collect(),
         ..Changeset::default()
-    }
+    };
+    // The store's reputation counters move with the order, in its transaction.
+    reputation::order_stat_changes(before, order, &mut changes);
+    changes
 }

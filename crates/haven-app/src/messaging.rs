@@ -189,6 +189,8 @@ impl App {
             message_count: 0,
             delivered_count: 0,
             last_delivered_at: None,
+            first_buyer_message_at: None,
+            first_seller_message_at: None,
             flagged: false,
             offences: 0,
             version: 1,
@@ -348,11 +350,20 @@ impl App {
             ..Default::default()
         };
         let expected_version = conversation.version;
+        let before = conversation.clone();
         conversation.message_count += 1;
         conversation.last_message_at = Some(message.created_at);
         if message.delivery != Delivery::Blocked {
             conversation.delivered_count += 1;
             conversation.last_delivered_at = Some(message.created_at);
+            let first = match side {
+                Relation::Buyer => Some(&mut conversation.first_buyer_message_at),
+                Relation::Seller => Some(&mut conversation.first_seller_message_at),
+                Relation::Staff => None,
+            };
+            if let Some(first) = first {
+                first.get_or_insert(message.created_at);
+            }
         }
         conversation.version += 1;
         if scan.verdict != Verdict::Allow {
@@ -362,6 +373,7 @@ impl App {
         changes
             .reads
             .push((conversation.id, actor.id(), message.seq));
+        crate::reputation::conversation_stat_changes(&before, &conversation, &mut changes);
         changes.conversations.push(ConversationWrite {
             conversation,
             expected_version: Some(expected_version),

@@ -41,6 +41,8 @@ enum Due {
     Chargeback,
     /// Free a release held in the seller's reserve (needs the balance now).
     Reserve,
+    /// Publish an order's review and buyer rating (the blind period ended).
+    Reviews,
 }
 
 fn due_for(kind: TimerKind) -> Due {
@@ -57,6 +59,7 @@ fn due_for(kind: TimerKind) -> Due {
         TimerKind::ReturnCheck => Due::Dispute(DisputeEvent::ReturnCheckTimeout),
         TimerKind::SimulatedChargeback => Due::Chargeback,
         TimerKind::ReserveRelease => Due::Reserve,
+        TimerKind::ReviewPublish => Due::Reviews,
     }
 }
 
@@ -192,6 +195,10 @@ impl App {
                         .map(|(c, _, t)| (c, t))
                 }
                 Due::Reserve => self.reserve_release_changes(&order, now).await,
+                Due::Reviews => self
+                    .review_publish_changes(&order, now)
+                    .await
+                    .map(|c| (c, None)),
                 Due::Chargeback => {
                     // Idempotent on its own: a second filing finds the chargeback recorded.
                     self.simulated_chargeback(order.id).await?;
@@ -243,6 +250,8 @@ pub async fn run_worker(app: Arc<App>) {
     let mut last_purge = std::time::Instant::now();
     let mut last_reconcile = std::time::Instant::now();
     let reconcile_every = Duration::from_secs(app.config.reconcile_interval_s.max(10));
+    let mut last_integrity = std::time::Instant::now();
+    let integrity_every = Duration::from_secs(app.config.integrity_interval_s.max(60));
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
@@ -259,6 +268,20 @@ pub async fn run_worker(app: Arc<App>) {
         if last_reconcile.elapsed() >= reconcile_every {
             last_reconcile = std::time::Instant::now();
             app.reconcile_recent().await;
+        }
+        if last_integrity.elapsed() >= integrity_every {
+            last_integrity = std::time::Instant::now();
+            match app.run_integrity_pass().await {
+                Ok(report) if report.newly_flagged > 0 => {
+                    tracing::warn!(
+                        flagged = report.newly_flagged,
+                        cases = report.cases_opened,
+                        "review integrity pass"
+                    )
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err.message, "review integrity pass failed"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

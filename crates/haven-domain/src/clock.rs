@@ -64,6 +64,13 @@ impl OffsetClock {
     pub fn offset_s(&self) -> i64 {
         *self.offset_s.lock().expect("clock lock")
     }
+
+    /// Put the clock at an offset, backwards included. Only the demo's seed
+    /// uses it, before the server starts, to write months of history
+    /// through the real services; visitors can only move it forward.
+    pub fn set_offset_s(&self, seconds: i64) {
+        *self.offset_s.lock().expect("clock lock") = seconds;
+    }
 }
 
 impl Clock for OffsetClock {

@@ -64,10 +64,17 @@ pub enum EventType {
     /// A store's enforcement level changed (reserve, suspension, appeal).
     #[serde(rename = "store.enforcement_changed")]
     StoreEnforcementChanged,
+    /// A review became public (both sides in, or the blind period over).
+    #[serde(rename = "review.published")]
+    ReviewPublished,
+    /// Review integrity removed reviews from a store's scores (brushing),
+    /// or an agent reversed that.
+    #[serde(rename = "review.integrity_changed")]
+    ReviewIntegrityChanged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 21] = [
+    pub const ALL: [EventType; 23] = [
         EventType::OrderPaid,
         EventType::OrderCancelled,
         EventType::OrderShipped,
@@ -89,6 +96,8 @@ impl EventType {
         EventType::OrderHeldForReview,
         EventType::OrderReviewApproved,
         EventType::StoreEnforcementChanged,
+        EventType::ReviewPublished,
+        EventType::ReviewIntegrityChanged,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -114,6 +123,8 @@ impl EventType {
             EventType::OrderHeldForReview => "order.held_for_review",
             EventType::OrderReviewApproved => "order.review_approved",
             EventType::StoreEnforcementChanged => "store.enforcement_changed",
+            EventType::ReviewPublished => "review.published",
+            EventType::ReviewIntegrityChanged => "review.integrity_changed",
         }
     }
 

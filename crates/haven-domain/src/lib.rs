@@ -18,6 +18,7 @@ pub mod messaging;
 pub mod money;
 pub mod order;
 pub mod policy;
+pub mod reputation;
 pub mod text;
 pub mod timer;
 pub mod trail;

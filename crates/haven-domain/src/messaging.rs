@@ -34,6 +34,12 @@ pub struct Conversation {
     pub delivered_count: i64,
     #[serde(default)]
     pub last_delivered_at: Option<Timestamp>,
+    /// Each side's first delivered message: the store's response rate and
+    /// time come from these.
+    #[serde(default)]
+    pub first_buyer_message_at: Option<Timestamp>,
+    #[serde(default)]
+    pub first_seller_message_at: Option<Timestamp>,
     /// Repeated scam offences in this conversation: shown in the T&S console.
     pub flagged: bool,
     pub offences: u32,

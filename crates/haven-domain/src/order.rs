@@ -312,6 +312,14 @@ pub struct Order {
     /// Of the seller's share, what waits in reserve.
     #[serde(default)]
     pub reserve_held_minor: i64,
+    /// Disputes and non-delivery claims ever opened on the order (the
+    /// store's dispute rate counts orders with one).
+    #[serde(default)]
+    pub disputes_opened: u32,
+    /// The store's metrics and the protection terms as the buyer saw them
+    /// at checkout (the signed protection certificate's content).
+    #[serde(default)]
+    pub trust_snapshot: Option<crate::reputation::TrustSnapshot>,
     /// Optimistic-concurrency version; the store bumps it on every write.
     pub version: i64,
 }
@@ -720,6 +728,8 @@ impl Order {
             risk: None,
             reserve_hold_days: None,
             reserve_held_minor: 0,
+            disputes_opened: 0,
+            trust_snapshot: None,
             version: 0,
         };
         let effects = Effects {
@@ -1124,6 +1134,7 @@ impl Order {
         // silence refunds the buyer.
         let claim = Dispute::automatic_not_received(self, policy, now);
         self.not_received_claim_at = Some(now);
+        self.disputes_opened = self.disputes_opened.saturating_add(1);
         self.open_dispute = Some(OpenDispute {
             id: claim.id,
             automatic: true,
@@ -1226,6 +1237,7 @@ impl Order {
         if !self.window_open_at(now) {
             return Err(TransitionError::WindowEnded);
         }
+        self.disputes_opened = self.disputes_opened.saturating_add(1);
         self.open_dispute = Some(OpenDispute {
             id: dispute_id,
             automatic: false,

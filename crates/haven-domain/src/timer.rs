@@ -32,10 +32,13 @@ pub enum TimerKind {
     /// A release held in the seller's reserve (defect rate above 1 %)
     /// becomes available.
     ReserveRelease,
+    /// The blind period of an order's review or buyer rating ends: what is
+    /// in is published.
+    ReviewPublish,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 12] = [
+    pub const ALL: [TimerKind; 13] = [
         TimerKind::UnpaidExpiry,
         TimerKind::ShipBy,
         TimerKind::CancelRequestTimeout,
@@ -48,6 +51,7 @@ impl TimerKind {
         TimerKind::ReturnCheck,
         TimerKind::SimulatedChargeback,
         TimerKind::ReserveRelease,
+        TimerKind::ReviewPublish,
     ];
 
     /// Deadlines that belong to the order's open dispute.
@@ -73,6 +77,7 @@ impl TimerKind {
             TimerKind::ReturnCheck => "return_check",
             TimerKind::SimulatedChargeback => "simulated_chargeback",
             TimerKind::ReserveRelease => "reserve_release",
+            TimerKind::ReviewPublish => "review_publish",
         }
     }
 

@@ -161,6 +161,8 @@ pub struct ListingView {
     pub price: MoneyView,
     pub stock: i64,
     pub ship_by_days: u32,
+    /// A confirmed fake is a full refund, shipping included.
+    pub guaranteed_genuine: bool,
     /// Image URLs.
     pub images: Vec<String>,
     pub shipping: Vec<ShippingMethodView>,
@@ -178,6 +180,7 @@ impl From<&Listing> for ListingView {
             price: l.price.into(),
             stock: l.stock,
             ship_by_days: l.ship_by_days,
+            guaranteed_genuine: l.guaranteed_genuine,
             images: l.images.iter().map(|h| format!("/media/{h}")).collect(),
             shipping: l.shipping.iter().map(ShippingMethodView::from).collect(),
             created_at: ts(l.created_at),
@@ -284,6 +287,9 @@ pub struct OrderView {
     /// True while fraud checks hold the paid order for an agent: the seller
     /// must not ship yet; the money stays in escrow.
     pub held_for_review: bool,
+    /// A signed protection certificate can be downloaded
+    /// (`GET /api/v1/orders/{id}/certificate`).
+    pub has_certificate: bool,
     /// What the fraud checks made of the payment (buyer and agents only).
     pub risk: Option<RiskNoteView>,
     pub policy_version: i64,
@@ -381,6 +387,7 @@ impl OrderView {
             chargeback: o.chargeback.as_ref().map(|c| money(c.amount_minor)),
             guaranteed_genuine: o.guaranteed_genuine,
             held_for_review: o.held_for_review(),
+            has_certificate: o.trust_snapshot.is_some(),
             risk: o.risk.as_ref().map(|r| RiskNoteView {
                 score: r.score,
                 decision: r.decision.clone(),

@@ -189,6 +189,288 @@ pub async fn run_all(store: Arc<dyn Store>) {
     retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
     relays_advance_once_and_hold_back_the_purge(&*store).await;
     risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
+    reviews_ratings_counters_and_integrity_cases(&*store).await;
+}
+
+fn sample_review(
+    store: StoreId,
+    buyer: UserId,
+    rating: u8,
+    at: Timestamp,
+) -> haven_domain::reputation::Review {
+    use haven_domain::reputation::{DetailedRatings, Moderation, Review, Stars};
+    Review {
+        id: uuid::Uuid::now_v7(),
+        order_id: OrderId::new(),
+        buyer_id: buyer,
+        store_id: store,
+        listing_id: ListingId::new(),
+        listing_title: "Lamp".into(),
+        rating: Stars::new(rating).unwrap(),
+        text: "fine".into(),
+        photos: Vec::new(),
+        detailed: DetailedRatings::default(),
+        created_at: at,
+        published_at: Some(at),
+        editable_until: at + SignedDuration::from_hours(24 * 30),
+        revisions: Vec::new(),
+        moderation: Moderation::Clear,
+        reply: None,
+        integrity: None,
+        version: 1,
+    }
+}
+
+async fn reviews_ratings_counters_and_integrity_cases(store: &dyn Store) {
+    use crate::{
+        BuyerRatingWrite, CaseStatus, IntegrityCase, IntegrityCaseWrite, ReviewFilter, ReviewWrite,
+    };
+    use haven_domain::reputation::{
+        BuyerCompletion, BuyerRating, Moderation, Stars, StatCounters, StatDelta,
+    };
+    let f = fixture(store, 5).await;
+    let at = t0() + SignedDuration::from_hours(24 * 10);
+    let one = sample_review(f.shop.id, f.buyer.id, 1, at);
+    let mut five = sample_review(f.shop.id, f.buyer.id, 5, at + SignedDuration::from_mins(1));
+    five.photos = vec!["abc".into()];
+    let mut held = sample_review(f.shop.id, f.buyer.id, 4, at + SignedDuration::from_mins(2));
+    held.moderation = Moderation::Held {
+        reasons: vec!["off-platform contact".into()],
+    };
+    let insert = |r: &haven_domain::reputation::Review| Changeset {
+        reviews: vec![ReviewWrite {
+            review: r.clone(),
+            expected_version: None,
+        }],
+        ..Changeset::default()
+    };
+    for r in [&one, &five, &held] {
+        store.commit(insert(r)).await.expect("review inserts");
+    }
+    // One review per order.
+    let mut twin = sample_review(f.shop.id, f.buyer.id, 3, at);
+    twin.order_id = one.order_id;
+    is_conflict(store.commit(insert(&twin)).await, Conflict::StaleReview);
+    // Compare-and-swap on the version.
+    let mut edited = one.clone();
+    edited.rating = Stars::new(2).unwrap();
+    let stale = Changeset {
+        reviews: vec![ReviewWrite {
+            review: edited.clone(),
+            expected_version: Some(7),
+        }],
+        ..Changeset::default()
+    };
+    is_conflict(store.commit(stale).await, Conflict::StaleReview);
+    let fresh = Changeset {
+        reviews: vec![ReviewWrite {
+            review: edited.clone(),
+            expected_version: Some(1),
+        }],
+        ..Changeset::default()
+    };
+    store.commit(fresh).await.expect("edit");
+    let read = store.review_for_order(one.order_id).await.unwrap().unwrap();
+    assert_eq!((read.rating.get(), read.version), (2, 2));
+    let page = crate::PageRequest::new(None, Some(10));
+    let public = store
+        .store_reviews(f.shop.id, ReviewFilter::default(), &page)
+        .await
+        .unwrap();
+    assert_eq!(public.items.len(), 2, "the held review is not public");
+    assert_eq!(public.items[0].id, five.id, "newest first");
+    let two_star = ReviewFilter {
+        stars: Some(2),
+        with_photos: false,
+    };
+    assert_eq!(
+        store
+            .store_reviews(f.shop.id, two_star, &page)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let photos = ReviewFilter {
+        stars: None,
+        with_photos: true,
+    };
+    let with_photos = store.store_reviews(f.shop.id, photos, &page).await.unwrap();
+    assert_eq!(
+        with_photos.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![five.id]
+    );
+    let queue = store
+        .held_reviews(&crate::PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(queue.items.iter().any(|r| r.id == held.id));
+
+    // The seller's rating of the buyer: once per order, then published.
+    let mut rating = BuyerRating {
+        order_id: one.order_id,
+        store_id: f.shop.id,
+        buyer_id: f.buyer.id,
+        rating: Stars::new(4).unwrap(),
+        note: String::new(),
+        created_at: at,
+        published_at: None,
+    };
+    let rate = |r: &BuyerRating, insert: bool| Changeset {
+        buyer_ratings: vec![BuyerRatingWrite {
+            rating: r.clone(),
+            insert,
+        }],
+        ..Changeset::default()
+    };
+    store.commit(rate(&rating, true)).await.expect("rating");
+    is_conflict(
+        store.commit(rate(&rating, true)).await,
+        Conflict::BuyerAlreadyRated,
+    );
+    assert_eq!(
+        store.buyer_rating_summary(f.buyer.id).await.unwrap(),
+        (0, 0),
+        "blind"
+    );
+    rating.published_at = Some(at);
+    store.commit(rate(&rating, false)).await.expect("publish");
+    assert_eq!(
+        store.buyer_rating_summary(f.buyer.id).await.unwrap(),
+        (1, 4)
+    );
+
+    // Counters add up per month across shards; completions keep the two latest.
+    let month = haven_domain::reputation::month_of(at);
+    let counters = |sold: i64, five: i64| {
+        let mut c = StatCounters {
+            items_sold: sold,
+            ..StatCounters::default()
+        };
+        c.stars[4] = five;
+        c
+    };
+    let delta = |shard: i64, c: StatCounters| StatDelta {
+        store_id: f.shop.id,
+        month,
+        shard,
+        counters: c,
+    };
+    let changes = Changeset {
+        stat_deltas: vec![
+            delta(0, counters(2, 1)),
+            delta(3, counters(5, 0)),
+            delta(0, counters(-1, 2)),
+        ],
+        ..Changeset::default()
+    };
+    store.commit(changes).await.expect("counters");
+    let rows = store.store_stats(f.shop.id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].0, rows[0].1.items_sold, rows[0].1.stars[4]),
+        (month, 6, 3)
+    );
+    let done = |buyer: UserId, days: i64| BuyerCompletion {
+        store_id: f.shop.id,
+        buyer_id: buyer,
+        completed_at: t0() + SignedDuration::from_hours(24 * days),
+    };
+    let (regular, once, lapsed) = (UserId::new(), UserId::new(), UserId::new());
+    for c in [
+        done(regular, 300),
+        done(regular, 100),
+        done(once, 350),
+        done(lapsed, 10),
+        done(lapsed, 20),
+        done(lapsed, 400),
+    ] {
+        let changes = Changeset {
+            buyer_completions: vec![c],
+            ..Changeset::default()
+        };
+        store.commit(changes).await.expect("completion");
+    }
+    let since = t0() + SignedDuration::from_hours(24 * 90);
+    // regular: 300 and 100 (both since day 90); lapsed: 400 and 20 (not).
+    assert_eq!(store.regular_buyers(f.shop.id, since).await.unwrap(), 1);
+
+    // Integrity cases: versioned, one open per store found, strikes withdrawn.
+    let strike = haven_domain::ids::StrikeId::new();
+    let mut case = IntegrityCase {
+        id: uuid::Uuid::now_v7(),
+        store_id: f.shop.id,
+        status: CaseStatus::Open,
+        created_at: at,
+        evidence: vec!["dense block".into()],
+        reviews: Vec::new(),
+        strike_id: Some(strike),
+        decided_by: None,
+        decided_at: None,
+        note: String::new(),
+        version: 1,
+    };
+    let changes = Changeset {
+        strikes: vec![crate::Strike {
+            id: strike,
+            store_id: f.shop.id,
+            order_id: None,
+            dispute_id: None,
+            reason: "brushing".into(),
+            at,
+        }],
+        integrity_cases: vec![IntegrityCaseWrite {
+            case: case.clone(),
+            expected_version: None,
+        }],
+        ..Changeset::default()
+    };
+    store.commit(changes).await.expect("case");
+    assert_eq!(
+        store
+            .open_integrity_case(f.shop.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(case.id)
+    );
+    case.status = CaseStatus::Reversed;
+    let stale = Changeset {
+        integrity_cases: vec![IntegrityCaseWrite {
+            case: case.clone(),
+            expected_version: Some(9),
+        }],
+        ..Changeset::default()
+    };
+    is_conflict(store.commit(stale).await, Conflict::StaleIntegrityCase);
+    let decided = Changeset {
+        integrity_cases: vec![IntegrityCaseWrite {
+            case: case.clone(),
+            expected_version: Some(1),
+        }],
+        remove_strikes: vec![strike],
+        ..Changeset::default()
+    };
+    store.commit(decided).await.expect("decision");
+    assert!(
+        store
+            .open_integrity_case(f.shop.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.strikes_for_store(f.shop.id).await.unwrap().is_empty());
+    let reversed = store
+        .integrity_cases(Some(CaseStatus::Reversed), &page)
+        .await
+        .unwrap();
+    assert!(
+        reversed
+            .items
+            .iter()
+            .any(|c| c.id == case.id && c.version == 2)
+    );
 }
 
 fn risk_attempt(
@@ -2345,6 +2627,8 @@ async fn conversations_and_messages(store: &dyn Store) {
         message_count: 0,
         delivered_count: 0,
         last_delivered_at: None,
+        first_buyer_message_at: None,
+        first_seller_message_at: None,
         flagged: false,
         offences: 0,
         version: 0,

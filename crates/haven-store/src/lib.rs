@@ -10,9 +10,14 @@
 pub mod conformance;
 pub mod core;
 pub mod postgres;
+pub mod reputation;
 pub mod risk;
 pub mod sqlite;
 
+pub use reputation::{
+    BuyerRatingWrite, CaseReview, CaseStatus, IntegrityCase, IntegrityCaseWrite, ReviewFilter,
+    ReviewSignal, ReviewWrite,
+};
 pub use risk::{
     EnforcementWrite, LinkedAccount, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry,
     RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow,
@@ -92,6 +97,12 @@ pub enum Conflict {
     StaleRiskRule,
     /// The store's enforcement record changed since it was read.
     StaleEnforcement,
+    /// The review changed since it was read, or the order already has one.
+    StaleReview,
+    /// The seller already rated this order's buyer.
+    BuyerAlreadyRated,
+    /// The integrity case changed since it was read.
+    StaleIntegrityCase,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -539,6 +550,16 @@ pub struct Changeset {
     /// (list, value)
     pub risk_list_removes: Vec<(String, String)>,
     pub enforcement: Vec<EnforcementWrite>,
+    pub reviews: Vec<ReviewWrite>,
+    pub buyer_ratings: Vec<BuyerRatingWrite>,
+    /// Added to the store's monthly counters (hot rows: taken last).
+    pub stat_deltas: Vec<haven_domain::reputation::StatDelta>,
+    pub buyer_completions: Vec<haven_domain::reputation::BuyerCompletion>,
+    /// Empty the counters first (`haven reputation rebuild`).
+    pub reset_reputation: bool,
+    pub integrity_cases: Vec<IntegrityCaseWrite>,
+    /// Strikes withdrawn (a reversed integrity case).
+    pub remove_strikes: Vec<StrikeId>,
 }
 
 impl Changeset {
@@ -593,6 +614,13 @@ impl Changeset {
         self.risk_list_adds.extend(other.risk_list_adds);
         self.risk_list_removes.extend(other.risk_list_removes);
         self.enforcement.extend(other.enforcement);
+        self.reviews.extend(other.reviews);
+        self.buyer_ratings.extend(other.buyer_ratings);
+        self.stat_deltas.extend(other.stat_deltas);
+        self.buyer_completions.extend(other.buyer_completions);
+        self.reset_reputation |= other.reset_reputation;
+        self.integrity_cases.extend(other.integrity_cases);
+        self.remove_strikes.extend(other.remove_strikes);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -645,6 +673,13 @@ impl Changeset {
             && self.risk_list_adds.is_empty()
             && self.risk_list_removes.is_empty()
             && self.enforcement.is_empty()
+            && self.reviews.is_empty()
+            && self.buyer_ratings.is_empty()
+            && self.stat_deltas.is_empty()
+            && self.buyer_completions.is_empty()
+            && !self.reset_reputation
+            && self.integrity_cases.is_empty()
+            && self.remove_strikes.is_empty()
     }
 }
 
@@ -888,6 +923,82 @@ pub trait Store: Send + Sync + 'static {
         &self,
         page: &PageRequest,
     ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>>;
+
+    // Reputation.
+    async fn review(
+        &self,
+        id: haven_domain::reputation::ReviewId,
+    ) -> StoreResult<Option<haven_domain::reputation::Review>>;
+    async fn review_for_order(
+        &self,
+        order: OrderId,
+    ) -> StoreResult<Option<haven_domain::reputation::Review>>;
+    /// A store's public reviews (integrity-removed ones included, to be
+    /// shown as removed), newest first.
+    async fn store_reviews(
+        &self,
+        store: StoreId,
+        filter: ReviewFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::reputation::Review>>;
+    /// Reviews or replies the scanner held, oldest first.
+    async fn held_reviews(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::reputation::Review>>;
+    async fn buyer_rating(
+        &self,
+        order: OrderId,
+    ) -> StoreResult<Option<haven_domain::reputation::BuyerRating>>;
+    /// Published ratings sellers gave a buyer: (count, sum of stars).
+    async fn buyer_rating_summary(&self, buyer: UserId) -> StoreResult<(i64, i64)>;
+    /// A store's monthly counters, shards summed, oldest month first.
+    async fn store_stats(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Vec<(i32, haven_domain::reputation::StatCounters)>>;
+    /// Buyers whose two latest completed orders at the store are both at
+    /// or after `since`.
+    async fn regular_buyers(&self, store: StoreId, since: Timestamp) -> StoreResult<i64>;
+    /// Reviews as the brushing detector reads them, created at or after
+    /// `since`, in id order after `after`.
+    async fn review_signals(
+        &self,
+        since: Timestamp,
+        after: Option<haven_domain::reputation::ReviewId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ReviewSignal>>;
+    /// The same for one store's recent reviews and for one buyer's.
+    async fn review_signals_for(
+        &self,
+        store: Option<StoreId>,
+        buyer: Option<UserId>,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ReviewSignal>>;
+    async fn integrity_case(&self, id: uuid::Uuid) -> StoreResult<Option<IntegrityCase>>;
+    /// The store's newest case still open, if any.
+    async fn open_integrity_case(&self, store: StoreId) -> StoreResult<Option<IntegrityCase>>;
+    /// Cases with this status (all when `None`), newest first.
+    async fn integrity_cases(
+        &self,
+        status: Option<CaseStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<IntegrityCase>>;
+    /// Full scans for `haven reputation rebuild`, in id order.
+    async fn scan_full_orders(&self, after: Option<OrderId>, limit: u32)
+    -> StoreResult<Vec<Order>>;
+    async fn scan_reviews(
+        &self,
+        after: Option<haven_domain::reputation::ReviewId>,
+        limit: u32,
+    ) -> StoreResult<Vec<haven_domain::reputation::Review>>;
+    async fn scan_conversations(
+        &self,
+        after: Option<ConversationId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>>;
+
     /// Move `relay` from position `from` to `to`. False when another node
     /// moved it first (the caller re-reads and carries on from there).
     async fn advance_relay(&self, relay: &str, from: i64, to: i64) -> StoreResult<bool>;

@@ -1,6 +1,7 @@
 //! The demo marketplace: three stores, thirty-three listings across every
-//! category, and ready-made logins. Seeding goes through the same services
-//! as real users, and runs only once per database.
+//! category, a fourth store that bought its reviews, months of history
+//! (`demo_history.rs`) and ready-made logins. Seeding goes through the same
+//! services as real users, and runs only once per database.
 
 use haven_app::App;
 use haven_app::{Actor, NewListingInput, Registration};
@@ -12,6 +13,17 @@ pub const DEMO_PASSWORD: &str = "haven-demo-password";
 pub const BUYER: &str = "buyer@demo.haven";
 pub const AGENT: &str = "agent@demo.haven";
 pub const ADMIN: &str = "admin@demo.haven";
+/// The store whose brushing ring the detector catches.
+const SHADY: (&str, &str, &str) = (
+    "deals@demo.haven",
+    "Bright Deals Outlet",
+    "Unbeatable prices on accessories.",
+);
+const SHADY_LISTINGS: &[(&str, &str, i64, i64)] = &[
+    ("Phone case, clear", "electronics", 900, 200),
+    ("Braided USB-C cable 2 m", "electronics", 700, 200),
+    ("Screen protector (3)", "electronics", 800, 200),
+];
 const SELLERS: [(&str, &str, &str); 3] = [
     (
         "lumen@demo.haven",
@@ -123,6 +135,32 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     if app.store.user_by_email(BUYER).await?.is_some() {
         return Ok(());
     }
+    // Everything is written months back and history catches up to now.
+    let rewound = app.demo_clock.as_ref().map(|clock| {
+        let offset = clock.offset_s();
+        clock.set_offset_s(offset - crate::demo_history::HISTORY_DAYS * 86_400);
+        (clock, offset)
+    });
+    // A crash test's failpoint is for its own checkout, not the seed's.
+    let armed = app.failpoints.suspend();
+    let seeded = seed_all(app).await;
+    app.failpoints.restore(armed);
+    if let Some((clock, offset)) = rewound {
+        clock.set_offset_s(offset);
+    }
+    seeded?;
+    // The scheduled pass over the whole history, as the worker runs it.
+    if app.demo_clock.is_some() {
+        let report = app
+            .run_integrity_pass()
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        tracing::info!(flagged = report.newly_flagged, "demo history seeded");
+    }
+    Ok(())
+}
+
+async fn seed_all(app: &App) -> anyhow::Result<()> {
     account(app, BUYER, "Demo Buyer", vec![Role::Buyer]).await?;
     account(app, AGENT, "Demo Agent", vec![Role::Agent]).await?;
     account(app, ADMIN, "Demo Admin", vec![Role::Admin]).await?;
@@ -163,7 +201,46 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
     }
-    verify_demo_accounts(app, &sellers).await
+    verify_demo_accounts(app, &sellers).await?;
+    let shady = shady_store(app).await?;
+    match &app.demo_clock {
+        Some(clock) => crate::demo_history::seed(app, clock, &sellers, &shady).await,
+        None => Ok(()),
+    }
+}
+
+async fn shady_store(app: &App) -> anyhow::Result<Actor> {
+    let (email, name, description) = SHADY;
+    let mut actor = account(app, email, name, vec![Role::Seller]).await?;
+    let shop = app
+        .open_store(&actor, name, description, None)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    actor.store_id = Some(shop.id);
+    for (title, category, price, stock) in SHADY_LISTINGS {
+        let image = app
+            .store_media(
+                "image/svg+xml",
+                haven_app::images::product_svg(title, category),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let input = NewListingInput {
+            title: (*title).into(),
+            description: format!("{title}. Ships from {name}."),
+            category: (*category).into(),
+            price: usd(*price),
+            stock: *stock,
+            ship_by_days: Some(3),
+            images: vec![image],
+            shipping: shipping(),
+            guaranteed_genuine: false,
+        };
+        app.create_listing(&actor, input, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
+    }
+    Ok(actor)
 }
 
 /// Demo accounts have confirmed emails (nobody can click the demo's links
@@ -215,6 +292,10 @@ pub fn print_welcome(app: &App) {
     for (email, store, _) in SELLERS {
         println!("    seller  {email}  ({store})");
     }
+    println!(
+        "    seller  {}  ({}: its brushing ring was caught; see Console > Review integrity)",
+        SHADY.0, SHADY.1
+    );
     println!("    agent   {AGENT}");
     println!("    admin   {ADMIN}");
     println!();

@@ -1,10 +1,13 @@
-//! The `haven` binary: serve | demo | migrate | verify | reconcile | scan.
+//! The `haven` binary: serve | demo | migrate | verify | reconcile | scan |
+//! brushing | reputation | bench.
 //!
 //! Configuration precedence: built-in defaults < `--config` TOML file <
 //! environment variables (`HAVEN_*`) < command-line flags.
 
 mod bench;
+mod brushing;
 mod demo;
+mod demo_history;
 mod scan;
 
 use std::path::PathBuf;
@@ -57,6 +60,54 @@ enum Command {
     /// --evaluate, scores lines that carry a `label` instead. Exits 1 if any
     /// line was malformed.
     Scan(ScanArgs),
+    /// The brushing (fake review) detector over an export, outside the server.
+    Brushing {
+        #[command(subcommand)]
+        what: BrushingCommand,
+    },
+    /// Protection certificates: check one offline, or print the public key.
+    Certificate {
+        #[command(subcommand)]
+        what: CertificateCommand,
+    },
+    /// Store reputation upkeep.
+    Reputation {
+        #[command(subcommand)]
+        what: ReputationCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BrushingCommand {
+    /// Reviews as JSON Lines on stdin, one object per line with `id,
+    /// order_id, buyer, store, product, rating, ts, buyer_created_ts,
+    /// device, ip, address, card` (times in unix seconds, identifiers as
+    /// opaque strings); one `{"id","score","reasons"}` line per flagged
+    /// review on stdout. Exits 1 if any line was malformed.
+    Detect,
+}
+
+#[derive(Subcommand)]
+enum CertificateCommand {
+    /// Check a downloaded certificate's Ed25519 signature and print what it
+    /// certifies. Exits 1 if it does not verify.
+    Verify {
+        /// The certificate file (JSON, as downloaded).
+        file: PathBuf,
+        /// The platform's published public key (hex); without it, the key
+        /// inside the certificate is used and printed so you can compare.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Print the public key of the configured signing key (publish it).
+    PublicKey(DbArgs),
+}
+
+#[derive(Subcommand)]
+enum ReputationCommand {
+    /// Recompute every store's metrics from the orders, reviews and
+    /// conversations, replacing the incrementally kept counters.
+    Rebuild(DbArgs),
 }
 
 #[derive(Args, Clone)]
@@ -112,6 +163,10 @@ struct ServeArgs {
     /// Shared secret for payment gateway webhook signatures.
     #[arg(long, env = "HAVEN_GATEWAY_WEBHOOK_SECRET", hide_env_values = true)]
     gateway_webhook_secret: Option<String>,
+    /// Ed25519 key (32 bytes as 64 hex digits) that signs protection
+    /// certificates.
+    #[arg(long, env = "HAVEN_CERTIFICATE_SIGNING_KEY", hide_env_values = true)]
+    certificate_signing_key: Option<String>,
     /// Dispute evidence store: a directory, file:///dir or s3://bucket/prefix.
     #[arg(long, env = "HAVEN_BLOB_STORE_URL")]
     blob_store_url: Option<String>,
@@ -166,6 +221,9 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
     }
     if let Some(secret) = &args.gateway_webhook_secret {
         config.gateway_webhook_secret = secret.clone();
+    }
+    if let Some(key) = &args.certificate_signing_key {
+        config.certificate_signing_key = key.clone();
     }
     if let Some(url) = &args.blob_store_url {
         config.blob_store_url = url.clone();
@@ -249,6 +307,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile(args) => {
             return reconcile(load_config(&args.db)?, args.since_hours).await;
         }
+        Command::Brushing {
+            what: BrushingCommand::Detect,
+        } => {
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let malformed = brushing::detect_jsonl(stdin, stdout)?;
+            if malformed > 0 {
+                eprintln!("{malformed} malformed line(s) skipped");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Certificate {
+            what: CertificateCommand::Verify { file, public_key },
+        } => return verify_certificate(&file, public_key.as_deref()),
+        Command::Certificate {
+            what: CertificateCommand::PublicKey(db),
+        } => {
+            let config = load_config(&db)?;
+            let key = haven_app::certificate::public_key_hex(&config.certificate_signing_key)
+                .map_err(anyhow::Error::msg)?;
+            println!("{key}");
+        }
+        Command::Reputation {
+            what: ReputationCommand::Rebuild(db),
+        } => {
+            let app = build_app(load_config(&db)?, None).await?;
+            let report = app.rebuild_reputation().await?;
+            println!(
+                "rebuilt store metrics from {} orders, {} reviews and {} conversations: {} monthly counter rows, {} buyer rows",
+                report.orders,
+                report.reviews,
+                report.conversations,
+                report.counter_rows,
+                report.buyer_rows
+            );
+        }
         Command::Scan(args) => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -306,6 +400,51 @@ async fn reconcile(config: Config, since_hours: i64) -> anyhow::Result<ExitCode>
 }
 
 /// Read-only: opens the store without migrating or recording a policy.
+fn verify_certificate(
+    file: &std::path::Path,
+    trusted_key: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let certificate: haven_app::certificate::SignedCertificate =
+        serde_json::from_str(&text).context("not a Haven certificate")?;
+    match haven_app::certificate::verify(&certificate, trusted_key) {
+        Ok(payload) => {
+            let s = &payload.snapshot;
+            println!("certificate OK: signed by {}", certificate.public_key);
+            println!(
+                "order {} · {} × {} · {}",
+                payload.order_id, payload.quantity, payload.listing_title, payload.total
+            );
+            println!(
+                "ordered {} from {}: {}",
+                payload.ordered_at, s.store_name, s.summary
+            );
+            println!(
+                "protection: {} days after delivery; on-time guarantee by {}; Guaranteed Genuine: {}; policy version {}",
+                s.protection.protection_days_after_delivery,
+                s.protection.promised_delivery_at,
+                if s.protection.guaranteed_genuine {
+                    "yes"
+                } else {
+                    "no"
+                },
+                s.policy_version
+            );
+            if trusted_key.is_none() {
+                println!(
+                    "(compare the key above with the one the marketplace publishes, or pass --public-key)"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(reason) => {
+            eprintln!("certificate INVALID: {reason}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 async fn verify(config: Config) -> anyhow::Result<ExitCode> {
     let store = open_store(&config.database_url).await?;
     // The simulated card network's books live in the same database.

@@ -44,6 +44,9 @@ fn golden_path(server: &Server) {
     let buyer = server.login("buyer@demo.haven");
     let (id, seller) = shipped_demo_order(server, &buyer, 2);
     let id = id.as_str();
+    // The demo's history already paid this store; count from here.
+    let (_, before) = server.request("GET", "/api/v1/seller/balance", Some(&seller), None);
+    let before = before["available"]["amount_minor"].as_i64().unwrap();
     for _ in 0..3 {
         let (status, body) = server.request(
             "POST",
@@ -66,7 +69,11 @@ fn golden_path(server: &Server) {
     );
     // 2 × 49.00 + 5.00 = 103.00; 8 % = 8.24; the seller gets 94.76.
     let (_, balance) = server.request("GET", "/api/v1/seller/balance", Some(&seller), None);
-    assert_eq!(balance["available"]["amount_minor"], 9_476, "{balance}");
+    assert_eq!(
+        balance["available"]["amount_minor"].as_i64(),
+        Some(before + 9_476),
+        "{balance}"
+    );
     let (status, _) = server.request(
         "POST",
         "/api/v1/seller/payouts",
@@ -431,4 +438,144 @@ fn scan_reads_json_lines_and_answers_each() {
         answers[0]
     );
     assert_eq!(answers[1]["line"], 2);
+}
+
+/// `haven brushing detect` over a small export: a ring of 25 fresh
+/// accounts sharing one card and address gives one store 5★ within two
+/// days, among honest long-standing reviewers of several stores.
+#[test]
+fn brushing_detect_flags_a_planted_ring_over_json_lines() {
+    let day = 86_400_i64;
+    let start = 1_760_000_000_i64;
+    let mut lines = Vec::new();
+    // Honest traffic: 60 old accounts, each reviewing 3 of 10 stores over
+    // two months, with a natural mix of ratings.
+    for b in 0..60_i64 {
+        for k in 0..3_i64 {
+            let store = (b * 7 + k * 3) % 10;
+            let rating = [5, 4, 5, 3, 5, 2, 5, 4, 1][((b + k) % 9) as usize];
+            lines.push(json!({
+                "id": format!("h{b}-{k}"), "order_id": format!("ho{b}-{k}"), "buyer": format!("honest{b}"),
+                "store": format!("store{store}"), "product": format!("p{store}"), "rating": rating,
+                "ts": start + (b * 3 + k) * day / 3, "buyer_created_ts": start - 400 * day,
+                "device": format!("dev-h{b}"), "ip": format!("10.0.{b}.1"), "address": format!("{b} Oak Ave"), "card": format!("card-h{b}")
+            }));
+        }
+    }
+    for r in 0..25_i64 {
+        lines.push(json!({
+            "id": format!("ring{r}"), "order_id": format!("ro{r}"), "buyer": format!("fresh{r}"),
+            "store": "shady", "product": "shady-item", "rating": 5,
+            "ts": start + 50 * day + r * 7_000, "buyer_created_ts": start + 50 * day + r * 7_000 - 3_600,
+            "device": format!("dev-r{}", r % 3), "ip": "", "address": "99 Warehouse Rd", "card": "card-ring"
+        }));
+    }
+    lines.push(json!({"id": "x", "rating": 9}));
+    let input = lines
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    use std::io::Write;
+    let mut child = std::process::Command::new(BIN)
+        .args(["brushing", "detect"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the malformed line fails the run"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 206"));
+    let flagged: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: std::collections::BTreeSet<String> = flagged
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    let ring: std::collections::BTreeSet<String> = (0..25).map(|r| format!("ring{r}")).collect();
+    assert_eq!(ids, ring, "exactly the ring's reviews");
+    assert!(flagged.iter().all(|f| {
+        let score = f["score"].as_f64().unwrap();
+        (0.0..=1.0).contains(&score) && !f["reasons"].as_array().unwrap().is_empty()
+    }));
+}
+
+/// `haven certificate verify` checks a downloaded certificate offline and
+/// refuses one whose payload was edited.
+#[test]
+fn certificate_verify_accepts_a_signed_certificate_and_refuses_an_edited_one() {
+    use haven_domain::reputation::{ProtectionTerms, TrustSnapshot};
+    let key = haven_app::certificate::signing_key(&"11".repeat(32)).unwrap();
+    let at: haven_domain::Timestamp = "2026-11-01T10:00:00Z".parse().unwrap();
+    let payload = haven_app::certificate::CertificatePayload {
+        format: haven_app::certificate::FORMAT.into(),
+        order_id: haven_domain::ids::OrderId::new(),
+        listing_title: "Walnut desk lamp".into(),
+        quantity: 1,
+        total: haven_domain::money::Money::new(4_500, haven_domain::money::Currency::USD),
+        ordered_at: at,
+        snapshot: TrustSnapshot {
+            taken_at: at,
+            store_name: "Lumen & Oak".into(),
+            summary: "Open 4 years · 12,300 sold · 97.8 % positive (1,204 reviews)".into(),
+            metrics: vec![("Items sold".into(), Some("12,300".into()))],
+            verified_seller: true,
+            protection: ProtectionTerms {
+                protection_days_after_delivery: 15,
+                promised_delivery_at: at,
+                guarantee_bps: 1_000,
+                guarantee_min_minor: 100,
+                guaranteed_genuine: false,
+            },
+            policy_version: 1,
+        },
+    };
+    let signed = haven_app::certificate::sign(&payload, &key);
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, serde_json::to_string(&signed).unwrap()).unwrap();
+    let public = signed.public_key.clone();
+    let out = std::process::Command::new(BIN)
+        .args([
+            "certificate",
+            "verify",
+            good.to_str().unwrap(),
+            "--public-key",
+            &public,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("certificate OK") && stdout.contains("97.8 % positive"),
+        "{stdout}"
+    );
+    let mut edited = signed.clone();
+    edited.payload = edited.payload.replace("97.8 %", "99.9 %");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, serde_json::to_string(&edited).unwrap()).unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["certificate", "verify", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("altered"));
 }

@@ -202,7 +202,8 @@ fn three_nodes(url: &str, dir: &std::path::Path, relay_stream: Option<&str>) {
         &config,
         format!(
             "{relay}database_url = \"{url}\"\ncarrier_webhook_secret = \"nodes-test-carrier-secret-0123456789\"\n\
-             gateway_webhook_secret = \"nodes-test-gateway-secret-0123456789\"\nmail_dir = \"{mail}\"\n\
+             gateway_webhook_secret = \"nodes-test-gateway-secret-0123456789\"\n\
+             certificate_signing_key = \"6e6f6465732d746573742d63657274696669636174652d6b65792d2d2d2d2d21\"\nmail_dir = \"{mail}\"\n\
              blob_store_url = \"{blobs}\"\ntimer_interval_ms = 200\n\n[policy]\nunpaid_expiry_minutes = 1\n",
             mail = dir.join("mail").display(),
             blobs = dir.join("blobs").display(),

@@ -11,6 +11,7 @@ pub mod extract;
 mod handlers;
 mod messaging;
 pub mod requests;
+pub mod reviews;
 mod risk;
 mod wire;
 
@@ -48,12 +49,14 @@ use haven_app::App;
         risk::reviews, risk::review, risk::decide, risk::rules, risk::create_rule, risk::rule, risk::update_rule, risk::dry_run,
         risk::lists, risk::edit_list,
         enforcement::my_standing, enforcement::appeal, enforcement::queue, enforcement::standing, enforcement::strike, enforcement::decide_appeal,
+        reviews::leave, reviews::order_state, reviews::rate_buyer, reviews::edit, reviews::reply, reviews::reputation, reviews::store_reviews,
+        reviews::held, reviews::moderate, reviews::cases, reviews::case, reviews::decide, reviews::run, reviews::certificate,
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
     ),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -255,6 +258,31 @@ pub fn router(app: Arc<App>) -> Router {
             get(risk::rule).post(risk::update_rule),
         )
         .route("/api/v1/console/risk/lists", get(risk::lists))
+        .route(
+            "/api/v1/orders/{id}/review",
+            get(reviews::order_state).post(reviews::leave),
+        )
+        .route(
+            "/api/v1/orders/{id}/buyer-rating",
+            post(reviews::rate_buyer),
+        )
+        .route("/api/v1/orders/{id}/certificate", get(reviews::certificate))
+        .route("/api/v1/reviews/{id}/edit", post(reviews::edit))
+        .route("/api/v1/reviews/{id}/reply", post(reviews::reply))
+        .route("/api/v1/stores/{id}/reputation", get(reviews::reputation))
+        .route("/api/v1/stores/{id}/reviews", get(reviews::store_reviews))
+        .route("/api/v1/console/reviews/held", get(reviews::held))
+        .route(
+            "/api/v1/console/reviews/{id}/moderate",
+            post(reviews::moderate),
+        )
+        .route("/api/v1/console/integrity", get(reviews::cases))
+        .route("/api/v1/console/integrity/run", post(reviews::run))
+        .route("/api/v1/console/integrity/{id}", get(reviews::case))
+        .route(
+            "/api/v1/console/integrity/{id}/decide",
+            post(reviews::decide),
+        )
         .route("/api/v1/seller/standing", get(enforcement::my_standing))
         .route("/api/v1/seller/standing/appeal", post(enforcement::appeal))
         .route("/api/v1/console/enforcement", get(enforcement::queue))

@@ -10,6 +10,7 @@ mod disputes;
 pub mod filters;
 mod messages;
 mod orders;
+mod reviews;
 mod risk;
 mod seller;
 mod shop;
@@ -444,6 +445,19 @@ pub fn router(app: Arc<App>) -> Router {
             "/console/enforcement/{id}/appeal",
             post(console::decide_appeal),
         )
+        .route("/stores/{id}", get(reviews::store_page))
+        .route(
+            "/orders/{id}/review",
+            post(reviews::leave).layer(upload_limit),
+        )
+        .route("/orders/{id}/buyer-rating", post(reviews::rate_buyer))
+        .route("/orders/{id}/certificate", get(reviews::certificate))
+        .route("/reviews/{id}/edit", post(reviews::edit))
+        .route("/reviews/{id}/reply", post(reviews::reply))
+        .route("/console/reviews", get(reviews::console))
+        .route("/console/reviews/run", post(reviews::run_pass))
+        .route("/console/reviews/{id}/moderate", post(reviews::moderate))
+        .route("/console/integrity/{id}", post(reviews::decide_case))
         .route("/console/risk", get(risk::queue))
         .route("/console/risk/reviews/{id}", post(risk::decide))
         .route("/console/risk/rules", get(risk::rules))

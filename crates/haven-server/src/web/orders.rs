@@ -11,7 +11,7 @@ use haven_risk::tracking::Carrier;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, WebResult, filters, parse_form, render};
+use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::views::{OrderView, TrackingEventView};
 use haven_app::{Actor, App};
@@ -65,6 +65,44 @@ struct OrderPage {
     suggested_tracking: String,
     /// The buyer may open a dispute now.
     error: Option<String>,
+    reviewing: ReviewSection,
+}
+
+/// Reviewing this order: the buyer's review form or review, the seller's
+/// rating of the buyer.
+struct ReviewSection {
+    can_review_until: Option<String>,
+    review: Option<crate::api::reviews::ReviewView>,
+    can_edit: bool,
+    can_rate_buyer: bool,
+    buyer_rating: Option<crate::api::reviews::BuyerRatingView>,
+}
+
+async fn review_section(
+    app: &App,
+    actor: &Actor,
+    order: &Order,
+) -> Result<ReviewSection, WebError> {
+    let state = app.order_review_state(actor, order).await?;
+    let author = order.buyer_id == actor.id();
+    let now = app.now();
+    Ok(ReviewSection {
+        can_review_until: state.can_review_until.map(|t| t.to_string()),
+        can_edit: author
+            && state
+                .review
+                .as_ref()
+                .is_some_and(|r| haven_domain::reputation::may_edit(r, now).is_ok()),
+        review: state
+            .review
+            .as_ref()
+            .map(|r| crate::api::reviews::ReviewView::new(r, author)),
+        can_rate_buyer: state.can_rate_buyer,
+        buyer_rating: state
+            .buyer_rating
+            .as_ref()
+            .map(crate::api::reviews::BuyerRatingView::from),
+    })
 }
 
 /// "12d 4h 10m" of protection left (frozen while a dispute pauses it).
@@ -119,6 +157,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
             .collect(),
         suggested_tracking,
         error,
+        reviewing: review_section(app, actor, &order).await?,
         order: OrderView::seen_by(&order, actor, app.now()),
     }))
 }

@@ -74,6 +74,7 @@ struct ListingPage {
     layout: Layout,
     listing: ListingView,
     store: Option<crate::views::StoreView>,
+    trust: super::reviews::TrustView,
 }
 
 pub async fn listing(
@@ -91,10 +92,12 @@ pub async fn listing(
         Some(shop) => Some(crate::views::StoreView::load(&app, &shop).await?),
         None => None,
     };
+    let trust = super::reviews::TrustView::new(&app.store_reputation(listing.store_id).await?);
     Ok(render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
         listing: ListingView::from(&listing),
         store,
+        trust,
     }))
 }
 

@@ -18,6 +18,7 @@
 
 pub mod plan;
 pub mod read;
+mod reputation;
 mod risk;
 pub mod sql;
 

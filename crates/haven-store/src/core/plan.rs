@@ -7,7 +7,8 @@
 //! - versioned rows (orders, disputes, users, conversations) with their
 //!   compare-and-swap, then the rows only this changeset writes (entries,
 //!   postings, timers, commands, audit);
-//! - the hot rows last: stock sorted by listing, then each account's cached
+//! - the hot rows last: stock sorted by listing, then the stores' monthly
+//!   reputation counters by (store, month, shard), then each account's cached
 //!   balance once (the changeset's postings summed), sorted by account, so
 //!   two concurrent changesets on PostgreSQL never wait on each other
 //!   crosswise, and a popular listing or `gateway:*` balance is locked
@@ -15,14 +16,16 @@
 //! - the outbox very last, so its lock is held for the shortest time.
 
 use haven_domain::account::User;
+use haven_domain::ids::StoreId;
 use haven_domain::ledger::Entry;
+use haven_domain::reputation::StatCounters;
 use haven_domain::text::skeleton;
 
 use super::sql;
 use super::{Expect, Op, Value};
 use crate::{
-    Changeset, CommandUpdate, Conflict, ConversationWrite, DisputeWrite, OrderWrite, StoreError,
-    StoreResult, UserWrite, params,
+    Changeset, CommandUpdate, Conflict, ConversationWrite, DisputeWrite, OrderWrite, ReviewWrite,
+    StoreError, StoreResult, UserWrite, params,
 };
 
 /// `pg_advisory_xact_lock` key the outbox sequencer holds, so one
@@ -56,6 +59,7 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     plan_shipping_and_payouts(cs, &mut ops);
     plan_commands(cs, &mut ops)?;
     plan_risk(cs, &mut ops)?;
+    plan_reputation(cs, &mut ops)?;
     for entry in &cs.entries {
         plan_entry_rows(entry, &mut ops)?;
     }
@@ -65,9 +69,127 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     // only for the last few statements and the COMMIT, and two changesets
     // never wait on each other crosswise.
     plan_stock(cs, &mut ops);
+    plan_store_stats(cs, &mut ops);
     plan_balances(cs, &mut ops);
     plan_outbox(cs, &mut ops)?;
     Ok(ops)
+}
+
+fn plan_reputation(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for write in &cs.reviews {
+        ops.push(review_op(write)?);
+    }
+    for write in &cs.buyer_ratings {
+        let r = &write.rating;
+        let fields = params![
+            r.order_id.0,
+            r.store_id.0,
+            r.buyer_id.0,
+            i64::from(r.rating.get()),
+            r.created_at,
+            r.published_at,
+            json(r)?
+        ];
+        ops.push(if write.insert {
+            Op::exec(sql::BUYER_RATING_INSERT, fields).on_violation(Conflict::BuyerAlreadyRated)
+        } else {
+            Op::exec(sql::BUYER_RATING_PUBLISH, fields)
+                .expect(Expect::One(Conflict::BuyerAlreadyRated))
+        });
+    }
+    for write in &cs.integrity_cases {
+        let c = &write.case;
+        let fields = params![
+            c.id,
+            c.store_id.0,
+            c.status.as_str(),
+            c.created_at,
+            json(c)?
+        ];
+        let op = match write.expected_version {
+            None => Op::exec(sql::INTEGRITY_CASE_INSERT, fields),
+            Some(version) => {
+                let mut update = fields;
+                update.push(version.into());
+                Op::exec(sql::INTEGRITY_CASE_UPDATE, update)
+            }
+        };
+        ops.push(
+            op.expect(Expect::One(Conflict::StaleIntegrityCase))
+                .on_violation(Conflict::StaleIntegrityCase),
+        );
+    }
+    for strike in &cs.remove_strikes {
+        ops.push(Op::exec(sql::STRIKE_DELETE, params![strike.0]));
+    }
+    Ok(())
+}
+
+fn review_op(write: &ReviewWrite) -> StoreResult<Op> {
+    let r = &write.review;
+    let held = !r.moderation.is_clear()
+        || r.reply
+            .as_ref()
+            .is_some_and(|reply| !reply.moderation.is_clear());
+    let mut fields = params![
+        r.id,
+        r.order_id.0,
+        r.store_id.0,
+        r.listing_id.0,
+        r.buyer_id.0,
+        i64::from(r.rating.get()),
+        i64::from(r.is_public()),
+        i64::from(r.counts()),
+        i64::from(r.is_removed()),
+        i64::from(held),
+        i64::from(r.has_photos()),
+        r.created_at,
+        r.published_at,
+        json(r)?
+    ];
+    let op = match write.expected_version {
+        None => Op::exec(sql::REVIEW_INSERT, fields),
+        Some(version) => {
+            fields.push(version.into());
+            Op::exec(sql::REVIEW_UPDATE, fields)
+        }
+    };
+    Ok(op
+        .expect(Expect::One(Conflict::StaleReview))
+        .on_violation(Conflict::StaleReview))
+}
+
+/// The store counters: emptied first by a rebuild, then each (store,
+/// month, shard) row once, in key order like the other hot rows.
+fn plan_store_stats(cs: &Changeset, ops: &mut Vec<Op>) {
+    if cs.reset_reputation {
+        ops.push(Op::exec(sql::STORE_STATS_RESET, params![]));
+        ops.push(Op::exec(sql::STORE_BUYERS_RESET, params![]));
+    }
+    let mut merged: std::collections::BTreeMap<(StoreId, i32, i64), StatCounters> =
+        std::collections::BTreeMap::new();
+    for delta in &cs.stat_deltas {
+        merged
+            .entry((delta.store_id, delta.month, delta.shard))
+            .or_default()
+            .add_scaled(&delta.counters, 1);
+    }
+    for ((store, month, shard), counters) in merged {
+        if counters.is_zero() {
+            continue;
+        }
+        let mut values = params![store.0, month, shard];
+        values.extend(counters.to_array().into_iter().map(Value::from));
+        ops.push(Op::exec(sql::STORE_STATS_ADD, values));
+    }
+    let mut completions: Vec<_> = cs.buyer_completions.iter().collect();
+    completions.sort_by_key(|c| (c.store_id, c.buyer_id, c.completed_at));
+    for c in completions {
+        ops.push(Op::exec(
+            sql::STORE_BUYER_COMPLETED,
+            params![c.store_id.0, c.buyer_id.0, c.completed_at],
+        ));
+    }
 }
 
 fn plan_guards(cs: &Changeset, ops: &mut Vec<Op>) {

@@ -27,6 +27,8 @@ use crate::{
     TrackingEvent, make_page, params,
 };
 
+use haven_domain::reputation::{BuyerRating, Review, ReviewId, StatCounters};
+
 fn corrupt(what: String) -> StoreError {
     StoreError::Backend(format!("unreadable row: {what}"))
 }
@@ -713,6 +715,101 @@ impl<B: Backend> Store for Core<B> {
         page: &PageRequest,
     ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>> {
         self.enforced(page).await
+    }
+
+    async fn review(&self, id: ReviewId) -> StoreResult<Option<Review>> {
+        self.review_by(sql::REVIEW_BY_ID, id).await
+    }
+
+    async fn review_for_order(&self, order: OrderId) -> StoreResult<Option<Review>> {
+        self.review_by(sql::REVIEW_BY_ORDER, order.0).await
+    }
+
+    async fn store_reviews(
+        &self,
+        store: StoreId,
+        filter: crate::ReviewFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Review>> {
+        self.reviews_of_store(store, filter, page).await
+    }
+
+    async fn held_reviews(&self, page: &PageRequest) -> StoreResult<Page<Review>> {
+        self.reviews_held(page).await
+    }
+
+    async fn buyer_rating(&self, order: OrderId) -> StoreResult<Option<BuyerRating>> {
+        self.rating_for_order(order).await
+    }
+
+    async fn buyer_rating_summary(&self, buyer: UserId) -> StoreResult<(i64, i64)> {
+        self.rating_summary(buyer).await
+    }
+
+    async fn store_stats(&self, store: StoreId) -> StoreResult<Vec<(i32, StatCounters)>> {
+        self.stats_of(store).await
+    }
+
+    async fn regular_buyers(&self, store: StoreId, since: Timestamp) -> StoreResult<i64> {
+        self.regulars(store, since).await
+    }
+
+    async fn review_signals(
+        &self,
+        since: Timestamp,
+        after: Option<ReviewId>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::ReviewSignal>> {
+        self.signals(since, after, limit).await
+    }
+
+    async fn review_signals_for(
+        &self,
+        store: Option<StoreId>,
+        buyer: Option<UserId>,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::ReviewSignal>> {
+        self.signals_for(store, buyer, since, limit).await
+    }
+
+    async fn integrity_case(&self, id: uuid::Uuid) -> StoreResult<Option<crate::IntegrityCase>> {
+        self.case_by_id(id).await
+    }
+
+    async fn open_integrity_case(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Option<crate::IntegrityCase>> {
+        self.open_case_of(store).await
+    }
+
+    async fn integrity_cases(
+        &self,
+        status: Option<crate::CaseStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<crate::IntegrityCase>> {
+        self.cases(status, page).await
+    }
+
+    async fn scan_full_orders(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Order>> {
+        self.orders_in_id_order(after, limit).await
+    }
+
+    async fn scan_reviews(&self, after: Option<ReviewId>, limit: u32) -> StoreResult<Vec<Review>> {
+        self.reviews_in_id_order(after, limit).await
+    }
+
+    async fn scan_conversations(
+        &self,
+        after: Option<ConversationId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        self.conversations_in_id_order(after, limit).await
     }
 
     async fn relay_position(&self, relay: &str) -> StoreResult<i64> {

@@ -67,7 +67,7 @@ impl<B: Backend> Core<B> {
                 orders: r.int(0)?,
                 disputes_lost: r.int(1)?,
                 chargebacks: r.int(2)?,
-                low_ratings: 0,
+                low_ratings: r.int(4)?,
                 strikes: r.int(3)?,
             })
         })?

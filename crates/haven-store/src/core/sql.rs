@@ -632,5 +632,131 @@ pub const SELLER_METRICS: Sql = Shared(
                 AND o.state IN ('refunded', 'partially_refunded')),
             (SELECT COUNT(DISTINCT e.order_id) FROM ledger_entries e JOIN orders o ON o.id = e.order_id
               WHERE o.store_id = ?1 AND e.kind = 'chargeback' AND e.created_at_ms >= ?2),
-            (SELECT COUNT(*) FROM strikes WHERE store_id = ?1)",
+            (SELECT COUNT(*) FROM strikes WHERE store_id = ?1),
+            (SELECT COUNT(*) FROM reviews WHERE store_id = ?1 AND counted = 1 AND rating <= 2
+               AND published_at_ms >= ?2)",
+);
+
+// Reputation.
+pub const REVIEW_INSERT: Sql = Shared(
+    "INSERT INTO reviews (id, order_id, store_id, listing_id, buyer_id, rating, is_public, counted, removed, held,
+                          has_photos, created_at_ms, published_at_ms, data, version)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1)",
+);
+pub const REVIEW_UPDATE: Sql = Shared(
+    "UPDATE reviews SET rating = ?6, is_public = ?7, counted = ?8, removed = ?9, held = ?10, has_photos = ?11,
+                        published_at_ms = ?13, data = ?14, version = version + 1
+     WHERE id = ?1 AND order_id = ?2 AND store_id = ?3 AND listing_id = ?4 AND buyer_id = ?5
+       AND created_at_ms = ?12 AND version = ?15",
+);
+pub const REVIEW_BY_ID: Sql = Shared("SELECT data, version FROM reviews WHERE id = ?1");
+pub const REVIEW_BY_ORDER: Sql = Shared("SELECT data, version FROM reviews WHERE order_id = ?1");
+pub const REVIEWS_FOR_STORE: Sql = Shared(
+    "SELECT data, version FROM reviews
+     WHERE store_id = ?1 AND is_public = 1 AND (?2 = 0 OR rating = ?2) AND (?3 = 0 OR has_photos = 1)
+       AND (created_at_ms, id) < (?4, ?5)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?6",
+);
+pub const REVIEWS_HELD: Sql = Shared(
+    "SELECT data, version FROM reviews WHERE held = 1 AND (created_at_ms, id) > (?1, ?2)
+     ORDER BY created_at_ms, id LIMIT ?3",
+);
+pub const REVIEWS_SCAN: Sql =
+    Shared("SELECT data, version FROM reviews WHERE id > ?1 ORDER BY id LIMIT ?2");
+pub const ORDERS_SCAN_FULL: Sql =
+    Shared("SELECT data, version FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2");
+pub const CONVERSATIONS_SCAN: Sql =
+    Shared("SELECT data, version FROM conversations WHERE id > ?1 ORDER BY id LIMIT ?2");
+pub const BUYER_RATING_INSERT: Sql = Shared(
+    "INSERT INTO buyer_ratings (order_id, store_id, buyer_id, rating, created_at_ms, published_at_ms, data)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+);
+pub const BUYER_RATING_PUBLISH: Sql = Shared(
+    "UPDATE buyer_ratings SET published_at_ms = ?6, data = ?7
+     WHERE order_id = ?1 AND store_id = ?2 AND buyer_id = ?3 AND rating = ?4 AND created_at_ms = ?5",
+);
+pub const BUYER_RATING_BY_ORDER: Sql = Shared("SELECT data FROM buyer_ratings WHERE order_id = ?1");
+pub const BUYER_RATING_SUMMARY: Sql = Shared(
+    "SELECT COUNT(*), COALESCE(CAST(SUM(rating) AS BIGINT), 0) FROM buyer_ratings
+     WHERE buyer_id = ?1 AND published_at_ms IS NOT NULL",
+);
+pub const STORE_STATS_ADD: Sql = Shared(
+    "INSERT INTO store_stats (store_id, month, shard, orders_paid, orders_disputed, shipped, shipped_on_time, orders_completed, items_sold, stars_1, stars_2, stars_3, stars_4, stars_5, described_sum, described_count, communication_sum, communication_count, shipping_sum, shipping_count, questions, answered, answered_in_day, answer_s_sum)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+     ON CONFLICT (store_id, month, shard) DO UPDATE SET
+         orders_paid = store_stats.orders_paid + excluded.orders_paid,
+         orders_disputed = store_stats.orders_disputed + excluded.orders_disputed,
+         shipped = store_stats.shipped + excluded.shipped,
+         shipped_on_time = store_stats.shipped_on_time + excluded.shipped_on_time,
+         orders_completed = store_stats.orders_completed + excluded.orders_completed,
+         items_sold = store_stats.items_sold + excluded.items_sold,
+         stars_1 = store_stats.stars_1 + excluded.stars_1,
+         stars_2 = store_stats.stars_2 + excluded.stars_2,
+         stars_3 = store_stats.stars_3 + excluded.stars_3,
+         stars_4 = store_stats.stars_4 + excluded.stars_4,
+         stars_5 = store_stats.stars_5 + excluded.stars_5,
+         described_sum = store_stats.described_sum + excluded.described_sum,
+         described_count = store_stats.described_count + excluded.described_count,
+         communication_sum = store_stats.communication_sum + excluded.communication_sum,
+         communication_count = store_stats.communication_count + excluded.communication_count,
+         shipping_sum = store_stats.shipping_sum + excluded.shipping_sum,
+         shipping_count = store_stats.shipping_count + excluded.shipping_count,
+         questions = store_stats.questions + excluded.questions,
+         answered = store_stats.answered + excluded.answered,
+         answered_in_day = store_stats.answered_in_day + excluded.answered_in_day,
+         answer_s_sum = store_stats.answer_s_sum + excluded.answer_s_sum",
+);
+pub const STORE_STATS_FOR_STORE: Sql = Shared(
+    "SELECT month, CAST(SUM(orders_paid) AS BIGINT), CAST(SUM(orders_disputed) AS BIGINT), CAST(SUM(shipped) AS BIGINT), CAST(SUM(shipped_on_time) AS BIGINT), CAST(SUM(orders_completed) AS BIGINT), CAST(SUM(items_sold) AS BIGINT), CAST(SUM(stars_1) AS BIGINT), CAST(SUM(stars_2) AS BIGINT), CAST(SUM(stars_3) AS BIGINT), CAST(SUM(stars_4) AS BIGINT), CAST(SUM(stars_5) AS BIGINT), CAST(SUM(described_sum) AS BIGINT), CAST(SUM(described_count) AS BIGINT), CAST(SUM(communication_sum) AS BIGINT), CAST(SUM(communication_count) AS BIGINT), CAST(SUM(shipping_sum) AS BIGINT), CAST(SUM(shipping_count) AS BIGINT), CAST(SUM(questions) AS BIGINT), CAST(SUM(answered) AS BIGINT), CAST(SUM(answered_in_day) AS BIGINT), CAST(SUM(answer_s_sum) AS BIGINT)
+     FROM store_stats WHERE store_id = ?1 GROUP BY month ORDER BY month",
+);
+pub const STORE_STATS_RESET: Sql = Shared("DELETE FROM store_stats");
+pub const STORE_BUYERS_RESET: Sql = Shared("DELETE FROM store_buyers");
+/// Keeps each buyer's two latest completions, whatever order they come in.
+pub const STORE_BUYER_COMPLETED: Sql = Shared(
+    "INSERT INTO store_buyers (store_id, buyer_id, last_completed_ms, prev_completed_ms) VALUES (?1, ?2, ?3, NULL)
+     ON CONFLICT (store_id, buyer_id) DO UPDATE SET
+         prev_completed_ms = CASE
+             WHEN excluded.last_completed_ms >= store_buyers.last_completed_ms THEN store_buyers.last_completed_ms
+             WHEN store_buyers.prev_completed_ms IS NULL OR excluded.last_completed_ms > store_buyers.prev_completed_ms
+                 THEN excluded.last_completed_ms
+             ELSE store_buyers.prev_completed_ms END,
+         last_completed_ms = CASE
+             WHEN excluded.last_completed_ms >= store_buyers.last_completed_ms THEN excluded.last_completed_ms
+             ELSE store_buyers.last_completed_ms END",
+);
+pub const REGULAR_BUYERS: Sql =
+    Shared("SELECT COUNT(*) FROM store_buyers WHERE store_id = ?1 AND prev_completed_ms >= ?2");
+pub const REVIEW_SIGNALS: Sql = Shared(
+    "SELECT r.id, r.order_id, r.buyer_id, r.store_id, r.listing_id, r.rating, r.created_at_ms, u.created_at_ms,
+            a.device_id, a.ip, a.address_key, a.card_fp, r.removed
+     FROM reviews r JOIN users u ON u.id = r.buyer_id
+     LEFT JOIN risk_attempts a ON a.id = (SELECT x.id FROM risk_attempts x WHERE x.order_id = r.order_id LIMIT 1)
+     WHERE r.created_at_ms >= ?1 AND r.id > ?2 ORDER BY r.id LIMIT ?3",
+);
+pub const REVIEW_SIGNALS_FOR: Sql = Shared(
+    "SELECT r.id, r.order_id, r.buyer_id, r.store_id, r.listing_id, r.rating, r.created_at_ms, u.created_at_ms,
+            a.device_id, a.ip, a.address_key, a.card_fp, r.removed
+     FROM reviews r JOIN users u ON u.id = r.buyer_id
+     LEFT JOIN risk_attempts a ON a.id = (SELECT x.id FROM risk_attempts x WHERE x.order_id = r.order_id LIMIT 1)
+     WHERE (r.store_id = ?1 OR r.buyer_id = ?2) AND r.created_at_ms >= ?3
+     ORDER BY r.created_at_ms DESC, r.id DESC LIMIT ?4",
+);
+pub const STRIKE_DELETE: Sql = Shared("DELETE FROM strikes WHERE id = ?1");
+pub const INTEGRITY_CASE_INSERT: Sql = Shared(
+    "INSERT INTO integrity_cases (id, store_id, status, created_at_ms, data, version) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+);
+pub const INTEGRITY_CASE_UPDATE: Sql = Shared(
+    "UPDATE integrity_cases SET status = ?3, data = ?5, version = version + 1
+     WHERE id = ?1 AND store_id = ?2 AND created_at_ms = ?4 AND version = ?6",
+);
+pub const INTEGRITY_CASE_BY_ID: Sql =
+    Shared("SELECT data, version FROM integrity_cases WHERE id = ?1");
+pub const INTEGRITY_CASE_OPEN_FOR_STORE: Sql = Shared(
+    "SELECT data, version FROM integrity_cases WHERE store_id = ?1 AND status = 'open'
+     ORDER BY created_at_ms DESC, id DESC LIMIT 1",
+);
+pub const INTEGRITY_CASES_PAGE: Sql = Shared(
+    "SELECT data, version FROM integrity_cases WHERE (?1 = '' OR status = ?1) AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
 );

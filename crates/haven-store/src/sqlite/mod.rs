@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("schema11.sql")),
     (12, include_str!("schema12.sql")),
     (13, include_str!("schema13.sql")),
+    (14, include_str!("schema14.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

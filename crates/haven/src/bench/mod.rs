@@ -32,6 +32,9 @@ pub enum BenchCommand {
     Lifecycle(LoadArgs),
     /// Pending deadlines fired per second, their lateness, none twice.
     Timers(TimerArgs),
+    /// The brushing detector on a generated marketplace with planted rings:
+    /// precision, recall and F1 per ring style, runtime, memory.
+    Brushing(crate::brushing::BrushingBenchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -101,6 +104,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Checkout(args) => load::run(args, load::Flow::Checkout).await,
         BenchCommand::Lifecycle(args) => load::run(args, load::Flow::Lifecycle).await,
         BenchCommand::Timers(args) => timers::run(args).await,
+        BenchCommand::Brushing(args) => crate::brushing::run_bench(&args),
     }
 }
 

@@ -1,0 +1,449 @@
+//! Store pages with their trust panel and reviews; the review forms on an
+//! order; and the console's held reviews and review-integrity cases.
+
+use askama::Template;
+use axum::extract::State;
+use haven_app::reputation::{ReviewInput, StoreReputation};
+use haven_domain::ids::{OrderId, StoreId};
+use haven_store::{ListingFilter, PageRequest, ReviewFilter};
+use serde::Deserialize;
+
+use super::filters;
+use super::{
+    AppState, Layout, Member, Path, Query, Visitor, WebError, WebResult, parse_form, render,
+};
+use crate::api::extract::{RawBody, path_id};
+use crate::api::reviews::{IntegrityCaseView, ReviewView, case_status};
+use crate::error::ApiError;
+use crate::views::ListingView;
+
+/// One bar of the star distribution.
+pub struct StarRow {
+    pub stars: u8,
+    pub count: i64,
+    /// Width of the bar, 0-100.
+    pub percent: i64,
+}
+
+/// The trust panel, as both the listing and the store page show it.
+pub struct TrustView {
+    pub store_id: String,
+    pub summary: String,
+    pub metrics: Vec<(String, String, String)>,
+    pub star_rows: Vec<StarRow>,
+    pub reviews_counted: i64,
+    pub verified: bool,
+    pub top_seller: bool,
+}
+
+impl TrustView {
+    pub fn new(r: &StoreReputation) -> TrustView {
+        let total = r.metrics.reviews_counted.max(1);
+        TrustView {
+            store_id: r.store_id.to_string(),
+            summary: r.summary.clone(),
+            metrics: r
+                .explained
+                .iter()
+                .map(|m| {
+                    (
+                        m.label.to_string(),
+                        m.value.clone().unwrap_or_else(|| "—".into()),
+                        m.how.to_string(),
+                    )
+                })
+                .collect(),
+            star_rows: (1..=5u8)
+                .rev()
+                .map(|stars| {
+                    let count = r.metrics.star_counts[usize::from(stars - 1)];
+                    StarRow {
+                        stars,
+                        count,
+                        percent: count * 100 / total,
+                    }
+                })
+                .collect(),
+            reviews_counted: r.metrics.reviews_counted,
+            verified: r.verified,
+            top_seller: r.top_seller,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StoreQuery {
+    stars: Option<String>,
+    photos: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "store.html")]
+struct StorePage {
+    layout: Layout,
+    name: String,
+    description: String,
+    trust: TrustView,
+    listings: Vec<ListingView>,
+    reviews: Vec<ReviewView>,
+    stars: Option<u8>,
+    photos_only: bool,
+    next_url: Option<String>,
+    /// The viewer runs this store (may reply to reviews).
+    is_owner: bool,
+}
+
+pub async fn store_page(
+    State(app): AppState,
+    Visitor(actor): Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<StoreQuery>,
+) -> WebResult {
+    let store: StoreId = path_id(&id, "store")?;
+    let shop = app
+        .store
+        .shop(store)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store"))?;
+    let stars = q
+        .stars
+        .as_deref()
+        .and_then(|s| s.parse::<u8>().ok())
+        .filter(|s| (1..=5).contains(s));
+    let photos_only = q.photos.as_deref() == Some("1");
+    let filter = ReviewFilter {
+        stars,
+        with_photos: photos_only,
+    };
+    let reviews = app
+        .store_reviews(store, filter, &PageRequest::new(q.cursor, Some(20)))
+        .await?;
+    let listings = app
+        .store
+        .listings(
+            &ListingFilter {
+                category: None,
+                store_id: Some(store),
+            },
+            &PageRequest::new(None, Some(12)),
+        )
+        .await?;
+    let next_url = reviews.next_cursor.map(|cursor| {
+        let mut url = format!("/stores/{store}?cursor={cursor}");
+        if let Some(s) = stars {
+            url.push_str(&format!("&stars={s}"));
+        }
+        if photos_only {
+            url.push_str("&photos=1");
+        }
+        url
+    });
+    let reputation = app.store_reputation(store).await?;
+    Ok(render(&StorePage {
+        layout: Layout::new(&app, actor.as_ref(), shop.name.clone()),
+        name: shop.name,
+        description: shop.description,
+        trust: TrustView::new(&reputation),
+        listings: listings.items.iter().map(ListingView::from).collect(),
+        reviews: reviews
+            .items
+            .iter()
+            .map(|r| ReviewView::new(r, false))
+            .collect(),
+        stars,
+        photos_only,
+        next_url,
+        is_owner: actor.as_ref().and_then(|a| a.store_id) == Some(store),
+    }))
+}
+
+/// Read one text field of a multipart form.
+async fn field_text(field: axum::extract::multipart::Field<'_>) -> Result<String, WebError> {
+    Ok(field
+        .text()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid form: {e}")))?)
+}
+
+fn stars_field(raw: &str) -> Option<u8> {
+    raw.trim().parse().ok()
+}
+
+/// The review form: multipart, the CSRF field first, up to 6 photos.
+pub async fn leave(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> WebResult {
+    let order_id: OrderId = path_id(&id, "order")?;
+    let mut input = ReviewInput::default();
+    let mut photo_error = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid form: {e}")))?
+    {
+        match field.name().unwrap_or_default() {
+            "rating" => input.rating = stars_field(&field_text(field).await?).unwrap_or(0),
+            "text" => input.text = field_text(field).await?,
+            "item_as_described" => input.item_as_described = stars_field(&field_text(field).await?),
+            "communication" => input.communication = stars_field(&field_text(field).await?),
+            "shipping_speed" => input.shipping_speed = stars_field(&field_text(field).await?),
+            "photos" => {
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| ApiError::bad_request(format!("invalid upload: {e}")))?;
+                if bytes.is_empty() {
+                    continue; // an empty file input
+                }
+                if input.photos.len() >= haven_domain::reputation::MAX_REVIEW_PHOTOS {
+                    photo_error = Some("at most 6 photos".to_string());
+                    continue;
+                }
+                match app.upload_image(bytes.to_vec()).await {
+                    Ok(hash) => input.photos.push(hash),
+                    Err(err) => photo_error = Some(err.message),
+                }
+            }
+            _ => {}
+        }
+    }
+    let result = match photo_error {
+        Some(message) => Err(haven_app::AppError::invalid_field("photos", message)),
+        None => app.leave_review(&actor, order_id, input).await.map(|_| ()),
+    };
+    order_outcome(&app, order_id, result, "Thank you: your review is in. It is published once the seller has rated you too, or in 7 days.").await
+}
+
+async fn order_outcome(
+    app: &haven_app::App,
+    order_id: OrderId,
+    result: Result<(), haven_app::AppError>,
+    done: &str,
+) -> WebResult {
+    match result {
+        Ok(()) => Ok(super::csrf::redirect_with_flash(
+            app,
+            &format!("/orders/{order_id}"),
+            done,
+        )),
+        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_flash(
+            app,
+            &format!("/orders/{order_id}"),
+            &format!("Not saved: {}", err.message),
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RatingForm {
+    rating: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn rate_buyer(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let order_id: OrderId = path_id(&id, "order")?;
+    let form: RatingForm = parse_form(&body)?;
+    let rating = stars_field(&form.rating).unwrap_or(0);
+    let result = app
+        .rate_buyer(&actor, order_id, rating, &form.note)
+        .await
+        .map(|_| ());
+    order_outcome(&app, order_id, result, "Your rating of the buyer is in.").await
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    rating: String,
+    #[serde(default)]
+    text: String,
+    order_id: String,
+}
+
+pub async fn edit(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: EditForm = parse_form(&body)?;
+    let order_id: OrderId = path_id(&form.order_id, "order")?;
+    let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
+    let rating = stars_field(&form.rating).unwrap_or(0);
+    let result = app
+        .edit_review(&actor, review, rating, &form.text)
+        .await
+        .map(|_| ());
+    order_outcome(
+        &app,
+        order_id,
+        result,
+        "Your review was updated (the earlier version is kept).",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    text: String,
+}
+
+pub async fn reply(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: ReplyForm = parse_form(&body)?;
+    let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
+    let store = actor
+        .store_id
+        .ok_or_else(|| ApiError::not_found("review"))?;
+    let back = format!("/stores/{store}");
+    match app.reply_to_review(&actor, review, &form.text).await {
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &back,
+            "Your reply is published.",
+        )),
+        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &back,
+            &format!("Reply not saved: {}", err.message),
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CasesQuery {
+    status: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console_reviews.html")]
+struct ConsoleReviewsPage {
+    layout: Layout,
+    held: Vec<ReviewView>,
+    cases: Vec<IntegrityCaseView>,
+    status: String,
+    next_url: Option<String>,
+}
+
+pub async fn console(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<CasesQuery>,
+) -> WebResult {
+    let status_raw = q.status.unwrap_or_else(|| "open".into());
+    let status = case_status(Some(status_raw.as_str()))?;
+    let held = app
+        .held_reviews(&actor, &PageRequest::new(None, Some(50)))
+        .await?;
+    let cases = app
+        .integrity_cases(&actor, status, &PageRequest::new(q.cursor, Some(20)))
+        .await?;
+    let next_url = cases
+        .next_cursor
+        .map(|c| format!("/console/reviews?status={status_raw}&cursor={c}"));
+    Ok(render(&ConsoleReviewsPage {
+        layout: Layout::new(&app, Some(&actor), "Review integrity"),
+        held: held
+            .items
+            .iter()
+            .map(|r| ReviewView::new(r, true))
+            .collect(),
+        cases: cases.items.iter().map(IntegrityCaseView::from).collect(),
+        status: status_raw,
+        next_url,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn moderate(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: DecisionForm = parse_form(&body)?;
+    let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
+    let approve = form.decision == "approve";
+    app.moderate_review(&actor, review, approve, &form.note)
+        .await?;
+    let done = if approve {
+        "Published."
+    } else {
+        "Kept hidden."
+    };
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/reviews",
+        done,
+    ))
+}
+
+pub async fn decide_case(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: DecisionForm = parse_form(&body)?;
+    let case = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("integrity case"))?;
+    let uphold = form.decision == "uphold";
+    app.decide_integrity_case(&actor, case, uphold, &form.note)
+        .await?;
+    let done = if uphold {
+        "Upheld: the reviews stay removed and the strike stands."
+    } else {
+        "Reversed: the reviews count again and the strike was withdrawn."
+    };
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/reviews",
+        done,
+    ))
+}
+
+pub async fn run_pass(State(app): AppState, Member(actor): Member) -> WebResult {
+    app.require_agent(&actor)?;
+    let report = app.run_integrity_pass().await?;
+    let message = format!(
+        "Detector ran over {} reviews: {} newly removed, {} cases opened or extended.",
+        report.reviews_read, report.newly_flagged, report.cases_opened
+    );
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/reviews",
+        &message,
+    ))
+}
+
+/// The buyer downloads the order's signed protection certificate.
+pub async fn certificate(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let order: OrderId = path_id(&id, "order")?;
+    let signed = app.protection_certificate(&actor, order).await?;
+    Ok(crate::api::reviews::certificate_response(&id, signed))
+}
