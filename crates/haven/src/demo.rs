@@ -166,40 +166,23 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
     account(app, ADMIN, "Demo Admin", vec![Role::Admin]).await?;
     let mut sellers = Vec::new();
     for (email, store_name, description) in SELLERS {
-        let mut actor = account(app, email, store_name, vec![Role::Seller]).await?;
-        let shop = app
-            .open_store(&actor, store_name, description, None)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        actor.store_id = Some(shop.id);
-        sellers.push(actor);
+        sellers.push(seller_with_store(app, email, store_name, description).await?);
     }
     for (store, title, category, price, stock) in LISTINGS {
-        let image = app
-            .store_media(
-                "image/svg+xml",
-                haven_app::images::product_svg(title, category),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        let input = NewListingInput {
-            title: (*title).into(),
+        let listing = DemoListing {
+            title,
+            category,
+            price_minor: *price,
+            stock: *stock,
+            ship_by_days: 3 + (*store as u32),
             description: format!(
                 "{title}. Ships within a few days from {}; tracked delivery.",
                 SELLERS[*store].1
             ),
-            category: (*category).into(),
-            price: usd(*price),
-            stock: *stock,
-            ship_by_days: Some(3 + (*store as u32)),
-            images: vec![image],
-            shipping: shipping(),
             // Electronics and beauty are where fakes hurt most.
             guaranteed_genuine: matches!(*category, "electronics" | "beauty"),
         };
-        app.create_listing(&sellers[*store], input, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
+        add_listing(app, &sellers[*store], listing).await?;
     }
     verify_demo_accounts(app, &sellers).await?;
     let shady = shady_store(app).await?;
@@ -209,36 +192,71 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
     }
 }
 
-async fn shady_store(app: &App) -> anyhow::Result<Actor> {
-    let (email, name, description) = SHADY;
-    let mut actor = account(app, email, name, vec![Role::Seller]).await?;
+async fn seller_with_store(
+    app: &App,
+    email: &str,
+    store_name: &str,
+    description: &str,
+) -> anyhow::Result<Actor> {
+    let mut actor = account(app, email, store_name, vec![Role::Seller]).await?;
     let shop = app
-        .open_store(&actor, name, description, None)
+        .open_store(&actor, store_name, description, None)
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
     actor.store_id = Some(shop.id);
+    Ok(actor)
+}
+
+struct DemoListing<'a> {
+    title: &'a str,
+    category: &'a str,
+    price_minor: i64,
+    stock: i64,
+    ship_by_days: u32,
+    description: String,
+    guaranteed_genuine: bool,
+}
+
+/// A listing with a locally drawn picture.
+async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> anyhow::Result<()> {
+    let image = app
+        .store_media(
+            "image/svg+xml",
+            haven_app::images::product_svg(listing.title, listing.category),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let input = NewListingInput {
+        title: listing.title.into(),
+        description: listing.description,
+        category: listing.category.into(),
+        price: usd(listing.price_minor),
+        stock: listing.stock,
+        ship_by_days: Some(listing.ship_by_days),
+        images: vec![image],
+        shipping: shipping(),
+        guaranteed_genuine: listing.guaranteed_genuine,
+    };
+    app.create_listing(seller, input, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding {}: {}", listing.title, e.message))?;
+    Ok(())
+}
+
+async fn shady_store(app: &App) -> anyhow::Result<Actor> {
+    let (email, name, description) = SHADY;
+    let actor = seller_with_store(app, email, name, description).await?;
     for (title, category, price, stock) in SHADY_LISTINGS {
-        let image = app
-            .store_media(
-                "image/svg+xml",
-                haven_app::images::product_svg(title, category),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        let input = NewListingInput {
-            title: (*title).into(),
-            description: format!("{title}. Ships from {name}."),
-            category: (*category).into(),
-            price: usd(*price),
+        let listing = DemoListing {
+            title,
+            category,
+            price_minor: *price,
             stock: *stock,
-            ship_by_days: Some(3),
-            images: vec![image],
-            shipping: shipping(),
+            ship_by_days: 3,
+            description: format!("{title}. Ships from {name}."),
             guaranteed_genuine: false,
         };
-        app.create_listing(&actor, input, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding {title}: {}", e.message))?;
+        add_listing(app, &actor, listing).await?;
     }
     Ok(actor)
 }
