@@ -285,10 +285,16 @@ fn serve_refuses_the_public_development_secrets() {
 /// Run `haven scan` (brand Haven, domain haven.example, plus `extra`
 /// flags) over `stdin_text`.
 fn scan(extra: &[&str], stdin_text: String) -> std::process::Output {
+    let mut args = vec!["scan", "--brand", "Haven", "--domain", "haven.example"];
+    args.extend_from_slice(extra);
+    with_stdin(&args, &stdin_text)
+}
+
+/// Run the binary with `args`, feeding `stdin_text` on standard input.
+fn with_stdin(args: &[&str], stdin_text: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = std::process::Command::new(BIN)
-        .args(["scan", "--brand", "Haven", "--domain", "haven.example"])
-        .args(extra)
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -476,21 +482,7 @@ fn brushing_detect_flags_a_planted_ring_over_json_lines() {
         .map(|v| v.to_string())
         .collect::<Vec<_>>()
         .join("\n");
-    use std::io::Write;
-    let mut child = std::process::Command::new(BIN)
-        .args(["brushing", "detect"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(&["brushing", "detect"], &input);
     assert_eq!(
         out.status.code(),
         Some(1),
