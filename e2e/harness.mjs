@@ -79,6 +79,11 @@ export async function click(page, selector) {
 export async function buy(page, base, title) {
   await page.goto(`${base}/?category=home`);
   await click(page, `text=${title}`);
+  return payAtCheckout(page);
+}
+
+// From a listing page: Buy now, a US address and the test card that pays.
+export async function payAtCheckout(page) {
   await click(page, "text=Buy now");
   await page.fill("#name", "Ada Buyer");
   await page.fill("#line1", "1 Main Street");

@@ -1115,6 +1115,7 @@ impl App {
         let note = text::optional_block("note", note, 1_000)?;
         let now = self.wall_now();
         let reviewer = agent.id();
+        let store = self.store.shop_by_owner(user_id).await?;
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
                 return Err(AppError::conflict(
@@ -1130,6 +1131,14 @@ impl App {
             user.identity.reviewed_at = Some(now);
             user.identity.reviewer = Some(reviewer);
             user.identity.note = note.clone();
+            if approve && let Some(shop) = &store {
+                // Search shows the Verified badge and filters on it.
+                changes.outbox.push(haven_store::NewOutboxEvent {
+                    topic: haven_domain::events::EventType::StoreVerified.to_string(),
+                    payload: serde_json::json!({ "store_id": shop.id, "user_id": user.id }),
+                    created_at: now,
+                });
+            }
             let outcome = if approve {
                 "approved: your store now shows the Verified badge"
             } else {

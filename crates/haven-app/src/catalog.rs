@@ -23,6 +23,8 @@ pub struct NewListingInput {
     pub shipping: Vec<ShippingMethod>,
     /// Offer Guaranteed Genuine: a confirmed fake is a full refund and a strike.
     pub guaranteed_genuine: bool,
+    /// ISO country the parcel leaves from.
+    pub ships_from: Option<String>,
 }
 
 /// The image type from the file's first bytes; the name and the declared
@@ -78,11 +80,17 @@ impl App {
             images: input.images,
             shipping: input.shipping,
             guaranteed_genuine: input.guaranteed_genuine,
+            ships_from: input
+                .ships_from
+                .map(|c| c.trim().to_ascii_uppercase())
+                .filter(|c| !c.is_empty()),
+            hold: None,
             created_at: self.now(),
         };
         listing.validate((policy.ship_by_days_min, policy.ship_by_days_max))?;
         let mut changes = Changeset {
             listings: vec![listing.clone()],
+            outbox: vec![crate::search::listing_created_event(&listing)],
             ..Default::default()
         };
         crate::attach_idem(

@@ -767,6 +767,12 @@ impl App {
         if actor.store_id == Some(listing.store_id) {
             return Err(AppError::forbidden("you cannot buy from your own store"));
         }
+        if listing.is_held() {
+            return Err(AppError::new(
+                ErrorKind::ListingHeld,
+                "trust and safety is reviewing this listing; it cannot be bought for now",
+            ));
+        }
         self.refuse_if_suspended(listing.store_id).await?;
         let rate = listing
             .rate_for(&input.shipping_method, &address.country)

@@ -44,6 +44,10 @@ pub struct Config {
     /// How often the worker runs the brushing detector over recent
     /// reviews (the full pass; each new review is also checked at once).
     pub integrity_interval_s: u64,
+    /// Where this node keeps its catalog search index; unset: in memory,
+    /// rebuilt from the listings at start. Each node needs its own
+    /// directory.
+    pub search_index_dir: Option<String>,
     pub reconcile_window_hours: i64,
     /// How long an Idempotency-Key is remembered, and a published event
     /// kept for the events feed.
@@ -152,6 +156,7 @@ impl Default for Config {
             timer_batch: 256,
             reconcile_interval_s: 600,
             integrity_interval_s: 3_600,
+            search_index_dir: None,
             reconcile_window_hours: 72,
             idempotency_retention_hours: 168,
             event_retention_days: 30,

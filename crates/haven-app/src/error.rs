@@ -46,6 +46,8 @@ pub enum ErrorKind {
     InvalidRule,
     /// The store is suspended: it takes no new orders (details.reasons).
     StoreSuspended,
+    /// Trust and safety holds the listing: it takes no orders.
+    ListingHeld,
     Forbidden,
     /// A sensitive change needs a recent password or 2FA proof.
     StepUpRequired,
@@ -120,6 +122,7 @@ impl ErrorKind {
             K::PaymentBlocked => "payment_blocked",
             K::InvalidRule => "invalid_rule",
             K::StoreSuspended => "store_suspended",
+            K::ListingHeld => "listing_held",
             K::Forbidden => "forbidden",
             K::StepUpRequired => "step_up_required",
             K::NotFound => "not_found",
@@ -407,6 +410,10 @@ fn conflict_error(conflict: Conflict) -> AppError {
             "the review changed while this request ran (or the order has one); reload",
         ),
         Conflict::BuyerAlreadyRated => (K::InvalidState, "this buyer has already been rated"),
+        Conflict::StaleListing => (
+            K::ConcurrentUpdate,
+            "the listing was held or released while this request ran; reload",
+        ),
         Conflict::StaleIntegrityCase => (
             K::ConcurrentUpdate,
             "the integrity case changed while this request ran; reload",

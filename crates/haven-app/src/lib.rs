@@ -35,6 +35,7 @@ pub mod relay;
 pub mod reputation;
 pub mod risk;
 pub mod screening;
+pub mod search;
 mod timers;
 
 use std::collections::HashMap;
@@ -98,6 +99,8 @@ pub struct App {
     /// Store reputations as checkout freezes them, a few seconds old at
     /// most (see `certificate.rs`), so a checkout does not re-read them.
     pub(crate) trust_cache: certificate::TrustCache,
+    /// This node's catalog search index (see `search.rs`).
+    pub search: search::CatalogIndex,
 }
 
 /// The Idempotency-Key context of one request.
@@ -166,6 +169,10 @@ impl App {
         policies.insert(current_policy, Arc::new(config.policy.clone()));
         let mailer = mail::Mailer::from_config(&config)?;
         let scanner = messaging::scanner_for(&config);
+        let search_index = match &config.search_index_dir {
+            Some(dir) => haven_search::SearchIndex::open_dir(std::path::Path::new(dir))?,
+            None => haven_search::SearchIndex::in_memory(),
+        };
         Ok(Arc::new(App {
             store,
             clock,
@@ -182,6 +189,7 @@ impl App {
             policies: RwLock::new(policies),
             risk_rules_cache: risk::RuleCache::default(),
             trust_cache: certificate::TrustCache::default(),
+            search: search::CatalogIndex::new(search_index),
         }))
     }
 

@@ -256,6 +256,10 @@ pub async fn run_worker(app: Arc<App>) {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
         }
+        // After the tick, which publishes the events search follows.
+        if let Err(err) = app.sync_search().await {
+            tracing::warn!(error = %err.message, "search index catch-up failed");
+        }
         if last_purge.elapsed() >= Duration::from_secs(PURGE_EVERY_S) {
             last_purge = std::time::Instant::now();
             if let Err(err) = app.purge_login_defence(app.wall_now()).await {

@@ -50,7 +50,36 @@ pub struct Listing {
     /// shipping included, and a strike.
     #[serde(default)]
     pub guaranteed_genuine: bool,
+    /// Where the parcel leaves from (ISO 3166-1 alpha-2), shown to buyers
+    /// and a search facet. Optional: older listings do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ships_from: Option<String>,
+    /// Set while trust and safety holds the listing: it is out of browse
+    /// and search and takes no orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<ListingHold>,
     pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingHold {
+    pub reason: String,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+/// Two ASCII capital letters (ISO 3166-1 alpha-2 form).
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// One country a listing ships to, as search and the listing page show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub country: String,
+    /// Ship-by days plus the fastest method's maximum transit.
+    pub delivery_days: u32,
+    pub free_shipping: bool,
 }
 
 pub const CATEGORIES: &[&str] = &[
@@ -74,9 +103,7 @@ fn validate_rate(
     rate: &ShippingRate,
     currency: crate::money::Currency,
 ) -> Result<(), InvalidField> {
-    let country_ok =
-        rate.country.len() == 2 && rate.country.bytes().all(|b| b.is_ascii_uppercase());
-    if !country_ok {
+    if !is_country_code(&rate.country) {
         return Err(InvalidField::new(
             "shipping",
             "shipping rate country must be a two-letter ISO code",
@@ -139,7 +166,51 @@ impl Listing {
                 format!("at most {MAX_IMAGES_PER_LISTING} images"),
             ));
         }
+        if let Some(country) = &self.ships_from
+            && !is_country_code(country)
+        {
+            return Err(InvalidField::new(
+                "ships_from",
+                "ships_from must be a two-letter ISO country code",
+            ));
+        }
         self.validate_shipping()
+    }
+
+    pub fn is_held(&self) -> bool {
+        self.hold.is_some()
+    }
+
+    /// The fastest method's worst-case delivery to `country`, in days from
+    /// the order: ship-by plus its maximum transit.
+    pub fn delivery_days_to(&self, country: &str) -> Option<u32> {
+        self.shipping
+            .iter()
+            .filter_map(|m| m.rates.iter().find(|r| r.country == country))
+            .map(|r| self.ship_by_days + r.max_transit_days)
+            .min()
+    }
+
+    /// Every destination the listing ships to, once each, with the fastest
+    /// delivery there and whether some method is free.
+    pub fn destinations(&self) -> Vec<Destination> {
+        let mut out: Vec<Destination> = Vec::new();
+        for rate in self.shipping.iter().flat_map(|m| &m.rates) {
+            let days = self.ship_by_days + rate.max_transit_days;
+            let free = rate.cost.amount_minor == 0;
+            match out.iter_mut().find(|d| d.country == rate.country) {
+                Some(d) => {
+                    d.delivery_days = d.delivery_days.min(days);
+                    d.free_shipping |= free;
+                }
+                None => out.push(Destination {
+                    country: rate.country.clone(),
+                    delivery_days: days,
+                    free_shipping: free,
+                }),
+            }
+        }
+        out
     }
 
     fn validate_shipping(&self) -> Result<(), InvalidField> {

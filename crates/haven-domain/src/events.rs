@@ -5,8 +5,9 @@
 //! their own table, because they carry secrets or are internal work.
 //!
 //! The payloads are small and typed per family (see docs/API.md):
-//! - `order.*`: `order_id`, `state`, `buyer_id`, `store_id`, `total`
-//!   (and `amount` for `chargeback.opened`);
+//! - `order.*`: `order_id`, `state`, `buyer_id`, `store_id`, `listing_id`,
+//!   `total` (and `amount` for `chargeback.opened`);
+//! - `listing.*`: `listing_id`, `store_id`, `held`;
 //! - `dispute.*`: `dispute_id`, `order_id`, `state`, `reason`, `buyer_id`,
 //!   `store_id`;
 //! - `payout.requested`: `payout_id`, `store_id`, `amount`, `state`;
@@ -71,10 +72,20 @@ pub enum EventType {
     /// or an agent reversed that.
     #[serde(rename = "review.integrity_changed")]
     ReviewIntegrityChanged,
+    /// A listing went on sale (`listing_id`, `store_id`).
+    #[serde(rename = "listing.created")]
+    ListingCreated,
+    /// Trust and safety held a listing or released it (`held`).
+    #[serde(rename = "listing.updated")]
+    ListingUpdated,
+    /// An agent verified a seller's identity: the store shows the Verified
+    /// badge (`store_id`).
+    #[serde(rename = "store.verified")]
+    StoreVerified,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 23] = [
+    pub const ALL: [EventType; 26] = [
         EventType::OrderPaid,
         EventType::OrderCancelled,
         EventType::OrderShipped,
@@ -98,6 +109,9 @@ impl EventType {
         EventType::StoreEnforcementChanged,
         EventType::ReviewPublished,
         EventType::ReviewIntegrityChanged,
+        EventType::ListingCreated,
+        EventType::ListingUpdated,
+        EventType::StoreVerified,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -125,6 +139,9 @@ impl EventType {
             EventType::StoreEnforcementChanged => "store.enforcement_changed",
             EventType::ReviewPublished => "review.published",
             EventType::ReviewIntegrityChanged => "review.integrity_changed",
+            EventType::ListingCreated => "listing.created",
+            EventType::ListingUpdated => "listing.updated",
+            EventType::StoreVerified => "store.verified",
         }
     }
 

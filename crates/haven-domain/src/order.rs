@@ -918,6 +918,7 @@ impl Order {
                 "state": self.state,
                 "buyer_id": self.buyer_id,
                 "store_id": self.store_id,
+                "listing_id": self.listing_id,
                 "total": self.total,
             }),
         }

@@ -85,6 +85,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         K::NotFound => StatusCode::NOT_FOUND,
         K::InvalidState
         | K::StoreSuspended
+        | K::ListingHeld
         | K::ConcurrentUpdate
         | K::OutOfStock
         | K::EmailTaken

@@ -166,6 +166,10 @@ pub struct ListingView {
     /// Image URLs.
     pub images: Vec<String>,
     pub shipping: Vec<ShippingMethodView>,
+    /// ISO country the parcel leaves from, when the seller said.
+    pub ships_from: Option<String>,
+    /// Held by trust and safety: out of browse and search, takes no orders.
+    pub held: bool,
     pub created_at: String,
 }
 
@@ -183,6 +187,8 @@ impl From<&Listing> for ListingView {
             guaranteed_genuine: l.guaranteed_genuine,
             images: l.images.iter().map(|h| format!("/media/{h}")).collect(),
             shipping: l.shipping.iter().map(ShippingMethodView::from).collect(),
+            ships_from: l.ships_from.clone(),
+            held: l.is_held(),
             created_at: ts(l.created_at),
         }
     }

@@ -66,6 +66,8 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
                 max_transit_days: 6,
             }],
         }],
+        ships_from: Some("CN".into()),
+        hold: None,
         created_at,
     }
 }
@@ -190,6 +192,123 @@ pub async fn run_all(store: Arc<dyn Store>) {
     relays_advance_once_and_hold_back_the_purge(&*store).await;
     risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
     reviews_ratings_counters_and_integrity_cases(&*store).await;
+    search_rows_count_units_and_holds_hide(&*store).await;
+}
+
+/// What search reads: units sold move with stock, reviews average in, a
+/// held listing leaves browse (compare-and-swap on the hold), rows page in
+/// id order, and the outbox head is the newest published position.
+async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
+    use crate::{ListingUpdate, ReviewWrite};
+    let fx = fixture(store, 10).await;
+    let id = fx.listing.id;
+    let take = |delta| Changeset {
+        stock: vec![StockChange {
+            listing_id: id,
+            delta,
+        }],
+        ..Default::default()
+    };
+    store.commit(take(-3)).await.unwrap();
+    store.commit(take(1)).await.unwrap();
+    let row = store.search_row(id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.listing.stock, row.units_sold),
+        (8, 2),
+        "three taken, one back"
+    );
+    assert_eq!((row.rating_sum, row.rating_count), (0, 0));
+
+    let mut review = sample_review(fx.shop.id, fx.buyer.id, 4, t0());
+    review.listing_id = id;
+    let mut hidden = sample_review(fx.shop.id, fx.buyer.id, 1, t0());
+    hidden.listing_id = id;
+    hidden.published_at = None;
+    for r in [review, hidden] {
+        store
+            .commit(Changeset {
+                reviews: vec![ReviewWrite {
+                    review: r,
+                    expected_version: None,
+                }],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let row = store.search_row(id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.rating_sum, row.rating_count),
+        (4, 1),
+        "public reviews only"
+    );
+
+    let mut held = row.listing.clone();
+    held.hold = Some(haven_domain::catalog::ListingHold {
+        reason: "counterfeit report".into(),
+        by: fx.seller.id,
+        at: t0(),
+    });
+    let hold = |was_held| Changeset {
+        listing_updates: vec![ListingUpdate {
+            listing: held.clone(),
+            was_held,
+        }],
+        ..Default::default()
+    };
+    is_conflict(store.commit(hold(true)).await, Conflict::StaleListing);
+    store.commit(hold(false)).await.unwrap();
+    is_conflict(store.commit(hold(false)).await, Conflict::StaleListing);
+    let stored = store.listing(id).await.unwrap().unwrap();
+    assert!(stored.is_held());
+    assert_eq!(stored.stock, 8, "an update leaves the stock column alone");
+    let filter = ListingFilter {
+        store_id: Some(fx.shop.id),
+        category: None,
+    };
+    let page = store
+        .listings(&filter, &PageRequest::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert!(page.items.is_empty(), "held listings are out of browse");
+
+    let other = sample_listing(fx.shop.id, 1, t0());
+    store
+        .commit(Changeset {
+            listings: vec![other.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows = store.search_rows(None, Some(fx.shop.id), 10).await.unwrap();
+    let mut expected = vec![id, other.id];
+    expected.sort_by_key(|l| l.0.to_string());
+    let ids: Vec<_> = rows.iter().map(|r| r.listing.id).collect();
+    assert_eq!(ids, expected, "held ones included, in id order");
+    let after_first = store
+        .search_rows(Some(expected[0]), Some(fx.shop.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(after_first.len(), 1);
+    assert_eq!(after_first[0].listing.id, expected[1]);
+
+    store
+        .commit(Changeset {
+            outbox: vec![NewOutboxEvent {
+                topic: "listing.created".into(),
+                payload: serde_json::json!({"listing_id": other.id}),
+                created_at: t0(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.sequence_outbox(10_000).await.unwrap();
+    let head = store.outbox_head().await.unwrap();
+    let newest = store.outbox_after(head - 1, 10).await.unwrap();
+    assert_eq!(newest.len(), 1);
+    assert_eq!(newest[0].seq, head);
+    assert!(store.outbox_after(head, 10).await.unwrap().is_empty());
 }
 
 fn sample_review(

@@ -103,6 +103,8 @@ pub enum Conflict {
     BuyerAlreadyRated,
     /// The integrity case changed since it was read.
     StaleIntegrityCase,
+    /// The listing was held or released since it was read (or is gone).
+    StaleListing,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -504,6 +506,7 @@ pub struct Changeset {
     pub security_flags: Vec<SecurityFlag>,
     pub shops: Vec<Shop>,
     pub listings: Vec<Listing>,
+    pub listing_updates: Vec<ListingUpdate>,
     pub media: Vec<Media>,
     pub stock: Vec<StockChange>,
     pub orders: Vec<OrderWrite>,
@@ -748,6 +751,24 @@ pub fn make_page<T>(
     }
 }
 
+/// Rewrite a listing (its stock column aside), if its hold is as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingUpdate {
+    pub listing: Listing,
+    pub was_held: bool,
+}
+
+/// A listing with what search ranks it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRow {
+    pub listing: Listing,
+    /// Units its orders took and kept.
+    pub units_sold: i64,
+    /// Stars of its public, counted reviews: (sum, count).
+    pub rating_sum: i64,
+    pub rating_count: i64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListingFilter {
     pub category: Option<String>,
@@ -828,6 +849,15 @@ pub trait Store: Send + Sync + 'static {
         page: &PageRequest,
     ) -> StoreResult<Page<Listing>>;
     async fn media(&self, hash: &str) -> StoreResult<Option<Media>>;
+    /// Listings for the search index, held ones included, in id order
+    /// after `after` (optionally one store's).
+    async fn search_rows(
+        &self,
+        after: Option<ListingId>,
+        store: Option<StoreId>,
+        limit: u32,
+    ) -> StoreResult<Vec<SearchRow>>;
+    async fn search_row(&self, id: ListingId) -> StoreResult<Option<SearchRow>>;
 
     // Orders.
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
@@ -869,6 +899,8 @@ pub trait Store: Send + Sync + 'static {
     /// Publish up to `limit` committed events: give them the next
     /// positions, in one transaction under the outbox lock.
     async fn sequence_outbox(&self, limit: u32) -> StoreResult<()>;
+    /// The newest published position (0 when nothing is published).
+    async fn outbox_head(&self) -> StoreResult<i64>;
     /// The outbox position up to which `relay` has handed events on (0:
     /// none yet). Published events past the lowest relay position are
     /// kept whatever their age.

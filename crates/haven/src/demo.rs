@@ -83,6 +83,27 @@ fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::USD)
 }
 
+/// Where each demo store ships from (by its index in SELLERS).
+const STORE_ORIGINS: [&str; 3] = ["US", "CN", "DE"];
+
+/// The demo's methods, plus, for one store, a free economy method to the
+/// US: the free-shipping badge and filter then have something to find.
+fn store_shipping(store: usize) -> Vec<ShippingMethod> {
+    let mut methods = shipping();
+    if store == 0 {
+        methods.push(ShippingMethod {
+            name: "Economy".into(),
+            rates: vec![ShippingRate {
+                country: "US".into(),
+                cost: usd(0),
+                min_transit_days: 6,
+                max_transit_days: 12,
+            }],
+        });
+    }
+    methods
+}
+
 pub(crate) fn shipping() -> Vec<ShippingMethod> {
     let rate = |country: &str, cost, min, max| ShippingRate {
         country: country.into(),
@@ -181,6 +202,8 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
             ),
             // Electronics and beauty are where fakes hurt most.
             guaranteed_genuine: matches!(*category, "electronics" | "beauty"),
+            ships_from: STORE_ORIGINS[*store],
+            shipping: store_shipping(*store),
         };
         add_listing(app, &sellers[*store], listing).await?;
     }
@@ -215,6 +238,8 @@ struct DemoListing<'a> {
     ship_by_days: u32,
     description: String,
     guaranteed_genuine: bool,
+    ships_from: &'a str,
+    shipping: Vec<ShippingMethod>,
 }
 
 /// A listing with a locally drawn picture.
@@ -234,8 +259,9 @@ async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> any
         stock: listing.stock,
         ship_by_days: Some(listing.ship_by_days),
         images: vec![image],
-        shipping: shipping(),
+        shipping: listing.shipping,
         guaranteed_genuine: listing.guaranteed_genuine,
+        ships_from: Some(listing.ships_from.into()),
     };
     app.create_listing(seller, input, None)
         .await
@@ -255,6 +281,8 @@ async fn shady_store(app: &App) -> anyhow::Result<Actor> {
             ship_by_days: 3,
             description: format!("{title}. Ships from {name}."),
             guaranteed_genuine: false,
+            ships_from: "CN",
+            shipping: shipping(),
         };
         add_listing(app, &actor, listing).await?;
     }

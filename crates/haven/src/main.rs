@@ -1,5 +1,5 @@
 //! The `haven` binary: serve | demo | migrate | verify | reconcile | scan |
-//! brushing | reputation | bench.
+//! brushing | reputation | search | bench.
 //!
 //! Configuration precedence: built-in defaults < `--config` TOML file <
 //! environment variables (`HAVEN_*`) < command-line flags.
@@ -75,6 +75,18 @@ enum Command {
         #[command(subcommand)]
         what: ReputationCommand,
     },
+    /// The catalog search index.
+    Search {
+        #[command(subcommand)]
+        what: SearchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild a node's search index directory from the listings. A running
+    /// node rebuilds its own with `POST /api/v1/console/search/rebuild`.
+    Rebuild(SearchIndexArgs),
 }
 
 #[derive(Subcommand)]
@@ -189,6 +201,20 @@ struct ServeArgs {
     /// Subject prefix for relayed events (default haven.events).
     #[arg(long, env = "HAVEN_NATS_SUBJECT_PREFIX")]
     nats_subject_prefix: Option<String>,
+    /// Keep this node's search index in this directory (one per node);
+    /// without it the index lives in memory and is rebuilt at start.
+    #[arg(long, env = "HAVEN_SEARCH_INDEX_DIR")]
+    search_index_dir: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct SearchIndexArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The node's index directory (as `serve --search-index-dir`); stop
+    /// that node first: one process writes an index at a time.
+    #[arg(long, env = "HAVEN_SEARCH_INDEX_DIR")]
+    search_index_dir: Option<String>,
 }
 
 fn load_config(db: &DbArgs) -> anyhow::Result<Config> {
@@ -243,6 +269,9 @@ fn apply_serve_args(config: &mut Config, args: &ServeArgs) {
     }
     if let Some(prefix) = &args.nats_subject_prefix {
         config.nats_subject_prefix = prefix.clone();
+    }
+    if let Some(dir) = &args.search_index_dir {
+        config.search_index_dir = Some(dir.clone());
     }
 }
 
@@ -341,6 +370,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.conversations,
                 report.counter_rows,
                 report.buyer_rows
+            );
+        }
+        Command::Search {
+            what: SearchCommand::Rebuild(args),
+        } => {
+            let mut config = load_config(&args.db)?;
+            if let Some(dir) = &args.search_index_dir {
+                config.search_index_dir = Some(dir.clone());
+            }
+            if config.search_index_dir.is_none() {
+                bail!(
+                    "name the index directory: --search-index-dir (or search_index_dir in the config)"
+                );
+            }
+            let app = build_app(config, None).await?;
+            let report = app.rebuild_search().await?;
+            println!(
+                "search index rebuilt: {} listings, at outbox position {}",
+                report.rebuilt.unwrap_or(0),
+                report.position
             );
         }
         Command::Scan(args) => {

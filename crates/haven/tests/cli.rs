@@ -571,3 +571,56 @@ fn certificate_verify_accepts_a_signed_certificate_and_refuses_an_edited_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("altered"));
 }
+
+/// The demo's search answers over HTTP once its worker built the index;
+/// with the server stopped, `haven search rebuild` writes a node's index
+/// directory from the same database, and refuses without a directory.
+#[test]
+fn demo_search_answers_and_search_rebuild_writes_an_index_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("haven.db").display());
+    {
+        let server = Server::demo(&url);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let found = loop {
+            let (status, body) = server.request("GET", "/api/v1/search?q=lamp&to=US", None, None);
+            assert_eq!(status, 200, "{body}");
+            if body["total"].as_u64().unwrap_or(0) > 0 || std::time::Instant::now() > deadline {
+                break body;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        let titles = found["listings"].to_string();
+        assert!(titles.contains("Walnut desk lamp"), "{found}");
+        assert!(
+            found["facets"]["free_shipping"].as_u64().unwrap() > 0,
+            "{found}"
+        );
+    }
+    let refused = haven(&["search", "rebuild", "--database-url", &url]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--search-index-dir"));
+    let index = dir.path().join("index");
+    let index_arg = index.display().to_string();
+    let out = haven(&[
+        "search",
+        "rebuild",
+        "--database-url",
+        &url,
+        "--search-index-dir",
+        &index_arg,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: u64 = stdout
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count: {stdout}"));
+    assert!(listed >= 33, "the demo's listings: {stdout}");
+    assert!(index.join("meta.json").exists());
+}

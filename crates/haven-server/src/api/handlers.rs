@@ -195,6 +195,7 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         images: req.images,
         shipping,
         guaranteed_genuine: req.guaranteed_genuine,
+        ships_from: req.ships_from,
     })
 }
 

@@ -13,6 +13,7 @@ mod messaging;
 pub mod requests;
 pub mod reviews;
 mod risk;
+pub mod search;
 mod wire;
 
 use std::sync::Arc;
@@ -54,6 +55,7 @@ use haven_app::App;
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
+        search::search, search::hold, search::release, search::rebuild,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -276,6 +278,13 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/console/reviews/{id}/moderate",
             post(reviews::moderate),
         )
+        .route("/api/v1/search", get(search::search))
+        .route("/api/v1/console/listings/{id}/hold", post(search::hold))
+        .route(
+            "/api/v1/console/listings/{id}/release",
+            post(search::release),
+        )
+        .route("/api/v1/console/search/rebuild", post(search::rebuild))
         .route("/api/v1/console/integrity", get(reviews::cases))
         .route("/api/v1/console/integrity/run", post(reviews::run))
         .route("/api/v1/console/integrity/{id}", get(reviews::case))

@@ -67,6 +67,9 @@ pub struct NewListingRequest {
     /// (shipping included) and a strike.
     #[serde(default)]
     pub guaranteed_genuine: bool,
+    /// ISO 3166-1 alpha-2 country the parcel leaves from (a search facet).
+    #[serde(default)]
+    pub ships_from: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

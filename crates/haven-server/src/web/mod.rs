@@ -12,6 +12,7 @@ mod messages;
 mod orders;
 mod reviews;
 mod risk;
+mod search;
 mod seller;
 mod shop;
 
@@ -343,6 +344,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(account::identity_upload).layer(upload_limit),
         )
         .route("/", get(shop::browse))
+        .route("/search", get(search::search))
         .route("/listings/{id}", get(shop::listing))
         .route(
             "/checkout/{id}",
@@ -456,6 +458,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reviews/{id}/reply", post(reviews::reply))
         .route("/console/reviews", get(reviews::console))
         .route("/console/reviews/run", post(reviews::run_pass))
+        .route("/console/listings/{id}/{action}", post(search::hold))
         .route("/console/reviews/{id}/moderate", post(reviews::moderate))
         .route("/console/integrity/{id}", post(reviews::decide_case))
         .route("/console/risk", get(risk::queue))

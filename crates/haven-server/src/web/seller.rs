@@ -175,6 +175,8 @@ pub struct ListingForm {
     max_days: String,
     #[serde(default)]
     guaranteed_genuine: String,
+    #[serde(default)]
+    ships_from: String,
 }
 
 fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
@@ -212,6 +214,7 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
             rates: vec![rate],
         }],
         guaranteed_genuine: form.guaranteed_genuine == "true",
+        ships_from: Some(form.ships_from),
     })
 }
 

@@ -386,6 +386,22 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
             .on_violation(Conflict::StoreAlreadyOpened),
         );
     }
+    for update in &cs.listing_updates {
+        let listing = &update.listing;
+        ops.push(
+            Op::exec(
+                sql::LISTING_UPDATE,
+                params![
+                    listing.id.0,
+                    json(listing)?,
+                    &listing.category,
+                    i64::from(listing.is_held()),
+                    i64::from(update.was_held)
+                ],
+            )
+            .expect(Expect::One(Conflict::StaleListing)),
+        );
+    }
     for media in &cs.media {
         ops.push(Op::exec(
             sql::MEDIA_INSERT,

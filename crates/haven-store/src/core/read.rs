@@ -73,6 +73,15 @@ fn listing_row(row: &Row) -> StoreResult<Listing> {
     Ok(listing)
 }
 
+fn search_row(row: &Row) -> StoreResult<crate::SearchRow> {
+    Ok(crate::SearchRow {
+        listing: listing_row(row)?,
+        units_sold: row.int(2)?,
+        rating_sum: row.int(3)?,
+        rating_count: row.int(4)?,
+    })
+}
+
 fn session_row(r: &Row) -> StoreResult<Session> {
     Ok(Session {
         token_hash: r.text(0)?,
@@ -473,6 +482,25 @@ impl<B: Backend> Store for Core<B> {
         }))
     }
 
+    async fn search_rows(
+        &self,
+        after: Option<ListingId>,
+        store: Option<StoreId>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::SearchRow>> {
+        // Ids are UUID text: the empty string sorts before all of them.
+        let after = after.map(|id| id.0.to_string()).unwrap_or_default();
+        let params = params![after, store.map(|s| s.to_string()), limit];
+        all(self.rows(sql::SEARCH_ROWS, params).await?, search_row)
+    }
+
+    async fn search_row(&self, id: ListingId) -> StoreResult<Option<crate::SearchRow>> {
+        one(
+            self.first(sql::SEARCH_ROW, params![id.0]).await?,
+            search_row,
+        )
+    }
+
     async fn media(&self, hash: &str) -> StoreResult<Option<Media>> {
         one(self.first(sql::MEDIA_BY_HASH, params![hash]).await?, |r| {
             Ok(Media {
@@ -810,6 +838,11 @@ impl<B: Backend> Store for Core<B> {
         limit: u32,
     ) -> StoreResult<Vec<Conversation>> {
         self.conversations_in_id_order(after, limit).await
+    }
+
+    async fn outbox_head(&self) -> StoreResult<i64> {
+        let row = self.first(sql::OUTBOX_HEAD, params![]).await?;
+        Ok(one(row, |r| r.int(0))?.unwrap_or(0))
     }
 
     async fn relay_position(&self, relay: &str) -> StoreResult<i64> {

@@ -139,12 +139,34 @@ pub const LISTING_BY_ID: Sql = Shared("SELECT data, stock FROM listings WHERE id
 pub const LISTINGS_PAGE: Sql = Shared(
     "SELECT data, stock FROM listings
      WHERE (created_at_ms, id) < (?1, ?2) AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR store_id = ?4)
-       AND store_id NOT IN (SELECT store_id FROM store_enforcement WHERE level = 'suspended')
+       AND held = 0 AND store_id NOT IN (SELECT store_id FROM store_enforcement WHERE level = 'suspended')
      ORDER BY created_at_ms DESC, id DESC LIMIT ?5",
 );
 /// Takes stock only if enough is left; returns it with a positive delta.
-pub const STOCK_CHANGE: Sql =
-    Shared("UPDATE listings SET stock = stock + ?2 WHERE id = ?1 AND stock + ?2 >= 0");
+/// Stock only moves for orders, so what it loses is what was sold (and
+/// what comes back was not).
+pub const STOCK_CHANGE: Sql = Shared(
+    "UPDATE listings SET stock = stock + ?2, units_sold = units_sold - ?2 WHERE id = ?1 AND stock + ?2 >= 0",
+);
+/// A listing's description and hold change (its stock column does not),
+/// if it is still held or not as read (?5).
+pub const LISTING_UPDATE: Sql =
+    Shared("UPDATE listings SET data = ?2, category = ?3, held = ?4 WHERE id = ?1 AND held = ?5");
+/// What search indexes about listings, in id order after ?1 (optionally
+/// one store's), with their counted public reviews. Held listings are
+/// included: the caller decides what is visible.
+pub const SEARCH_ROWS: Sql = Shared(
+    "SELECT l.data, l.stock, l.units_sold,
+            (SELECT CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1),
+            (SELECT COUNT(*) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1)
+     FROM listings l WHERE l.id > ?1 AND (?2 IS NULL OR l.store_id = ?2) ORDER BY l.id LIMIT ?3",
+);
+pub const SEARCH_ROW: Sql = Shared(
+    "SELECT l.data, l.stock, l.units_sold,
+            (SELECT CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1),
+            (SELECT COUNT(*) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1)
+     FROM listings l WHERE l.id = ?1",
+);
 
 // Orders.
 pub const ORDER_INSERT: Sql = Shared(
@@ -283,6 +305,8 @@ pub const OUTBOX_SEQUENCE: Sql = Shared(
      FROM (SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS n FROM outbox WHERE pos IS NULL ORDER BY seq LIMIT ?1) AS todo
      WHERE outbox.seq = todo.seq",
 );
+/// The newest published position (0: none).
+pub const OUTBOX_HEAD: Sql = Shared("SELECT COALESCE(MAX(pos), 0) FROM outbox");
 pub const RELAY_POSITION: Sql = Shared("SELECT position FROM relay_cursors WHERE name = ?1");
 /// Move a relay's position from ?2 to ?3, only if no other node moved it
 /// first; returns the row when it moved.

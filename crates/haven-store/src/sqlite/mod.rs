@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("schema12.sql")),
     (13, include_str!("schema13.sql")),
     (14, include_str!("schema14.sql")),
+    (15, include_str!("schema15.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

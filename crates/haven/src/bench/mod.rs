@@ -7,6 +7,7 @@
 mod client;
 mod ledger;
 mod load;
+mod search;
 mod timers;
 
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ pub enum BenchCommand {
     /// The brushing detector on a generated marketplace with planted rings:
     /// precision, recall and F1 per ring style, runtime, memory.
     Brushing(crate::brushing::BrushingBenchArgs),
+    /// The catalog search index: build rate, and search latency with
+    /// facets over a generated catalog.
+    Search(search::SearchBenchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -105,6 +109,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Lifecycle(args) => load::run(args, load::Flow::Lifecycle).await,
         BenchCommand::Timers(args) => timers::run(args).await,
         BenchCommand::Brushing(args) => crate::brushing::run_bench(&args),
+        BenchCommand::Search(args) => search::run(&args),
     }
 }
 
@@ -308,6 +313,7 @@ pub fn lamp(title: &str, stock: i64) -> haven_app::NewListingInput {
         images: Vec::new(),
         shipping: crate::demo::shipping(),
         guaranteed_genuine: false,
+        ships_from: Some("US".into()),
     }
 }
 

@@ -1,0 +1,424 @@
+//! Catalog search: the tantivy index kept up to date from the outbox, the
+//! search buyers run, and trust and safety's listing holds.
+//!
+//! Each node keeps its own index (in memory, or in `search_index_dir`) and
+//! follows the shared outbox: the events that change what search shows
+//! (a listing created or held, an order that moves its units sold, a review
+//! published, a store suspended or verified) mark listings or whole stores
+//! dirty, which are read afresh and replaced. The position committed with
+//! the index says where to carry on. An index that was never built, or that
+//! fell behind the events the retention purge already dropped, is rebuilt
+//! from the listings, so every node converges.
+//!
+//! Search results are checked against the database before they are shown:
+//! a listing held or a store suspended a moment ago never appears, even if
+//! the index has not caught up yet.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use haven_domain::account::VerificationLevel;
+use haven_domain::catalog::{Listing, ListingHold};
+use haven_domain::enforcement::EnforcementLevel;
+use haven_domain::events::EventType;
+use haven_domain::ids::{ListingId, StoreId};
+use haven_search::{Change, CountryCode, SearchDoc, SearchIndex, SearchQuery};
+use haven_store::{Changeset, ListingUpdate, NewOutboxEvent, OutboxEvent, SearchRow};
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::{Actor, App};
+
+/// Events read per catch-up step, and listings per rebuild batch.
+const SYNC_BATCH: u32 = 1_000;
+const REBUILD_BATCH: u32 = 2_000;
+
+/// The node's index, and the lock that keeps its writers (catch-up and
+/// rebuild) one at a time.
+pub struct CatalogIndex {
+    pub index: Arc<SearchIndex>,
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl CatalogIndex {
+    pub fn new(index: SearchIndex) -> CatalogIndex {
+        CatalogIndex {
+            index: Arc::new(index),
+            writing: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// What one catch-up did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub events: usize,
+    pub listings_changed: usize,
+    /// Set when the index was (re)built from scratch: how many listings.
+    pub rebuilt: Option<u64>,
+    pub position: i64,
+}
+
+/// What a store contributes to its listings' documents.
+#[derive(Debug, Clone)]
+struct StoreFacts {
+    name: String,
+    verified: bool,
+    suspended: bool,
+}
+
+/// A search page: the listings, in rank order, and the facet counts.
+#[derive(Debug, Clone)]
+pub struct CatalogResults {
+    pub total: u64,
+    pub listings: Vec<Listing>,
+    pub facets: haven_search::Facets,
+}
+
+/// What an event changes in the index.
+#[derive(Default)]
+struct Dirty {
+    listings: BTreeSet<ListingId>,
+    stores: BTreeSet<StoreId>,
+}
+
+fn payload_id(event: &OutboxEvent, key: &str) -> Option<uuid::Uuid> {
+    event
+        .payload
+        .get(key)
+        .and_then(|v| v.as_str())
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+}
+
+impl Dirty {
+    fn note(&mut self, event: &OutboxEvent) {
+        let Some(topic) = EventType::parse(&event.topic) else {
+            return;
+        };
+        use EventType as E;
+        match topic {
+            E::ListingCreated
+            | E::ListingUpdated
+            | E::OrderPaid
+            | E::OrderCancelled
+            | E::OrderRefunded
+            | E::ReviewPublished => {
+                if let Some(id) = payload_id(event, "listing_id") {
+                    self.listings.insert(ListingId(id));
+                }
+            }
+            E::StoreEnforcementChanged | E::StoreVerified | E::ReviewIntegrityChanged => {
+                if let Some(id) = payload_id(event, "store_id") {
+                    self.stores.insert(StoreId(id));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The document for a listing, or `None` when buyers must not find it.
+fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
+    let listing = &row.listing;
+    if listing.is_held() || store.suspended {
+        return None;
+    }
+    let destinations = listing.destinations();
+    let countries = |free_only: bool| {
+        destinations
+            .iter()
+            .filter(|d| !free_only || d.free_shipping)
+            .filter_map(|d| CountryCode::parse(&d.country))
+            .collect::<Vec<_>>()
+    };
+    let rating_x100 = (row.rating_count > 0)
+        .then(|| u32::try_from(row.rating_sum * 100 / row.rating_count).unwrap_or(0));
+    Some(SearchDoc {
+        listing_id: listing.id.0,
+        store_id: listing.store_id.0,
+        title: listing.title.clone(),
+        description: listing.description.clone(),
+        category: listing.category.clone(),
+        store_name: store.name.clone(),
+        price_minor: u64::try_from(listing.price.amount_minor).unwrap_or(0),
+        ships_from: listing.ships_from.as_deref().and_then(CountryCode::parse),
+        delivery_days: destinations
+            .iter()
+            .filter_map(|d| Some((CountryCode::parse(&d.country)?, d.delivery_days)))
+            .collect(),
+        free_shipping_to: countries(true),
+        guaranteed_genuine: listing.guaranteed_genuine,
+        verified_seller: store.verified,
+        rating_x100,
+        units_sold: u64::try_from(row.units_sold).unwrap_or(0),
+        created_s: listing.created_at.as_second(),
+    })
+}
+
+fn index_error(err: haven_search::SearchError) -> AppError {
+    AppError::internal(format!("search index: {err}"))
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, haven_search::SearchError> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::internal(format!("search task: {e}")))?
+        .map_err(index_error)
+}
+
+impl App {
+    async fn store_facts(
+        &self,
+        store: StoreId,
+        cache: &mut HashMap<StoreId, Option<StoreFacts>>,
+    ) -> AppResult<Option<StoreFacts>> {
+        if let Some(facts) = cache.get(&store) {
+            return Ok(facts.clone());
+        }
+        let facts = match self.store.shop(store).await? {
+            None => None,
+            Some(shop) => {
+                let owner = self.store.user(shop.owner_id).await?;
+                let suspended = self
+                    .store
+                    .store_enforcement(store)
+                    .await?
+                    .is_some_and(|(record, _)| record.level == EnforcementLevel::Suspended);
+                Some(StoreFacts {
+                    name: shop.name,
+                    verified: owner.is_some_and(|u| {
+                        u.verification_level() == VerificationLevel::IdentityVerified
+                    }),
+                    suspended,
+                })
+            }
+        };
+        cache.insert(store, facts.clone());
+        Ok(facts)
+    }
+
+    async fn doc_for_row(
+        &self,
+        row: &SearchRow,
+        cache: &mut HashMap<StoreId, Option<StoreFacts>>,
+    ) -> AppResult<Option<SearchDoc>> {
+        let facts = self.store_facts(row.listing.store_id, cache).await?;
+        Ok(facts.and_then(|facts| search_doc(row, &facts)))
+    }
+
+    /// Bring this node's index up to date with the outbox.
+    pub async fn sync_search(&self) -> AppResult<SyncReport> {
+        let _writing = self.search.writing.lock().await;
+        let index = self.search.index.clone();
+        let Some(mut position) = index.position().map_err(index_error)? else {
+            return self.rebuild_search_locked().await;
+        };
+        let mut report = SyncReport::default();
+        loop {
+            let events = self.store.outbox_after(position, SYNC_BATCH).await?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                break;
+            };
+            if events[0].seq != position + 1 {
+                // The purge dropped events this index never saw.
+                tracing::warn!(
+                    position,
+                    next = events[0].seq,
+                    "search index fell behind the outbox; rebuilding"
+                );
+                return self.rebuild_search_locked().await;
+            }
+            let mut dirty = Dirty::default();
+            for event in &events {
+                dirty.note(event);
+            }
+            let changes = self.changes_for(&dirty).await?;
+            report.events += events.len();
+            report.listings_changed += changes.len();
+            let index = index.clone();
+            blocking(move || index.apply(&changes, last)).await?;
+            position = last;
+        }
+        report.position = position;
+        Ok(report)
+    }
+
+    async fn changes_for(&self, dirty: &Dirty) -> AppResult<Vec<Change>> {
+        let mut cache = HashMap::new();
+        let mut changes = Vec::new();
+        for &store in &dirty.stores {
+            changes.push(Change::RemoveStore(store.0));
+            let mut after = None;
+            loop {
+                let rows = self
+                    .store
+                    .search_rows(after, Some(store), REBUILD_BATCH)
+                    .await?;
+                let Some(last) = rows.last() else { break };
+                after = Some(last.listing.id);
+                for row in &rows {
+                    if let Some(doc) = self.doc_for_row(row, &mut cache).await? {
+                        changes.push(Change::Upsert(Box::new(doc)));
+                    }
+                }
+            }
+        }
+        for &id in &dirty.listings {
+            let Some(row) = self.store.search_row(id).await? else {
+                continue;
+            };
+            if dirty.stores.contains(&row.listing.store_id) {
+                continue;
+            }
+            changes.push(match self.doc_for_row(&row, &mut cache).await? {
+                Some(doc) => Change::Upsert(Box::new(doc)),
+                None => Change::Remove(id.0),
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Rebuild this node's index from the listings (`haven search rebuild`,
+    /// the console, or an index that fell behind).
+    pub async fn rebuild_search(&self) -> AppResult<SyncReport> {
+        let _writing = self.search.writing.lock().await;
+        self.rebuild_search_locked().await
+    }
+
+    async fn rebuild_search_locked(&self) -> AppResult<SyncReport> {
+        // Read the position first: events committed during the scan are
+        // replayed by the next catch-up, and replaying one is harmless.
+        self.store.sequence_outbox(SYNC_BATCH).await?;
+        let position = self.store.outbox_head().await?;
+        let index = self.search.index.clone();
+        blocking({
+            let index = index.clone();
+            move || index.begin_rebuild()
+        })
+        .await?;
+        let mut cache = HashMap::new();
+        let mut after = None;
+        let mut added = 0u64;
+        loop {
+            let rows = self.store.search_rows(after, None, REBUILD_BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.listing.id);
+            let mut docs = Vec::with_capacity(rows.len());
+            for row in &rows {
+                docs.extend(self.doc_for_row(row, &mut cache).await?);
+            }
+            added += docs.len() as u64;
+            let index = index.clone();
+            blocking(move || index.add_documents(&docs)).await?;
+        }
+        blocking(move || index.finish_rebuild(position)).await?;
+        Ok(SyncReport {
+            rebuilt: Some(added),
+            position,
+            ..SyncReport::default()
+        })
+    }
+
+    /// Search the catalog. Hits are re-read from the database, and any
+    /// that became invisible since the index last caught up are dropped.
+    pub async fn search_catalog(&self, query: SearchQuery) -> AppResult<CatalogResults> {
+        if query.text.chars().count() > haven_search::MAX_QUERY_CHARS {
+            return Err(AppError::validation(format!(
+                "search text must be at most {} characters",
+                haven_search::MAX_QUERY_CHARS
+            )));
+        }
+        let index = self.search.index.clone();
+        let results = blocking(move || index.search(&query)).await?;
+        let mut cache = HashMap::new();
+        let mut listings = Vec::with_capacity(results.hits.len());
+        for hit in &results.hits {
+            let Some(listing) = self.store.listing(ListingId(hit.listing_id)).await? else {
+                continue;
+            };
+            let visible = !listing.is_held()
+                && self
+                    .store_facts(listing.store_id, &mut cache)
+                    .await?
+                    .is_some_and(|f| !f.suspended);
+            if visible {
+                listings.push(listing);
+            }
+        }
+        Ok(CatalogResults {
+            total: results.total,
+            listings,
+            facets: results.facets,
+        })
+    }
+
+    /// Trust and safety holds a listing (out of browse and search, no new
+    /// orders) or releases it.
+    pub async fn set_listing_hold(
+        &self,
+        agent: &Actor,
+        id: ListingId,
+        hold: bool,
+        reason: &str,
+    ) -> AppResult<Listing> {
+        self.require_agent(agent)?;
+        let reason = haven_domain::text::optional_block("reason", reason, 1_000)?;
+        if hold && reason.trim().is_empty() {
+            return Err(AppError::validation("say why the listing is held"));
+        }
+        let mut listing = self
+            .store
+            .listing(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("listing"))?;
+        let was_held = listing.is_held();
+        if was_held == hold {
+            return Err(AppError::conflict(
+                ErrorKind::InvalidState,
+                if hold {
+                    "the listing is already held"
+                } else {
+                    "the listing is not held"
+                },
+            ));
+        }
+        let now = self.now();
+        listing.hold = hold.then(|| ListingHold {
+            reason: reason.clone(),
+            by: agent.id(),
+            at: now,
+        });
+        let changes = Changeset {
+            listing_updates: vec![ListingUpdate {
+                listing: listing.clone(),
+                was_held,
+            }],
+            outbox: vec![NewOutboxEvent {
+                topic: EventType::ListingUpdated.to_string(),
+                payload: serde_json::json!({
+                    "listing_id": listing.id,
+                    "store_id": listing.store_id,
+                    "held": hold,
+                }),
+                created_at: now,
+            }],
+            ..Changeset::default()
+        };
+        self.store.commit(changes).await?;
+        Ok(listing)
+    }
+}
+
+/// The outbox event a new listing publishes.
+pub(crate) fn listing_created_event(listing: &Listing) -> NewOutboxEvent {
+    NewOutboxEvent {
+        topic: EventType::ListingCreated.to_string(),
+        payload: serde_json::json!({
+            "listing_id": listing.id,
+            "store_id": listing.store_id,
+            "held": false,
+        }),
+        created_at: listing.created_at,
+    }
+}
