@@ -46,8 +46,8 @@ test("search with a typo, filter, sort, buy; a held listing disappears", async (
     const genuine = await resultCount(page);
     assert.ok(genuine > 0 && genuine < everything, `${genuine} of ${everything}`);
     await click(page, "[data-facet='Buyer safety'] a:has-text('Free shipping to US')");
-    const free = await resultCount(page);
-    assert.equal(free, 0, "the free method is Lumen & Oak's, which sells no electronics or beauty");
+    // Pixel Harbor ships free from 100.00: its two genuine items over that.
+    assert.deepEqual((await resultTitles(page)).sort(), ["E-ink reader 7 inch", "Mechanical keyboard"]);
     await click(page, "[data-facet='Buyer safety'] a:has-text('Guaranteed Genuine')");
     const freeToUs = await resultTitles(page);
     assert.ok(freeToUs.includes("Walnut desk lamp"), `${freeToUs}`);

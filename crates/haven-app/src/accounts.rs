@@ -762,7 +762,11 @@ impl App {
                 .ok_or_else(|| AppError::not_found("user"))?;
             let expected_version = user.version;
             let mut changes = Changeset::default();
+            let level_before = user.verification_level();
             let result = change(&mut user, &mut changes)?;
+            if user.verification_level() != level_before {
+                self.note_verification_change(&user, &mut changes).await?;
+            }
             changes.user_updates.push(UserWrite {
                 user,
                 expected_version,
@@ -777,6 +781,27 @@ impl App {
             ErrorKind::ConcurrentUpdate,
             "your account is busy; retry",
         ))
+    }
+
+    /// A seller's verification shows on their store (the Verified badge,
+    /// search's filter): say so when it changes, in the same changeset.
+    async fn note_verification_change(
+        &self,
+        user: &User,
+        changes: &mut Changeset,
+    ) -> AppResult<()> {
+        if let Some(shop) = self.store.shop_by_owner(user.id).await? {
+            changes.outbox.push(haven_store::NewOutboxEvent {
+                topic: haven_domain::events::EventType::StoreVerificationChanged.to_string(),
+                payload: serde_json::json!({
+                    "store_id": shop.id,
+                    "user_id": user.id,
+                    "verification": user.verification_level(),
+                }),
+                created_at: self.wall_now(),
+            });
+        }
+        Ok(())
     }
 
     /// Change the password: needs step-up and the current password; every
@@ -1115,7 +1140,6 @@ impl App {
         let note = text::optional_block("note", note, 1_000)?;
         let now = self.wall_now();
         let reviewer = agent.id();
-        let store = self.store.shop_by_owner(user_id).await?;
         self.update_user_with(user_id, |user, changes| {
             if user.identity.status != IdentityStatus::Pending {
                 return Err(AppError::conflict(
@@ -1131,14 +1155,6 @@ impl App {
             user.identity.reviewed_at = Some(now);
             user.identity.reviewer = Some(reviewer);
             user.identity.note = note.clone();
-            if approve && let Some(shop) = &store {
-                // Search shows the Verified badge and filters on it.
-                changes.outbox.push(haven_store::NewOutboxEvent {
-                    topic: haven_domain::events::EventType::StoreVerified.to_string(),
-                    payload: serde_json::json!({ "store_id": shop.id, "user_id": user.id }),
-                    created_at: now,
-                });
-            }
             let outcome = if approve {
                 "approved: your store now shows the Verified badge"
             } else {

@@ -774,8 +774,8 @@ impl App {
             ));
         }
         self.refuse_if_suspended(listing.store_id).await?;
-        let rate = listing
-            .rate_for(&input.shipping_method, &address.country)
+        let quote = listing
+            .quote(&input.shipping_method, &address.country, quantity)
             .ok_or_else(|| {
                 AppError::invalid_field(
                     "shipping_method",
@@ -792,10 +792,10 @@ impl App {
             ));
         }
         let shipping = ShippingChoice {
-            method: input.shipping_method.clone(),
-            cost: rate.cost,
-            min_transit_days: rate.min_transit_days,
-            max_transit_days: rate.max_transit_days,
+            method: quote.method,
+            cost: quote.cost,
+            min_transit_days: quote.min_transit_days,
+            max_transit_days: quote.max_transit_days,
             country: address.country.clone(),
         };
         let new = NewOrder {

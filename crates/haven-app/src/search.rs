@@ -4,7 +4,7 @@
 //! Each node keeps its own index (in memory, or in `search_index_dir`) and
 //! follows the shared outbox: the events that change what search shows
 //! (a listing created or held, an order that moves its units sold, a review
-//! published, a store suspended or verified) mark listings or whole stores
+//! published, a store suspended or its owner's verification changed) mark listings or whole stores
 //! dirty, which are read afresh and replaced. The position committed with
 //! the index says where to carry on. An index that was never built, or that
 //! fell behind the events the retention purge already dropped, is rebuilt
@@ -36,16 +36,29 @@ const REBUILD_BATCH: u32 = 2_000;
 /// rebuild) one at a time.
 pub struct CatalogIndex {
     pub index: Arc<SearchIndex>,
-    writing: tokio::sync::Mutex<()>,
+    writing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl CatalogIndex {
     pub fn new(index: SearchIndex) -> CatalogIndex {
         CatalogIndex {
             index: Arc::new(index),
-            writing: tokio::sync::Mutex::new(()),
+            writing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
+}
+
+/// Catch-up passes read at most this many batches of events, so one pass
+/// never runs unbounded while events keep arriving.
+const MAX_SYNC_BATCHES: usize = 20;
+
+/// What writes the index: owns its handles, so a catch-up or rebuild runs
+/// as a task of its own and finishes (or rolls back) even if whoever asked
+/// for it goes away, such as a request cut off by its time limit.
+#[derive(Clone)]
+struct Follower {
+    store: haven_store::DynStore,
+    index: Arc<SearchIndex>,
 }
 
 /// What one catch-up did.
@@ -106,7 +119,9 @@ impl Dirty {
                     self.listings.insert(ListingId(id));
                 }
             }
-            E::StoreEnforcementChanged | E::StoreVerified | E::ReviewIntegrityChanged => {
+            E::StoreEnforcementChanged
+            | E::StoreVerificationChanged
+            | E::ReviewIntegrityChanged => {
                 if let Some(id) = payload_id(event, "store_id") {
                     self.stores.insert(StoreId(id));
                 }
@@ -130,8 +145,10 @@ fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
             .filter_map(|d| CountryCode::parse(&d.country))
             .collect::<Vec<_>>()
     };
-    let rating_x100 = (row.rating_count > 0)
-        .then(|| u32::try_from(row.rating_sum * 100 / row.rating_count).unwrap_or(0));
+    // Rounded, so 4.496 stars counts as 4.5 ("4.5★ and up").
+    let rating_x100 = (row.rating_count > 0).then(|| {
+        u32::try_from((row.rating_sum * 100 + row.rating_count / 2) / row.rating_count).unwrap_or(0)
+    });
     Some(SearchDoc {
         listing_id: listing.id.0,
         store_id: listing.store_id.0,
@@ -146,6 +163,10 @@ fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
             .filter_map(|d| Some((CountryCode::parse(&d.country)?, d.delivery_days)))
             .collect(),
         free_shipping_to: countries(true),
+        rest_of_world: destinations
+            .iter()
+            .find(|d| d.country == haven_domain::catalog::REST_OF_WORLD)
+            .map(|d| (d.delivery_days, d.free_shipping)),
         guaranteed_genuine: listing.guaranteed_genuine,
         verified_seller: store.verified,
         rating_x100,
@@ -167,35 +188,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(index_error)
 }
 
-impl App {
+impl Follower {
     async fn store_facts(
         &self,
         store: StoreId,
         cache: &mut HashMap<StoreId, Option<StoreFacts>>,
     ) -> AppResult<Option<StoreFacts>> {
-        if let Some(facts) = cache.get(&store) {
-            return Ok(facts.clone());
-        }
-        let facts = match self.store.shop(store).await? {
-            None => None,
-            Some(shop) => {
-                let owner = self.store.user(shop.owner_id).await?;
-                let suspended = self
-                    .store
-                    .store_enforcement(store)
-                    .await?
-                    .is_some_and(|(record, _)| record.level == EnforcementLevel::Suspended);
-                Some(StoreFacts {
-                    name: shop.name,
-                    verified: owner.is_some_and(|u| {
-                        u.verification_level() == VerificationLevel::IdentityVerified
-                    }),
-                    suspended,
-                })
-            }
-        };
-        cache.insert(store, facts.clone());
-        Ok(facts)
+        store_facts(&self.store, store, cache).await
     }
 
     async fn doc_for_row(
@@ -207,15 +206,18 @@ impl App {
         Ok(facts.and_then(|facts| search_doc(row, &facts)))
     }
 
-    /// Bring this node's index up to date with the outbox.
-    pub async fn sync_search(&self) -> AppResult<SyncReport> {
-        let _writing = self.search.writing.lock().await;
-        let index = self.search.index.clone();
-        let Some(mut position) = index.position().map_err(index_error)? else {
-            return self.rebuild_search_locked().await;
+    async fn sync(&self) -> AppResult<SyncReport> {
+        let Some(mut position) = self.index.position().map_err(index_error)? else {
+            return self.rebuild().await;
         };
+        if position > self.store.outbox_head().await? {
+            // Built against other data (a restored database, another
+            // deployment's directory): its position means nothing here.
+            tracing::warn!(position, "search index is ahead of the outbox; rebuilding");
+            return self.rebuild().await;
+        }
         let mut report = SyncReport::default();
-        loop {
+        for _ in 0..MAX_SYNC_BATCHES {
             let events = self.store.outbox_after(position, SYNC_BATCH).await?;
             let Some(last) = events.last().map(|e| e.seq) else {
                 break;
@@ -227,7 +229,7 @@ impl App {
                     next = events[0].seq,
                     "search index fell behind the outbox; rebuilding"
                 );
-                return self.rebuild_search_locked().await;
+                return self.rebuild().await;
             }
             let mut dirty = Dirty::default();
             for event in &events {
@@ -236,7 +238,7 @@ impl App {
             let changes = self.changes_for(&dirty).await?;
             report.events += events.len();
             report.listings_changed += changes.len();
-            let index = index.clone();
+            let index = self.index.clone();
             blocking(move || index.apply(&changes, last)).await?;
             position = last;
         }
@@ -279,19 +281,25 @@ impl App {
         Ok(changes)
     }
 
-    /// Rebuild this node's index from the listings (`haven search rebuild`,
-    /// the console, or an index that fell behind).
-    pub async fn rebuild_search(&self) -> AppResult<SyncReport> {
-        let _writing = self.search.writing.lock().await;
-        self.rebuild_search_locked().await
+    /// Rebuild from the listings. On any failure the half-built index is
+    /// rolled back, so the next commit cannot publish it.
+    async fn rebuild(&self) -> AppResult<SyncReport> {
+        let outcome = self.rebuild_unguarded().await;
+        if outcome.is_err() {
+            let index = self.index.clone();
+            if let Err(err) = blocking(move || index.rollback()).await {
+                tracing::warn!(error = %err.message, "rolling back a failed search rebuild failed");
+            }
+        }
+        outcome
     }
 
-    async fn rebuild_search_locked(&self) -> AppResult<SyncReport> {
+    async fn rebuild_unguarded(&self) -> AppResult<SyncReport> {
         // Read the position first: events committed during the scan are
         // replayed by the next catch-up, and replaying one is harmless.
         self.store.sequence_outbox(SYNC_BATCH).await?;
         let position = self.store.outbox_head().await?;
-        let index = self.search.index.clone();
+        let index = self.index.clone();
         blocking({
             let index = index.clone();
             move || index.begin_rebuild()
@@ -319,6 +327,71 @@ impl App {
             ..SyncReport::default()
         })
     }
+}
+
+async fn store_facts(
+    store: &haven_store::DynStore,
+    id: StoreId,
+    cache: &mut HashMap<StoreId, Option<StoreFacts>>,
+) -> AppResult<Option<StoreFacts>> {
+    if let Some(facts) = cache.get(&id) {
+        return Ok(facts.clone());
+    }
+    let facts = match store.shop(id).await? {
+        None => None,
+        Some(shop) => {
+            let owner = store.user(shop.owner_id).await?;
+            let suspended = store
+                .store_enforcement(id)
+                .await?
+                .is_some_and(|(record, _)| record.level == EnforcementLevel::Suspended);
+            Some(StoreFacts {
+                name: shop.name,
+                verified: owner
+                    .is_some_and(|u| u.verification_level() == VerificationLevel::IdentityVerified),
+                suspended,
+            })
+        }
+    };
+    cache.insert(id, facts.clone());
+    Ok(facts)
+}
+
+impl App {
+    fn follower(&self) -> Follower {
+        Follower {
+            store: self.store.clone(),
+            index: self.search.index.clone(),
+        }
+    }
+
+    /// Run `work` on the index as a task of its own, one writer at a time.
+    async fn write_index<F, Fut>(&self, work: F) -> AppResult<SyncReport>
+    where
+        F: FnOnce(Follower) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = AppResult<SyncReport>> + Send + 'static,
+    {
+        let follower = self.follower();
+        let lock = self.search.writing.clone();
+        tokio::spawn(async move {
+            let _writing = lock.lock_owned().await;
+            work(follower).await
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("search task: {e}")))?
+    }
+
+    /// Bring this node's index up to date with the outbox (a bounded
+    /// number of batches per call; the worker calls it again and again).
+    pub async fn sync_search(&self) -> AppResult<SyncReport> {
+        self.write_index(|f| async move { f.sync().await }).await
+    }
+
+    /// Rebuild this node's index from the listings (`haven search rebuild`,
+    /// the console, or an index that fell behind).
+    pub async fn rebuild_search(&self) -> AppResult<SyncReport> {
+        self.write_index(|f| async move { f.rebuild().await }).await
+    }
 
     /// Search the catalog. Hits are re-read from the database, and any
     /// that became invisible since the index last caught up are dropped.
@@ -338,16 +411,18 @@ impl App {
                 continue;
             };
             let visible = !listing.is_held()
-                && self
-                    .store_facts(listing.store_id, &mut cache)
+                && store_facts(&self.store, listing.store_id, &mut cache)
                     .await?
                     .is_some_and(|f| !f.suspended);
             if visible {
                 listings.push(listing);
             }
         }
+        // Hits hidden since the index last caught up leave the count too
+        // (those beyond this page cannot be known until it catches up).
+        let hidden = (results.hits.len() - listings.len()) as u64;
         Ok(CatalogResults {
-            total: results.total,
+            total: results.total.saturating_sub(hidden),
             listings,
             facets: results.facets,
         })

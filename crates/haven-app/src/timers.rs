@@ -243,6 +243,18 @@ impl App {
     }
 }
 
+/// Keep this node's search index following the outbox, in a task of its
+/// own: a rebuild (at start with an in-memory index, or after a gap) takes
+/// seconds per million listings, and deadlines must not wait for it.
+async fn follow_search(app: Arc<App>, interval: Duration) {
+    loop {
+        if let Err(err) = app.sync_search().await {
+            tracing::warn!(error = %err.message, "search index catch-up failed");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// Run the timer worker and the command dispatcher until the process stops:
 /// every interval, or at once when a request queued gateway work.
 pub async fn run_worker(app: Arc<App>) {
@@ -252,13 +264,10 @@ pub async fn run_worker(app: Arc<App>) {
     let reconcile_every = Duration::from_secs(app.config.reconcile_interval_s.max(10));
     let mut last_integrity = std::time::Instant::now();
     let integrity_every = Duration::from_secs(app.config.integrity_interval_s.max(60));
+    tokio::spawn(follow_search(app.clone(), interval));
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");
-        }
-        // After the tick, which publishes the events search follows.
-        if let Err(err) = app.sync_search().await {
-            tracing::warn!(error = %err.message, "search index catch-up failed");
         }
         if last_purge.elapsed() >= Duration::from_secs(PURGE_EVERY_S) {
             last_purge = std::time::Instant::now();

@@ -18,7 +18,8 @@ pub struct Shop {
 /// Cost and transit time of one shipping method to one destination country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShippingRate {
-    /// ISO 3166-1 alpha-2.
+    /// ISO 3166-1 alpha-2, or [`REST_OF_WORLD`] for every country the
+    /// method does not list.
     pub country: String,
     pub cost: Money,
     pub min_transit_days: u32,
@@ -29,6 +30,28 @@ pub struct ShippingRate {
 pub struct ShippingMethod {
     pub name: String,
     pub rates: Vec<ShippingRate>,
+    /// Free when the items come to at least this much.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_over: Option<Money>,
+}
+
+/// The rate country that stands for every country a method does not list.
+pub const REST_OF_WORLD: &str = "*";
+
+/// What one method costs and takes to one country for a given quantity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippingQuote {
+    pub method: String,
+    /// Zero when free (a free rate, or the items reach `free_over`).
+    pub cost: Money,
+    /// The rate's own cost, before the free-shipping threshold.
+    pub list_cost: Money,
+    /// Free because the items reach the method's threshold.
+    pub free_by_threshold: bool,
+    pub min_transit_days: u32,
+    pub max_transit_days: u32,
+    /// The rate came from the method's rest-of-world line.
+    pub rest_of_world: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +99,7 @@ pub fn is_country_code(code: &str) -> bool {
 /// One country a listing ships to, as search and the listing page show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
+    /// A country code, or [`REST_OF_WORLD`].
     pub country: String,
     /// Ship-by days plus the fastest method's maximum transit.
     pub delivery_days: u32,
@@ -103,10 +127,10 @@ fn validate_rate(
     rate: &ShippingRate,
     currency: crate::money::Currency,
 ) -> Result<(), InvalidField> {
-    if !is_country_code(&rate.country) {
+    if !is_country_code(&rate.country) && rate.country != REST_OF_WORLD {
         return Err(InvalidField::new(
             "shipping",
-            "shipping rate country must be a two-letter ISO code",
+            "shipping rate country must be a two-letter ISO code, or * for the rest of the world",
         ));
     }
     if rate.cost.currency != currency {
@@ -181,36 +205,42 @@ impl Listing {
         self.hold.is_some()
     }
 
-    /// The fastest method's worst-case delivery to `country`, in days from
-    /// the order: ship-by plus its maximum transit.
-    pub fn delivery_days_to(&self, country: &str) -> Option<u32> {
-        self.shipping
-            .iter()
-            .filter_map(|m| m.rates.iter().find(|r| r.country == country))
-            .map(|r| self.ship_by_days + r.max_transit_days)
-            .min()
-    }
-
-    /// Every destination the listing ships to, once each, with the fastest
-    /// delivery there and whether some method is free.
+    /// Every destination the listing ships to (one unit), once each, with
+    /// the fastest delivery there and whether some method is free. A
+    /// [`REST_OF_WORLD`] entry covers the countries not listed; a listed
+    /// country takes a method's own line over its rest-of-world one, and
+    /// also gets the other methods' rest-of-world lines.
     pub fn destinations(&self) -> Vec<Destination> {
+        let mut countries: Vec<&str> = self
+            .shipping
+            .iter()
+            .flat_map(|m| m.rates.iter().map(|r| r.country.as_str()))
+            .collect();
+        countries.sort_unstable();
+        countries.dedup();
         let mut out: Vec<Destination> = Vec::new();
-        for rate in self.shipping.iter().flat_map(|m| &m.rates) {
-            let days = self.ship_by_days + rate.max_transit_days;
-            let free = rate.cost.amount_minor == 0;
-            match out.iter_mut().find(|d| d.country == rate.country) {
-                Some(d) => {
-                    d.delivery_days = d.delivery_days.min(days);
-                    d.free_shipping |= free;
-                }
-                None => out.push(Destination {
-                    country: rate.country.clone(),
-                    delivery_days: days,
-                    free_shipping: free,
-                }),
+        for country in countries {
+            for quote in self.quotes_to(country, 1) {
+                self.add_destination(&mut out, country, &quote);
             }
         }
         out
+    }
+
+    fn add_destination(&self, out: &mut Vec<Destination>, country: &str, quote: &ShippingQuote) {
+        let days = self.ship_by_days + quote.max_transit_days;
+        let free = quote.cost.amount_minor == 0;
+        match out.iter_mut().find(|d| d.country == country) {
+            Some(d) => {
+                d.delivery_days = d.delivery_days.min(days);
+                d.free_shipping |= free;
+            }
+            None => out.push(Destination {
+                country: country.to_string(),
+                delivery_days: days,
+                free_shipping: free,
+            }),
+        }
     }
 
     fn validate_shipping(&self) -> Result<(), InvalidField> {
@@ -231,17 +261,68 @@ impl Listing {
             for rate in &method.rates {
                 validate_rate(rate, self.price.currency)?;
             }
+            let mut countries: Vec<&str> =
+                method.rates.iter().map(|r| r.country.as_str()).collect();
+            countries.sort_unstable();
+            if countries.windows(2).any(|w| w[0] == w[1]) {
+                return Err(InvalidField::new(
+                    "shipping",
+                    "a shipping method lists each country (and *) at most once",
+                ));
+            }
+            if let Some(threshold) = method.free_over {
+                if threshold.currency != self.price.currency {
+                    return Err(InvalidField::new(
+                        "shipping",
+                        "free_over must be in the listing's currency",
+                    ));
+                }
+                check_amount(
+                    "free_over",
+                    threshold.amount_minor,
+                    MAX_UNIT_PRICE_MINOR,
+                    false,
+                )?;
+            }
         }
         Ok(())
     }
 
-    /// The rate for a method name and destination, if the listing ships there.
-    pub fn rate_for(&self, method: &str, country: &str) -> Option<&ShippingRate> {
-        self.shipping
+    /// What a method costs and takes to `country` for `quantity` units, if
+    /// it ships there: the country's own line, else the rest-of-world line,
+    /// free when the items reach the method's threshold.
+    pub fn quote(&self, method: &str, country: &str, quantity: u32) -> Option<ShippingQuote> {
+        let method = self.shipping.iter().find(|m| m.name == method)?;
+        let exact = method.rates.iter().find(|r| r.country == country);
+        let rate = exact.or_else(|| method.rates.iter().find(|r| r.country == REST_OF_WORLD))?;
+        let items_minor = self.price.amount_minor.checked_mul(i64::from(quantity))?;
+        let free_by_threshold = rate.cost.amount_minor > 0
+            && method
+                .free_over
+                .is_some_and(|threshold| items_minor >= threshold.amount_minor);
+        Some(ShippingQuote {
+            method: method.name.clone(),
+            cost: if free_by_threshold {
+                Money::new(0, rate.cost.currency)
+            } else {
+                rate.cost
+            },
+            list_cost: rate.cost,
+            free_by_threshold,
+            min_transit_days: rate.min_transit_days,
+            max_transit_days: rate.max_transit_days,
+            rest_of_world: exact.is_none(),
+        })
+    }
+
+    /// Every method that ships to `country`, cheapest first.
+    pub fn quotes_to(&self, country: &str, quantity: u32) -> Vec<ShippingQuote> {
+        let mut quotes: Vec<ShippingQuote> = self
+            .shipping
             .iter()
-            .find(|m| m.name == method)?
-            .rates
-            .iter()
-            .find(|r| r.country == country)
+            .filter_map(|m| self.quote(&m.name, country, quantity))
+            .collect();
+        quotes.sort_by_key(|q| (q.cost.amount_minor, q.max_transit_days));
+        quotes
     }
 }

@@ -78,10 +78,11 @@ pub enum EventType {
     /// Trust and safety held a listing or released it (`held`).
     #[serde(rename = "listing.updated")]
     ListingUpdated,
-    /// An agent verified a seller's identity: the store shows the Verified
-    /// badge (`store_id`).
-    #[serde(rename = "store.verified")]
-    StoreVerified,
+    /// A store owner's verification level changed (identity approved, email
+    /// confirmed or changed): the Verified badge may appear or go
+    /// (`store_id`, `verification`).
+    #[serde(rename = "store.verification_changed")]
+    StoreVerificationChanged,
 }
 
 impl EventType {
@@ -111,7 +112,7 @@ impl EventType {
         EventType::ReviewIntegrityChanged,
         EventType::ListingCreated,
         EventType::ListingUpdated,
-        EventType::StoreVerified,
+        EventType::StoreVerificationChanged,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -141,7 +142,7 @@ impl EventType {
             EventType::ReviewIntegrityChanged => "review.integrity_changed",
             EventType::ListingCreated => "listing.created",
             EventType::ListingUpdated => "listing.updated",
-            EventType::StoreVerified => "store.verified",
+            EventType::StoreVerificationChanged => "store.verification_changed",
         }
     }
 

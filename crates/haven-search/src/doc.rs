@@ -29,6 +29,10 @@ impl CountryCode {
     pub(crate) fn packed(self) -> u64 {
         u64::from(self.0)
     }
+
+    /// Stands for every country a listing does not name (its shipping's
+    /// rest-of-world line); never the result of [`CountryCode::parse`].
+    pub(crate) const REST_OF_WORLD: CountryCode = CountryCode(26 * 26);
 }
 
 /// Delivery days above this are stored as this (nothing ships that slowly:
@@ -66,7 +70,7 @@ impl Badges {
         if doc.verified_seller {
             bits |= Self::VERIFIED;
         }
-        if !doc.free_shipping_to.is_empty() {
+        if doc.has_free_shipping() {
             bits |= Self::FREE_ANYWHERE;
         }
         Badges(bits)
@@ -105,6 +109,9 @@ pub struct SearchDoc {
     pub delivery_days: Vec<(CountryCode, u32)>,
     /// Destinations with at least one free method.
     pub free_shipping_to: Vec<CountryCode>,
+    /// Every country not in `delivery_days`: (days, free), when the
+    /// listing's shipping has a rest-of-world line.
+    pub rest_of_world: Option<(u32, bool)>,
     pub guaranteed_genuine: bool,
     pub verified_seller: bool,
     /// Average stars × 100 over counted reviews; `None` without any.
@@ -114,6 +121,10 @@ pub struct SearchDoc {
 }
 
 impl SearchDoc {
+    pub(crate) fn has_free_shipping(&self) -> bool {
+        !self.free_shipping_to.is_empty() || self.rest_of_world.is_some_and(|(_, free)| free)
+    }
+
     pub(crate) fn to_document(&self, f: &Fields) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.listing_id, self.listing_id.to_string());
@@ -135,7 +146,17 @@ impl SearchDoc {
         for country in &self.free_shipping_to {
             doc.add_u64(f.free_to, country.packed());
         }
-        if !self.free_shipping_to.is_empty() {
+        if let Some((days, free)) = self.rest_of_world {
+            for (country, _) in &self.delivery_days {
+                doc.add_u64(f.named, country.packed());
+            }
+            let elsewhere = CountryCode::REST_OF_WORLD;
+            doc.add_u64(f.delivery, delivery_value(elsewhere, days, free));
+            if free {
+                doc.add_u64(f.free_to, elsewhere.packed());
+            }
+        }
+        if self.has_free_shipping() {
             doc.add_u64(f.free_to, ANY_COUNTRY);
         }
         doc.add_u64(f.genuine, u64::from(self.guaranteed_genuine));

@@ -182,13 +182,17 @@ fn count_block_ords(
     }
 }
 
-/// (fastest delivery days, free) to `country`, from the packed values.
+/// (fastest delivery days, free) to `country`, from the packed values: its
+/// own line, else the rest-of-world one.
 fn delivery_to(column: &Column<u64>, doc: DocId, country: CountryCode) -> Option<(u64, bool)> {
-    let low = country.packed() * 512;
-    column
-        .values_for_doc(doc)
-        .find(|v| (low..low + 512).contains(v))
-        .map(|v| ((v - low) / 2, v & 1 == 1))
+    let line = |code: CountryCode| {
+        let low = code.packed() * 512;
+        column
+            .values_for_doc(doc)
+            .find(|v| (low..low + 512).contains(v))
+            .map(|v| ((v - low) / 2, v & 1 == 1))
+    };
+    line(country).or_else(|| line(CountryCode::REST_OF_WORLD))
 }
 
 impl SegmentTally {

@@ -199,6 +199,14 @@ impl SearchIndex {
         })
     }
 
+    /// Drop every change not yet committed (a rebuild that failed half way).
+    pub fn rollback(&self) -> SearchResult<()> {
+        self.with_writer(|writer, _| {
+            writer.rollback()?;
+            Ok(())
+        })
+    }
+
     /// Make a rebuild visible, at outbox `position`.
     pub fn finish_rebuild(&self, position: i64) -> SearchResult<()> {
         self.with_writer(|writer, _| self.commit(writer, position))
@@ -206,37 +214,27 @@ impl SearchIndex {
 
     pub fn search(&self, query: &SearchQuery) -> SearchResult<SearchResults> {
         let searcher = self.reader.searcher();
-        let tantivy_query = query.to_query(&self.index, &self.fields)?;
         let limit = query.limit.clamp(1, MAX_PAGE);
         let offset = query.offset.min(MAX_OFFSET);
-        let top = || TopDocs::with_limit(limit).and_offset(offset);
         let has_words = !words_of(&self.index, &self.fields, query)?.is_empty();
-        let facets = FacetCollector {
-            destination: query.deliver_to.filter(|_| has_words),
-        };
-        let q = &*tantivy_query;
-        let by_u64 = |field: &'static str, order| top().order_by_fast_field::<u64>(field, order);
-        let (hits, tally) = match query.sort {
-            Sort::BestMatch if has_words => {
-                run_sorted(&searcher, q, top().order_by_score(), facets)?
-            }
-            Sort::BestMatch | Sort::MostSold => {
-                run_sorted(&searcher, q, by_u64("units_sold", Order::Desc), facets)?
-            }
-            Sort::PriceAscending => {
-                run_sorted(&searcher, q, by_u64("price_minor", Order::Asc), facets)?
-            }
-            Sort::PriceDescending => {
-                run_sorted(&searcher, q, by_u64("price_minor", Order::Desc), facets)?
-            }
-            Sort::Rating => run_sorted(&searcher, q, by_u64("rating_x100", Order::Desc), facets)?,
-            Sort::Newest => run_sorted(
-                &searcher,
-                q,
-                top().order_by_fast_field::<i64>("created_s", Order::Desc),
-                facets,
-            )?,
-        };
+        // Each disjoint branch yields its own top `offset + limit` and
+        // tally; merged, they are the union's, without paying for a union.
+        let mut ranked = Vec::new();
+        let mut tallies = Vec::new();
+        for branch in query.branches(&self.index, &self.fields)? {
+            let (hits, tally) =
+                self.run_branch(&searcher, &*branch, query, has_words, offset + limit)?;
+            ranked.extend(hits);
+            tallies.push(tally);
+        }
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+        let hits: Vec<(f32, DocAddress)> = ranked
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, score, address)| (score, address))
+            .collect();
+        let tally = FacetCollector { destination: None }.merge_fruits(tallies)?;
         let hits = hits
             .into_iter()
             .map(|(score, address)| {
@@ -266,6 +264,63 @@ impl SearchIndex {
         })
     }
 
+    /// One branch's top hits (ranked, larger first) and facet tally.
+    fn run_branch(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        query: &SearchQuery,
+        has_words: bool,
+        wanted: usize,
+    ) -> SearchResult<(Vec<Ranked>, crate::facets::Tally)> {
+        let top = || TopDocs::with_limit(wanted.max(1));
+        let facets = FacetCollector {
+            destination: query.deliver_to.filter(|_| has_words),
+        };
+        let by_u64 = |field: &'static str, order| top().order_by_fast_field::<u64>(field, order);
+        let ascending = query.sort == Sort::PriceAscending;
+        match query.sort {
+            Sort::BestMatch if has_words => {
+                run_sorted(searcher, q, top().order_by_score(), facets, false)
+            }
+            Sort::BestMatch | Sort::MostSold => run_sorted(
+                searcher,
+                q,
+                by_u64("units_sold", Order::Desc),
+                facets,
+                false,
+            ),
+            Sort::PriceAscending => run_sorted(
+                searcher,
+                q,
+                by_u64("price_minor", Order::Asc),
+                facets,
+                ascending,
+            ),
+            Sort::PriceDescending => run_sorted(
+                searcher,
+                q,
+                by_u64("price_minor", Order::Desc),
+                facets,
+                false,
+            ),
+            Sort::Rating => run_sorted(
+                searcher,
+                q,
+                by_u64("rating_x100", Order::Desc),
+                facets,
+                false,
+            ),
+            Sort::Newest => run_sorted(
+                searcher,
+                q,
+                top().order_by_fast_field::<i64>("created_s", Order::Desc),
+                facets,
+                false,
+            ),
+        }
+    }
+
     /// The delivery and free-shipping facets for the buyer's country, as
     /// counts of the search narrowed by each choice: no per-match reads of
     /// the multi-valued destinations, and each narrower range is cheaper
@@ -276,8 +331,11 @@ impl SearchIndex {
         query: &SearchQuery,
     ) -> SearchResult<DestinationCounts> {
         let count = |narrowed: SearchQuery| -> SearchResult<u64> {
-            let q = narrowed.to_query(&self.index, &self.fields)?;
-            Ok(searcher.search(&*q, &Count)? as u64)
+            let mut total = 0;
+            for branch in narrowed.branches(&self.index, &self.fields)? {
+                total += searcher.search(&*branch, &Count)? as u64;
+            }
+            Ok(total)
         };
         let mut delivery_within = Vec::with_capacity(DELIVERY_WITHIN_DAYS.len());
         for days in DELIVERY_WITHIN_DAYS {
@@ -310,37 +368,62 @@ fn same_fields(a: &Schema, b: &Schema) -> bool {
 }
 
 /// Run a top-hits collector with the facet collector, keeping (score, address).
+/// A hit with its rank in the order asked for (larger first), and its
+/// relevance score.
+type Ranked = (i128, f32, DocAddress);
+
+/// Run a top-hits collector with the facet collector.
 fn run_sorted<C, K>(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     top: C,
     facets: FacetCollector,
-) -> SearchResult<(Vec<(f32, DocAddress)>, crate::facets::Tally)>
+    ascending: bool,
+) -> SearchResult<(Vec<Ranked>, crate::facets::Tally)>
 where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
-    K: SortScore,
+    K: SortKey,
 {
     let (top, tally) = searcher.search(query, &(top, facets))?;
     Ok((
         top.into_iter()
-            .map(|(key, address)| (key.score(), address))
+            .map(|(key, address)| {
+                let rank = key.rank();
+                let rank = if ascending { rank.map(|r| -r) } else { rank };
+                // A document without the value sorts last either way.
+                (rank.unwrap_or(i128::MIN), key.score(), address)
+            })
             .collect(),
         tally,
     ))
 }
 
-trait SortScore {
-    fn score(&self) -> f32;
+trait SortKey {
+    fn rank(&self) -> Option<i128>;
+    fn score(&self) -> f32 {
+        0.0
+    }
 }
 
-impl SortScore for f32 {
+impl SortKey for f32 {
+    fn rank(&self) -> Option<i128> {
+        // BM25 scores are finite and non-negative: their bits sort as they do.
+        Some(i128::from(self.max(0.0).to_bits()))
+    }
+
     fn score(&self) -> f32 {
         *self
     }
 }
 
-impl<T> SortScore for Option<T> {
-    fn score(&self) -> f32 {
-        0.0
+impl SortKey for Option<u64> {
+    fn rank(&self) -> Option<i128> {
+        self.map(i128::from)
+    }
+}
+
+impl SortKey for Option<i64> {
+    fn rank(&self) -> Option<i128> {
+        self.map(i128::from)
     }
 }

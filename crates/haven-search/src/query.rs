@@ -129,6 +129,13 @@ fn word_clause(word: &str, f: &Fields) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(options))
 }
 
+fn clone_clauses(clauses: &[(Occur, Box<dyn Query>)]) -> Vec<(Occur, Box<dyn Query>)> {
+    clauses
+        .iter()
+        .map(|(occur, q)| (*occur, q.box_clone()))
+        .collect()
+}
+
 fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
 }
@@ -148,19 +155,13 @@ fn range_u64(field: tantivy::schema::Field, low: Option<u64>, high: Option<u64>)
     Box::new(RangeQuery::new(bound(low), bound(high)))
 }
 
-/// Listings delivered to `country` within `days` (ship-by plus transit).
-///
-/// Two plans for one range: next to words, whose few matches drive the
-/// search, each candidate's values are checked in the fast column; without
-/// words the range itself is most of the catalog, and a bitset built from
-/// the term dictionary's postings is several times faster than scanning
-/// the multi-valued column for every document.
-fn delivered_within(
-    f: &Fields,
-    country: CountryCode,
-    days: u32,
-    has_words: bool,
-) -> Box<dyn Query> {
+/// The range of `country`'s delivery values up to `days`, as one of two
+/// plans: next to words, whose few matches drive the search, each
+/// candidate's values are checked in the fast column; without words the
+/// range is most of the catalog, and a bitset built from the term
+/// dictionary's postings is several times faster than scanning the
+/// multi-valued column for every document.
+fn delivery_range(f: &Fields, country: CountryCode, days: u32, has_words: bool) -> Box<dyn Query> {
     let days = days.min(MAX_DELIVERY_DAYS as u32);
     let low = Bound::Included(Term::from_field_u64(
         f.delivery,
@@ -175,11 +176,6 @@ fn delivered_within(
     } else {
         Box::new(InvertedIndexRangeQuery::new(low, high))
     }
-}
-
-/// Listings with a free method to `country` (anywhere, for `None`).
-fn free_shipping_to(f: &Fields, country: Option<CountryCode>) -> Box<dyn Query> {
-    term_u64(f.free_to, country.map_or(ANY_COUNTRY, CountryCode::packed))
 }
 
 impl SearchQuery {
@@ -217,21 +213,55 @@ impl SearchQuery {
         words
     }
 
-    pub(crate) fn to_query(&self, index: &Index, f: &Fields) -> tantivy::Result<Box<dyn Query>> {
+    /// The search as disjoint queries whose union is the whole: one, or
+    /// with a destination two (see below), so a count is a sum of
+    /// conjunctions and never pays for a union.
+    pub(crate) fn branches(
+        &self,
+        index: &Index,
+        f: &Fields,
+    ) -> tantivy::Result<Vec<Box<dyn Query>>> {
         let mut analyser = index.tokenizer_for_field(f.title)?;
         let words = self.words(&mut analyser);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = words
+        let has_words = !words.is_empty();
+        let mut core: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
             .map(|word| (Occur::Must, word_clause(word, f)))
             .collect();
-        clauses.extend(self.filters(f, !words.is_empty()));
-        if words.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
+        core.extend(self.filters(f));
+        if !has_words {
+            core.push((Occur::Must, Box::new(AllQuery)));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        let Some(country) = self.deliver_to else {
+            if self.free_shipping {
+                core.push(filter(term_u64(f.free_to, ANY_COUNTRY)));
+            }
+            return Ok(vec![Box::new(BooleanQuery::new(core))]);
+        };
+        // The destination's own line, or (for a listing that does not name
+        // it) its rest-of-world line: two disjoint branches, each a
+        // conjunction the words (or the filters) drive, so neither range is
+        // ever scanned in full. Few listings have a rest-of-world line, so
+        // that branch reads small postings from the term dictionary.
+        let days = self.max_delivery_days.unwrap_or(MAX_DELIVERY_DAYS as u32);
+        let elsewhere = CountryCode::REST_OF_WORLD;
+        let mut own = clone_clauses(&core);
+        own.push(filter(delivery_range(f, country, days, has_words)));
+        let mut other = core;
+        other.push(filter(delivery_range(f, elsewhere, days, false)));
+        other.push((Occur::MustNot, term_u64(f.named, country.packed())));
+        if self.free_shipping {
+            own.push(filter(term_u64(f.free_to, country.packed())));
+            other.push(filter(term_u64(f.free_to, elsewhere.packed())));
+        }
+        Ok(vec![
+            Box::new(BooleanQuery::new(own)),
+            Box::new(BooleanQuery::new(other)),
+        ])
     }
 
-    fn filters(&self, f: &Fields, has_words: bool) -> Vec<(Occur, Box<dyn Query>)> {
+    /// Every filter but the destination's (see [`Self::to_query`]).
+    fn filters(&self, f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
         let mut out = Vec::new();
         let text_term = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -254,13 +284,6 @@ impl SearchQuery {
                 self.price_min_minor,
                 self.price_max_minor,
             )));
-        }
-        if let Some(country) = self.deliver_to {
-            let days = self.max_delivery_days.unwrap_or(MAX_DELIVERY_DAYS as u32);
-            out.push(filter(delivered_within(f, country, days, has_words)));
-        }
-        if self.free_shipping {
-            out.push(filter(free_shipping_to(f, self.deliver_to)));
         }
         if self.guaranteed_genuine {
             out.push(filter(term_u64(f.genuine, 1)));

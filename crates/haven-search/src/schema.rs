@@ -30,6 +30,9 @@ pub(crate) struct Fields {
     /// Countries with a free method, plus [`crate::doc::ANY_COUNTRY`]
     /// (filtering only).
     pub free_to: Field,
+    /// For listings with a rest-of-world line only: the countries they name,
+    /// which that line does not cover (a term, cheap to exclude by).
+    pub named: Field,
     pub genuine: Field,
     pub verified_seller: Field,
     /// Average stars × 100; 0 when the listing has no counted review.
@@ -60,6 +63,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         price_minor: builder.add_u64_field("price_minor", INDEXED | FAST),
         delivery: builder.add_u64_field("delivery", INDEXED | FAST),
         free_to: builder.add_u64_field("free_to", INDEXED),
+        named: builder.add_u64_field("named", INDEXED),
         genuine: builder.add_u64_field("genuine", INDEXED),
         verified_seller: builder.add_u64_field("verified_seller", INDEXED),
         rating_x100: builder.add_u64_field("rating_x100", INDEXED | FAST),

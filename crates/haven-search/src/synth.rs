@@ -258,6 +258,8 @@ pub fn listing(seed: u64, n: u64, stores: u64) -> SearchDoc {
             free_shipping_to.push(code);
         }
     }
+    // One listing in twenty also ships to the rest of the world.
+    let rest_of_world = (rng.below(20) == 0).then(|| (ship_by + 20 + rng.below(20) as u32, false));
     let reviewed = rng.below(2) == 0;
     SearchDoc {
         listing_id: uuid_from(&mut rng),
@@ -275,6 +277,7 @@ pub fn listing(seed: u64, n: u64, stores: u64) -> SearchDoc {
         ships_from: CountryCode::parse(ships_from),
         delivery_days,
         free_shipping_to,
+        rest_of_world,
         guaranteed_genuine: rng.below(4) == 0,
         verified_seller,
         rating_x100: reviewed.then(|| 250 + rng.below(251) as u32),

@@ -26,6 +26,7 @@ fn doc(title: &str, category: &str, store: Uuid, price_minor: u64) -> SearchDoc 
         ships_from: Some(cc("CN")),
         delivery_days: vec![(cc("US"), 20), (cc("DE"), 25)],
         free_shipping_to: vec![],
+        rest_of_world: None,
         guaranteed_genuine: false,
         verified_seller: false,
         rating_x100: None,
@@ -462,4 +463,100 @@ fn a_synthetic_catalog_indexes_and_answers_its_query_mix() {
         answered >= 45,
         "most synthetic queries find something: {answered}/50"
     );
+}
+
+#[test]
+fn a_rest_of_world_line_covers_every_country_not_named() {
+    let (index, catalog) = indexed();
+    let mut lamp = catalog.docs[2].clone();
+    // Named: US in 12 days (free). Elsewhere: 30 days, free.
+    lamp.rest_of_world = Some((30, true));
+    index
+        .apply(&[Change::Upsert(Box::new(lamp.clone()))], 8)
+        .unwrap();
+    let to = |country: &str, max_days: Option<u32>, free: bool, text: &str| {
+        let query = SearchQuery {
+            text: text.into(),
+            deliver_to: Some(cc(country)),
+            max_delivery_days: max_days,
+            free_shipping: free,
+            limit: 20,
+            ..Default::default()
+        };
+        titles(&index, &catalog, &query)
+    };
+    for text in ["", "lamp"] {
+        // Japan is not named: the rest-of-world line answers.
+        assert_eq!(to("JP", None, false, text), ["Brass desk lamp"], "{text:?}");
+        assert_eq!(
+            to("JP", Some(30), true, text),
+            ["Brass desk lamp"],
+            "{text:?}"
+        );
+        assert!(to("JP", Some(29), false, text).is_empty(), "{text:?}");
+        // The US is named (12 days): its own line wins.
+        assert_eq!(
+            to("US", Some(12), true, text),
+            ["Brass desk lamp"],
+            "{text:?}"
+        );
+    }
+    // Germany is named by the others but not the lamp: elsewhere applies,
+    // and hits from both branches merge in one order, page by page.
+    let de = |sort, offset, limit| {
+        let query = SearchQuery {
+            deliver_to: Some(cc("DE")),
+            sort,
+            offset,
+            limit,
+            ..Default::default()
+        };
+        titles(&index, &catalog, &query)
+    };
+    assert_eq!(
+        de(Sort::PriceAscending, 0, 20),
+        [
+            "Fast USB charger",
+            "Wireless earbuds",
+            "Wireless headphones with noise cancelling",
+            "Brass desk lamp"
+        ]
+    );
+    assert_eq!(
+        de(Sort::PriceDescending, 0, 2),
+        [
+            "Brass desk lamp",
+            "Wireless headphones with noise cancelling"
+        ]
+    );
+    assert_eq!(
+        de(Sort::PriceDescending, 2, 2),
+        ["Wireless earbuds", "Fast USB charger"]
+    );
+    assert_eq!(de(Sort::Newest, 0, 1), ["Brass desk lamp"]);
+    // Both facet plans agree on the rest of the world.
+    for text in ["", "lamp"] {
+        let query = SearchQuery {
+            text: text.into(),
+            category: Some("home".into()),
+            deliver_to: Some(cc("JP")),
+            limit: 5,
+            ..Default::default()
+        };
+        let f = index.search(&query).unwrap().facets;
+        assert_eq!(f.delivery_within, [(7, 0), (14, 0), (30, 1)], "{text:?}");
+        assert_eq!(f.free_shipping, 1, "{text:?}");
+    }
+}
+
+#[test]
+fn a_rebuild_rolled_back_half_way_leaves_the_old_index_whole() {
+    let (index, catalog) = indexed();
+    index.begin_rebuild().unwrap();
+    index.add_documents(&catalog.docs[..1]).unwrap();
+    index.rollback().unwrap();
+    // The next commit (a catch-up) must not publish the half-built index.
+    index.apply(&[], 8).unwrap();
+    assert_eq!(index.len(), 4);
+    assert_eq!(index.position().unwrap(), Some(8));
 }

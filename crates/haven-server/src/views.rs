@@ -121,6 +121,7 @@ impl StoreView {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct ShippingRateView {
+    /// ISO country code, or `*` for every country the method does not list.
     pub country: String,
     pub cost: MoneyView,
     pub min_transit_days: u32,
@@ -131,6 +132,9 @@ pub struct ShippingRateView {
 pub struct ShippingMethodView {
     pub name: String,
     pub rates: Vec<ShippingRateView>,
+    /// Shipping is free when the items come to at least this much.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_over: Option<MoneyView>,
 }
 
 impl From<&ShippingMethod> for ShippingMethodView {
@@ -147,6 +151,7 @@ impl From<&ShippingMethod> for ShippingMethodView {
                     max_transit_days: r.max_transit_days,
                 })
                 .collect(),
+            free_over: m.free_over.map(MoneyView::from),
         }
     }
 }

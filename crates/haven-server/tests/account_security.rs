@@ -574,11 +574,19 @@ async fn seller_verification_email_then_identity_reviewed_then_badge() {
     // Identity is the second level: the email must be confirmed too.
     let store = t.get(&format!("/api/v1/stores/{store_id}"), None).await;
     assert_eq!(store.json["seller_verification"], "unverified");
+    let verified_in_search = || async {
+        t.tick().await;
+        t.app.sync_search().await.unwrap();
+        t.get("/api/v1/search?verified=true", None).await.json["total"].clone()
+    };
+    // Read the link first: a tick sends the email, which keeps no body.
     let link = link_token(&last_email_with(&t, "hal@example.com", "Confirm your email").await);
+    assert_eq!(verified_in_search().await, 0);
     t.post("/api/v1/auth/verify-email", None, json!({"token": link}))
         .await;
     let store = t.get(&format!("/api/v1/stores/{store_id}"), None).await;
     assert_eq!(store.json["seller_verification"], "identity_verified");
+    assert_eq!(verified_in_search().await, 1, "the badge reaches search");
 }
 
 async fn last_email_with(t: &TestApp, to: &str, subject: &str) -> Value {

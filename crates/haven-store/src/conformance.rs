@@ -65,6 +65,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
                 min_transit_days: 2,
                 max_transit_days: 6,
             }],
+            free_over: None,
         }],
         ships_from: Some("CN".into()),
         hold: None,

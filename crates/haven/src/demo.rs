@@ -86,12 +86,14 @@ fn usd(minor: i64) -> Money {
 /// Where each demo store ships from (by its index in SELLERS).
 const STORE_ORIGINS: [&str; 3] = ["US", "CN", "DE"];
 
-/// The demo's methods, plus, for one store, a free economy method to the
-/// US: the free-shipping badge and filter then have something to find.
+/// The demo's methods, varied per store so shipping and its search facets
+/// have something to show: Lumen & Oak adds a free economy method to the
+/// US, Pixel Harbor ships standard for free from 100.00, and Atelier ships
+/// standard to the rest of the world too.
 fn store_shipping(store: usize) -> Vec<ShippingMethod> {
     let mut methods = shipping();
-    if store == 0 {
-        methods.push(ShippingMethod {
+    match store {
+        0 => methods.push(ShippingMethod {
             name: "Economy".into(),
             rates: vec![ShippingRate {
                 country: "US".into(),
@@ -99,7 +101,15 @@ fn store_shipping(store: usize) -> Vec<ShippingMethod> {
                 min_transit_days: 6,
                 max_transit_days: 12,
             }],
-        });
+            free_over: None,
+        }),
+        1 => methods[0].free_over = Some(usd(10_000)),
+        _ => methods[0].rates.push(ShippingRate {
+            country: haven_domain::catalog::REST_OF_WORLD.into(),
+            cost: usd(2_500),
+            min_transit_days: 10,
+            max_transit_days: 25,
+        }),
     }
     methods
 }
@@ -121,10 +131,12 @@ pub(crate) fn shipping() -> Vec<ShippingMethod> {
                 rate("DE", 1_200, 6, 12),
                 rate("FR", 1_200, 6, 12),
             ],
+            free_over: None,
         },
         ShippingMethod {
             name: "Express".into(),
             rates: vec![rate("US", 1_500, 1, 3), rate("CA", 2_200, 2, 4)],
+            free_over: None,
         },
     ]
 }

@@ -174,7 +174,7 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         let mut rates = Vec::with_capacity(method.rates.len());
         for rate in method.rates {
             rates.push(ShippingRate {
-                country: rate.country.to_ascii_uppercase(),
+                country: rate.country.trim().to_ascii_uppercase(),
                 cost: money(&rate.cost)?,
                 min_transit_days: rate.min_transit_days,
                 max_transit_days: rate.max_transit_days,
@@ -183,6 +183,7 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         shipping.push(ShippingMethod {
             name: method.name,
             rates,
+            free_over: method.free_over.as_ref().map(money).transpose()?,
         });
     }
     Ok(NewListingInput {

@@ -177,6 +177,9 @@ pub struct ListingForm {
     guaranteed_genuine: String,
     #[serde(default)]
     ships_from: String,
+    /// Items total from which standard shipping is free (blank: never).
+    #[serde(default)]
+    free_over: String,
 }
 
 fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
@@ -196,7 +199,10 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
             .map_err(|_| ApiError::validation(format!("{what} must be a whole number of days")))
     };
     let rate = ShippingRate {
-        country: form.ship_country.trim().to_ascii_uppercase(),
+        country: match form.ship_country.trim() {
+            "*" => haven_domain::catalog::REST_OF_WORLD.to_string(),
+            code => code.to_ascii_uppercase(),
+        },
         cost: amount(&form.ship_cost, "shipping cost")?,
         min_transit_days: days(&form.min_days, "min transit days")?,
         max_transit_days: days(&form.max_days, "max transit days")?,
@@ -212,6 +218,10 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
         shipping: vec![ShippingMethod {
             name: "Standard".into(),
             rates: vec![rate],
+            free_over: match form.free_over.trim() {
+                "" => None,
+                raw => Some(amount(raw, "free shipping from")?),
+            },
         }],
         guaranteed_genuine: form.guaranteed_genuine == "true",
         ships_from: Some(form.ships_from),

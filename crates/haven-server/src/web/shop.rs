@@ -1,5 +1,6 @@
 //! Browse, listing detail, checkout and the card challenge.
 
+use super::filters;
 use super::{Path, Query};
 use askama::Template;
 use axum::extract::State;
@@ -75,12 +76,70 @@ struct ListingPage {
     listing: ListingView,
     store: Option<crate::views::StoreView>,
     trust: super::reviews::TrustView,
+    /// The destination the estimates are for.
+    to: String,
+    estimates: Vec<DeliveryEstimate>,
+}
+
+/// One method's price and dates to the buyer's country, if ordered now.
+/// The latest date is the one checkout promises (the on-time guarantee).
+pub struct DeliveryEstimate {
+    pub method: String,
+    pub cost: String,
+    /// "Free from 100.00 USD" when the method has a threshold not reached.
+    pub note: String,
+    pub earliest: String,
+    pub latest: String,
+}
+
+fn delivery_estimates(
+    listing: &haven_domain::catalog::Listing,
+    country: &str,
+    now: jiff::Timestamp,
+) -> Vec<DeliveryEstimate> {
+    let day =
+        |days: u32| (now + jiff::SignedDuration::from_hours(24 * i64::from(days))).to_string();
+    listing
+        .quotes_to(country, 1)
+        .into_iter()
+        .map(|quote| {
+            let threshold = listing
+                .shipping
+                .iter()
+                .find(|m| m.name == quote.method)
+                .and_then(|m| m.free_over);
+            let note = match threshold {
+                Some(over) if quote.cost.amount_minor > 0 => {
+                    format!("free from {}", over.display())
+                }
+                _ => String::new(),
+            };
+            DeliveryEstimate {
+                cost: if quote.cost.amount_minor == 0 {
+                    "Free".into()
+                } else {
+                    quote.cost.display()
+                },
+                note,
+                earliest: day(listing.ship_by_days + quote.min_transit_days),
+                latest: day(listing.ship_by_days + quote.max_transit_days),
+                method: quote.method,
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListingQuery {
+    /// The buyer's country for the delivery estimate.
+    to: Option<String>,
 }
 
 pub async fn listing(
     State(app): AppState,
     Visitor(actor): Visitor,
     Path(id): Path<String>,
+    Query(q): Query<ListingQuery>,
 ) -> WebResult {
     let id: ListingId = path_id(&id, "listing")?;
     let listing = app
@@ -93,8 +152,14 @@ pub async fn listing(
         None => None,
     };
     let trust = super::reviews::TrustView::new(&app.store_reputation(listing.store_id).await?);
+    let to =
+        q.to.map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| haven_domain::catalog::is_country_code(c))
+            .unwrap_or_else(|| "US".into());
     Ok(render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
+        estimates: delivery_estimates(&listing, &to, app.now()),
+        to,
         listing: ListingView::from(&listing),
         store,
         trust,

@@ -1,0 +1,161 @@
+//! Shipping quotes: a country's own line, the rest-of-world line, the
+//! free-shipping threshold, and the destinations search indexes.
+
+use haven_domain::catalog::{Listing, REST_OF_WORLD, ShippingMethod, ShippingRate};
+use haven_domain::ids::{ListingId, StoreId};
+use haven_domain::money::{Currency, Money};
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::USD)
+}
+
+fn rate(country: &str, cost: i64, min: u32, max: u32) -> ShippingRate {
+    ShippingRate {
+        country: country.into(),
+        cost: usd(cost),
+        min_transit_days: min,
+        max_transit_days: max,
+    }
+}
+
+fn listing(shipping: Vec<ShippingMethod>) -> Listing {
+    Listing {
+        id: ListingId::new(),
+        store_id: StoreId::new(),
+        title: "Walnut desk lamp".into(),
+        description: String::new(),
+        category: "home".into(),
+        price: usd(4_000),
+        stock: 10,
+        ship_by_days: 3,
+        images: vec![],
+        shipping,
+        guaranteed_genuine: false,
+        ships_from: Some("DE".into()),
+        hold: None,
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+    }
+}
+
+fn standard_and_express() -> Listing {
+    listing(vec![
+        ShippingMethod {
+            name: "Standard".into(),
+            rates: vec![rate("US", 900, 5, 9), rate(REST_OF_WORLD, 2_500, 10, 25)],
+            free_over: Some(usd(10_000)),
+        },
+        ShippingMethod {
+            name: "Express".into(),
+            rates: vec![rate("US", 2_000, 1, 2)],
+            free_over: None,
+        },
+    ])
+}
+
+#[test]
+fn a_named_country_uses_its_own_line_and_others_the_rest_of_world() {
+    let l = standard_and_express();
+    let us = l.quote("Standard", "US", 1).unwrap();
+    assert_eq!(
+        (us.cost, us.max_transit_days, us.rest_of_world),
+        (usd(900), 9, false)
+    );
+    let jp = l.quote("Standard", "JP", 1).unwrap();
+    assert_eq!(
+        (jp.cost, jp.max_transit_days, jp.rest_of_world),
+        (usd(2_500), 25, true)
+    );
+    assert!(
+        l.quote("Express", "JP", 1).is_none(),
+        "express names only the US"
+    );
+    assert!(l.quote("Overnight", "US", 1).is_none());
+}
+
+#[test]
+fn shipping_is_free_from_the_threshold_on_the_items_total() {
+    let l = standard_and_express();
+    let two = l.quote("Standard", "US", 2).unwrap();
+    assert_eq!(
+        (two.cost, two.free_by_threshold),
+        (usd(900), false),
+        "80.00 < 100.00"
+    );
+    let three = l.quote("Standard", "US", 3).unwrap();
+    assert_eq!(
+        (three.cost, three.list_cost),
+        (usd(0), usd(900)),
+        "120.00 reaches it"
+    );
+    assert!(three.free_by_threshold);
+    let rest = l.quote("Standard", "JP", 3).unwrap();
+    assert_eq!(
+        rest.cost,
+        usd(0),
+        "the threshold is the method's, everywhere"
+    );
+    let express = l.quote("Express", "US", 3).unwrap();
+    assert_eq!(express.cost, usd(2_000), "another method keeps its price");
+    let cheapest: Vec<_> = l.quotes_to("US", 3).into_iter().map(|q| q.method).collect();
+    assert_eq!(cheapest, ["Standard", "Express"]);
+}
+
+#[test]
+fn destinations_cover_named_countries_and_the_rest_of_the_world() {
+    let l = standard_and_express();
+    let destinations = l.destinations();
+    let us = destinations.iter().find(|d| d.country == "US").unwrap();
+    assert_eq!(
+        (us.delivery_days, us.free_shipping),
+        (3 + 2, false),
+        "express is fastest"
+    );
+    let rest = destinations
+        .iter()
+        .find(|d| d.country == REST_OF_WORLD)
+        .unwrap();
+    assert_eq!((rest.delivery_days, rest.free_shipping), (3 + 25, false));
+    assert_eq!(destinations.len(), 2);
+    // A single unit over the threshold ships free.
+    let mut pricey = standard_and_express();
+    pricey.price = usd(12_000);
+    let rest = pricey
+        .destinations()
+        .into_iter()
+        .find(|d| d.country == REST_OF_WORLD)
+        .unwrap();
+    assert!(rest.free_shipping);
+}
+
+#[test]
+fn validation_refuses_repeated_countries_and_foreign_thresholds() {
+    let range = (1, 10);
+    assert!(standard_and_express().validate(range).is_ok());
+    let twice = listing(vec![ShippingMethod {
+        name: "Standard".into(),
+        rates: vec![rate("US", 900, 5, 9), rate("US", 500, 5, 9)],
+        free_over: None,
+    }]);
+    assert!(twice.validate(range).is_err());
+    let two_elsewheres = listing(vec![ShippingMethod {
+        name: "Standard".into(),
+        rates: vec![
+            rate(REST_OF_WORLD, 900, 5, 9),
+            rate(REST_OF_WORLD, 500, 5, 9),
+        ],
+        free_over: None,
+    }]);
+    assert!(two_elsewheres.validate(range).is_err());
+    let euros = listing(vec![ShippingMethod {
+        name: "Standard".into(),
+        rates: vec![rate("US", 900, 5, 9)],
+        free_over: Some(Money::new(5_000, Currency::EUR)),
+    }]);
+    assert!(euros.validate(range).is_err());
+    let bad_code = listing(vec![ShippingMethod {
+        name: "Standard".into(),
+        rates: vec![rate("**", 900, 5, 9)],
+        free_over: None,
+    }]);
+    assert!(bad_code.validate(range).is_err());
+}
