@@ -85,6 +85,7 @@ impl App {
                 .map(|c| c.trim().to_ascii_uppercase())
                 .filter(|c| !c.is_empty()),
             hold: None,
+            deal: None,
             created_at: self.now(),
         };
         listing.validate((policy.ship_by_days_min, policy.ship_by_days_max))?;
@@ -131,5 +132,56 @@ impl App {
             })
             .await?;
         Ok(hash)
+    }
+}
+
+impl App {
+    /// The seller puts a listing on a flash deal: `price` for the first
+    /// `quantity` units sold between `starts_at` and `ends_at`. A new deal
+    /// replaces one that has ended; a live one cannot be changed (buyers
+    /// are counting on it).
+    pub async fn set_flash_deal(
+        &self,
+        actor: &Actor,
+        id: ListingId,
+        deal: haven_domain::catalog::FlashDeal,
+    ) -> AppResult<Listing> {
+        let store_id = actor.require_store()?;
+        let mut listing = self
+            .store
+            .listing(id)
+            .await?
+            .filter(|l| l.store_id == store_id)
+            .ok_or_else(|| AppError::not_found("listing"))?;
+        let now = self.now();
+        deal.validate(listing.price, now)?;
+        if i64::from(deal.quantity) > listing.stock {
+            return Err(AppError::invalid_field(
+                "quantity",
+                "a deal cannot offer more units than are in stock",
+            ));
+        }
+        if listing.deal.as_ref().is_some_and(|d| d.ends_at > now) {
+            return Err(AppError::conflict(
+                ErrorKind::InvalidState,
+                "this listing already has a deal that has not ended",
+            ));
+        }
+        let remaining = i64::from(deal.quantity);
+        listing.deal = Some(haven_domain::catalog::FlashDeal {
+            remaining: deal.quantity,
+            ..deal
+        });
+        let changes = Changeset {
+            listing_updates: vec![haven_store::ListingUpdate {
+                listing: listing.clone(),
+                was_held: listing.is_held(),
+                deal_remaining: Some(remaining),
+            }],
+            outbox: vec![crate::search::listing_updated_event(&listing, now)],
+            ..Default::default()
+        };
+        self.store.commit(changes).await?;
+        Ok(listing)
     }
 }

@@ -50,6 +50,11 @@ pub struct CheckoutInput {
     pub card: Option<CardDetails>,
     /// Spend the buyer's credit (on-time guarantee, goodwill) first.
     pub use_credit: bool,
+    /// While a flash deal runs, a checkout is at the deal's price or
+    /// refused (`DealSoldOut`): the buyer is never charged more than the
+    /// price they saw. Set once the buyer has seen the deal sold out and
+    /// agrees to the regular price.
+    pub accept_regular_price: bool,
     /// Device, IP and IP country, for the fraud checks.
     pub context: crate::risk::PaymentContext,
 }
@@ -245,10 +250,7 @@ impl App {
                     due_at: t.due_at,
                 })
                 .collect(),
-            stock: vec![StockChange {
-                listing_id: order.listing_id,
-                delta: -i64::from(order.quantity),
-            }],
+            stock: vec![order_stock(&order)],
             commands: vec![command],
             risk_attempts: attempt.into_iter().collect(),
             ..Changeset::default()
@@ -798,6 +800,7 @@ impl App {
             max_transit_days: quote.max_transit_days,
             country: address.country.clone(),
         };
+        let (unit_price, flash_deal) = listing.price_at(self.now(), input.accept_regular_price);
         let new = NewOrder {
             buyer_id: actor.id(),
             store_id: listing.store_id,
@@ -805,7 +808,8 @@ impl App {
             listing_title: listing.title.clone(),
             guaranteed_genuine: listing.guaranteed_genuine,
             quantity,
-            unit_price: listing.price,
+            unit_price,
+            flash_deal,
             shipping,
             address,
             ship_by_days: listing.ship_by_days,
@@ -853,10 +857,7 @@ impl App {
             order: paid.clone(),
             expected_version: None,
         }];
-        changes.stock = vec![StockChange {
-            listing_id: order.listing_id,
-            delta: -i64::from(order.quantity),
-        }];
+        changes.stock = vec![order_stock(&order)];
         attach_idem(
             &mut changes,
             idem,
@@ -987,5 +988,17 @@ pub(crate) fn gateway_error(err: GatewayError) -> AppError {
             "this Idempotency-Key was used with a different payment",
         ),
         GatewayError::Refused(reason) => AppError::payment_declined(reason),
+    }
+}
+
+/// The stock a new order takes, and its flash-deal units when it was sold
+/// at the deal's price: both in the order's own transaction, each refused
+/// if too few are left.
+fn order_stock(order: &Order) -> StockChange {
+    let units = i64::from(order.quantity);
+    StockChange {
+        listing_id: order.listing_id,
+        delta: -units,
+        deal_delta: if order.flash_deal { -units } else { 0 },
     }
 }

@@ -48,6 +48,8 @@ pub enum ErrorKind {
     StoreSuspended,
     /// Trust and safety holds the listing: it takes no orders.
     ListingHeld,
+    /// The flash deal's units ran out before this order took any.
+    DealSoldOut,
     Forbidden,
     /// A sensitive change needs a recent password or 2FA proof.
     StepUpRequired,
@@ -123,6 +125,7 @@ impl ErrorKind {
             K::InvalidRule => "invalid_rule",
             K::StoreSuspended => "store_suspended",
             K::ListingHeld => "listing_held",
+            K::DealSoldOut => "deal_sold_out",
             K::Forbidden => "forbidden",
             K::StepUpRequired => "step_up_required",
             K::NotFound => "not_found",
@@ -410,6 +413,10 @@ fn conflict_error(conflict: Conflict) -> AppError {
             "the review changed while this request ran (or the order has one); reload",
         ),
         Conflict::BuyerAlreadyRated => (K::InvalidState, "this buyer has already been rated"),
+        Conflict::DealSoldOut => (
+            K::DealSoldOut,
+            "the flash deal sold out; the listing is back at its regular price",
+        ),
         Conflict::StaleListing => (
             K::ConcurrentUpdate,
             "the listing was held or released while this request ran; reload",

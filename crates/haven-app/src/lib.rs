@@ -776,6 +776,9 @@ pub(crate) fn changeset_for(
             .map(|qty| StockChange {
                 listing_id: order.listing_id,
                 delta: i64::from(qty),
+                // Flash-deal units are not given back: a deal may undersell
+                // after a cancellation, never oversell.
+                deal_delta: 0,
             })
             .into_iter()
             .collect(),

@@ -468,16 +468,9 @@ impl App {
             listing_updates: vec![ListingUpdate {
                 listing: listing.clone(),
                 was_held,
+                deal_remaining: None,
             }],
-            outbox: vec![NewOutboxEvent {
-                topic: EventType::ListingUpdated.to_string(),
-                payload: serde_json::json!({
-                    "listing_id": listing.id,
-                    "store_id": listing.store_id,
-                    "held": hold,
-                }),
-                created_at: now,
-            }],
+            outbox: vec![listing_updated_event(&listing, now)],
             ..Changeset::default()
         };
         self.store.commit(changes).await?;
@@ -495,5 +488,19 @@ pub(crate) fn listing_created_event(listing: &Listing) -> NewOutboxEvent {
             "held": false,
         }),
         created_at: listing.created_at,
+    }
+}
+
+/// The outbox event a changed listing (held, released, a new deal)
+/// publishes.
+pub(crate) fn listing_updated_event(listing: &Listing, now: jiff::Timestamp) -> NewOutboxEvent {
+    NewOutboxEvent {
+        topic: EventType::ListingUpdated.to_string(),
+        payload: serde_json::json!({
+            "listing_id": listing.id,
+            "store_id": listing.store_id,
+            "held": listing.is_held(),
+        }),
+        created_at: now,
     }
 }

@@ -81,7 +81,72 @@ pub struct Listing {
     /// and search and takes no orders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<ListingHold>,
+    /// A time-limited price for a limited number of units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal: Option<FlashDeal>,
     pub created_at: Timestamp,
+}
+
+/// A flash deal: `price` for the first `quantity` units sold between
+/// `starts_at` and `ends_at`. The units left are a counter on the listing's
+/// row, taken in the order's own transaction, so they are never oversold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlashDeal {
+    pub price: Money,
+    pub quantity: u32,
+    /// Units left, as read (the row's counter is authoritative).
+    #[serde(default)]
+    pub remaining: u32,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+/// The longest a flash deal may run.
+pub const MAX_DEAL_HOURS: i64 = 7 * 24;
+
+impl FlashDeal {
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        (self.starts_at..self.ends_at).contains(&now)
+    }
+
+    /// On sale right now at the deal price.
+    pub fn is_open(&self, now: Timestamp) -> bool {
+        self.is_live(now) && self.remaining > 0
+    }
+
+    /// A deal must undercut the listing's price, end after it starts and
+    /// after `now`, and run at most a week.
+    pub fn validate(&self, listing_price: Money, now: Timestamp) -> Result<(), InvalidField> {
+        if self.price.currency != listing_price.currency {
+            return Err(InvalidField::new(
+                "price",
+                "the deal price must be in the listing's currency",
+            ));
+        }
+        if self.price.amount_minor <= 0 || self.price.amount_minor >= listing_price.amount_minor {
+            return Err(InvalidField::new(
+                "price",
+                "the deal price must be above zero and below the listing's price",
+            ));
+        }
+        if !(1..=100_000).contains(&self.quantity) {
+            return Err(InvalidField::new(
+                "quantity",
+                "a deal is for 1-100000 units",
+            ));
+        }
+        let longest = jiff::SignedDuration::from_hours(MAX_DEAL_HOURS);
+        if self.ends_at <= self.starts_at
+            || self.ends_at <= now
+            || self.ends_at - longest > self.starts_at
+        {
+            return Err(InvalidField::new(
+                "ends_at",
+                "a deal ends after it starts, in the future, and runs at most 7 days",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +268,19 @@ impl Listing {
 
     pub fn is_held(&self) -> bool {
         self.hold.is_some()
+    }
+
+    /// The unit price a checkout at `now` charges, and whether it is the
+    /// deal's. While a deal runs it is the deal's price even when the units
+    /// read as gone (the order's claim then fails: sold out), unless the
+    /// buyer agreed to the regular price after seeing the deal sold out: a
+    /// buyer racing for a deal is never charged the regular price silently.
+    pub fn price_at(&self, now: Timestamp, accept_regular_price: bool) -> (Money, bool) {
+        match &self.deal {
+            Some(deal) if deal.is_open(now) => (deal.price, true),
+            Some(deal) if deal.is_live(now) && !accept_regular_price => (deal.price, true),
+            _ => (self.price, false),
+        }
     }
 
     /// Every destination the listing ships to (one unit), once each, with

@@ -1137,6 +1137,7 @@ mod tests {
             guaranteed_genuine: genuine,
             quantity: 1,
             unit_price: Money::new(10_000, Currency::USD),
+            flash_deal: false,
             shipping: ShippingChoice {
                 method: "Std".into(),
                 cost: Money::new(1_000, Currency::USD),

@@ -254,6 +254,9 @@ pub struct Order {
     pub guaranteed_genuine: bool,
     pub quantity: u32,
     pub unit_price: Money,
+    /// Sold at a flash deal's price.
+    #[serde(default)]
+    pub flash_deal: bool,
     pub shipping: ShippingChoice,
     pub total: Money,
     /// How the total was paid: card plus buyer credit.
@@ -334,6 +337,8 @@ pub struct NewOrder {
     pub guaranteed_genuine: bool,
     pub quantity: u32,
     pub unit_price: Money,
+    /// Sold at a flash deal's price: its units are taken with the stock.
+    pub flash_deal: bool,
     pub shipping: ShippingChoice,
     pub address: Address,
     pub ship_by_days: u32,
@@ -694,6 +699,7 @@ impl Order {
             guaranteed_genuine: new.guaranteed_genuine,
             quantity: new.quantity,
             unit_price: new.unit_price,
+            flash_deal: new.flash_deal,
             shipping: new.shipping,
             total,
             paid_card_minor: 0,

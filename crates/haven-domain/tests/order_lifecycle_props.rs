@@ -24,6 +24,7 @@ fn new_order(unit_minor: i64, quantity: u32, shipping_minor: i64) -> NewOrder {
         guaranteed_genuine: false,
         quantity,
         unit_price: Money::new(unit_minor, Currency::USD),
+        flash_deal: false,
         shipping: ShippingChoice {
             method: "Standard".into(),
             cost: Money::new(shipping_minor, Currency::USD),

@@ -33,6 +33,7 @@ fn new_order(buyer: UserId, store: StoreId, quantity: u32) -> NewOrder {
         guaranteed_genuine: false,
         quantity,
         unit_price: Money::new(1_000, Currency::USD),
+        flash_deal: false,
         shipping: ShippingChoice {
             method: "Standard".into(),
             cost: Money::new(0, Currency::USD),

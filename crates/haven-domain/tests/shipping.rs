@@ -33,6 +33,7 @@ fn listing(shipping: Vec<ShippingMethod>) -> Listing {
         guaranteed_genuine: false,
         ships_from: Some("DE".into()),
         hold: None,
+        deal: None,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }

@@ -86,6 +86,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         K::InvalidState
         | K::StoreSuspended
         | K::ListingHeld
+        | K::DealSoldOut
         | K::ConcurrentUpdate
         | K::OutOfStock
         | K::EmailTaken

@@ -175,7 +175,30 @@ pub struct ListingView {
     pub ships_from: Option<String>,
     /// Held by trust and safety: out of browse and search, takes no orders.
     pub held: bool,
+    /// The latest flash deal, if any (running, upcoming or over).
+    pub deal: Option<FlashDealView>,
     pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FlashDealView {
+    pub price: MoneyView,
+    pub quantity: u32,
+    /// Units left at the deal price.
+    pub remaining: u32,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+impl ListingView {
+    /// The deal buyers can take now (started, not ended, units left).
+    pub fn open_deal(&self, now: Timestamp) -> Option<&FlashDealView> {
+        self.deal.as_ref().filter(|d| {
+            d.remaining > 0
+                && d.starts_at.parse::<Timestamp>().is_ok_and(|s| s <= now)
+                && d.ends_at.parse::<Timestamp>().is_ok_and(|e| now < e)
+        })
+    }
 }
 
 impl From<&Listing> for ListingView {
@@ -194,6 +217,13 @@ impl From<&Listing> for ListingView {
             shipping: l.shipping.iter().map(ShippingMethodView::from).collect(),
             ships_from: l.ships_from.clone(),
             held: l.is_held(),
+            deal: l.deal.as_ref().map(|d| FlashDealView {
+                price: d.price.into(),
+                quantity: d.quantity,
+                remaining: d.remaining,
+                starts_at: ts(d.starts_at),
+                ends_at: ts(d.ends_at),
+            }),
             created_at: ts(l.created_at),
         }
     }

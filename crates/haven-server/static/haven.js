@@ -1,10 +1,12 @@
-// Live protection countdowns: the page is complete without this script; it
-// only keeps "time left" ticking for a visitor who leaves the page open.
+// Live countdowns (buyer protection, flash deals): the page is complete
+// without this script; it only keeps "time left" ticking for a visitor who
+// leaves the page open.
 // data-clock-offset-ms is how far the server's clock runs ahead of real time
 // (the demo's fast-forward), in whole milliseconds.
 (function () {
   function render(ms) {
     var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (!d && !h) return m + "m " + (s % 60) + "s";
     return (d ? d + "d " : "") + h + "h " + m + "m";
   }
   function tick() {
@@ -19,9 +21,9 @@
       }
       var label = el.parentNode && el.parentNode.querySelector("[data-countdown-label]");
       if (label) label.hidden = true;
-      el.textContent = "Buyer protection has ended";
+      el.textContent = el.getAttribute("data-countdown-ended") || "Buyer protection has ended";
     });
   }
   tick();
-  setInterval(tick, 30000);
+  setInterval(tick, 1000);
 })();

@@ -69,6 +69,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         }],
         ships_from: Some("CN".into()),
         hold: None,
+        deal: None,
         created_at,
     }
 }
@@ -82,6 +83,7 @@ pub fn sample_order(buyer: UserId, listing: &Listing) -> Order {
         guaranteed_genuine: listing.guaranteed_genuine,
         quantity: 1,
         unit_price: listing.price,
+        flash_deal: false,
         shipping: ShippingChoice {
             method: "Standard".into(),
             cost: usd(500),
@@ -207,6 +209,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
         stock: vec![StockChange {
             listing_id: id,
             delta,
+            deal_delta: 0,
         }],
         ..Default::default()
     };
@@ -254,6 +257,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
         listing_updates: vec![ListingUpdate {
             listing: held.clone(),
             was_held,
+            deal_remaining: None,
         }],
         ..Default::default()
     };
@@ -263,6 +267,42 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
     let stored = store.listing(id).await.unwrap().unwrap();
     assert!(stored.is_held());
     assert_eq!(stored.stock, 8, "an update leaves the stock column alone");
+
+    // A flash deal's units: set with the listing, taken only while enough
+    // are left, read back into the listing.
+    let mut with_deal = stored.clone();
+    with_deal.deal = Some(haven_domain::catalog::FlashDeal {
+        price: usd(1_000),
+        quantity: 2,
+        remaining: 2,
+        starts_at: t0(),
+        ends_at: t0() + SignedDuration::from_hours(2),
+    });
+    store
+        .commit(Changeset {
+            listing_updates: vec![ListingUpdate {
+                listing: with_deal,
+                was_held: true,
+                deal_remaining: Some(2),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let claim = |units: i64| Changeset {
+        stock: vec![StockChange {
+            listing_id: id,
+            delta: -units,
+            deal_delta: -units,
+        }],
+        ..Default::default()
+    };
+    is_conflict(store.commit(claim(3)).await, Conflict::DealSoldOut);
+    store.commit(claim(2)).await.unwrap();
+    is_conflict(store.commit(claim(1)).await, Conflict::DealSoldOut);
+    let stored = store.listing(id).await.unwrap().unwrap();
+    assert_eq!(stored.deal.as_ref().map(|d| d.remaining), Some(0));
+    assert_eq!(stored.stock, 6, "the refused claims took no stock");
     let filter = ListingFilter {
         store_id: Some(fx.shop.id),
         category: None,
@@ -1780,6 +1820,7 @@ async fn stock_is_atomic(store: &dyn Store) {
         stock: vec![StockChange {
             listing_id: fx.listing.id,
             delta: -2,
+            deal_delta: 0,
         }],
         orders: vec![OrderWrite {
             order: order.clone(),
@@ -2159,6 +2200,7 @@ async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
                 stock: vec![StockChange {
                     listing_id,
                     delta: -1,
+                    deal_delta: 0,
                 }],
                 orders: vec![OrderWrite {
                     order,

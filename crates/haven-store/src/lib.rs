@@ -105,6 +105,8 @@ pub enum Conflict {
     StaleIntegrityCase,
     /// The listing was held or released since it was read (or is gone).
     StaleListing,
+    /// The flash deal has fewer units left than the order asked for.
+    DealSoldOut,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -138,6 +140,9 @@ pub struct StockChange {
     pub listing_id: ListingId,
     /// Negative takes stock and fails with `OutOfStock` if there is not enough.
     pub delta: i64,
+    /// Negative takes flash-deal units and fails with `DealSoldOut` if
+    /// there are not enough.
+    pub deal_delta: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -756,6 +761,8 @@ pub fn make_page<T>(
 pub struct ListingUpdate {
     pub listing: Listing,
     pub was_held: bool,
+    /// Set the flash-deal counter (a new deal); `None` leaves it.
+    pub deal_remaining: Option<i64>,
 }
 
 /// A listing with what search ranks it by.

@@ -221,10 +221,40 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
     }
     verify_demo_accounts(app, &sellers).await?;
     let shady = shady_store(app).await?;
-    match &app.demo_clock {
-        Some(clock) => crate::demo_history::seed(app, clock, &sellers, &shady).await,
-        None => Ok(()),
+    if let Some(clock) = &app.demo_clock {
+        crate::demo_history::seed(app, clock, &sellers, &shady).await?;
     }
+    flash_deal(app, &sellers[1], "Bluetooth speaker").await
+}
+
+/// A three-day flash deal on one listing, started when the demo is seeded:
+/// 10 units at 29.00 instead of 45.00.
+async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()> {
+    let filter = haven_store::ListingFilter {
+        store_id: seller.store_id,
+        category: None,
+    };
+    let page = app
+        .store
+        .listings(&filter, &haven_store::PageRequest::new(None, Some(100)))
+        .await?;
+    let listing = page
+        .items
+        .iter()
+        .find(|l| l.title == title)
+        .ok_or_else(|| anyhow::anyhow!("the demo listing {title} is missing"))?;
+    let now = app.now();
+    let deal = haven_domain::catalog::FlashDeal {
+        price: usd(2_900),
+        quantity: 10,
+        remaining: 10,
+        starts_at: now,
+        ends_at: now + jiff::SignedDuration::from_hours(72),
+    };
+    app.set_flash_deal(seller, listing.id, deal)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the flash deal: {}", e.message))?;
+    Ok(())
 }
 
 async fn seller_with_store(

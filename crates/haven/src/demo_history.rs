@@ -90,6 +90,7 @@ async fn complete_batch(
             address: plan.ship_to.clone(),
             card: Some(card()),
             use_credit: false,
+            accept_regular_price: true,
             context: PaymentContext::new(Some(&plan.device), None, None),
         };
         if let Ok(outcome) = app.checkout(plan.buyer, input, None).await

@@ -226,6 +226,48 @@ pub async fn create_listing(
     .await
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlashDealRequest {
+    /// Below the listing's price.
+    pub price: MoneyView,
+    /// Units at the deal price (at most the stock).
+    pub quantity: u32,
+    /// RFC 3339; default now.
+    pub starts_at: Option<String>,
+    /// RFC 3339; at most 7 days after the start.
+    pub ends_at: String,
+}
+
+fn instant(raw: &str, field: &str) -> ApiResult<haven_domain::Timestamp> {
+    raw.parse()
+        .map_err(|_| ApiError::validation(format!("{field} must be an RFC 3339 time")))
+}
+
+#[utoipa::path(post, path = "/api/v1/listings/{id}/deal", tag = "catalog", params(("id" = String, Path)), request_body = FlashDealRequest,
+    responses((status = 200, body = ListingView), (status = 404, body = ErrorBody), (status = 409, description = "A deal is still running", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn set_flash_deal(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ListingView>> {
+    let req: FlashDealRequest = parse_json(&body)?;
+    let listing: ListingId = path_id(&id, "listing")?;
+    let deal = haven_domain::catalog::FlashDeal {
+        price: money(&req.price)?,
+        quantity: req.quantity,
+        remaining: req.quantity,
+        starts_at: match &req.starts_at {
+            Some(raw) => instant(raw, "starts_at")?,
+            None => app.now(),
+        },
+        ends_at: instant(&req.ends_at, "ends_at")?,
+    };
+    let listing = app.set_flash_deal(&actor, listing, deal).await?;
+    Ok(Json(ListingView::from(&listing)))
+}
+
 #[utoipa::path(get, path = "/api/v1/listings", tag = "catalog", params(ListingQuery), responses((status = 200, body = PageView<ListingView>)))]
 pub async fn list_listings(
     State(app): AppState,
@@ -301,6 +343,7 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
             cvc: card.cvc,
         }),
         use_credit: req.use_credit,
+        accept_regular_price: req.accept_regular_price,
         context: Default::default(),
     })
 }

@@ -33,7 +33,7 @@ use haven_app::App;
     paths(
         handlers::register, handlers::login, handlers::logout, handlers::me,
         handlers::open_store, handlers::list_stores, handlers::get_store,
-        handlers::create_listing, handlers::list_listings, handlers::get_listing, handlers::upload_media,
+        handlers::create_listing, handlers::set_flash_deal, handlers::list_listings, handlers::get_listing, handlers::upload_media,
         handlers::checkout, handlers::complete_challenge, handlers::list_orders, handlers::get_order, handlers::order_tracking,
         handlers::ship, handlers::confirm, handlers::request_cancel, handlers::respond_cancel, handlers::advance_parcel,
         handlers::balance, handlers::request_payout, handlers::list_payouts,
@@ -208,6 +208,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(handlers::create_listing).get(handlers::list_listings),
         )
         .route("/api/v1/listings/{id}", get(handlers::get_listing))
+        .route("/api/v1/listings/{id}/deal", post(handlers::set_flash_deal))
         .route(
             "/api/v1/orders",
             post(handlers::checkout).get(handlers::list_orders),

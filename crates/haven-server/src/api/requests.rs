@@ -95,6 +95,11 @@ pub struct CheckoutRequest {
     /// Spend the buyer's credit (on-time guarantee compensation) first.
     #[serde(default)]
     pub use_credit: bool,
+    /// While a flash deal runs, checkout charges the deal's price or answers
+    /// `409 deal_sold_out`; send `true` to buy at the regular price once
+    /// the deal has sold out.
+    #[serde(default)]
+    pub accept_regular_price: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

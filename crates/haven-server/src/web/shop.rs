@@ -79,6 +79,24 @@ struct ListingPage {
     /// The destination the estimates are for.
     to: String,
     estimates: Vec<DeliveryEstimate>,
+    /// The flash deal on sale now, and how long it has left.
+    deal: Option<crate::views::FlashDealView>,
+    /// A deal is running but its units are gone: buying is at the regular
+    /// price, and the page says so.
+    deal_sold_out: bool,
+    deal_left: String,
+    clock_offset_ms: i64,
+}
+
+/// "2d 3h 4m" (or "4m 5s" in the last hour) until `end`.
+fn time_left(now: jiff::Timestamp, end: jiff::Timestamp) -> String {
+    let s = end.duration_since(now).as_secs().max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    match (d, h) {
+        (0, 0) => format!("{m}m {}s", s % 60),
+        (0, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h {m}m"),
+    }
 }
 
 /// One method's price and dates to the buyer's country, if ordered now.
@@ -156,11 +174,24 @@ pub async fn listing(
         q.to.map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| haven_domain::catalog::is_country_code(c))
             .unwrap_or_else(|| "US".into());
+    let now = app.now();
+    let view = ListingView::from(&listing);
+    let deal = view.open_deal(now).cloned();
+    let deal_sold_out = deal.is_none() && listing.deal.as_ref().is_some_and(|d| d.is_live(now));
+    let deal_left = listing
+        .deal
+        .as_ref()
+        .map(|d| time_left(now, d.ends_at))
+        .unwrap_or_default();
     Ok(render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
+        deal,
+        deal_sold_out,
+        deal_left,
+        clock_offset_ms: super::orders::demo_clock_offset_ms(&app),
         estimates: delivery_estimates(&listing, &to, app.now()),
         to,
-        listing: ListingView::from(&listing),
+        listing: view,
         store,
         trust,
     }))
@@ -170,6 +201,8 @@ pub async fn listing(
 pub struct CheckoutQuery {
     quantity: Option<String>,
     method: Option<String>,
+    /// "true": the flash deal sold out and the buyer takes the regular price.
+    regular: Option<String>,
 }
 
 /// What the buyer typed, echoed back when the form needs fixing. The card
@@ -202,6 +235,10 @@ pub struct CheckoutForm {
     cvc: String,
     #[serde(default)]
     use_credit: String,
+    /// "true" once the buyer saw the flash deal sold out and buys at the
+    /// regular price.
+    #[serde(default)]
+    accept_regular_price: String,
 }
 
 #[derive(Template)]
@@ -251,8 +288,9 @@ async fn checkout_page(
         .parse::<i64>()
         .unwrap_or(1)
         .clamp(1, listing.stock.max(1));
-    let items = listing
-        .price
+    // The price a checkout now would charge: a flash deal's while it lasts.
+    let (unit_price, _) = listing.price_at(app.now(), form.accept_regular_price == "true");
+    let items = unit_price
         .checked_mul(quantity)
         .map(|m| m.display())
         .unwrap_or_default();
@@ -293,6 +331,7 @@ pub async fn checkout_form(
     let form = CheckoutForm {
         quantity: q.quantity.unwrap_or_default(),
         method: q.method.unwrap_or_default(),
+        accept_regular_price: q.regular.unwrap_or_default(),
         country: "US".into(),
         ..Default::default()
     };
@@ -355,6 +394,7 @@ pub async fn checkout(
             cvc: form.cvc.clone(),
         }),
         use_credit,
+        accept_regular_price: form.accept_regular_price == "true",
         context,
     };
     // A double-clicked Pay button sends the same key twice: one order.

@@ -396,7 +396,8 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     json(listing)?,
                     &listing.category,
                     i64::from(listing.is_held()),
-                    i64::from(update.was_held)
+                    i64::from(update.was_held),
+                    Value::opt_int(update.deal_remaining)
                 ],
             )
             .expect(Expect::One(Conflict::StaleListing)),
@@ -429,6 +430,15 @@ fn plan_stock(cs: &Changeset, ops: &mut Vec<Op>) {
     let mut stock: Vec<_> = cs.stock.iter().collect();
     stock.sort_by_key(|change| change.listing_id);
     for change in stock {
+        if change.deal_delta != 0 {
+            ops.push(
+                Op::exec(
+                    sql::DEAL_CLAIM,
+                    params![change.listing_id.0, change.deal_delta],
+                )
+                .expect(Expect::One(Conflict::DealSoldOut)),
+            );
+        }
         ops.push(
             Op::exec(
                 sql::STOCK_CHANGE,

@@ -67,18 +67,22 @@ fn conversation_row(row: &Row) -> StoreResult<Conversation> {
     versioned(row, |c: &mut Conversation, v| c.version = v)
 }
 
+/// `data, stock, deal_remaining`: the two counters are the row's.
 fn listing_row(row: &Row) -> StoreResult<Listing> {
     let mut listing: Listing = row.json(0)?;
     listing.stock = row.int(1)?;
+    if let Some(deal) = &mut listing.deal {
+        deal.remaining = u32::try_from(row.int(2)?).unwrap_or(0);
+    }
     Ok(listing)
 }
 
 fn search_row(row: &Row) -> StoreResult<crate::SearchRow> {
     Ok(crate::SearchRow {
         listing: listing_row(row)?,
-        units_sold: row.int(2)?,
-        rating_sum: row.int(3)?,
-        rating_count: row.int(4)?,
+        units_sold: row.int(3)?,
+        rating_sum: row.int(4)?,
+        rating_count: row.int(5)?,
     })
 }
 

@@ -135,9 +135,10 @@ pub const MEDIA_BY_HASH: Sql =
 pub const LISTING_INSERT: Sql = Shared(
     "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 );
-pub const LISTING_BY_ID: Sql = Shared("SELECT data, stock FROM listings WHERE id = ?1");
+pub const LISTING_BY_ID: Sql =
+    Shared("SELECT data, stock, deal_remaining FROM listings WHERE id = ?1");
 pub const LISTINGS_PAGE: Sql = Shared(
-    "SELECT data, stock FROM listings
+    "SELECT data, stock, deal_remaining FROM listings
      WHERE (created_at_ms, id) < (?1, ?2) AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR store_id = ?4)
        AND held = 0 AND store_id NOT IN (SELECT store_id FROM store_enforcement WHERE level = 'suspended')
      ORDER BY created_at_ms DESC, id DESC LIMIT ?5",
@@ -150,19 +151,26 @@ pub const STOCK_CHANGE: Sql = Shared(
 );
 /// A listing's description and hold change (its stock column does not),
 /// if it is still held or not as read (?5).
-pub const LISTING_UPDATE: Sql =
-    Shared("UPDATE listings SET data = ?2, category = ?3, held = ?4 WHERE id = ?1 AND held = ?5");
+/// A new flash deal also sets its units (?6; NULL keeps the counter).
+pub const LISTING_UPDATE: Sql = Shared(
+    "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining)
+     WHERE id = ?1 AND held = ?5",
+);
+/// Takes flash-deal units only if enough are left.
+pub const DEAL_CLAIM: Sql = Shared(
+    "UPDATE listings SET deal_remaining = deal_remaining + ?2 WHERE id = ?1 AND deal_remaining + ?2 >= 0",
+);
 /// What search indexes about listings, in id order after ?1 (optionally
 /// one store's), with their counted public reviews. Held listings are
 /// included: the caller decides what is visible.
 pub const SEARCH_ROWS: Sql = Shared(
-    "SELECT l.data, l.stock, l.units_sold,
+    "SELECT l.data, l.stock, l.deal_remaining, l.units_sold,
             (SELECT CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1),
             (SELECT COUNT(*) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1)
      FROM listings l WHERE l.id > ?1 AND (?2 IS NULL OR l.store_id = ?2) ORDER BY l.id LIMIT ?3",
 );
 pub const SEARCH_ROW: Sql = Shared(
-    "SELECT l.data, l.stock, l.units_sold,
+    "SELECT l.data, l.stock, l.deal_remaining, l.units_sold,
             (SELECT CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1),
             (SELECT COUNT(*) FROM reviews r WHERE r.listing_id = l.id AND r.is_public = 1 AND r.counted = 1)
      FROM listings l WHERE l.id = ?1",

@@ -86,6 +86,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("schema13.sql")),
     (14, include_str!("schema14.sql")),
     (15, include_str!("schema15.sql")),
+    (16, include_str!("schema16.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

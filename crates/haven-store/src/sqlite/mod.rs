@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("schema13.sql")),
     (14, include_str!("schema14.sql")),
     (15, include_str!("schema15.sql")),
+    (16, include_str!("schema16.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

@@ -5,6 +5,7 @@
 //! Nothing here is a timed test: the figures go in docs/BENCHMARKS.md.
 
 mod client;
+mod flash;
 mod ledger;
 mod load;
 mod search;
@@ -39,6 +40,8 @@ pub enum BenchCommand {
     /// The catalog search index: build rate, and search latency with
     /// facets over a generated catalog.
     Search(search::SearchBenchArgs),
+    /// Flash-deal races over HTTP: many clients, few units, never oversold.
+    Flash(flash::FlashArgs),
 }
 
 #[derive(Args, Clone)]
@@ -110,6 +113,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Timers(args) => timers::run(args).await,
         BenchCommand::Brushing(args) => crate::brushing::run_bench(&args),
         BenchCommand::Search(args) => search::run(&args),
+        BenchCommand::Flash(args) => flash::run(args).await,
     }
 }
 

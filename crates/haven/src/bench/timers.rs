@@ -172,6 +172,7 @@ fn paid_orders(
             guaranteed_genuine: false,
             quantity: 1,
             unit_price: Money::new(4_000, Currency::USD),
+            flash_deal: false,
             shipping: ShippingChoice {
                 method: "Standard".into(),
                 cost: Money::new(500, Currency::USD),
