@@ -153,6 +153,13 @@ impl App {
             .await?
             .filter(|l| l.store_id == store_id)
             .ok_or_else(|| AppError::not_found("listing"))?;
+        if listing.is_held() {
+            return Err(AppError::new(
+                ErrorKind::ListingHeld,
+                "trust and safety is reviewing this listing; it cannot go on a deal",
+            ));
+        }
+        self.refuse_if_suspended(store_id).await?;
         let now = self.now();
         deal.validate(listing.price, now)?;
         if i64::from(deal.quantity) > listing.stock {

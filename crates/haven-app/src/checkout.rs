@@ -776,8 +776,13 @@ impl App {
             ));
         }
         self.refuse_if_suspended(listing.store_id).await?;
+        let (unit_price, flash_deal) =
+            listing.price_at(self.now(), quantity, input.accept_regular_price);
+        let items = unit_price
+            .checked_mul(i64::from(quantity))
+            .map_err(|_| AppError::invalid_field("quantity", "the order total is too large"))?;
         let quote = listing
-            .quote(&input.shipping_method, &address.country, quantity)
+            .quote(&input.shipping_method, &address.country, items)
             .ok_or_else(|| {
                 AppError::invalid_field(
                     "shipping_method",
@@ -800,7 +805,6 @@ impl App {
             max_transit_days: quote.max_transit_days,
             country: address.country.clone(),
         };
-        let (unit_price, flash_deal) = listing.price_at(self.now(), input.accept_regular_price);
         let new = NewOrder {
             buyer_id: actor.id(),
             store_id: listing.store_id,

@@ -415,7 +415,7 @@ fn conflict_error(conflict: Conflict) -> AppError {
         Conflict::BuyerAlreadyRated => (K::InvalidState, "this buyer has already been rated"),
         Conflict::DealSoldOut => (
             K::DealSoldOut,
-            "the flash deal sold out; the listing is back at its regular price",
+            "the flash deal has fewer units left than this order asks for: buy fewer, or accept the regular price",
         ),
         Conflict::StaleListing => (
             K::ConcurrentUpdate,

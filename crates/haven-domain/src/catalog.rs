@@ -270,20 +270,29 @@ impl Listing {
         self.hold.is_some()
     }
 
-    /// The unit price a checkout at `now` charges, and whether it is the
-    /// deal's. While a deal runs it is the deal's price even when the units
-    /// read as gone (the order's claim then fails: sold out), unless the
-    /// buyer agreed to the regular price after seeing the deal sold out: a
-    /// buyer racing for a deal is never charged the regular price silently.
-    pub fn price_at(&self, now: Timestamp, accept_regular_price: bool) -> (Money, bool) {
+    /// The unit price a checkout of `quantity` at `now` charges, and
+    /// whether it is the deal's. While a deal runs it is the deal's price,
+    /// even when too few units read as left (the order's claim then fails),
+    /// unless the buyer agreed to the regular price: a buyer racing for a
+    /// deal is never charged the regular price silently.
+    pub fn price_at(
+        &self,
+        now: Timestamp,
+        quantity: u32,
+        accept_regular_price: bool,
+    ) -> (Money, bool) {
         match &self.deal {
-            Some(deal) if deal.is_open(now) => (deal.price, true),
-            Some(deal) if deal.is_live(now) && !accept_regular_price => (deal.price, true),
+            Some(deal)
+                if deal.is_live(now) && (deal.remaining >= quantity || !accept_regular_price) =>
+            {
+                (deal.price, true)
+            }
             _ => (self.price, false),
         }
     }
 
-    /// Every destination the listing ships to (one unit), once each, with
+    /// Every destination the listing ships to (one unit at the regular
+    /// price), once each, with
     /// the fastest delivery there and whether some method is free. A
     /// [`REST_OF_WORLD`] entry covers the countries not listed; a listed
     /// country takes a method's own line over its rest-of-world one, and
@@ -298,7 +307,7 @@ impl Listing {
         countries.dedup();
         let mut out: Vec<Destination> = Vec::new();
         for country in countries {
-            for quote in self.quotes_to(country, 1) {
+            for quote in self.quotes_to(country, self.price) {
                 self.add_destination(&mut out, country, &quote);
             }
         }
@@ -366,18 +375,18 @@ impl Listing {
         Ok(())
     }
 
-    /// What a method costs and takes to `country` for `quantity` units, if
-    /// it ships there: the country's own line, else the rest-of-world line,
-    /// free when the items reach the method's threshold.
-    pub fn quote(&self, method: &str, country: &str, quantity: u32) -> Option<ShippingQuote> {
+    /// What a method costs and takes to `country` for items coming to
+    /// `items` (what the buyer pays for them: a deal's price counts as
+    /// charged), if it ships there: the country's own line, else the
+    /// rest-of-world line, free when the items reach the method's threshold.
+    pub fn quote(&self, method: &str, country: &str, items: Money) -> Option<ShippingQuote> {
         let method = self.shipping.iter().find(|m| m.name == method)?;
         let exact = method.rates.iter().find(|r| r.country == country);
         let rate = exact.or_else(|| method.rates.iter().find(|r| r.country == REST_OF_WORLD))?;
-        let items_minor = self.price.amount_minor.checked_mul(i64::from(quantity))?;
         let free_by_threshold = rate.cost.amount_minor > 0
             && method
                 .free_over
-                .is_some_and(|threshold| items_minor >= threshold.amount_minor);
+                .is_some_and(|threshold| items.amount_minor >= threshold.amount_minor);
         Some(ShippingQuote {
             method: method.name.clone(),
             cost: if free_by_threshold {
@@ -393,12 +402,13 @@ impl Listing {
         })
     }
 
-    /// Every method that ships to `country`, cheapest first.
-    pub fn quotes_to(&self, country: &str, quantity: u32) -> Vec<ShippingQuote> {
+    /// Every method that ships to `country` for items coming to `items`,
+    /// cheapest first.
+    pub fn quotes_to(&self, country: &str, items: Money) -> Vec<ShippingQuote> {
         let mut quotes: Vec<ShippingQuote> = self
             .shipping
             .iter()
-            .filter_map(|m| self.quote(&m.name, country, quantity))
+            .filter_map(|m| self.quote(&m.name, country, items))
             .collect();
         quotes.sort_by_key(|q| (q.cost.amount_minor, q.max_transit_days));
         quotes

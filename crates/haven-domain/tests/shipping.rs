@@ -56,48 +56,52 @@ fn standard_and_express() -> Listing {
 #[test]
 fn a_named_country_uses_its_own_line_and_others_the_rest_of_world() {
     let l = standard_and_express();
-    let us = l.quote("Standard", "US", 1).unwrap();
+    let us = l.quote("Standard", "US", usd(4000)).unwrap();
     assert_eq!(
         (us.cost, us.max_transit_days, us.rest_of_world),
         (usd(900), 9, false)
     );
-    let jp = l.quote("Standard", "JP", 1).unwrap();
+    let jp = l.quote("Standard", "JP", usd(4000)).unwrap();
     assert_eq!(
         (jp.cost, jp.max_transit_days, jp.rest_of_world),
         (usd(2_500), 25, true)
     );
     assert!(
-        l.quote("Express", "JP", 1).is_none(),
+        l.quote("Express", "JP", usd(4000)).is_none(),
         "express names only the US"
     );
-    assert!(l.quote("Overnight", "US", 1).is_none());
+    assert!(l.quote("Overnight", "US", usd(4000)).is_none());
 }
 
 #[test]
 fn shipping_is_free_from_the_threshold_on_the_items_total() {
     let l = standard_and_express();
-    let two = l.quote("Standard", "US", 2).unwrap();
+    let two = l.quote("Standard", "US", usd(8000)).unwrap();
     assert_eq!(
         (two.cost, two.free_by_threshold),
         (usd(900), false),
         "80.00 < 100.00"
     );
-    let three = l.quote("Standard", "US", 3).unwrap();
+    let three = l.quote("Standard", "US", usd(12000)).unwrap();
     assert_eq!(
         (three.cost, three.list_cost),
         (usd(0), usd(900)),
         "120.00 reaches it"
     );
     assert!(three.free_by_threshold);
-    let rest = l.quote("Standard", "JP", 3).unwrap();
+    let rest = l.quote("Standard", "JP", usd(12000)).unwrap();
     assert_eq!(
         rest.cost,
         usd(0),
         "the threshold is the method's, everywhere"
     );
-    let express = l.quote("Express", "US", 3).unwrap();
+    let express = l.quote("Express", "US", usd(12000)).unwrap();
     assert_eq!(express.cost, usd(2_000), "another method keeps its price");
-    let cheapest: Vec<_> = l.quotes_to("US", 3).into_iter().map(|q| q.method).collect();
+    let cheapest: Vec<_> = l
+        .quotes_to("US", usd(12_000))
+        .into_iter()
+        .map(|q| q.method)
+        .collect();
     assert_eq!(cheapest, ["Standard", "Express"]);
 }
 
@@ -159,4 +163,32 @@ fn validation_refuses_repeated_countries_and_foreign_thresholds() {
         free_over: None,
     }]);
     assert!(bad_code.validate(range).is_err());
+}
+
+#[test]
+fn a_flash_deal_prices_only_what_it_has_units_for_and_the_threshold_sees_the_deal_price() {
+    use haven_domain::catalog::FlashDeal;
+    let mut l = standard_and_express();
+    let now: jiff::Timestamp = "2026-11-02T12:00:00Z".parse().unwrap();
+    l.deal = Some(FlashDeal {
+        price: usd(2_000),
+        quantity: 5,
+        remaining: 2,
+        starts_at: now - jiff::SignedDuration::from_hours(1),
+        ends_at: now + jiff::SignedDuration::from_hours(1),
+    });
+    assert_eq!(l.price_at(now, 2, false), (usd(2_000), true));
+    // Three asked, two left: the deal's price (the claim will refuse it)
+    // unless the buyer accepts the regular price.
+    assert_eq!(l.price_at(now, 3, false), (usd(2_000), true));
+    assert_eq!(l.price_at(now, 3, true), (usd(4_000), false));
+    // After the deal, the regular price whatever the buyer said.
+    let later = now + jiff::SignedDuration::from_hours(2);
+    assert_eq!(l.price_at(later, 1, false), (usd(4_000), false));
+    // Three at the deal's 20.00 come to 60.00: under the 100.00 threshold,
+    // so shipping is charged (at the regular price they would ship free).
+    let (unit, _) = l.price_at(now, 3, false);
+    let items = unit.checked_mul(3).unwrap();
+    assert_eq!(l.quote("Standard", "US", items).unwrap().cost, usd(900));
+    assert_eq!(l.quote("Standard", "US", usd(12_000)).unwrap().cost, usd(0));
 }

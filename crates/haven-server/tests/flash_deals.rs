@@ -155,6 +155,22 @@ async fn a_deal_must_undercut_run_at_most_a_week_and_not_be_replaced_while_live(
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = t.post(&path, Some(&seller), deal(1_000, 5, &soon)).await;
     assert_error(&r, StatusCode::CONFLICT, "invalid_state");
+    // Six asked of five units: refused at the deal's price, bought at the
+    // regular price only when the buyer says so.
+    let buyer = t.user("b@example.com", "buyer").await;
+    let six = checkout_body(&listing, 6, "4242424242424242");
+    let r = t.post("/api/v1/orders", Some(&buyer), six.clone()).await;
+    assert_error(&r, StatusCode::CONFLICT, "deal_sold_out");
+    let mut agreed = six;
+    agreed["accept_regular_price"] = json!(true);
+    let r = t.post("/api/v1/orders", Some(&buyer), agreed).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    assert_eq!(r.json["unit_price"]["amount_minor"], 4_000);
+    let after = t.get(&format!("/api/v1/listings/{listing}"), None).await;
+    assert_eq!(
+        after.json["deal"]["remaining"], 5,
+        "a regular-price order takes no deal units"
+    );
     // The page shows the deal with its countdown; after the end, the price.
     let mut browser = Browser::new(&t);
     let page = browser.get(&format!("/listings/{listing}")).await;
@@ -167,7 +183,6 @@ async fn a_deal_must_undercut_run_at_most_a_week_and_not_be_replaced_while_live(
     t.advance_hours(3);
     let page = browser.get(&format!("/listings/{listing}")).await;
     assert!(!page.json.as_str().unwrap().contains("id=\"flash-deal\""));
-    let buyer = t.user("b@example.com", "buyer").await;
     let r = t.buy(&buyer, &listing, "4242424242424242").await;
     assert_eq!(r.json["unit_price"]["amount_minor"], 4_000, "{:?}", r.json);
     // A new deal after the old one ended is fine.

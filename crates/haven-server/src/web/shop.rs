@@ -117,8 +117,9 @@ fn delivery_estimates(
 ) -> Vec<DeliveryEstimate> {
     let day =
         |days: u32| (now + jiff::SignedDuration::from_hours(24 * i64::from(days))).to_string();
+    let (unit_price, _) = listing.price_at(now, 1, false);
     listing
-        .quotes_to(country, 1)
+        .quotes_to(country, unit_price)
         .into_iter()
         .map(|quote| {
             let threshold = listing
@@ -249,6 +250,8 @@ struct CheckoutPage {
     quantity: String,
     method: String,
     countries: Vec<String>,
+    /// The method ships to the rest of the world: any country code.
+    any_country: bool,
     total_hint: String,
     idempotency_key: String,
     form: CheckoutForm,
@@ -283,13 +286,25 @@ async fn checkout_page(
         .find(|m| m.name == method)
         .map(|m| m.rates.iter().map(|r| r.country.clone()).collect())
         .unwrap_or_default();
+    // A rest-of-world line ships anywhere: the buyer types their country.
+    let any_country = countries
+        .iter()
+        .any(|c| c == haven_domain::catalog::REST_OF_WORLD);
+    let countries: Vec<String> = countries
+        .into_iter()
+        .filter(|c| c != haven_domain::catalog::REST_OF_WORLD)
+        .collect();
     let quantity = form
         .quantity
         .parse::<i64>()
         .unwrap_or(1)
         .clamp(1, listing.stock.max(1));
     // The price a checkout now would charge: a flash deal's while it lasts.
-    let (unit_price, _) = listing.price_at(app.now(), form.accept_regular_price == "true");
+    let (unit_price, _) = listing.price_at(
+        app.now(),
+        u32::try_from(quantity).unwrap_or(1),
+        form.accept_regular_price == "true",
+    );
     let items = unit_price
         .checked_mul(quantity)
         .map(|m| m.display())
@@ -315,6 +330,7 @@ async fn checkout_page(
         quantity: quantity.to_string(),
         method,
         countries,
+        any_country,
         total_hint: format!("{items} + shipping"),
         idempotency_key,
         form,
@@ -385,7 +401,7 @@ pub async fn checkout(
             line2: form.line2.clone(),
             city: form.city.clone(),
             postal_code: form.postal_code.clone(),
-            country: form.country.clone(),
+            country: form.country.trim().to_ascii_uppercase(),
         },
         card: card_given.then(|| CardDetails {
             number: form.card_number.clone(),
