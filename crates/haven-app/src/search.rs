@@ -189,20 +189,12 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Follower {
-    async fn store_facts(
-        &self,
-        store: StoreId,
-        cache: &mut HashMap<StoreId, Option<StoreFacts>>,
-    ) -> AppResult<Option<StoreFacts>> {
-        store_facts(&self.store, store, cache).await
-    }
-
     async fn doc_for_row(
         &self,
         row: &SearchRow,
         cache: &mut HashMap<StoreId, Option<StoreFacts>>,
     ) -> AppResult<Option<SearchDoc>> {
-        let facts = self.store_facts(row.listing.store_id, cache).await?;
+        let facts = store_facts(&self.store, row.listing.store_id, cache).await?;
         Ok(facts.and_then(|facts| search_doc(row, &facts)))
     }
 

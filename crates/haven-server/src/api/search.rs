@@ -67,8 +67,13 @@ pub struct SearchParams {
     pub limit: Option<usize>,
 }
 
+/// A parameter's text, if it says anything (an empty form field does not).
+fn given(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 fn country(raw: &Option<String>, field: &str) -> ApiResult<Option<CountryCode>> {
-    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = given(raw) else {
         return Ok(None);
     };
     CountryCode::parse(&raw.to_ascii_uppercase())
@@ -77,7 +82,7 @@ fn country(raw: &Option<String>, field: &str) -> ApiResult<Option<CountryCode>> 
 }
 
 fn amount(raw: &Option<String>, field: &str, currency: Currency) -> ApiResult<Option<u64>> {
-    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = given(raw) else {
         return Ok(None);
     };
     Money::parse_decimal(raw, currency)
@@ -88,7 +93,7 @@ fn amount(raw: &Option<String>, field: &str, currency: Currency) -> ApiResult<Op
 }
 
 fn stars_x100(raw: &Option<String>) -> ApiResult<Option<u32>> {
-    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = given(raw) else {
         return Ok(None);
     };
     raw.parse::<f64>()

@@ -103,6 +103,18 @@ impl FromRequestParts<Arc<App>> for Member {
     }
 }
 
+/// "2d 3h 4m", "3h 4m", or "4m 5s" in the last hour: the words the
+/// countdowns in haven.js keep ticking.
+pub fn time_left_words(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    match (d, h) {
+        (0, 0) => format!("{m}m {}s", s % 60),
+        (0, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h {m}m"),
+    }
+}
+
 pub fn urlencode(raw: &str) -> String {
     serde_urlencoded::to_string([("", raw)])
         .map(|s| s[1..].to_string())

@@ -115,17 +115,9 @@ pub fn demo_clock_offset_ms(app: &App) -> i64 {
 }
 
 fn time_left(app: &App, order: &Order) -> String {
-    let Some(secs) = order.protection_remaining_s(app.now()) else {
-        return String::new();
-    };
-    if secs <= 0 {
-        return String::new();
-    }
-    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
-    if days > 0 {
-        format!("{days}d {hours}h {mins}m")
-    } else {
-        format!("{hours}h {mins}m")
+    match order.protection_remaining_s(app.now()) {
+        Some(secs) if secs > 0 => super::time_left_words(secs),
+        _ => String::new(),
     }
 }
 

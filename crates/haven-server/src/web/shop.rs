@@ -88,17 +88,6 @@ struct ListingPage {
     clock_offset_ms: i64,
 }
 
-/// "2d 3h 4m" (or "4m 5s" in the last hour) until `end`.
-fn time_left(now: jiff::Timestamp, end: jiff::Timestamp) -> String {
-    let s = end.duration_since(now).as_secs().max(0);
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
-    match (d, h) {
-        (0, 0) => format!("{m}m {}s", s % 60),
-        (0, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h {m}m"),
-    }
-}
-
 /// One method's price and dates to the buyer's country, if ordered now.
 /// The latest date is the one checkout promises (the on-time guarantee).
 pub struct DeliveryEstimate {
@@ -182,7 +171,7 @@ pub async fn listing(
     let deal_left = listing
         .deal
         .as_ref()
-        .map(|d| time_left(now, d.ends_at))
+        .map(|d| super::time_left_words(d.ends_at.duration_since(now).as_secs()))
         .unwrap_or_default();
     Ok(render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
