@@ -25,6 +25,9 @@ pub struct NewListingInput {
     pub guaranteed_genuine: bool,
     /// ISO country the parcel leaves from.
     pub ships_from: Option<String>,
+    /// Brand and model, or a GTIN: listings of the same product from
+    /// different stores are compared side by side.
+    pub product: Option<String>,
 }
 
 /// The image type from the file's first bytes; the name and the declared
@@ -86,6 +89,15 @@ impl App {
                 .filter(|c| !c.is_empty()),
             hold: None,
             deal: None,
+            product_key: match input.product.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(raw) => Some(haven_domain::catalog::product_key(raw).ok_or_else(|| {
+                    AppError::invalid_field(
+                        "product",
+                        "give a brand and model or a GTIN of at most 120 characters",
+                    )
+                })?),
+            },
             created_at: self.now(),
         };
         listing.validate((policy.ship_by_days_min, policy.ship_by_days_max))?;

@@ -122,7 +122,9 @@ pub struct TrustCache(
 );
 
 impl App {
-    async fn cached_reputation(
+    /// A store's reputation and name, reused for a few seconds of the app
+    /// clock (checkout, listing pages and comparisons read it often).
+    pub async fn cached_reputation(
         &self,
         store: haven_domain::ids::StoreId,
     ) -> AppResult<(crate::reputation::StoreReputation, String)> {

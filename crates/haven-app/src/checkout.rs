@@ -24,8 +24,7 @@ use haven_domain::ids::{ListingId, OrderId};
 use haven_domain::ledger::Account;
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{
-    Address, CloseReason, EventKind, MAX_QUANTITY, NewOrder, Order, OrderEvent, OrderState,
-    PaymentInfo, ShippingChoice,
+    Address, CloseReason, EventKind, Order, OrderEvent, OrderState, PaymentInfo,
 };
 use haven_domain::timer::TimerKind;
 use haven_store::{Changeset, CommandUpdate, NewTimer, OrderWrite, StockChange, StoreError};
@@ -55,28 +54,58 @@ pub struct CheckoutInput {
     /// price they saw. Set once the buyer has seen the deal sold out and
     /// agrees to the regular price.
     pub accept_regular_price: bool,
+    /// Coupon codes, or ids of coupons the buyer claimed: at most one
+    /// platform and one seller coupon.
+    pub coupons: Vec<String>,
     /// Device, IP and IP country, for the fraud checks.
     pub context: crate::risk::PaymentContext,
 }
 
 #[derive(Debug, Clone)]
 pub struct CheckoutOutcome {
+    /// The first (for a single listing, the only) order.
     pub order: Order,
+    /// Every order the payment paid (one per store), `order` first.
+    pub orders: Vec<Order>,
     /// The card issuer wants the buyer verified before the payment completes.
     pub challenge_required: bool,
 }
 
-/// How a checkout's money is coming in.
-struct Funding {
-    credit_minor: i64,
-    card_minor: i64,
+/// How the buyer pays.
+pub(crate) struct Payer<'a> {
+    pub card: Option<&'a CardDetails>,
+    pub use_credit: bool,
+    pub context: &'a crate::risk::PaymentContext,
+}
+
+/// Orders priced for one payment (one per store), with the coupon
+/// redemptions they take, nothing written yet.
+pub(crate) struct PricedOrders {
+    pub orders: Vec<(Order, haven_domain::order::Effects)>,
+    pub redemptions: Vec<haven_store::CouponRedemption>,
+    /// From the cart: an Idempotency-Key replay answers with every order.
+    pub cart: bool,
+}
+
+impl PricedOrders {
+    fn resource(&self, first: OrderId) -> crate::Resource {
+        if self.cart {
+            crate::Resource::Cart(first)
+        } else {
+            crate::Resource::Order(first)
+        }
+    }
 }
 
 /// The capture command's payload: what the gateway is asked for, and under
 /// which key, so whoever finishes the job asks about the same payment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureRequest {
+    /// The payment's first order (the others are in `cart`).
     pub order_id: OrderId,
+    /// The other orders of a cart checkout, paid by the same capture.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cart: Vec<OrderId>,
     pub key: String,
     pub amount_minor: i64,
     pub currency: String,
@@ -89,9 +118,9 @@ impl CaptureRequest {
     }
 }
 
-/// A checkout in flight: its pending order and the command that guards it.
+/// A checkout in flight: its pending orders and the command that guards it.
 struct PendingCheckout {
-    order: Order,
+    orders: Vec<Order>,
     request: CaptureRequest,
     command_id: uuid::Uuid,
 }
@@ -128,52 +157,86 @@ fn gateway_key(actor: &Actor, idem: Option<&Idem>, order: OrderId) -> String {
 }
 
 impl App {
+    /// Buy one listing now (the listing page's button).
     pub async fn checkout(
         &self,
         actor: &Actor,
         input: CheckoutInput,
         idem: Option<&Idem>,
     ) -> AppResult<CheckoutOutcome> {
-        let (mut order, checkout_effects) = self.price_order(actor, &input).await?;
-        let policy = self.policy(order.policy_version).await?;
-        order.trust_snapshot = Some(self.trust_snapshot(&order, &policy).await?);
-        let funding = self.funding(actor, &order, input.use_credit).await?;
-        if funding.card_minor == 0 {
-            return self
-                .checkout_with_credit(order, funding.credit_minor, idem)
-                .await;
+        let priced = self.price_buy_now(actor, &input).await?;
+        let payer = Payer {
+            card: input.card.as_ref(),
+            use_credit: input.use_credit,
+            context: &input.context,
+        };
+        self.pay_for(actor, priced, payer, idem).await
+    }
+
+    /// Pay for priced orders with one payment: the credit split over them,
+    /// one fraud check, one capture whose amount is exactly the sum of
+    /// every order's card share.
+    pub(crate) async fn pay_for(
+        &self,
+        actor: &Actor,
+        mut priced: PricedOrders,
+        payer: Payer<'_>,
+        idem: Option<&Idem>,
+    ) -> AppResult<CheckoutOutcome> {
+        self.prepare_group(&mut priced).await?;
+        let card_minor = self.fund(actor, &mut priced, payer.use_credit).await?;
+        if card_minor == 0 {
+            return self.checkout_with_credit(priced, idem).await;
         }
-        let card = input.card.as_ref().ok_or_else(|| {
+        let card = payer.card.ok_or_else(|| {
             AppError::validation("card details are required for the amount credit does not cover")
         })?;
+        // One payment, one assessment: the first order, with every coupon
+        // of the payment (coupon farming is judged across all of them).
+        let mut assessed = priced.orders[0].0.clone();
+        assessed.discounts = priced
+            .orders
+            .iter()
+            .flat_map(|(o, _)| o.discounts.iter().cloned())
+            .collect();
         let scored = self
-            .score_checkout(actor, &order, card, &input.context, funding.card_minor)
+            .score_checkout(actor, &assessed, card, payer.context, card_minor)
             .await?;
-        order.risk = scored.as_ref().map(ScoredAttempt::note);
+        let note = scored.as_ref().map(ScoredAttempt::note);
+        for (order, _) in &mut priced.orders {
+            order.risk = note.clone();
+        }
         let verify = scored
             .as_ref()
             .is_some_and(|s| s.action() == RuleAction::RequestVerification);
+        let first = &priced.orders[0].0;
         let request = CaptureRequest {
-            order_id: order.id,
-            key: gateway_key(actor, idem, order.id),
-            amount_minor: funding.card_minor,
-            currency: order.total.currency.to_string(),
+            order_id: first.id,
+            cart: first.paid_with.clone(),
+            key: gateway_key(actor, idem, first.id),
+            amount_minor: card_minor,
+            currency: first.total.currency.to_string(),
         };
         let attempt = scored.map(|s| s.attempt);
+        let count = priced.orders.len();
         let pending = self
-            .commit_pending(
-                order,
-                checkout_effects,
-                funding,
-                request,
-                attempt,
-                actor,
-                idem,
-            )
+            .commit_pending(priced, request, attempt, actor, idem)
             .await?;
         let outcome = self.pay(pending, card, verify).await?;
-        self.count_order_placed();
+        (0..count).for_each(|_| self.count_order_placed());
         Ok(outcome)
+    }
+
+    /// Link the orders of one payment to each other and freeze each one's
+    /// trust snapshot.
+    async fn prepare_group(&self, priced: &mut PricedOrders) -> AppResult<()> {
+        let ids: Vec<OrderId> = priced.orders.iter().map(|(o, _)| o.id).collect();
+        for (order, _) in &mut priced.orders {
+            order.paid_with = ids.iter().copied().filter(|id| *id != order.id).collect();
+            let policy = self.policy(order.policy_version).await?;
+            order.trust_snapshot = Some(self.trust_snapshot(order, &policy).await?);
+        }
+        Ok(())
     }
 
     /// The fraud checks, unless switched off: a blocked payment ends here
@@ -201,80 +264,91 @@ impl App {
     /// Credit covers everything: no gateway, one transaction.
     async fn checkout_with_credit(
         &self,
-        order: Order,
-        credit_minor: i64,
+        priced: PricedOrders,
         idem: Option<&Idem>,
     ) -> AppResult<CheckoutOutcome> {
-        let payment = PaymentInfo {
-            gateway: "credit".into(),
-            payment_ref: format!("credit_{}", order.id),
-            card_last4: String::new(),
+        let resource = priced.resource(priced.orders[0].0.id);
+        let mut changes = Changeset {
+            coupon_redemptions: priced.redemptions,
+            ..Changeset::default()
         };
-        let (changes, paid) = self
-            .paid_order_changes(order, payment, credit_minor, idem)
-            .await?;
+        let mut paid = Vec::new();
+        for (order, _) in priced.orders {
+            let payment = PaymentInfo {
+                gateway: "credit".into(),
+                payment_ref: format!("credit_{}", order.id),
+                card_last4: String::new(),
+            };
+            let credit_minor = order.paid_credit_minor;
+            let (order_changes, order) = self
+                .paid_order_changes(order, payment, credit_minor)
+                .await?;
+            changes.merge(order_changes);
+            paid.push(order);
+        }
+        attach_idem(&mut changes, idem, resource, self.now());
         self.store.commit(changes).await?;
-        self.count_order_placed();
+        paid.iter().for_each(|_| self.count_order_placed());
         Ok(CheckoutOutcome {
-            order: paid,
+            order: paid[0].clone(),
+            orders: paid,
             challenge_required: false,
         })
     }
 
-    /// Step 1: the pending order, its stock, its expiry, its capture
-    /// command and its risk attempt, in one transaction.
-    #[allow(clippy::too_many_arguments)] // each is one part of that transaction
+    /// Step 1: the pending orders, their stock and coupons, their expiry,
+    /// the capture command and the risk attempt, in one transaction.
     async fn commit_pending(
         &self,
-        mut order: Order,
-        effects: haven_domain::order::Effects,
-        funding: Funding,
+        priced: PricedOrders,
         request: CaptureRequest,
         attempt: Option<haven_store::RiskAttempt>,
         actor: &Actor,
         idem: Option<&Idem>,
     ) -> AppResult<PendingCheckout> {
         let now = self.now();
-        // The credit share is decided now and spent when the payment completes.
-        order.paid_credit_minor = funding.credit_minor;
         let command = crate::commands::capture_command(&request, now)
             .not_before(now + haven_domain::SignedDuration::from_secs(CAPTURE_GRACE_S));
         let command_id = command.id;
+        let resource = priced.resource(priced.orders[0].0.id);
         let mut changes = Changeset {
-            schedule: effects
+            commands: vec![command],
+            risk_attempts: attempt.into_iter().collect(),
+            coupon_redemptions: priced.redemptions,
+            ..Changeset::default()
+        };
+        let mut orders = Vec::new();
+        for (mut order, effects) in priced.orders {
+            changes
                 .schedule
-                .into_iter()
-                .map(|t| NewTimer {
+                .extend(effects.schedule.into_iter().map(|t| NewTimer {
                     order_id: order.id,
                     kind: t.kind,
                     due_at: t.due_at,
-                })
-                .collect(),
-            stock: vec![order_stock(&order)],
-            commands: vec![command],
-            risk_attempts: attempt.into_iter().collect(),
-            ..Changeset::default()
-        };
-        let mut before = order.clone();
-        before.state = OrderState::PendingPayment;
-        let mut audit = audit_order(
-            &before,
-            &order,
-            EventKind::PaymentCaptured,
-            ActorRef::user(Party::Buyer, actor),
-            now,
-        );
-        audit.action = "checkout_started".into();
-        changes.audit.push(audit);
-        order.version = 1;
-        changes.orders = vec![OrderWrite {
-            order: order.clone(),
-            expected_version: None,
-        }];
-        attach_idem(&mut changes, idem, crate::Resource::Order(order.id), now);
+                }));
+            changes.stock.extend(order_stock(&order));
+            let mut before = order.clone();
+            before.state = OrderState::PendingPayment;
+            let mut audit = audit_order(
+                &before,
+                &order,
+                EventKind::PaymentCaptured,
+                ActorRef::user(Party::Buyer, actor),
+                now,
+            );
+            audit.action = "checkout_started".into();
+            changes.audit.push(audit);
+            order.version = 1;
+            changes.orders.push(OrderWrite {
+                order: order.clone(),
+                expected_version: None,
+            });
+            orders.push(order);
+        }
+        attach_idem(&mut changes, idem, resource, now);
         self.store.commit(changes).await?;
         Ok(PendingCheckout {
-            order,
+            orders,
             request,
             command_id,
         })
@@ -288,7 +362,8 @@ impl App {
         require_challenge: bool,
     ) -> AppResult<CheckoutOutcome> {
         let amount = pending.request.amount()?;
-        let order_ref = pending.order.id.to_string();
+        let first = pending.orders[0].id;
+        let order_ref = first.to_string();
         let authorization = self
             .gateway
             .authorize(PaymentRequest {
@@ -301,7 +376,7 @@ impl App {
             })
             .await;
         let approved = match authorization {
-            Err(GatewayError::Unavailable(_)) => return Err(unconfirmed(pending.order.id)),
+            Err(GatewayError::Unavailable(_)) => return Err(unconfirmed(first)),
             Err(err) => {
                 self.cancel_unpaid(&pending, CloseReason::PaymentDeclined)
                     .await?;
@@ -316,11 +391,12 @@ impl App {
                 payment_ref,
                 card_last4,
             }) => {
-                let order = self
+                let orders = self
                     .await_challenge(&pending, payment_ref, card_last4)
                     .await?;
                 return Ok(CheckoutOutcome {
-                    order,
+                    order: orders[0].clone(),
+                    orders,
                     challenge_required: true,
                 });
             }
@@ -334,16 +410,27 @@ impl App {
         let payment = self.payment_info(payment_ref, card_last4);
         let order = if captured {
             self.failpoints.hit(crate::failpoints::AFTER_CAPTURE)?;
-            self.record_capture(pending.order.id, payment, pending.command_id)
+            self.record_capture(first, payment, pending.command_id)
                 .await?
         } else {
-            self.capture_and_record(pending.order.id, payment, amount, pending.command_id)
+            self.capture_and_record(first, payment, amount, pending.command_id)
                 .await?
         };
+        let orders = self.order_group(&order).await?;
         Ok(CheckoutOutcome {
             order,
+            orders,
             challenge_required: false,
         })
+    }
+
+    /// An order and the others its payment paid, the order first.
+    pub async fn order_group(&self, order: &Order) -> AppResult<Vec<Order>> {
+        let mut group = vec![order.clone()];
+        for id in &order.paid_with {
+            group.push(self.order(*id).await?);
+        }
+        Ok(group)
     }
 
     fn payment_info(&self, payment_ref: String, card_last4: String) -> PaymentInfo {
@@ -378,10 +465,11 @@ impl App {
         self.record_capture(order_id, payment, command_id).await
     }
 
-    /// Step 3: the captured payment moves the order to `paid`, and settles
-    /// its capture command, in one transaction. Safe to run twice: an order
-    /// already paid by this payment is simply returned. An order that was
-    /// cancelled meanwhile (the challenge expired) gets its money back.
+    /// Step 3: the captured payment moves every order it paid to `paid`
+    /// (each with its own escrow entry), and settles the capture command,
+    /// in one transaction. Safe to run twice: orders already paid by this
+    /// payment are simply returned. If any of them was cancelled meanwhile
+    /// (the challenge expired), none is bought and the money goes back.
     pub(crate) async fn record_capture(
         &self,
         order_id: OrderId,
@@ -390,18 +478,26 @@ impl App {
     ) -> AppResult<Order> {
         for _ in 0..super::MAX_RETRIES {
             let order = self.order(order_id).await?;
-            if order.state != OrderState::PendingPayment {
+            let group = self.order_group(&order).await?;
+            if group.iter().any(|o| o.state != OrderState::PendingPayment) {
                 return self
-                    .capture_after_the_fact(order, &payment, command_id)
+                    .capture_after_the_fact(&group, &payment, command_id)
                     .await;
             }
-            let (mut changes, paid) = self.capture_changes(&order, payment.clone()).await?;
+            let mut changes = Changeset::default();
+            let mut paid = Vec::new();
+            for member in &group {
+                let (member_changes, member_paid) =
+                    self.capture_changes(member, payment.clone()).await?;
+                changes.merge(member_changes);
+                paid.push(member_paid);
+            }
             changes.command_updates.push(CommandUpdate::Settled {
                 id: command_id,
                 at: self.now(),
             });
             match self.store.commit(changes).await {
-                Ok(()) => return Ok(paid),
+                Ok(()) => return Ok(paid.swap_remove(0)),
                 Err(err) if super::is_race(&err) => continue,
                 Err(err) => return Err(err.into()),
             }
@@ -448,25 +544,30 @@ impl App {
         }
         let mut paid = transition.order;
         paid.version = order.version + 1;
+        changes.cart_removes.extend(bought_from_cart(&paid));
         Ok((changes, paid))
     }
 
-    /// A capture for an order that is no longer waiting for it.
+    /// A capture for orders that are no longer (all) waiting for it.
     async fn capture_after_the_fact(
         &self,
-        order: Order,
+        group: &[Order],
         payment: &PaymentInfo,
         command_id: uuid::Uuid,
     ) -> AppResult<Order> {
+        let order = &group[0];
         let paid_by_this = order
             .payment
             .as_ref()
             .is_some_and(|p| p.payment_ref == payment.payment_ref)
             && order.paid_at.is_some();
         if paid_by_this {
-            return Ok(order);
+            return Ok(order.clone());
         }
-        self.refund_unrecorded_capture(&order, &payment.payment_ref, command_id)
+        // Part of the group closed first: nothing of it is bought.
+        self.close_group(group, OrderEvent::PaymentExpired, None)
+            .await?;
+        self.refund_unrecorded_capture(order, &payment.payment_ref, command_id)
             .await?;
         Err(AppError::invalid_state(
             "the payment completed after the order was cancelled; it is being refunded in full",
@@ -511,29 +612,23 @@ impl App {
         Ok(())
     }
 
-    /// The card wants a challenge: keep the payment on the order and look
+    /// The card wants a challenge: keep the payment on every order and look
     /// again (the command) when the challenge would expire.
     async fn await_challenge(
         &self,
         pending: &PendingCheckout,
         payment_ref: String,
         card_last4: String,
-    ) -> AppResult<Order> {
-        let mut order = pending.order.clone();
-        let expected = order.version;
-        order.payment = Some(self.payment_info(payment_ref, card_last4));
+    ) -> AppResult<Vec<Order>> {
         let now = self.now();
+        let first = &pending.orders[0];
         let expires_at = now
             + haven_domain::SignedDuration::from_mins(
-                self.policy(order.policy_version)
+                self.policy(first.policy_version)
                     .await?
                     .unpaid_expiry_minutes,
             );
-        let changes = Changeset {
-            orders: vec![OrderWrite {
-                order: order.clone(),
-                expected_version: Some(expected),
-            }],
+        let mut changes = Changeset {
             command_updates: vec![CommandUpdate::Deferred {
                 id: pending.command_id,
                 next_attempt_at: expires_at,
@@ -541,15 +636,26 @@ impl App {
             }],
             ..Changeset::default()
         };
+        let mut orders = Vec::new();
+        for order in &pending.orders {
+            let mut order = order.clone();
+            let expected = order.version;
+            order.payment = Some(self.payment_info(payment_ref.clone(), card_last4.clone()));
+            changes.orders.push(OrderWrite {
+                order: order.clone(),
+                expected_version: Some(expected),
+            });
+            order.version = expected + 1;
+            orders.push(order);
+        }
         self.store.commit(changes).await?;
-        order.version = expected + 1;
-        Ok(order)
+        Ok(orders)
     }
 
-    /// The payment failed for good: cancel the pending order, release its
-    /// stock, settle its command.
+    /// The payment failed for good: cancel the pending orders, release
+    /// their stock and coupons, settle the command.
     async fn cancel_unpaid(&self, pending: &PendingCheckout, reason: CloseReason) -> AppResult<()> {
-        let order = self.order(pending.order.id).await?;
+        let order = self.order(pending.orders[0].id).await?;
         self.close_unpaid(&order, reason, pending.command_id).await
     }
 
@@ -566,32 +672,69 @@ impl App {
             CloseReason::PaymentDeclined => OrderEvent::PaymentFailed,
             _ => OrderEvent::PaymentExpired,
         };
-        let now = self.now();
-        let (mut changes, transition) = self
-            .order_changes(order, event, ActorRef::system(), now)
-            .await?;
-        changes.command_updates.push(CommandUpdate::Settled {
-            id: command_id,
-            at: now,
-        });
+        let group = self.order_group(order).await?;
         let outcome = match reason {
             CloseReason::PaymentDeclined => RiskOutcome::Declined,
             _ => RiskOutcome::Unpaid,
         };
-        changes.risk_outcomes.push((order.id, outcome));
+        self.close_group(&group, event, Some((command_id, outcome)))
+            .await
+    }
+
+    /// Close every still-pending order of a payment in one transaction
+    /// (settling the capture command and the risk attempt when given).
+    async fn close_group(
+        &self,
+        group: &[Order],
+        event: OrderEvent,
+        settle: Option<(uuid::Uuid, RiskOutcome)>,
+    ) -> AppResult<()> {
+        let now = self.now();
+        let (mut changes, transitions) = self.close_group_changes(group, event, now).await?;
+        if let Some((command_id, outcome)) = settle {
+            changes.command_updates.push(CommandUpdate::Settled {
+                id: command_id,
+                at: now,
+            });
+            changes.risk_outcomes.push((group[0].id, outcome));
+        }
         match self.store.commit(changes).await {
             Ok(()) => {
-                self.after_commit(&transition).await;
+                for transition in &transitions {
+                    self.after_commit(transition).await;
+                }
                 Ok(())
             }
-            // Someone else moved the order on; whatever they did stands.
+            // Someone else moved an order on; whatever they did stands.
             Err(StoreError::Conflict(haven_store::Conflict::StaleOrder)) => Ok(()),
             Err(err) => Err(err.into()),
         }
     }
 
+    /// The changes that close each pending order of a group with `event`.
+    pub(crate) async fn close_group_changes(
+        &self,
+        group: &[Order],
+        event: OrderEvent,
+        now: haven_domain::Timestamp,
+    ) -> AppResult<(Changeset, Vec<haven_domain::order::Transition>)> {
+        let mut changes = Changeset::default();
+        let mut transitions = Vec::new();
+        for order in group
+            .iter()
+            .filter(|o| o.state == OrderState::PendingPayment)
+        {
+            let (order_changes, transition) = self
+                .order_changes(order, event.clone(), ActorRef::system(), now)
+                .await?;
+            changes.merge(order_changes);
+            transitions.push(transition);
+        }
+        Ok((changes, transitions))
+    }
+
     /// Finish a checkout whose request may have died: ask the gateway what
-    /// happened under the checkout's key and make the order agree.
+    /// happened under the checkout's key and make the orders agree.
     pub(crate) async fn finish_capture(
         &self,
         request: &CaptureRequest,
@@ -729,97 +872,36 @@ impl App {
         self.order(id).await
     }
 
-    /// Split the total between credit (if asked) and card.
-    async fn funding(&self, actor: &Actor, order: &Order, use_credit: bool) -> AppResult<Funding> {
-        let credit_minor = if use_credit {
+    /// Split the buyer's credit (if asked) over the orders, the rest to
+    /// the card; returns what the card pays in all.
+    async fn fund(
+        &self,
+        actor: &Actor,
+        priced: &mut PricedOrders,
+        use_credit: bool,
+    ) -> AppResult<i64> {
+        let currency = priced.orders[0].0.total.currency;
+        let available_minor = if use_credit {
             let account = Account::BuyerCredit(actor.id()).to_string();
-            self.store
-                .balance(&account, order.total.currency.as_str())
-                .await?
-                .clamp(0, order.total.amount_minor)
+            self.store.balance(&account, currency.as_str()).await?
         } else {
             0
         };
-        Ok(Funding {
-            credit_minor,
-            card_minor: order.total.amount_minor - credit_minor,
-        })
-    }
-
-    /// Validate the request and build the unpaid order (nothing written).
-    async fn price_order(
-        &self,
-        actor: &Actor,
-        input: &CheckoutInput,
-    ) -> AppResult<(Order, haven_domain::order::Effects)> {
-        if input.quantity < 1 || input.quantity > i64::from(MAX_QUANTITY) {
-            return Err(AppError::invalid_field(
-                "quantity",
-                format!("quantity must be 1-{MAX_QUANTITY}"),
-            ));
+        let totals: Vec<i64> = priced
+            .orders
+            .iter()
+            .map(|(o, _)| o.total.amount_minor)
+            .collect();
+        let split = haven_domain::cart::split_funding(&totals, available_minor);
+        let mut card_minor: i64 = 0;
+        for ((order, _), funding) in priced.orders.iter_mut().zip(&split) {
+            // The credit share is decided now and spent when the payment completes.
+            order.paid_credit_minor = funding.credit_minor;
+            card_minor = card_minor
+                .checked_add(funding.card_minor)
+                .ok_or_else(|| AppError::validation("the total is too large"))?;
         }
-        let quantity = u32::try_from(input.quantity)
-            .map_err(|_| AppError::invalid_field("quantity", "quantity out of range"))?;
-        let address = Address::parse(input.address.clone())?;
-        let listing = self
-            .store
-            .listing(input.listing_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("listing"))?;
-        if actor.store_id == Some(listing.store_id) {
-            return Err(AppError::forbidden("you cannot buy from your own store"));
-        }
-        if listing.is_held() {
-            return Err(AppError::new(
-                ErrorKind::ListingHeld,
-                "trust and safety is reviewing this listing; it cannot be bought for now",
-            ));
-        }
-        self.refuse_if_suspended(listing.store_id).await?;
-        let (unit_price, flash_deal) =
-            listing.price_at(self.now(), quantity, input.accept_regular_price);
-        let items = unit_price
-            .checked_mul(i64::from(quantity))
-            .map_err(|_| AppError::invalid_field("quantity", "the order total is too large"))?;
-        let quote = listing
-            .quote(&input.shipping_method, &address.country, items)
-            .ok_or_else(|| {
-                AppError::invalid_field(
-                    "shipping_method",
-                    format!(
-                        "this listing has no '{}' shipping to {}",
-                        input.shipping_method, address.country
-                    ),
-                )
-            })?;
-        if listing.stock < i64::from(quantity) {
-            return Err(AppError::conflict(
-                ErrorKind::OutOfStock,
-                "not enough stock for that quantity",
-            ));
-        }
-        let shipping = ShippingChoice {
-            method: quote.method,
-            cost: quote.cost,
-            min_transit_days: quote.min_transit_days,
-            max_transit_days: quote.max_transit_days,
-            country: address.country.clone(),
-        };
-        let new = NewOrder {
-            buyer_id: actor.id(),
-            store_id: listing.store_id,
-            listing_id: listing.id,
-            listing_title: listing.title.clone(),
-            guaranteed_genuine: listing.guaranteed_genuine,
-            quantity,
-            unit_price,
-            flash_deal,
-            shipping,
-            address,
-            ship_by_days: listing.ship_by_days,
-        };
-        let (version, policy) = self.current_policy();
-        Order::checkout(new, &policy, version, self.now()).map_err(order_total_error)
+        Ok(card_minor)
     }
 
     /// A new order paid in full by credit, inserted in one changeset with
@@ -829,7 +911,6 @@ impl App {
         order: Order,
         payment: PaymentInfo,
         credit_minor: i64,
-        idem: Option<&Idem>,
     ) -> AppResult<(Changeset, Order)> {
         let policy = self.policy(order.policy_version).await?;
         let transition = order.apply(
@@ -861,13 +942,8 @@ impl App {
             order: paid.clone(),
             expected_version: None,
         }];
-        changes.stock = vec![order_stock(&order)];
-        attach_idem(
-            &mut changes,
-            idem,
-            crate::Resource::Order(paid.id),
-            self.now(),
-        );
+        changes.stock = order_stock(&order);
+        changes.cart_removes.extend(bought_from_cart(&paid));
         Ok((changes, paid))
     }
 
@@ -899,7 +975,8 @@ impl App {
                 ));
             }
         };
-        let command_id = self.capture_command_id(order_id).await?;
+        let group = self.order_group(&order).await?;
+        let command_id = self.capture_command_id(&group).await?;
         if let Err(err) = self
             .gateway
             .complete_challenge(&payment.payment_ref, code)
@@ -908,10 +985,12 @@ impl App {
             self.close_if_declined(&order, &payment, command_id).await?;
             return Err(gateway_error(err));
         }
-        let amount = Money::new(
-            order.total.amount_minor - order.paid_credit_minor,
-            order.total.currency,
-        );
+        // One payment for the whole group: what the card owes for each.
+        let card_minor: i64 = group
+            .iter()
+            .map(|o| o.total.amount_minor - o.paid_credit_minor)
+            .sum();
+        let amount = Money::new(card_minor, order.total.currency);
         self.capture_and_record(order_id, payment, amount, command_id)
             .await
     }
@@ -938,16 +1017,22 @@ impl App {
         Ok(())
     }
 
-    /// The capture command of a pending order (orders from before capture
-    /// commands existed get a nil id, which settles nothing).
-    async fn capture_command_id(&self, order_id: OrderId) -> AppResult<uuid::Uuid> {
-        Ok(self
-            .store
-            .commands_for_order(order_id)
-            .await?
-            .into_iter()
-            .find(|c| c.kind == crate::commands::GATEWAY_CAPTURE)
-            .map_or(uuid::Uuid::nil(), |c| c.id))
+    /// The capture command of a pending payment, kept with the group's
+    /// first order (orders from before capture commands existed get a nil
+    /// id, which settles nothing).
+    async fn capture_command_id(&self, group: &[Order]) -> AppResult<uuid::Uuid> {
+        for order in group {
+            let found = self
+                .store
+                .commands_for_order(order.id)
+                .await?
+                .into_iter()
+                .find(|c| c.kind == crate::commands::GATEWAY_CAPTURE);
+            if let Some(command) = found {
+                return Ok(command.id);
+            }
+        }
+        Ok(uuid::Uuid::nil())
     }
 }
 
@@ -961,20 +1046,6 @@ fn unconfirmed(order_id: OrderId) -> AppError {
              automatically within a few minutes. Retrying with the same Idempotency-Key is safe."
         ),
     )
-}
-
-fn order_total_error(err: haven_domain::money::MoneyError) -> AppError {
-    match err {
-        haven_domain::money::MoneyError::OutOfRange { max_minor } => AppError::invalid_field(
-            "quantity",
-            format!(
-                "an order may total at most {}.{:02}; buy fewer units",
-                max_minor / 100,
-                max_minor % 100
-            ),
-        ),
-        other => AppError::validation(other.to_string()),
-    }
 }
 
 pub(crate) fn gateway_error(err: GatewayError) -> AppError {
@@ -995,14 +1066,34 @@ pub(crate) fn gateway_error(err: GatewayError) -> AppError {
     }
 }
 
-/// The stock a new order takes, and its flash-deal units when it was sold
-/// at the deal's price: both in the order's own transaction, each refused
+/// The stock a new order takes, and its flash-deal units for the items
+/// sold at the deal's price: in the order's own transaction, each refused
 /// if too few are left.
-fn order_stock(order: &Order) -> StockChange {
-    let units = i64::from(order.quantity);
-    StockChange {
-        listing_id: order.listing_id,
-        delta: -units,
-        deal_delta: if order.flash_deal { -units } else { 0 },
+pub(crate) fn order_stock(order: &Order) -> Vec<StockChange> {
+    order
+        .items()
+        .iter()
+        .map(|item| {
+            let units = i64::from(item.quantity);
+            StockChange {
+                listing_id: item.listing_id,
+                delta: -units,
+                deal_delta: if item.flash_deal { -units } else { 0 },
+            }
+        })
+        .collect()
+}
+
+/// The cart lines a paid cart order bought.
+fn bought_from_cart(
+    order: &Order,
+) -> Vec<(haven_domain::ids::UserId, haven_domain::ids::ListingId)> {
+    if !order.from_cart {
+        return Vec::new();
     }
+    order
+        .items()
+        .iter()
+        .map(|item| (order.buyer_id, item.listing_id))
+        .collect()
 }

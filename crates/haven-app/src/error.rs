@@ -50,6 +50,15 @@ pub enum ErrorKind {
     ListingHeld,
     /// The flash deal's units ran out before this order took any.
     DealSoldOut,
+    /// The coupon does not apply to this order (window, scope, minimum,
+    /// stacking).
+    CouponNotApplicable,
+    /// The coupon has no redemptions left.
+    CouponExhausted,
+    /// The buyer has used the coupon as often as it allows.
+    CouponLimitReached,
+    /// Another coupon already has this code.
+    CouponCodeTaken,
     Forbidden,
     /// A sensitive change needs a recent password or 2FA proof.
     StepUpRequired,
@@ -126,6 +135,10 @@ impl ErrorKind {
             K::StoreSuspended => "store_suspended",
             K::ListingHeld => "listing_held",
             K::DealSoldOut => "deal_sold_out",
+            K::CouponNotApplicable => "coupon_not_applicable",
+            K::CouponExhausted => "coupon_exhausted",
+            K::CouponLimitReached => "coupon_limit_reached",
+            K::CouponCodeTaken => "coupon_code_taken",
             K::Forbidden => "forbidden",
             K::StepUpRequired => "step_up_required",
             K::NotFound => "not_found",
@@ -417,6 +430,15 @@ fn conflict_error(conflict: Conflict) -> AppError {
             K::DealSoldOut,
             "the flash deal has fewer units left than this order asks for: buy fewer, or accept the regular price",
         ),
+        Conflict::CouponExhausted => (
+            K::CouponExhausted,
+            "this coupon has no redemptions left (or has ended); nothing was bought",
+        ),
+        Conflict::CouponLimitReached => (
+            K::CouponLimitReached,
+            "you have already used this coupon as often as it allows; nothing was bought",
+        ),
+        Conflict::CouponCodeTaken => (K::CouponCodeTaken, "another coupon already has this code"),
         Conflict::StaleListing => (
             K::ConcurrentUpdate,
             "the listing was held or released while this request ran; reload",

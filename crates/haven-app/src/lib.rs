@@ -11,12 +11,15 @@ mod accounts;
 pub mod auth;
 pub mod blobs;
 pub mod carrier;
+pub mod cart;
 mod catalog;
 pub mod certificate;
 mod chargebacks;
 mod checkout;
 pub mod commands;
+pub mod compare;
 pub mod config;
+pub mod coupons;
 mod defence;
 mod disputes;
 pub mod enforcement;
@@ -30,6 +33,7 @@ pub mod mail;
 mod messaging;
 mod money;
 pub mod payments;
+pub mod pricing;
 pub mod reconcile;
 pub mod relay;
 pub mod reputation;
@@ -48,7 +52,7 @@ use haven_domain::events::EventType;
 use haven_domain::evidence::{EvidenceEntry, EvidenceKind};
 use haven_domain::ids::{DisputeId, OrderId, UserId};
 use haven_domain::ledger::EntryKind;
-use haven_domain::order::{CloseReason, EventKind, Order, OrderEvent, Transition};
+use haven_domain::order::{CloseReason, EventKind, Order, OrderEvent, OrderState, Transition};
 use haven_domain::policy::{Policy, PolicyVersion};
 use haven_domain::trail::AuditRecord;
 use haven_store::{
@@ -683,6 +687,8 @@ fn gateway_commands(transition: &Transition, now: Timestamp) -> Vec<haven_store:
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     Order(OrderId),
+    /// A cart checkout: its first order (the others are linked to it).
+    Cart(OrderId),
     Dispute(DisputeId),
     Payout(haven_domain::ids::PayoutId),
     Store(haven_domain::ids::StoreId),
@@ -693,6 +699,7 @@ impl Resource {
     pub fn as_ref_string(&self) -> String {
         match self {
             Resource::Order(id) => format!("order:{id}"),
+            Resource::Cart(id) => format!("cart:{id}"),
             Resource::Dispute(id) => format!("dispute:{id}"),
             Resource::Payout(id) => format!("payout:{id}"),
             Resource::Store(id) => format!("store:{id}"),
@@ -704,6 +711,7 @@ impl Resource {
         let (kind, id) = raw.split_once(':')?;
         Some(match kind {
             "order" => Resource::Order(id.parse().ok()?),
+            "cart" => Resource::Cart(id.parse().ok()?),
             "dispute" => Resource::Dispute(id.parse().ok()?),
             "payout" => Resource::Payout(id.parse().ok()?),
             "store" => Resource::Store(id.parse().ok()?),
@@ -771,17 +779,21 @@ pub(crate) fn changeset_for(
             })
             .collect(),
         commands: gateway_commands(transition, now),
-        stock: effects
-            .restock
-            .map(|qty| StockChange {
-                listing_id: order.listing_id,
-                delta: i64::from(qty),
-                // Flash-deal units are not given back: a deal may undersell
-                // after a cancellation, never oversell.
-                deal_delta: 0,
-            })
-            .into_iter()
-            .collect(),
+        stock: if effects.restock {
+            order
+                .items()
+                .iter()
+                .map(|item| StockChange {
+                    listing_id: item.listing_id,
+                    delta: i64::from(item.quantity),
+                    // Flash-deal units are not given back: a deal may
+                    // undersell after a cancellation, never oversell.
+                    deal_delta: 0,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         tracking_claims: effects
             .claim_tracking
             .iter()
@@ -791,5 +803,10 @@ pub(crate) fn changeset_for(
     };
     // The store's reputation counters move with the order, in its transaction.
     reputation::order_stat_changes(before, order, &mut changes);
+    // Coupons come back with an order cancelled or refunded in full.
+    let gone = |state: OrderState| matches!(state, OrderState::Cancelled | OrderState::Refunded);
+    if !order.discounts.is_empty() && gone(order.state) && before.is_some_and(|b| !gone(b.state)) {
+        changes.coupon_releases.push((order.id, now));
+    }
     changes
 }

@@ -295,6 +295,28 @@ impl App {
 
     /// Score a card payment and decide what happens to it. Nothing is
     /// written: the attempt goes into the checkout's own transaction.
+    /// The most other accounts behind one of this payment's coupons that
+    /// share its card, device or address (none without a coupon).
+    async fn coupon_sharing(
+        &self,
+        order: &Order,
+        actor: &Actor,
+        card_fp: Option<&str>,
+        device: Option<&str>,
+        address: &str,
+    ) -> AppResult<Option<u32>> {
+        let mut most: Option<u32> = None;
+        for coupon in order.discounts.iter().map(|d| d.coupon_id) {
+            let n = self
+                .store
+                .coupon_redeemers_sharing(coupon, actor.id(), card_fp, device, address)
+                .await?;
+            let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+            most = Some(most.map_or(n, |m| m.max(n)));
+        }
+        Ok(most)
+    }
+
     pub(crate) async fn assess_payment(
         &self,
         actor: &Actor,
@@ -385,6 +407,15 @@ impl App {
                 paid_total_minor: history.1,
             },
             device_seen_before: seen,
+            coupon_shared_accounts: self
+                .coupon_sharing(
+                    order,
+                    actor,
+                    card_fp.as_deref(),
+                    device.as_deref(),
+                    &address,
+                )
+                .await?,
         };
         let features = PaymentFeatures::from_facts(&facts);
         let score = haven_risk::payment::score(&features);

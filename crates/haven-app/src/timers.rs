@@ -181,6 +181,16 @@ impl App {
                 return self.complete_only(timer).await;
             };
             let built = match due_for(timer.kind) {
+                // One payment paid the whole group: it expires as one.
+                Due::Order(OrderEvent::PaymentExpired) if !order.paid_with.is_empty() => {
+                    if order.state != haven_domain::order::OrderState::PendingPayment {
+                        return self.complete_only(timer).await;
+                    }
+                    let group = self.order_group(&order).await?;
+                    self.close_group_changes(&group, OrderEvent::PaymentExpired, now)
+                        .await
+                        .map(|(c, t)| (c, t.into_iter().next()))
+                }
                 Due::Order(event) => self
                     .order_changes(&order, event, ActorRef::system(), now)
                     .await

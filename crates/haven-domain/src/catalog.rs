@@ -84,7 +84,35 @@ pub struct Listing {
     /// A time-limited price for a limited number of units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deal: Option<FlashDeal>,
+    /// The product this listing sells, as the seller names it (brand and
+    /// model, or a GTIN), normalised by [`product_key`]: listings of the
+    /// same product from different stores are compared side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_key: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// Normalise a seller's product identifier into a key: a GTIN (8, 12, 13
+/// or 14 digits, spaces and dashes ignored) becomes `gtin:<14 digits>`;
+/// anything else becomes its letters and digits in lower case, spaces and
+/// punctuation dropped (`Acme  X-100 `, `acme x100` and `ACME X 100` are
+/// the same product). `None` for nothing usable or more than 120
+/// characters.
+pub fn product_key(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.chars().count() > 120 {
+        return None;
+    }
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if matches!(digits.len(), 8 | 12 | 13 | 14) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("gtin:{digits:0>14}"));
+    }
+    let key: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!key.is_empty()).then_some(key)
 }
 
 /// A flash deal: `price` for the first `quantity` units sold between

@@ -1154,6 +1154,8 @@ mod tests {
                 country: "US".into(),
             },
             ship_by_days: 2,
+            more_items: Vec::new(),
+            discounts: Vec::new(),
         };
         let (order, _) = Order::checkout(new, &policy, 1, t0()).unwrap();
         let payment = PaymentInfo {

@@ -50,6 +50,7 @@ typed_id!(
     StoreId
 );
 typed_id!(ListingId);
+typed_id!(CouponId);
 typed_id!(OrderId);
 typed_id!(EntryId);
 typed_id!(PayoutId);

@@ -25,6 +25,8 @@ pub enum Account {
     PlatformCommission,
     PlatformCompensation,
     PlatformChargebackLoss,
+    /// What platform-funded coupons cost the platform (paid to sellers).
+    PlatformPromotions,
     BuyerCredit(UserId),
 }
 
@@ -39,6 +41,7 @@ impl fmt::Display for Account {
             Account::PlatformCommission => f.write_str("platform:commission"),
             Account::PlatformCompensation => f.write_str("platform:compensation"),
             Account::PlatformChargebackLoss => f.write_str("platform:chargeback_loss"),
+            Account::PlatformPromotions => f.write_str("platform:promotions"),
             Account::BuyerCredit(id) => write!(f, "buyer:{id}:credit"),
         }
     }
@@ -62,6 +65,7 @@ impl FromStr for Account {
             ["platform", "commission"] => Account::PlatformCommission,
             ["platform", "compensation"] => Account::PlatformCompensation,
             ["platform", "chargeback_loss"] => Account::PlatformChargebackLoss,
+            ["platform", "promotions"] => Account::PlatformPromotions,
             ["buyer", id, "credit"] => Account::BuyerCredit(id.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         };

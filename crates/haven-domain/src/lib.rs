@@ -5,8 +5,10 @@
 pub mod account;
 pub mod actions;
 pub mod audit;
+pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod coupon;
 pub mod dispute;
 pub mod enforcement;
 pub mod events;

@@ -323,8 +323,46 @@ pub struct Order {
     /// at checkout (the signed protection certificate's content).
     #[serde(default)]
     pub trust_snapshot: Option<crate::reputation::TrustSnapshot>,
+    /// The order's other items, after the first (a cart's items from one
+    /// store are one order and ship together).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_items: Vec<OrderItem>,
+    /// The other orders the same payment paid (one cart checkout is one
+    /// capture split into an order per store): they are paid, or cancelled,
+    /// together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paid_with: Vec<OrderId>,
+    /// Bought from the buyer's cart: its lines leave the cart when paid.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_cart: bool,
+    /// Coupons taken off the items (already out of `total`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<crate::coupon::OrderDiscount>,
+    /// The platform-funded part of the discounts, paid to the seller from
+    /// the platform's promotions account with the release.
+    #[serde(default)]
+    pub promotion_paid_minor: i64,
     /// Optimistic-concurrency version; the store bumps it on every write.
     pub version: i64,
+}
+
+/// One listing in an order, at the price it was bought for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub listing_id: ListingId,
+    pub listing_title: String,
+    #[serde(default)]
+    pub guaranteed_genuine: bool,
+    pub quantity: u32,
+    pub unit_price: Money,
+    #[serde(default)]
+    pub flash_deal: bool,
+}
+
+impl OrderItem {
+    pub fn line_total(&self) -> Result<Money, MoneyError> {
+        self.unit_price.checked_mul(i64::from(self.quantity))
+    }
 }
 
 /// What checkout knows when it creates an order.
@@ -342,6 +380,10 @@ pub struct NewOrder {
     pub shipping: ShippingChoice,
     pub address: Address,
     pub ship_by_days: u32,
+    /// Items after the first, from the same store (a cart).
+    pub more_items: Vec<OrderItem>,
+    /// Coupons applied (validated by the caller; at most what the items cost).
+    pub discounts: Vec<crate::coupon::OrderDiscount>,
 }
 
 pub const MAX_QUANTITY: u32 = 1_000;
@@ -642,8 +684,8 @@ pub struct Effects {
     pub schedule: Vec<TimerRequest>,
     pub unschedule: Vec<TimerKind>,
     pub events: Vec<DomainEvent>,
-    /// Units to put back on the listing's stock.
-    pub restock: Option<u32>,
+    /// Put every item's units back on its listing's stock.
+    pub restock: bool,
     /// A tracking number this order now owns (unique across orders).
     pub claim_tracking: Option<(String, String)>,
     /// A dispute Haven opens by itself (the automatic not-received claim).
@@ -673,6 +715,28 @@ fn add(at: Timestamp, by: SignedDuration) -> Timestamp {
 }
 
 impl Order {
+    /// Every item of the order, the first one included.
+    pub fn items(&self) -> Vec<OrderItem> {
+        let first = OrderItem {
+            listing_id: self.listing_id,
+            listing_title: self.listing_title.clone(),
+            guaranteed_genuine: self.guaranteed_genuine,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            flash_deal: self.flash_deal,
+        };
+        std::iter::once(first)
+            .chain(self.more_items.iter().cloned())
+            .collect()
+    }
+
+    /// Units across all items.
+    pub fn units(&self) -> u32 {
+        self.more_items
+            .iter()
+            .fold(self.quantity, |n, item| n.saturating_add(item.quantity))
+    }
+
     /// Create an order at checkout. It starts unpaid with an expiry timer;
     /// the promised delivery date is fixed here and never moves.
     pub fn checkout(
@@ -681,8 +745,19 @@ impl Order {
         policy_version: PolicyVersion,
         now: Timestamp,
     ) -> Result<(Order, Effects), MoneyError> {
-        let items = new.unit_price.checked_mul(i64::from(new.quantity))?;
-        let total = items.checked_add(new.shipping.cost)?;
+        let mut items = new.unit_price.checked_mul(i64::from(new.quantity))?;
+        for item in &new.more_items {
+            items = items.checked_add(item.line_total()?)?;
+        }
+        let discount = crate::coupon::total_discount(&new.discounts, items.currency)?;
+        if discount.amount_minor >= items.amount_minor && discount.amount_minor > 0 {
+            return Err(MoneyError::OutOfRange {
+                max_minor: items.amount_minor - 1,
+            });
+        }
+        let total = items
+            .checked_sub(discount)?
+            .checked_add(new.shipping.cost)?;
         if total.amount_minor > crate::limits::MAX_ORDER_TOTAL_MINOR {
             return Err(MoneyError::OutOfRange {
                 max_minor: crate::limits::MAX_ORDER_TOTAL_MINOR,
@@ -736,6 +811,11 @@ impl Order {
             reserve_held_minor: 0,
             disputes_opened: 0,
             trust_snapshot: None,
+            more_items: new.more_items,
+            paid_with: Vec::new(),
+            discounts: new.discounts,
+            promotion_paid_minor: 0,
+            from_cart: false,
             version: 0,
         };
         let effects = Effects {
@@ -1030,7 +1110,7 @@ impl Order {
 
     fn on_unpaid_cancel(&mut self, reason: CloseReason, now: Timestamp, fx: &mut Effects) {
         self.close(now, reason);
-        fx.restock = Some(self.quantity);
+        fx.restock = true;
         fx.unschedule.push(TimerKind::UnpaidExpiry);
         fx.events.push(self.event(EventType::OrderCancelled));
     }
@@ -1304,7 +1384,7 @@ impl Order {
         } else {
             Account::SellerAvailable(self.store_id)
         };
-        let postings = vec![
+        let mut postings = vec![
             Posting {
                 account: self.escrow_account(),
                 amount: Money::new(-held, currency),
@@ -1318,7 +1398,7 @@ impl Order {
                 amount: Money::new(to_credit, currency),
             },
             Posting {
-                account: seller_account,
+                account: seller_account.clone(),
                 amount: seller_share,
             },
             Posting {
@@ -1326,6 +1406,7 @@ impl Order {
                 amount: commission,
             },
         ];
+        postings.extend(self.promotion_postings(&seller_account, seller_share.amount_minor));
         if held > 0 {
             fx.entries.push(Entry::from_postings(
                 self.header(EntryKind::Settlement, now),
@@ -1467,13 +1548,24 @@ impl Order {
         let commission = held.basis_points(policy.commission_bps)?;
         let seller_share = held.checked_sub(commission)?;
         let seller_account = self.seller_release_account(seller_share.amount_minor, now, fx);
-        fx.entries.push(Entry::split(
+        let mut postings = vec![
+            Posting {
+                account: self.escrow_account(),
+                amount: held.checked_neg()?,
+            },
+            Posting {
+                account: seller_account.clone(),
+                amount: seller_share,
+            },
+            Posting {
+                account: Account::PlatformCommission,
+                amount: commission,
+            },
+        ];
+        postings.extend(self.promotion_postings(&seller_account, seller_share.amount_minor));
+        fx.entries.push(Entry::from_postings(
             self.header(EntryKind::Release, now),
-            self.escrow_account(),
-            vec![
-                (seller_account, seller_share),
-                (Account::PlatformCommission, commission),
-            ],
+            postings,
         )?);
         self.released_minor += seller_share.amount_minor;
         self.commission_minor += commission.amount_minor;
@@ -1485,6 +1577,45 @@ impl Order {
         fx.unschedule.extend(TimerKind::DISPUTE);
         fx.events.push(self.event(EventType::OrderCompleted));
         Ok(())
+    }
+
+    /// The platform-funded part of the order's discounts.
+    pub fn platform_discount_minor(&self) -> i64 {
+        self.discounts
+            .iter()
+            .filter(|d| d.funded_by == crate::coupon::Funder::Platform)
+            .map(|d| d.amount_minor)
+            .sum()
+    }
+
+    /// A platform coupon's discount is the platform's cost, not the
+    /// seller's: it is paid to the seller, once, with a release that gives
+    /// the seller something. An order refunded in full costs nobody the
+    /// discount (the buyer gets back what they paid).
+    fn promotion_postings(
+        &mut self,
+        seller_account: &Account,
+        seller_gets_minor: i64,
+    ) -> Vec<Posting> {
+        let owed = self.platform_discount_minor() - self.promotion_paid_minor;
+        if owed <= 0 || seller_gets_minor <= 0 {
+            return Vec::new();
+        }
+        self.promotion_paid_minor += owed;
+        if matches!(seller_account, Account::SellerReserve(_)) {
+            self.reserve_held_minor += owed;
+        }
+        let currency = self.total.currency;
+        vec![
+            Posting {
+                account: Account::PlatformPromotions,
+                amount: Money::new(-owed, currency),
+            },
+            Posting {
+                account: seller_account.clone(),
+                amount: Money::new(owed, currency),
+            },
+        ]
     }
 
     /// Where the seller's share of a release goes: the available balance,
@@ -1561,7 +1692,7 @@ impl Order {
         self.refunded_minor += held;
         self.refunded_card_minor += to_card;
         if self.shipment.is_none() {
-            fx.restock = Some(self.quantity);
+            fx.restock = true;
         }
         self.close(now, reason);
         fx.unschedule.extend([

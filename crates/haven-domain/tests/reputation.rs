@@ -50,6 +50,8 @@ fn new_order(buyer: UserId, store: StoreId, quantity: u32) -> NewOrder {
             country: "US".into(),
         },
         ship_by_days: 5,
+        more_items: Vec::new(),
+        discounts: Vec::new(),
     }
 }
 

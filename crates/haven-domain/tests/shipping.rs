@@ -34,6 +34,7 @@ fn listing(shipping: Vec<ShippingMethod>) -> Listing {
         ships_from: Some("DE".into()),
         hold: None,
         deal: None,
+        product_key: None,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }
@@ -191,4 +192,21 @@ fn a_flash_deal_prices_only_what_it_has_units_for_and_the_threshold_sees_the_dea
     let items = unit.checked_mul(3).unwrap();
     assert_eq!(l.quote("Standard", "US", items).unwrap().cost, usd(900));
     assert_eq!(l.quote("Standard", "US", usd(12_000)).unwrap().cost, usd(0));
+}
+
+#[test]
+fn product_keys_match_the_same_product_however_sellers_write_it() {
+    use haven_domain::catalog::product_key;
+    assert_eq!(product_key("Voltra PD65"), Some("voltrapd65".into()));
+    assert_eq!(product_key("  voltra  pd-65 "), product_key("VOLTRA PD65"));
+    assert_eq!(
+        product_key("4006381-333931"),
+        Some("gtin:04006381333931".into())
+    );
+    assert_eq!(
+        product_key("0 4006381 333931"),
+        product_key("4006381333931")
+    );
+    assert_eq!(product_key(" - "), None);
+    assert_eq!(product_key(&"x".repeat(121)), None);
 }

@@ -87,6 +87,9 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | K::StoreSuspended
         | K::ListingHeld
         | K::DealSoldOut
+        | K::CouponExhausted
+        | K::CouponLimitReached
+        | K::CouponCodeTaken
         | K::ConcurrentUpdate
         | K::OutOfStock
         | K::EmailTaken
@@ -123,7 +126,8 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | K::TrackingPredatesOrder
         | K::TrackingRejected
         | K::UnknownCarrier
-        | K::MessageBlocked => StatusCode::UNPROCESSABLE_ENTITY,
+        | K::MessageBlocked
+        | K::CouponNotApplicable => StatusCode::UNPROCESSABLE_ENTITY,
         K::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         K::GatewayUnavailable => StatusCode::BAD_GATEWAY,
         K::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -285,6 +285,14 @@ pub struct OrderView {
     pub listing_title: String,
     pub quantity: u32,
     pub unit_price: MoneyView,
+    /// Every item of the order (the first is also in `listing_id`,
+    /// `quantity` and `unit_price`); a cart's items from one store ship
+    /// together.
+    pub items: Vec<OrderItemView>,
+    /// Coupons taken off the items, each with who funds it.
+    pub discounts: Vec<DiscountView>,
+    /// Other orders paid by the same payment (a cart checkout).
+    pub paid_with: Vec<String>,
     pub shipping_method: String,
     pub shipping_cost: MoneyView,
     pub total: MoneyView,
@@ -392,6 +400,13 @@ impl OrderView {
             listing_title: o.listing_title.clone(),
             quantity: o.quantity,
             unit_price: o.unit_price.into(),
+            items: o.items().iter().map(OrderItemView::from).collect(),
+            discounts: o
+                .discounts
+                .iter()
+                .map(|d| DiscountView::new(d, currency))
+                .collect(),
+            paid_with: o.paid_with.iter().map(ToString::to_string).collect(),
             shipping_method: o.shipping.method.clone(),
             shipping_cost: o.shipping.cost.into(),
             total: o.total.into(),
@@ -445,6 +460,60 @@ impl OrderView {
             payment_challenge_required: o.state == haven_domain::order::OrderState::PendingPayment
                 && o.payment.is_some(),
             policy_version: o.policy_version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderItemView {
+    pub listing_id: String,
+    pub listing_title: String,
+    pub quantity: u32,
+    pub unit_price: MoneyView,
+    pub line_total: MoneyView,
+    /// Bought at a flash deal's price.
+    pub flash_deal: bool,
+    pub guaranteed_genuine: bool,
+}
+
+impl From<&haven_domain::order::OrderItem> for OrderItemView {
+    fn from(item: &haven_domain::order::OrderItem) -> Self {
+        let line = item
+            .line_total()
+            .unwrap_or(Money::new(0, item.unit_price.currency));
+        OrderItemView {
+            listing_id: item.listing_id.to_string(),
+            listing_title: item.listing_title.clone(),
+            quantity: item.quantity,
+            unit_price: item.unit_price.into(),
+            line_total: line.into(),
+            flash_deal: item.flash_deal,
+            guaranteed_genuine: item.guaranteed_genuine,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DiscountView {
+    pub coupon_id: String,
+    pub title: String,
+    pub code: Option<String>,
+    /// platform or seller
+    pub funded_by: String,
+    pub amount: MoneyView,
+}
+
+impl DiscountView {
+    pub fn new(
+        d: &haven_domain::coupon::OrderDiscount,
+        currency: haven_domain::money::Currency,
+    ) -> Self {
+        DiscountView {
+            coupon_id: d.coupon_id.to_string(),
+            title: d.title.clone(),
+            code: d.code.clone(),
+            funded_by: haven_domain::wire_name(&d.funded_by),
+            amount: Money::new(d.amount_minor, currency).into(),
         }
     }
 }

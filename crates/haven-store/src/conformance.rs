@@ -19,10 +19,12 @@ use haven_domain::timer::TimerKind;
 use haven_domain::trail::AuditRecord;
 use haven_domain::{SignedDuration, Timestamp};
 
+use haven_domain::coupon::{Coupon, CouponValue};
+
 use crate::{
-    Changeset, Conflict, DisputeWrite, IdempotencyRecord, ListingFilter, NewOutboxEvent, NewTimer,
-    OrderWrite, PageRequest, Payout, StockChange, Store, StoreError, Strike, TrackingEvent,
-    UserWrite,
+    CartLine, Changeset, Conflict, CouponRedemption, DisputeWrite, IdempotencyRecord,
+    ListingFilter, NewOutboxEvent, NewTimer, OrderWrite, PageRequest, Payout, StockChange, Store,
+    StoreError, Strike, TrackingEvent, UserWrite,
 };
 
 fn t0() -> Timestamp {
@@ -70,6 +72,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         ships_from: Some("CN".into()),
         hold: None,
         deal: None,
+        product_key: None,
         created_at,
     }
 }
@@ -100,6 +103,8 @@ pub fn sample_order(buyer: UserId, listing: &Listing) -> Order {
             country: "US".into(),
         },
         ship_by_days: 3,
+        more_items: Vec::new(),
+        discounts: Vec::new(),
     };
     Order::checkout(new, &Policy::default(), 1, t0())
         .expect("checkout")
@@ -196,6 +201,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
     reviews_ratings_counters_and_integrity_cases(&*store).await;
     search_rows_count_units_and_holds_hide(&*store).await;
+    carts_coupons_and_products(store.clone()).await;
 }
 
 /// What search reads: units sold move with stock, reviews average in, a
@@ -2965,4 +2971,182 @@ async fn conversations_and_messages(store: &dyn Store) {
             .items
             .contains(&flag)
     );
+}
+
+fn sample_coupon(store: Option<StoreId>, code: Option<&str>, total_limit: u32) -> Coupon {
+    Coupon {
+        id: haven_domain::ids::CouponId::new(),
+        title: "Spring".into(),
+        code: code.map(String::from),
+        claimable: code.is_none(),
+        store_id: store,
+        currency: Currency::USD,
+        value: CouponValue::Fixed { off_minor: 300 },
+        min_order_minor: 2_000,
+        starts_at: t0(),
+        ends_at: t0() + SignedDuration::from_hours(24),
+        total_limit,
+        per_buyer_limit: 1,
+        category: None,
+        for_store: None,
+        created_by: UserId::new(),
+        created_at: t0(),
+    }
+}
+
+fn redemption(coupon: &Coupon, buyer: UserId, at: Timestamp) -> Changeset {
+    Changeset {
+        coupon_redemptions: vec![CouponRedemption {
+            coupon_id: coupon.id,
+            order_id: OrderId::new(),
+            buyer_id: buyer,
+            per_buyer_limit: coupon.per_buyer_limit,
+            at,
+        }],
+        ..Changeset::default()
+    }
+}
+
+/// Carts keep one line per listing in the order added; listings share a
+/// product key across stores; coupon codes are unique; redemptions never
+/// pass the total or per-buyer limit (not even concurrently), only count
+/// inside the window, and a release gives one back.
+async fn carts_coupons_and_products(store: Arc<dyn Store>) {
+    let f = fixture(&*store, 5).await;
+    let other = sample_listing(f.shop.id, 5, t0());
+    let key = format!("acme-x100-{}", uuid::Uuid::now_v7().simple());
+    let mut keyed = f.listing.clone();
+    keyed.product_key = Some(key.clone());
+    let line = |listing: ListingId, quantity: u32, secs: i64| CartLine {
+        buyer_id: f.buyer.id,
+        listing_id: listing,
+        quantity,
+        added_at: t0() + SignedDuration::from_secs(secs),
+    };
+    store
+        .commit(Changeset {
+            listings: vec![other.clone()],
+            listing_updates: vec![crate::ListingUpdate {
+                listing: keyed.clone(),
+                was_held: false,
+                deal_remaining: None,
+            }],
+            cart_puts: vec![line(other.id, 1, 1), line(f.listing.id, 2, 2)],
+            ..Changeset::default()
+        })
+        .await
+        .expect("cart");
+    store
+        .commit(Changeset {
+            cart_puts: vec![line(other.id, 4, 9)],
+            ..Changeset::default()
+        })
+        .await
+        .expect("quantity changes");
+    let cart = store.cart(f.buyer.id).await.unwrap();
+    let lines: Vec<_> = cart.iter().map(|l| (l.listing_id, l.quantity)).collect();
+    assert_eq!(lines, vec![(other.id, 4), (f.listing.id, 2)]);
+    store
+        .commit(Changeset {
+            cart_removes: vec![(f.buyer.id, other.id)],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.cart(f.buyer.id).await.unwrap().len(), 1);
+    assert!(store.cart(f.seller.id).await.unwrap().is_empty());
+
+    let found = store.listings_for_product(&key, 10).await.unwrap();
+    assert_eq!(found[0].id, f.listing.id);
+
+    // Codes are unique; lookups by id, code, store and claim.
+    let code = format!("SAVE-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]).to_uppercase();
+    let platform = sample_coupon(None, Some(&code), 3);
+    let seller = sample_coupon(Some(f.shop.id), None, 10);
+    store
+        .commit(Changeset {
+            coupons: vec![platform.clone(), seller.clone()],
+            coupon_claims: vec![(seller.id, f.buyer.id, t0()), (seller.id, f.buyer.id, t0())],
+            ..Changeset::default()
+        })
+        .await
+        .expect("coupons");
+    is_conflict(
+        store
+            .commit(Changeset {
+                coupons: vec![sample_coupon(None, Some(&code), 1)],
+                ..Changeset::default()
+            })
+            .await,
+        Conflict::CouponCodeTaken,
+    );
+    assert_eq!(
+        store.coupon_by_code(&code).await.unwrap().unwrap().coupon,
+        platform
+    );
+    assert_eq!(store.coupon(seller.id).await.unwrap().unwrap().redeemed, 0);
+    let of_store = store
+        .coupons_of(Some(f.shop.id), &PageRequest::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(of_store.items.len(), 1);
+    let claimed = store.claimed_coupons(f.buyer.id, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1, "claiming twice is one claim");
+
+    // Per buyer: once; outside the window: refused; total: three.
+    let now = t0() + SignedDuration::from_secs(60);
+    store
+        .commit(redemption(&platform, f.buyer.id, now))
+        .await
+        .expect("first use");
+    is_conflict(
+        store.commit(redemption(&platform, f.buyer.id, now)).await,
+        Conflict::CouponLimitReached,
+    );
+    let late = t0() + SignedDuration::from_hours(25);
+    is_conflict(
+        store
+            .commit(redemption(&platform, UserId::new(), late))
+            .await,
+        Conflict::CouponExhausted,
+    );
+    assert_eq!(store.coupon_uses(platform.id, f.buyer.id).await.unwrap(), 1);
+    let racers: Vec<_> = (0..12)
+        .map(|_| {
+            let store = store.clone();
+            let change = redemption(&platform, UserId::new(), now);
+            tokio::spawn(async move { store.commit(change).await.is_ok() })
+        })
+        .collect();
+    let mut won = 0;
+    for racer in racers {
+        won += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(won, 2, "three in all, one taken before");
+    assert_eq!(
+        store.coupon(platform.id).await.unwrap().unwrap().redeemed,
+        3
+    );
+
+    // A release gives the order's redemption back, once.
+    let order = OrderId::new();
+    let mut seller_use = redemption(&seller, f.buyer.id, now);
+    seller_use.coupon_redemptions[0].order_id = order;
+    store.commit(seller_use).await.expect("seller coupon");
+    assert_eq!(store.coupon(seller.id).await.unwrap().unwrap().redeemed, 1);
+    for _ in 0..2 {
+        store
+            .commit(Changeset {
+                coupon_releases: vec![(order, now)],
+                ..Changeset::default()
+            })
+            .await
+            .expect("release");
+    }
+    assert_eq!(store.coupon(seller.id).await.unwrap().unwrap().redeemed, 0);
+    assert_eq!(store.coupon_uses(seller.id, f.buyer.id).await.unwrap(), 0);
+    store
+        .commit(redemption(&seller, f.buyer.id, now))
+        .await
+        .expect("usable again after the release");
 }

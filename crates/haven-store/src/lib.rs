@@ -32,7 +32,8 @@ use haven_domain::catalog::{Listing, Shop};
 use haven_domain::dispute::Dispute;
 use haven_domain::evidence::EvidenceEntry;
 use haven_domain::ids::{
-    ConversationId, DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId, UserId,
+    ConversationId, CouponId, DisputeId, ListingId, OrderId, PayoutId, StoreId, StrikeId, TimerId,
+    UserId,
 };
 use haven_domain::ledger::Entry;
 use haven_domain::messaging::{Conversation, Message, SecurityFlag};
@@ -107,6 +108,12 @@ pub enum Conflict {
     StaleListing,
     /// The flash deal has fewer units left than the order asked for.
     DealSoldOut,
+    /// The coupon has no redemptions left (or is no longer running).
+    CouponExhausted,
+    /// The buyer has used the coupon as often as it allows.
+    CouponLimitReached,
+    /// Another coupon already has this code.
+    CouponCodeTaken,
 }
 
 /// A balance a changeset's amounts were computed from: the commit fails
@@ -568,6 +575,47 @@ pub struct Changeset {
     pub integrity_cases: Vec<IntegrityCaseWrite>,
     /// Strikes withdrawn (a reversed integrity case).
     pub remove_strikes: Vec<StrikeId>,
+    /// Set a cart line's quantity (added if new).
+    pub cart_puts: Vec<CartLine>,
+    /// (buyer, listing) lines to take out of the cart.
+    pub cart_removes: Vec<(UserId, ListingId)>,
+    pub coupons: Vec<haven_domain::coupon::Coupon>,
+    /// Rewrite a coupon's definition (ending it early); its counters stay.
+    pub coupon_updates: Vec<haven_domain::coupon::Coupon>,
+    /// (coupon, buyer, when); claiming twice is harmless.
+    pub coupon_claims: Vec<(CouponId, UserId, Timestamp)>,
+    /// Each takes one of the coupon's redemptions and one of the buyer's,
+    /// or fails with `CouponExhausted` / `CouponLimitReached` (hot rows:
+    /// taken last).
+    pub coupon_redemptions: Vec<CouponRedemption>,
+    /// Orders whose coupons are given back (cancelled or refunded in full).
+    pub coupon_releases: Vec<(OrderId, Timestamp)>,
+}
+
+/// A line of a buyer's cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
+    pub buyer_id: UserId,
+    pub listing_id: ListingId,
+    pub quantity: u32,
+    pub added_at: Timestamp,
+}
+
+/// A coupon with how many redemptions it has given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCoupon {
+    pub coupon: haven_domain::coupon::Coupon,
+    pub redeemed: i64,
+}
+
+/// One coupon taken by one order, within the coupon's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponRedemption {
+    pub coupon_id: CouponId,
+    pub order_id: OrderId,
+    pub buyer_id: UserId,
+    pub per_buyer_limit: u32,
+    pub at: Timestamp,
 }
 
 impl Changeset {
@@ -629,6 +677,13 @@ impl Changeset {
         self.reset_reputation |= other.reset_reputation;
         self.integrity_cases.extend(other.integrity_cases);
         self.remove_strikes.extend(other.remove_strikes);
+        self.cart_puts.extend(other.cart_puts);
+        self.cart_removes.extend(other.cart_removes);
+        self.coupons.extend(other.coupons);
+        self.coupon_updates.extend(other.coupon_updates);
+        self.coupon_claims.extend(other.coupon_claims);
+        self.coupon_redemptions.extend(other.coupon_redemptions);
+        self.coupon_releases.extend(other.coupon_releases);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -688,6 +743,13 @@ impl Changeset {
             && !self.reset_reputation
             && self.integrity_cases.is_empty()
             && self.remove_strikes.is_empty()
+            && self.cart_puts.is_empty()
+            && self.cart_removes.is_empty()
+            && self.coupons.is_empty()
+            && self.coupon_updates.is_empty()
+            && self.coupon_claims.is_empty()
+            && self.coupon_redemptions.is_empty()
+            && self.coupon_releases.is_empty()
     }
 }
 
@@ -865,6 +927,35 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<SearchRow>>;
     async fn search_row(&self, id: ListingId) -> StoreResult<Option<SearchRow>>;
+    /// Listings (not held, store not suspended) that share a product key,
+    /// oldest first.
+    async fn listings_for_product(&self, key: &str, limit: u32) -> StoreResult<Vec<Listing>>;
+
+    // Cart and coupons.
+    /// A buyer's cart, in the order lines were added.
+    async fn cart(&self, buyer: UserId) -> StoreResult<Vec<CartLine>>;
+    async fn coupon(&self, id: CouponId) -> StoreResult<Option<StoredCoupon>>;
+    async fn coupon_by_code(&self, code: &str) -> StoreResult<Option<StoredCoupon>>;
+    /// A store's coupons (`None`: the platform's), newest first.
+    async fn coupons_of(
+        &self,
+        store: Option<StoreId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredCoupon>>;
+    /// Coupons the buyer claimed, newest claim first.
+    async fn claimed_coupons(&self, buyer: UserId, limit: u32) -> StoreResult<Vec<StoredCoupon>>;
+    /// The buyer's redemptions of a coupon that still count.
+    async fn coupon_uses(&self, coupon: CouponId, buyer: UserId) -> StoreResult<i64>;
+    /// Other accounts that redeemed `coupon` in an order paid from this
+    /// card or device, or shipped to this address (coupon farming).
+    async fn coupon_redeemers_sharing(
+        &self,
+        coupon: CouponId,
+        buyer: UserId,
+        card_fp: Option<&str>,
+        device_id: Option<&str>,
+        address_key: &str,
+    ) -> StoreResult<i64>;
 
     // Orders.
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;

@@ -77,11 +77,21 @@ const LISTINGS: &[(usize, &str, &str, i64, i64)] = &[
     (2, "Trail running socks (3)", "sports", 1_900, 40),
     (2, "Adjustable dumbbells", "sports", 15_900, 4),
     (2, "Classic leather belt", "fashion", 3_900, 17),
+    (0, "Voltra PD65 USB-C charger", "electronics", 3_700, 10),
+    (2, "Voltra 65W USB-C charger PD65", "electronics", 3_300, 6),
 ];
 
 fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::USD)
 }
+
+/// Listings that sell the same product from different stores (compare
+/// sellers), by title: the product as each seller names it.
+const PRODUCTS: &[(&str, &str)] = &[
+    ("USB-C charging brick 65W", "Voltra PD65"),
+    ("Voltra PD65 USB-C charger", "voltra pd65"),
+    ("Voltra 65W USB-C charger PD65", "Voltra  PD-65"),
+];
 
 /// Where each demo store ships from (by its index in SELLERS).
 const STORE_ORIGINS: [&str; 3] = ["US", "CN", "DE"];
@@ -195,7 +205,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
 
 async fn seed_all(app: &App) -> anyhow::Result<()> {
     account(app, BUYER, "Demo Buyer", vec![Role::Buyer]).await?;
-    account(app, AGENT, "Demo Agent", vec![Role::Agent]).await?;
+    let agent = account(app, AGENT, "Demo Agent", vec![Role::Agent]).await?;
     account(app, ADMIN, "Demo Admin", vec![Role::Admin]).await?;
     let mut sellers = Vec::new();
     for (email, store_name, description) in SELLERS {
@@ -224,7 +234,78 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
     if let Some(clock) = &app.demo_clock {
         crate::demo_history::seed(app, clock, &sellers, &shady).await?;
     }
-    flash_deal(app, &sellers[1], "Bluetooth speaker").await
+    flash_deal(app, &sellers[1], "Bluetooth speaker").await?;
+    coupons(app, &agent, &sellers).await
+}
+
+/// A platform coupon (HAVEN10), a seller code (PIXEL5) and a coupon
+/// buyers claim on Lumen & Oak's store page, running for 30 days.
+async fn coupons(app: &App, agent: &Actor, sellers: &[Actor]) -> anyhow::Result<()> {
+    use haven_domain::coupon::CouponValue;
+    let ends_at = app.now() + jiff::SignedDuration::from_hours(24 * 30);
+    let coupon = |platform, title: &str, code: Option<&str>, value, min_order_minor| {
+        haven_app::coupons::NewCoupon {
+            platform,
+            title: title.into(),
+            code: code.map(String::from),
+            claimable: code.is_none(),
+            currency: haven_domain::money::Currency::USD,
+            value,
+            min_order_minor,
+            starts_at: None,
+            ends_at,
+            total_limit: 1_000,
+            per_buyer_limit: 1,
+            category: None,
+            for_store: None,
+        }
+    };
+    let plan = [
+        (
+            agent,
+            coupon(
+                true,
+                "Haven 10 % off",
+                Some("HAVEN10"),
+                CouponValue::Percent {
+                    percent: 10,
+                    cap_minor: 800,
+                },
+                3_000,
+            ),
+        ),
+        (
+            &sellers[1],
+            coupon(
+                false,
+                "Pixel Harbor 5 off",
+                Some("PIXEL5"),
+                CouponValue::Fixed { off_minor: 500 },
+                4_000,
+            ),
+        ),
+        (
+            &sellers[0],
+            coupon(
+                false,
+                "Lumen & Oak welcome",
+                None,
+                CouponValue::Fixed { off_minor: 300 },
+                2_500,
+            ),
+        ),
+    ];
+    for (issuer, input) in plan {
+        // The seeded actors predate their verification: read them again.
+        let mut issuer = issuer.clone();
+        if let Some(user) = app.store.user(issuer.user.id).await? {
+            issuer.user = user;
+        }
+        app.issue_coupon(&issuer, input)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding a coupon: {}", e.message))?;
+    }
+    Ok(())
 }
 
 /// A three-day flash deal on one listing, started when the demo is seeded:
@@ -284,6 +365,13 @@ struct DemoListing<'a> {
     shipping: Vec<ShippingMethod>,
 }
 
+fn product_of(title: &str) -> Option<String> {
+    PRODUCTS
+        .iter()
+        .find(|(t, _)| *t == title)
+        .map(|(_, product)| (*product).to_string())
+}
+
 /// A listing with a locally drawn picture.
 async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> anyhow::Result<()> {
     let image = app
@@ -304,6 +392,7 @@ async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> any
         shipping: listing.shipping,
         guaranteed_genuine: listing.guaranteed_genuine,
         ships_from: Some(listing.ships_from.into()),
+        product: product_of(listing.title),
     };
     app.create_listing(seller, input, None)
         .await

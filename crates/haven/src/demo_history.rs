@@ -91,6 +91,7 @@ async fn complete_batch(
             card: Some(card()),
             use_credit: false,
             accept_regular_price: true,
+            coupons: Vec::new(),
             context: PaymentContext::new(Some(&plan.device), None, None),
         };
         if let Ok(outcome) = app.checkout(plan.buyer, input, None).await

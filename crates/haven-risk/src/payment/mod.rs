@@ -58,6 +58,10 @@ pub struct AttemptFacts {
     /// Has this account paid from this device before? `None` without a
     /// device id.
     pub device_seen_before: Option<bool>,
+    /// Other accounts that redeemed a coupon this payment uses, from the
+    /// same device, card or address (coupon farming). `None` without a
+    /// coupon.
+    pub coupon_shared_accounts: Option<u32>,
 }
 
 /// The attributes rules see (besides `risk_score`), flat and named as in
@@ -101,6 +105,8 @@ pub struct PaymentFeatures {
     pub ip: Option<String>,
     pub card_fingerprint: Option<String>,
     pub card_bin: Option<String>,
+    #[serde(default)]
+    pub coupon_shared_accounts: Option<i64>,
 }
 
 /// The type of an attribute, for validation and the console's help.
@@ -204,6 +210,11 @@ pub const ATTRIBUTES: &[(&str, AttributeType, &str)] = &[
         "device_accounts_30d",
         AttributeType::Int,
         "different accounts that paid from this device in 30 days",
+    ),
+    (
+        "coupon_shared_accounts",
+        AttributeType::Int,
+        "other accounts that used a coupon of this payment from the same device, card or address",
     ),
     (
         "ip_payments_1h",
@@ -359,6 +370,7 @@ impl PaymentFeatures {
             ip: facts.ip.clone(),
             card_fingerprint: facts.card_fingerprint.clone(),
             card_bin: facts.card_bin.clone(),
+            coupon_shared_accounts: facts.coupon_shared_accounts.map(i64::from),
         }
     }
 
@@ -389,6 +401,7 @@ impl PaymentFeatures {
             int("device_failed_24h", self.device_failed_24h),
             int("device_cards_30d", self.device_cards_30d),
             int("device_accounts_30d", self.device_accounts_30d),
+            int("coupon_shared_accounts", self.coupon_shared_accounts),
             int("ip_payments_1h", self.ip_payments_1h),
             int("ip_payments_24h", self.ip_payments_24h),
             int("ip_accounts_30d", self.ip_accounts_30d),

@@ -147,6 +147,14 @@ fn linked(f: &PaymentFeatures, p: &mut Points) {
         &[(3, 20), (5, 30)],
         |n| format!("{n} different accounts paid from this device"),
     );
+    // One coupon, many accounts behind one device, card or address: the
+    // per-buyer limit is being farmed.
+    p.tiered(
+        "coupon_farming",
+        f.coupon_shared_accounts,
+        &[(1, 25), (3, 45)],
+        |n| format!("{n} other accounts used this coupon from the same device, card or address"),
+    );
 }
 
 fn account(f: &PaymentFeatures, p: &mut Points) {
@@ -249,6 +257,23 @@ mod tests {
 
     fn score_of(facts: &AttemptFacts) -> RiskScore {
         score(&PaymentFeatures::from_facts(facts))
+    }
+
+    #[test]
+    fn one_coupon_farmed_by_accounts_sharing_a_device_reaches_review() {
+        let mut facts = first_purchase();
+        facts.coupon_shared_accounts = Some(0);
+        assert_eq!(score_of(&facts).score, 0, "a coupon alone is no signal");
+        facts.coupon_shared_accounts = Some(1);
+        let one = score_of(&facts);
+        assert!(
+            one.reasons.iter().any(|r| r.code == "coupon_farming"),
+            "{one:?}"
+        );
+        facts.coupon_shared_accounts = Some(4);
+        facts.account_age_s = 600;
+        let farmed = score_of(&facts);
+        assert!(farmed.score >= 50, "{farmed:?}");
     }
 
     #[test]

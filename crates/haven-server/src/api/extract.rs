@@ -309,6 +309,25 @@ async fn render_resource(
             let view = crate::views::OrderView::seen_by(&order, viewer, app.now());
             (status, Json(view).into_response())
         }
+        Resource::Cart(id) => {
+            let first = app.order_for_replay(id).await?;
+            if first.close_reason == Some(haven_domain::order::CloseReason::PaymentDeclined) {
+                return Err(haven_app::AppError::payment_declined(
+                    "the card was declined for this checkout",
+                )
+                .into());
+            }
+            let orders = app.order_group(&first).await?;
+            let view = super::cart::checkout_view(&orders, viewer, app.now());
+            let status = if view.challenge_required
+                || first.state == haven_domain::order::OrderState::PendingPayment
+            {
+                StatusCode::ACCEPTED
+            } else {
+                success
+            };
+            (status, Json(view).into_response())
+        }
         Resource::Dispute(id) => {
             let dispute = app.dispute(id).await?;
             let order = app.order(dispute.order_id).await?;
@@ -360,6 +379,17 @@ async fn replayed(app: &App, viewer: &Actor, resource: Resource, success: Status
 /// Run an action once per Idempotency-Key: a replay gets the resource the
 /// first run produced (with the status a success answers, `success`), and
 /// a request that lost a race to its own twin gets the twin's result.
+/// The fraud checks' view of a checkout request: its device header, its
+/// client address and (behind a trusted proxy) that address's country.
+pub fn checkout_context(
+    app: &App,
+    headers: &HeaderMap,
+    client: &haven_app::ClientInfo,
+) -> haven_app::risk::PaymentContext {
+    let device = headers.get(DEVICE_HEADER).and_then(|v| v.to_str().ok());
+    payment_context(headers, client, &app.config, device)
+}
+
 pub async fn idempotent<T, F>(
     app: &App,
     viewer: &Actor,

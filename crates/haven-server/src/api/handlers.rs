@@ -27,7 +27,7 @@ use haven_app::{App, CheckoutInput, NewListingInput, Registration};
 
 type AppState = State<Arc<App>>;
 
-fn money(view: &MoneyView) -> ApiResult<Money> {
+pub(super) fn money(view: &MoneyView) -> ApiResult<Money> {
     let currency =
         Currency::parse(&view.currency).map_err(|e| ApiError::validation(e.to_string()))?;
     Ok(Money::new(view.amount_minor, currency))
@@ -197,6 +197,7 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         shipping,
         guaranteed_genuine: req.guaranteed_genuine,
         ships_from: req.ships_from,
+        product: req.product,
     })
 }
 
@@ -239,7 +240,7 @@ pub struct FlashDealRequest {
     pub ends_at: String,
 }
 
-fn instant(raw: &str, field: &str) -> ApiResult<haven_domain::Timestamp> {
+pub(super) fn instant(raw: &str, field: &str) -> ApiResult<haven_domain::Timestamp> {
     raw.parse()
         .map_err(|_| ApiError::validation(format!("{field} must be an RFC 3339 time")))
 }
@@ -330,20 +331,25 @@ pub async fn upload_media(
     ))
 }
 
+pub(super) fn card_details(card: CardRequest) -> CardDetails {
+    CardDetails {
+        number: card.number,
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+        cvc: card.cvc,
+    }
+}
+
 fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
     Ok(CheckoutInput {
         listing_id: path_id(&req.listing_id, "listing")?,
         quantity: req.quantity,
         shipping_method: req.shipping_method,
         address: req.address.into(),
-        card: req.card.map(|card| CardDetails {
-            number: card.number,
-            exp_month: card.exp_month,
-            exp_year: card.exp_year,
-            cvc: card.cvc,
-        }),
+        card: req.card.map(card_details),
         use_credit: req.use_credit,
         accept_regular_price: req.accept_regular_price,
+        coupons: req.coupons,
         context: Default::default(),
     })
 }
@@ -361,10 +367,7 @@ pub async fn checkout(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Response {
-    let device = headers
-        .get(super::extract::DEVICE_HEADER)
-        .and_then(|v| v.to_str().ok());
-    let context = super::extract::payment_context(&headers, &client, &app.config, device);
+    let context = super::extract::checkout_context(&app, &headers, &client);
     let parsed = parse_json::<CheckoutRequest>(&body)
         .and_then(checkout_input)
         .map(|input| CheckoutInput { context, ..input });

@@ -4,7 +4,9 @@
 //! `{"amount_minor","currency"}`.
 
 pub mod account;
+pub mod cart;
 mod console;
+pub mod coupons;
 mod disputes;
 mod enforcement;
 pub mod extract;
@@ -56,9 +58,11 @@ use haven_app::App;
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
         search::search, search::hold, search::release, search::rebuild,
+        cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare,
+        coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store,
     ),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -280,6 +284,19 @@ pub fn router(app: Arc<App>) -> Router {
             post(reviews::moderate),
         )
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/cart", get(cart::get_cart))
+        .route(
+            "/api/v1/cart/items/{listing_id}",
+            axum::routing::put(cart::put_item).delete(cart::remove_item),
+        )
+        .route("/api/v1/cart/quote", post(cart::quote))
+        .route("/api/v1/cart/checkout", post(cart::checkout))
+        .route("/api/v1/listings/{id}/compare", get(cart::compare))
+        .route("/api/v1/coupons", get(coupons::issued).post(coupons::issue))
+        .route("/api/v1/coupons/{id}/end", post(coupons::end))
+        .route("/api/v1/coupons/{id}/claim", post(coupons::claim))
+        .route("/api/v1/me/coupons", get(coupons::mine))
+        .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
         .route("/api/v1/console/listings/{id}/hold", post(search::hold))
         .route(
             "/api/v1/console/listings/{id}/release",

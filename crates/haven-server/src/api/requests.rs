@@ -70,6 +70,10 @@ pub struct NewListingRequest {
     /// ISO 3166-1 alpha-2 country the parcel leaves from (a search facet).
     #[serde(default)]
     pub ships_from: Option<String>,
+    /// The product sold, as brand and model ("Acme X100") or a GTIN:
+    /// listings of the same product are compared side by side.
+    #[serde(default)]
+    pub product: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,6 +104,10 @@ pub struct CheckoutRequest {
     /// the deal has sold out.
     #[serde(default)]
     pub accept_regular_price: bool,
+    /// Coupon codes, or ids of coupons claimed: at most one platform and
+    /// one seller coupon.
+    #[serde(default)]
+    pub coupons: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -4,6 +4,7 @@
 //! Handlers here are as thin as the API's: they call the same `App` methods.
 
 mod account;
+mod cart;
 mod console;
 pub mod csrf;
 mod disputes;
@@ -358,6 +359,23 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(shop::browse))
         .route("/search", get(search::search))
         .route("/listings/{id}", get(shop::listing))
+        .route("/listings/{id}/compare", get(cart::compare))
+        .route("/cart", get(cart::cart))
+        .route("/cart/items", post(cart::put_item))
+        .route(
+            "/cart/checkout",
+            get(cart::checkout_form).post(cart::checkout),
+        )
+        .route("/coupons/{id}/claim", post(cart::claim))
+        .route("/coupons/{id}/end", post(cart::end_coupon))
+        .route(
+            "/seller/coupons",
+            get(cart::seller_coupons).post(cart::issue_seller_coupon),
+        )
+        .route(
+            "/console/coupons",
+            get(cart::console_coupons).post(cart::issue_platform_coupon),
+        )
         .route(
             "/checkout/{id}",
             get(shop::checkout_form).post(shop::checkout),

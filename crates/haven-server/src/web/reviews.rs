@@ -92,6 +92,8 @@ struct StorePage {
     next_url: Option<String>,
     /// The viewer runs this store (may reply to reviews).
     is_owner: bool,
+    /// Coupons a buyer can claim here now.
+    coupons: Vec<crate::api::coupons::CouponView>,
 }
 
 pub async fn store_page(
@@ -155,6 +157,12 @@ pub async fn store_page(
         photos_only,
         next_url,
         is_owner: actor.as_ref().and_then(|a| a.store_id) == Some(store),
+        coupons: app
+            .claimable_coupons(store)
+            .await?
+            .iter()
+            .map(crate::api::coupons::CouponView::from)
+            .collect(),
     }))
 }
 

@@ -177,6 +177,8 @@ pub struct ListingForm {
     guaranteed_genuine: String,
     #[serde(default)]
     ships_from: String,
+    #[serde(default)]
+    product: String,
     /// Items total from which standard shipping is free (blank: never).
     #[serde(default)]
     free_over: String,
@@ -225,6 +227,7 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
         }],
         guaranteed_genuine: form.guaranteed_genuine == "true",
         ships_from: Some(form.ships_from),
+        product: Some(form.product).filter(|p| !p.trim().is_empty()),
     })
 }
 

@@ -86,6 +86,8 @@ struct ListingPage {
     deal_sold_out: bool,
     deal_left: String,
     clock_offset_ms: i64,
+    /// Other stores' listings of the same product (compare sellers).
+    other_offers: usize,
 }
 
 /// One method's price and dates to the buyer's country, if ordered now.
@@ -159,7 +161,19 @@ pub async fn listing(
         Some(shop) => Some(crate::views::StoreView::load(&app, &shop).await?),
         None => None,
     };
-    let trust = super::reviews::TrustView::new(&app.store_reputation(listing.store_id).await?);
+    // The same short-lived cache checkout uses: a busy listing page does
+    // not recompute the store's metrics on every view.
+    let (reputation, _) = app.cached_reputation(listing.store_id).await?;
+    let trust = super::reviews::TrustView::new(&reputation);
+    let other_offers = match &listing.product_key {
+        Some(key) => app
+            .store
+            .listings_for_product(key, 50)
+            .await?
+            .len()
+            .saturating_sub(1),
+        None => 0,
+    };
     let to =
         q.to.map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| haven_domain::catalog::is_country_code(c))
@@ -179,6 +193,7 @@ pub async fn listing(
         deal_sold_out,
         deal_left,
         clock_offset_ms: super::orders::demo_clock_offset_ms(&app),
+        other_offers,
         estimates: delivery_estimates(&listing, &to, app.now()),
         to,
         listing: view,
@@ -229,6 +244,9 @@ pub struct CheckoutForm {
     /// regular price.
     #[serde(default)]
     accept_regular_price: String,
+    /// A coupon code (or a claimed coupon's id).
+    #[serde(default)]
+    coupon: String,
 }
 
 #[derive(Template)]
@@ -343,7 +361,7 @@ pub async fn checkout_form(
     checkout_page(&app, &actor, path_id(&id, "listing")?, form, None).await
 }
 
-fn parse_expiry(raw: &str) -> Option<(u8, u16)> {
+pub(crate) fn parse_expiry(raw: &str) -> Option<(u8, u16)> {
     let (month, year) = raw.trim().split_once('/')?;
     let month: u8 = month.trim().parse().ok()?;
     let year: u16 = year.trim().parse().ok()?;
@@ -400,6 +418,7 @@ pub async fn checkout(
         }),
         use_credit,
         accept_regular_price: form.accept_regular_price == "true",
+        coupons: coupon_list(&form.coupon),
         context,
     };
     // A double-clicked Pay button sends the same key twice: one order.
@@ -479,4 +498,13 @@ pub async fn challenge(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The coupon box: codes separated by commas or spaces.
+pub(crate) fn coupon_list(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .take(4)
+        .map(str::to_string)
+        .collect()
 }

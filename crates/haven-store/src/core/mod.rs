@@ -16,6 +16,7 @@
 //! retries of deadlock victims stay in `sqlite/` and `postgres/`, with each
 //! database's schema.
 
+mod commerce;
 pub mod plan;
 pub mod read;
 mod reputation;

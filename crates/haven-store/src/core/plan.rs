@@ -69,6 +69,7 @@ pub fn plan(cs: &Changeset) -> StoreResult<Vec<Op>> {
     // only for the last few statements and the COMMIT, and two changesets
     // never wait on each other crosswise.
     plan_stock(cs, &mut ops);
+    plan_coupon_counters(cs, &mut ops);
     plan_store_stats(cs, &mut ops);
     plan_balances(cs, &mut ops);
     plan_outbox(cs, &mut ops)?;
@@ -397,7 +398,8 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     &listing.category,
                     i64::from(listing.is_held()),
                     i64::from(update.was_held),
-                    Value::opt_int(update.deal_remaining)
+                    Value::opt_int(update.deal_remaining),
+                    Value::opt_text(listing.product_key.clone())
                 ],
             )
             .expect(Expect::One(Conflict::StaleListing)),
@@ -418,11 +420,95 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                 &listing.category,
                 listing.stock,
                 json(listing)?,
-                listing.created_at
+                listing.created_at,
+                Value::opt_text(listing.product_key.clone())
             ],
         ));
     }
+    for line in &cs.cart_puts {
+        ops.push(Op::exec(
+            sql::CART_PUT,
+            params![
+                line.buyer_id.0,
+                line.listing_id.0,
+                i64::from(line.quantity),
+                line.added_at
+            ],
+        ));
+    }
+    for (buyer, listing) in &cs.cart_removes {
+        ops.push(Op::exec(sql::CART_REMOVE, params![buyer.0, listing.0]));
+    }
+    plan_coupons(cs, ops)
+}
+
+fn plan_coupons(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
+    for coupon in &cs.coupons {
+        ops.push(
+            Op::exec(
+                sql::COUPON_INSERT,
+                params![
+                    coupon.id.0,
+                    Value::opt_text(coupon.code.clone()),
+                    Value::opt_text(coupon.store_id.map(|s| s.0.to_string())),
+                    json(coupon)?,
+                    i64::from(coupon.total_limit),
+                    coupon.starts_at,
+                    coupon.ends_at,
+                    i64::from(coupon.claimable),
+                    coupon.created_at
+                ],
+            )
+            .on_violation(Conflict::CouponCodeTaken),
+        );
+    }
+    for coupon in &cs.coupon_updates {
+        ops.push(Op::exec(
+            sql::COUPON_UPDATE,
+            params![
+                coupon.id.0,
+                json(coupon)?,
+                i64::from(coupon.total_limit),
+                coupon.starts_at,
+                coupon.ends_at,
+                i64::from(coupon.claimable)
+            ],
+        ));
+    }
+    for (coupon, buyer, at) in &cs.coupon_claims {
+        ops.push(Op::exec(sql::COUPON_CLAIM, params![coupon.0, buyer.0, *at]));
+    }
     Ok(())
+}
+
+/// Coupon counters are hot rows (a popular coupon): taken near the end,
+/// each coupon's row first so a buyer's per-buyer count is read under it.
+fn plan_coupon_counters(cs: &Changeset, ops: &mut Vec<Op>) {
+    for (order, at) in &cs.coupon_releases {
+        ops.push(Op::exec(sql::COUPON_GIVE_BACK, params![order.0]));
+        ops.push(Op::exec(sql::COUPON_RELEASE, params![order.0, *at]));
+    }
+    let mut redemptions: Vec<&crate::CouponRedemption> = cs.coupon_redemptions.iter().collect();
+    redemptions.sort_by_key(|r| (r.coupon_id, r.order_id));
+    for r in redemptions {
+        ops.push(
+            Op::exec(sql::COUPON_TAKE, params![r.coupon_id.0, r.at])
+                .expect(Expect::One(Conflict::CouponExhausted)),
+        );
+        ops.push(
+            Op::exec(
+                sql::COUPON_REDEEM,
+                params![
+                    r.coupon_id.0,
+                    r.order_id.0,
+                    r.buyer_id.0,
+                    r.at,
+                    i64::from(r.per_buyer_limit)
+                ],
+            )
+            .expect(Expect::One(Conflict::CouponLimitReached)),
+        );
+    }
 }
 
 /// Stock in listing order (stable: one listing's changes keep their order).

@@ -68,7 +68,7 @@ fn conversation_row(row: &Row) -> StoreResult<Conversation> {
 }
 
 /// `data, stock, deal_remaining`: the two counters are the row's.
-fn listing_row(row: &Row) -> StoreResult<Listing> {
+pub(super) fn listing_row(row: &Row) -> StoreResult<Listing> {
     let mut listing: Listing = row.json(0)?;
     listing.stock = row.int(1)?;
     if let Some(deal) = &mut listing.deal {
@@ -725,6 +725,61 @@ impl<B: Backend> Store for Core<B> {
 
     async fn risk_lists(&self) -> StoreResult<Vec<crate::RiskListEntry>> {
         self.lists().await
+    }
+
+    async fn listings_for_product(&self, key: &str, limit: u32) -> StoreResult<Vec<Listing>> {
+        self.product_listings(key, limit).await
+    }
+
+    async fn cart(&self, buyer: UserId) -> StoreResult<Vec<crate::CartLine>> {
+        self.cart_lines(buyer).await
+    }
+
+    async fn coupon(
+        &self,
+        id: haven_domain::ids::CouponId,
+    ) -> StoreResult<Option<crate::StoredCoupon>> {
+        self.coupon_row_by_id(id).await
+    }
+
+    async fn coupon_by_code(&self, code: &str) -> StoreResult<Option<crate::StoredCoupon>> {
+        self.coupon_row_by_code(code).await
+    }
+
+    async fn coupons_of(
+        &self,
+        store: Option<StoreId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<crate::StoredCoupon>> {
+        self.coupon_page(store, page).await
+    }
+
+    async fn claimed_coupons(
+        &self,
+        buyer: UserId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::StoredCoupon>> {
+        self.claimed(buyer, limit).await
+    }
+
+    async fn coupon_uses(
+        &self,
+        coupon: haven_domain::ids::CouponId,
+        buyer: UserId,
+    ) -> StoreResult<i64> {
+        self.uses(coupon, buyer).await
+    }
+
+    async fn coupon_redeemers_sharing(
+        &self,
+        coupon: haven_domain::ids::CouponId,
+        buyer: UserId,
+        card_fp: Option<&str>,
+        device_id: Option<&str>,
+        address_key: &str,
+    ) -> StoreResult<i64> {
+        self.redeemers_sharing(coupon, buyer, card_fp, device_id, address_key)
+            .await
     }
 
     async fn store_enforcement(

@@ -133,7 +133,7 @@ pub const MEDIA_INSERT: Sql = Shared(
 pub const MEDIA_BY_HASH: Sql =
     Shared("SELECT hash, content_type, bytes FROM media WHERE hash = ?1");
 pub const LISTING_INSERT: Sql = Shared(
-    "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms, product_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 );
 pub const LISTING_BY_ID: Sql =
     Shared("SELECT data, stock, deal_remaining FROM listings WHERE id = ?1");
@@ -153,8 +153,78 @@ pub const STOCK_CHANGE: Sql = Shared(
 /// if it is still held or not as read (?5).
 /// A new flash deal also sets its units (?6; NULL keeps the counter).
 pub const LISTING_UPDATE: Sql = Shared(
-    "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining)
+    "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7
      WHERE id = ?1 AND held = ?5",
+);
+pub const LISTINGS_FOR_PRODUCT: Sql = Shared(
+    "SELECT data, stock, deal_remaining FROM listings
+     WHERE product_key = ?1 AND held = 0
+       AND store_id NOT IN (SELECT store_id FROM store_enforcement WHERE level = 'suspended')
+     ORDER BY created_at_ms, id LIMIT ?2",
+);
+
+// Cart.
+pub const CART_PUT: Sql = Shared(
+    "INSERT INTO cart_lines (buyer_id, listing_id, quantity, added_at_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (buyer_id, listing_id) DO UPDATE SET quantity = excluded.quantity",
+);
+pub const CART_REMOVE: Sql =
+    Shared("DELETE FROM cart_lines WHERE buyer_id = ?1 AND listing_id = ?2");
+pub const CART_LINES: Sql = Shared(
+    "SELECT buyer_id, listing_id, quantity, added_at_ms FROM cart_lines WHERE buyer_id = ?1
+     ORDER BY added_at_ms, listing_id LIMIT ?2",
+);
+
+// Coupons.
+pub const COUPON_INSERT: Sql = Shared(
+    "INSERT INTO coupons (id, code, store_id, data, total_limit, starts_at_ms, ends_at_ms, claimable, created_at_ms)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+);
+pub const COUPON_UPDATE: Sql = Shared(
+    "UPDATE coupons SET data = ?2, total_limit = ?3, starts_at_ms = ?4, ends_at_ms = ?5, claimable = ?6 WHERE id = ?1",
+);
+pub const COUPON_BY_ID: Sql = Shared("SELECT data, redeemed FROM coupons WHERE id = ?1");
+pub const COUPON_BY_CODE: Sql = Shared("SELECT data, redeemed FROM coupons WHERE code = ?1");
+pub const COUPONS_OF_STORE: Sql = Shared(
+    "SELECT data, redeemed, created_at_ms, id FROM coupons
+     WHERE ((?3 IS NULL AND store_id IS NULL) OR store_id = ?3) AND (created_at_ms, id) < (?1, ?2)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const COUPON_CLAIM: Sql = Shared(
+    "INSERT INTO coupon_claims (coupon_id, buyer_id, claimed_at_ms) VALUES (?1, ?2, ?3)
+     ON CONFLICT (coupon_id, buyer_id) DO NOTHING",
+);
+pub const CLAIMED_COUPONS: Sql = Shared(
+    "SELECT c.data, c.redeemed FROM coupon_claims k JOIN coupons c ON c.id = k.coupon_id
+     WHERE k.buyer_id = ?1 ORDER BY k.claimed_at_ms DESC, k.coupon_id LIMIT ?2",
+);
+/// Takes one redemption, only while the coupon runs and has some left.
+pub const COUPON_TAKE: Sql = Shared(
+    "UPDATE coupons SET redeemed = redeemed + 1
+     WHERE id = ?1 AND redeemed < total_limit AND starts_at_ms <= ?2 AND ends_at_ms > ?2",
+);
+/// Records the order's redemption, only while the buyer is under the
+/// per-buyer limit (the coupon's row, locked just before, serialises this).
+pub const COUPON_REDEEM: Sql = Shared(
+    "INSERT INTO coupon_redemptions (coupon_id, order_id, buyer_id, redeemed_at_ms)
+     SELECT ?1, ?2, ?3, ?4
+     WHERE (SELECT COUNT(*) FROM coupon_redemptions
+            WHERE coupon_id = ?1 AND buyer_id = ?3 AND released_at_ms IS NULL) < ?5",
+);
+pub const COUPON_GIVE_BACK: Sql = Shared(
+    "UPDATE coupons SET redeemed = redeemed - 1
+     WHERE id IN (SELECT coupon_id FROM coupon_redemptions WHERE order_id = ?1 AND released_at_ms IS NULL)",
+);
+pub const COUPON_RELEASE: Sql = Shared(
+    "UPDATE coupon_redemptions SET released_at_ms = ?2 WHERE order_id = ?1 AND released_at_ms IS NULL",
+);
+pub const COUPON_REDEEMERS_SHARING: Sql = Shared(
+    "SELECT COUNT(DISTINCT r.buyer_id) FROM coupon_redemptions r JOIN risk_attempts a ON a.order_id = r.order_id
+     WHERE r.coupon_id = ?1 AND r.buyer_id <> ?2
+       AND (a.card_fp = ?3 OR a.device_id = ?4 OR a.address_key = ?5)",
+);
+pub const COUPON_USES: Sql = Shared(
+    "SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_id = ?1 AND buyer_id = ?2 AND released_at_ms IS NULL",
 );
 /// Takes flash-deal units only if enough are left.
 pub const DEAL_CLAIM: Sql = Shared(

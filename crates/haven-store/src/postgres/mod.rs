@@ -87,6 +87,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("schema14.sql")),
     (15, include_str!("schema15.sql")),
     (16, include_str!("schema16.sql")),
+    (17, include_str!("schema17.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

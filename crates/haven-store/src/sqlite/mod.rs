@@ -53,6 +53,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("schema14.sql")),
     (15, include_str!("schema15.sql")),
     (16, include_str!("schema16.sql")),
+    (17, include_str!("schema17.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

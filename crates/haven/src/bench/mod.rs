@@ -318,6 +318,7 @@ pub fn lamp(title: &str, stock: i64) -> haven_app::NewListingInput {
         shipping: crate::demo::shipping(),
         guaranteed_genuine: false,
         ships_from: Some("US".into()),
+        product: None,
     }
 }
 

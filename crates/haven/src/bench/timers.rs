@@ -189,6 +189,8 @@ fn paid_orders(
                 country: "US".into(),
             },
             ship_by_days: 3,
+            more_items: Vec::new(),
+            discounts: Vec::new(),
         };
         let (order, _) = Order::checkout(new, &policy, version, now)?;
         let payment = PaymentInfo {
