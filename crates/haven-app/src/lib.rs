@@ -34,6 +34,7 @@ mod messaging;
 mod money;
 pub mod payments;
 pub mod pricing;
+pub mod recommend;
 pub mod reconcile;
 pub mod relay;
 pub mod reputation;
@@ -803,6 +804,18 @@ pub(crate) fn changeset_for(
     };
     // The store's reputation counters move with the order, in its transaction.
     reputation::order_stat_changes(before, order, &mut changes);
+    // A completed order joins the co-purchase graph; refunded later, it leaves.
+    let completed = |o: &Order| o.state == OrderState::Completed;
+    match before {
+        Some(b) if !completed(b) && completed(order) => changes.purchases.extend(
+            order
+                .items()
+                .iter()
+                .map(|i| (order.id, i.listing_id, order.buyer_id)),
+        ),
+        Some(b) if completed(b) && !completed(order) => changes.purchase_removals.push(order.id),
+        _ => {}
+    }
     // Coupons come back with an order cancelled or refunded in full.
     let gone = |state: OrderState| matches!(state, OrderState::Cancelled | OrderState::Refunded);
     if !order.discounts.is_empty() && gone(order.state) && before.is_some_and(|b| !gone(b.state)) {

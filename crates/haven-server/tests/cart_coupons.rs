@@ -756,3 +756,72 @@ async fn coupon_farming_from_one_device_goes_through_the_risk_engine() {
         .await;
     assert_eq!(r.json["held_for_review"], false, "{:?}", r.json);
 }
+
+/// Ship and confirm: the order completes and the seller is paid.
+async fn complete(t: &TestApp, seller: &str, buyer: &str, order: &str) {
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(seller),
+            json!({"carrier": "simpost", "tracking_number": tracking_number()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(buyer),
+            json!({"second_confirmation": true}),
+        )
+        .await;
+    assert_eq!(r.json["state"], "completed", "{:?}", r.json);
+}
+
+#[tokio::test]
+async fn customers_who_bought_this_also_bought_counts_completed_orders_only() {
+    for t in on_every_backend().await {
+        let (seller, lamp) = t.seller_with_listing("a@example.com", 20).await;
+        let shade = add_listing(&t, &seller, listing("Lamp shade", "home", 1_500, 800, None)).await;
+        let bulb = add_listing(&t, &seller, listing("Warm bulb", "home", 500, 300, None)).await;
+        for i in 0..2 {
+            let buyer = t.user(&format!("b{i}@example.com"), "buyer").await;
+            for listing in [&lamp, &shade] {
+                let r = t.buy(&buyer, listing, "4242424242424242").await;
+                let order = r.json["id"].as_str().unwrap().to_string();
+                complete(&t, &seller, &buyer, &order).await;
+            }
+        }
+        // Bought but not completed (still in escrow): not a recommendation.
+        let third = t.user("b3@example.com", "buyer").await;
+        t.buy(&third, &lamp, "4242424242424242").await;
+        t.buy(&third, &bulb, "4242424242424242").await;
+        let r = t
+            .get(&format!("/api/v1/listings/{lamp}/also-bought"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let ids: Vec<&str> = r.json["listings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![shade.as_str()]);
+
+        // The listing page shows it, and remembers what this browser viewed.
+        let mut browser = Browser::new(&t);
+        browser.get(&format!("/listings/{bulb}")).await;
+        let page = browser.get(&format!("/listings/{lamp}")).await;
+        let html = Browser::html(&page);
+        let also = &html[html.find("id=\"also-bought\"").expect("also bought")..];
+        assert!(also.contains("Lamp shade"), "{also}");
+        let recent = &html[html
+            .find("id=\"recently-viewed\"")
+            .expect("recently viewed")..];
+        assert!(recent.contains("Warm bulb"), "{recent}");
+        let missing = uuid::Uuid::now_v7();
+        let r = t
+            .get(&format!("/api/v1/listings/{missing}/also-bought"), None)
+            .await;
+        assert_error(&r, StatusCode::NOT_FOUND, "not_found");
+    }
+}

@@ -202,6 +202,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     reviews_ratings_counters_and_integrity_cases(&*store).await;
     search_rows_count_units_and_holds_hide(&*store).await;
     carts_coupons_and_products(store.clone()).await;
+    co_purchases_rank_by_buyers(&*store).await;
 }
 
 /// What search reads: units sold move with stock, reviews average in, a
@@ -3149,4 +3150,79 @@ async fn carts_coupons_and_products(store: Arc<dyn Store>) {
         .commit(redemption(&seller, f.buyer.id, now))
         .await
         .expect("usable again after the release");
+}
+
+/// The co-purchase graph: buyers of one listing and what else they bought
+/// (most buyers first); an order refunded after completion leaves it, and
+/// writing a purchase twice is harmless.
+async fn co_purchases_rank_by_buyers(store: &dyn Store) {
+    let [lamp, shade, bulb, ring] = [(); 4].map(|_| ListingId::new());
+    let buyers: Vec<UserId> = (0..4).map(|_| UserId::new()).collect();
+    let mut purchases = Vec::new();
+    let mut buy = |buyer: UserId, listing: ListingId| {
+        let order = OrderId::new();
+        purchases.push((order, listing, buyer));
+        order
+    };
+    for b in &buyers[..3] {
+        buy(*b, lamp);
+        buy(*b, shade);
+    }
+    buy(buyers[0], bulb);
+    buy(buyers[3], lamp);
+    let refunded = buy(buyers[3], bulb);
+    for _ in 0..2 {
+        store
+            .commit(Changeset {
+                purchases: purchases.clone(),
+                ..Changeset::default()
+            })
+            .await
+            .expect("purchases");
+    }
+    let ranked = store.also_bought(lamp, 10).await.unwrap();
+    assert_eq!(ranked, vec![(shade, 3), (bulb, 2)]);
+    assert_eq!(store.also_bought(lamp, 1).await.unwrap(), vec![(shade, 3)]);
+    store
+        .commit(Changeset {
+            purchase_removals: vec![refunded],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.also_bought(lamp, 10).await.unwrap(),
+        vec![(shade, 3), (bulb, 1)]
+    );
+    assert_eq!(store.also_bought(ring, 10).await.unwrap(), vec![]);
+
+    // A ring's order whose review integrity removed the review is left
+    // out: its 5★ co-purchase does not recommend the ring's listing.
+    let ring_buyer = UserId::new();
+    let ring_order = OrderId::new();
+    let mut flagged = sample_review(StoreId::new(), ring_buyer, 5, t0());
+    flagged.order_id = ring_order;
+    flagged.listing_id = ring;
+    flagged.integrity = Some(haven_domain::reputation::IntegrityFlag {
+        at: t0(),
+        score: 0.9,
+        reasons: vec!["ring".into()],
+        reversed: None,
+    });
+    store
+        .commit(Changeset {
+            purchases: vec![
+                (OrderId::new(), lamp, ring_buyer),
+                (ring_order, ring, ring_buyer),
+            ],
+            reviews: vec![crate::ReviewWrite {
+                review: flagged,
+                expected_version: None,
+            }],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let ranked = store.also_bought(lamp, 10).await.unwrap();
+    assert!(ranked.iter().all(|(l, _)| *l != ring), "{ranked:?}");
 }

@@ -590,6 +590,11 @@ pub struct Changeset {
     pub coupon_redemptions: Vec<CouponRedemption>,
     /// Orders whose coupons are given back (cancelled or refunded in full).
     pub coupon_releases: Vec<(OrderId, Timestamp)>,
+    /// (order, listing, buyer) bought in a completed order: the
+    /// co-purchase graph recommendations read.
+    pub purchases: Vec<(OrderId, ListingId, UserId)>,
+    /// Completed orders refunded later: out of the co-purchase graph.
+    pub purchase_removals: Vec<OrderId>,
 }
 
 /// A line of a buyer's cart.
@@ -684,6 +689,8 @@ impl Changeset {
         self.coupon_claims.extend(other.coupon_claims);
         self.coupon_redemptions.extend(other.coupon_redemptions);
         self.coupon_releases.extend(other.coupon_releases);
+        self.purchases.extend(other.purchases);
+        self.purchase_removals.extend(other.purchase_removals);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -750,6 +757,8 @@ impl Changeset {
             && self.coupon_claims.is_empty()
             && self.coupon_redemptions.is_empty()
             && self.coupon_releases.is_empty()
+            && self.purchases.is_empty()
+            && self.purchase_removals.is_empty()
     }
 }
 
@@ -944,6 +953,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<StoredCoupon>>;
     /// Coupons the buyer claimed, newest claim first.
     async fn claimed_coupons(&self, buyer: UserId, limit: u32) -> StoreResult<Vec<StoredCoupon>>;
+    /// Listings bought, in completed orders, by the buyers of `listing`
+    /// (orders whose review integrity removed the review left out), with
+    /// how many such buyers each; most first.
+    async fn also_bought(
+        &self,
+        listing: ListingId,
+        limit: u32,
+    ) -> StoreResult<Vec<(ListingId, i64)>>;
     /// The buyer's redemptions of a coupon that still count.
     async fn coupon_uses(&self, coupon: CouponId, buyer: UserId) -> StoreResult<i64>;
     /// Other accounts that redeemed `coupon` in an order paid from this

@@ -394,3 +394,28 @@ pub async fn compare(
         offers: offers.iter().map(offer_view).collect(),
     }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlsoBoughtView {
+    /// Most buyers in common first, from completed orders only (orders
+    /// whose review integrity removed the review are left out).
+    pub listings: Vec<ListingView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/listings/{id}/also-bought", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, description = "Customers who bought this also bought", body = AlsoBoughtView), (status = 404, body = ErrorBody)))]
+pub async fn also_bought(
+    State(app): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AlsoBoughtView>> {
+    let listing: ListingId = path_id(&id, "listing")?;
+    if app.store.listing(listing).await?.is_none() {
+        return Err(ApiError::not_found("listing"));
+    }
+    let found = app
+        .also_bought(listing, haven_app::recommend::MAX_RECOMMENDATIONS)
+        .await?;
+    Ok(Json(AlsoBoughtView {
+        listings: found.iter().map(ListingView::from).collect(),
+    }))
+}

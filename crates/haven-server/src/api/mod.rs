@@ -58,7 +58,7 @@ use haven_app::App;
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
         search::search, search::hold, search::release, search::rebuild,
-        cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare,
+        cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store,
     ),
     modifiers(&BearerAuth, &CommonResponses),
@@ -292,6 +292,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/cart/quote", post(cart::quote))
         .route("/api/v1/cart/checkout", post(cart::checkout))
         .route("/api/v1/listings/{id}/compare", get(cart::compare))
+        .route("/api/v1/listings/{id}/also-bought", get(cart::also_bought))
         .route("/api/v1/coupons", get(coupons::issued).post(coupons::issue))
         .route("/api/v1/coupons/{id}/end", post(coupons::end))
         .route("/api/v1/coupons/{id}/claim", post(coupons::claim))

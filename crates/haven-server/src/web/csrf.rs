@@ -120,6 +120,38 @@ pub fn rotated_cookie(app: &App) -> String {
     )
 }
 
+/// The listings this browser viewed, newest first (at most
+/// [`RECENT_MAX`]), as the listing page writes them.
+pub const RECENT_COOKIE: &str = "haven_recent";
+pub const RECENT_MAX: usize = 8;
+
+pub fn recently_viewed(headers: &HeaderMap) -> Vec<haven_domain::ids::ListingId> {
+    cookie_value(headers, RECENT_COOKIE)
+        .unwrap_or_default()
+        .split('.')
+        .filter_map(haven_domain::ids::ListingId::parse)
+        .take(RECENT_MAX)
+        .collect()
+}
+
+/// `viewed` first, then the others it had, for 30 days.
+pub fn recent_cookie(
+    app: &App,
+    viewed: haven_domain::ids::ListingId,
+    before: &[haven_domain::ids::ListingId],
+) -> String {
+    let ids: Vec<String> = std::iter::once(viewed)
+        .chain(before.iter().copied().filter(|id| *id != viewed))
+        .take(RECENT_MAX)
+        .map(|id| id.to_string())
+        .collect();
+    format!(
+        "{RECENT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000{}",
+        ids.join("."),
+        secure_suffix(app)
+    )
+}
+
 /// A one-time message for the next page the visitor sees.
 pub fn flash_cookie(app: &App, message: &str) -> String {
     let short: String = message.chars().take(MAX_FLASH_CHARS).collect();

@@ -15,7 +15,7 @@ use crate::api::extract::{Client, RawBody, path_id};
 use crate::error::ApiError;
 use crate::views::{ListingView, OrderView};
 use haven_app::payments::CardDetails;
-use haven_app::{CheckoutInput, Idem};
+use haven_app::{App, CheckoutInput, Idem};
 
 #[derive(Deserialize)]
 pub struct BrowseQuery {
@@ -88,6 +88,10 @@ struct ListingPage {
     clock_offset_ms: i64,
     /// Other stores' listings of the same product (compare sellers).
     other_offers: usize,
+    /// Customers who bought this also bought.
+    also_bought: Vec<ListingView>,
+    /// This browser's recently viewed listings, this one left out.
+    recently_viewed: Vec<ListingView>,
 }
 
 /// One method's price and dates to the buyer's country, if ordered now.
@@ -145,11 +149,25 @@ pub struct ListingQuery {
     to: Option<String>,
 }
 
+/// Listings by id, in order, leaving out the missing and the held.
+async fn listings_by_id(app: &App, ids: &[ListingId]) -> Result<Vec<ListingView>, ApiError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(listing) = app.store.listing(*id).await?
+            && !listing.is_held()
+        {
+            found.push(ListingView::from(&listing));
+        }
+    }
+    Ok(found)
+}
+
 pub async fn listing(
     State(app): AppState,
     Visitor(actor): Visitor,
     Path(id): Path<String>,
     Query(q): Query<ListingQuery>,
+    headers: axum::http::HeaderMap,
 ) -> WebResult {
     let id: ListingId = path_id(&id, "listing")?;
     let listing = app
@@ -187,19 +205,38 @@ pub async fn listing(
         .as_ref()
         .map(|d| super::time_left_words(d.ends_at.duration_since(now).as_secs()))
         .unwrap_or_default();
-    Ok(render(&ListingPage {
+    let recent_before = super::csrf::recently_viewed(&headers);
+    let remember = super::csrf::recent_cookie(&app, id, &recent_before);
+    let mut page = render(&ListingPage {
         layout: Layout::new(&app, actor.as_ref(), listing.title.clone()),
         deal,
         deal_sold_out,
         deal_left,
         clock_offset_ms: super::orders::demo_clock_offset_ms(&app),
         other_offers,
+        also_bought: app
+            .also_bought(id, 6)
+            .await?
+            .iter()
+            .map(ListingView::from)
+            .collect(),
+        recently_viewed: listings_by_id(&app, &recent_before)
+            .await?
+            .into_iter()
+            .filter(|l| l.id != id.to_string())
+            .take(6)
+            .collect(),
         estimates: delivery_estimates(&listing, &to, app.now()),
         to,
         listing: view,
         store,
         trust,
-    }))
+    });
+    if let Ok(value) = axum::http::HeaderValue::from_str(&remember) {
+        page.headers_mut()
+            .append(axum::http::header::SET_COOKIE, value);
+    }
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]

@@ -104,6 +104,18 @@ impl<B: Backend> Core<B> {
         Ok(one(row, |r| r.int(0))?.unwrap_or(0))
     }
 
+    pub(super) async fn co_purchases(
+        &self,
+        listing: ListingId,
+        limit: u32,
+    ) -> StoreResult<Vec<(ListingId, i64)>> {
+        all(
+            self.rows(sql::ALSO_BOUGHT, params![listing.0, limit])
+                .await?,
+            |r| Ok((ListingId(r.uuid(0)?), r.int(1)?)),
+        )
+    }
+
     pub(super) async fn uses(&self, coupon: CouponId, buyer: UserId) -> StoreResult<i64> {
         let row = self
             .first(sql::COUPON_USES, params![coupon.0, buyer.0])

@@ -478,6 +478,15 @@ fn plan_coupons(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     for (coupon, buyer, at) in &cs.coupon_claims {
         ops.push(Op::exec(sql::COUPON_CLAIM, params![coupon.0, buyer.0, *at]));
     }
+    for order in &cs.purchase_removals {
+        ops.push(Op::exec(sql::PURCHASE_DELETE, params![order.0]));
+    }
+    for (order, listing, buyer) in &cs.purchases {
+        ops.push(Op::exec(
+            sql::PURCHASE_INSERT,
+            params![order.0, listing.0, buyer.0],
+        ));
+    }
     Ok(())
 }
 

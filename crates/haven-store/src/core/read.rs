@@ -770,6 +770,14 @@ impl<B: Backend> Store for Core<B> {
         self.uses(coupon, buyer).await
     }
 
+    async fn also_bought(
+        &self,
+        listing: ListingId,
+        limit: u32,
+    ) -> StoreResult<Vec<(ListingId, i64)>> {
+        self.co_purchases(listing, limit).await
+    }
+
     async fn coupon_redeemers_sharing(
         &self,
         coupon: haven_domain::ids::CouponId,

@@ -223,6 +223,19 @@ pub const COUPON_REDEEMERS_SHARING: Sql = Shared(
      WHERE r.coupon_id = ?1 AND r.buyer_id <> ?2
        AND (a.card_fp = ?3 OR a.device_id = ?4 OR a.address_key = ?5)",
 );
+// Recommendations.
+pub const PURCHASE_INSERT: Sql = Shared(
+    "INSERT INTO purchases (order_id, listing_id, buyer_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+);
+pub const PURCHASE_DELETE: Sql = Shared("DELETE FROM purchases WHERE order_id = ?1");
+pub const ALSO_BOUGHT: Sql = Shared(
+    "SELECT b.listing_id, COUNT(DISTINCT b.buyer_id) AS buyers
+     FROM purchases a JOIN purchases b ON b.buyer_id = a.buyer_id AND b.listing_id <> a.listing_id
+     WHERE a.listing_id = ?1
+       AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = a.order_id AND r.removed = 1)
+       AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = b.order_id AND r.removed = 1)
+     GROUP BY b.listing_id ORDER BY buyers DESC, b.listing_id LIMIT ?2",
+);
 pub const COUPON_USES: Sql = Shared(
     "SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_id = ?1 AND buyer_id = ?2 AND released_at_ms IS NULL",
 );

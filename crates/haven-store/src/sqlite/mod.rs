@@ -54,6 +54,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("schema15.sql")),
     (16, include_str!("schema16.sql")),
     (17, include_str!("schema17.sql")),
+    (18, include_str!("schema18.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;
