@@ -222,7 +222,14 @@ fn quote_of(stores: Vec<PricedStore>, credit_available_minor: i64) -> AppResult<
         }
         let off = haven_domain::coupon::total_discount(&store.order.discounts, currency)
             .map_err(AppError::internal)?;
-        discounts = discounts.checked_add(off).map_err(AppError::internal)?;
+        let bundle = Money::new(
+            store.order.bundle.as_ref().map_or(0, |b| b.amount_minor),
+            currency,
+        );
+        discounts = discounts
+            .checked_add(off)
+            .and_then(|d| d.checked_add(bundle))
+            .map_err(AppError::internal)?;
     }
     let shipping = sum(stores.iter().map(|s| s.order.shipping.cost))?;
     let total = sum(stores.iter().map(|s| s.order.total))?;

@@ -10,6 +10,7 @@
 mod accounts;
 pub mod auth;
 pub mod blobs;
+pub mod bundles;
 pub mod carrier;
 pub mod cart;
 mod catalog;

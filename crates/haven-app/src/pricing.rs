@@ -67,6 +67,8 @@ struct StorePlan {
     shipping_options: Vec<ShippingQuote>,
     shipping: ShippingQuote,
     ship_by_days: u32,
+    /// The best bundle deal these items make.
+    bundle: Option<haven_domain::bundle::BundleDiscount>,
 }
 
 /// A listing checked for sale, with the price this buyer pays.
@@ -143,7 +145,8 @@ impl App {
                 .iter()
                 .find(|(s, _)| *s == store_id)
                 .map(|(_, m)| m.as_str());
-            stores.push(self.price_store(store_id, items, &address, chosen)?);
+            let bundles = self.active_bundles(store_id).await?;
+            stores.push(self.price_store(store_id, items, &address, chosen, &bundles)?);
         }
         let discounts = apply_coupons(&coupons, &stores, self.now())?;
         self.build_orders(actor, stores, discounts, &coupons, &address)
@@ -205,6 +208,7 @@ impl App {
         items: Vec<Sellable>,
         address: &Address,
         chosen: Option<&str>,
+        bundles: &[haven_domain::bundle::Bundle],
     ) -> AppResult<StorePlan> {
         let subtotal = items_total(items.iter().map(|s| &s.item))?;
         let listings: Vec<&Listing> = items.iter().map(|s| &s.listing).collect();
@@ -215,7 +219,11 @@ impl App {
         };
         let shipping = shipping.ok_or_else(|| no_shipping(&listings, chosen, &address.country))?;
         let ship_by_days = listings.iter().map(|l| l.ship_by_days).max().unwrap_or(1);
+        let order_items: Vec<OrderItem> = items.iter().map(|s| s.item.clone()).collect();
+        let bundle = haven_domain::bundle::best_bundle(bundles, &order_items)
+            .map_err(|_| AppError::invalid_field("quantity", "the order total is too large"))?;
         Ok(StorePlan {
+            bundle,
             store_id,
             categories: items.iter().map(|s| s.listing.category.clone()).collect(),
             items: items.into_iter().map(|s| s.item).collect(),
@@ -242,6 +250,7 @@ impl App {
             redemptions: Vec::new(),
         };
         for (plan, discounts) in stores.into_iter().zip(discounts) {
+            let discounts = fit_discounts(&plan, discounts)?;
             let mut items = plan.items.clone();
             let first = items.remove(0);
             let new = NewOrder {
@@ -258,6 +267,7 @@ impl App {
                 ship_by_days: plan.ship_by_days,
                 more_items: items,
                 discounts,
+                bundle: plan.bundle,
             };
             let (order, effects) =
                 Order::checkout(new, &policy, version, now).map_err(order_total_error)?;
@@ -397,6 +407,25 @@ fn apply_coupons(
         discounts[index].push(coupon.discount_line(off));
     }
     Ok(discounts)
+}
+
+/// Coupons count the items at their prices before a bundle deal: with
+/// both, the coupons shrink (the seller's first) so the buyer still pays
+/// at least one minor unit for the items, and a coupon left with nothing
+/// to take is not redeemed at all.
+fn fit_discounts(plan: &StorePlan, discounts: Vec<OrderDiscount>) -> AppResult<Vec<OrderDiscount>> {
+    let items = items_total(plan.items.iter())?.amount_minor;
+    let bundle = plan.bundle.as_ref().map_or(0, |b| b.amount_minor);
+    let mut room = (items - 1 - bundle).max(0);
+    let mut fitted = Vec::with_capacity(discounts.len());
+    for mut discount in discounts {
+        discount.amount_minor = discount.amount_minor.min(room);
+        room -= discount.amount_minor;
+        if discount.amount_minor > 0 {
+            fitted.push(discount);
+        }
+    }
+    Ok(fitted)
 }
 
 fn discount_on(

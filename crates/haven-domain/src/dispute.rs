@@ -1156,6 +1156,7 @@ mod tests {
             ship_by_days: 2,
             more_items: Vec::new(),
             discounts: Vec::new(),
+            bundle: None,
         };
         let (order, _) = Order::checkout(new, &policy, 1, t0()).unwrap();
         let payment = PaymentInfo {

@@ -51,6 +51,7 @@ typed_id!(
 );
 typed_id!(ListingId);
 typed_id!(CouponId);
+typed_id!(BundleId);
 typed_id!(OrderId);
 typed_id!(EntryId);
 typed_id!(PayoutId);

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod audit;
+pub mod bundle;
 pub mod cart;
 pub mod catalog;
 pub mod clock;

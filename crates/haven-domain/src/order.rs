@@ -338,6 +338,10 @@ pub struct Order {
     /// Coupons taken off the items (already out of `total`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub discounts: Vec<crate::coupon::OrderDiscount>,
+    /// A bundle deal the order's items made (seller-funded, already out of
+    /// `total`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<crate::bundle::BundleDiscount>,
     /// The platform-funded part of the discounts, paid to the seller from
     /// the platform's promotions account with the release.
     #[serde(default)]
@@ -384,6 +388,7 @@ pub struct NewOrder {
     pub more_items: Vec<OrderItem>,
     /// Coupons applied (validated by the caller; at most what the items cost).
     pub discounts: Vec<crate::coupon::OrderDiscount>,
+    pub bundle: Option<crate::bundle::BundleDiscount>,
 }
 
 pub const MAX_QUANTITY: u32 = 1_000;
@@ -749,7 +754,9 @@ impl Order {
         for item in &new.more_items {
             items = items.checked_add(item.line_total()?)?;
         }
-        let discount = crate::coupon::total_discount(&new.discounts, items.currency)?;
+        let bundle_minor = new.bundle.as_ref().map_or(0, |b| b.amount_minor);
+        let discount = crate::coupon::total_discount(&new.discounts, items.currency)?
+            .checked_add(Money::new(bundle_minor, items.currency))?;
         if discount.amount_minor >= items.amount_minor && discount.amount_minor > 0 {
             return Err(MoneyError::OutOfRange {
                 max_minor: items.amount_minor - 1,
@@ -814,6 +821,7 @@ impl Order {
             more_items: new.more_items,
             paid_with: Vec::new(),
             discounts: new.discounts,
+            bundle: new.bundle,
             promotion_paid_minor: 0,
             from_cart: false,
             version: 0,

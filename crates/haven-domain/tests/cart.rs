@@ -131,3 +131,76 @@ fn items_of_one_store_ship_together_by_a_method_they_all_offer() {
     assert_eq!(big[0].cost.amount_minor, 500);
     assert!(ship_together(&[&lamp, &shade], "FR", items).is_empty());
 }
+
+fn item(
+    listing: haven_domain::ids::ListingId,
+    quantity: u32,
+    unit_minor: i64,
+) -> haven_domain::order::OrderItem {
+    haven_domain::order::OrderItem {
+        listing_id: listing,
+        listing_title: "x".into(),
+        guaranteed_genuine: false,
+        quantity,
+        unit_price: haven_domain::money::Money::new(unit_minor, haven_domain::money::Currency::USD),
+        flash_deal: false,
+    }
+}
+
+#[test]
+fn a_bundle_takes_its_saving_off_each_complete_set_and_the_best_one_wins() {
+    use haven_domain::bundle::{Bundle, best_bundle};
+    use haven_domain::ids::{BundleId, ListingId};
+    use haven_domain::money::{Currency, Money};
+    let (lamp, shade, bulb) = (ListingId::new(), ListingId::new(), ListingId::new());
+    let bundle = |listings: Vec<ListingId>, price| Bundle {
+        id: BundleId::new(),
+        store_id: StoreId::new(),
+        title: "Desk set".into(),
+        listings,
+        price: Money::new(price, Currency::USD),
+        created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        ended_at: None,
+    };
+    let pair = bundle(vec![lamp, shade], 5_000);
+    let trio = bundle(vec![lamp, shade, bulb], 5_200);
+    assert!(pair.validate(Money::new(5_500, Currency::USD)).is_ok());
+    assert!(
+        pair.validate(Money::new(5_000, Currency::USD)).is_err(),
+        "no saving"
+    );
+    assert!(
+        bundle(vec![lamp, lamp], 100)
+            .validate(Money::new(5_500, Currency::USD))
+            .is_err()
+    );
+    assert!(
+        bundle(vec![lamp], 100)
+            .validate(Money::new(5_500, Currency::USD))
+            .is_err()
+    );
+
+    // Two lamps, three shades: two complete sets of the pair.
+    let items = [item(lamp, 2, 4_000), item(shade, 3, 1_500)];
+    let found = best_bundle(&[pair.clone(), trio.clone()], &items)
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.sets, found.amount_minor), (2, 2 * 500));
+    // With a bulb the trio saves more (5.00 + 0.80 per set) than the pair.
+    let items = [
+        item(lamp, 1, 4_000),
+        item(shade, 1, 1_500),
+        item(bulb, 1, 500),
+    ];
+    let found = best_bundle(&[pair.clone(), trio], &items).unwrap().unwrap();
+    assert_eq!((found.sets, found.amount_minor), (1, 800));
+    // No complete set, or an ended bundle: nothing.
+    assert!(
+        best_bundle(std::slice::from_ref(&pair), &[item(lamp, 3, 4_000)])
+            .unwrap()
+            .is_none()
+    );
+    let mut ended = pair;
+    ended.ended_at = Some("2026-02-01T00:00:00Z".parse().unwrap());
+    assert!(best_bundle(&[ended], &items).unwrap().is_none());
+}

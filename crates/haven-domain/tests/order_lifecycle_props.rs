@@ -43,6 +43,7 @@ fn new_order(unit_minor: i64, quantity: u32, shipping_minor: i64) -> NewOrder {
         ship_by_days: 5,
         more_items: Vec::new(),
         discounts: Vec::new(),
+        bundle: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn new_order(buyer: UserId, store: StoreId, quantity: u32) -> NewOrder {
         ship_by_days: 5,
         more_items: Vec::new(),
         discounts: Vec::new(),
+        bundle: None,
     }
 }
 

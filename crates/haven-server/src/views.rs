@@ -293,6 +293,8 @@ pub struct OrderView {
     pub discounts: Vec<DiscountView>,
     /// Other orders paid by the same payment (a cart checkout).
     pub paid_with: Vec<String>,
+    /// The bundle deal the items made (seller-funded).
+    pub bundle: Option<BundleDiscountView>,
     pub shipping_method: String,
     pub shipping_cost: MoneyView,
     pub total: MoneyView,
@@ -407,6 +409,10 @@ impl OrderView {
                 .map(|d| DiscountView::new(d, currency))
                 .collect(),
             paid_with: o.paid_with.iter().map(ToString::to_string).collect(),
+            bundle: o
+                .bundle
+                .as_ref()
+                .map(|b| BundleDiscountView::new(b, currency)),
             shipping_method: o.shipping.method.clone(),
             shipping_cost: o.shipping.cost.into(),
             total: o.total.into(),
@@ -489,6 +495,29 @@ impl From<&haven_domain::order::OrderItem> for OrderItemView {
             line_total: line.into(),
             flash_deal: item.flash_deal,
             guaranteed_genuine: item.guaranteed_genuine,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BundleDiscountView {
+    pub bundle_id: String,
+    pub title: String,
+    /// Complete sets in the order.
+    pub sets: u32,
+    pub amount: MoneyView,
+}
+
+impl BundleDiscountView {
+    pub fn new(
+        b: &haven_domain::bundle::BundleDiscount,
+        currency: haven_domain::money::Currency,
+    ) -> Self {
+        BundleDiscountView {
+            bundle_id: b.bundle_id.to_string(),
+            title: b.title.clone(),
+            sets: b.sets,
+            amount: Money::new(b.amount_minor, currency).into(),
         }
     }
 }

@@ -825,3 +825,164 @@ async fn customers_who_bought_this_also_bought_counts_completed_orders_only() {
         assert_error(&r, StatusCode::NOT_FOUND, "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_bundle_prices_each_complete_set_and_bad_bundles_are_refused() {
+    for t in on_every_backend().await {
+        let (seller, lamp) = t.seller_with_listing("a@example.com", 20).await;
+        let shade = add_listing(&t, &seller, listing("Lamp shade", "home", 1_500, 800, None)).await;
+        let (_, elsewhere) = t.seller_with_listing("b@example.com", 5).await;
+        let bundle = |ids: Vec<&str>, price: i64| json!({"title": "Desk set", "listing_ids": ids, "price": {"amount_minor": price, "currency": "USD"}});
+        let r = t
+            .post(
+                "/api/v1/bundles",
+                Some(&seller),
+                bundle(vec![&lamp, &elsewhere], 4_000),
+            )
+            .await;
+        assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let r = t
+            .post(
+                "/api/v1/bundles",
+                Some(&seller),
+                bundle(vec![&lamp, &shade], 5_500),
+            )
+            .await;
+        assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let r = t
+            .post("/api/v1/bundles", Some(&seller), bundle(vec![&lamp], 3_000))
+            .await;
+        assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let r = t
+            .post(
+                "/api/v1/bundles",
+                Some(&seller),
+                bundle(vec![&lamp, &shade], 5_000),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        let bundle_id = r.json["id"].as_str().unwrap().to_string();
+        let store = r.json["store_id"].as_str().unwrap().to_string();
+        assert_eq!(
+            t.get(&format!("/api/v1/stores/{store}/bundles"), None)
+                .await
+                .json["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        let buyer = t.user("buyer@example.com", "buyer").await;
+        let r = t
+            .post(
+                "/api/v1/cart/bundles",
+                Some(&buyer),
+                json!({"store_id": store, "bundle_id": bundle_id}),
+            )
+            .await;
+        assert_eq!(r.json["lines"].as_array().unwrap().len(), 2, "{:?}", r.json);
+        put(&t, &buyer, &lamp, 2).await;
+        put(&t, &buyer, &shade, 3).await;
+        let r = t
+            .post(
+                "/api/v1/cart/checkout",
+                Some(&buyer),
+                json!({"address": address("US"), "card": card("4242424242424242")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        let order = &r.json["orders"][0];
+        // Two sets save 5.00 each; the third shade is at its own price.
+        assert_eq!(order["bundle"]["sets"], 2);
+        assert_eq!(order["bundle"]["amount"]["amount_minor"], 1_000);
+        assert_eq!(
+            order["total"]["amount_minor"],
+            2 * 4_000 + 3 * 1_500 - 1_000 + 800
+        );
+        // Ended: the next cart pays full price.
+        let r = t
+            .post(
+                &format!("/api/v1/bundles/{bundle_id}/end"),
+                Some(&seller),
+                json!({}),
+            )
+            .await;
+        assert!(r.json["ended_at"].is_string(), "{:?}", r.json);
+        put(&t, &buyer, &lamp, 1).await;
+        put(&t, &buyer, &shade, 1).await;
+        let r = t
+            .post(
+                "/api/v1/cart/quote",
+                Some(&buyer),
+                json!({"address": address("US")}),
+            )
+            .await;
+        assert!(r.json["stores"][0]["bundle"].is_null(), "{:?}", r.json);
+        t.verify_clean().await;
+    }
+}
+
+#[tokio::test]
+async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page() {
+    let t = TestApp::sqlite().await;
+    let (seller_token, lamp) = t.seller_with_listing("a@example.com", 20).await;
+    let shade = add_listing(
+        &t,
+        &seller_token,
+        listing("Lamp shade", "home", 1_500, 800, None),
+    )
+    .await;
+    let mut seller = Browser::new(&t);
+    seller.login("a@example.com").await;
+    let page = seller.get("/seller/coupons").await;
+    assert!(Browser::html(&page).contains("id=\"bundle-form\""));
+    let r = seller
+        .post_form(
+            "/seller/bundles",
+            &[
+                ("title", "Reading corner"),
+                ("listing", &lamp),
+                ("listing", &shade),
+                ("price", "50.00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let r = seller
+        .post_form(
+            "/seller/bundles",
+            &[
+                ("title", "Too dear"),
+                ("listing", &lamp),
+                ("listing", &shade),
+                ("price", "60.00"),
+            ],
+        )
+        .await;
+    assert!(Browser::html(&r).contains("below 55.00"), "{:?}", r.json);
+
+    t.user("buyer@example.com", "buyer").await;
+    let mut buyer = Browser::new(&t);
+    buyer.login("buyer@example.com").await;
+    let page = buyer.get(&format!("/listings/{shade}")).await;
+    let html = Browser::html(&page).to_string();
+    assert!(html.contains("Bundle deal: Reading corner"), "{html}");
+    let field = |name: &str| {
+        let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        html[at..at + 36].to_string()
+    };
+    let (store, bundle) = (field("store_id"), field("bundle_id"));
+    let r = buyer
+        .post_form(
+            "/cart/bundles",
+            &[("store_id", &store), ("bundle_id", &bundle)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let checkout = buyer.get("/cart/checkout?country=US").await;
+    let html = Browser::html(&checkout);
+    assert!(html.contains("Bundle: Reading corner × 1"), "{html}");
+    // 40.00 + 15.00 at the bundle's 50.00, plus one parcel at 8.00.
+    assert!(html.contains("Pay 58.00 USD"), "{html}");
+}

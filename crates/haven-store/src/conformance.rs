@@ -105,6 +105,7 @@ pub fn sample_order(buyer: UserId, listing: &Listing) -> Order {
         ship_by_days: 3,
         more_items: Vec::new(),
         discounts: Vec::new(),
+        bundle: None,
     };
     Order::checkout(new, &Policy::default(), 1, t0())
         .expect("checkout")
@@ -203,6 +204,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     search_rows_count_units_and_holds_hide(&*store).await;
     carts_coupons_and_products(store.clone()).await;
     co_purchases_rank_by_buyers(&*store).await;
+    bundles_round_trip(&*store).await;
 }
 
 /// What search reads: units sold move with stock, reviews average in, a
@@ -3225,4 +3227,28 @@ async fn co_purchases_rank_by_buyers(store: &dyn Store) {
         .unwrap();
     let ranked = store.also_bought(lamp, 10).await.unwrap();
     assert!(ranked.iter().all(|(l, _)| *l != ring), "{ranked:?}");
+}
+
+/// Bundles are kept per store, newest first, and rewritten in place.
+async fn bundles_round_trip(store: &dyn Store) {
+    let shop = StoreId::new();
+    let mut bundle = haven_domain::bundle::Bundle {
+        id: haven_domain::ids::BundleId::new(),
+        store_id: shop,
+        title: "Desk set".into(),
+        listings: vec![ListingId::new(), ListingId::new()],
+        price: usd(5_000),
+        created_at: t0(),
+        ended_at: None,
+    };
+    let put = |b: &haven_domain::bundle::Bundle| Changeset {
+        bundles: vec![b.clone()],
+        ..Changeset::default()
+    };
+    store.commit(put(&bundle)).await.expect("bundle");
+    assert_eq!(store.bundles_of(shop).await.unwrap(), vec![bundle.clone()]);
+    bundle.ended_at = Some(t0() + SignedDuration::from_secs(60));
+    store.commit(put(&bundle)).await.expect("ended");
+    assert_eq!(store.bundles_of(shop).await.unwrap(), vec![bundle]);
+    assert!(store.bundles_of(StoreId::new()).await.unwrap().is_empty());
 }

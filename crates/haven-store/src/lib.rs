@@ -595,6 +595,8 @@ pub struct Changeset {
     pub purchases: Vec<(OrderId, ListingId, UserId)>,
     /// Completed orders refunded later: out of the co-purchase graph.
     pub purchase_removals: Vec<OrderId>,
+    /// Bundles offered, or rewritten (ended).
+    pub bundles: Vec<haven_domain::bundle::Bundle>,
 }
 
 /// A line of a buyer's cart.
@@ -691,6 +693,7 @@ impl Changeset {
         self.coupon_releases.extend(other.coupon_releases);
         self.purchases.extend(other.purchases);
         self.purchase_removals.extend(other.purchase_removals);
+        self.bundles.extend(other.bundles);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -759,6 +762,7 @@ impl Changeset {
             && self.coupon_releases.is_empty()
             && self.purchases.is_empty()
             && self.purchase_removals.is_empty()
+            && self.bundles.is_empty()
     }
 }
 
@@ -961,6 +965,8 @@ pub trait Store: Send + Sync + 'static {
         listing: ListingId,
         limit: u32,
     ) -> StoreResult<Vec<(ListingId, i64)>>;
+    /// A store's bundles, newest first (at most 100).
+    async fn bundles_of(&self, store: StoreId) -> StoreResult<Vec<haven_domain::bundle::Bundle>>;
     /// The buyer's redemptions of a coupon that still count.
     async fn coupon_uses(&self, coupon: CouponId, buyer: UserId) -> StoreResult<i64>;
     /// Other accounts that redeemed `coupon` in an order paid from this

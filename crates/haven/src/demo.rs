@@ -235,7 +235,22 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
         crate::demo_history::seed(app, clock, &sellers, &shady).await?;
     }
     flash_deal(app, &sellers[1], "Bluetooth speaker").await?;
-    coupons(app, &agent, &sellers).await
+    coupons(app, &agent, &sellers).await?;
+    bundle(app, &sellers[0]).await
+}
+
+/// Lumen & Oak's desk set: the walnut lamp and the beeswax candles
+/// (63.00 separately) for 55.00.
+async fn bundle(app: &App, seller: &Actor) -> anyhow::Result<()> {
+    let listings = listings_of(app, seller).await?;
+    let ids: Vec<_> = ["Walnut desk lamp", "Beeswax candle pair"]
+        .iter()
+        .filter_map(|title| listings.iter().find(|l| l.title == *title).map(|l| l.id))
+        .collect();
+    app.create_bundle(seller, "Cosy desk set", ids, usd(5_500))
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the bundle: {}", e.message))?;
+    Ok(())
 }
 
 /// A platform coupon (HAVEN10), a seller code (PIXEL5) and a coupon
@@ -310,7 +325,11 @@ async fn coupons(app: &App, agent: &Actor, sellers: &[Actor]) -> anyhow::Result<
 
 /// A three-day flash deal on one listing, started when the demo is seeded:
 /// 10 units at 29.00 instead of 45.00.
-async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()> {
+/// A demo store's listings (fewer than 100).
+async fn listings_of(
+    app: &App,
+    seller: &Actor,
+) -> anyhow::Result<Vec<haven_domain::catalog::Listing>> {
     let filter = haven_store::ListingFilter {
         store_id: seller.store_id,
         category: None,
@@ -319,8 +338,12 @@ async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()
         .store
         .listings(&filter, &haven_store::PageRequest::new(None, Some(100)))
         .await?;
-    let listing = page
-        .items
+    Ok(page.items)
+}
+
+async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()> {
+    let listings = listings_of(app, seller).await?;
+    let listing = listings
         .iter()
         .find(|l| l.title == title)
         .ok_or_else(|| anyhow::anyhow!("the demo listing {title} is missing"))?;

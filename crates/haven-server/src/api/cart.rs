@@ -104,6 +104,8 @@ pub struct StoreQuoteView {
     pub shipping_options: Vec<ShippingOptionView>,
     pub shipping: ShippingOptionView,
     pub discounts: Vec<DiscountView>,
+    /// The bundle deal the items make.
+    pub bundle: Option<crate::views::BundleDiscountView>,
     /// This store's order: items + shipping − discounts.
     pub total: MoneyView,
     /// The date the on-time guarantee promises delivery by.
@@ -164,6 +166,11 @@ pub async fn quote_view(app: &App, quote: &CartQuote) -> ApiResult<CartQuoteView
                 .iter()
                 .map(|d| DiscountView::new(d, currency))
                 .collect(),
+            bundle: store
+                .order
+                .bundle
+                .as_ref()
+                .map(|b| crate::views::BundleDiscountView::new(b, currency)),
             total: store.order.total.into(),
             promised_delivery_at: ts(store.order.promised_delivery_at),
         });
@@ -418,4 +425,115 @@ pub async fn also_bought(
     Ok(Json(AlsoBoughtView {
         listings: found.iter().map(ListingView::from).collect(),
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBundleRequest {
+    pub title: String,
+    /// 2-5 of your store's listings; one of each makes a set.
+    pub listing_ids: Vec<String>,
+    /// What one set costs: below the listings' prices added up.
+    pub price: MoneyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleView {
+    pub id: String,
+    pub store_id: String,
+    pub title: String,
+    pub listing_ids: Vec<String>,
+    pub price: MoneyView,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+}
+
+impl From<&haven_domain::bundle::Bundle> for BundleView {
+    fn from(b: &haven_domain::bundle::Bundle) -> Self {
+        BundleView {
+            id: b.id.to_string(),
+            store_id: b.store_id.to_string(),
+            title: b.title.clone(),
+            listing_ids: b.listings.iter().map(ToString::to_string).collect(),
+            price: b.price.into(),
+            created_at: ts(b.created_at),
+            ended_at: b.ended_at.map(ts),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleListView {
+    pub items: Vec<BundleView>,
+}
+
+#[utoipa::path(post, path = "/api/v1/bundles", tag = "catalog", request_body = NewBundleRequest,
+    responses((status = 201, body = BundleView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create_bundle(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<BundleView>)> {
+    let req: NewBundleRequest = parse_json(&body)?;
+    if req.listing_ids.len() > haven_domain::bundle::MAX_LISTINGS {
+        return Err(ApiError::validation("a bundle is 2-5 different listings"));
+    }
+    let listings = req
+        .listing_ids
+        .iter()
+        .map(|raw| {
+            raw.parse::<ListingId>()
+                .map_err(|_| ApiError::validation(format!("{raw} is not a listing id")))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let price = super::handlers::money(&req.price)?;
+    let bundle = app
+        .create_bundle(&actor, &req.title, listings, price)
+        .await?;
+    Ok((StatusCode::CREATED, Json(BundleView::from(&bundle))))
+}
+
+#[utoipa::path(post, path = "/api/v1/bundles/{id}/end", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, body = BundleView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn end_bundle(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BundleView>> {
+    let bundle = app.end_bundle(&actor, path_id(&id, "bundle")?).await?;
+    Ok(Json(BundleView::from(&bundle)))
+}
+
+#[utoipa::path(get, path = "/api/v1/stores/{id}/bundles", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, description = "The store's bundles on offer", body = BundleListView), (status = 404, body = ErrorBody)))]
+pub async fn store_bundles(
+    State(app): AppState,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BundleListView>> {
+    let store: StoreId = path_id(&id, "store")?;
+    let bundles = app.active_bundles(store).await?;
+    Ok(Json(BundleListView {
+        items: bundles.iter().map(BundleView::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartBundleRequest {
+    pub store_id: String,
+    pub bundle_id: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cart/bundles", tag = "cart", request_body = CartBundleRequest,
+    responses((status = 200, description = "One of each of the bundle's listings is in the cart", body = CartView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_bundle(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<CartView>> {
+    let req: CartBundleRequest = parse_json(&body)?;
+    let store: StoreId = path_id(&req.store_id, "store")?;
+    app.add_bundle_to_cart(&actor, store, path_id(&req.bundle_id, "bundle")?)
+        .await?;
+    Ok(Json(cart_view(&app, &actor).await?))
 }

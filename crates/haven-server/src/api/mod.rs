@@ -59,6 +59,7 @@ use haven_app::App;
         console::dead_letters, console::retry, console::dismiss,
         search::search, search::hold, search::release, search::rebuild,
         cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
+        cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store,
     ),
     modifiers(&BearerAuth, &CommonResponses),
@@ -290,6 +291,10 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::put(cart::put_item).delete(cart::remove_item),
         )
         .route("/api/v1/cart/quote", post(cart::quote))
+        .route("/api/v1/cart/bundles", post(cart::add_bundle))
+        .route("/api/v1/bundles", post(cart::create_bundle))
+        .route("/api/v1/bundles/{id}/end", post(cart::end_bundle))
+        .route("/api/v1/stores/{id}/bundles", get(cart::store_bundles))
         .route("/api/v1/cart/checkout", post(cart::checkout))
         .route("/api/v1/listings/{id}/compare", get(cart::compare))
         .route("/api/v1/listings/{id}/also-bought", get(cart::also_bought))

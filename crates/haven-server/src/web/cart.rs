@@ -384,6 +384,9 @@ struct CouponsPage {
     coupons: Vec<CouponView>,
     can_issue: bool,
     error: Option<String>,
+    /// The seller's bundles, and the listings a new one can hold.
+    bundles: Vec<crate::api::cart::BundleView>,
+    own_listings: Vec<(String, String)>,
 }
 
 /// The issuer's coupons: the seller centre's, or (`platform`) the console's.
@@ -398,12 +401,35 @@ async fn coupons_page(
     let can_issue = platform
         || actor.user.verification_level()
             == haven_domain::account::VerificationLevel::IdentityVerified;
+    let (bundles, own_listings) = match (platform, actor.store_id) {
+        (false, Some(store)) => {
+            let filter = haven_store::ListingFilter {
+                store_id: Some(store),
+                category: None,
+            };
+            let listings = app.store.listings(&filter, &page).await?;
+            (
+                app.store.bundles_of(store).await?,
+                listings
+                    .items
+                    .into_iter()
+                    .map(|l| (l.id.to_string(), l.title))
+                    .collect(),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
     Ok(render(&CouponsPage {
-        layout: Layout::new(app, Some(actor), "Coupons"),
+        layout: Layout::new(app, Some(actor), "Coupons and bundles"),
         platform,
         coupons: coupons.items.iter().map(CouponView::from).collect(),
         can_issue,
         error,
+        bundles: bundles
+            .iter()
+            .map(crate::api::cart::BundleView::from)
+            .collect(),
+        own_listings,
     }))
 }
 
@@ -544,4 +570,70 @@ pub async fn end_coupon(
         back,
         "Coupon ended.",
     ))
+}
+
+#[derive(Deserialize)]
+pub struct CartBundleForm {
+    store_id: String,
+    bundle_id: String,
+}
+
+pub async fn add_bundle(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: CartBundleForm = parse_form(&body)?;
+    let store: StoreId = path_id(&form.store_id, "store")?;
+    let bundle = app
+        .add_bundle_to_cart(&actor, store, path_id(&form.bundle_id, "bundle")?)
+        .await?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/cart",
+        &format!(
+            "{} is in your cart: the bundle price applies at checkout.",
+            bundle.title
+        ),
+    ))
+}
+
+pub async fn create_bundle(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    // Checkboxes repeat their name (`listing=<id>&listing=<id>`).
+    let raw =
+        std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid form: not UTF-8"))?;
+    let pairs = crate::api::extract::decoded_pairs(raw, false)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let listings = pairs
+        .iter()
+        .filter(|(k, _)| k == "listing")
+        .take(haven_domain::bundle::MAX_LISTINGS + 1)
+        .map(|(_, raw)| path_id::<ListingId>(raw, "listing"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let price = Money::parse_decimal(field("price").trim(), app.currency())
+        .map_err(|_| ApiError::validation("the bundle price must be an amount like 25.00"))?;
+    match app
+        .create_bundle(&actor, &field("title"), listings, price)
+        .await
+    {
+        Ok(bundle) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/seller/coupons",
+            &format!("Bundle {} offered.", bundle.title),
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            coupons_page(&app, &actor, false, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -362,6 +362,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/listings/{id}/compare", get(cart::compare))
         .route("/cart", get(cart::cart))
         .route("/cart/items", post(cart::put_item))
+        .route("/cart/bundles", post(cart::add_bundle))
+        .route("/seller/bundles", post(cart::create_bundle))
         .route(
             "/cart/checkout",
             get(cart::checkout_form).post(cart::checkout),

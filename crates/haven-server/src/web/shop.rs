@@ -90,6 +90,8 @@ struct ListingPage {
     other_offers: usize,
     /// Customers who bought this also bought.
     also_bought: Vec<ListingView>,
+    /// The store's bundle deals with this listing in them.
+    bundles: Vec<BundleOffer>,
     /// This browser's recently viewed listings, this one left out.
     recently_viewed: Vec<ListingView>,
 }
@@ -147,6 +149,45 @@ fn delivery_estimates(
 pub struct ListingQuery {
     /// The buyer's country for the delivery estimate.
     to: Option<String>,
+}
+
+/// A bundle deal as the listing page offers it.
+pub struct BundleOffer {
+    pub id: String,
+    pub store_id: String,
+    pub title: String,
+    pub items: Vec<String>,
+    pub price: String,
+    pub separately: String,
+}
+
+async fn bundle_offers(
+    app: &App,
+    listing: &haven_domain::catalog::Listing,
+) -> Result<Vec<BundleOffer>, ApiError> {
+    let mut offers = Vec::new();
+    for bundle in app.active_bundles(listing.store_id).await? {
+        if !bundle.listings.contains(&listing.id) {
+            continue;
+        }
+        let mut items = Vec::new();
+        let mut separately = haven_domain::money::Money::new(0, bundle.price.currency);
+        for id in &bundle.listings {
+            if let Some(other) = app.store.listing(*id).await? {
+                separately = separately.checked_add(other.price).unwrap_or(separately);
+                items.push(other.title);
+            }
+        }
+        offers.push(BundleOffer {
+            id: bundle.id.to_string(),
+            store_id: bundle.store_id.to_string(),
+            title: bundle.title,
+            items,
+            price: bundle.price.display(),
+            separately: separately.display(),
+        });
+    }
+    Ok(offers)
 }
 
 /// Listings by id, in order, leaving out the missing and the held.
@@ -214,6 +255,7 @@ pub async fn listing(
         deal_left,
         clock_offset_ms: super::orders::demo_clock_offset_ms(&app),
         other_offers,
+        bundles: bundle_offers(&app, &listing).await?,
         also_bought: app
             .also_bought(id, 6)
             .await?

@@ -104,6 +104,15 @@ impl<B: Backend> Core<B> {
         Ok(one(row, |r| r.int(0))?.unwrap_or(0))
     }
 
+    pub(super) async fn store_bundles(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Vec<haven_domain::bundle::Bundle>> {
+        all(self.rows(sql::BUNDLES_OF, params![store.0]).await?, |r| {
+            r.json(0)
+        })
+    }
+
     pub(super) async fn co_purchases(
         &self,
         listing: ListingId,

@@ -478,6 +478,17 @@ fn plan_coupons(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     for (coupon, buyer, at) in &cs.coupon_claims {
         ops.push(Op::exec(sql::COUPON_CLAIM, params![coupon.0, buyer.0, *at]));
     }
+    for bundle in &cs.bundles {
+        ops.push(Op::exec(
+            sql::BUNDLE_PUT,
+            params![
+                bundle.id.0,
+                bundle.store_id.0,
+                json(bundle)?,
+                bundle.created_at
+            ],
+        ));
+    }
     for order in &cs.purchase_removals {
         ops.push(Op::exec(sql::PURCHASE_DELETE, params![order.0]));
     }

@@ -770,6 +770,10 @@ impl<B: Backend> Store for Core<B> {
         self.uses(coupon, buyer).await
     }
 
+    async fn bundles_of(&self, store: StoreId) -> StoreResult<Vec<haven_domain::bundle::Bundle>> {
+        self.store_bundles(store).await
+    }
+
     async fn also_bought(
         &self,
         listing: ListingId,

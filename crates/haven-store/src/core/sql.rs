@@ -223,6 +223,15 @@ pub const COUPON_REDEEMERS_SHARING: Sql = Shared(
      WHERE r.coupon_id = ?1 AND r.buyer_id <> ?2
        AND (a.card_fp = ?3 OR a.device_id = ?4 OR a.address_key = ?5)",
 );
+// Bundles.
+pub const BUNDLE_PUT: Sql = Shared(
+    "INSERT INTO bundles (id, store_id, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+);
+pub const BUNDLES_OF: Sql = Shared(
+    "SELECT data FROM bundles WHERE store_id = ?1 ORDER BY created_at_ms DESC, id DESC LIMIT 100",
+);
+
 // Recommendations.
 pub const PURCHASE_INSERT: Sql = Shared(
     "INSERT INTO purchases (order_id, listing_id, buyer_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",

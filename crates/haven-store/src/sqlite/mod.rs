@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("schema16.sql")),
     (17, include_str!("schema17.sql")),
     (18, include_str!("schema18.sql")),
+    (19, include_str!("schema19.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

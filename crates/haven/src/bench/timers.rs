@@ -191,6 +191,7 @@ fn paid_orders(
             ship_by_days: 3,
             more_items: Vec::new(),
             discounts: Vec::new(),
+            bundle: None,
         };
         let (order, _) = Order::checkout(new, &policy, version, now)?;
         let payment = PaymentInfo {
