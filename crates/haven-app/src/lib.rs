@@ -39,6 +39,7 @@ pub mod recommend;
 pub mod reconcile;
 pub mod relay;
 pub mod reputation;
+pub mod rewards;
 pub mod risk;
 pub mod screening;
 pub mod search;
@@ -311,8 +312,10 @@ impl App {
         let order = held_back.as_ref().unwrap_or(order);
         let mut transition = order.apply(event, &policy, now)?;
         let guard = self.take_back_compensation(&mut transition, now).await?;
+        let rewards_guard = self.take_back_rewards(&mut transition, now).await?;
         let mut changes = changeset_for(&transition, Some(order), now);
         changes.balance_guards.extend(guard);
+        changes.balance_guards.extend(rewards_guard);
         changes
             .audit
             .push(audit_order(order, &transition.order, kind, by, now));
@@ -331,18 +334,56 @@ impl App {
         if !transition.order.owes_compensation_reversal() {
             return Ok(None);
         }
-        let order = &transition.order;
-        let account = haven_domain::ledger::Account::BuyerCredit(order.buyer_id).to_string();
-        let currency = order.total.currency.as_str().to_string();
+        let account = haven_domain::ledger::Account::BuyerCredit(transition.order.buyer_id);
+        self.take_back(transition, account, now, Order::reverse_compensation)
+            .await
+            .map(Some)
+    }
+
+    /// An order refunded or charged back after it completed takes back its
+    /// rewards, from the buyer's rewards balance as it is at commit
+    /// (guarded).
+    async fn take_back_rewards(
+        &self,
+        transition: &mut Transition,
+        now: Timestamp,
+    ) -> AppResult<Option<haven_store::BalanceGuard>> {
+        if !transition.order.owes_reward_reversal() {
+            return Ok(None);
+        }
+        let account = haven_domain::ledger::Account::BuyerRewards(transition.order.buyer_id);
+        self.take_back(transition, account, now, Order::reverse_reward)
+            .await
+            .map(Some)
+    }
+
+    /// Read `account`'s balance, let `reverse` take back what it can from
+    /// it, and guard the commit on that balance.
+    async fn take_back(
+        &self,
+        transition: &mut Transition,
+        account: haven_domain::ledger::Account,
+        now: Timestamp,
+        reverse: fn(
+            &mut Order,
+            i64,
+            Timestamp,
+        ) -> Result<
+            Option<haven_domain::ledger::Entry>,
+            haven_domain::order::TransitionError,
+        >,
+    ) -> AppResult<haven_store::BalanceGuard> {
+        let account = account.to_string();
+        let currency = transition.order.total.currency.as_str().to_string();
         let available = self.store.balance(&account, &currency).await?;
-        if let Some(entry) = transition.order.reverse_compensation(available, now)? {
+        if let Some(entry) = reverse(&mut transition.order, available, now)? {
             transition.effects.entries.push(entry);
         }
-        Ok(Some(haven_store::BalanceGuard {
+        Ok(haven_store::BalanceGuard {
             account,
             currency,
             expected_minor: available,
-        }))
+        })
     }
 
     async fn dispute_side_effects(

@@ -27,7 +27,12 @@ pub enum Account {
     PlatformChargebackLoss,
     /// What platform-funded coupons cost the platform (paid to sellers).
     PlatformPromotions,
+    /// What rewards cost the platform (earned by buyers).
+    PlatformRewards,
     BuyerCredit(UserId),
+    /// Rewards a buyer earned and has not turned into credit yet: a
+    /// liability of the platform, kept apart from credit.
+    BuyerRewards(UserId),
 }
 
 impl fmt::Display for Account {
@@ -42,6 +47,8 @@ impl fmt::Display for Account {
             Account::PlatformCompensation => f.write_str("platform:compensation"),
             Account::PlatformChargebackLoss => f.write_str("platform:chargeback_loss"),
             Account::PlatformPromotions => f.write_str("platform:promotions"),
+            Account::PlatformRewards => f.write_str("platform:rewards"),
+            Account::BuyerRewards(id) => write!(f, "buyer:{id}:rewards"),
             Account::BuyerCredit(id) => write!(f, "buyer:{id}:credit"),
         }
     }
@@ -66,6 +73,8 @@ impl FromStr for Account {
             ["platform", "compensation"] => Account::PlatformCompensation,
             ["platform", "chargeback_loss"] => Account::PlatformChargebackLoss,
             ["platform", "promotions"] => Account::PlatformPromotions,
+            ["platform", "rewards"] => Account::PlatformRewards,
+            ["buyer", id, "rewards"] => Account::BuyerRewards(id.parse().map_err(|_| bad())?),
             ["buyer", id, "credit"] => Account::BuyerCredit(id.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         };
@@ -84,6 +93,7 @@ impl Account {
                 | Account::SellerReserve(_)
                 | Account::Payout(_)
                 | Account::BuyerCredit(_)
+                | Account::BuyerRewards(_)
         )
     }
 }
@@ -111,6 +121,12 @@ pub enum EntryKind {
     Chargeback,
     /// A release held in the seller's reserve becomes available.
     ReserveRelease,
+    /// Rewards a buyer earned on a completed order.
+    Reward,
+    /// Unspent rewards taken back from an order refunded after completion.
+    RewardReversal,
+    /// Rewards turned into buyer credit.
+    RewardRedemption,
 }
 
 impl EntryKind {
@@ -125,6 +141,9 @@ impl EntryKind {
             EntryKind::CompensationReversal => "compensation_reversal",
             EntryKind::Chargeback => "chargeback",
             EntryKind::ReserveRelease => "reserve_release",
+            EntryKind::Reward => "reward",
+            EntryKind::RewardReversal => "reward_reversal",
+            EntryKind::RewardRedemption => "reward_redemption",
         }
     }
 
@@ -136,6 +155,9 @@ impl EntryKind {
             "payout" => EntryKind::Payout,
             "settlement" => EntryKind::Settlement,
             "compensation" => EntryKind::Compensation,
+            "reward" => EntryKind::Reward,
+            "reward_reversal" => EntryKind::RewardReversal,
+            "reward_redemption" => EntryKind::RewardRedemption,
             "compensation_reversal" => EntryKind::CompensationReversal,
             "chargeback" => EntryKind::Chargeback,
             "reserve_release" => EntryKind::ReserveRelease,

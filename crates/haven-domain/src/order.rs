@@ -342,6 +342,14 @@ pub struct Order {
     /// `total`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle: Option<crate::bundle::BundleDiscount>,
+    /// Rewards the buyer earned on this order (1 % of what it kept), and
+    /// of those, what a later refund took back or found already spent.
+    #[serde(default)]
+    pub rewards_earned_minor: i64,
+    #[serde(default)]
+    pub rewards_reversed_minor: i64,
+    #[serde(default)]
+    pub rewards_spent_minor: i64,
     /// The platform-funded part of the discounts, paid to the seller from
     /// the platform's promotions account with the release.
     #[serde(default)]
@@ -392,6 +400,10 @@ pub struct NewOrder {
 }
 
 pub const MAX_QUANTITY: u32 = 1_000;
+
+/// Rewards: a buyer earns this share of what a completed order kept (one
+/// point is one minor unit of credit).
+pub const REWARD_BPS: u32 = 100;
 
 /// Balances a chargeback on a released order can recover from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -822,6 +834,9 @@ impl Order {
             paid_with: Vec::new(),
             discounts: new.discounts,
             bundle: new.bundle,
+            rewards_earned_minor: 0,
+            rewards_reversed_minor: 0,
+            rewards_spent_minor: 0,
             promotion_paid_minor: 0,
             from_cart: false,
             version: 0,
@@ -1283,6 +1298,69 @@ impl Order {
 
     /// A buyer refunded in full for an order that also paid on-time credit
     /// would be paid twice for one failure; that credit is taken back.
+    /// Rewards on what the order kept, once: never on an order refunded in
+    /// full.
+    fn earn_reward(&mut self, now: Timestamp, fx: &mut Effects) -> Result<(), TransitionError> {
+        if self.rewards_earned_minor > 0 {
+            return Ok(());
+        }
+        let kept = (self.total.amount_minor - self.refunded_minor).max(0);
+        let reward = Money::new(kept, self.total.currency).basis_points(REWARD_BPS)?;
+        if reward.amount_minor <= 0 {
+            return Ok(());
+        }
+        self.rewards_earned_minor = reward.amount_minor;
+        let header = EntryHeader {
+            idempotency_key: format!("order:{}:reward", self.id),
+            ..self.header(EntryKind::Reward, now)
+        };
+        fx.entries.push(Entry::transfer(
+            header,
+            Account::PlatformRewards,
+            Account::BuyerRewards(self.buyer_id),
+            reward,
+        )?);
+        Ok(())
+    }
+
+    /// A completed order whose money went back to the buyer afterwards (a
+    /// chargeback, a refund) owes back the rewards it earned.
+    pub fn owes_reward_reversal(&self) -> bool {
+        self.rewards_earned_minor > 0
+            && self.rewards_reversed_minor == 0
+            && self.rewards_spent_minor == 0
+            && (self.state == OrderState::Refunded || self.chargeback.is_some())
+    }
+
+    /// Take back the order's rewards: what is still in the buyer's rewards
+    /// balance (`available_minor`) returns to the platform; what they
+    /// already turned into credit is recorded, not clawed back.
+    pub fn reverse_reward(
+        &mut self,
+        available_minor: i64,
+        now: Timestamp,
+    ) -> Result<Option<Entry>, TransitionError> {
+        if !self.owes_reward_reversal() {
+            return Ok(None);
+        }
+        let reversed = self.rewards_earned_minor.min(available_minor.max(0));
+        self.rewards_reversed_minor = reversed;
+        self.rewards_spent_minor = self.rewards_earned_minor - reversed;
+        if reversed == 0 {
+            return Ok(None);
+        }
+        let header = EntryHeader {
+            idempotency_key: format!("order:{}:reward_reversal", self.id),
+            ..self.header(EntryKind::RewardReversal, now)
+        };
+        Ok(Some(Entry::transfer(
+            header,
+            Account::BuyerRewards(self.buyer_id),
+            Account::PlatformRewards,
+            Money::new(reversed, self.total.currency),
+        )?))
+    }
+
     pub fn owes_compensation_reversal(&self) -> bool {
         self.state == OrderState::Refunded
             && self.compensated_minor > 0
@@ -1430,6 +1508,9 @@ impl Order {
             (0, _) => OrderState::Completed,
             _ => OrderState::PartiallyRefunded,
         };
+        if self.state != OrderState::Refunded {
+            self.earn_reward(now, fx)?;
+        }
         self.open_dispute = None;
         self.window_paused_at = None;
         self.close(now, reason);
@@ -1577,6 +1658,7 @@ impl Order {
         )?);
         self.released_minor += seller_share.amount_minor;
         self.commission_minor += commission.amount_minor;
+        self.earn_reward(now, fx)?;
         fx.close_dispute = self.open_dispute.take().map(|d| d.id);
         self.window_paused_at = None;
         self.close(now, reason);

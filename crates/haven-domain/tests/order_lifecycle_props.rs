@@ -6,6 +6,7 @@
 
 use haven_domain::audit::LedgerAuditor;
 use haven_domain::ids::{DisputeId, ListingId, StoreId, UserId};
+use haven_domain::ledger::EntryKind;
 use haven_domain::money::{Currency, Money};
 use haven_domain::order::{
     Address, CloseReason, NewOrder, Order, OrderEvent, OrderState, PaymentInfo, SellerFunds,
@@ -281,7 +282,13 @@ fn release_pays_seller_minus_eight_percent() {
         .unwrap();
     assert_eq!(done.order.commission_minor, 360);
     assert_eq!(done.order.released_minor, 4_140);
-    assert_eq!(done.effects.entries.len(), 1);
+    // The release, and the buyer's rewards: 1 % of what the order kept.
+    let kinds: Vec<_> = done.effects.entries.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EntryKind::Release, EntryKind::Reward]);
+    assert_eq!(
+        done.order.rewards_earned_minor,
+        done.order.total.amount_minor / 100
+    );
 }
 
 #[test]
@@ -368,7 +375,13 @@ fn partial_settlement_refunds_card_and_releases_rest_in_one_entry() {
             t0,
         )
         .unwrap();
-    assert_eq!(settled.effects.entries.len(), 1);
+    let kinds: Vec<_> = settled.effects.entries.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EntryKind::Settlement, EntryKind::Reward]);
+    assert_eq!(
+        settled.order.rewards_earned_minor,
+        (settled.order.total.amount_minor - 4_000) / 100,
+        "rewards on what the order kept"
+    );
     assert_eq!(settled.order.state, OrderState::PartiallyRefunded);
     assert_eq!(settled.order.refunded_minor, 4_000);
     assert_eq!(settled.order.commission_minor, 480);

@@ -295,6 +295,8 @@ pub struct OrderView {
     pub paid_with: Vec<String>,
     /// The bundle deal the items made (seller-funded).
     pub bundle: Option<BundleDiscountView>,
+    /// Rewards the buyer earned on this order once it completed.
+    pub rewards_earned: MoneyView,
     pub shipping_method: String,
     pub shipping_cost: MoneyView,
     pub total: MoneyView,
@@ -413,6 +415,7 @@ impl OrderView {
                 .bundle
                 .as_ref()
                 .map(|b| BundleDiscountView::new(b, currency)),
+            rewards_earned: money(o.rewards_earned_minor),
             shipping_method: o.shipping.method.clone(),
             shipping_cost: o.shipping.cost.into(),
             total: o.total.into(),

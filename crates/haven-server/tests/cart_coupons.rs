@@ -986,3 +986,96 @@ async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page(
     // 40.00 + 15.00 at the bundle's 50.00, plus one parcel at 8.00.
     assert!(html.contains("Pay 58.00 USD"), "{html}");
 }
+
+#[tokio::test]
+async fn rewards_are_earned_on_completed_orders_spent_as_credit_and_reversed_by_a_later_chargeback()
+{
+    for t in on_every_backend().await {
+        let (seller, lamp) = t.seller_with_listing("a@example.com", 20).await;
+        let buyer = t.user("buyer@example.com", "buyer").await;
+        let buyer_id = t.get("/api/v1/me", Some(&buyer)).await.json["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rewards = format!("buyer:{buyer_id}:rewards");
+
+        // Refunded in full before shipping: no rewards.
+        let r = t.buy(&buyer, &lamp, "4242424242424242").await;
+        let cancelled = r.json["id"].as_str().unwrap().to_string();
+        t.post(
+            &format!("/api/v1/orders/{cancelled}/cancel-request"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+        let r = t
+            .post(
+                &format!("/api/v1/orders/{cancelled}/cancel-response"),
+                Some(&seller),
+                json!({"accept": true}),
+            )
+            .await;
+        assert_eq!(r.json["refunded"]["amount_minor"], 4_500, "{:?}", r.json);
+        assert_eq!(t.balance(&rewards).await, 0);
+
+        // Completed: 1 % of 45.00.
+        for _ in 0..2 {
+            let r = t.buy(&buyer, &lamp, "4242424242424242").await;
+            let order = r.json["id"].as_str().unwrap().to_string();
+            complete(&t, &seller, &buyer, &order).await;
+        }
+        let r = t.get("/api/v1/me/rewards", Some(&buyer)).await;
+        assert_eq!(r.json["balance"]["amount_minor"], 90, "{:?}", r.json);
+        assert_eq!(t.balance("platform:rewards").await, -90);
+
+        // Spent as credit, never twice.
+        let r = t
+            .post(
+                "/api/v1/me/rewards/redeem",
+                Some(&buyer),
+                json!({"amount_minor": 91}),
+            )
+            .await;
+        assert_error(&r, StatusCode::CONFLICT, "insufficient_funds");
+        let r = t
+            .post(
+                "/api/v1/me/rewards/redeem",
+                Some(&buyer),
+                json!({"amount_minor": 50}),
+            )
+            .await;
+        assert_eq!(r.json["balance"]["amount_minor"], 40, "{:?}", r.json);
+        assert_eq!(r.json["credit"]["amount_minor"], 50);
+        let mut body = checkout_body(&lamp, 1, "4242424242424242");
+        body["use_credit"] = json!(true);
+        let r = t.post("/api/v1/orders", Some(&buyer), body).await;
+        assert_eq!(r.json["paid_by_credit"]["amount_minor"], 50, "{:?}", r.json);
+
+        // A chargeback on a completed order takes back what is unspent.
+        let r = t.buy(&buyer, &lamp, "4242424242424242").await;
+        let order = r.json["id"].as_str().unwrap().to_string();
+        complete(&t, &seller, &buyer, &order).await;
+        assert_eq!(t.balance(&rewards).await, 40 + 45);
+        let stored = t
+            .app
+            .store
+            .order(order.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let payment_ref = stored.payment.unwrap().payment_ref;
+        let notice = json!({"type": "chargeback.created", "order_id": order, "payment_ref": payment_ref, "amount_minor": 4_500, "reason": "fraud"});
+        let r = t.chargeback(&notice).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        assert_eq!(
+            t.balance(&rewards).await,
+            40,
+            "the charged-back order's 0.45 went back"
+        );
+        let r = t
+            .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+            .await;
+        assert_eq!(r.json["rewards_earned"]["amount_minor"], 45);
+        t.verify_clean().await;
+    }
+}

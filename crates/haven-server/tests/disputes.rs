@@ -322,10 +322,19 @@ async fn counter_offer_accepted_is_a_partial_refund_in_one_entry() {
     // 30.00 released: 8 % commission is 2.40.
     assert_eq!(order["commission"]["amount_minor"], 240);
     assert_eq!(c.seller_available().await, 2_760);
+    // The refund and the release are one settlement entry; the buyer's
+    // rewards on the 30.00 kept are their own.
+    let entries = c.t.app.store.scan_entries(0, 1_000).await.unwrap();
+    let kinds: Vec<_> = entries[entries_before..]
+        .iter()
+        .map(|e| e.entry.kind)
+        .collect();
     assert_eq!(
-        c.t.app.store.scan_entries(0, 1_000).await.unwrap().len(),
-        entries_before + 1,
-        "one ledger entry"
+        kinds,
+        vec![
+            haven_domain::ledger::EntryKind::Settlement,
+            haven_domain::ledger::EntryKind::Reward
+        ]
     );
     c.t.verify_clean().await;
 }

@@ -494,7 +494,7 @@ pub async fn create_bundle(
 }
 
 #[utoipa::path(post, path = "/api/v1/bundles/{id}/end", tag = "catalog", params(("id" = String, Path)),
-    responses((status = 200, body = BundleView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = BundleView), (status = 403, description = "Sellers only", body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn end_bundle(
     State(app): AppState,
     Auth(actor): Auth,

@@ -256,3 +256,49 @@ pub async fn of_store(
         items: found.iter().map(CouponView::from).collect(),
     }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RewardsView {
+    /// Rewards not yet turned into credit (1 point = 1 minor unit).
+    pub balance: MoneyView,
+    /// Buyer credit, which checkout spends with `use_credit`.
+    pub credit: MoneyView,
+}
+
+async fn rewards_view(app: &App, actor: &haven_app::Actor) -> ApiResult<RewardsView> {
+    let balance = app.rewards_balance(actor).await?;
+    let account = haven_domain::ledger::Account::BuyerCredit(actor.id()).to_string();
+    let credit = app
+        .store
+        .balance(&account, balance.currency.as_str())
+        .await?;
+    Ok(RewardsView {
+        balance: balance.into(),
+        credit: Money::new(credit, balance.currency).into(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/me/rewards", tag = "coupons",
+    responses((status = 200, body = RewardsView)), security(("bearer" = [])))]
+pub async fn rewards(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<RewardsView>> {
+    Ok(Json(rewards_view(&app, &actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// How much to turn into credit; all of it when absent.
+    pub amount_minor: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/rewards/redeem", tag = "coupons", request_body = RedeemRequest,
+    responses((status = 200, description = "Turned into buyer credit", body = RewardsView), (status = 409, description = "More than the balance", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn redeem(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<RewardsView>> {
+    let req: RedeemRequest = parse_json(&body)?;
+    app.redeem_rewards(&actor, req.amount_minor).await?;
+    Ok(Json(rewards_view(&app, &actor).await?))
+}

@@ -60,7 +60,7 @@ use haven_app::App;
         search::search, search::hold, search::release, search::rebuild,
         cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
         cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
-        coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store,
+        coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -302,6 +302,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/coupons/{id}/end", post(coupons::end))
         .route("/api/v1/coupons/{id}/claim", post(coupons::claim))
         .route("/api/v1/me/coupons", get(coupons::mine))
+        .route("/api/v1/me/rewards", get(coupons::rewards))
+        .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
         .route("/api/v1/console/listings/{id}/hold", post(search::hold))
         .route(

@@ -171,6 +171,8 @@ struct CartCheckoutPage {
     quote: Option<CartQuoteView>,
     credit_available: String,
     has_credit: bool,
+    rewards: String,
+    has_rewards: bool,
     my_coupons: Vec<CouponView>,
     idempotency_key: String,
     error: Option<String>,
@@ -216,6 +218,7 @@ async fn checkout_page(
     let credit_minor = app.store.balance(&account, app.currency().as_str()).await?;
     form.card_number.clear();
     form.cvc.clear();
+    let rewards = app.rewards_balance(actor).await?;
     let my_coupons = app
         .my_coupons(actor)
         .await?
@@ -232,6 +235,8 @@ async fn checkout_page(
         quote,
         credit_available: Money::new(credit_minor, app.currency()).display(),
         has_credit: credit_minor > 0,
+        rewards: rewards.display(),
+        has_rewards: rewards.amount_minor > 0,
         my_coupons,
         error,
     }))
@@ -636,4 +641,17 @@ pub async fn create_bundle(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Turn every reward into credit, then back to the checkout.
+pub async fn redeem_rewards(State(app): AppState, Member(actor): Member) -> WebResult {
+    let redeemed = app.redeem_rewards(&actor, None).await?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/cart/checkout",
+        &format!(
+            "{} of rewards is now credit: tick Use my Haven credit to spend it.",
+            redeemed.display()
+        ),
+    ))
 }

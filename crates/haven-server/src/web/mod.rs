@@ -363,6 +363,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cart", get(cart::cart))
         .route("/cart/items", post(cart::put_item))
         .route("/cart/bundles", post(cart::add_bundle))
+        .route("/rewards/redeem", post(cart::redeem_rewards))
         .route("/seller/bundles", post(cart::create_bundle))
         .route(
             "/cart/checkout",
