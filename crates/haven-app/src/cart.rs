@@ -142,6 +142,24 @@ impl App {
         quote_of(priced.stores, credit_available)
     }
 
+    /// Price one listing bought now, as its checkout would, charging
+    /// nothing.
+    pub async fn quote_buy_now(
+        &self,
+        actor: &Actor,
+        input: &crate::CheckoutInput,
+    ) -> AppResult<CartQuote> {
+        let priced = self.price_buy_now_stores(actor, input).await?;
+        let credit_available = if input.use_credit {
+            let currency = priced.stores[0].order.total.currency;
+            let account = haven_domain::ledger::Account::BuyerCredit(actor.id()).to_string();
+            self.store.balance(&account, currency.as_str()).await?
+        } else {
+            0
+        };
+        quote_of(priced.stores, credit_available)
+    }
+
     /// Pay for the whole cart at once: one order per store, one capture.
     /// The lines bought leave the cart when the payment completes; a
     /// failed payment leaves the cart as it was and nothing bought.

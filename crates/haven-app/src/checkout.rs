@@ -57,6 +57,8 @@ pub struct CheckoutInput {
     /// Coupon codes, or ids of coupons the buyer claimed: at most one
     /// platform and one seller coupon.
     pub coupons: Vec<String>,
+    /// The total the buyer was shown: if it changed, nothing is charged.
+    pub expected_total_minor: Option<i64>,
     /// Device, IP and IP country, for the fraud checks.
     pub context: crate::risk::PaymentContext,
 }

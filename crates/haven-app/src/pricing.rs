@@ -84,6 +84,28 @@ impl App {
         actor: &Actor,
         input: &CheckoutInput,
     ) -> AppResult<PricedOrders> {
+        let priced = self.price_buy_now_stores(actor, input).await?;
+        if let Some(expected) = input.expected_total_minor {
+            let total = priced.stores[0].order.total;
+            if total.amount_minor != expected {
+                return Err(AppError::conflict(
+                    ErrorKind::InvalidState,
+                    format!(
+                        "the total is now {} (the price, stock or a coupon changed); review it and pay again",
+                        total.display()
+                    ),
+                ));
+            }
+        }
+        Ok(priced.into_orders())
+    }
+
+    /// A buy-now request priced, with what the page shows of it.
+    pub(crate) async fn price_buy_now_stores(
+        &self,
+        actor: &Actor,
+        input: &CheckoutInput,
+    ) -> AppResult<Priced> {
         let listing = self
             .store
             .listing(input.listing_id)
@@ -100,7 +122,7 @@ impl App {
             lines: vec![(input.listing_id, input.quantity)],
             choices: &choices,
         };
-        Ok(self.price(actor, request).await?.into_orders())
+        self.price(actor, request).await
     }
 
     /// Price a request into one unpaid order per store.

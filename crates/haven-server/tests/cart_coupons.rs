@@ -1079,3 +1079,70 @@ async fn rewards_are_earned_on_completed_orders_spent_as_credit_and_reversed_by_
         t.verify_clean().await;
     }
 }
+
+#[tokio::test]
+async fn the_buy_now_page_shows_the_total_it_charges_coupon_included() {
+    let t = TestApp::sqlite().await;
+    let (seller, lamp) = t.seller_with_listing("a@example.com", 5).await;
+    verify_seller(&t, "a@example.com").await;
+    let r = issue(
+        &t,
+        &seller,
+        fixed_coupon("LAMP3", 300, 2_000, &ends_in_days(&t, 7)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    t.user("buyer@example.com", "buyer").await;
+    let mut buyer = Browser::new(&t);
+    buyer.login("buyer@example.com").await;
+    let page = buyer
+        .get(&format!("/checkout/{lamp}?quantity=1&method=Standard"))
+        .await;
+    assert!(
+        Browser::html(&page).contains("Pay 45.00 USD"),
+        "{}",
+        Browser::html(&page)
+    );
+    let page = buyer
+        .get(&format!(
+            "/checkout/{lamp}?quantity=1&method=Standard&country=US&coupon=lamp3&seen=1"
+        ))
+        .await;
+    let html = Browser::html(&page);
+    assert!(html.contains("Pay 42.00 USD"), "{html}");
+    assert!(html.contains("LAMP3 deal (seller coupon)"), "{html}");
+    let form = |expected: &'static str| {
+        vec![
+            ("quantity", "1"),
+            ("method", "Standard"),
+            ("name", "Ada Buyer"),
+            ("line1", "1 Main St"),
+            ("city", "Springfield"),
+            ("postal_code", "12345"),
+            ("country", "US"),
+            ("coupon", "LAMP3"),
+            ("card_number", "4242424242424242"),
+            ("exp", "12/30"),
+            ("cvc", "123"),
+            ("expected_total_minor", expected),
+        ]
+    };
+    // The page said 45.00 but the coupon makes it 42.00: refused, nothing charged.
+    let r = buyer
+        .post_form(&format!("/checkout/{lamp}"), &form("4500"))
+        .await;
+    assert!(
+        Browser::html(&r).contains("the total is now 42.00 USD"),
+        "{:?}",
+        r.json
+    );
+    let r = buyer
+        .post_form(&format!("/checkout/{lamp}"), &form("4200"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let orders = t
+        .get("/api/v1/orders", Some(&t.login("buyer@example.com").await))
+        .await;
+    assert_eq!(orders.json["items"][0]["total"]["amount_minor"], 4_200);
+    assert_eq!(orders.json["items"].as_array().unwrap().len(), 1);
+}

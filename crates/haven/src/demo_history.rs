@@ -92,6 +92,7 @@ async fn complete_batch(
             use_credit: false,
             accept_regular_price: true,
             coupons: Vec::new(),
+            expected_total_minor: None,
             context: PaymentContext::new(Some(&plan.device), None, None),
         };
         if let Ok(outcome) = app.checkout(plan.buyer, input, None).await

@@ -350,6 +350,7 @@ fn checkout_input(req: CheckoutRequest) -> ApiResult<CheckoutInput> {
         use_credit: req.use_credit,
         accept_regular_price: req.accept_regular_price,
         coupons: req.coupons,
+        expected_total_minor: req.expected_total_minor,
         context: Default::default(),
     })
 }

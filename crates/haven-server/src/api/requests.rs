@@ -108,6 +108,9 @@ pub struct CheckoutRequest {
     /// one seller coupon.
     #[serde(default)]
     pub coupons: Vec<String>,
+    /// The total the buyer was shown: if it changed, the answer is 409 and
+    /// nothing is charged.
+    pub expected_total_minor: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -281,14 +281,6 @@ pub async fn listing(
     Ok(page)
 }
 
-#[derive(Deserialize, Default)]
-pub struct CheckoutQuery {
-    quantity: Option<String>,
-    method: Option<String>,
-    /// "true": the flash deal sold out and the buyer takes the regular price.
-    regular: Option<String>,
-}
-
 /// What the buyer typed, echoed back when the form needs fixing. The card
 /// number is never echoed.
 #[derive(Deserialize, Default, Clone)]
@@ -321,11 +313,18 @@ pub struct CheckoutForm {
     use_credit: String,
     /// "true" once the buyer saw the flash deal sold out and buys at the
     /// regular price.
-    #[serde(default)]
+    #[serde(default, alias = "regular")]
     accept_regular_price: String,
     /// A coupon code (or a claimed coupon's id).
     #[serde(default)]
     coupon: String,
+    /// The total the page showed (checkout refuses a different one).
+    #[serde(default)]
+    expected_total_minor: String,
+    /// Set once the page's own form comes back (its checkboxes then say
+    /// what the buyer chose; before, credit is used by default).
+    #[serde(default)]
+    seen: String,
 }
 
 #[derive(Template)]
@@ -338,7 +337,9 @@ struct CheckoutPage {
     countries: Vec<String>,
     /// The method ships to the rest of the world: any country code.
     any_country: bool,
-    total_hint: String,
+    /// The totals for the country in the form (none if it cannot be
+    /// bought as filled in; the error says why).
+    quote: Option<crate::api::cart::CartQuoteView>,
     idempotency_key: String,
     form: CheckoutForm,
     /// The buyer's Haven credit (on-time guarantee compensation).
@@ -391,10 +392,12 @@ async fn checkout_page(
         u32::try_from(quantity).unwrap_or(1),
         form.accept_regular_price == "true",
     );
-    let items = unit_price
-        .checked_mul(quantity)
-        .map(|m| m.display())
-        .unwrap_or_default();
+    let _ = unit_price;
+    let (quote, error) = match buy_now_quote(app, actor, &listing, &form, quantity, &method).await {
+        Ok(quote) => (Some(quote), error),
+        Err(err) if err.status.is_client_error() => (None, error.or(Some(err.message))),
+        Err(err) => return Err(err.into()),
+    };
     let idempotency_key = if form.idempotency_key.is_empty() {
         uuid::Uuid::now_v7().to_string()
     } else {
@@ -417,26 +420,65 @@ async fn checkout_page(
         method,
         countries,
         any_country,
-        total_hint: format!("{items} + shipping"),
+        quote,
         idempotency_key,
         form,
         error,
     }))
 }
 
+/// What this checkout would charge for the country in the form (the
+/// address may still be half typed: blanks are priced as placeholders).
+async fn buy_now_quote(
+    app: &crate::App,
+    actor: &haven_app::Actor,
+    listing: &haven_domain::catalog::Listing,
+    form: &CheckoutForm,
+    quantity: i64,
+    method: &str,
+) -> Result<crate::api::cart::CartQuoteView, ApiError> {
+    let filled = |v: &str| {
+        if v.trim().is_empty() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let input = CheckoutInput {
+        listing_id: listing.id,
+        quantity,
+        shipping_method: method.to_string(),
+        address: haven_domain::order::Address {
+            name: filled(&form.name),
+            line1: filled(&form.line1),
+            line2: form.line2.clone(),
+            city: filled(&form.city),
+            postal_code: filled(&form.postal_code),
+            country: form.country.trim().to_ascii_uppercase(),
+        },
+        card: None,
+        use_credit: form.use_credit == "true",
+        accept_regular_price: form.accept_regular_price == "true",
+        coupons: coupon_list(&form.coupon),
+        expected_total_minor: None,
+        context: Default::default(),
+    };
+    let quote = app.quote_buy_now(actor, &input).await?;
+    crate::api::cart::quote_view(app, &quote).await
+}
+
 pub async fn checkout_form(
     State(app): AppState,
     Member(actor): Member,
     Path(id): Path<String>,
-    Query(q): Query<CheckoutQuery>,
+    Query(mut form): Query<CheckoutForm>,
 ) -> WebResult {
-    let form = CheckoutForm {
-        quantity: q.quantity.unwrap_or_default(),
-        method: q.method.unwrap_or_default(),
-        accept_regular_price: q.regular.unwrap_or_default(),
-        country: "US".into(),
-        ..Default::default()
-    };
+    if form.country.trim().is_empty() {
+        form.country = "US".into();
+    }
+    if form.seen.is_empty() {
+        form.use_credit = "true".into();
+    }
     checkout_page(&app, &actor, path_id(&id, "listing")?, form, None).await
 }
 
@@ -498,6 +540,7 @@ pub async fn checkout(
         use_credit,
         accept_regular_price: form.accept_regular_price == "true",
         coupons: coupon_list(&form.coupon),
+        expected_total_minor: form.expected_total_minor.trim().parse().ok(),
         context,
     };
     // A double-clicked Pay button sends the same key twice: one order.
