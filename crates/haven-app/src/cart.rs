@@ -211,7 +211,11 @@ impl App {
 }
 
 fn pricing_request(lines: Vec<(ListingId, i64)>, choices: &CartChoices) -> PricingRequest<'_> {
-    PricingRequest { lines, choices }
+    PricingRequest {
+        lines,
+        choices,
+        method_for_all: None,
+    }
 }
 
 fn sum(amounts: impl Iterator<Item = Money>) -> AppResult<Money> {

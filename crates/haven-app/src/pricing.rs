@@ -22,6 +22,9 @@ pub(crate) struct PricingRequest<'a> {
     /// (listing, quantity), in the order the buyer added them.
     pub lines: Vec<(ListingId, i64)>,
     pub choices: &'a CartChoices,
+    /// The shipping method for a store `choices` names none for (buy-now
+    /// names its method without knowing the store).
+    pub method_for_all: Option<&'a str>,
 }
 
 /// One store's part of a priced checkout.
@@ -106,14 +109,9 @@ impl App {
         actor: &Actor,
         input: &CheckoutInput,
     ) -> AppResult<Priced> {
-        let listing = self
-            .store
-            .listing(input.listing_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("listing"))?;
         let choices = CartChoices {
             address: input.address.clone(),
-            shipping: vec![(listing.store_id, input.shipping_method.clone())],
+            shipping: Vec::new(),
             coupons: input.coupons.clone(),
             use_credit: input.use_credit,
             accept_regular_price: input.accept_regular_price,
@@ -121,6 +119,7 @@ impl App {
         let request = PricingRequest {
             lines: vec![(input.listing_id, input.quantity)],
             choices: &choices,
+            method_for_all: Some(&input.shipping_method),
         };
         self.price(actor, request).await
     }
@@ -166,8 +165,14 @@ impl App {
                 .shipping
                 .iter()
                 .find(|(s, _)| *s == store_id)
-                .map(|(_, m)| m.as_str());
-            let bundles = self.active_bundles(store_id).await?;
+                .map(|(_, m)| m.as_str())
+                .or(request.method_for_all);
+            // A bundle needs two different listings: one item needs no read.
+            let bundles = if items.len() >= haven_domain::bundle::MIN_LISTINGS {
+                self.active_bundles(store_id).await?
+            } else {
+                Vec::new()
+            };
             stores.push(self.price_store(store_id, items, &address, chosen, &bundles)?);
         }
         let discounts = apply_coupons(&coupons, &stores, self.now())?;
