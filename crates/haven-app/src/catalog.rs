@@ -89,6 +89,7 @@ impl App {
                 .filter(|c| !c.is_empty()),
             hold: None,
             deal: None,
+            revision: 0,
             product_key: match input.product.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(raw) => Some(haven_domain::catalog::product_key(raw).ok_or_else(|| {

@@ -1081,6 +1081,7 @@ pub(crate) fn order_stock(order: &Order) -> Vec<StockChange> {
                 listing_id: item.listing_id,
                 delta: -units,
                 deal_delta: if item.flash_deal { -units } else { 0 },
+                deal_return: None,
             }
         })
         .collect()

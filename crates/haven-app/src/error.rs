@@ -441,7 +441,7 @@ fn conflict_error(conflict: Conflict) -> AppError {
         Conflict::CouponCodeTaken => (K::CouponCodeTaken, "another coupon already has this code"),
         Conflict::StaleListing => (
             K::ConcurrentUpdate,
-            "the listing was held or released while this request ran; reload",
+            "the listing changed while this request ran (held, released or edited); reload and try again",
         ),
         Conflict::StaleIntegrityCase => (
             K::ConcurrentUpdate,

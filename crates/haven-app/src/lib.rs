@@ -829,9 +829,13 @@ pub(crate) fn changeset_for(
                 .map(|item| StockChange {
                     listing_id: item.listing_id,
                     delta: i64::from(item.quantity),
-                    // Flash-deal units are not given back: a deal may
-                    // undersell after a cancellation, never oversell.
                     deal_delta: 0,
+                    // An unpaid order's deal units go back to the same deal
+                    // (never to a later one). After payment they are not
+                    // given back: a deal may undersell, never oversell.
+                    deal_return: item
+                        .deal_started_at
+                        .filter(|_| item.flash_deal && order.paid_at.is_none()),
                 })
                 .collect()
         } else {

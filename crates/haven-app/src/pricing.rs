@@ -224,6 +224,11 @@ impl App {
             quantity,
             unit_price,
             flash_deal,
+            deal_started_at: listing
+                .deal
+                .as_ref()
+                .filter(|_| flash_deal)
+                .map(|d| d.starts_at),
         };
         Ok(Sellable { listing, item })
     }
@@ -280,6 +285,7 @@ impl App {
             let discounts = fit_discounts(&plan, discounts)?;
             let mut items = plan.items.clone();
             let first = items.remove(0);
+            let first_deal = first.deal_started_at;
             let new = NewOrder {
                 buyer_id: actor.id(),
                 store_id: plan.store_id,
@@ -296,8 +302,9 @@ impl App {
                 discounts,
                 bundle: plan.bundle,
             };
-            let (order, effects) =
+            let (mut order, effects) =
                 Order::checkout(new, &policy, version, now).map_err(order_total_error)?;
+            order.flash_deal_started_at = first_deal;
             for discount in &order.discounts {
                 let limit = coupons
                     .iter()

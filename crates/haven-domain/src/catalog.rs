@@ -89,6 +89,10 @@ pub struct Listing {
     /// same product from different stores are compared side by side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<String>,
+    /// Bumped by every rewrite: a rewrite from a stale read is refused
+    /// (`StaleListing`), so a hold and a new deal never erase each other.
+    #[serde(default)]
+    pub revision: i64,
     pub created_at: Timestamp,
 }
 

@@ -332,6 +332,9 @@ pub struct Order {
     /// together.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paid_with: Vec<OrderId>,
+    /// Which flash deal the first item was sold at (its start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_deal_started_at: Option<Timestamp>,
     /// Bought from the buyer's cart: its lines leave the cart when paid.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_cart: bool,
@@ -369,6 +372,9 @@ pub struct OrderItem {
     pub unit_price: Money,
     #[serde(default)]
     pub flash_deal: bool,
+    /// When the flash deal it was sold at started (which deal it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_started_at: Option<Timestamp>,
 }
 
 impl OrderItem {
@@ -741,6 +747,7 @@ impl Order {
             quantity: self.quantity,
             unit_price: self.unit_price,
             flash_deal: self.flash_deal,
+            deal_started_at: self.flash_deal_started_at,
         };
         std::iter::once(first)
             .chain(self.more_items.iter().cloned())
@@ -838,6 +845,7 @@ impl Order {
             rewards_reversed_minor: 0,
             rewards_spent_minor: 0,
             promotion_paid_minor: 0,
+            flash_deal_started_at: None,
             from_cart: false,
             version: 0,
         };

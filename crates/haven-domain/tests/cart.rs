@@ -98,6 +98,7 @@ fn listing_with(methods: Vec<Rate<'_>>) -> haven_domain::catalog::Listing {
         ships_from: None,
         hold: None,
         deal: None,
+        revision: 0,
         product_key: None,
         created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
     }
@@ -144,6 +145,7 @@ fn item(
         quantity,
         unit_price: haven_domain::money::Money::new(unit_minor, haven_domain::money::Currency::USD),
         flash_deal: false,
+        deal_started_at: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn listing(shipping: Vec<ShippingMethod>) -> Listing {
         ships_from: Some("DE".into()),
         hold: None,
         deal: None,
+        revision: 0,
         product_key: None,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }

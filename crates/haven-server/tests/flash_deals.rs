@@ -191,3 +191,65 @@ async fn a_deal_must_undercut_run_at_most_a_week_and_not_be_replaced_while_live(
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_declined_payment_gives_its_units_back_to_the_deal_a_paid_cancellation_does_not() {
+    for t in on_every_backend().await {
+        let (seller, listing) = t.seller_with_listing("s@example.com", 20).await;
+        let r = t
+            .post(
+                &format!("/api/v1/listings/{listing}/deal"),
+                Some(&seller),
+                deal(2_900, 5, &hours_from_now(&t, 24)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let remaining = || async {
+            t.get(&format!("/api/v1/listings/{listing}"), None)
+                .await
+                .json["deal"]["remaining"]
+                .as_u64()
+                .unwrap()
+        };
+        let buyer = t.user("b@example.com", "buyer").await;
+        let r = t
+            .post(
+                "/api/v1/orders",
+                Some(&buyer),
+                checkout_body(&listing, 2, "4000000000000002"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYMENT_REQUIRED, "{:?}", r.json);
+        assert_eq!(
+            remaining().await,
+            5,
+            "the declined order's units are the deal's again"
+        );
+        // Paid, then cancelled before shipping: the units stay sold.
+        let r = t
+            .post(
+                "/api/v1/orders",
+                Some(&buyer),
+                checkout_body(&listing, 2, "4242424242424242"),
+            )
+            .await;
+        assert_eq!(r.json["unit_price"]["amount_minor"], 2_900, "{:?}", r.json);
+        let order = r.json["id"].as_str().unwrap().to_string();
+        t.post(
+            &format!("/api/v1/orders/{order}/cancel-request"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await;
+        let r = t
+            .post(
+                &format!("/api/v1/orders/{order}/cancel-response"),
+                Some(&seller),
+                json!({"accept": true}),
+            )
+            .await;
+        assert_eq!(r.json["state"], "cancelled", "{:?}", r.json);
+        assert_eq!(remaining().await, 3);
+        t.verify_clean().await;
+    }
+}

@@ -72,6 +72,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         ships_from: Some("CN".into()),
         hold: None,
         deal: None,
+        revision: 0,
         product_key: None,
         created_at,
     }
@@ -219,6 +220,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
             listing_id: id,
             delta,
             deal_delta: 0,
+            deal_return: None,
         }],
         ..Default::default()
     };
@@ -303,6 +305,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
             listing_id: id,
             delta: -units,
             deal_delta: -units,
+            deal_return: None,
         }],
         ..Default::default()
     };
@@ -1830,6 +1833,7 @@ async fn stock_is_atomic(store: &dyn Store) {
             listing_id: fx.listing.id,
             delta: -2,
             deal_delta: 0,
+            deal_return: None,
         }],
         orders: vec![OrderWrite {
             order: order.clone(),
@@ -2210,6 +2214,7 @@ async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
                     listing_id,
                     delta: -1,
                     deal_delta: 0,
+                    deal_return: None,
                 }],
                 orders: vec![OrderWrite {
                     order,
@@ -3046,6 +3051,33 @@ async fn carts_coupons_and_products(store: Arc<dyn Store>) {
         })
         .await
         .expect("quantity changes");
+    // A rewrite from a stale read (the listing changed since) is refused.
+    let stored = store.listing(f.listing.id).await.unwrap().unwrap();
+    assert_eq!(stored.revision, 1, "the product-key rewrite bumped it");
+    let mut stale = f.listing.clone();
+    stale.title = "Stale title".into();
+    is_conflict(
+        store
+            .commit(Changeset {
+                listing_updates: vec![crate::ListingUpdate {
+                    listing: stale,
+                    was_held: false,
+                    deal_remaining: None,
+                }],
+                ..Changeset::default()
+            })
+            .await,
+        Conflict::StaleListing,
+    );
+    assert_eq!(
+        store
+            .listing(f.listing.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .product_key,
+        Some(key.clone())
+    );
     let cart = store.cart(f.buyer.id).await.unwrap();
     let lines: Vec<_> = cart.iter().map(|l| (l.listing_id, l.quantity)).collect();
     assert_eq!(lines, vec![(other.id, 4), (f.listing.id, 2)]);

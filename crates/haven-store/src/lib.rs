@@ -150,6 +150,10 @@ pub struct StockChange {
     /// Negative takes flash-deal units and fails with `DealSoldOut` if
     /// there are not enough.
     pub deal_delta: i64,
+    /// Give the (positive) `delta` back to the flash deal that started at
+    /// this time, if it is still the listing's deal (an unpaid order's
+    /// units; a later deal never gets units it did not sell).
+    pub deal_return: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

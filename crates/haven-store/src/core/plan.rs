@@ -389,17 +389,20 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     }
     for update in &cs.listing_updates {
         let listing = &update.listing;
+        let mut stored = listing.clone();
+        stored.revision = listing.revision + 1;
         ops.push(
             Op::exec(
                 sql::LISTING_UPDATE,
                 params![
                     listing.id.0,
-                    json(listing)?,
+                    json(&stored)?,
                     &listing.category,
                     i64::from(listing.is_held()),
                     i64::from(update.was_held),
                     Value::opt_int(update.deal_remaining),
-                    Value::opt_text(listing.product_key.clone())
+                    Value::opt_text(listing.product_key.clone()),
+                    listing.revision
                 ],
             )
             .expect(Expect::One(Conflict::StaleListing)),
@@ -553,6 +556,17 @@ fn plan_stock(cs: &Changeset, ops: &mut Vec<Op>) {
             .expect(Expect::One(Conflict::OutOfStock))
             .on_violation(Conflict::OutOfStock),
         );
+        if let Some(started) = change.deal_return.filter(|_| change.delta > 0) {
+            // The deal's start as its JSON holds it (serde's form).
+            let started = serde_json::to_value(started)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            ops.push(Op::exec(
+                sql::DEAL_RETURN,
+                params![change.listing_id.0, change.delta, started],
+            ));
+        }
     }
 }
 

@@ -152,10 +152,13 @@ pub const STOCK_CHANGE: Sql = Shared(
 /// A listing's description and hold change (its stock column does not),
 /// if it is still held or not as read (?5).
 /// A new flash deal also sets its units (?6; NULL keeps the counter).
-pub const LISTING_UPDATE: Sql = Shared(
-    "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7
-     WHERE id = ?1 AND held = ?5",
-);
+/// Rewrites a listing only if its hold and its revision are as read.
+pub const LISTING_UPDATE: Sql = Split {
+    sqlite: "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7
+     WHERE id = ?1 AND held = ?5 AND COALESCE(json_extract(data, '$.revision'), 0) = ?8",
+    postgres: "UPDATE listings SET data = $2, category = $3, held = $4, deal_remaining = COALESCE($6, deal_remaining), product_key = $7
+     WHERE id = $1 AND held = $5 AND COALESCE((data::jsonb ->> 'revision')::bigint, 0) = $8",
+};
 pub const LISTINGS_FOR_PRODUCT: Sql = Shared(
     "SELECT data, stock, deal_remaining FROM listings
      WHERE product_key = ?1 AND held = 0
@@ -252,6 +255,12 @@ pub const COUPON_USES: Sql = Shared(
 pub const DEAL_CLAIM: Sql = Shared(
     "UPDATE listings SET deal_remaining = deal_remaining + ?2 WHERE id = ?1 AND deal_remaining + ?2 >= 0",
 );
+/// Gives units back to the deal that started at ?3, only if it is still
+/// the listing's deal.
+pub const DEAL_RETURN: Sql = Split {
+    sqlite: "UPDATE listings SET deal_remaining = deal_remaining + ?2 WHERE id = ?1 AND json_extract(data, '$.deal.starts_at') = ?3",
+    postgres: "UPDATE listings SET deal_remaining = deal_remaining + $2 WHERE id = $1 AND (data::jsonb -> 'deal' ->> 'starts_at') = $3",
+};
 /// What search indexes about listings, in id order after ?1 (optionally
 /// one store's), with their counted public reviews. Held listings are
 /// included: the caller decides what is visible.
