@@ -727,6 +727,15 @@ pub struct Transition {
     pub effects: Effects,
 }
 
+/// The idempotency-key suffix of a take-back entry (the guarantee's keeps
+/// its historical name).
+fn reversal_key(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::CompensationReversal => "guarantee_reversal",
+        _ => "reward_reversal",
+    }
+}
+
 fn days(n: i64) -> SignedDuration {
     SignedDuration::from_hours(n * 24)
 }
@@ -1351,22 +1360,40 @@ impl Order {
         if !self.owes_reward_reversal() {
             return Ok(None);
         }
-        let reversed = self.rewards_earned_minor.min(available_minor.max(0));
-        self.rewards_reversed_minor = reversed;
-        self.rewards_spent_minor = self.rewards_earned_minor - reversed;
-        if reversed == 0 {
-            return Ok(None);
-        }
-        let header = EntryHeader {
-            idempotency_key: format!("order:{}:reward_reversal", self.id),
-            ..self.header(EntryKind::RewardReversal, now)
-        };
-        Ok(Some(Entry::transfer(
-            header,
+        let (reversed, entry) = self.take_back(
+            self.rewards_earned_minor,
+            available_minor,
+            EntryKind::RewardReversal,
             Account::BuyerRewards(self.buyer_id),
             Account::PlatformRewards,
-            Money::new(reversed, self.total.currency),
-        )?))
+            now,
+        )?;
+        self.rewards_reversed_minor = reversed;
+        self.rewards_spent_minor = self.rewards_earned_minor - reversed;
+        Ok(entry)
+    }
+
+    /// Give back what of `granted` is still in `from` (`available_minor`),
+    /// to `to`: how much, and the entry if anything moves.
+    fn take_back(
+        &self,
+        granted_minor: i64,
+        available_minor: i64,
+        kind: EntryKind,
+        from: Account,
+        to: Account,
+        now: Timestamp,
+    ) -> Result<(i64, Option<Entry>), TransitionError> {
+        let reversed = granted_minor.min(available_minor.max(0));
+        if reversed == 0 {
+            return Ok((0, None));
+        }
+        let header = EntryHeader {
+            idempotency_key: format!("order:{}:{}", self.id, reversal_key(kind)),
+            ..self.header(kind, now)
+        };
+        let amount = Money::new(reversed, self.total.currency);
+        Ok((reversed, Some(Entry::transfer(header, from, to, amount)?)))
     }
 
     pub fn owes_compensation_reversal(&self) -> bool {
@@ -1388,22 +1415,17 @@ impl Order {
         if !self.owes_compensation_reversal() {
             return Ok(None);
         }
-        let reversed = self.compensated_minor.min(available_credit_minor.max(0));
-        self.compensation_reversed_minor = reversed;
-        self.compensation_spent_minor = self.compensated_minor - reversed;
-        if reversed == 0 {
-            return Ok(None);
-        }
-        let header = EntryHeader {
-            idempotency_key: format!("order:{}:guarantee_reversal", self.id),
-            ..self.header(EntryKind::CompensationReversal, now)
-        };
-        Ok(Some(Entry::transfer(
-            header,
+        let (reversed, entry) = self.take_back(
+            self.compensated_minor,
+            available_credit_minor,
+            EntryKind::CompensationReversal,
             Account::BuyerCredit(self.buyer_id),
             Account::PlatformCompensation,
-            Money::new(reversed, self.total.currency),
-        )?))
+            now,
+        )?;
+        self.compensation_reversed_minor = reversed;
+        self.compensation_spent_minor = self.compensated_minor - reversed;
+        Ok(entry)
     }
 
     fn on_dispute_opened(

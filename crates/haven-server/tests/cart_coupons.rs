@@ -1002,19 +1002,7 @@ async fn rewards_are_earned_on_completed_orders_spent_as_credit_and_reversed_by_
         // Refunded in full before shipping: no rewards.
         let r = t.buy(&buyer, &lamp, "4242424242424242").await;
         let cancelled = r.json["id"].as_str().unwrap().to_string();
-        t.post(
-            &format!("/api/v1/orders/{cancelled}/cancel-request"),
-            Some(&buyer),
-            json!({}),
-        )
-        .await;
-        let r = t
-            .post(
-                &format!("/api/v1/orders/{cancelled}/cancel-response"),
-                Some(&seller),
-                json!({"accept": true}),
-            )
-            .await;
+        let r = t.cancel_by_agreement(&buyer, &seller, &cancelled).await;
         assert_eq!(r.json["refunded"]["amount_minor"], 4_500, "{:?}", r.json);
         assert_eq!(t.balance(&rewards).await, 0);
 

@@ -235,19 +235,7 @@ async fn a_declined_payment_gives_its_units_back_to_the_deal_a_paid_cancellation
             .await;
         assert_eq!(r.json["unit_price"]["amount_minor"], 2_900, "{:?}", r.json);
         let order = r.json["id"].as_str().unwrap().to_string();
-        t.post(
-            &format!("/api/v1/orders/{order}/cancel-request"),
-            Some(&buyer),
-            json!({}),
-        )
-        .await;
-        let r = t
-            .post(
-                &format!("/api/v1/orders/{order}/cancel-response"),
-                Some(&seller),
-                json!({"accept": true}),
-            )
-            .await;
+        let r = t.cancel_by_agreement(&buyer, &seller, &order).await;
         assert_eq!(r.json["state"], "cancelled", "{:?}", r.json);
         assert_eq!(remaining().await, 3);
         t.verify_clean().await;

@@ -424,6 +424,22 @@ impl TestApp {
         .await
     }
 
+    /// The buyer asks to cancel and the seller accepts; the seller's answer.
+    pub async fn cancel_by_agreement(&self, buyer: &str, seller: &str, order: &str) -> Response {
+        self.post(
+            &format!("/api/v1/orders/{order}/cancel-request"),
+            Some(buyer),
+            json!({}),
+        )
+        .await;
+        self.post(
+            &format!("/api/v1/orders/{order}/cancel-response"),
+            Some(seller),
+            json!({"accept": true}),
+        )
+        .await
+    }
+
     pub async fn balance(&self, account: &str) -> i64 {
         self.app.store.balance(account, "USD").await.unwrap()
     }
