@@ -56,3 +56,36 @@ test("an agent edits, dry-runs and enables a rule, then approves a held order fr
     await haven.stop();
   }
 });
+
+test("the listing checks hold a cheap branded fake, and an agent refuses its seller's brand proof", async () => {
+  const haven = await startHaven();
+  const { base } = haven;
+  try {
+    const page = await haven.browser.newPage();
+    // Buyers never see the held fake: search finds only the real chargers.
+    await page.goto(`${base}/search?q=voltra`);
+    assert.doesNotMatch(await page.textContent("main"), /charger, original/);
+
+    await login(page, base, AGENT);
+    await page.goto(`${base}/console/safety`);
+    const held = await page.textContent("#held-listings");
+    assert.match(held, /Voltra PD65 charger, original/);
+    assert.match(held, /protected brand "Voltra" at \d+% of the usual price/);
+    assert.match(held, /Held by the listing checks/);
+    const proofs = page.locator("#brand-proofs .review", { hasText: "Screenshot of a chat with our supplier" });
+    assert.equal(await proofs.count(), 1);
+    // Refusing needs a note for the seller.
+    await proofs.locator("input[name=note]").fill("A chat screenshot is not proof; send an invoice from Voltra or its distributor.");
+    await click(page, "#brand-proofs .review:has-text('Screenshot of a chat') button[value=refuse]");
+    assert.match(await page.textContent("body"), /Voltra proof refused/);
+    await logout(page);
+
+    await login(page, base, "deals@demo.haven");
+    await page.goto(`${base}/seller`);
+    const brands = await page.textContent("#brands");
+    assert.match(brands, /Refused/);
+    assert.match(brands, /send an invoice from Voltra/);
+  } finally {
+    await haven.stop();
+  }
+});

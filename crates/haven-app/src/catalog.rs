@@ -1,6 +1,6 @@
 //! Listings and their images.
 
-use haven_domain::catalog::{Listing, ShippingMethod};
+use haven_domain::catalog::{ComplianceCertificate, Listing, ShippingMethod};
 use haven_domain::ids::ListingId;
 use haven_domain::money::Money;
 use haven_store::{Changeset, Media};
@@ -28,6 +28,38 @@ pub struct NewListingInput {
     /// Brand and model, or a GTIN: listings of the same product from
     /// different stores are compared side by side.
     pub product: Option<String>,
+    /// The brand; Guaranteed Genuine needs an approved proof for it.
+    pub brand: Option<String>,
+    /// Compliance certificates; a regulated category needs at least one.
+    pub certificates: Vec<ComplianceCertificate>,
+}
+
+impl NewListingInput {
+    /// A listing with only what every listing needs: no description,
+    /// pictures, brand, product or certificates, the policy's ship-by.
+    pub fn plain(
+        title: &str,
+        category: &str,
+        price: Money,
+        stock: i64,
+        shipping: Vec<ShippingMethod>,
+    ) -> NewListingInput {
+        NewListingInput {
+            title: title.to_string(),
+            description: String::new(),
+            category: category.to_string(),
+            price,
+            stock,
+            ship_by_days: None,
+            images: Vec::new(),
+            shipping,
+            guaranteed_genuine: false,
+            ships_from: None,
+            product: None,
+            brand: None,
+            certificates: Vec::new(),
+        }
+    }
 }
 
 /// The image type from the file's first bytes; the name and the declared
@@ -64,14 +96,32 @@ impl App {
             )));
         }
         let (_, policy) = self.current_policy();
+        let mut pictures = Vec::with_capacity(input.images.len());
         for hash in &input.images {
-            if self.store.media(hash).await?.is_none() {
-                return Err(AppError::validation(format!(
-                    "image {hash} was not uploaded"
-                )));
-            }
+            let media =
+                self.store.media(hash).await?.ok_or_else(|| {
+                    AppError::validation(format!("image {hash} was not uploaded"))
+                })?;
+            pictures.push(media);
         }
-        let listing = Listing {
+        let brand = input
+            .brand
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty());
+        if input.guaranteed_genuine {
+            self.require_brand_approval(store_id, brand.as_deref())
+                .await?;
+        }
+        if input.certificates.is_empty() && self.is_regulated_category(&input.category).await? {
+            return Err(AppError::invalid_field(
+                "certificates",
+                format!(
+                    "{} is a regulated category: add at least one compliance certificate (for example CE or RoHS) with its number and issuer",
+                    input.category
+                ),
+            ));
+        }
+        let mut listing = Listing {
             id: ListingId::new(),
             store_id,
             title: input.title.trim().to_string(),
@@ -90,6 +140,16 @@ impl App {
             hold: None,
             deal: None,
             revision: 0,
+            brand,
+            certificates: input
+                .certificates
+                .into_iter()
+                .map(|c| ComplianceCertificate {
+                    checked_by: None,
+                    checked_at: None,
+                    ..c
+                })
+                .collect(),
             product_key: match input.product.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(raw) => Some(haven_domain::catalog::product_key(raw).ok_or_else(|| {
@@ -102,8 +162,13 @@ impl App {
             created_at: self.now(),
         };
         listing.validate((policy.ship_by_days_min, policy.ship_by_days_max))?;
+        // Checked last: the checks read other stores' listings, and a
+        // listing refused for its fields needs none of that.
+        let checks = self.check_new_listing(&listing, pictures).await?;
+        listing.hold = checks.hold(listing.created_at);
         let mut changes = Changeset {
             listings: vec![listing.clone()],
+            listing_fingerprints: checks.fingerprints,
             outbox: vec![crate::search::listing_created_event(&listing)],
             ..Default::default()
         };

@@ -30,6 +30,7 @@ mod fulfilment;
 pub mod guard;
 pub mod images;
 pub mod integrity;
+pub mod listing_risk;
 pub mod mail;
 mod messaging;
 mod money;

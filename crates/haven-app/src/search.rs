@@ -453,9 +453,21 @@ impl App {
         let now = self.now();
         listing.hold = hold.then(|| ListingHold {
             reason: reason.clone(),
-            by: agent.id(),
+            by: Some(agent.id()),
             at: now,
         });
+        if !hold {
+            // Releasing is the agent's word that the certificates the
+            // seller declared are real.
+            for certificate in listing
+                .certificates
+                .iter_mut()
+                .filter(|c| c.checked_by.is_none())
+            {
+                certificate.checked_by = Some(agent.id());
+                certificate.checked_at = Some(now);
+            }
+        }
         let changes = Changeset {
             listing_updates: vec![ListingUpdate {
                 listing: listing.clone(),
@@ -477,7 +489,7 @@ pub(crate) fn listing_created_event(listing: &Listing) -> NewOutboxEvent {
         payload: serde_json::json!({
             "listing_id": listing.id,
             "store_id": listing.store_id,
-            "held": false,
+            "held": listing.is_held(),
         }),
         created_at: listing.created_at,
     }

@@ -89,6 +89,14 @@ pub struct Listing {
     /// same product from different stores are compared side by side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<String>,
+    /// The brand the seller names (Guaranteed Genuine needs an agent's
+    /// approval of the store's proof for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// Compliance certificates (CE, RoHS …) for regulated categories; an
+    /// agent checks them before the listing is shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<ComplianceCertificate>,
     /// Bumped by every rewrite: a rewrite from a stale read is refused
     /// (`StaleListing`), so a hold and a new deal never erase each other.
     #[serde(default)]
@@ -111,12 +119,7 @@ pub fn product_key(raw: &str) -> Option<String> {
     if matches!(digits.len(), 8 | 12 | 13 | 14) && digits.bytes().all(|b| b.is_ascii_digit()) {
         return Some(format!("gtin:{digits:0>14}"));
     }
-    let key: String = raw
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    (!key.is_empty()).then_some(key)
+    brand_key(raw)
 }
 
 /// A flash deal: `price` for the first `quantity` units sold between
@@ -184,8 +187,93 @@ impl FlashDeal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingHold {
     pub reason: String,
-    pub by: UserId,
+    /// The agent who held it; `None` when Haven's own listing checks held
+    /// it at creation (the reason says which).
+    pub by: Option<UserId>,
     pub at: Timestamp,
+}
+
+/// A compliance certificate a seller declares for a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplianceCertificate {
+    /// The scheme: "CE", "RoHS", "UKCA", "FCC" …
+    pub kind: String,
+    /// The certificate or declaration number.
+    pub number: String,
+    /// Who issued it (a notified body, a lab, or the maker's declaration).
+    pub issuer: String,
+    /// The agent who checked it, and when; `None` until checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<Timestamp>,
+}
+
+/// A store's proof that it may sell a brand's genuine goods (an invoice
+/// from the brand or its distributor, an authorisation letter). Guaranteed
+/// Genuine on that brand's listings needs an agent's approval of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandApproval {
+    pub store_id: StoreId,
+    /// As the seller wrote it.
+    pub brand: String,
+    pub status: BrandApprovalStatus,
+    /// What the seller says the proof is.
+    pub proof: String,
+    /// Content hash of the proof document, if one was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    pub submitted_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+    /// The agent's note to the seller.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrandApprovalStatus {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl BrandApprovalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrandApprovalStatus::Pending => "pending",
+            BrandApprovalStatus::Approved => "approved",
+            BrandApprovalStatus::Refused => "refused",
+        }
+    }
+}
+
+/// A brand's key (and a product's, when not a GTIN): its letters and
+/// digits in lower case, so "Louis Vuitton" and "LOUIS-VUITTON" are one
+/// brand. `None` when nothing is left.
+pub fn brand_key(raw: &str) -> Option<String> {
+    let key: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// At most this many certificates per listing.
+pub const MAX_CERTIFICATES: usize = 10;
+
+impl ComplianceCertificate {
+    pub fn validate(&self) -> Result<(), InvalidField> {
+        // Each part is a required line: kind, number and issuer.
+        crate::text::line("certificates", &self.kind, 20)?;
+        crate::text::line("certificates", &self.number, 80)?;
+        crate::text::line("certificates", &self.issuer, 120)?;
+        Ok(())
+    }
 }
 
 /// Two ASCII capital letters (ISO 3166-1 alpha-2 form).
@@ -286,6 +374,18 @@ impl Listing {
                 "images",
                 format!("at most {MAX_IMAGES_PER_LISTING} images"),
             ));
+        }
+        if self.certificates.len() > MAX_CERTIFICATES {
+            return Err(InvalidField::new(
+                "certificates",
+                format!("at most {MAX_CERTIFICATES} certificates"),
+            ));
+        }
+        for certificate in &self.certificates {
+            certificate.validate()?;
+        }
+        if let Some(brand) = &self.brand {
+            crate::text::line("brand", brand, 60)?;
         }
         if let Some(country) = &self.ships_from
             && !is_country_code(country)

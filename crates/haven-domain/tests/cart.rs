@@ -100,6 +100,8 @@ fn listing_with(methods: Vec<Rate<'_>>) -> haven_domain::catalog::Listing {
         deal: None,
         revision: 0,
         product_key: None,
+        brand: None,
+        certificates: Vec::new(),
         created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
     }
 }

@@ -36,6 +36,8 @@ fn listing(shipping: Vec<ShippingMethod>) -> Listing {
         deal: None,
         revision: 0,
         product_key: None,
+        brand: None,
+        certificates: Vec::new(),
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
     }
 }

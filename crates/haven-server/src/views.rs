@@ -175,9 +175,27 @@ pub struct ListingView {
     pub ships_from: Option<String>,
     /// Held by trust and safety: out of browse and search, takes no orders.
     pub held: bool,
+    /// Why it is held, in words the seller reads (an agent's reason, or
+    /// what the listing checks found).
+    pub hold_reason: Option<String>,
+    /// Held by the listing checks at creation rather than by an agent.
+    pub held_by_checks: bool,
+    /// The brand the seller names.
+    pub brand: Option<String>,
+    /// Compliance certificates, with whether an agent checked each.
+    pub certificates: Vec<CertificateView>,
     /// The latest flash deal, if any (running, upcoming or over).
     pub deal: Option<FlashDealView>,
     pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CertificateView {
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    /// When an agent checked it; `None` while unchecked.
+    pub checked_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -217,6 +235,19 @@ impl From<&Listing> for ListingView {
             shipping: l.shipping.iter().map(ShippingMethodView::from).collect(),
             ships_from: l.ships_from.clone(),
             held: l.is_held(),
+            hold_reason: l.hold.as_ref().map(|h| h.reason.clone()),
+            held_by_checks: l.hold.as_ref().is_some_and(|h| h.by.is_none()),
+            brand: l.brand.clone(),
+            certificates: l
+                .certificates
+                .iter()
+                .map(|c| CertificateView {
+                    kind: c.kind.clone(),
+                    number: c.number.clone(),
+                    issuer: c.issuer.clone(),
+                    checked_at: c.checked_at.map(ts),
+                })
+                .collect(),
             deal: l.deal.as_ref().map(|d| FlashDealView {
                 price: d.price.into(),
                 quantity: d.quantity,
@@ -1176,4 +1207,35 @@ pub struct EventPage {
     pub items: Vec<EventView>,
     /// `after` for the next page; null when this page is the last so far.
     pub next_after: Option<i64>,
+}
+
+/// A store's proof for a brand, as the seller and agents see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BrandProofView {
+    pub store_id: String,
+    pub brand: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    pub proof: String,
+    /// URL of the uploaded document, if any.
+    pub document: Option<String>,
+    pub submitted_at: String,
+    pub decided_at: Option<String>,
+    /// The agent's note (why a proof was refused).
+    pub note: String,
+}
+
+impl From<&haven_domain::catalog::BrandApproval> for BrandProofView {
+    fn from(a: &haven_domain::catalog::BrandApproval) -> Self {
+        BrandProofView {
+            store_id: a.store_id.to_string(),
+            brand: a.brand.clone(),
+            status: a.status.as_str().to_string(),
+            proof: a.proof.clone(),
+            document: a.document.as_ref().map(|h| format!("/media/{h}")),
+            submitted_at: ts(a.submitted_at),
+            decided_at: a.decided_at.map(ts),
+            note: a.note.clone(),
+        }
+    }
 }

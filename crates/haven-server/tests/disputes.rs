@@ -33,6 +33,9 @@ impl Case {
         let seller = t.user("s@example.com", "seller").await;
         t.post("/api/v1/stores", Some(&seller), json!({"name": "Lamps"}))
             .await;
+        if listing["guaranteed_genuine"] == json!(true) {
+            approve_brand(&t, &seller, listing["brand"].as_str().unwrap()).await;
+        }
         let listing = t
             .post("/api/v1/listings", Some(&seller), listing)
             .await
@@ -803,6 +806,7 @@ async fn tampering_with_the_evidence_log_is_caught_by_verify() {
 async fn confirmed_counterfeit_on_a_guaranteed_genuine_listing() {
     let mut listing = listing_body(3);
     listing["guaranteed_genuine"] = json!(true);
+    listing["brand"] = json!("Lumen");
     let mut c = Case::shipped_with(listing, CARD_OK).await;
     let id = c
         .open_ok(

@@ -24,6 +24,7 @@ fn listing(
         "stock": 20,
         "ship_by_days": 2,
         "guaranteed_genuine": genuine,
+        "brand": if genuine { Some("Acme") } else { None },
         "ships_from": ships_from,
         "shipping": [
             {"name": "Standard", "rates": [
@@ -73,6 +74,8 @@ struct Catalog {
 async fn catalog(t: &TestApp) -> Catalog {
     let (seller_a, _) = t.seller_with_listing("a@example.com", 5).await;
     let (seller_b, _) = t.seller_with_listing("b@example.com", 5).await;
+    approve_brand(t, &seller_a, "Acme").await;
+    approve_brand(t, &seller_b, "Acme").await;
     let headphones = add(
         t,
         &seller_a,

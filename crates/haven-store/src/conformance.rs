@@ -74,6 +74,8 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         deal: None,
         revision: 0,
         product_key: None,
+        brand: None,
+        certificates: Vec::new(),
         created_at,
     }
 }
@@ -206,6 +208,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     carts_coupons_and_products(store.clone()).await;
     co_purchases_rank_by_buyers(&*store).await;
     bundles_round_trip(&*store).await;
+    listing_risk_reads(&*store).await;
 }
 
 /// What search reads: units sold move with stock, reviews average in, a
@@ -261,7 +264,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
     let mut held = row.listing.clone();
     held.hold = Some(haven_domain::catalog::ListingHold {
         reason: "counterfeit report".into(),
-        by: fx.seller.id,
+        by: Some(fx.seller.id),
         at: t0(),
     });
     let hold = |was_held| Changeset {
@@ -3283,4 +3286,123 @@ async fn bundles_round_trip(store: &dyn Store) {
     store.commit(put(&bundle)).await.expect("ended");
     assert_eq!(store.bundles_of(shop).await.unwrap(), vec![bundle]);
     assert!(store.bundles_of(StoreId::new()).await.unwrap().is_empty());
+}
+
+/// What the listing checks read: the category's median over visible
+/// listings (held ones left out), fingerprints found by any shared band
+/// from other stores only, held listings paged, and brand proofs upserted
+/// per store and brand.
+async fn listing_risk_reads(store: &dyn Store) {
+    use haven_domain::catalog::{BrandApproval, BrandApprovalStatus, ListingHold};
+    let fx = fixture(store, 1).await;
+    let category = format!("story-{}", uuid::Uuid::now_v7().simple());
+    assert_eq!(
+        store.category_price_reference(&category).await.unwrap(),
+        None
+    );
+    let mut listings = Vec::new();
+    for price in [900, 100, 500, 300, 700, 50_000] {
+        let mut listing = sample_listing(fx.shop.id, 1, t0());
+        listing.category = category.clone();
+        listing.price = usd(price);
+        if price == 50_000 {
+            listing.hold = Some(ListingHold {
+                reason: "checks".into(),
+                by: None,
+                at: t0(),
+            });
+        }
+        listings.push(listing);
+    }
+    let held_id = listings[5].id;
+    store
+        .commit(Changeset {
+            listings: listings.clone(),
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.category_price_reference(&category).await.unwrap(),
+        Some((500, 5)),
+        "the median of the five visible prices"
+    );
+    let held = store
+        .held_listings(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(held.items.iter().any(|l| l.id == held_id));
+    assert!(held.items.iter().all(|l| l.is_held()));
+
+    let other_shop = StoreId::new();
+    let print =
+        |listing: ListingId, store_id: StoreId, bands: Vec<(u8, i64)>| crate::ListingFingerprint {
+            listing_id: listing,
+            store_id,
+            kind: "image".into(),
+            bands,
+            signature: format!("sig-{listing}"),
+        };
+    let tag = i64::from(uuid::Uuid::now_v7().as_fields().1) << 20;
+    store
+        .commit(Changeset {
+            listing_fingerprints: vec![
+                print(listings[0].id, fx.shop.id, vec![(0, tag + 1), (1, tag + 2)]),
+                print(listings[1].id, other_shop, vec![(0, tag + 9), (1, tag + 2)]),
+            ],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let found = store
+        .fingerprint_matches("image", &[(0, tag + 1), (1, tag + 2)], fx.shop.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "only the other store's listing: {found:?}");
+    assert_eq!(found[0].listing_id, listings[1].id);
+    assert_eq!(found[0].signature, format!("sig-{}", listings[1].id));
+    let none = store
+        .fingerprint_matches("text", &[(1, tag + 2)], fx.shop.id, 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "kinds are apart");
+
+    let mut approval = BrandApproval {
+        store_id: fx.shop.id,
+        brand: "Voltra".into(),
+        status: BrandApprovalStatus::Pending,
+        proof: "Distributor invoice".into(),
+        document: None,
+        submitted_at: t0(),
+        decided_by: None,
+        decided_at: None,
+        note: String::new(),
+    };
+    let put = |a: &BrandApproval| Changeset {
+        brand_approvals: vec![a.clone()],
+        ..Changeset::default()
+    };
+    store.commit(put(&approval)).await.unwrap();
+    let pending = store
+        .pending_brand_approvals(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(pending.items.contains(&approval));
+    approval.status = BrandApprovalStatus::Approved;
+    approval.decided_by = Some(fx.seller.id);
+    approval.decided_at = Some(t0() + SignedDuration::from_secs(5));
+    store.commit(put(&approval)).await.unwrap();
+    assert_eq!(
+        store.brand_approval(fx.shop.id, "voltra").await.unwrap(),
+        Some(approval.clone())
+    );
+    assert_eq!(
+        store.brand_approvals_of(fx.shop.id).await.unwrap(),
+        vec![approval.clone()]
+    );
+    let pending = store
+        .pending_brand_approvals(&PageRequest::new(None, Some(100)))
+        .await
+        .unwrap();
+    assert!(!pending.items.iter().any(|a| a.store_id == fx.shop.id));
 }

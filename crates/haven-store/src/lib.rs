@@ -601,6 +601,31 @@ pub struct Changeset {
     pub purchase_removals: Vec<OrderId>,
     /// Bundles offered, or rewritten (ended).
     pub bundles: Vec<haven_domain::bundle::Bundle>,
+    /// Fingerprints of new listings' text and pictures.
+    pub listing_fingerprints: Vec<ListingFingerprint>,
+    /// Brand proofs submitted or decided (one row per store and brand).
+    pub brand_approvals: Vec<haven_domain::catalog::BrandApproval>,
+}
+
+/// One fingerprint of a listing, with the bands the store indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingFingerprint {
+    pub listing_id: ListingId,
+    pub store_id: StoreId,
+    /// "text" or "image".
+    pub kind: String,
+    /// (band, value) pairs; a near-copy shares at least one.
+    pub bands: Vec<(u8, i64)>,
+    /// The whole fingerprint, encoded, for the caller to compare.
+    pub signature: String,
+}
+
+/// A stored fingerprint that shares a band with the one asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FingerprintMatch {
+    pub listing_id: ListingId,
+    pub store_id: StoreId,
+    pub signature: String,
 }
 
 /// A line of a buyer's cart.
@@ -698,6 +723,8 @@ impl Changeset {
         self.purchases.extend(other.purchases);
         self.purchase_removals.extend(other.purchase_removals);
         self.bundles.extend(other.bundles);
+        self.listing_fingerprints.extend(other.listing_fingerprints);
+        self.brand_approvals.extend(other.brand_approvals);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -767,6 +794,8 @@ impl Changeset {
             && self.purchases.is_empty()
             && self.purchase_removals.is_empty()
             && self.bundles.is_empty()
+            && self.listing_fingerprints.is_empty()
+            && self.brand_approvals.is_empty()
     }
 }
 
@@ -969,6 +998,37 @@ pub trait Store: Send + Sync + 'static {
         listing: ListingId,
         limit: u32,
     ) -> StoreResult<Vec<(ListingId, i64)>>;
+    /// Listings trust and safety holds (by an agent or by the listing
+    /// checks), newest first.
+    async fn held_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>>;
+    /// The median price (minor units) of a category's visible listings,
+    /// and how many there are; `None` when there are none.
+    async fn category_price_reference(&self, category: &str) -> StoreResult<Option<(i64, i64)>>;
+    /// Fingerprints of `kind` from stores other than `store` that share a
+    /// band with `bands` (at most `limit` per band, each listing once).
+    async fn fingerprint_matches(
+        &self,
+        kind: &str,
+        bands: &[(u8, i64)],
+        store: StoreId,
+        limit: u32,
+    ) -> StoreResult<Vec<FingerprintMatch>>;
+    /// The store's proof for a brand (by [`brand_key`](haven_domain::catalog::brand_key)).
+    async fn brand_approval(
+        &self,
+        store: StoreId,
+        brand_key: &str,
+    ) -> StoreResult<Option<haven_domain::catalog::BrandApproval>>;
+    /// A store's brand proofs, latest first (at most 100).
+    async fn brand_approvals_of(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Vec<haven_domain::catalog::BrandApproval>>;
+    /// Brand proofs waiting for an agent, newest first.
+    async fn pending_brand_approvals(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::catalog::BrandApproval>>;
     /// A store's bundles, newest first (at most 100).
     async fn bundles_of(&self, store: StoreId) -> StoreResult<Vec<haven_domain::bundle::Bundle>>;
     /// The buyer's redemptions of a coupon that still count.

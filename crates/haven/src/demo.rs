@@ -209,8 +209,11 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
     account(app, ADMIN, "Demo Admin", vec![Role::Admin]).await?;
     let mut sellers = Vec::new();
     for (email, store_name, description) in SELLERS {
-        sellers.push(seller_with_store(app, email, store_name, description).await?);
+        let seller = seller_with_store(app, email, store_name, description).await?;
+        approved_brands(app, &seller, &agent, store_name).await?;
+        sellers.push(seller);
     }
+    operator_lists(app, &agent).await?;
     for (store, title, category, price, stock) in LISTINGS {
         let listing = DemoListing {
             title,
@@ -226,11 +229,12 @@ async fn seed_all(app: &App) -> anyhow::Result<()> {
             guaranteed_genuine: matches!(*category, "electronics" | "beauty"),
             ships_from: STORE_ORIGINS[*store],
             shipping: store_shipping(*store),
+            brand: Some(brand_of(title, SELLERS[*store].1)),
         };
-        add_listing(app, &sellers[*store], listing).await?;
+        add_listing(app, &sellers[*store], listing, &agent).await?;
     }
     verify_demo_accounts(app, &sellers).await?;
-    let shady = shady_store(app).await?;
+    let shady = shady_store(app, &agent).await?;
     if let Some(clock) = &app.demo_clock {
         crate::demo_history::seed(app, clock, &sellers, &shady).await?;
     }
@@ -376,6 +380,73 @@ async fn seller_with_store(
     Ok(actor)
 }
 
+/// Brands whose cheap listings are held, and categories whose listings
+/// need checked compliance certificates: the operator's lists.
+const PROTECTED_BRANDS: &[&str] = &[
+    "Voltra",
+    "Apple",
+    "Samsung",
+    "Sony",
+    "Nike",
+    "Adidas",
+    "Louis Vuitton",
+    "Gucci",
+    "Rolex",
+    "Dyson",
+];
+const REGULATED_CATEGORIES: &[&str] = &["electronics", "toys"];
+
+async fn operator_lists(app: &App, agent: &Actor) -> anyhow::Result<()> {
+    let lists = [
+        (haven_app::listing_risk::PROTECTED_BRANDS, PROTECTED_BRANDS),
+        (
+            haven_app::listing_risk::REGULATED_CATEGORIES,
+            REGULATED_CATEGORIES,
+        ),
+    ];
+    for (list, values) in lists {
+        for value in values {
+            app.edit_risk_list(agent, list, value, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the {list} list: {}", e.message))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each demo store sells its own house brand and the Voltra charger, with
+/// proof an agent approved: their Guaranteed Genuine listings rest on it.
+async fn approved_brands(
+    app: &App,
+    seller: &Actor,
+    agent: &Actor,
+    store_name: &str,
+) -> anyhow::Result<()> {
+    let store = seller
+        .require_store()
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    for brand in [store_name, "Voltra"] {
+        let proof = format!("Invoice from the {brand} distributor, 2026");
+        let approve = async {
+            app.submit_brand_proof(seller, brand, &proof, None).await?;
+            app.decide_brand_proof(agent, store, brand, true, "").await
+        };
+        approve
+            .await
+            .map_err(|e| anyhow::anyhow!("approving {brand}: {}", e.message))?;
+    }
+    Ok(())
+}
+
+/// The Voltra charger is Voltra's; everything else is the store's own brand.
+fn brand_of(title: &str, store_name: &str) -> String {
+    if product_of(title).is_some() {
+        "Voltra".into()
+    } else {
+        store_name.into()
+    }
+}
+
 struct DemoListing<'a> {
     title: &'a str,
     category: &'a str,
@@ -386,6 +457,7 @@ struct DemoListing<'a> {
     guaranteed_genuine: bool,
     ships_from: &'a str,
     shipping: Vec<ShippingMethod>,
+    brand: Option<String>,
 }
 
 fn product_of(title: &str) -> Option<String> {
@@ -395,8 +467,15 @@ fn product_of(title: &str) -> Option<String> {
         .map(|(_, product)| (*product).to_string())
 }
 
-/// A listing with a locally drawn picture.
-async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> anyhow::Result<()> {
+/// A listing with a locally drawn picture. In a regulated category it
+/// carries a certificate, and the demo agent checks it and releases the
+/// listing, as an agent would.
+async fn add_listing(
+    app: &App,
+    seller: &Actor,
+    listing: DemoListing<'_>,
+    agent: &Actor,
+) -> anyhow::Result<haven_domain::catalog::Listing> {
     let image = app
         .store_media(
             "image/svg+xml",
@@ -416,14 +495,44 @@ async fn add_listing(app: &App, seller: &Actor, listing: DemoListing<'_>) -> any
         guaranteed_genuine: listing.guaranteed_genuine,
         ships_from: Some(listing.ships_from.into()),
         product: product_of(listing.title),
+        brand: listing.brand,
+        certificates: certificates_for(listing.category),
     };
-    app.create_listing(seller, input, None)
+    let created = app
+        .create_listing(seller, input, None)
         .await
         .map_err(|e| anyhow::anyhow!("seeding {}: {}", listing.title, e.message))?;
-    Ok(())
+    // Every demo listing is honest: what holds one is its regulated
+    // category, and the certificate is real.
+    if created.is_held() {
+        return app
+            .set_listing_hold(agent, created.id, false, "Certificate checked")
+            .await
+            .map_err(|e| anyhow::anyhow!("releasing {}: {}", listing.title, e.message));
+    }
+    Ok(created)
 }
 
-async fn shady_store(app: &App) -> anyhow::Result<Actor> {
+fn certificates_for(category: &str) -> Vec<haven_domain::catalog::ComplianceCertificate> {
+    let (kind, issuer) = match category {
+        "electronics" => ("CE", "SGS Germany (demo)"),
+        "toys" => ("EN 71", "TÜV Rheinland (demo)"),
+        _ => return Vec::new(),
+    };
+    vec![haven_domain::catalog::ComplianceCertificate {
+        kind: kind.into(),
+        number: format!("{kind}-2026-0042"),
+        issuer: issuer.into(),
+        checked_by: None,
+        checked_at: None,
+    }]
+}
+
+/// The shady store: cheap accessories, plus what a counterfeiter tries.
+/// Its "original" Voltra charger at a quarter of the usual price is held
+/// by the listing checks, and its "proof" for Voltra waits for an agent:
+/// both are in the console for the tour.
+async fn shady_store(app: &App, agent: &Actor) -> anyhow::Result<Actor> {
     let (email, name, description) = SHADY;
     let actor = seller_with_store(app, email, name, description).await?;
     for (title, category, price, stock) in SHADY_LISTINGS {
@@ -437,9 +546,37 @@ async fn shady_store(app: &App) -> anyhow::Result<Actor> {
             guaranteed_genuine: false,
             ships_from: "CN",
             shipping: shipping(),
+            brand: None,
         };
-        add_listing(app, &actor, listing).await?;
+        add_listing(app, &actor, listing, agent).await?;
     }
+    let fake = NewListingInput {
+        brand: Some("Voltra".into()),
+        certificates: certificates_for("electronics"),
+        ..haven_app::NewListingInput::plain(
+            "Voltra PD65 charger, original",
+            "electronics",
+            usd(900),
+            100,
+            shipping(),
+        )
+    };
+    let held = app
+        .create_listing(&actor, fake, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the fake charger: {}", e.message))?;
+    anyhow::ensure!(
+        held.is_held(),
+        "the listing checks let a fake charger through"
+    );
+    app.submit_brand_proof(
+        &actor,
+        "Voltra",
+        "Screenshot of a chat with our supplier",
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the Voltra proof: {}", e.message))?;
     Ok(actor)
 }
 

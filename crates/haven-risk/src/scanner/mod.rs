@@ -46,6 +46,13 @@ pub struct ScannerConfig {
     pub carrier_domains: Vec<String>,
 }
 
+/// Text folded as the scanner reads it: lower case, accents and look-alike
+/// letters mapped to plain ones, anything else a single space. Other
+/// checks (brand names in listings) match in the same alphabet.
+pub fn fold_for_matching(text: &str) -> String {
+    normalize::fold_term(text)
+}
+
 /// Carrier tracking domains allowed by default.
 pub fn default_carrier_domains() -> Vec<String> {
     [

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use haven_domain::account::{Role, SessionKind};
-use haven_domain::catalog::{ShippingMethod, ShippingRate};
+use haven_domain::catalog::{ComplianceCertificate, ShippingMethod, ShippingRate};
 use haven_domain::dispute::Party;
 use haven_domain::ids::{ListingId, StoreId};
 use haven_domain::money::{Currency, Money};
@@ -198,6 +198,18 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
         guaranteed_genuine: req.guaranteed_genuine,
         ships_from: req.ships_from,
         product: req.product,
+        brand: req.brand,
+        certificates: req
+            .certificates
+            .into_iter()
+            .map(|c| ComplianceCertificate {
+                kind: c.kind,
+                number: c.number,
+                issuer: c.issuer,
+                checked_by: None,
+                checked_at: None,
+            })
+            .collect(),
     })
 }
 

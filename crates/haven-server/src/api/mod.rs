@@ -11,6 +11,7 @@ mod disputes;
 mod enforcement;
 pub mod extract;
 mod handlers;
+mod listing_risk;
 mod messaging;
 pub mod requests;
 pub mod reviews;
@@ -58,6 +59,7 @@ use haven_app::App;
         messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
         console::dead_letters, console::retry, console::dismiss,
         search::search, search::hold, search::release, search::rebuild,
+        listing_risk::held, listing_risk::submit, listing_risk::mine, listing_risk::pending, listing_risk::decide,
         cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
         cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
@@ -305,6 +307,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me/rewards", get(coupons::rewards))
         .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
+        .route("/api/v1/console/listings/held", get(listing_risk::held))
+        .route(
+            "/api/v1/stores/me/brands",
+            get(listing_risk::mine).post(listing_risk::submit),
+        )
+        .route("/api/v1/console/brands", get(listing_risk::pending))
+        .route(
+            "/api/v1/console/brands/{store_id}/{brand}/decision",
+            post(listing_risk::decide),
+        )
         .route("/api/v1/console/listings/{id}/hold", post(search::hold))
         .route(
             "/api/v1/console/listings/{id}/release",

@@ -74,6 +74,46 @@ pub struct NewListingRequest {
     /// listings of the same product are compared side by side.
     #[serde(default)]
     pub product: Option<String>,
+    /// The brand. Guaranteed Genuine needs the store's proof for it
+    /// approved (`POST /api/v1/stores/me/brands`).
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Compliance certificates (at most 10). A category on the operator's
+    /// regulated list needs at least one; an agent checks them before
+    /// the listing is shown.
+    #[serde(default)]
+    pub certificates: Vec<CertificateRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRequest {
+    /// The scheme: "CE", "RoHS", "UKCA", "FCC" …
+    pub kind: String,
+    pub number: String,
+    /// A notified body, a lab, or the maker's declaration.
+    pub issuer: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrandProofRequest {
+    pub brand: String,
+    /// What the proof is: an invoice from the brand or its distributor,
+    /// an authorisation letter.
+    pub proof: String,
+    /// Hash of an uploaded picture of the document (`POST /api/v1/media`).
+    #[serde(default)]
+    pub document: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrandDecisionRequest {
+    pub approve: bool,
+    /// Required when refusing: the seller reads it.
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

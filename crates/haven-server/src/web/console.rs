@@ -32,6 +32,10 @@ struct SafetyPage {
     next_flags: Option<String>,
     /// Stores in reserve or suspended, or with an appeal waiting.
     enforced: Vec<haven_domain::enforcement::StoreEnforcement>,
+    /// Listings held by the listing checks or by agents.
+    held_listings: Vec<crate::views::ListingView>,
+    /// Brand proofs waiting for an agent.
+    brand_proofs: Vec<crate::views::BrandProofView>,
 }
 
 #[derive(Deserialize)]
@@ -61,9 +65,25 @@ pub async fn safety(
         .enforcement_queue(&actor, &PageRequest::new(None, Some(50)))
         .await?
         .items;
+    let held_listings = app
+        .held_listings(&actor, &PageRequest::new(None, Some(50)))
+        .await?
+        .items
+        .iter()
+        .map(crate::views::ListingView::from)
+        .collect();
+    let brand_proofs = app
+        .pending_brand_proofs(&actor, &PageRequest::new(None, Some(50)))
+        .await?
+        .items
+        .iter()
+        .map(crate::views::BrandProofView::from)
+        .collect();
     Ok(render(&SafetyPage {
         layout: Layout::new(&app, Some(&actor), "Trust and safety"),
         enforced,
+        held_listings,
+        brand_proofs,
         flags: flags.items,
         conversations: conversations
             .items
@@ -240,5 +260,43 @@ pub async fn decide_appeal(
         &app,
         "/console/safety",
         message,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct BrandDecisionForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// An agent approves or refuses a store's brand proof.
+pub async fn decide_brand_proof(
+    State(app): AppState,
+    Member(actor): Member,
+    Path((store, brand)): Path<(String, String)>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: BrandDecisionForm = parse_form(&body)?;
+    let store_id = path_id(&store, "store")?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => {
+            return Err(crate::error::ApiError::validation("choose approve or refuse").into());
+        }
+    };
+    let decided = app
+        .decide_brand_proof(&actor, store_id, &brand, approve, &form.note)
+        .await?;
+    let done = format!(
+        "{} proof {}.",
+        decided.brand,
+        if approve { "approved" } else { "refused" }
+    );
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/safety#brand-proofs",
+        &done,
     ))
 }

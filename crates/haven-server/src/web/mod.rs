@@ -510,6 +510,11 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/console/identity/{id}", post(console::review_identity))
         .route(
+            "/console/brands/{store}/{brand}",
+            post(console::decide_brand_proof),
+        )
+        .route("/seller/brands", post(seller::submit_brand_proof))
+        .route(
             "/console/identity/{id}/document",
             get(console::identity_document),
         )

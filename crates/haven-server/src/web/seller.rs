@@ -30,6 +30,8 @@ struct SellerPage {
     has_payout_account: bool,
     /// The store's standing when it is not good (reserve, suspension).
     standing: Option<haven_app::enforcement::Standing>,
+    /// The store's brand proofs (Guaranteed Genuine rests on them).
+    brands: Vec<crate::views::BrandProofView>,
     error: Option<String>,
 }
 
@@ -56,6 +58,7 @@ async fn centre_page(
         commission_percent: format!("{}", f64::from(policy.commission_bps) / 100.0),
         has_payout_account: actor.user.payout_account.is_some(),
         standing: None,
+        brands: Vec::new(),
         error,
     };
     if let Some(store_id) = actor.store_id {
@@ -85,8 +88,46 @@ async fn centre_page(
             .payouts(store_id, &PageRequest::new(None, Some(10)))
             .await?;
         page.payouts = payouts.items.iter().map(PayoutView::from).collect();
+        page.brands = app
+            .my_brand_proofs(actor)
+            .await?
+            .iter()
+            .map(crate::views::BrandProofView::from)
+            .collect();
     }
     Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct BrandProofForm {
+    brand: String,
+    proof: String,
+}
+
+/// The seller sends proof for a brand from the seller centre.
+pub async fn submit_brand_proof(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: BrandProofForm = parse_form(&body)?;
+    match app
+        .submit_brand_proof(&actor, &form.brand, &form.proof, None)
+        .await
+    {
+        Ok(proof) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/seller#brands",
+            &format!(
+                "Proof for {} sent. An agent checks it; Guaranteed Genuine on {} is possible once it is approved.",
+                proof.brand, proof.brand
+            ),
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            centre_page(&app, &actor, None, Some(err.message)).await
+        }
+        Err(err) => Err(WebError::Page(err.into())),
+    }
 }
 
 pub async fn centre(
@@ -182,6 +223,15 @@ pub struct ListingForm {
     /// Items total from which standard shipping is free (blank: never).
     #[serde(default)]
     free_over: String,
+    #[serde(default)]
+    brand: String,
+    /// One compliance certificate (all three blank: none).
+    #[serde(default)]
+    certificate_kind: String,
+    #[serde(default)]
+    certificate_number: String,
+    #[serde(default)]
+    certificate_issuer: String,
 }
 
 fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
@@ -228,7 +278,34 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
         guaranteed_genuine: form.guaranteed_genuine == "true",
         ships_from: Some(form.ships_from),
         product: Some(form.product).filter(|p| !p.trim().is_empty()),
+        brand: Some(form.brand).filter(|b| !b.trim().is_empty()),
+        certificates: certificate_of(
+            form.certificate_kind,
+            form.certificate_number,
+            form.certificate_issuer,
+        ),
     })
+}
+
+/// The form's certificate row; left blank, none.
+fn certificate_of(
+    kind: String,
+    number: String,
+    issuer: String,
+) -> Vec<haven_domain::catalog::ComplianceCertificate> {
+    if [&kind, &number, &issuer]
+        .iter()
+        .all(|f| f.trim().is_empty())
+    {
+        return Vec::new();
+    }
+    vec![haven_domain::catalog::ComplianceCertificate {
+        kind,
+        number,
+        issuer,
+        checked_by: None,
+        checked_at: None,
+    }]
 }
 
 pub async fn create_listing(

@@ -94,6 +94,9 @@ struct ListingPage {
     bundles: Vec<BundleOffer>,
     /// This browser's recently viewed listings, this one left out.
     recently_viewed: Vec<ListingView>,
+    /// The viewer is the listing's seller or an agent: they see why it is
+    /// held and the certificates still waiting for a check.
+    staff_view: bool,
 }
 
 /// One method's price and dates to the buyer's country, if ordered now.
@@ -246,6 +249,9 @@ pub async fn listing(
         .as_ref()
         .map(|d| super::time_left_words(d.ends_at.duration_since(now).as_secs()))
         .unwrap_or_default();
+    let staff_view = actor.as_ref().is_some_and(|a| {
+        app.require_agent(a).is_ok() || a.require_store().ok() == Some(listing.store_id)
+    });
     let recent_before = super::csrf::recently_viewed(&headers);
     let remember = super::csrf::recent_cookie(&app, id, &recent_before);
     let mut page = render(&ListingPage {
@@ -273,6 +279,7 @@ pub async fn listing(
         listing: view,
         store,
         trust,
+        staff_view,
     });
     if let Ok(value) = axum::http::HeaderValue::from_str(&remember) {
         page.headers_mut()

@@ -525,6 +525,31 @@ pub async fn staff_token(t: &TestApp, email: &str, role: haven_domain::account::
     t.login(email).await
 }
 
+/// The seller's proof for `brand`, sent and approved by an agent of its
+/// own: Guaranteed Genuine listings of that brand are then allowed.
+pub async fn approve_brand(t: &TestApp, seller: &str, brand: &str) {
+    let r = t
+        .post(
+            "/api/v1/stores/me/brands",
+            Some(seller),
+            json!({"brand": brand, "proof": "Distributor invoice"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let store = r.json["store_id"].as_str().unwrap().to_string();
+    let email = format!("brands-{}@example.com", uuid::Uuid::now_v7().simple());
+    let agent = staff_token(t, &email, haven_domain::account::Role::Agent).await;
+    let r = t
+        .post(
+            &format!("/api/v1/console/brands/{store}/{brand}/decision"),
+            Some(&agent),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["status"], "approved");
+}
+
 /// A marketplace with a little history: a seller with a listing, a buyer
 /// whose order shipped and is in dispute, their conversation, an agent.
 pub struct World {

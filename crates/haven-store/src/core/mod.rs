@@ -17,6 +17,7 @@
 //! database's schema.
 
 mod commerce;
+mod listings;
 pub mod plan;
 pub mod read;
 mod reputation;

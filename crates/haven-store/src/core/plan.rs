@@ -402,7 +402,8 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     i64::from(update.was_held),
                     Value::opt_int(update.deal_remaining),
                     Value::opt_text(listing.product_key.clone()),
-                    listing.revision
+                    listing.revision,
+                    listing.price.amount_minor
                 ],
             )
             .expect(Expect::One(Conflict::StaleListing)),
@@ -424,7 +425,37 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                 listing.stock,
                 json(listing)?,
                 listing.created_at,
-                Value::opt_text(listing.product_key.clone())
+                Value::opt_text(listing.product_key.clone()),
+                i64::from(listing.is_held()),
+                listing.price.amount_minor
+            ],
+        ));
+    }
+    for print in &cs.listing_fingerprints {
+        for (band, value) in &print.bands {
+            ops.push(Op::exec(
+                sql::FINGERPRINT_INSERT,
+                params![
+                    &print.kind,
+                    i64::from(*band),
+                    *value,
+                    print.listing_id.0,
+                    print.store_id.0,
+                    &print.signature
+                ],
+            ));
+        }
+    }
+    for approval in &cs.brand_approvals {
+        let key = haven_domain::catalog::brand_key(&approval.brand).unwrap_or_default();
+        ops.push(Op::exec(
+            sql::BRAND_APPROVAL_PUT,
+            params![
+                approval.store_id.0,
+                key,
+                approval.status.as_str(),
+                json(approval)?,
+                approval.decided_at.unwrap_or(approval.submitted_at)
             ],
         ));
     }

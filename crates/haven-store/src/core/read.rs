@@ -770,6 +770,46 @@ impl<B: Backend> Store for Core<B> {
         self.uses(coupon, buyer).await
     }
 
+    async fn held_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>> {
+        self.held_page(page).await
+    }
+
+    async fn category_price_reference(&self, category: &str) -> StoreResult<Option<(i64, i64)>> {
+        self.price_reference(category).await
+    }
+
+    async fn fingerprint_matches(
+        &self,
+        kind: &str,
+        bands: &[(u8, i64)],
+        store: StoreId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::FingerprintMatch>> {
+        self.band_matches(kind, bands, store, limit).await
+    }
+
+    async fn brand_approval(
+        &self,
+        store: StoreId,
+        brand_key: &str,
+    ) -> StoreResult<Option<haven_domain::catalog::BrandApproval>> {
+        self.approval(store, brand_key).await
+    }
+
+    async fn brand_approvals_of(
+        &self,
+        store: StoreId,
+    ) -> StoreResult<Vec<haven_domain::catalog::BrandApproval>> {
+        self.approvals_of(store).await
+    }
+
+    async fn pending_brand_approvals(
+        &self,
+        page: &PageRequest,
+    ) -> StoreResult<Page<haven_domain::catalog::BrandApproval>> {
+        self.pending_approvals(page).await
+    }
+
     async fn bundles_of(&self, store: StoreId) -> StoreResult<Vec<haven_domain::bundle::Bundle>> {
         self.store_bundles(store).await
     }

@@ -133,7 +133,8 @@ pub const MEDIA_INSERT: Sql = Shared(
 pub const MEDIA_BY_HASH: Sql =
     Shared("SELECT hash, content_type, bytes FROM media WHERE hash = ?1");
 pub const LISTING_INSERT: Sql = Shared(
-    "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms, product_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "INSERT INTO listings (id, store_id, category, stock, data, created_at_ms, product_key, held, price_minor)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 );
 pub const LISTING_BY_ID: Sql =
     Shared("SELECT data, stock, deal_remaining FROM listings WHERE id = ?1");
@@ -154,11 +155,45 @@ pub const STOCK_CHANGE: Sql = Shared(
 /// A new flash deal also sets its units (?6; NULL keeps the counter).
 /// Rewrites a listing only if its hold and its revision are as read.
 pub const LISTING_UPDATE: Sql = Split {
-    sqlite: "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7
+    sqlite: "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7, price_minor = ?9
      WHERE id = ?1 AND held = ?5 AND COALESCE(json_extract(data, '$.revision'), 0) = ?8",
-    postgres: "UPDATE listings SET data = $2, category = $3, held = $4, deal_remaining = COALESCE($6, deal_remaining), product_key = $7
+    postgres: "UPDATE listings SET data = $2, category = $3, held = $4, deal_remaining = COALESCE($6, deal_remaining), product_key = $7, price_minor = $9
      WHERE id = $1 AND held = $5 AND COALESCE((data::jsonb ->> 'revision')::bigint, 0) = $8",
 };
+// Listing risk.
+pub const LISTINGS_HELD: Sql = Shared(
+    "SELECT data, stock, deal_remaining FROM listings WHERE held = 1 AND (created_at_ms, id) < (?1, ?2)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+);
+pub const CATEGORY_VISIBLE_COUNT: Sql = Shared(
+    "SELECT COUNT(*) FROM listings WHERE category = ?1 AND held = 0 AND price_minor IS NOT NULL",
+);
+pub const CATEGORY_PRICE_AT: Sql = Shared(
+    "SELECT price_minor FROM listings WHERE category = ?1 AND held = 0 AND price_minor IS NOT NULL
+     ORDER BY price_minor LIMIT 1 OFFSET ?2",
+);
+pub const FINGERPRINT_INSERT: Sql = Shared(
+    "INSERT INTO listing_fingerprints (kind, band, band_value, listing_id, store_id, signature)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+);
+pub const FINGERPRINT_MATCHES: Sql = Shared(
+    "SELECT listing_id, store_id, signature FROM listing_fingerprints
+     WHERE kind = ?1 AND band = ?2 AND band_value = ?3 AND store_id <> ?4 LIMIT ?5",
+);
+pub const BRAND_APPROVAL_PUT: Sql = Shared(
+    "INSERT INTO brand_approvals (store_id, brand_key, status, data, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (store_id, brand_key) DO UPDATE
+     SET status = excluded.status, data = excluded.data, updated_at_ms = excluded.updated_at_ms",
+);
+pub const BRAND_APPROVAL: Sql =
+    Shared("SELECT data FROM brand_approvals WHERE store_id = ?1 AND brand_key = ?2");
+pub const BRAND_APPROVALS_OF: Sql = Shared(
+    "SELECT data FROM brand_approvals WHERE store_id = ?1 ORDER BY updated_at_ms DESC, brand_key LIMIT 100",
+);
+pub const BRAND_APPROVALS_PENDING: Sql = Shared(
+    "SELECT data FROM brand_approvals WHERE status = 'pending' AND (updated_at_ms, store_id) < (?1, ?2)
+     ORDER BY updated_at_ms DESC, store_id DESC LIMIT ?3",
+);
 pub const LISTINGS_FOR_PRODUCT: Sql = Shared(
     "SELECT data, stock, deal_remaining FROM listings
      WHERE product_key = ?1 AND held = 0

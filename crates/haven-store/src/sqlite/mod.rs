@@ -56,6 +56,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("schema17.sql")),
     (18, include_str!("schema18.sql")),
     (19, include_str!("schema19.sql")),
+    (20, include_str!("schema20.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

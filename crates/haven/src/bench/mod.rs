@@ -308,17 +308,16 @@ impl Drop for Server {
 /// A 40.00 lamp with standard shipping, as every benchmark sells.
 pub fn lamp(title: &str, stock: i64) -> haven_app::NewListingInput {
     haven_app::NewListingInput {
-        title: title.into(),
         description: "A lamp that sells very fast.".into(),
-        category: "home".into(),
-        price: haven_domain::money::Money::new(4_000, haven_domain::money::Currency::USD),
-        stock,
         ship_by_days: Some(3),
-        images: Vec::new(),
-        shipping: crate::demo::shipping(),
-        guaranteed_genuine: false,
         ships_from: Some("US".into()),
-        product: None,
+        ..haven_app::NewListingInput::plain(
+            title,
+            "home",
+            haven_domain::money::Money::new(4_000, haven_domain::money::Currency::USD),
+            stock,
+            crate::demo::shipping(),
+        )
     }
 }
 
