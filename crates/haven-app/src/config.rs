@@ -53,6 +53,10 @@ pub struct Config {
     /// kept for the events feed.
     pub idempotency_retention_hours: i64,
     pub event_retention_days: i64,
+    /// Payment risk attempts are kept this long (the scoring windows look
+    /// back 30 days, the buyer's usual amount over the latest 500); those
+    /// waiting in the review queue stay until decided.
+    pub risk_attempt_retention_days: i64,
     /// Relay published business events to NATS JetStream
     /// (`nats://host:4222`); off when unset.
     pub nats_url: Option<String>,
@@ -160,6 +164,7 @@ impl Default for Config {
             reconcile_window_hours: 72,
             idempotency_retention_hours: 168,
             event_retention_days: 30,
+            risk_attempt_retention_days: 180,
             nats_url: None,
             nats_stream: "HAVEN_EVENTS".into(),
             nats_subject_prefix: "haven.events".into(),

@@ -143,9 +143,10 @@ impl App {
     }
 
     /// Retention: idempotency records older than
-    /// `idempotency_retention_hours` (a retry after that is a new request)
-    /// and published events older than `event_retention_days`, a bounded
-    /// batch per call.
+    /// `idempotency_retention_hours` (a retry after that is a new request),
+    /// published events older than `event_retention_days` and payment risk
+    /// attempts older than `risk_attempt_retention_days`, a bounded batch
+    /// per call.
     pub async fn purge_expired(&self, now: Timestamp) -> AppResult<()> {
         let hours = |h: i64| SignedDuration::from_hours(h.max(1));
         let purge = |age: SignedDuration| haven_store::Purge {
@@ -156,6 +157,9 @@ impl App {
             .commit(Changeset {
                 purge_idempotency: Some(purge(hours(self.config.idempotency_retention_hours))),
                 purge_events: Some(purge(hours(24 * self.config.event_retention_days))),
+                purge_risk_attempts: Some(purge(hours(
+                    24 * self.config.risk_attempt_retention_days.max(31),
+                ))),
                 ..Default::default()
             })
             .await?;

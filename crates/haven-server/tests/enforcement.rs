@@ -341,3 +341,63 @@ async fn a_delivery_scan_in_another_city_is_not_delivery_and_is_flagged() {
         assert_eq!(seen.json["state"], "delivered", "{:?}", seen.json);
     }
 }
+
+#[tokio::test]
+async fn an_agent_records_strikes_from_the_store_page_and_the_third_suspends() {
+    let t = TestApp::sqlite().await;
+    agent_token(&t).await;
+    let (seller, _listing) = t.seller_with_listing("s@example.com", 10).await;
+    let store = store_of(&t, &seller).await;
+    let mut console = Browser::new(&t);
+    console.login("agent@example.com").await;
+    let page = console.get(&format!("/stores/{store}")).await;
+    assert!(Browser::html(&page).contains("Record strike"));
+    // Buyers and sellers get no such form, and can't post it.
+    let mut buyer = Browser::new(&t);
+    t.user("b@example.com", "buyer").await;
+    buyer.login("b@example.com").await;
+    let page = buyer.get(&format!("/stores/{store}")).await;
+    assert!(!Browser::html(&page).contains("Record strike"));
+    let refused = buyer
+        .post_form(
+            &format!("/console/enforcement/{store}/strikes"),
+            &[("reason", "I don't like them")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let bad = console
+        .post_form(
+            &format!("/console/enforcement/{store}/strikes"),
+            &[("reason", "fake tracking"), ("order_id", "not-an-order")],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::NOT_FOUND,
+        "an unknown order: {:?}",
+        bad.json
+    );
+    for n in 1..=3 {
+        let r = console
+            .post_form(
+                &format!("/console/enforcement/{store}/strikes"),
+                &[
+                    ("reason", &format!("fake tracking number #{n}")),
+                    ("order_id", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    }
+    let page = console.get(&format!("/stores/{store}")).await;
+    assert!(
+        Browser::html(&page).contains("Strike recorded: the store is now suspended."),
+        "{}",
+        Browser::html(&page)
+    );
+    let standing = t.get("/api/v1/seller/standing", Some(&seller)).await;
+    assert_eq!(standing.json["enforcement"]["level"], "suspended");
+    let reasons = standing.json["enforcement"]["reasons"].to_string();
+    assert!(reasons.contains("3 strikes"), "{reasons}");
+}

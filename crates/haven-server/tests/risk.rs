@@ -42,6 +42,20 @@ async fn buy_from(t: &TestApp, token: &str, body: Value, device: &str) -> Respon
     .await
 }
 
+/// A seller's listing bought once by a new buyer, with a test card, from
+/// device `dev-1`.
+async fn first_purchase(t: &TestApp) -> Response {
+    let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let buyer = t.user("b@example.com", "buyer").await;
+    buy_from(
+        t,
+        &buyer,
+        checkout_body(&listing, 1, "4242424242424242"),
+        "dev-1",
+    )
+    .await
+}
+
 async fn add_rule(t: &TestApp, agent: &str, action: &str, expression: &str) -> Value {
     let r = t
         .post(
@@ -453,15 +467,7 @@ async fn a_rule_failing_at_run_time_fails_closed_to_review_and_missing_data_neve
         .await;
         // Would fire on anyone if missing data counted.
         add_rule(&t, &agent, "block", "ip_country != 'US'").await;
-        let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
-        let buyer = t.user("b@example.com", "buyer").await;
-        let r = buy_from(
-            &t,
-            &buyer,
-            checkout_body(&listing, 1, "4242424242424242"),
-            "dev-1",
-        )
-        .await;
+        let r = first_purchase(&t).await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
         assert_eq!(r.json["held_for_review"], true, "{:?}", r.json["risk"]);
         assert_eq!(r.json["risk"]["decision"], "review");
@@ -592,4 +598,20 @@ async fn agents_edit_named_lists_that_rules_use() {
         let lists = t.get("/api/v1/console/risk/lists", Some(&agent)).await;
         assert_eq!(lists.json.as_array().unwrap().len(), 0, "{:?}", lists.json);
     }
+}
+
+#[tokio::test]
+async fn the_worker_forgets_payment_attempts_after_the_retention_period() {
+    let t = TestApp::sqlite().await;
+    let r = first_purchase(&t).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let order: haven_domain::ids::OrderId = r.json["id"].as_str().unwrap().parse().unwrap();
+    let attempt = || t.app.store.risk_attempt_for_order(order);
+    t.advance_days(170);
+    t.app.purge_expired(t.app.now()).await.unwrap();
+    assert!(attempt().await.unwrap().is_some(), "kept for 180 days");
+    t.advance_days(11);
+    t.app.purge_expired(t.app.now()).await.unwrap();
+    assert!(attempt().await.unwrap().is_none(), "gone after 180 days");
+    t.verify_clean().await;
 }

@@ -202,6 +202,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     outbox_readers_never_skip_an_event(store.clone()).await;
     retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
     relays_advance_once_and_hold_back_the_purge(&*store).await;
+    risk_attempts_age_out_except_those_in_review(&*store).await;
     risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
     reviews_ratings_counters_and_integrity_cases(&*store).await;
     search_rows_count_units_and_holds_hide(&*store).await;
@@ -925,6 +926,66 @@ async fn retention_purges_old_keys_and_events_but_never_the_newest_position(stor
     let after = store.outbox_after(newest, 10).await.unwrap();
     assert_eq!(after.len(), 1);
     assert_eq!(after[0].seq, newest + 1);
+}
+
+/// The risk-attempt purge drops old attempts in bounded batches, but never
+/// one still waiting for an agent's review, nor a recent one.
+async fn risk_attempts_age_out_except_those_in_review(store: &dyn Store) {
+    use crate::RiskOutcome;
+    let buyer = UserId::new();
+    let long_ago = t0() - SignedDuration::from_hours(24 * 900);
+    // Keys of its own: other stories count attempts by IP and address.
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let own = |mut attempt: crate::RiskAttempt| {
+        attempt.ip = Some(format!("ip-{tag}"));
+        attempt.address_key = format!("addr-{tag}");
+        attempt
+    };
+    let old = |outcome| {
+        own(risk_attempt(
+            buyer, "card-old", "dev-old", long_ago, outcome,
+        ))
+    };
+    let (old_allowed, old_declined, old_review) = (
+        old(RiskOutcome::Allowed),
+        old(RiskOutcome::Declined),
+        old(RiskOutcome::Review),
+    );
+    let recent = own(risk_attempt(
+        buyer,
+        "card-new",
+        "dev-new",
+        t0(),
+        RiskOutcome::Allowed,
+    ));
+    let all = [&old_allowed, &old_declined, &old_review, &recent];
+    store
+        .commit(Changeset {
+            risk_attempts: all.iter().map(|a| (*a).clone()).collect(),
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let purge = |limit| Changeset {
+        purge_risk_attempts: Some(crate::Purge {
+            before: long_ago + SignedDuration::from_hours(1),
+            limit,
+        }),
+        ..Changeset::default()
+    };
+    let left = async || {
+        let mut left = Vec::new();
+        for attempt in all {
+            if store.risk_attempt(attempt.id).await.unwrap().is_some() {
+                left.push(attempt.id);
+            }
+        }
+        left
+    };
+    store.commit(purge(1)).await.unwrap();
+    assert_eq!(left().await.len(), 3, "one per batch of one");
+    store.commit(purge(100_000)).await.unwrap();
+    assert_eq!(left().await, vec![old_review.id, recent.id]);
 }
 
 /// Publish every committed event; the newest position (0: none).

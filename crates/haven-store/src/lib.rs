@@ -560,6 +560,9 @@ pub struct Changeset {
     pub purge_idempotency: Option<Purge>,
     /// Drop up to `limit` published events created before `before`.
     pub purge_events: Option<Purge>,
+    /// Payment risk attempts older than `before` (a bounded batch), except
+    /// those still waiting in the review queue.
+    pub purge_risk_attempts: Option<Purge>,
     pub idempotency: Option<IdempotencyRecord>,
     pub risk_attempts: Vec<RiskAttempt>,
     /// (order, outcome): where an order's payment attempt ended up.
@@ -699,6 +702,7 @@ impl Changeset {
         self.purge_throttle_before = self.purge_throttle_before.or(other.purge_throttle_before);
         self.purge_idempotency = self.purge_idempotency.or(other.purge_idempotency);
         self.purge_events = self.purge_events.or(other.purge_events);
+        self.purge_risk_attempts = self.purge_risk_attempts.or(other.purge_risk_attempts);
         self.idempotency = self.idempotency.take().or(other.idempotency);
         self.risk_attempts.extend(other.risk_attempts);
         self.risk_outcomes.extend(other.risk_outcomes);
@@ -770,6 +774,7 @@ impl Changeset {
             && self.purge_throttle_before.is_none()
             && self.purge_idempotency.is_none()
             && self.purge_events.is_none()
+            && self.purge_risk_attempts.is_none()
             && self.idempotency.is_none()
             && self.risk_attempts.is_empty()
             && self.risk_outcomes.is_empty()

@@ -41,6 +41,17 @@ impl App {
         })
     }
 
+    /// Other accounts sharing the attempt's device, card, IP or address:
+    /// what the queue lists next to each held payment it already read.
+    pub async fn linked_accounts(
+        &self,
+        actor: &Actor,
+        attempt: &RiskAttempt,
+    ) -> AppResult<Vec<haven_store::LinkedAccount>> {
+        self.require_agent(actor)?;
+        Ok(self.store.risk_linked_accounts(attempt, 50).await?)
+    }
+
     /// One held order with the linked accounts and the buyer's history.
     pub async fn review_case(&self, actor: &Actor, order_id: OrderId) -> AppResult<ReviewCase> {
         self.require_agent(actor)?;

@@ -300,3 +300,40 @@ pub async fn decide_brand_proof(
         &done,
     ))
 }
+
+#[derive(Deserialize)]
+pub struct StrikeForm {
+    reason: String,
+    #[serde(default)]
+    order_id: String,
+}
+
+/// An agent records a confirmed strike (fake tracking, say) from the
+/// store's page.
+pub async fn record_strike(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let store: haven_domain::ids::StoreId = path_id(&id, "store")?;
+    let form: StrikeForm = parse_form(&body)?;
+    let order = match form.order_id.trim() {
+        "" => None,
+        raw => Some(path_id(raw, "order")?),
+    };
+    let standing = app
+        .record_strike(&actor, store, order, &form.reason)
+        .await?;
+    use haven_domain::enforcement::EnforcementLevel;
+    let message = match standing.record.level {
+        EnforcementLevel::Suspended => "Strike recorded: the store is now suspended.",
+        EnforcementLevel::Reserve => "Strike recorded: the store's releases go to its reserve.",
+        EnforcementLevel::Good => "Strike recorded: the store is still in good standing.",
+    };
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        &format!("/stores/{store}"),
+        message,
+    ))
+}

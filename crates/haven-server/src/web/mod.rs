@@ -482,6 +482,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/stores/{id}", get(reviews::store_page))
         .route(
+            "/console/enforcement/{id}/strikes",
+            post(console::record_strike),
+        )
+        .route(
             "/orders/{id}/review",
             post(reviews::leave).layer(upload_limit),
         )

@@ -52,7 +52,7 @@ pub async fn queue(
     let mut rows = Vec::with_capacity(page.items.len());
     for item in page.items {
         let Some(order) = item.order else { continue };
-        let case = app.review_case(&actor, order.id).await?;
+        let linked = app.linked_accounts(&actor, &item.attempt).await?;
         let amount = Currency::parse(&item.attempt.currency)
             .map(|c| Money::new(item.attempt.amount_minor, c).to_string())
             .unwrap_or_default();
@@ -63,8 +63,7 @@ pub async fn queue(
             score: item.attempt.score,
             at: item.attempt.at,
             reasons: item.reasons,
-            linked: case
-                .linked_accounts
+            linked: linked
                 .iter()
                 .map(|l| format!("{} via {} ({}×)", l.buyer_id, l.via, l.attempts))
                 .collect(),

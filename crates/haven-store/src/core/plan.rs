@@ -371,6 +371,12 @@ fn plan_throttles(cs: &Changeset, ops: &mut Vec<Op>) {
             params![purge.before, purge.limit],
         ));
     }
+    if let Some(purge) = cs.purge_risk_attempts {
+        ops.push(Op::exec(
+            sql::RISK_ATTEMPTS_PURGE,
+            params![purge.before, purge.limit],
+        ));
+    }
     if let Some(before) = cs.purge_throttle_before {
         ops.push(Op::exec(sql::THROTTLE_PURGE, params![before]));
         ops.push(Op::exec(sql::THROTTLE_BLOCKS_PURGE, params![before]));

@@ -116,6 +116,12 @@ pub const EVENTS_PURGE: Sql = Shared(
           AND pos < (SELECT MAX(pos) FROM outbox)
           AND pos <= COALESCE((SELECT MIN(position) FROM relay_cursors), pos) LIMIT ?2)",
 );
+/// Payment attempts no risk window reads any more; those waiting for an
+/// agent's review stay until decided.
+pub const RISK_ATTEMPTS_PURGE: Sql = Shared(
+    "DELETE FROM risk_attempts WHERE id IN
+       (SELECT id FROM risk_attempts WHERE at_ms < ?1 AND outcome <> 'review' ORDER BY at_ms, id LIMIT ?2)",
+);
 pub const THROTTLE_PURGE: Sql = Shared("DELETE FROM throttle_events WHERE at_ms < ?1");
 pub const THROTTLE_BLOCKS_PURGE: Sql = Shared("DELETE FROM throttle_blocks WHERE until_ms < ?1");
 
