@@ -54,7 +54,7 @@ pub struct Config {
     pub idempotency_retention_hours: i64,
     pub event_retention_days: i64,
     /// Payment risk attempts are kept this long (the scoring windows look
-    /// back 30 days, the buyer's usual amount over the latest 500); those
+    /// back 30 days, the buyer's usual amount over the latest 100); those
     /// waiting in the review queue stay until decided.
     pub risk_attempt_retention_days: i64,
     /// Relay published business events to NATS JetStream

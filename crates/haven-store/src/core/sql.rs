@@ -713,10 +713,12 @@ pub const RISK_COUNTS_BY_CARD: Sql = risk_counts!("card_fp");
 pub const RISK_COUNTS_BY_DEVICE: Sql = risk_counts!("device_id");
 pub const RISK_COUNTS_BY_IP: Sql = risk_counts!("ip");
 pub const RISK_COUNTS_BY_ADDRESS: Sql = risk_counts!("address_key");
-/// The buyer's paid attempts among their latest 500.
+/// The buyer's paid attempts among their latest 100 (as the counts, the
+/// history saturates there: far above any tier, and a fixed read however
+/// busy the account).
 pub const RISK_PAID_HISTORY: Sql = Shared(
     "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM
-       (SELECT amount_minor, outcome, currency FROM risk_attempts WHERE buyer_id = ?1 ORDER BY at_ms DESC LIMIT 500) recent
+       (SELECT amount_minor, outcome, currency FROM risk_attempts WHERE buyer_id = ?1 ORDER BY at_ms DESC LIMIT 100) recent
      WHERE currency = ?2 AND outcome IN ('allowed', 'approved')",
 );
 /// Among the device's latest 500 attempts, one by this buyer?

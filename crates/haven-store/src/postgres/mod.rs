@@ -91,6 +91,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("schema18.sql")),
     (19, include_str!("schema19.sql")),
     (20, include_str!("schema20.sql")),
+    (21, include_str!("schema21.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
