@@ -10,7 +10,7 @@
 //!   forgiving what counted so far) or refuses it.
 
 use haven_domain::enforcement::{
-    Appeal, EnforcementLevel, ODR_WINDOW_DAYS, SellerMetrics, StoreEnforcement, assess,
+    Appeal, EnforcementLevel, ODR_WINDOW_DAYS, SellerMetrics, StoreEnforcement,
 };
 use haven_domain::events::EventType;
 use haven_domain::ids::StoreId;
@@ -57,7 +57,7 @@ impl App {
         for _ in 0..crate::MAX_RETRIES {
             let (mut record, version) = self.enforcement_record(store).await?;
             let metrics = self.metrics_for(&record).await?;
-            let (level, reasons) = assess(&metrics, record.forgiven_strikes);
+            let (level, reasons) = record.assess(&metrics);
             let standing = |record| Standing {
                 record,
                 metrics,
@@ -247,12 +247,16 @@ impl App {
     /// An agent records a confirmed violation (fake tracking, brushing, a
     /// counterfeit found outside a dispute) as a strike; the store is
     /// reassessed at once.
+    /// An agent records a confirmed strike. Confirmed fake tracking also
+    /// freezes the store's releases: each goes to the reserve and stays
+    /// there until an agent grants the store's appeal.
     pub async fn record_strike(
         &self,
         actor: &Actor,
         store: StoreId,
         order: Option<haven_domain::ids::OrderId>,
         reason: &str,
+        fake_tracking: bool,
     ) -> AppResult<Standing> {
         self.require_agent(actor)?;
         let reason = haven_domain::text::line("reason", reason, 500)?;
@@ -283,7 +287,37 @@ impl App {
             ..Changeset::default()
         };
         self.store.commit(changes).await?;
+        if fake_tracking {
+            self.freeze_releases(store, &reason, actor).await?;
+        }
         self.reassess_store(store).await
+    }
+
+    async fn freeze_releases(&self, store: StoreId, reason: &str, agent: &Actor) -> AppResult<()> {
+        for _ in 0..crate::MAX_RETRIES {
+            let (mut record, version) = self.enforcement_record(store).await?;
+            record.releases_frozen = Some(haven_domain::enforcement::ReleaseFreeze {
+                reason: format!("confirmed fake tracking: {reason}"),
+                at: self.now(),
+                by: agent.id().to_string(),
+            });
+            match self.save_enforcement(&record, version).await {
+                Err(err) if err.kind == ErrorKind::ConcurrentUpdate => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::conflict(
+            ErrorKind::ConcurrentUpdate,
+            "the store is busy; retry",
+        ))
+    }
+
+    /// Whether the store's releases are frozen (its reserve deadlines wait).
+    pub(crate) async fn releases_frozen(&self, store: StoreId) -> AppResult<bool> {
+        Ok(matches!(
+            self.store.store_enforcement(store).await?,
+            Some((record, _)) if record.releases_frozen.is_some()
+        ))
     }
 
     /// Stores under enforcement or with an appeal waiting.

@@ -22,7 +22,7 @@ use haven_domain::order::{Order, OrderEvent, ReviewStatus, RiskNote};
 use haven_risk::payment::rules::{self, Decision, Lists, RuleAction, RuleError, RuleSet, RuleSpec};
 use haven_risk::payment::{AttemptFacts, KeyCounts, PaidHistory, PaymentFeatures, RiskScore};
 use haven_store::{
-    Changeset, LinkedAccount, Page, PageRequest, RiskAttempt, RiskKey, RiskKeyCounts,
+    Changeset, LinkedAccount, Page, PageRequest, RiskAttempt, RiskCountsRequest, RiskKeyCounts,
     RiskListEntry, RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow,
 };
 use hmac::{Hmac, Mac};
@@ -293,8 +293,6 @@ impl App {
         Ok(loaded)
     }
 
-    /// Score a card payment and decide what happens to it. Nothing is
-    /// written: the attempt goes into the checkout's own transaction.
     /// The most other accounts behind one of this payment's coupons that
     /// share its card, device or address (none without a coupon).
     async fn coupon_sharing(
@@ -317,6 +315,9 @@ impl App {
         Ok(most)
     }
 
+    /// Score a card payment and decide what happens to it. Nothing is
+    /// written: the attempt goes into the checkout's own transaction. The
+    /// store's counts come in one read.
     pub(crate) async fn assess_payment(
         &self,
         actor: &Actor,
@@ -336,48 +337,19 @@ impl App {
             buyer_id: actor.id(),
             card_fp: card_fp.clone(),
         };
-        let store = &self.store;
         let device = context.device_id.clone();
         let ip = context.ip.clone();
         let currency = order.total.currency.to_string();
-        let account_key = RiskKey::Account(actor.id());
-        let card_key = RiskKey::Card(card_fp.clone().unwrap_or_default());
-        let address_key = RiskKey::Address(address.clone());
-        let (account, card_counts, address_counts, device_counts, ip_counts, history, seen) = tokio::try_join!(
-            store.risk_key_counts(&account_key, &window),
-            async {
-                match &card_fp {
-                    Some(_) => store.risk_key_counts(&card_key, &window).await,
-                    None => Ok(RiskKeyCounts::default()),
-                }
-            },
-            store.risk_key_counts(&address_key, &window),
-            async {
-                match &device {
-                    Some(d) => store
-                        .risk_key_counts(&RiskKey::Device(d.clone()), &window)
-                        .await
-                        .map(Some),
-                    None => Ok(None),
-                }
-            },
-            async {
-                match &ip {
-                    Some(i) => store
-                        .risk_key_counts(&RiskKey::Ip(i.clone()), &window)
-                        .await
-                        .map(Some),
-                    None => Ok(None),
-                }
-            },
-            store.risk_paid_history(actor.id(), &currency),
-            async {
-                match &device {
-                    Some(d) => store.risk_device_seen(actor.id(), d).await.map(Some),
-                    None => Ok(None),
-                }
-            },
-        )?;
+        let read = self
+            .store
+            .risk_payment_counts(&RiskCountsRequest {
+                window,
+                address_key: address.clone(),
+                device_id: device.clone(),
+                ip: ip.clone(),
+                currency: currency.clone(),
+            })
+            .await?;
         let facts = AttemptFacts {
             amount_minor: card_minor,
             currency: currency.clone(),
@@ -397,16 +369,16 @@ impl App {
             ip_country: context.ip_country.clone(),
             shipping_country: order.address.country.clone(),
             device_id: device.clone(),
-            account: counts(account),
-            card: card_fp.as_ref().map(|_| counts(card_counts)),
-            device: device_counts.map(counts),
-            ip_counts: ip_counts.map(counts),
-            address: counts(address_counts),
+            account: counts(read.account),
+            card: card_fp.as_ref().map(|_| counts(read.card)),
+            device: device.as_ref().map(|_| counts(read.device)),
+            ip_counts: ip.as_ref().map(|_| counts(read.ip)),
+            address: counts(read.address),
             history: PaidHistory {
-                paid_count: u32::try_from(history.0.max(0)).unwrap_or(u32::MAX),
-                paid_total_minor: history.1,
+                paid_count: u32::try_from(read.paid_history.0.max(0)).unwrap_or(u32::MAX),
+                paid_total_minor: read.paid_history.1,
             },
-            device_seen_before: seen,
+            device_seen_before: device.as_ref().map(|_| read.device_seen),
             coupon_shared_accounts: self
                 .coupon_sharing(
                     order,

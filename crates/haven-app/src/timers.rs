@@ -204,6 +204,9 @@ impl App {
                         .await
                         .map(|(c, _, t)| (c, t))
                 }
+                Due::Reserve if self.releases_frozen(order.store_id).await? => {
+                    return self.postpone(timer, now).await;
+                }
                 Due::Reserve => self.reserve_release_changes(&order, now).await,
                 Due::Reviews => self
                     .review_publish_changes(&order, now)
@@ -234,6 +237,21 @@ impl App {
                 Err(err) => return Err(err.into()),
             }
         }
+        Ok(Outcome::Skipped)
+    }
+
+    /// Frozen releases: the reserve deadline comes back a day later (the
+    /// re-armed row replaces this one), until an agent lifts the freeze.
+    async fn postpone(&self, timer: &Timer, now: Timestamp) -> AppResult<Outcome> {
+        let changes = Changeset {
+            schedule: vec![haven_store::NewTimer {
+                order_id: timer.order_id,
+                kind: timer.kind,
+                due_at: now + haven_domain::SignedDuration::from_hours(24),
+            }],
+            ..Default::default()
+        };
+        self.store.commit(changes).await?;
         Ok(Outcome::Skipped)
     }
 

@@ -99,6 +99,19 @@ pub struct StoreEnforcement {
     /// Defects before this time were forgiven by a granted appeal.
     pub defects_forgiven_before: Option<Timestamp>,
     pub history: Vec<EnforcementChange>,
+    /// Set by confirmed fake tracking: every release goes to the reserve
+    /// and stays there until an agent grants the store's appeal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub releases_frozen: Option<ReleaseFreeze>,
+}
+
+/// Why and since when a store's releases are frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseFreeze {
+    pub reason: String,
+    pub at: Timestamp,
+    /// The agent who confirmed it.
+    pub by: String,
 }
 
 impl StoreEnforcement {
@@ -112,6 +125,25 @@ impl StoreEnforcement {
             forgiven_strikes: 0,
             defects_forgiven_before: None,
             history: Vec::new(),
+            releases_frozen: None,
+        }
+    }
+
+    /// The level this record's metrics call for: [`assess`], except that
+    /// frozen releases keep the store in the reserve at least.
+    pub fn assess(&self, metrics: &SellerMetrics) -> (EnforcementLevel, Vec<String>) {
+        let (level, mut reasons) = assess(metrics, self.forgiven_strikes);
+        let Some(freeze) = &self.releases_frozen else {
+            return (level, reasons);
+        };
+        reasons.push(format!(
+            "releases frozen since {}: {} (until an agent grants an appeal)",
+            freeze.at.strftime("%Y-%m-%d"),
+            freeze.reason
+        ));
+        match level {
+            EnforcementLevel::Good => (EnforcementLevel::Reserve, reasons),
+            other => (other, reasons),
         }
     }
 
@@ -137,6 +169,7 @@ impl StoreEnforcement {
         self.forgiven_strikes = strikes;
         self.defects_forgiven_before = Some(now);
         self.appeal = None;
+        self.releases_frozen = None;
         let reason = if note.trim().is_empty() {
             "appeal granted".to_string()
         } else {
@@ -189,6 +222,32 @@ mod tests {
             low_ratings: 0,
             strikes,
         }
+    }
+
+    #[test]
+    fn frozen_releases_keep_a_store_in_reserve_until_an_appeal_is_granted() {
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let mut record = StoreEnforcement::new(StoreId::new(), now);
+        let clean = metrics(500, 0, 0, 1);
+        assert_eq!(record.assess(&clean).0, EnforcementLevel::Good);
+        record.releases_frozen = Some(ReleaseFreeze {
+            reason: "confirmed fake tracking".into(),
+            at: now,
+            by: "agent".into(),
+        });
+        let (level, reasons) = record.assess(&clean);
+        assert_eq!(level, EnforcementLevel::Reserve);
+        assert!(
+            reasons[0].contains("confirmed fake tracking"),
+            "{reasons:?}"
+        );
+        assert_eq!(
+            record.assess(&metrics(500, 0, 0, 3)).0,
+            EnforcementLevel::Suspended,
+            "suspension still wins"
+        );
+        record.grant_appeal(1, "agent", "", now);
+        assert_eq!(record.assess(&clean).0, EnforcementLevel::Good);
     }
 
     #[test]

@@ -9,6 +9,22 @@ use common::*;
 use haven_domain::clock::Clock;
 use serde_json::json;
 
+/// The buyer confirms receipt (past the second confirmation); the
+/// seller's share that was released.
+async fn confirm_receipt(t: &TestApp, buyer: &str, order: &str) -> i64 {
+    let confirmed = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(buyer),
+            json!({"second_confirmation": true}),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.json);
+    confirmed.json["released_to_seller"]["amount_minor"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn store_of(t: &TestApp, seller: &str) -> String {
     let me = t.get("/api/v1/seller/standing", Some(seller)).await;
     assert_eq!(me.status, StatusCode::OK, "{:?}", me.json);
@@ -220,17 +236,7 @@ async fn a_lost_dispute_puts_a_small_store_over_the_defect_limit() {
             )
             .await;
         assert_eq!(ship.status, StatusCode::OK, "{:?}", ship.json);
-        let confirmed = t
-            .post(
-                &format!("/api/v1/orders/{second_id}/confirm"),
-                Some(&buyer),
-                json!({"second_confirmation": true}),
-            )
-            .await;
-        assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.json);
-        let share = confirmed.json["released_to_seller"]["amount_minor"]
-            .as_i64()
-            .unwrap();
+        let share = confirm_receipt(&t, &buyer, &second_id).await;
         assert!(share > 0);
         assert_eq!(
             t.balance(&reserve).await,
@@ -400,4 +406,71 @@ async fn an_agent_records_strikes_from_the_store_page_and_the_third_suspends() {
     assert_eq!(standing.json["enforcement"]["level"], "suspended");
     let reasons = standing.json["enforcement"]["reasons"].to_string();
     assert!(reasons.contains("3 strikes"), "{reasons}");
+}
+
+#[tokio::test]
+async fn confirmed_fake_tracking_freezes_releases_until_an_appeal_is_granted() {
+    for t in on_every_backend().await {
+        let (seller, buyer, _listing, order) = t.shipped_order().await;
+        let store = store_of(&t, &seller).await;
+        let agent = agent_token(&t).await;
+        let r = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/strikes"),
+                Some(&agent),
+                json!({"reason": "the tracking number belongs to another parcel", "order_id": order, "fake_tracking": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        assert_eq!(r.json["enforcement"]["level"], "reserve", "{:?}", r.json);
+        let frozen = r.json["enforcement"]["releases_frozen"].as_str().unwrap();
+        assert!(frozen.contains("confirmed fake tracking"), "{frozen}");
+        assert!(
+            r.json["enforcement"]["reasons"]
+                .to_string()
+                .contains("releases frozen since"),
+            "{:?}",
+            r.json
+        );
+
+        // The buyer's confirmation releases into the reserve, and the
+        // reserve's deadline keeps coming back while frozen.
+        let reserve = format!("seller:{store}:reserve");
+        let available = format!("seller:{store}:available");
+        let share = confirm_receipt(&t, &buyer, &order).await;
+        assert_eq!(t.balance(&reserve).await, share);
+        let available_before = t.balance(&available).await;
+        t.advance_days(20);
+        t.tick().await;
+        assert_eq!(t.balance(&reserve).await, share, "frozen past the 14 days");
+        assert_eq!(t.balance(&available).await, available_before);
+
+        // Appeal granted: the freeze lifts and the next deadline frees it.
+        let r = t
+            .post(
+                "/api/v1/seller/standing/appeal",
+                Some(&seller),
+                json!({"text": "The courier mislabelled the parcel; here is their letter."}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let r = t
+            .post(
+                &format!("/api/v1/console/enforcement/{store}/appeal"),
+                Some(&agent),
+                json!({"grant": true, "note": "courier's letter checked"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        assert!(
+            r.json["enforcement"]["releases_frozen"].is_null(),
+            "{:?}",
+            r.json
+        );
+        t.advance_days(2);
+        t.tick().await;
+        assert_eq!(t.balance(&reserve).await, 0);
+        assert_eq!(t.balance(&available).await, available_before + share);
+        t.verify_clean().await;
+    }
 }

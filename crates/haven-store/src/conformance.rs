@@ -756,6 +756,50 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
     );
     assert!(store.risk_device_seen(ann, &dev_x).await.unwrap());
     assert!(!store.risk_device_seen(ann, &dev_y).await.unwrap());
+    // One statement reads the same as the separate ones.
+    let address = store
+        .risk_key_counts(&RiskKey::Address("addr-1".into()), &window)
+        .await
+        .unwrap();
+    let ip = store
+        .risk_key_counts(&RiskKey::Ip("203.0.113.7".into()), &window)
+        .await
+        .unwrap();
+    let ask =
+        |device: Option<&str>, ip: Option<&str>, card: Option<&str>| crate::RiskCountsRequest {
+            window: RiskWindow {
+                card_fp: card.map(String::from),
+                ..window.clone()
+            },
+            address_key: "addr-1".into(),
+            device_id: device.map(String::from),
+            ip: ip.map(String::from),
+            currency: "USD".into(),
+        };
+    let all = store
+        .risk_payment_counts(&ask(Some(&dev_x), Some("203.0.113.7"), Some(&card_a)))
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        crate::RiskPaymentCounts {
+            account,
+            card,
+            address,
+            device,
+            ip,
+            paid_history: (1, 2_000),
+            device_seen: true,
+        }
+    );
+    let bare = store
+        .risk_payment_counts(&ask(None, None, None))
+        .await
+        .unwrap();
+    assert_eq!(bare.device, Default::default(), "no device, no counts");
+    assert_eq!(bare.card, Default::default(), "no card, no counts");
+    assert!(!bare.device_seen);
+    assert_eq!(bare.account.last_hour, 2);
     // An outcome moves with its order.
     store
         .commit(Changeset {

@@ -19,8 +19,8 @@ pub use reputation::{
     ReviewSignal, ReviewWrite,
 };
 pub use risk::{
-    EnforcementWrite, LinkedAccount, RiskAttempt, RiskKey, RiskKeyCounts, RiskListEntry,
-    RiskOutcome, RiskRule, RiskRuleWrite, RiskWindow,
+    EnforcementWrite, LinkedAccount, RiskAttempt, RiskCountsRequest, RiskKey, RiskKeyCounts,
+    RiskListEntry, RiskOutcome, RiskPaymentCounts, RiskRule, RiskRuleWrite, RiskWindow,
 };
 
 use std::sync::Arc;
@@ -1108,6 +1108,9 @@ pub trait Store: Send + Sync + 'static {
     /// (count, total) of the buyer's attempts in `currency` that went
     /// through (allowed or approved, not declined since).
     async fn risk_paid_history(&self, buyer: UserId, currency: &str) -> StoreResult<(i64, i64)>;
+    /// Every count a payment's score reads (each key's, the buyer's paid
+    /// history, whether the device was seen), in one statement.
+    async fn risk_payment_counts(&self, ask: &RiskCountsRequest) -> StoreResult<RiskPaymentCounts>;
     /// Has the buyer made an attempt from this device before?
     async fn risk_device_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool>;
     async fn risk_attempt_for_order(&self, order: OrderId) -> StoreResult<Option<RiskAttempt>>;

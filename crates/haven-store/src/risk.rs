@@ -108,6 +108,33 @@ pub struct RiskWindow {
     pub card_fp: Option<String>,
 }
 
+/// What [`crate::Store::risk_payment_counts`] is asked: the window (with
+/// the buyer and the card) and the payment's other keys.
+#[derive(Debug, Clone)]
+pub struct RiskCountsRequest {
+    pub window: RiskWindow,
+    pub address_key: String,
+    pub device_id: Option<String>,
+    pub ip: Option<String>,
+    /// The currency the buyer's paid history is summed in.
+    pub currency: String,
+}
+
+/// Everything a payment's score reads from the store. A key the payment
+/// lacks (no card fingerprint, device or IP) reads as zero counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RiskPaymentCounts {
+    pub account: RiskKeyCounts,
+    pub card: RiskKeyCounts,
+    pub address: RiskKeyCounts,
+    pub device: RiskKeyCounts,
+    pub ip: RiskKeyCounts,
+    /// The buyer's paid attempts among their latest 100, and their sum.
+    pub paid_history: (i64, i64),
+    /// The buyer used this device before (among its latest 500 attempts).
+    pub device_seen: bool,
+}
+
 /// An account that shares a key with an attempt (for the review queue).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkedAccount {

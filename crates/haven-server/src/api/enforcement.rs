@@ -28,6 +28,9 @@ pub struct EnforcementView {
     /// Every change of level: when, to what, by whom, why.
     #[schema(value_type = Vec<Object>)]
     pub history: Vec<serde_json::Value>,
+    /// Set by confirmed fake tracking: releases stay in the reserve until
+    /// an agent grants an appeal. Why, in plain words.
+    pub releases_frozen: Option<String>,
 }
 
 impl From<&StoreEnforcement> for EnforcementView {
@@ -44,6 +47,7 @@ impl From<&StoreEnforcement> for EnforcementView {
                 .iter()
                 .filter_map(|h| serde_json::to_value(h).ok())
                 .collect(),
+            releases_frozen: r.releases_frozen.as_ref().map(|f| f.reason.clone()),
         }
     }
 }
@@ -144,6 +148,10 @@ pub struct StrikeRequest {
     /// What was confirmed, e.g. "tracking number belongs to another parcel".
     pub reason: String,
     pub order_id: Option<String>,
+    /// The strike is confirmed fake tracking: the store's releases are
+    /// also frozen (kept in the reserve) until an agent grants an appeal.
+    #[serde(default)]
+    pub fake_tracking: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/console/enforcement/{store_id}/strikes", tag = "console", params(("store_id" = String, Path)), request_body = StrikeRequest,
@@ -161,7 +169,9 @@ pub async fn strike(
         .as_deref()
         .map(|id| path_id(id, "order"))
         .transpose()?;
-    let standing = app.record_strike(&actor, store, order, &req.reason).await?;
+    let standing = app
+        .record_strike(&actor, store, order, &req.reason, req.fake_tracking)
+        .await?;
     Ok(Json(StandingView::from(&standing)))
 }
 

@@ -306,6 +306,9 @@ pub struct StrikeForm {
     reason: String,
     #[serde(default)]
     order_id: String,
+    /// "true" when the strike is confirmed fake tracking.
+    #[serde(default)]
+    fake_tracking: String,
 }
 
 /// An agent records a confirmed strike (fake tracking, say) from the
@@ -323,11 +326,20 @@ pub async fn record_strike(
         raw => Some(path_id(raw, "order")?),
     };
     let standing = app
-        .record_strike(&actor, store, order, &form.reason)
+        .record_strike(
+            &actor,
+            store,
+            order,
+            &form.reason,
+            form.fake_tracking == "true",
+        )
         .await?;
     use haven_domain::enforcement::EnforcementLevel;
     let message = match standing.record.level {
         EnforcementLevel::Suspended => "Strike recorded: the store is now suspended.",
+        _ if standing.record.releases_frozen.is_some() => {
+            "Strike recorded: the store's releases are frozen in its reserve until an appeal is granted."
+        }
         EnforcementLevel::Reserve => "Strike recorded: the store's releases go to its reserve.",
         EnforcementLevel::Good => "Strike recorded: the store is still in good standing.",
     };

@@ -402,6 +402,11 @@ pub fn check_outcome(
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     fn name(&self) -> &'static str;
+    /// Whether several small reads are dearer as separate statements than
+    /// as one combined statement: true across a network (each statement a
+    /// round trip), false in process, where separate reads run on several
+    /// reader connections at once.
+    fn reads_cost_round_trips(&self) -> bool;
     async fn migrate(&self) -> StoreResult<()>;
     async fn query(&self, stmt: Stmt) -> StoreResult<Vec<Row>>;
     /// Run `ops` in order in one transaction. Returns the rows of the steps

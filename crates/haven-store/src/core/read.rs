@@ -677,6 +677,13 @@ impl<B: Backend> Store for Core<B> {
         self.risk_counts(key, window).await
     }
 
+    async fn risk_payment_counts(
+        &self,
+        ask: &crate::RiskCountsRequest,
+    ) -> StoreResult<crate::RiskPaymentCounts> {
+        self.payment_counts(ask).await
+    }
+
     async fn risk_paid_history(&self, buyer: UserId, currency: &str) -> StoreResult<(i64, i64)> {
         self.risk_history(buyer, currency).await
     }

@@ -9,6 +9,17 @@ use crate::{
     RiskOutcome, RiskRule, RiskWindow, StoreError, StoreResult, params,
 };
 
+/// A counts row: column 0 is the part's tag, 1–5 the counts.
+fn counts_row(r: &Row) -> StoreResult<RiskKeyCounts> {
+    Ok(RiskKeyCounts {
+        last_hour: r.int(1)?,
+        last_day: r.int(2)?,
+        failed_last_day: r.int(3)?,
+        other_cards: r.int(4)?,
+        other_accounts: r.int(5)?,
+    })
+}
+
 fn attempt_row(r: &Row) -> StoreResult<RiskAttempt> {
     let outcome = r.text(10)?;
     Ok(RiskAttempt {
@@ -114,25 +125,91 @@ impl<B: Backend> Core<B> {
             .first(
                 statement,
                 params![
-                    value,
                     window.hour_ago,
                     window.day_ago,
                     window.month_ago,
                     window.card_fp.clone().unwrap_or_default(),
-                    window.buyer_id.0
+                    window.buyer_id.0,
+                    value
                 ],
             )
             .await?;
-        Ok(one(row, |r| {
-            Ok(RiskKeyCounts {
-                last_hour: r.int(0)?,
-                last_day: r.int(1)?,
-                failed_last_day: r.int(2)?,
-                other_cards: r.int(3)?,
-                other_accounts: r.int(4)?,
-            })
-        })?
-        .unwrap_or_default())
+        Ok(one(row, counts_row)?.unwrap_or_default())
+    }
+
+    /// One combined statement where statements cost round trips
+    /// (PostgreSQL: 403 against 276 orders/s with risk on in `haven bench
+    /// checkout`), separate reads side by side in process (SQLite: 1,213
+    /// against 1,117-1,144; the combined statement runs on one core).
+    pub(super) async fn payment_counts(
+        &self,
+        ask: &crate::RiskCountsRequest,
+    ) -> StoreResult<crate::RiskPaymentCounts> {
+        if !self.backend.reads_cost_round_trips() {
+            return self.payment_counts_apart(ask).await;
+        }
+        let window = &ask.window;
+        let params = params![
+            window.hour_ago,
+            window.day_ago,
+            window.month_ago,
+            window.card_fp.clone().unwrap_or_default(),
+            window.buyer_id.0,
+            super::Value::opt_text(window.card_fp.clone()),
+            ask.address_key.clone(),
+            super::Value::opt_text(ask.device_id.clone()),
+            super::Value::opt_text(ask.ip.clone()),
+            ask.currency.clone()
+        ];
+        let mut counts = crate::RiskPaymentCounts::default();
+        for row in self.rows(sql::RISK_PAYMENT_COUNTS, params).await? {
+            match row.int(0)? {
+                0 => counts.account = counts_row(&row)?,
+                1 => counts.card = counts_row(&row)?,
+                2 => counts.address = counts_row(&row)?,
+                3 => counts.device = counts_row(&row)?,
+                4 => counts.ip = counts_row(&row)?,
+                5 => counts.paid_history = (row.int(1)?, row.int(2)?),
+                _ => counts.device_seen = row.int(1)? > 0,
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn payment_counts_apart(
+        &self,
+        ask: &crate::RiskCountsRequest,
+    ) -> StoreResult<crate::RiskPaymentCounts> {
+        let window = &ask.window;
+        let optional = |key: Option<RiskKey>| async move {
+            match key {
+                Some(key) => self.risk_counts(&key, window).await,
+                None => Ok(RiskKeyCounts::default()),
+            }
+        };
+        let (account, card, address, device, ip, paid_history, device_seen) = tokio::try_join!(
+            optional(Some(RiskKey::Account(window.buyer_id))),
+            optional(window.card_fp.clone().map(RiskKey::Card)),
+            optional(Some(RiskKey::Address(ask.address_key.clone()))),
+            optional(ask.device_id.clone().map(RiskKey::Device)),
+            optional(ask.ip.clone().map(RiskKey::Ip)),
+            self.risk_history(window.buyer_id, &ask.currency),
+            async {
+                match &ask.device_id {
+                    Some(device) => self.risk_seen(window.buyer_id, device).await,
+                    None => Ok(false),
+                }
+            },
+        )?;
+        Ok(crate::RiskPaymentCounts {
+            account,
+            card,
+            address,
+            device,
+            ip,
+            paid_history,
+            device_seen,
+        })
     }
 
     pub(super) async fn risk_history(
@@ -143,14 +220,14 @@ impl<B: Backend> Core<B> {
         let row = self
             .first(sql::RISK_PAID_HISTORY, params![buyer.0, currency])
             .await?;
-        Ok(one(row, |r| Ok((r.int(0)?, r.int(1)?)))?.unwrap_or((0, 0)))
+        Ok(one(row, |r| Ok((r.int(1)?, r.int(2)?)))?.unwrap_or((0, 0)))
     }
 
     pub(super) async fn risk_seen(&self, buyer: UserId, device_id: &str) -> StoreResult<bool> {
-        Ok(self
+        let row = self
             .first(sql::RISK_DEVICE_SEEN, params![buyer.0, device_id])
-            .await?
-            .is_some())
+            .await?;
+        Ok(one(row, |r| r.int(1))?.unwrap_or(0) > 0)
     }
 
     pub(super) async fn risk_by_order(&self, order: OrderId) -> StoreResult<Option<RiskAttempt>> {

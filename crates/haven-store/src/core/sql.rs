@@ -689,43 +689,88 @@ pub const RISK_ATTEMPT_INSERT: Sql = Shared(
 );
 pub const RISK_OUTCOME_UPDATE: Sql =
     Shared("UPDATE risk_attempts SET outcome = ?2 WHERE order_id = ?1");
-/// Counts for one key: ?1 the key, ?2 an hour ago, ?3 a day ago, ?4 the
-/// start of the link window, ?5 the current card (or ''), ?6 the buyer.
-/// Only the key's latest 100 attempts are read, so a key
-/// everyone shares (a forwarder's address, a carrier-grade NAT) costs the
-/// same as any other; the counts saturate there, far above any tier.
+/// Counts for one key, `$key` the key's parameter; the others are shared:
+/// ?1 an hour ago, ?2 a day ago, ?3 the start of the link window, ?4 the
+/// current card (or ''), ?5 the buyer. Only the key's latest 100 attempts
+/// are read (from a covering index, migration 21), so a key everyone shares
+/// (a forwarder's address, a carrier-grade NAT) costs the same as any
+/// other; the counts saturate there, far above any tier.
 macro_rules! risk_counts {
-    ($column:literal) => {
-        Shared(concat!(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?3 THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?3 AND outcome IN ('declined', 'blocked', 'refused') THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    COUNT(DISTINCT CASE WHEN card_fp <> ?5 THEN card_fp END),
-                    COUNT(DISTINCT CASE WHEN buyer_id <> ?6 THEN buyer_id END)
+    ($tag:literal, $column:literal, $key:literal) => {
+        concat!(
+            "SELECT CAST(", $tag, " AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 AND outcome IN ('declined', 'blocked', 'refused') THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COUNT(DISTINCT CASE WHEN card_fp <> ?4 THEN card_fp END) AS BIGINT),
+                    CAST(COUNT(DISTINCT CASE WHEN buyer_id <> ?5 THEN buyer_id END) AS BIGINT)
              FROM (SELECT at_ms, outcome, card_fp, buyer_id FROM risk_attempts WHERE ",
             $column,
-            " = ?1 AND at_ms >= ?4 ORDER BY at_ms DESC LIMIT 100) recent"
-        ))
+            " = ",
+            $key,
+            " AND at_ms >= ?3 ORDER BY at_ms DESC LIMIT 100) recent"
+        )
     };
 }
-pub const RISK_COUNTS_BY_BUYER: Sql = risk_counts!("buyer_id");
-pub const RISK_COUNTS_BY_CARD: Sql = risk_counts!("card_fp");
-pub const RISK_COUNTS_BY_DEVICE: Sql = risk_counts!("device_id");
-pub const RISK_COUNTS_BY_IP: Sql = risk_counts!("ip");
-pub const RISK_COUNTS_BY_ADDRESS: Sql = risk_counts!("address_key");
+pub const RISK_COUNTS_BY_BUYER: Sql = Shared(risk_counts!("0", "buyer_id", "?6"));
+pub const RISK_COUNTS_BY_CARD: Sql = Shared(risk_counts!("0", "card_fp", "?6"));
+pub const RISK_COUNTS_BY_DEVICE: Sql = Shared(risk_counts!("0", "device_id", "?6"));
+pub const RISK_COUNTS_BY_IP: Sql = Shared(risk_counts!("0", "ip", "?6"));
+pub const RISK_COUNTS_BY_ADDRESS: Sql = Shared(risk_counts!("0", "address_key", "?6"));
 /// The buyer's paid attempts among their latest 100 (as the counts, the
 /// history saturates there: far above any tier, and a fixed read however
 /// busy the account).
-pub const RISK_PAID_HISTORY: Sql = Shared(
-    "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM
-       (SELECT amount_minor, outcome, currency FROM risk_attempts WHERE buyer_id = ?1 ORDER BY at_ms DESC LIMIT 100) recent
-     WHERE currency = ?2 AND outcome IN ('allowed', 'approved')",
-);
+macro_rules! risk_history {
+    ($buyer:literal, $currency:literal) => {
+        concat!(
+            "SELECT CAST(5 AS BIGINT), CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT),
+                    CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) FROM
+               (SELECT amount_minor, outcome, currency FROM risk_attempts WHERE buyer_id = ",
+            $buyer,
+            " ORDER BY at_ms DESC LIMIT 100) recent
+             WHERE currency = ",
+            $currency,
+            " AND outcome IN ('allowed', 'approved')"
+        )
+    };
+}
+/// Columns 1 and 2: paid attempts and their sum.
+pub const RISK_PAID_HISTORY: Sql = Shared(risk_history!("?1", "?2"));
 /// Among the device's latest 500 attempts, one by this buyer?
-pub const RISK_DEVICE_SEEN: Sql = Shared(
-    "SELECT 1 FROM (SELECT buyer_id FROM risk_attempts WHERE device_id = ?2 ORDER BY at_ms DESC LIMIT 500) recent
-     WHERE buyer_id = ?1 LIMIT 1",
-);
+macro_rules! risk_device_seen {
+    ($buyer:literal, $device:literal) => {
+        concat!(
+            "SELECT CAST(6 AS BIGINT), CAST(COUNT(*) AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)
+             FROM (SELECT buyer_id FROM risk_attempts WHERE device_id = ",
+            $device,
+            " ORDER BY at_ms DESC LIMIT 500) recent WHERE buyer_id = ",
+            $buyer
+        )
+    };
+}
+/// Column 1: how many of them (0 or more).
+pub const RISK_DEVICE_SEEN: Sql = Shared(risk_device_seen!("?1", "?2"));
+/// Everything a payment's score reads, in one statement (one round trip,
+/// one reader hand-off): a row per part, tagged in column 0. Shared
+/// parameters as in `risk_counts!`; ?6 the card (NULL: none), ?7 the
+/// address key, ?8 the device (NULL: none), ?9 the IP (NULL: none), ?10
+/// the currency. 0 account, 1 card, 2 address, 3 device, 4 IP, 5 the
+/// paid history, 6 whether the device was seen with this buyer.
+pub const RISK_PAYMENT_COUNTS: Sql = Shared(concat!(
+    risk_counts!("0", "buyer_id", "?5"),
+    " UNION ALL ",
+    risk_counts!("1", "card_fp", "?6"),
+    " UNION ALL ",
+    risk_counts!("2", "address_key", "?7"),
+    " UNION ALL ",
+    risk_counts!("3", "device_id", "?8"),
+    " UNION ALL ",
+    risk_counts!("4", "ip", "?9"),
+    " UNION ALL ",
+    risk_history!("?5", "?10"),
+    " UNION ALL ",
+    risk_device_seen!("?5", "?8")
+));
 pub const RISK_ATTEMPT_BY_ORDER: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
     " FROM risk_attempts WHERE order_id = ?1 ORDER BY at_ms DESC LIMIT 1"

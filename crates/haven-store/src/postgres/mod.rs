@@ -258,6 +258,11 @@ impl Backend for PgBackend {
         "postgres"
     }
 
+    fn reads_cost_round_trips(&self) -> bool {
+        // Every statement is a round trip to the server.
+        true
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         let result = async {

@@ -168,6 +168,11 @@ impl Backend for SqliteBackend {
         "sqlite"
     }
 
+    fn reads_cost_round_trips(&self) -> bool {
+        // In process: separate reads run on the reader pool side by side.
+        false
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
         self.write(migrate).await
     }
