@@ -36,6 +36,10 @@ pub const FULL_PASS_MAX_REVIEWS: usize = 2_000_000;
 const NEIGHBOURHOOD_LIMIT: u32 = 2_000;
 const NEIGHBOURHOOD_DAYS: i64 = 90;
 const SCAN_PAGE: u32 = 5_000;
+/// Owner identifier rows read for one store's neighbourhood check, and
+/// for the full pass over every store.
+const OWNER_IDS_PER_STORE: u32 = 500;
+const FULL_PASS_MAX_OWNER_IDS: u32 = 500_000;
 
 /// What one detector run changed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -59,6 +63,22 @@ fn record_of(s: &ReviewSignal) -> ReviewRecord {
         ip: s.ip.clone(),
         address: s.address.clone(),
         card: s.card.clone(),
+    }
+}
+
+/// The detector's view of a store owner's identifiers. A loopback IP is
+/// this machine (a demo, a test, a proxy without `trust_proxy`), never the
+/// owner's, so it is left out as it is from payments.
+fn owner_of(ids: haven_store::OwnerIdentifiers) -> brushing::StoreOwner {
+    brushing::StoreOwner {
+        store: ids.store_id.to_string(),
+        device: ids.device,
+        ip: ids.ip.filter(|ip| {
+            ip.parse::<std::net::IpAddr>()
+                .is_ok_and(|a| !a.is_loopback())
+        }),
+        address: ids.address,
+        card: ids.card,
     }
 }
 
@@ -148,7 +168,14 @@ impl App {
             }
         }
         let records: Vec<ReviewRecord> = around.iter().map(record_of).collect();
-        let mut found = brushing::detect_report(&records, &[], &Params::default());
+        let owners: Vec<brushing::StoreOwner> = self
+            .store
+            .store_owner_identifiers(Some(review.store_id), since, OWNER_IDS_PER_STORE)
+            .await?
+            .into_iter()
+            .map(owner_of)
+            .collect();
+        let mut found = brushing::detect_report(&records, &owners, &Params::default());
         if let Some(this) = around.iter().find(|s| s.review_id == review.id)
             && !found.flags.iter().any(|f| f.id == review.id.to_string())
             && let Some(flag) = brushing::quick_check(
@@ -174,9 +201,16 @@ impl App {
             signals.extend(batch);
         }
         let records: Vec<ReviewRecord> = signals.iter().map(record_of).collect();
+        let owners: Vec<brushing::StoreOwner> = self
+            .store
+            .store_owner_identifiers(None, since, FULL_PASS_MAX_OWNER_IDS)
+            .await?
+            .into_iter()
+            .map(owner_of)
+            .collect();
         // Seconds of CPU on a big marketplace: off the async workers.
         let report = tokio::task::spawn_blocking(move || {
-            brushing::detect_report(&records, &[], &Params::default())
+            brushing::detect_report(&records, &owners, &Params::default())
         })
         .await
         .map_err(|err| AppError::internal(format!("brushing detector: {err}")))?;

@@ -514,6 +514,10 @@ async fn a_scripted_brushing_ring_is_caught_and_honest_stores_are_untouched() {
             t.advance_hours(5);
         }
     }
+    // The shady seller once bought, as a buyer, for the same drop address
+    // the ring ships to: an identifier the store's owner shares.
+    let (seller, listing, _) = &honest[0];
+    completed(&t, &shady, seller, listing, "99 Warehouse Rd").await;
     // The ring: fresh accounts, one drop address, each buying the shady
     // item and 2 honest items as camouflage, within a few days.
     for r in 0..30 {
@@ -569,6 +573,13 @@ async fn a_scripted_brushing_ring_is_caught_and_honest_stores_are_untouched() {
         "only the ring's store: {cases:?}"
     );
     assert!(!cases[0]["evidence"].as_array().unwrap().is_empty());
+    assert!(
+        cases[0]
+            .to_string()
+            .contains("share an identifier with the store's owner"),
+        "the owner's own purchase to the drop address is evidence: {}",
+        cases[0]
+    );
     let strikes = t
         .app
         .store

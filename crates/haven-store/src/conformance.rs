@@ -210,6 +210,59 @@ pub async fn run_all(store: Arc<dyn Store>) {
     co_purchases_rank_by_buyers(&*store).await;
     bundles_round_trip(&*store).await;
     listing_risk_reads(&*store).await;
+    store_owners_identifiers_come_from_their_payments_and_sign_ins(&*store).await;
+}
+
+/// The brushing detector's owner identifiers: what a store's owner paid
+/// with as a buyer, and the IPs they signed in from; one store or all.
+async fn store_owners_identifiers_come_from_their_payments_and_sign_ins(store: &dyn Store) {
+    let fx = fixture(store, 1).await;
+    let other = fixture(store, 1).await;
+    let mut paid = risk_attempt(
+        fx.seller.id,
+        "owner-card",
+        "owner-device",
+        t0(),
+        crate::RiskOutcome::Allowed,
+    );
+    paid.address_key = "owner-address".into();
+    let mut old = paid.clone();
+    old.id = uuid::Uuid::now_v7();
+    old.at = t0() - SignedDuration::from_hours(24 * 400);
+    old.card_fp = Some("old-card".into());
+    let mut signed_in = session_for(fx.seller.id, "owner");
+    signed_in.ip = "198.51.100.77".into();
+    store
+        .commit(Changeset {
+            risk_attempts: vec![paid, old],
+            sessions: vec![signed_in, session_for(other.seller.id, "other")],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let since = t0() - SignedDuration::from_hours(24);
+    let mine = store
+        .store_owner_identifiers(Some(fx.shop.id), since, 100)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    assert!(mine.iter().all(|o| o.store_id == fx.shop.id));
+    assert!(mine.iter().any(|o| o.card.as_deref() == Some("owner-card")
+        && o.device.as_deref() == Some("owner-device")
+        && o.address.as_deref() == Some("owner-address")));
+    assert!(
+        mine.iter()
+            .any(|o| o.ip.as_deref() == Some("198.51.100.77") && o.card.is_none())
+    );
+    let all = store
+        .store_owner_identifiers(None, since, 100_000)
+        .await
+        .unwrap();
+    assert!(all.iter().any(|o| o.store_id == other.shop.id));
+    assert!(
+        !all.iter().any(|o| o.card.as_deref() == Some("old-card")),
+        "older than since"
+    );
 }
 
 /// What search reads: units sold move with stock, reviews average in, a

@@ -610,6 +610,16 @@ pub struct Changeset {
     pub brand_approvals: Vec<haven_domain::catalog::BrandApproval>,
 }
 
+/// One set of identifiers a store's owner used (empty fields unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerIdentifiers {
+    pub store_id: StoreId,
+    pub device: Option<String>,
+    pub card: Option<String>,
+    pub address: Option<String>,
+    pub ip: Option<String>,
+}
+
 /// One fingerprint of a listing, with the bands the store indexes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingFingerprint {
@@ -1201,6 +1211,15 @@ pub trait Store: Send + Sync + 'static {
         since: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<ReviewSignal>>;
+    /// Identifiers of store owners since `since` (one store's, or every
+    /// store's when `None`), at most `limit` rows: what the owner paid with
+    /// as a buyer and the IPs they signed in from.
+    async fn store_owner_identifiers(
+        &self,
+        store: Option<StoreId>,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<OwnerIdentifiers>>;
     async fn integrity_case(&self, id: uuid::Uuid) -> StoreResult<Option<IntegrityCase>>;
     /// The store's newest case still open, if any.
     async fn open_integrity_case(&self, store: StoreId) -> StoreResult<Option<IntegrityCase>>;

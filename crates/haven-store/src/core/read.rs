@@ -919,6 +919,15 @@ impl<B: Backend> Store for Core<B> {
         self.signals_for(store, buyer, since, limit).await
     }
 
+    async fn store_owner_identifiers(
+        &self,
+        store: Option<StoreId>,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::OwnerIdentifiers>> {
+        self.owner_identifiers(store, since, limit).await
+    }
+
     async fn integrity_case(&self, id: uuid::Uuid) -> StoreResult<Option<crate::IntegrityCase>> {
         self.case_by_id(id).await
     }

@@ -154,6 +154,27 @@ impl<B: Backend> Core<B> {
         all(rows, signal_row)
     }
 
+    pub(super) async fn owner_identifiers(
+        &self,
+        store: Option<StoreId>,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::OwnerIdentifiers>> {
+        let store = store.map(|s| s.0.to_string()).unwrap_or_default();
+        let rows = self
+            .rows(sql::STORE_OWNER_IDENTIFIERS, params![since, store, limit])
+            .await?;
+        all(rows, |r| {
+            Ok(crate::OwnerIdentifiers {
+                store_id: StoreId(r.uuid(0)?),
+                device: r.opt_text(1)?,
+                card: r.opt_text(2)?,
+                address: r.opt_text(3)?,
+                ip: r.opt_text(4)?,
+            })
+        })
+    }
+
     pub(super) async fn case_by_id(&self, id: uuid::Uuid) -> StoreResult<Option<IntegrityCase>> {
         one(
             self.first(sql::INTEGRITY_CASE_BY_ID, params![id]).await?,

@@ -963,6 +963,18 @@ pub const REVIEW_SIGNALS_FOR: Sql = Shared(
      WHERE (r.store_id = ?1 OR r.buyer_id = ?2) AND r.created_at_ms >= ?3
      ORDER BY r.created_at_ms DESC, r.id DESC LIMIT ?4",
 );
+/// Identifiers of stores' owners, for the brushing detector's "shared with
+/// the store" signal: what the owner paid with as a buyer (device, card,
+/// address, IP) and the IPs they signed in from, since ?1; one store's
+/// owner when ?2 is not '' (then at most ?3 rows).
+pub const STORE_OWNER_IDENTIFIERS: Sql = Shared(
+    "SELECT s.id, a.device_id, a.card_fp, a.address_key, a.ip FROM shops s JOIN risk_attempts a ON a.buyer_id = s.owner_id
+     WHERE a.at_ms >= ?1 AND (?2 = '' OR s.id = ?2)
+     UNION ALL
+     SELECT s.id, NULL, NULL, NULL, x.ip FROM shops s JOIN sessions x ON x.user_id = s.owner_id
+     WHERE x.created_at_ms >= ?1 AND x.ip <> '' AND (?2 = '' OR s.id = ?2)
+     LIMIT ?3",
+);
 pub const STRIKE_DELETE: Sql = Shared("DELETE FROM strikes WHERE id = ?1");
 pub const INTEGRITY_CASE_INSERT: Sql = Shared(
     "INSERT INTO integrity_cases (id, store_id, status, created_at_ms, data, version) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
