@@ -66,6 +66,9 @@ pub struct OrderReviewState {
     pub can_rate_buyer: bool,
     /// The seller's rating of the buyer, shown once published.
     pub buyer_rating: Option<BuyerRating>,
+    /// For the seller: the buyer's published ratings from every seller,
+    /// as (how many, sum of stars).
+    pub buyer_summary: Option<(i64, i64)>,
 }
 
 /// What `haven reputation rebuild` did.
@@ -565,6 +568,7 @@ impl App {
         } else if actor.store_id == Some(order.store_id) {
             state.can_rate_buyer = reputation::may_rate_buyer(order, rating.is_some(), now).is_ok();
             state.buyer_rating = rating;
+            state.buyer_summary = Some(self.store.buyer_rating_summary(order.buyer_id).await?);
             state.review = review.filter(|r| r.is_public());
         }
         Ok(state)

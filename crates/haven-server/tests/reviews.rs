@@ -242,6 +242,28 @@ async fn reviews_are_blind_until_both_are_in_or_seven_days_pass() {
             )
             .await;
         assert!(late.json["published_at"].is_string(), "{:?}", late.json);
+        // The seller sees how sellers rated this buyer; the buyer does not.
+        let seller_view = t
+            .get(&format!("/api/v1/orders/{b}/review"), Some(&seller))
+            .await;
+        assert_eq!(
+            seller_view.json["buyer_summary"],
+            json!({"ratings": 2, "average": 4.5, "text": "Sellers rated this buyer 4.5★ on average (2 ratings)"}),
+            "{:?}",
+            seller_view.json
+        );
+        let buyer_view = t
+            .get(&format!("/api/v1/orders/{b}/review"), Some(&buyer))
+            .await;
+        assert!(buyer_view.json["buyer_summary"].is_null());
+        let mut seller_browser = Browser::new(&t);
+        seller_browser.login("s@example.com").await;
+        let page = seller_browser.get(&format!("/orders/{b}")).await;
+        assert!(
+            Browser::html(&page).contains("Sellers rated this buyer 4.5★ on average (2 ratings)."),
+            "{}",
+            Browser::html(&page)
+        );
         // An event for integrations.
         let agent = agent_token(&t).await;
         let events = t.get("/api/v1/events?limit=100", Some(&agent)).await;

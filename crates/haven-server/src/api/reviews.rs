@@ -162,6 +162,36 @@ pub struct OrderReviewView {
     pub review: Option<ReviewView>,
     pub can_rate_buyer: bool,
     pub buyer_rating: Option<BuyerRatingView>,
+    /// For the seller only: how sellers rated this buyer (published
+    /// ratings), e.g. "4.8★ from 12 sellers' ratings".
+    pub buyer_summary: Option<BuyerSummaryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuyerSummaryView {
+    pub ratings: i64,
+    /// Average stars to one decimal; unset without ratings.
+    pub average: Option<f64>,
+    /// In words, for people.
+    pub text: String,
+}
+
+impl BuyerSummaryView {
+    pub fn new((ratings, stars): (i64, i64)) -> Self {
+        let average = (ratings > 0).then(|| (stars * 10 / ratings) as f64 / 10.0);
+        let text = match average {
+            Some(avg) => format!(
+                "Sellers rated this buyer {avg:.1}★ on average ({ratings} rating{})",
+                if ratings == 1 { "" } else { "s" }
+            ),
+            None => "No seller has rated this buyer yet".to_string(),
+        };
+        BuyerSummaryView {
+            ratings,
+            average,
+            text,
+        }
+    }
 }
 
 impl OrderReviewView {
@@ -171,6 +201,7 @@ impl OrderReviewView {
             review: state.review.as_ref().map(|r| ReviewView::new(r, author)),
             can_rate_buyer: state.can_rate_buyer,
             buyer_rating: state.buyer_rating.as_ref().map(BuyerRatingView::from),
+            buyer_summary: state.buyer_summary.map(BuyerSummaryView::new),
         }
     }
 }

@@ -76,6 +76,8 @@ struct ReviewSection {
     can_edit: bool,
     can_rate_buyer: bool,
     buyer_rating: Option<crate::api::reviews::BuyerRatingView>,
+    /// For the seller: how sellers rated this buyer, in words.
+    buyer_summary: Option<String>,
 }
 
 async fn review_section(
@@ -102,6 +104,9 @@ async fn review_section(
             .buyer_rating
             .as_ref()
             .map(crate::api::reviews::BuyerRatingView::from),
+        buyer_summary: state
+            .buyer_summary
+            .map(|s| crate::api::reviews::BuyerSummaryView::new(s).text),
     })
 }
 
