@@ -82,8 +82,24 @@ fn owner_of(ids: haven_store::OwnerIdentifiers) -> brushing::StoreOwner {
     }
 }
 
+/// Whether the review's order used an identifier the store's owner used.
+fn shares_with_owner(review: &ReviewSignal, owners: &[brushing::StoreOwner]) -> bool {
+    let store = review.store_id.to_string();
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    owners.iter().filter(|o| o.store == store).any(|o| {
+        same(&review.device, &o.device)
+            || same(&review.card, &o.card)
+            || same(&review.address, &o.address)
+            || same(&review.ip, &o.ip)
+    })
+}
+
 /// The quick check's context for `review`, from its neighbourhood.
-fn quick_context(review: &ReviewSignal, around: &[ReviewSignal]) -> brushing::QuickContext {
+fn quick_context(
+    review: &ReviewSignal,
+    around: &[ReviewSignal],
+    owners: &[brushing::StoreOwner],
+) -> brushing::QuickContext {
     const WINDOW_S: i64 = 3 * 86_400;
     let at = review.created_at.as_second();
     let others: Vec<&ReviewSignal> = around
@@ -120,7 +136,7 @@ fn quick_context(review: &ReviewSignal, around: &[ReviewSignal]) -> brushing::Qu
     brushing::QuickContext {
         account_age_secs: Some(at - review.buyer_created_at.as_second()),
         buyer_distinct_stores: buyer_stores.len() as u32,
-        shares_with_owner: false,
+        shares_with_owner: shares_with_owner(review, owners),
         recent_reviewers_sharing: store_rows.iter().filter(|s| shares(s)).count() as u32,
         store_recent_reviews: recent.len() as u32,
         recent_window_secs: WINDOW_S,
@@ -180,7 +196,7 @@ impl App {
             && !found.flags.iter().any(|f| f.id == review.id.to_string())
             && let Some(flag) = brushing::quick_check(
                 &record_of(this),
-                &quick_context(this, &around),
+                &quick_context(this, &around, &owners),
                 &Params::default(),
             )
         {
@@ -466,5 +482,72 @@ fn integrity_event(case: &IntegrityCase, now: Timestamp) -> NewOutboxEvent {
             "reviews": case.reviews.len(),
         }),
         created_at: now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(store: StoreId, card: Option<&str>, ip: Option<&str>) -> ReviewSignal {
+        ReviewSignal {
+            review_id: uuid::Uuid::now_v7(),
+            order_id: haven_domain::ids::OrderId::new(),
+            buyer_id: haven_domain::ids::UserId::new(),
+            store_id: store,
+            listing_id: haven_domain::ids::ListingId::new(),
+            rating: 5,
+            created_at: haven_domain::Timestamp::UNIX_EPOCH,
+            buyer_created_at: haven_domain::Timestamp::UNIX_EPOCH,
+            device: None,
+            ip: ip.map(String::from),
+            address: None,
+            card: card.map(String::from),
+            already_flagged: false,
+        }
+    }
+
+    #[test]
+    fn a_review_shares_with_its_own_store_s_owner_only_on_a_known_value() {
+        let (mine, other) = (StoreId::new(), StoreId::new());
+        let owners = vec![brushing::StoreOwner {
+            store: mine.to_string(),
+            card: Some("card-1".into()),
+            ..brushing::StoreOwner::default()
+        }];
+        assert!(shares_with_owner(
+            &signal(mine, Some("card-1"), None),
+            &owners
+        ));
+        assert!(
+            !shares_with_owner(&signal(other, Some("card-1"), None), &owners),
+            "another store's owner"
+        );
+        assert!(!shares_with_owner(
+            &signal(mine, Some("card-2"), None),
+            &owners
+        ));
+        assert!(
+            !shares_with_owner(&signal(mine, None, None), &owners),
+            "unknown is not shared"
+        );
+    }
+
+    #[test]
+    fn loopback_sign_ins_are_not_an_owner_identifier() {
+        let store = StoreId::new();
+        let ids = |ip: &str| haven_store::OwnerIdentifiers {
+            store_id: store,
+            device: None,
+            card: None,
+            address: None,
+            ip: Some(ip.into()),
+        };
+        assert_eq!(owner_of(ids("127.0.0.1")).ip, None);
+        assert_eq!(owner_of(ids("::1")).ip, None);
+        assert_eq!(
+            owner_of(ids("203.0.113.9")).ip.as_deref(),
+            Some("203.0.113.9")
+        );
     }
 }
