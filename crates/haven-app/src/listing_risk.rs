@@ -90,12 +90,14 @@ impl App {
             });
         }
         let prints = fingerprints_of(listing, pictures).await;
+        // One copy of a kind is reason enough: later photos are not looked up.
+        let mut copied_kinds = std::collections::HashSet::new();
         for print in &prints {
-            if let Some(other) = self.near_copy(print, listing.store_id, &policy).await?
-                && !flags
-                    .iter()
-                    .any(|f| f.code() == copy_flag(print, "").code())
-            {
+            if copied_kinds.contains(print.kind()) {
+                continue;
+            }
+            if let Some(other) = self.near_copy(print, listing.store_id, &policy).await? {
+                copied_kinds.insert(print.kind());
                 flags.push(copy_flag(print, &other));
             }
         }
