@@ -59,6 +59,7 @@ const MAX_SYNC_BATCHES: usize = 20;
 struct Follower {
     store: haven_store::DynStore,
     index: Arc<SearchIndex>,
+    clock: Arc<dyn haven_domain::clock::Clock>,
 }
 
 /// What one catch-up did.
@@ -88,7 +89,7 @@ pub struct CatalogResults {
 }
 
 /// What an event changes in the index.
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Dirty {
     listings: BTreeSet<ListingId>,
     stores: BTreeSet<StoreId>,
@@ -131,8 +132,9 @@ impl Dirty {
     }
 }
 
-/// The document for a listing, or `None` when buyers must not find it.
-fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
+/// The document for a listing at `now`, or `None` when buyers must not
+/// find it.
+fn search_doc(row: &SearchRow, store: &StoreFacts, now: jiff::Timestamp) -> Option<SearchDoc> {
     let listing = &row.listing;
     if listing.is_held() || store.suspended {
         return None;
@@ -156,7 +158,7 @@ fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
         description: listing.description.clone(),
         category: listing.category.clone(),
         store_name: store.name.clone(),
-        price_minor: u64::try_from(listing.price.amount_minor).unwrap_or(0),
+        price_minor: u64::try_from(listing.shown_price(now).amount_minor).unwrap_or(0),
         ships_from: listing.ships_from.as_deref().and_then(CountryCode::parse),
         delivery_days: destinations
             .iter()
@@ -172,6 +174,7 @@ fn search_doc(row: &SearchRow, store: &StoreFacts) -> Option<SearchDoc> {
         rating_x100,
         units_sold: u64::try_from(row.units_sold).unwrap_or(0),
         created_s: listing.created_at.as_second(),
+        reprice_at_s: listing.shown_price_changes_at(now).map(|at| at.as_second()),
     })
 }
 
@@ -195,7 +198,7 @@ impl Follower {
         cache: &mut HashMap<StoreId, Option<StoreFacts>>,
     ) -> AppResult<Option<SearchDoc>> {
         let facts = store_facts(&self.store, row.listing.store_id, cache).await?;
-        Ok(facts.and_then(|facts| search_doc(row, &facts)))
+        Ok(facts.and_then(|facts| search_doc(row, &facts, self.clock.now())))
     }
 
     async fn sync(&self) -> AppResult<SyncReport> {
@@ -209,6 +212,9 @@ impl Follower {
             return self.rebuild().await;
         }
         let mut report = SyncReport::default();
+        // Deals that started or ended since their listings were indexed:
+        // indexed afresh with the first batch of events, or on their own.
+        let mut dirty = self.due_for_reprice().await?;
         for _ in 0..MAX_SYNC_BATCHES {
             let events = self.store.outbox_after(position, SYNC_BATCH).await?;
             let Some(last) = events.last().map(|e| e.seq) else {
@@ -223,19 +229,34 @@ impl Follower {
                 );
                 return self.rebuild().await;
             }
-            let mut dirty = Dirty::default();
             for event in &events {
                 dirty.note(event);
             }
-            let changes = self.changes_for(&dirty).await?;
+            let changes = self.changes_for(&std::mem::take(&mut dirty)).await?;
             report.events += events.len();
             report.listings_changed += changes.len();
             let index = self.index.clone();
             blocking(move || index.apply(&changes, last)).await?;
             position = last;
         }
+        if !dirty.listings.is_empty() {
+            let changes = self.changes_for(&dirty).await?;
+            report.listings_changed += changes.len();
+            let index = self.index.clone();
+            blocking(move || index.apply(&changes, position)).await?;
+        }
         report.position = position;
         Ok(report)
+    }
+
+    async fn due_for_reprice(&self) -> AppResult<Dirty> {
+        let index = self.index.clone();
+        let now_s = self.clock.now().as_second();
+        let due = blocking(move || index.due_for_reprice(now_s, SYNC_BATCH as usize)).await?;
+        Ok(Dirty {
+            listings: due.into_iter().map(ListingId).collect(),
+            stores: BTreeSet::new(),
+        })
     }
 
     async fn changes_for(&self, dirty: &Dirty) -> AppResult<Vec<Change>> {
@@ -260,6 +281,7 @@ impl Follower {
         }
         for &id in &dirty.listings {
             let Some(row) = self.store.search_row(id).await? else {
+                changes.push(Change::Remove(id.0));
                 continue;
             };
             if dirty.stores.contains(&row.listing.store_id) {
@@ -354,6 +376,7 @@ impl App {
         Follower {
             store: self.store.clone(),
             index: self.search.index.clone(),
+            clock: self.clock.clone(),
         }
     }
 

@@ -423,6 +423,30 @@ impl Listing {
         }
     }
 
+    /// The unit price a buyer browsing at `now` sees: the deal's while it
+    /// runs with units left, otherwise the regular price. Search sorts and
+    /// filters by it.
+    pub fn shown_price(&self, now: Timestamp) -> Money {
+        match &self.deal {
+            Some(deal) if deal.is_open(now) => deal.price,
+            _ => self.price,
+        }
+    }
+
+    /// The next moment after `now` at which [`Self::shown_price`] changes
+    /// by the clock alone: the deal's start, or its end. (Selling the last
+    /// deal unit changes it too, but that is an order, not the clock.)
+    pub fn shown_price_changes_at(&self, now: Timestamp) -> Option<Timestamp> {
+        let deal = self.deal.as_ref()?;
+        if deal.starts_at > now {
+            Some(deal.starts_at)
+        } else if deal.ends_at > now && deal.remaining > 0 {
+            Some(deal.ends_at)
+        } else {
+            None
+        }
+    }
+
     /// Every destination the listing ships to (one unit at the regular
     /// price), once each, with
     /// the fastest delivery there and whether some method is free. A

@@ -213,3 +213,34 @@ fn product_keys_match_the_same_product_however_sellers_write_it() {
     assert_eq!(product_key(" - "), None);
     assert_eq!(product_key(&"x".repeat(121)), None);
 }
+
+#[test]
+fn the_shown_price_follows_the_deal_and_says_when_it_next_changes() {
+    use haven_domain::catalog::FlashDeal;
+    let mut l = standard_and_express();
+    let now: jiff::Timestamp = "2026-11-02T12:00:00Z".parse().unwrap();
+    let hour = jiff::SignedDuration::from_hours(1);
+    assert_eq!(l.shown_price(now), usd(4_000));
+    assert_eq!(l.shown_price_changes_at(now), None);
+    l.deal = Some(FlashDeal {
+        price: usd(2_000),
+        quantity: 5,
+        remaining: 5,
+        starts_at: now + hour,
+        ends_at: now + hour * 3,
+    });
+    // Before the deal: the regular price, until the deal starts.
+    assert_eq!(l.shown_price(now), usd(4_000));
+    assert_eq!(l.shown_price_changes_at(now), Some(now + hour));
+    // During it: the deal's price, until it ends.
+    let during = now + hour * 2;
+    assert_eq!(l.shown_price(during), usd(2_000));
+    assert_eq!(l.shown_price_changes_at(during), Some(now + hour * 3));
+    // At its end, and after: the regular price, and nothing more to wait for.
+    assert_eq!(l.shown_price(now + hour * 3), usd(4_000));
+    assert_eq!(l.shown_price_changes_at(now + hour * 3), None);
+    // Sold out while running: the regular price, and the clock changes nothing.
+    l.deal.as_mut().unwrap().remaining = 0;
+    assert_eq!(l.shown_price(during), usd(4_000));
+    assert_eq!(l.shown_price_changes_at(during), None);
+}

@@ -103,6 +103,7 @@ pub struct SearchDoc {
     pub description: String,
     pub category: String,
     pub store_name: String,
+    /// The price a buyer sees now: a running flash deal's, else the regular.
     pub price_minor: u64,
     pub ships_from: Option<CountryCode>,
     /// (destination, ship-by days + the fastest method's maximum transit).
@@ -118,6 +119,9 @@ pub struct SearchDoc {
     pub rating_x100: Option<u32>,
     pub units_sold: u64,
     pub created_s: i64,
+    /// When `price_minor` stops being the price by the clock alone (a deal
+    /// starts or ends), in Unix seconds; see [`crate::SearchIndex::due_for_reprice`].
+    pub reprice_at_s: Option<i64>,
 }
 
 impl SearchDoc {
@@ -165,6 +169,9 @@ impl SearchDoc {
         doc.add_u64(f.badges, Badges::of(self).0);
         doc.add_u64(f.units_sold, self.units_sold);
         doc.add_i64(f.created_s, self.created_s);
+        if let Some(at) = self.reprice_at_s {
+            doc.add_i64(f.reprice_at_s, at);
+        }
         doc
     }
 }

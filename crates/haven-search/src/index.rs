@@ -1,11 +1,12 @@
 //! The index itself: open, change under an outbox position, search.
 
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::Query;
+use tantivy::query::{InvertedIndexRangeQuery, Query};
 use tantivy::schema::{Schema, Value};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
@@ -238,16 +239,8 @@ impl SearchIndex {
         let hits = hits
             .into_iter()
             .map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let id = doc
-                    .get_first(self.fields.listing_id)
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| {
-                        tantivy::TantivyError::InternalError("a document without its id".into())
-                    })?;
                 Ok(SearchHit {
-                    listing_id: id,
+                    listing_id: self.listing_id_at(&searcher, address)?,
                     score,
                 })
             })
@@ -262,6 +255,40 @@ impl SearchIndex {
             hits,
             facets: tally.into_facets(destination),
         })
+    }
+
+    fn listing_id_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+    ) -> SearchResult<Uuid> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let id = doc
+            .get_first(self.fields.listing_id)
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(|| {
+                tantivy::TantivyError::InternalError("a document without its id".into())
+            })?;
+        Ok(id)
+    }
+
+    /// Up to `limit` listings whose indexed price the clock has made stale
+    /// by `now_s` (a flash deal started or ended since they were indexed),
+    /// for the owner to index afresh. Each node asks its own index, so every
+    /// node reprices on its own clock without an event to wait for.
+    pub fn due_for_reprice(&self, now_s: i64, limit: usize) -> SearchResult<Vec<Uuid>> {
+        let searcher = self.reader.searcher();
+        let query = InvertedIndexRangeQuery::new(
+            Bound::Unbounded,
+            Bound::Included(Term::from_field_i64(self.fields.reprice_at_s, now_s)),
+        );
+        let top = TopDocs::with_limit(limit.max(1)).order_by_score();
+        searcher
+            .search(&query, &top)?
+            .into_iter()
+            .map(|(_, address)| self.listing_id_at(&searcher, address))
+            .collect()
     }
 
     /// One branch's top hits (ranked, larger first) and facet tally.

@@ -42,6 +42,9 @@ pub(crate) struct Fields {
     pub badges: Field,
     pub units_sold: Field,
     pub created_s: Field,
+    /// When the indexed price goes stale by the clock (a flash deal starts
+    /// or ends): indexed only, and only on listings with such a moment.
+    pub reprice_at_s: Field,
 }
 
 pub(crate) fn build() -> (Schema, Fields) {
@@ -70,6 +73,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         badges: builder.add_u64_field("badges", FAST),
         units_sold: builder.add_u64_field("units_sold", FAST),
         created_s: builder.add_i64_field("created_s", FAST),
+        reprice_at_s: builder.add_i64_field("reprice_at_s", INDEXED),
     };
     (builder.build(), fields)
 }

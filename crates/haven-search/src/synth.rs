@@ -283,6 +283,7 @@ pub fn listing(seed: u64, n: u64, stores: u64) -> SearchDoc {
         rating_x100: reviewed.then(|| 250 + rng.below(251) as u32),
         units_sold: rng.below(5_000),
         created_s: 1_700_000_000 + rng.below(30_000_000) as i64,
+        reprice_at_s: None,
     }
 }
 

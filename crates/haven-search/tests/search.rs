@@ -32,6 +32,7 @@ fn doc(title: &str, category: &str, store: Uuid, price_minor: u64) -> SearchDoc 
         rating_x100: None,
         units_sold: 0,
         created_s: 1_700_000_000,
+        reprice_at_s: None,
     }
 }
 
@@ -559,4 +560,46 @@ fn a_rebuild_rolled_back_half_way_leaves_the_old_index_whole() {
     index.apply(&[], 8).unwrap();
     assert_eq!(index.len(), 4);
     assert_eq!(index.position().unwrap(), Some(8));
+}
+
+#[test]
+fn listings_whose_price_the_clock_changes_come_due_for_repricing_once_replaced() {
+    let index = SearchIndex::in_memory();
+    let store = Uuid::now_v7();
+    let plain = doc("Plain mug", "home", store, 1_000);
+    let mut starts = doc("Deal mug", "home", store, 1_000);
+    starts.reprice_at_s = Some(1_000);
+    let mut ends = doc("Deal teapot", "home", store, 600);
+    ends.reprice_at_s = Some(2_000);
+    index
+        .rebuild([vec![plain, starts.clone(), ends.clone()]], 1)
+        .unwrap();
+    assert!(index.due_for_reprice(999, 10).unwrap().is_empty());
+    assert_eq!(
+        index.due_for_reprice(1_000, 10).unwrap(),
+        vec![starts.listing_id]
+    );
+    let mut due = index.due_for_reprice(5_000, 10).unwrap();
+    due.sort();
+    let mut both = vec![starts.listing_id, ends.listing_id];
+    both.sort();
+    assert_eq!(due, both);
+    assert_eq!(index.due_for_reprice(5_000, 1).unwrap().len(), 1);
+    // Indexed afresh at its deal price, until the deal ends.
+    starts.price_minor = 700;
+    starts.reprice_at_s = Some(3_000);
+    index
+        .apply(&[Change::Upsert(Box::new(starts.clone()))], 2)
+        .unwrap();
+    assert_eq!(
+        index.due_for_reprice(2_500, 10).unwrap(),
+        vec![ends.listing_id]
+    );
+    let cheapest = index
+        .search(&SearchQuery {
+            sort: Sort::PriceAscending,
+            ..q("mug")
+        })
+        .unwrap();
+    assert_eq!(cheapest.hits[0].listing_id, starts.listing_id);
 }

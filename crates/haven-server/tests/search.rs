@@ -422,3 +422,48 @@ async fn an_agent_holds_and_releases_a_listing_from_its_page() {
     let page = buyer.get(&format!("/listings/{}", c.lamp)).await;
     assert!(page.json.as_str().unwrap().contains("Buy now"));
 }
+
+/// A flash deal reprices the listing in search when it starts and again
+/// when it ends, by the clock alone: no event marks those moments.
+#[tokio::test]
+async fn search_sorts_and_filters_by_the_deal_price_while_the_deal_runs() {
+    for t in on_every_backend().await {
+        let c = catalog(&t).await;
+        let starts_at = t.app.now() + jiff::SignedDuration::from_hours(1);
+        let ends_at = t.app.now() + jiff::SignedDuration::from_hours(3);
+        let r = t
+            .post(
+                &format!("/api/v1/listings/{}/deal", c.lamp),
+                Some(&c.seller_b),
+                json!({
+                    "price": {"amount_minor": 1_500, "currency": "USD"},
+                    "quantity": 5,
+                    "starts_at": starts_at.to_string(),
+                    "ends_at": ends_at.to_string(),
+                }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        let under_20 = "price_max=20.00&category=home";
+        synced(&t).await;
+        assert_eq!(titles(&search(&t, under_20).await), Vec::<String>::new());
+
+        t.advance_hours(2);
+        synced(&t).await;
+        assert_eq!(titles(&search(&t, under_20).await), ["Brass reading lamp"]);
+        let cheapest = search(&t, "sort=price_asc&limit=1").await;
+        assert_eq!(titles(&cheapest), ["Brass reading lamp"], "15.00 on deal");
+        let page = Browser::new(&t).get("/search?q=lamp").await;
+        let html = page.json.as_str().unwrap_or_default().to_string();
+        assert!(
+            html.contains("15.00 USD <s class=\"muted\">35.00 USD</s>"),
+            "the card shows the deal's price over the regular one: {html}"
+        );
+
+        t.advance_hours(2);
+        synced(&t).await;
+        assert_eq!(titles(&search(&t, under_20).await), Vec::<String>::new());
+        let cheapest = search(&t, "sort=price_asc&limit=1").await;
+        assert_ne!(titles(&cheapest), ["Brass reading lamp"]);
+    }
+}

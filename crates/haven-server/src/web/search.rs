@@ -40,6 +40,9 @@ struct SearchPage {
     to: String,
     total: u64,
     listings: Vec<ListingView>,
+    /// For each listing's card: a running deal's price, shown over the
+    /// struck regular one (search sorts and filters by it).
+    now: jiff::Timestamp,
     groups: Vec<FacetGroup>,
     sorts: Vec<SortLink>,
     /// Every other parameter, for the destination form to keep.
@@ -292,6 +295,7 @@ pub async fn search(
         to: params.to.clone().unwrap_or_default(),
         total: results.total,
         listings: results.listings.iter().map(ListingView::from).collect(),
+        now: app.now(),
         groups: groups(&params, &results.facets, &app),
         sorts: sort_links(&params),
         hidden: hidden_fields(&params),
