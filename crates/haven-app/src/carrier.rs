@@ -7,15 +7,12 @@
 
 use haven_domain::Timestamp;
 use haven_domain::order::{Order, TrackingStatus};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::{App, CarrierScan};
 
 pub const SIGNATURE_HEADER: &str = "haven-signature";
-const SIGNATURE_TOLERANCE_S: i64 = 300;
 
 /// A carrier's scan, as the webhook body carries it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,21 +35,7 @@ pub struct ScanPayload {
     pub country: Option<String>,
 }
 
-fn mac(secret: &str, timestamp_s: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp_s.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
-pub fn sign(secret: &str, timestamp_s: i64, body: &[u8]) -> String {
-    format!(
-        "t={timestamp_s},v1={}",
-        hex::encode(mac(secret, timestamp_s, body).finalize().into_bytes())
-    )
-}
+pub use crate::signature::sign;
 
 /// A fresh, valid number for the built-in simulated carrier, to pre-fill
 /// the seller's ship form in the demo.
@@ -62,33 +45,18 @@ pub fn simulated_tracking_number() -> String {
 
 /// Check the signature header against the body (constant-time compare).
 pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: Timestamp) -> AppResult<()> {
-    let bad = || {
-        AppError::new(
-            ErrorKind::BadSignature,
-            "missing or invalid Haven-Signature",
-        )
-    };
-    let mut timestamp_s = None;
-    let mut signature = None;
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", value)) => timestamp_s = value.parse::<i64>().ok(),
-            Some(("v1", value)) => signature = hex::decode(value).ok(),
-            _ => {}
-        }
-    }
-    let (Some(timestamp_s), Some(signature)) = (timestamp_s, signature) else {
-        return Err(bad());
-    };
-    if (now.as_second() - timestamp_s).abs() > SIGNATURE_TOLERANCE_S {
-        return Err(AppError::new(
+    use crate::signature::{Check, TOLERANCE_S, check};
+    match check(secret, header, body, now.as_second(), TOLERANCE_S) {
+        Check::Valid => Ok(()),
+        Check::Stale => Err(AppError::new(
             ErrorKind::StaleSignature,
             "signature timestamp outside tolerance",
-        ));
+        )),
+        Check::Invalid => Err(AppError::new(
+            ErrorKind::BadSignature,
+            "missing or invalid Haven-Signature",
+        )),
     }
-    mac(secret, timestamp_s, body)
-        .verify_slice(&signature)
-        .map_err(|_| bad())
 }
 
 impl App {

@@ -1,4 +1,5 @@
-//! Side effects outside the database: emails and payment-gateway calls.
+//! Side effects outside the database: emails, payment-gateway calls and
+//! webhook deliveries.
 //!
 //! A command is a row written in the same transaction as the change that
 //! needs it (a refund with its ledger entry, a reset email with its token),
@@ -289,6 +290,7 @@ impl App {
                     Err(err) => Err(err.to_string()),
                 }
             }
+            crate::webhooks::WEBHOOK_DELIVER => self.deliver_webhook(command).await,
             other => Err(format!("no handler for command kind {other}")),
         }
     }
@@ -412,6 +414,7 @@ pub const KINDS: &[&str] = &[
     GATEWAY_CAPTURE,
     CHARGEBACK_EVIDENCE,
     crate::reconcile::MISSING_CAPTURE,
+    crate::webhooks::WEBHOOK_DELIVER,
 ];
 
 /// What `haven verify` found in the command table.

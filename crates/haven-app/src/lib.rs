@@ -44,7 +44,9 @@ pub mod rewards;
 pub mod risk;
 pub mod screening;
 pub mod search;
+pub mod signature;
 mod timers;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -38,15 +38,30 @@ pub struct RelayTarget {
     pub subject_prefix: String,
 }
 
-/// One message on the stream: the events API's item shape.
+/// One message on the stream, and one webhook's body: the events API's
+/// item shape.
 #[derive(Debug, Serialize)]
-struct RelayedEvent<'a> {
+pub(crate) struct RelayedEvent<'a> {
     seq: i64,
     id: String,
     #[serde(rename = "type")]
     kind: EventType,
     created_at: String,
     data: &'a serde_json::Value,
+}
+
+impl<'a> RelayedEvent<'a> {
+    /// `None` for rows that are not documented business events (they
+    /// never leave Haven).
+    pub(crate) fn of(event: &'a OutboxEvent) -> Option<RelayedEvent<'a>> {
+        Some(RelayedEvent {
+            seq: event.seq,
+            id: event.id.to_string(),
+            kind: EventType::parse(&event.topic)?,
+            created_at: event.created_at.to_string(),
+            data: &event.payload,
+        })
+    }
 }
 
 pub struct NatsRelay {
@@ -113,16 +128,10 @@ impl NatsRelay {
         &self,
         event: &OutboxEvent,
     ) -> anyhow::Result<Option<(String, async_nats::HeaderMap, Vec<u8>)>> {
-        let Some(kind) = EventType::parse(&event.topic) else {
+        let Some(relayed) = RelayedEvent::of(event) else {
             return Ok(None);
         };
-        let body = serde_json::to_vec(&RelayedEvent {
-            seq: event.seq,
-            id: event.id.to_string(),
-            kind,
-            created_at: event.created_at.to_string(),
-            data: &event.payload,
-        })?;
+        let body = serde_json::to_vec(&relayed)?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
         let subject = format!("{}.{}", self.target.subject_prefix, event.topic);

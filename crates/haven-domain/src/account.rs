@@ -134,16 +134,7 @@ pub struct PayoutAccount {
 
 impl PayoutAccount {
     pub fn masked(&self) -> String {
-        let tail: String = self
-            .iban
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("•••• {tail}")
+        format!("•••• {}", crate::text::last_chars(&self.iban, 4))
     }
 }
 

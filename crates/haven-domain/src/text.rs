@@ -85,6 +85,15 @@ fn check(
     Ok(trimmed.to_string())
 }
 
+/// The last `n` characters of `text` (all of it when shorter), for
+/// showing a secret or an account number masked.
+pub fn last_chars(text: &str, n: usize) -> &str {
+    let skip = text.chars().count().saturating_sub(n);
+    text.char_indices()
+        .nth(skip)
+        .map_or("", |(at, _)| &text[at..])
+}
+
 /// A required single line of at most `max_chars` characters, trimmed.
 pub fn line(field: &'static str, raw: &str, max_chars: usize) -> Result<String, TextError> {
     check(field, raw, max_chars, false, true)
@@ -135,6 +144,14 @@ pub fn skeleton(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_chars_counts_characters_not_bytes() {
+        assert_eq!(last_chars("DE89370400440532013000", 4), "3000");
+        assert_eq!(last_chars("ab", 4), "ab");
+        assert_eq!(last_chars("", 4), "");
+        assert_eq!(last_chars("xÄÖÜß", 3), "ÖÜß");
+    }
 
     #[test]
     fn control_characters_are_refused_in_lines() {

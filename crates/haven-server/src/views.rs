@@ -38,7 +38,7 @@ impl std::fmt::Display for MoneyView {
 }
 
 /// RFC 3339 UTC at whole seconds, the API's one time format.
-fn ts(at: Timestamp) -> String {
+pub(crate) fn ts(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -668,7 +668,8 @@ impl From<&Payout> for PayoutView {
 pub struct CommandView {
     pub id: String,
     /// `email`, `gateway.refund`, `gateway.void`, `gateway.capture`,
-    /// `gateway.chargeback_evidence`, `reconcile.missing_capture`.
+    /// `gateway.chargeback_evidence`, `reconcile.missing_capture`,
+    /// `webhook.deliver`.
     pub kind: String,
     /// pending, done, dead, cancelled
     pub state: String,

@@ -210,6 +210,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     co_purchases_rank_by_buyers(&*store).await;
     bundles_round_trip(&*store).await;
     listing_risk_reads(&*store).await;
+    webhook_endpoints_and_their_deliveries(&*store).await;
     store_owners_identifiers_come_from_their_payments_and_sign_ins(&*store).await;
 }
 
@@ -3563,4 +3564,90 @@ async fn listing_risk_reads(store: &dyn Store) {
         .await
         .unwrap();
     assert!(!pending.items.iter().any(|a| a.store_id == fx.shop.id));
+}
+
+/// Webhook endpoints are stored whole and rewritten in place; the
+/// commands filed under one are its delivery log, newest first and paged,
+/// and a repeated delivery key stays one row.
+async fn webhook_endpoints_and_their_deliveries(store: &dyn Store) {
+    let fx = fixture(store, 1).await;
+    let mut endpoint = crate::WebhookEndpoint {
+        id: uuid::Uuid::now_v7(),
+        url: "https://hooks.example/haven".into(),
+        secret: "whsec_story".into(),
+        topics: vec!["order.paid".into()],
+        description: "story".into(),
+        enabled: true,
+        starts_after_seq: 7,
+        created_at: t0(),
+        created_by: fx.seller.id,
+        updated_at: t0(),
+    };
+    let other = uuid::Uuid::now_v7();
+    let delivery = |n: i64, subject: uuid::Uuid| {
+        crate::NewCommand::new(
+            "webhook.deliver",
+            format!("story:{subject}:{n}"),
+            serde_json::json!({"n": n}),
+            None,
+            t0() + SignedDuration::from_secs(n),
+        )
+        .for_subject(subject)
+    };
+    let mut commands: Vec<_> = (0..3).map(|n| delivery(n, endpoint.id)).collect();
+    commands.push(delivery(0, other));
+    store
+        .commit(Changeset {
+            webhook_endpoints: vec![endpoint.clone()],
+            commands,
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    let mine = |all: Vec<crate::WebhookEndpoint>| all.into_iter().find(|e| e.id == endpoint.id);
+    assert_eq!(
+        mine(store.webhook_endpoints().await.unwrap()),
+        Some(endpoint.clone())
+    );
+    endpoint.enabled = false;
+    endpoint.updated_at = t0() + SignedDuration::from_secs(60);
+    store
+        .commit(Changeset {
+            webhook_endpoints: vec![endpoint.clone()],
+            // The same key again: still one delivery.
+            commands: vec![delivery(2, endpoint.id)],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        mine(store.webhook_endpoints().await.unwrap()),
+        Some(endpoint.clone())
+    );
+
+    let first = store
+        .commands_for_subject(endpoint.id, &PageRequest::new(None, Some(2)))
+        .await
+        .unwrap();
+    let keys = |page: &crate::Page<crate::Command>| {
+        page.items
+            .iter()
+            .map(|c| c.payload["n"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&first), [2, 1]);
+    let rest = store
+        .commands_for_subject(
+            endpoint.id,
+            &PageRequest::new(first.next_cursor.clone(), Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(&rest), [0]);
+    assert_eq!(rest.next_cursor, None);
+    let others = store
+        .commands_for_subject(other, &PageRequest::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(others.items.len(), 1);
 }

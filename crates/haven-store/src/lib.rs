@@ -354,6 +354,9 @@ pub struct NewCommand {
     /// Set for a command born dead-lettered: a finding for an agent (say,
     /// a paid order the gateway has no capture for), with this error.
     pub dead_letter: Option<String>,
+    /// What the command belongs to besides an order (a webhook endpoint),
+    /// for listing them by it ([`Store::commands_for_subject`]).
+    pub subject_id: Option<uuid::Uuid>,
 }
 
 impl NewCommand {
@@ -373,7 +376,14 @@ impl NewCommand {
             created_at,
             not_before: created_at,
             dead_letter: None,
+            subject_id: None,
         }
+    }
+
+    /// File it under `subject` (see [`Store::commands_for_subject`]).
+    pub fn for_subject(mut self, subject: uuid::Uuid) -> NewCommand {
+        self.subject_id = Some(subject);
+        self
     }
 
     /// Queue it straight into the dead-letter queue, for an agent.
@@ -608,6 +618,28 @@ pub struct Changeset {
     pub listing_fingerprints: Vec<ListingFingerprint>,
     /// Brand proofs submitted or decided (one row per store and brand).
     pub brand_approvals: Vec<haven_domain::catalog::BrandApproval>,
+    /// Webhook endpoints added or changed (the whole row).
+    pub webhook_endpoints: Vec<WebhookEndpoint>,
+}
+
+/// Where an integrator receives Haven's business events, signed with the
+/// endpoint's own secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: uuid::Uuid,
+    pub url: String,
+    /// The HMAC-SHA256 key (shown to the admin once, when made).
+    pub secret: String,
+    /// Event types sent; empty means every type.
+    pub topics: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    /// The outbox position when it was made or last resumed: it is sent
+    /// only events published after it.
+    pub starts_after_seq: i64,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+    pub updated_at: Timestamp,
 }
 
 /// One set of identifiers a store's owner used (empty fields unknown).
@@ -739,6 +771,7 @@ impl Changeset {
         self.bundles.extend(other.bundles);
         self.listing_fingerprints.extend(other.listing_fingerprints);
         self.brand_approvals.extend(other.brand_approvals);
+        self.webhook_endpoints.extend(other.webhook_endpoints);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -811,8 +844,12 @@ impl Changeset {
             && self.bundles.is_empty()
             && self.listing_fingerprints.is_empty()
             && self.brand_approvals.is_empty()
+            && self.webhook_endpoints.is_empty()
     }
 }
+
+/// The most webhook endpoints a deployment may have.
+pub const MAX_WEBHOOK_ENDPOINTS: u32 = 20;
 
 /// A page of results and the cursor for the next one, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1262,6 +1299,16 @@ pub trait Store: Send + Sync + 'static {
     async fn commands_for_order(&self, order: OrderId) -> StoreResult<Vec<Command>>;
     /// Dead-lettered commands, newest first.
     async fn dead_commands(&self, page: &PageRequest) -> StoreResult<Page<Command>>;
+    /// Commands filed under `subject` (an endpoint's deliveries), newest
+    /// first.
+    async fn commands_for_subject(
+        &self,
+        subject: uuid::Uuid,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Command>>;
+    /// Every webhook endpoint, oldest first (an operator has a handful;
+    /// at most [`MAX_WEBHOOK_ENDPOINTS`] are read).
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>>;
     /// Every command in id order, strictly after `after`, for `verify`.
     async fn scan_commands(
         &self,

@@ -17,6 +17,7 @@ pub mod requests;
 pub mod reviews;
 mod risk;
 pub mod search;
+mod webhooks;
 mod wire;
 
 use std::sync::Arc;
@@ -63,9 +64,10 @@ use haven_app::App;
         cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
         cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
+        webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend,
     ),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
+    tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "admin"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -307,6 +309,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me/rewards", get(coupons::rewards))
         .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
+        .route(
+            "/api/v1/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/admin/webhooks/{id}/state",
+            post(webhooks::set_state),
+        )
+        .route(
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/api/v1/admin/webhooks/deliveries/{id}/resend",
+            post(webhooks::resend),
+        )
         .route("/api/v1/console/listings/held", get(listing_risk::held))
         .route(
             "/api/v1/stores/me/brands",

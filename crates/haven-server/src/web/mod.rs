@@ -4,6 +4,7 @@
 //! Handlers here are as thin as the API's: they call the same `App` methods.
 
 mod account;
+mod admin;
 mod cart;
 mod console;
 pub mod csrf;
@@ -43,6 +44,7 @@ pub struct Layout {
     pub user_name: Option<String>,
     pub is_seller: bool,
     pub is_agent: bool,
+    pub is_admin: bool,
     pub demo: bool,
     pub flash: Option<String>,
 }
@@ -56,6 +58,7 @@ impl Layout {
             is_seller: actor.is_some_and(|a| a.user.has_role(Role::Seller)),
             is_agent: actor
                 .is_some_and(|a| a.user.has_role(Role::Agent) || a.user.has_role(Role::Admin)),
+            is_admin: actor.is_some_and(|a| a.user.has_role(Role::Admin)),
             demo: app.config.demo,
             flash: csrf::current_flash(),
         }
@@ -222,6 +225,7 @@ impl IntoResponse for WebError {
                     user_name: None,
                     is_seller: false,
                     is_agent: false,
+                    is_admin: false,
                     demo: false,
                     flash: None,
                 };
@@ -503,6 +507,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/console/risk/rules", get(risk::rules))
         .route("/console/risk/rules/save", post(risk::save))
         .route("/console/risk/lists", post(risk::edit_list))
+        .route(
+            "/admin/webhooks",
+            get(admin::webhooks).post(admin::add_webhook),
+        )
+        .route("/admin/webhooks/{id}", get(admin::webhook_deliveries))
+        .route("/admin/webhooks/{id}/state", post(admin::set_webhook_state))
+        .route(
+            "/admin/webhooks/deliveries/{id}/resend",
+            post(admin::resend_webhook),
+        )
         .route("/console/commands", get(console::dead_letters))
         .route(
             "/console/commands/{id}/retry",

@@ -352,15 +352,21 @@ impl TestApp {
             .as_str()
             .unwrap()
             .to_string();
+        self.ship(&seller, &order).await;
+        (seller, buyer, listing, order)
+    }
+
+    /// The seller ships the order with a fresh simulated tracking number.
+    pub async fn ship(&self, seller: &str, order: &str) -> Response {
         let r = self
             .post(
                 &format!("/api/v1/orders/{order}/ship"),
-                Some(&seller),
+                Some(seller),
                 json!({"carrier": "simpost", "tracking_number": tracking_number()}),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-        (seller, buyer, listing, order)
+        r
     }
 
     pub async fn tick(&self) -> haven_app::TickReport {

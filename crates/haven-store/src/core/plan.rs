@@ -465,6 +465,12 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
             ],
         ));
     }
+    for endpoint in &cs.webhook_endpoints {
+        ops.push(Op::exec(
+            sql::WEBHOOK_ENDPOINT_PUT,
+            params![endpoint.id, json(endpoint)?, endpoint.created_at],
+        ));
+    }
     for line in &cs.cart_puts {
         ops.push(Op::exec(
             sql::CART_PUT,
@@ -951,7 +957,8 @@ fn plan_commands(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     "pending"
                 },
                 command.dead_letter.clone().unwrap_or_default(),
-                command.dead_letter.as_ref().map(|_| command.created_at)
+                command.dead_letter.as_ref().map(|_| command.created_at),
+                Value::opt_text(command.subject_id.map(|id| id.to_string()))
             ],
         ));
     }

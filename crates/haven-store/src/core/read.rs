@@ -1045,6 +1045,32 @@ impl<B: Backend> Store for Core<B> {
         .await
     }
 
+    async fn commands_for_subject(
+        &self,
+        subject: uuid::Uuid,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Command>> {
+        self.page(
+            sql::COMMANDS_FOR_SUBJECT_PAGE,
+            params![subject],
+            page,
+            command_row,
+            |c| (c.created_at, c.id),
+        )
+        .await
+    }
+
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<crate::WebhookEndpoint>> {
+        all(
+            self.rows(
+                sql::WEBHOOK_ENDPOINTS,
+                params![crate::MAX_WEBHOOK_ENDPOINTS],
+            )
+            .await?,
+            |r| r.json(0),
+        )
+    }
+
     async fn scan_commands(
         &self,
         after: Option<uuid::Uuid>,

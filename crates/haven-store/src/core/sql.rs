@@ -491,8 +491,8 @@ pub const OPS_SNAPSHOT: Sql = Shared(
 /// A command is queued once per dedupe key: a retried request that queues
 /// "refund entry X" again finds it there.
 pub const COMMAND_INSERT: Sql = Shared(
-    "INSERT INTO commands (id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, lease_until_ms, last_error, order_id, created_at_ms, done_at_ms)
-     VALUES (?1, ?2, ?3, ?4, ?8, 0, ?5, 0, ?9, ?6, ?7, ?10) ON CONFLICT (dedupe_key) DO NOTHING",
+    "INSERT INTO commands (id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, lease_until_ms, last_error, order_id, created_at_ms, done_at_ms, subject_id)
+     VALUES (?1, ?2, ?3, ?4, ?8, 0, ?5, 0, ?9, ?6, ?7, ?10, ?11) ON CONFLICT (dedupe_key) DO NOTHING",
 );
 /// Finish (done, dead) only a command that is still pending and still
 /// leased by this claim: a command cancelled meanwhile stays cancelled.
@@ -542,6 +542,14 @@ pub const COMMANDS_FOR_ORDER: Sql = Shared(
 );
 pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE state = 'dead' AND (created_at_ms, id) < (?1, ?2)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?3");
+pub const COMMANDS_FOR_SUBJECT_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE subject_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4");
+pub const WEBHOOK_ENDPOINT_PUT: Sql = Shared(
+    "INSERT INTO webhook_endpoints (id, data, created_at_ms) VALUES (?1, ?2, ?3)
+     ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+);
+pub const WEBHOOK_ENDPOINTS: Sql =
+    Shared("SELECT data FROM webhook_endpoints ORDER BY created_at_ms, id LIMIT ?1");
 pub const COMMANDS_SCAN: Sql = Shared(
     "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE id > ?1 ORDER BY id LIMIT ?2",
 );

@@ -92,6 +92,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("schema19.sql")),
     (20, include_str!("schema20.sql")),
     (21, include_str!("schema21.sql")),
+    (22, include_str!("schema22.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

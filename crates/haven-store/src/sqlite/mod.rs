@@ -58,6 +58,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("schema19.sql")),
     (20, include_str!("schema20.sql")),
     (21, include_str!("schema21.sql")),
+    (22, include_str!("schema22.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;
