@@ -34,6 +34,7 @@ pub mod listing_risk;
 pub mod mail;
 mod messaging;
 mod money;
+pub mod notify;
 pub mod payments;
 pub mod pricing;
 pub mod recommend;

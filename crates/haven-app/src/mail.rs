@@ -28,20 +28,32 @@ pub fn queue(
     body: String,
     now: haven_domain::Timestamp,
 ) {
+    let key = uuid::Uuid::now_v7().to_string();
+    changes
+        .commands
+        .push(email_command(to, subject, body, key, now));
+}
+
+/// An email keyed by `key`: queued once however often it is written.
+pub fn email_command(
+    to: &str,
+    subject: &str,
+    body: String,
+    key: String,
+    now: haven_domain::Timestamp,
+) -> NewCommand {
     let email = Email {
         to: to.into(),
         subject: subject.into(),
         body,
     };
-    let mut command = NewCommand::new(
+    NewCommand::new(
         crate::commands::EMAIL,
-        String::new(),
+        format!("email:{key}"),
         serde_json::to_value(email).expect("emails serialise"),
         None,
         now,
-    );
-    command.dedupe_key = format!("email:{}", command.id);
-    changes.commands.push(command);
+    )
 }
 
 pub enum Mailer {

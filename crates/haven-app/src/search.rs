@@ -95,14 +95,6 @@ struct Dirty {
     stores: BTreeSet<StoreId>,
 }
 
-fn payload_id(event: &OutboxEvent, key: &str) -> Option<uuid::Uuid> {
-    event
-        .payload
-        .get(key)
-        .and_then(|v| v.as_str())
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-}
-
 impl Dirty {
     fn note(&mut self, event: &OutboxEvent) {
         let Some(topic) = EventType::parse(&event.topic) else {
@@ -116,14 +108,14 @@ impl Dirty {
             | E::OrderCancelled
             | E::OrderRefunded
             | E::ReviewPublished => {
-                if let Some(id) = payload_id(event, "listing_id") {
+                if let Some(id) = event.payload_id("listing_id") {
                     self.listings.insert(ListingId(id));
                 }
             }
             E::StoreEnforcementChanged
             | E::StoreVerificationChanged
             | E::ReviewIntegrityChanged => {
-                if let Some(id) = payload_id(event, "store_id") {
+                if let Some(id) = event.payload_id("store_id") {
                     self.stores.insert(StoreId(id));
                 }
             }

@@ -120,13 +120,17 @@ impl App {
     }
 
     /// Fire every deadline due at `now`, one bounded batch after another,
-    /// queue webhook deliveries for the events published, then carry out
-    /// the commands all of them (and requests) queued.
+    /// queue webhook deliveries and write notices (and their emails) for
+    /// the events published, then carry out the commands all of them (and
+    /// requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = self.fire_due_timers(now).await?;
         // Events published by the last tick: this tick's go out with the next.
         if let Err(err) = self.fan_out_webhooks().await {
             tracing::warn!(error = %err.message, "queueing webhook deliveries failed");
+        }
+        if let Err(err) = self.fan_out_notifications().await {
+            tracing::warn!(error = %err.message, "writing notifications failed");
         }
         report.commands = self.dispatch_commands(now).await;
         self.publish_events().await?;

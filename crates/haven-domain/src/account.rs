@@ -75,6 +75,10 @@ pub struct User {
     /// SHA-256 of each unused recovery code.
     #[serde(default)]
     pub recovery_code_hashes: Vec<String>,
+    /// The groups of notices the user gets no email for (they still see
+    /// them in the app). Empty: every email.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email_off: Vec<crate::notice::NoticeKind>,
     /// Consecutive failed logins, and the lockout they earned.
     #[serde(default)]
     pub failed_logins: u32,
@@ -169,6 +173,7 @@ impl User {
             pending_totp_secret: None,
             pending_recovery_codes: Vec::new(),
             recovery_code_hashes: Vec::new(),
+            email_off: Vec::new(),
             failed_logins: 0,
             locked_until: None,
             known_devices: Vec::new(),

@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod limits;
 pub mod messaging;
 pub mod money;
+pub mod notice;
 pub mod order;
 pub mod policy;
 pub mod reputation;

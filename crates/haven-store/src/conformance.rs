@@ -211,6 +211,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     bundles_round_trip(&*store).await;
     listing_risk_reads(&*store).await;
     webhook_endpoints_and_their_deliveries(&*store).await;
+    notifications_page_count_and_read(&*store).await;
     store_owners_identifiers_come_from_their_payments_and_sign_ins(&*store).await;
 }
 
@@ -3650,4 +3651,77 @@ async fn webhook_endpoints_and_their_deliveries(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(others.items.len(), 1);
+}
+
+/// A user's notices: newest first and paged, one per event and person
+/// however often it is written, an unread count with a cap, and reading
+/// them all at once.
+async fn notifications_page_count_and_read(store: &dyn Store) {
+    use haven_domain::notice::NoticeKind;
+    let fx = fixture(store, 1).await;
+    let (me, other) = (fx.buyer.id, fx.seller.id);
+    let notice = |n: i64, user: UserId, event: uuid::Uuid| crate::Notification {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        event_id: event,
+        kind: NoticeKind::Orders,
+        title: format!("notice {n}"),
+        detail: String::new(),
+        link: "/orders".into(),
+        created_at: t0() + SignedDuration::from_secs(n),
+        read_at: None,
+    };
+    let events: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::now_v7()).collect();
+    let mut notifications: Vec<_> = (0..3).map(|n| notice(n, me, events[n as usize])).collect();
+    notifications.push(notice(9, other, events[0]));
+    // The same event for the same person again: ignored.
+    notifications.push(notice(5, me, events[1]));
+    store
+        .commit(Changeset {
+            notifications,
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.unread_notifications(me, 100).await.unwrap(), 3);
+    assert_eq!(
+        store.unread_notifications(me, 2).await.unwrap(),
+        2,
+        "capped"
+    );
+    let first = store
+        .notifications_for(me, &PageRequest::new(None, Some(2)))
+        .await
+        .unwrap();
+    let titles = |page: &crate::Page<crate::Notification>| {
+        page.items
+            .iter()
+            .map(|n| n.title.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles(&first), ["notice 2", "notice 1"]);
+    let rest = store
+        .notifications_for(me, &PageRequest::new(first.next_cursor.clone(), Some(2)))
+        .await
+        .unwrap();
+    assert_eq!(titles(&rest), ["notice 0"]);
+    let read_at = t0() + SignedDuration::from_secs(60);
+    store
+        .commit(Changeset {
+            notifications_read: vec![(me, read_at)],
+            ..Changeset::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.unread_notifications(me, 100).await.unwrap(), 0);
+    assert_eq!(
+        store.unread_notifications(other, 100).await.unwrap(),
+        1,
+        "only mine were read"
+    );
+    let after = store
+        .notifications_for(me, &PageRequest::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert!(after.items.iter().all(|n| n.read_at == Some(read_at)));
 }

@@ -189,6 +189,16 @@ pub struct OutboxEvent {
     pub created_at: Timestamp,
 }
 
+impl OutboxEvent {
+    /// The payload's id under `key` (`order_id`, `store_id` …), if any.
+    pub fn payload_id(&self, key: &str) -> Option<uuid::Uuid> {
+        self.payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxEvent {
     pub topic: String,
@@ -620,6 +630,26 @@ pub struct Changeset {
     pub brand_approvals: Vec<haven_domain::catalog::BrandApproval>,
     /// Webhook endpoints added or changed (the whole row).
     pub webhook_endpoints: Vec<WebhookEndpoint>,
+    /// Notices for people (a repeat of an event and person is ignored).
+    pub notifications: Vec<Notification>,
+    /// (user, at): every unread notice of the user is read as of `at`.
+    pub notifications_read: Vec<(UserId, Timestamp)>,
+}
+
+/// A notice in someone's bell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    /// The business event it tells of.
+    pub event_id: uuid::Uuid,
+    pub kind: haven_domain::notice::NoticeKind,
+    pub title: String,
+    pub detail: String,
+    pub link: String,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub read_at: Option<Timestamp>,
 }
 
 /// Where an integrator receives Haven's business events, signed with the
@@ -772,6 +802,8 @@ impl Changeset {
         self.listing_fingerprints.extend(other.listing_fingerprints);
         self.brand_approvals.extend(other.brand_approvals);
         self.webhook_endpoints.extend(other.webhook_endpoints);
+        self.notifications.extend(other.notifications);
+        self.notifications_read.extend(other.notifications_read);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -845,6 +877,8 @@ impl Changeset {
             && self.listing_fingerprints.is_empty()
             && self.brand_approvals.is_empty()
             && self.webhook_endpoints.is_empty()
+            && self.notifications.is_empty()
+            && self.notifications_read.is_empty()
     }
 }
 
@@ -1306,6 +1340,14 @@ pub trait Store: Send + Sync + 'static {
         subject: uuid::Uuid,
         page: &PageRequest,
     ) -> StoreResult<Page<Command>>;
+    /// A user's notices, newest first.
+    async fn notifications_for(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Notification>>;
+    /// How many of a user's notices are unread, counted up to `cap`.
+    async fn unread_notifications(&self, user: UserId, cap: u32) -> StoreResult<u32>;
     /// Every webhook endpoint, oldest first (an operator has a handful;
     /// at most [`MAX_WEBHOOK_ENDPOINTS`] are read).
     async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>>;

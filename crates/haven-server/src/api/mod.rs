@@ -13,6 +13,7 @@ pub mod extract;
 mod handlers;
 mod listing_risk;
 mod messaging;
+mod notifications;
 pub mod requests;
 pub mod reviews;
 mod risk;
@@ -65,6 +66,7 @@ use haven_app::App;
         cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
         webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend,
+        notifications::list, notifications::read_all, notifications::email_settings, notifications::set_email_settings,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "admin"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -309,6 +311,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me/rewards", get(coupons::rewards))
         .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/read", post(notifications::read_all))
+        .route(
+            "/api/v1/account/email-settings",
+            get(notifications::email_settings).post(notifications::set_email_settings),
+        )
         .route(
             "/api/v1/admin/webhooks",
             get(webhooks::list).post(webhooks::create),

@@ -464,7 +464,15 @@ struct SecurityPage {
     identity_status: &'static str,
     /// Shown while 2FA is being set up: QR code, key and recovery codes.
     totp_setup: Option<haven_app::TotpSetup>,
+    /// Each group of notices, and whether it is emailed.
+    email_settings: Vec<EmailSetting>,
     error: Option<String>,
+}
+
+pub struct EmailSetting {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub on: bool,
 }
 
 fn identity_label(status: IdentityStatus) -> &'static str {
@@ -506,6 +514,14 @@ async fn security_page(app: &App, actor: &Actor) -> Result<SecurityPage, WebErro
             .map(|a| format!("{} · {}", a.holder, a.masked())),
         identity_status: identity_label(user.identity.status),
         totp_setup: app.totp_setup(user)?,
+        email_settings: haven_domain::notice::NoticeKind::ALL
+            .into_iter()
+            .map(|kind| EmailSetting {
+                key: kind.as_str(),
+                label: kind.label(),
+                on: !user.email_off.contains(&kind),
+            })
+            .collect(),
         error: None,
     })
 }
@@ -643,4 +659,23 @@ pub async fn identity_upload(
         .map(|()| "Thank you: an agent will review your document.".to_string())
         .map_err(ApiError::from);
     show_outcome(&app, &actor, outcome).await
+}
+
+/// The account page's email settings: a ticked box is an email wanted.
+pub async fn email_settings(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let fields: Vec<(String, String)> = parse_form(&body)?;
+    let off = haven_domain::notice::NoticeKind::ALL
+        .into_iter()
+        .filter(|kind| !fields.iter().any(|(name, _)| name == kind.as_str()))
+        .collect();
+    app.set_email_off(&actor, off).await?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/account#emails",
+        "Email settings saved.",
+    ))
 }

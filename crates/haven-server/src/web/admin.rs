@@ -8,7 +8,7 @@ use haven_domain::events::EventType;
 use haven_store::{PageRequest, WebhookEndpoint};
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, Path, Query, WebResult, parse_form, render};
+use super::{AppState, CursorQuery, Layout, Member, Path, Query, WebResult, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::views::CommandView;
 
@@ -139,11 +139,6 @@ struct DeliveriesPage {
     endpoint: EndpointRow,
     deliveries: Vec<CommandView>,
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 pub async fn webhook_deliveries(

@@ -2,7 +2,7 @@
 //! stuffing, scam messages), conversations flagged for repeated scam
 //! messages, and sellers' identity documents waiting for review.
 
-use super::{Path, Query};
+use super::{CursorQuery, Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
@@ -166,11 +166,6 @@ struct CommandsPage {
     layout: Layout,
     commands: Vec<crate::views::CommandView>,
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 /// The dead-letter queue.

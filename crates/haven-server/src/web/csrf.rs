@@ -39,6 +39,9 @@ const MAX_FLASH_CHARS: usize = 300;
 struct PageContext {
     csrf: String,
     flash: Option<String>,
+    /// The visitor's unread notices, for the bell: set once the visitor is
+    /// known (the extractor runs inside this context).
+    unread: Arc<std::sync::atomic::AtomicU32>,
 }
 
 tokio::task_local! {
@@ -48,6 +51,17 @@ tokio::task_local! {
 /// The token for forms on the page being rendered.
 pub fn current_token() -> String {
     CONTEXT.try_with(|c| c.csrf.clone()).unwrap_or_default()
+}
+
+/// The signed-in visitor's unread notices (0 for anyone else).
+pub fn current_unread() -> u32 {
+    CONTEXT
+        .try_with(|c| c.unread.load(std::sync::atomic::Ordering::Relaxed))
+        .unwrap_or(0)
+}
+
+pub fn set_unread(count: u32) {
+    let _ = CONTEXT.try_with(|c| c.unread.store(count, std::sync::atomic::Ordering::Relaxed));
 }
 
 /// The message an earlier action left for this page, if any.
@@ -201,6 +215,7 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     let context = PageContext {
         csrf: token.clone(),
         flash: flash.clone(),
+        unread: Arc::default(),
     };
     let mut response = CONTEXT.scope(context, next.run(request)).await;
     finish(

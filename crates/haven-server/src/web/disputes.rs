@@ -2,7 +2,7 @@
 //! actions the viewer's role allows), the withdraw confirmation, the buyer's
 //! and seller's lists, and the agent's case queue.
 
-use super::{Path, Query};
+use super::{CursorQuery, Path, Query};
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::header;
@@ -575,11 +575,6 @@ struct DisputeListPage {
     disputes: Vec<DisputeView>,
     queue: bool,
     next_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 async fn list_page(

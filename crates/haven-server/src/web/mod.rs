@@ -11,6 +11,7 @@ pub mod csrf;
 mod disputes;
 pub mod filters;
 mod messages;
+mod notices;
 mod orders;
 mod reviews;
 mod risk;
@@ -45,6 +46,8 @@ pub struct Layout {
     pub is_seller: bool,
     pub is_agent: bool,
     pub is_admin: bool,
+    /// Unread notices, for the bell.
+    pub unread: u32,
     pub demo: bool,
     pub flash: Option<String>,
 }
@@ -59,10 +62,17 @@ impl Layout {
             is_agent: actor
                 .is_some_and(|a| a.user.has_role(Role::Agent) || a.user.has_role(Role::Admin)),
             is_admin: actor.is_some_and(|a| a.user.has_role(Role::Admin)),
+            unread: csrf::current_unread(),
             demo: app.config.demo,
             flash: csrf::current_flash(),
         }
     }
+}
+
+/// A paged list's position (`?cursor=`).
+#[derive(serde::Deserialize)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
 }
 
 /// The logged-in visitor, if any.
@@ -75,13 +85,16 @@ impl FromRequestParts<Arc<App>> for Visitor {
         parts: &mut Parts,
         app: &Arc<App>,
     ) -> Result<Self, Self::Rejection> {
-        match session_token(&parts.headers) {
-            Some(token) => Ok(Visitor(
-                app.authenticate(&token, haven_domain::account::SessionKind::Web)
-                    .await?,
-            )),
-            None => Ok(Visitor(None)),
+        let Some(token) = session_token(&parts.headers) else {
+            return Ok(Visitor(None));
+        };
+        let actor = app
+            .authenticate(&token, haven_domain::account::SessionKind::Web)
+            .await?;
+        if let Some(actor) = &actor {
+            csrf::set_unread(app.unread_notifications(actor).await?);
         }
+        Ok(Visitor(actor))
     }
 }
 
@@ -226,6 +239,7 @@ impl IntoResponse for WebError {
                     is_seller: false,
                     is_agent: false,
                     is_admin: false,
+                    unread: 0,
                     demo: false,
                     flash: None,
                 };
@@ -396,6 +410,9 @@ pub fn router(app: Arc<App>) -> Router {
             "/register",
             get(account::register_form).post(account::register),
         )
+        .route("/notifications", get(notices::list))
+        .route("/notifications/read", post(notices::mark_read))
+        .route("/account/notifications", post(account::email_settings))
         .route("/logout", post(account::logout))
         .route(
             "/login/2fa",

@@ -1,7 +1,7 @@
 //! Order pages: the buyer's list and detail (with the protection countdown),
 //! and the actions both sides take from the detail page.
 
-use super::{Path, Query};
+use super::{CursorQuery, Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
@@ -22,11 +22,6 @@ struct OrdersPage {
     layout: Layout,
     orders: Vec<OrderView>,
     next_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 pub async fn list(

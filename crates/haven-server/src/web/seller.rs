@@ -11,7 +11,9 @@ use haven_domain::money::Money;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use super::{
+    AppState, CursorQuery, Layout, Member, WebError, WebResult, filters, parse_form, render,
+};
 use crate::api::extract::RawBody;
 use crate::error::ApiError;
 use crate::views::{BalanceView, OrderView, PayoutView, StoreView};
@@ -33,11 +35,6 @@ struct SellerPage {
     /// The store's brand proofs (Guaranteed Genuine rests on them).
     brands: Vec<crate::views::BrandProofView>,
     error: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 async fn centre_page(

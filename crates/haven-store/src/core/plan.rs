@@ -465,6 +465,21 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
             ],
         ));
     }
+    for notice in &cs.notifications {
+        ops.push(Op::exec(
+            sql::NOTIFICATION_INSERT,
+            params![
+                notice.id,
+                notice.user_id.0,
+                notice.event_id,
+                json(notice)?,
+                notice.created_at
+            ],
+        ));
+    }
+    for (user, at) in &cs.notifications_read {
+        ops.push(Op::exec(sql::NOTIFICATIONS_READ, params![user.0, *at]));
+    }
     for endpoint in &cs.webhook_endpoints {
         ops.push(Op::exec(
             sql::WEBHOOK_ENDPOINT_PUT,

@@ -1060,6 +1060,35 @@ impl<B: Backend> Store for Core<B> {
         .await
     }
 
+    async fn notifications_for(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<crate::Notification>> {
+        self.page(
+            sql::NOTIFICATIONS_PAGE,
+            params![user.0],
+            page,
+            |r| {
+                let mut notice: crate::Notification = r.json(0)?;
+                notice.read_at = r.opt_time(1)?;
+                Ok(notice)
+            },
+            |n| (n.created_at, n.id),
+        )
+        .await
+    }
+
+    async fn unread_notifications(&self, user: UserId, cap: u32) -> StoreResult<u32> {
+        let row = self
+            .first(sql::NOTIFICATIONS_UNREAD, params![user.0, cap])
+            .await?;
+        Ok(row
+            .map_or(Ok(0), |r| r.int(0))?
+            .try_into()
+            .unwrap_or(u32::MAX))
+    }
+
     async fn webhook_endpoints(&self) -> StoreResult<Vec<crate::WebhookEndpoint>> {
         all(
             self.rows(

@@ -544,6 +544,19 @@ pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload
      ORDER BY created_at_ms DESC, id DESC LIMIT ?3");
 pub const COMMANDS_FOR_SUBJECT_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE subject_id = ?1 AND (created_at_ms, id) < (?2, ?3)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4");
+pub const NOTIFICATION_INSERT: Sql = Shared(
+    "INSERT INTO notifications (id, user_id, event_id, data, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (event_id, user_id) DO NOTHING",
+);
+pub const NOTIFICATIONS_READ: Sql =
+    Shared("UPDATE notifications SET read_at_ms = ?2 WHERE user_id = ?1 AND read_at_ms IS NULL");
+pub const NOTIFICATIONS_PAGE: Sql = Shared(
+    "SELECT data, read_at_ms FROM notifications WHERE user_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
+pub const NOTIFICATIONS_UNREAD: Sql = Shared(
+    "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = ?1 AND read_at_ms IS NULL LIMIT ?2) AS unread",
+);
 pub const WEBHOOK_ENDPOINT_PUT: Sql = Shared(
     "INSERT INTO webhook_endpoints (id, data, created_at_ms) VALUES (?1, ?2, ?3)
      ON CONFLICT (id) DO UPDATE SET data = excluded.data",

@@ -93,6 +93,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("schema20.sql")),
     (21, include_str!("schema21.sql")),
     (22, include_str!("schema22.sql")),
+    (23, include_str!("schema23.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

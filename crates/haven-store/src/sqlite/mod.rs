@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("schema20.sql")),
     (21, include_str!("schema21.sql")),
     (22, include_str!("schema22.sql")),
+    (23, include_str!("schema23.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

@@ -1,0 +1,226 @@
+//! Notifications: buyers and sellers hear of every event that concerns
+//! them, in the app (the bell) and by email unless they switched that group
+//! of emails off.
+//!
+//! The worker follows the published outbox with a cursor of its own
+//! (`relay_cursors`, name [`CURSOR`]). For each event it asks the domain
+//! which parties to tell and in what words (`haven_domain::notice`), finds
+//! the people (the event's buyer, the store's owner), and writes their
+//! notices and emails in one transaction. A notice is unique per event and
+//! person, and its email is keyed the same way, so reading a batch twice
+//! tells nobody twice. Events older than [`MAX_AGE_DAYS`] are passed over:
+//! a deployment that turns this on, or the demo's months of seeded
+//! history, does not flood anyone with old news.
+
+use std::collections::HashMap;
+
+use haven_domain::events::EventType;
+use haven_domain::ids::{OrderId, StoreId, UserId};
+use haven_domain::notice::{Audience, NoticeKind};
+use haven_domain::{SignedDuration, Timestamp};
+use haven_store::{Changeset, Notification, OutboxEvent, Page, PageRequest};
+
+use crate::error::AppResult;
+use crate::{Actor, App};
+
+pub const CURSOR: &str = "notifications";
+const BATCH: u32 = 256;
+pub const MAX_AGE_DAYS: i64 = 7;
+/// The bell counts up to this many ("99+" beyond).
+pub const UNREAD_CAP: u32 = 100;
+
+/// What one batch looked up, so a busy order costs one read per batch.
+#[derive(Default)]
+struct Lookups {
+    items: HashMap<uuid::Uuid, String>,
+    owners: HashMap<StoreId, Option<UserId>>,
+    users: HashMap<UserId, Option<haven_domain::account::User>>,
+}
+
+impl App {
+    /// Write the notices (and emails) for the next batch of published
+    /// events; how many notices were written.
+    pub async fn fan_out_notifications(&self) -> AppResult<usize> {
+        let from = self.store.relay_position(CURSOR).await?;
+        let events = self.store.outbox_after(from, BATCH).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        let now = self.now();
+        let oldest = now - SignedDuration::from_hours(24 * MAX_AGE_DAYS);
+        let mut lookups = Lookups::default();
+        let mut changes = Changeset::default();
+        for event in events.iter().filter(|e| e.created_at >= oldest) {
+            self.notices_for_event(event, &mut lookups, &mut changes, now)
+                .await?;
+        }
+        let written = changes.notifications.len();
+        if !changes.is_empty() {
+            self.store.commit(changes).await?;
+        }
+        // False: another node moved it first, having written the same rows.
+        self.store.advance_relay(CURSOR, from, last).await?;
+        Ok(written)
+    }
+
+    async fn notices_for_event(
+        &self,
+        event: &OutboxEvent,
+        lookups: &mut Lookups,
+        changes: &mut Changeset,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let Some(kind) = EventType::parse(&event.topic) else {
+            return Ok(());
+        };
+        let order = event.payload_id("order_id");
+        let dispute = event.payload_id("dispute_id");
+        let item = match order {
+            Some(id) => self.item_name(id, lookups).await?,
+            None => String::new(),
+        };
+        let id_text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+        let notices =
+            haven_domain::notice::notices_for(kind, &item, &id_text(order), &id_text(dispute));
+        for notice in notices {
+            let recipient = match notice.audience {
+                Audience::Buyer => event.payload_id("buyer_id").map(UserId),
+                Audience::Seller => match event.payload_id("store_id") {
+                    Some(store) => self.owner_of(StoreId(store), lookups).await?,
+                    None => None,
+                },
+            };
+            let Some(user) = recipient else { continue };
+            let notification = Notification {
+                id: uuid::Uuid::now_v7(),
+                user_id: user,
+                event_id: event.id,
+                kind: notice.kind,
+                title: notice.title,
+                detail: notice.detail,
+                link: notice.link,
+                created_at: event.created_at,
+                read_at: None,
+            };
+            self.email_notice(&notification, lookups, changes, now)
+                .await?;
+            changes.notifications.push(notification);
+        }
+        Ok(())
+    }
+
+    async fn item_name(&self, order: uuid::Uuid, lookups: &mut Lookups) -> AppResult<String> {
+        if let Some(name) = lookups.items.get(&order) {
+            return Ok(name.clone());
+        }
+        let name = self
+            .store
+            .order(OrderId(order))
+            .await?
+            .map_or_else(|| "your order".to_string(), |o| o.listing_title.clone());
+        lookups.items.insert(order, name.clone());
+        Ok(name)
+    }
+
+    async fn owner_of(&self, store: StoreId, lookups: &mut Lookups) -> AppResult<Option<UserId>> {
+        if let Some(owner) = lookups.owners.get(&store) {
+            return Ok(*owner);
+        }
+        let owner = self.store.shop(store).await?.map(|s| s.owner_id);
+        lookups.owners.insert(store, owner);
+        Ok(owner)
+    }
+
+    /// Queue the notice's email unless the person switched its group off.
+    /// Keyed by event and person, like the notice.
+    async fn email_notice(
+        &self,
+        notice: &Notification,
+        lookups: &mut Lookups,
+        changes: &mut Changeset,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let user = match lookups.users.get(&notice.user_id) {
+            Some(user) => user.clone(),
+            None => {
+                let user = self.store.user(notice.user_id).await?;
+                lookups.users.insert(notice.user_id, user.clone());
+                user
+            }
+        };
+        let Some(user) = user else {
+            return Ok(());
+        };
+        if user.email_off.contains(&notice.kind) {
+            return Ok(());
+        }
+        let body = format!(
+            "Hello {},\n\n{}\n\n{}\n\n{}{}\n\nYou can choose which emails Haven sends you in your account's notification settings.",
+            user.display_name,
+            notice.title,
+            notice.detail,
+            self.config.base_url.trim_end_matches('/'),
+            notice.link
+        );
+        let key = format!("notice:{}:{}", notice.event_id, notice.user_id);
+        changes.commands.push(crate::mail::email_command(
+            user.email.as_str(),
+            &notice.title,
+            body,
+            key,
+            now,
+        ));
+        Ok(())
+    }
+
+    /// The signed-in person's notices, newest first.
+    pub async fn my_notifications(
+        &self,
+        actor: &Actor,
+        page: &PageRequest,
+    ) -> AppResult<Page<Notification>> {
+        Ok(self.store.notifications_for(actor.id(), page).await?)
+    }
+
+    pub async fn unread_notifications(&self, actor: &Actor) -> AppResult<u32> {
+        Ok(self
+            .store
+            .unread_notifications(actor.id(), UNREAD_CAP)
+            .await?)
+    }
+
+    /// Mark every notice the person has as read.
+    pub async fn read_notifications(&self, actor: &Actor) -> AppResult<()> {
+        self.store
+            .commit(Changeset {
+                notifications_read: vec![(actor.id(), self.now())],
+                ..Changeset::default()
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Which groups of notices the person gets no email for.
+    pub async fn set_email_off(&self, actor: &Actor, off: Vec<NoticeKind>) -> AppResult<()> {
+        let mut user = self
+            .store
+            .user(actor.id())
+            .await?
+            .ok_or_else(|| crate::error::AppError::not_found("user"))?;
+        let mut off = off;
+        off.sort_by_key(|k| k.as_str());
+        off.dedup();
+        user.email_off = off;
+        let expected_version = user.version;
+        self.store
+            .commit(Changeset {
+                user_updates: vec![haven_store::UserWrite {
+                    user,
+                    expected_version,
+                }],
+                ..Changeset::default()
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,321 @@
+//! What buyers and sellers are told when something happens to them: one
+//! notice per business event and party, in words written for that party,
+//! with a link to the page where they act. Pure: the application finds the
+//! people and the item's name, and stores and emails the notices.
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::EventType;
+
+/// The groups a user may switch emails off by (the in-app list keeps all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Orders,
+    Disputes,
+    Payouts,
+    Reviews,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 4] = [
+        NoticeKind::Orders,
+        NoticeKind::Disputes,
+        NoticeKind::Payouts,
+        NoticeKind::Reviews,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Orders => "orders",
+            NoticeKind::Disputes => "disputes",
+            NoticeKind::Payouts => "payouts",
+            NoticeKind::Reviews => "reviews",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<NoticeKind> {
+        NoticeKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// The words on the account page's email settings.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::Orders => "Orders: paid, shipped, delivered, cancelled, refunded",
+            NoticeKind::Disputes => "Disputes: every step, and what you have to answer",
+            NoticeKind::Payouts => "Payouts and credit",
+            NoticeKind::Reviews => "Reviews of your store",
+        }
+    }
+}
+
+/// Who a notice is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The order's or dispute's buyer (`buyer_id` in the event).
+    Buyer,
+    /// The owner of the event's store (`store_id`).
+    Seller,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub audience: Audience,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub detail: String,
+    /// A path on the site: where the person sees it or acts on it.
+    pub link: String,
+}
+
+fn notice(audience: Audience, kind: NoticeKind, title: String, detail: &str, link: &str) -> Notice {
+    Notice {
+        audience,
+        kind,
+        title,
+        detail: detail.to_string(),
+        link: link.to_string(),
+    }
+}
+
+/// The notices an event gives rise to. `item` names what was bought (the
+/// listing's title, or a fallback), `id` is the order, dispute or payout
+/// the event is about.
+pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &str) -> Vec<Notice> {
+    use Audience::{Buyer, Seller};
+    use EventType as E;
+    use NoticeKind::{Disputes, Orders, Payouts, Reviews};
+    let order = format!("/orders/{order_id}");
+    let dispute = format!("/disputes/{dispute_id}");
+    match event {
+        E::OrderPaid => vec![
+            notice(
+                Buyer,
+                Orders,
+                format!("Order placed: {item}"),
+                "Your payment is held safely until you confirm the item arrived.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Orders,
+                format!("New order to ship: {item}"),
+                "Ship it before the ship-by date on the order.",
+                &order,
+            ),
+        ],
+        E::OrderShipped => vec![notice(
+            Buyer,
+            Orders,
+            format!("Shipped: {item}"),
+            "Track it from your order. Your protection runs until it has arrived.",
+            &order,
+        )],
+        E::OrderDelivered => vec![notice(
+            Buyer,
+            Orders,
+            format!("Delivered: {item}"),
+            "Check it, then confirm receipt, or open a dispute if something is wrong.",
+            &order,
+        )],
+        E::OrderCompleted => vec![notice(
+            Seller,
+            Payouts,
+            format!("Order completed: {item}"),
+            "The payment, less commission, is in your balance.",
+            &order,
+        )],
+        E::OrderCancelled => vec![
+            notice(
+                Buyer,
+                Orders,
+                format!("Cancelled: {item}"),
+                "Anything you paid goes back to where it came from.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Orders,
+                format!("Order cancelled: {item}"),
+                "The order is closed; nothing is left to ship.",
+                &order,
+            ),
+        ],
+        E::OrderRefunded => vec![
+            notice(
+                Buyer,
+                Orders,
+                format!("Refunded: {item}"),
+                "Your money is on its way back to your card or your credit.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Orders,
+                format!("Order refunded: {item}"),
+                "The order's payment went back to the buyer.",
+                &order,
+            ),
+        ],
+        E::OrderCancelRequested => vec![notice(
+            Seller,
+            Orders,
+            format!("The buyer asks to cancel: {item}"),
+            "Accept, or decline if you have already shipped.",
+            &order,
+        )],
+        E::OrderCancelDeclined => vec![notice(
+            Buyer,
+            Orders,
+            format!("Cancellation declined: {item}"),
+            "The seller says it has shipped. You stay protected until it arrives.",
+            &order,
+        )],
+        E::OrderNotReceivedClaimOpened => vec![
+            notice(
+                Buyer,
+                Disputes,
+                format!("Not received: we opened a claim for {item}"),
+                "Your protection ended before it arrived, so a claim is open for you.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Disputes,
+                format!("Not-received claim: {item}"),
+                "The buyer's protection ended without a delivery. Answer the claim.",
+                &order,
+            ),
+        ],
+        E::GuaranteeCompensated => vec![notice(
+            Buyer,
+            Payouts,
+            format!("Credit for a late delivery: {item}"),
+            "It arrived after the promised date, so you earned credit.",
+            &order,
+        )],
+        E::ChargebackOpened => vec![notice(
+            Seller,
+            Disputes,
+            format!("Chargeback filed: {item}"),
+            "The buyer's bank took the payment back; Haven sent your evidence.",
+            &order,
+        )],
+        E::DisputeOpened => vec![
+            notice(
+                Buyer,
+                Disputes,
+                format!("Dispute opened: {item}"),
+                "The seller has a few days to answer. You do not have to do anything yet.",
+                &dispute,
+            ),
+            notice(
+                Seller,
+                Disputes,
+                format!("Dispute to answer: {item}"),
+                "Answer before the deadline on the dispute, or the buyer's request is granted.",
+                &dispute,
+            ),
+        ],
+        E::DisputeUpdated => vec![
+            notice(
+                Buyer,
+                Disputes,
+                format!("Dispute update: {item}"),
+                "There is something new on your dispute.",
+                &dispute,
+            ),
+            notice(
+                Seller,
+                Disputes,
+                format!("Dispute update: {item}"),
+                "There is something new on the dispute.",
+                &dispute,
+            ),
+        ],
+        E::DisputeEscalated => vec![
+            notice(
+                Buyer,
+                Disputes,
+                format!("Haven is deciding your dispute: {item}"),
+                "An agent reviews the evidence from both sides.",
+                &dispute,
+            ),
+            notice(
+                Seller,
+                Disputes,
+                format!("Dispute escalated to Haven: {item}"),
+                "An agent reviews the evidence from both sides.",
+                &dispute,
+            ),
+        ],
+        E::DisputeResolved => vec![
+            notice(
+                Buyer,
+                Disputes,
+                format!("Dispute closed: {item}"),
+                "See the outcome and where the money went.",
+                &dispute,
+            ),
+            notice(
+                Seller,
+                Disputes,
+                format!("Dispute closed: {item}"),
+                "See the outcome and where the money went.",
+                &dispute,
+            ),
+        ],
+        E::PayoutRequested => vec![notice(
+            Seller,
+            Payouts,
+            "Payout on its way".to_string(),
+            "Your available balance is being paid to your bank account.",
+            "/seller",
+        )],
+        E::ReviewPublished => vec![notice(
+            Seller,
+            Reviews,
+            format!("New review: {item}"),
+            "Read it, and reply if you want to.",
+            "/seller",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_party_hears_of_its_own_orders_and_disputes_only() {
+        let paid = notices_for(EventType::OrderPaid, "Lamp", "o1", "");
+        assert_eq!(paid.len(), 2);
+        assert_eq!(paid[0].audience, Audience::Buyer);
+        assert_eq!(paid[0].title, "Order placed: Lamp");
+        assert_eq!(paid[0].link, "/orders/o1");
+        assert_eq!(paid[1].audience, Audience::Seller);
+        let opened = notices_for(EventType::DisputeOpened, "Lamp", "o1", "d1");
+        assert!(
+            opened
+                .iter()
+                .all(|n| n.link == "/disputes/d1" && n.kind == NoticeKind::Disputes)
+        );
+        // Internal or store-wide events tell no buyer or seller anything.
+        for quiet in [
+            EventType::ListingCreated,
+            EventType::StoreEnforcementChanged,
+            EventType::SecurityCredentialStuffing,
+        ] {
+            assert!(notices_for(quiet, "x", "o", "d").is_empty());
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in NoticeKind::ALL {
+            assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(NoticeKind::parse("spam"), None);
+    }
+}
