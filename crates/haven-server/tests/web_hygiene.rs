@@ -288,3 +288,20 @@ async fn sessions_stay_in_their_channel() {
     let r = other.get("/account").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "sent to the login form");
 }
+
+#[tokio::test]
+async fn every_page_names_the_icon_and_the_icon_is_served() {
+    let t = TestApp::sqlite().await;
+    let home = t.get("/", None).await;
+    let html = home.json.as_str().unwrap_or_default();
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"),
+        "{html}"
+    );
+    let icon = t.get("/favicon.svg", None).await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+    let old_name = t.get("/favicon.ico", None).await;
+    assert_eq!(old_name.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(old_name.headers["location"], "/favicon.svg");
+}

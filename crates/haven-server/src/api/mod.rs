@@ -14,6 +14,7 @@ mod handlers;
 mod listing_risk;
 mod messaging;
 mod notifications;
+pub mod privacy;
 pub mod requests;
 pub mod reviews;
 mod risk;
@@ -67,6 +68,7 @@ use haven_app::App;
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
         webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend,
         notifications::list, notifications::read_all, notifications::email_settings, notifications::set_email_settings,
+        privacy::export_json,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "admin"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -311,6 +313,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me/rewards", get(coupons::rewards))
         .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
+        .route("/api/v1/account/export", get(privacy::export_json))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/read", post(notifications::read_all))
         .route(

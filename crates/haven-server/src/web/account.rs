@@ -679,3 +679,8 @@ pub async fn email_settings(
         "Email settings saved.",
     ))
 }
+
+/// "Download my data": the API's export, as a file.
+pub async fn export(State(app): AppState, Member(actor): Member) -> WebResult {
+    Ok(crate::api::privacy::download(&app, &actor).await?)
+}

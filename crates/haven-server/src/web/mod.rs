@@ -328,24 +328,33 @@ async fn media(State(app): AppState, Path(hash): Path<String>) -> Result<Respons
         .into_response())
 }
 
-async fn stylesheet() -> impl IntoResponse {
+/// A file built into the binary, cached for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
+        body,
+    )
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    asset(
+        "text/css; charset=utf-8",
         include_str!("../../static/haven.css"),
     )
 }
 
 async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    asset(
+        "text/javascript; charset=utf-8",
         include_str!("../../static/haven.js"),
     )
+}
+
+async fn favicon() -> impl IntoResponse {
+    asset("image/svg+xml", include_str!("../../static/favicon.svg"))
 }
 
 async fn not_found() -> WebError {
@@ -413,6 +422,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/notifications", get(notices::list))
         .route("/notifications/read", post(notices::mark_read))
         .route("/account/notifications", post(account::email_settings))
+        .route("/account/export", get(account::export))
         .route("/logout", post(account::logout))
         .route(
             "/login/2fa",
@@ -558,6 +568,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/media/{hash}", get(media))
         .route("/static/haven.css", get(stylesheet))
         .route("/static/haven.js", get(script))
+        .route("/favicon.svg", get(favicon))
+        // Browsers that ask for the old name get the one icon there is.
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/favicon.svg") }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
