@@ -120,18 +120,9 @@ impl App {
     }
 
     /// Fire every deadline due at `now`, one bounded batch after another,
-    /// queue webhook deliveries and write notices (and their emails) for
-    /// the events published, then carry out the commands all of them (and
-    /// requests) queued.
+    /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
         let mut report = self.fire_due_timers(now).await?;
-        // Events published by the last tick: this tick's go out with the next.
-        if let Err(err) = self.fan_out_webhooks().await {
-            tracing::warn!(error = %err.message, "queueing webhook deliveries failed");
-        }
-        if let Err(err) = self.fan_out_notifications().await {
-            tracing::warn!(error = %err.message, "writing notifications failed");
-        }
         report.commands = self.dispatch_commands(now).await;
         self.publish_events().await?;
         Ok(report)
@@ -280,6 +271,32 @@ impl App {
     }
 }
 
+impl App {
+    /// Hand the published events on to the people and systems that follow
+    /// them: queue webhook deliveries, and write notices with their emails.
+    /// Run on the worker's interval, not on every wake-up: the worker wakes
+    /// for each checkout's capture, and following the outbox once per order
+    /// would cost a write transaction each where one per interval carries a
+    /// whole batch.
+    pub async fn follow_outbox(&self) -> AppResult<()> {
+        let webhooks = self.fan_out_webhooks().await?;
+        let notices = self.fan_out_notifications().await?;
+        if webhooks + notices > 0 {
+            self.commands_ready.notify_one();
+        }
+        Ok(())
+    }
+}
+
+async fn follow_outbox(app: Arc<App>, interval: Duration) {
+    loop {
+        if let Err(err) = app.follow_outbox().await {
+            tracing::warn!(error = %err.message, "following the outbox (webhooks, notifications) failed");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// Keep this node's search index following the outbox, in a task of its
 /// own: a rebuild (at start with an in-memory index, or after a gap) takes
 /// seconds per million listings, and deadlines must not wait for it.
@@ -302,6 +319,7 @@ pub async fn run_worker(app: Arc<App>) {
     let mut last_integrity = std::time::Instant::now();
     let integrity_every = Duration::from_secs(app.config.integrity_interval_s.max(60));
     tokio::spawn(follow_search(app.clone(), interval));
+    tokio::spawn(follow_outbox(app.clone(), interval));
     loop {
         if let Err(err) = app.tick(app.now()).await {
             tracing::warn!(error = %err.message, "timer tick failed");

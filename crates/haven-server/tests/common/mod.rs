@@ -370,7 +370,10 @@ impl TestApp {
     }
 
     pub async fn tick(&self) -> haven_app::TickReport {
-        self.app.tick(self.clock.now()).await.unwrap()
+        let report = self.app.tick(self.clock.now()).await.unwrap();
+        // The worker's other interval task: webhooks and notifications.
+        self.app.follow_outbox().await.unwrap();
+        report
     }
 
     pub fn now_s(&self) -> i64 {
