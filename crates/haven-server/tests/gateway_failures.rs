@@ -432,8 +432,16 @@ async fn refunds_survive_gateway_failures_and_are_paid_once() {
         "{:?}",
         queued[0]
     );
-    // Retried after its backoff, not before.
-    assert_eq!(t.app.dispatch_commands(t.clock.now()).await.done, 0);
+    // Retried after its backoff, not before (the notices' emails about
+    // the cancellation go out meanwhile).
+    let early = t.app.dispatch_commands(t.clock.now()).await;
+    assert_eq!(early.retrying + early.dead, 0, "{early:?}");
+    let refund = t.app.store.command(queued[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (refund.state, refund.attempts),
+        (CommandState::Pending, queued[0].attempts),
+        "not tried again before its backoff"
+    );
     gateway.down.store(false, Ordering::SeqCst);
     t.clock.advance(jiff::SignedDuration::from_secs(30));
     assert_eq!(t.app.dispatch_commands(t.clock.now()).await.done, 1);
