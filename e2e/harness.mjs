@@ -97,9 +97,10 @@ export async function payAtCheckout(page) {
   return page.url();
 }
 
-// "952.20 USD" as cents.
+// "$952.20" (or "-$1,234.50") as cents: the pages write money as English
+// does, and the browser asks for English.
 export function cents(text) {
-  const [amount] = text.trim().split(" ");
+  const amount = text.trim().replace(/[^0-9.-]/g, "");
   return Math.round(Number(amount) * 100);
 }
 

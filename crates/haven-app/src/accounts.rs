@@ -208,14 +208,14 @@ impl App {
         Ok(())
     }
 
-    async fn hash(&self, password: String) -> AppResult<String> {
+    pub(crate) async fn hash(&self, password: String) -> AppResult<String> {
         auth::with_hashing_slot(move || auth::hash_password(&password))
             .await
             .map_err(AppError::internal)?
             .map_err(AppError::internal)
     }
 
-    async fn password_matches(&self, password: &str, hash: &str) -> AppResult<bool> {
+    pub(crate) async fn password_matches(&self, password: &str, hash: &str) -> AppResult<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());
         auth::with_hashing_slot(move || auth::verify_password(&password, &hash))
             .await
@@ -409,7 +409,7 @@ impl App {
     /// A wrong password or code from a signed-in user (step-up, turning 2FA
     /// off) counts towards the same lockout as a failed login, so a stolen
     /// session cannot guess codes without limit.
-    async fn second_proof_failed(&self, actor: &Actor, now: Timestamp) -> AppError {
+    pub(crate) async fn second_proof_failed(&self, actor: &Actor, now: Timestamp) -> AppError {
         let user = match self.store.user(actor.id()).await {
             Ok(Some(user)) => user,
             _ => return AppError::unauthorized(),
@@ -423,7 +423,7 @@ impl App {
         }
     }
 
-    fn refuse_if_locked(&self, user: &User, now: Timestamp) -> AppResult<()> {
+    pub(crate) fn refuse_if_locked(&self, user: &User, now: Timestamp) -> AppResult<()> {
         match user.locked_until.filter(|u| *u > now) {
             Some(until) => Err(too_many_attempts(until, now)),
             None => Ok(()),
@@ -628,7 +628,7 @@ impl App {
             return Ok(None);
         };
         let now = self.wall_now();
-        if session.expires_at <= now || session.kind != kind {
+        if session.expires_at <= now || session.kind != kind || user.is_closed() {
             return Ok(None);
         }
         if now.duration_since(session.last_seen_at) > SignedDuration::from_mins(TOUCH_EVERY_MIN) {
@@ -749,7 +749,7 @@ impl App {
         self.update_user_with(id, |user, _| change(user)).await
     }
 
-    async fn update_user_with<T>(
+    pub(crate) async fn update_user_with<T>(
         &self,
         id: UserId,
         change: impl Fn(&mut User, &mut Changeset) -> AppResult<T>,
@@ -1257,7 +1257,7 @@ fn invalid_token() -> AppError {
 
 /// A new password makes every other reset link and pending 2FA sign-in
 /// (started with the old password) worthless.
-fn void_credentials_links(changes: &mut Changeset, user_id: UserId, now: Timestamp) {
+pub(crate) fn void_credentials_links(changes: &mut Changeset, user_id: UserId, now: Timestamp) {
     for kind in [TokenKind::PasswordReset, TokenKind::LoginChallenge] {
         changes.void_tokens.push((user_id, kind, now));
     }

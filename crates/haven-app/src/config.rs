@@ -57,6 +57,9 @@ pub struct Config {
     /// back 30 days, the buyer's usual amount over the latest 100); those
     /// waiting in the review queue stay until decided.
     pub risk_attempt_retention_days: i64,
+    /// Sent emails (their address and text) are deleted after this many
+    /// days; failed ones stay in the dead-letter queue until handled.
+    pub email_retention_days: i64,
     /// Relay published business events to NATS JetStream
     /// (`nats://host:4222`); off when unset.
     pub nats_url: Option<String>,
@@ -67,7 +70,8 @@ pub struct Config {
     /// Sets `Secure` on cookies; turn on behind HTTPS.
     pub secure_cookies: bool,
     /// `smtp://user:pass@host:587` or `smtps://…`; without it emails are
-    /// written as files into `mail_dir`.
+    /// written as files into `mail_dir`. `discard:` drops them once
+    /// dispatched (the benchmarks).
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
@@ -165,6 +169,7 @@ impl Default for Config {
             idempotency_retention_hours: 168,
             event_retention_days: 30,
             risk_attempt_retention_days: 180,
+            email_retention_days: 30,
             nats_url: None,
             nats_stream: "HAVEN_EVENTS".into(),
             nats_subject_prefix: "haven.events".into(),

@@ -144,9 +144,9 @@ impl App {
 
     /// Retention: idempotency records older than
     /// `idempotency_retention_hours` (a retry after that is a new request),
-    /// published events older than `event_retention_days` and payment risk
-    /// attempts older than `risk_attempt_retention_days`, a bounded batch
-    /// per call.
+    /// published events older than `event_retention_days`, payment risk
+    /// attempts older than `risk_attempt_retention_days` and emails sent
+    /// more than `email_retention_days` ago, a bounded batch per call.
     pub async fn purge_expired(&self, now: Timestamp) -> AppResult<()> {
         let hours = |h: i64| SignedDuration::from_hours(h.max(1));
         let purge = |age: SignedDuration| haven_store::Purge {
@@ -160,6 +160,7 @@ impl App {
                 purge_risk_attempts: Some(purge(hours(
                     24 * self.config.risk_attempt_retention_days.max(31),
                 ))),
+                purge_sent_emails: Some(purge(hours(24 * self.config.email_retention_days))),
                 ..Default::default()
             })
             .await?;

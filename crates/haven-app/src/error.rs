@@ -71,6 +71,8 @@ pub enum ErrorKind {
     EmailTaken,
     /// A display name that looks like another account's.
     NameTaken,
+    /// Something still in flight keeps the account open (details in the message).
+    AccountInUse,
     StoreExists,
     TrackingNumberReused,
     AlreadyProcessed,
@@ -147,6 +149,7 @@ impl ErrorKind {
             K::OutOfStock => "out_of_stock",
             K::EmailTaken => "email_taken",
             K::NameTaken => "display_name_taken",
+            K::AccountInUse => "account_in_use",
             K::StoreExists => "store_exists",
             K::TrackingNumberReused => "tracking_number_reused",
             K::AlreadyProcessed => "already_processed",

@@ -17,6 +17,7 @@ mod catalog;
 pub mod certificate;
 mod chargebacks;
 mod checkout;
+pub mod closure;
 pub mod commands;
 pub mod compare;
 pub mod config;

@@ -16,15 +16,21 @@ use std::collections::HashMap;
 
 use haven_domain::events::EventType;
 use haven_domain::ids::{OrderId, StoreId, UserId};
-use haven_domain::notice::{Audience, NoticeKind};
+use haven_domain::notice::{Audience, NoticeKind, REMIND_BEFORE_HOURS};
 use haven_domain::{SignedDuration, Timestamp};
-use haven_store::{Changeset, Notification, OutboxEvent, Page, PageRequest};
+use haven_store::{Changeset, Notification, OutboxEvent, Page, PageRequest, SweepCursor, Timer};
 
 use crate::error::AppResult;
 use crate::{Actor, App};
 
 pub const CURSOR: &str = "notifications";
+/// The sweep over upcoming deadlines (`sweep_cursors`).
+pub const REMINDER_SWEEP: &str = "reminders";
+/// At most this many batches of deadlines per pass.
+const MAX_REMINDER_BATCHES: usize = 8;
 const BATCH: u32 = 256;
+/// Batches of events per pass of the worker.
+const MAX_BATCHES: usize = 16;
 pub const MAX_AGE_DAYS: i64 = 7;
 /// The bell counts up to this many ("99+" beyond).
 pub const UNREAD_CAP: u32 = 100;
@@ -38,13 +44,20 @@ struct Lookups {
 }
 
 impl App {
-    /// Write the notices (and emails) for the next batch of published
-    /// events; how many notices were written.
+    /// Write the notices (and emails) for the published events not yet
+    /// followed, batch by batch, up to [`MAX_BATCHES`] per call so a busy
+    /// sale cannot leave the bell ever further behind; how many notices
+    /// were written.
     pub async fn fan_out_notifications(&self) -> AppResult<usize> {
+        crate::relay::in_batches(MAX_BATCHES, BATCH, || self.fan_out_notification_batch()).await
+    }
+
+    /// One batch: (notices written, events read).
+    async fn fan_out_notification_batch(&self) -> AppResult<(usize, usize)> {
         let from = self.store.relay_position(CURSOR).await?;
         let events = self.store.outbox_after(from, BATCH).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
-            return Ok(0);
+            return Ok((0, 0));
         };
         let now = self.now();
         let oldest = now - SignedDuration::from_hours(24 * MAX_AGE_DAYS);
@@ -60,7 +73,7 @@ impl App {
         }
         // False: another node moved it first, having written the same rows.
         self.store.advance_relay(CURSOR, from, last).await?;
-        Ok(written)
+        Ok((written, events.len()))
     }
 
     async fn notices_for_event(
@@ -102,9 +115,7 @@ impl App {
                 created_at: event.created_at,
                 read_at: None,
             };
-            self.email_notice(&notification, lookups, changes, now)
-                .await?;
-            changes.notifications.push(notification);
+            self.tell(notification, lookups, changes, now).await?;
         }
         Ok(())
     }
@@ -131,11 +142,12 @@ impl App {
         Ok(owner)
     }
 
-    /// Queue the notice's email unless the person switched its group off.
-    /// Keyed by event and person, like the notice.
-    async fn email_notice(
+    /// Write the notice, and queue its email unless the person switched
+    /// its group off (keyed by event and person, like the notice). A closed
+    /// account is told nothing: nobody reads it, and its address is gone.
+    async fn tell(
         &self,
-        notice: &Notification,
+        notice: Notification,
         lookups: &mut Lookups,
         changes: &mut Changeset,
         now: Timestamp,
@@ -148,12 +160,23 @@ impl App {
                 user
             }
         };
-        let Some(user) = user else {
+        let Some(user) = user.filter(|u| !u.is_closed()) else {
             return Ok(());
         };
-        if user.email_off.contains(&notice.kind) {
-            return Ok(());
+        if !user.email_off.contains(&notice.kind) {
+            self.email_notice(&notice, &user, changes, now);
         }
+        changes.notifications.push(notice);
+        Ok(())
+    }
+
+    fn email_notice(
+        &self,
+        notice: &Notification,
+        user: &haven_domain::account::User,
+        changes: &mut Changeset,
+        now: Timestamp,
+    ) {
         let body = format!(
             "Hello {},\n\n{}\n\n{}\n\n{}{}\n\nYou can choose which emails Haven sends you in your account's notification settings.",
             user.display_name,
@@ -170,7 +193,90 @@ impl App {
             key,
             now,
         ));
-        Ok(())
+    }
+
+    /// Remind people, a day ahead, of the deadlines they must act by: the
+    /// sweep walks the pending deadlines falling due within
+    /// [`REMIND_BEFORE_HOURS`] in due order, from where it stopped last
+    /// time (the first run starts now: deadlines already missed are not
+    /// reminded). A deadline that moves later is met again and reminded
+    /// again, for its new time. How many notices were written.
+    pub async fn send_deadline_reminders(&self) -> AppResult<usize> {
+        let now = self.now();
+        let horizon = now + SignedDuration::from_hours(REMIND_BEFORE_HOURS);
+        let mut stored = self.store.sweep_cursor(REMINDER_SWEEP).await?;
+        let mut cursor = stored.clone().unwrap_or_else(|| SweepCursor::at(now));
+        let mut lookups = Lookups::default();
+        let mut written = 0;
+        for _ in 0..MAX_REMINDER_BATCHES {
+            let deadlines = self.store.timers_after(&cursor, horizon, BATCH).await?;
+            let Some(last) = deadlines.last() else { break };
+            let next = SweepCursor::past(last);
+            let mut changes = Changeset::default();
+            // Deadlines the sweep reaches late (it was down) have passed.
+            for deadline in deadlines.iter().filter(|d| d.due_at > now) {
+                self.remind(deadline, &mut lookups, &mut changes, now)
+                    .await?;
+            }
+            written += changes.notifications.len();
+            if !changes.is_empty() {
+                self.store.commit(changes).await?;
+            }
+            // False: another node moved it, having written the same rows.
+            if !self
+                .store
+                .advance_sweep(REMINDER_SWEEP, stored.as_ref(), &next)
+                .await?
+            {
+                break;
+            }
+            stored = Some(next.clone());
+            cursor = next;
+            if deadlines.len() < BATCH as usize {
+                break;
+            }
+        }
+        Ok(written)
+    }
+
+    async fn remind(
+        &self,
+        deadline: &Timer,
+        lookups: &mut Lookups,
+        changes: &mut Changeset,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let Some(order) = self.store.order(deadline.order_id).await? else {
+            return Ok(());
+        };
+        let due = deadline.due_at.strftime("%a %-d %b, %H:%M UTC").to_string();
+        let Some(reminder) = haven_domain::notice::reminder_for(
+            deadline.kind,
+            &order.listing_title,
+            &order.id.to_string(),
+            &due,
+        ) else {
+            return Ok(());
+        };
+        let recipient = match reminder.audience {
+            Audience::Buyer => Some(order.buyer_id),
+            Audience::Seller => self.owner_of(order.store_id, lookups).await?,
+        };
+        let Some(user_id) = recipient else {
+            return Ok(());
+        };
+        let notification = Notification {
+            id: uuid::Uuid::now_v7(),
+            user_id,
+            event_id: reminder_id(deadline),
+            kind: reminder.kind,
+            title: reminder.title,
+            detail: reminder.detail,
+            link: reminder.link,
+            created_at: now,
+            read_at: None,
+        };
+        self.tell(notification, lookups, changes, now).await
     }
 
     /// The signed-in person's notices, newest first.
@@ -223,4 +329,19 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// A reminder's stand-in for an event id: the same deadline at the same
+/// time always gives the same id, so a notice is written once per person
+/// however often the sweep meets it, and again when the deadline moves.
+fn reminder_id(deadline: &Timer) -> uuid::Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "reminder:{}:{}",
+        deadline.id.0,
+        deadline.due_at.as_millisecond()
+    ));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }

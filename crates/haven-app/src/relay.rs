@@ -166,3 +166,26 @@ pub async fn run_relay(app: Arc<App>, target: RelayTarget) {
         }
     }
 }
+
+/// Follow the outbox batch by batch: run `batch` (which answers what it
+/// wrote and how many events it read) until it reads less than a full
+/// batch of `batch_size`, at most `max_batches` times; the sum written.
+pub(crate) async fn in_batches<F, Fut>(
+    max_batches: usize,
+    batch_size: u32,
+    mut batch: F,
+) -> crate::error::AppResult<usize>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::error::AppResult<(usize, usize)>>,
+{
+    let mut written = 0;
+    for _ in 0..max_batches {
+        let (wrote, read) = batch().await?;
+        written += wrote;
+        if read < batch_size as usize {
+            break;
+        }
+    }
+    Ok(written)
+}

@@ -273,7 +273,8 @@ impl App {
 
 impl App {
     /// Hand the published events on to the people and systems that follow
-    /// them: queue webhook deliveries, and write notices with their emails.
+    /// them: queue webhook deliveries, and write notices with their emails;
+    /// then remind people of the deadlines due within a day.
     /// Run on the worker's interval, not on every wake-up: the worker wakes
     /// for each checkout's capture, and following the outbox once per order
     /// would cost a write transaction each where one per interval carries a
@@ -281,7 +282,8 @@ impl App {
     pub async fn follow_outbox(&self) -> AppResult<()> {
         let webhooks = self.fan_out_webhooks().await?;
         let notices = self.fan_out_notifications().await?;
-        if webhooks + notices > 0 {
+        let reminders = self.send_deadline_reminders().await?;
+        if webhooks + notices + reminders > 0 {
             self.commands_ready.notify_one();
         }
         Ok(())

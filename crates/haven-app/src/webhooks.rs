@@ -37,6 +37,7 @@ pub const EVENT_TYPE_HEADER: &str = "Haven-Event-Type";
 pub const SIGNATURE_TOLERANCE_S: i64 = crate::signature::TOLERANCE_S;
 /// Events read per fan-out round.
 const FAN_OUT_BATCH: u32 = 256;
+const MAX_FAN_OUT_BATCHES: usize = 16;
 /// A receiver that has not answered by then is retried later.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_URL_CHARS: usize = 500;
@@ -290,9 +291,18 @@ impl App {
     }
 
     /// Queue a delivery for each new published event and endpoint that
-    /// wants it; how many were queued. With no endpoint on, the cursor
-    /// jumps to the head: there is nothing to read for.
+    /// wants it, batch by batch (at most [`MAX_FAN_OUT_BATCHES`] per call);
+    /// how many were queued. With no endpoint on, the cursor jumps to the
+    /// head: there is nothing to read for.
     pub async fn fan_out_webhooks(&self) -> AppResult<usize> {
+        crate::relay::in_batches(MAX_FAN_OUT_BATCHES, FAN_OUT_BATCH, || {
+            self.fan_out_webhook_batch()
+        })
+        .await
+    }
+
+    /// One batch: (deliveries queued, events read).
+    async fn fan_out_webhook_batch(&self) -> AppResult<(usize, usize)> {
         let endpoints: Vec<WebhookEndpoint> = self
             .store
             .webhook_endpoints()
@@ -306,11 +316,11 @@ impl App {
             if head > from {
                 self.store.advance_relay(CURSOR, from, head).await?;
             }
-            return Ok(0);
+            return Ok((0, 0));
         }
         let events = self.store.outbox_after(from, FAN_OUT_BATCH).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
-            return Ok(0);
+            return Ok((0, 0));
         };
         let now = self.now();
         let mut commands = Vec::new();
@@ -342,7 +352,7 @@ impl App {
         }
         // False: another node moved it first, having queued the same keys.
         self.store.advance_relay(CURSOR, from, last).await?;
-        Ok(queued)
+        Ok((queued, events.len()))
     }
 
     /// Carry out one delivery: a 2xx answer is done; anything else is an

@@ -94,6 +94,10 @@ pub struct User {
     /// Messages the scanner warned about or blocked, sent by this user.
     #[serde(default)]
     pub scam_offences: u32,
+    /// Set when the person closed their account: what identified them has
+    /// been erased (see [`User::erase`]); nobody can sign in to it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
     /// Optimistic-concurrency version; the store bumps it on every write.
     #[serde(default)]
     pub version: i64,
@@ -180,6 +184,7 @@ impl User {
             identity: IdentityVerification::default(),
             payout_account: None,
             scam_offences: 0,
+            closed_at: None,
             version: 1,
         }
     }
@@ -193,9 +198,41 @@ impl User {
     }
 }
 
+/// The name other people see for an account that was closed.
+pub const FORMER_MEMBER: &str = "Former member";
+
 impl User {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+
+    /// Close the account, erasing what identifies the person: their email
+    /// becomes an address nobody can receive mail at (unique, so the
+    /// original is free to register again), their name is replaced, and
+    /// their credentials, devices, payout account and identity review are
+    /// dropped. `unusable_password_hash` must be the hash of a secret
+    /// nobody knows. The id stays: the ledger, the audit trail and the
+    /// evidence of past disputes refer to it and must stay intact.
+    pub fn erase(&mut self, unusable_password_hash: String, now: Timestamp) {
+        self.email = Email(format!("closed-{}@erased.invalid", self.id.0.simple()));
+        self.display_name = FORMER_MEMBER.to_string();
+        self.password_hash = unusable_password_hash;
+        self.email_verified_at = None;
+        self.totp = None;
+        self.pending_totp_secret = None;
+        self.pending_recovery_codes.clear();
+        self.recovery_code_hashes.clear();
+        self.email_off.clear();
+        self.failed_logins = 0;
+        self.locked_until = None;
+        self.known_devices.clear();
+        self.identity = IdentityVerification::default();
+        self.payout_account = None;
+        self.closed_at = Some(now);
     }
 }
 

@@ -119,6 +119,19 @@ impl DisputeState {
         DisputeState::Superseded,
     ];
 
+    /// Whose move it is: the party the dispute waits on (`None` while it
+    /// waits on a carrier, or once closed).
+    pub fn waiting_on(&self) -> Option<Party> {
+        match self {
+            DisputeState::AwaitingSeller | DisputeState::ReturnDelivered => Some(Party::Seller),
+            DisputeState::CounterOffered
+            | DisputeState::Unresolved
+            | DisputeState::AwaitingReturn => Some(Party::Buyer),
+            DisputeState::Escalated => Some(Party::Agent),
+            _ => None,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         !matches!(
             self,

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod ids;
 pub mod ledger;
 pub mod limits;
+pub mod locale;
 pub mod messaging;
 pub mod money;
 pub mod notice;

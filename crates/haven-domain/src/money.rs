@@ -172,6 +172,24 @@ impl Money {
         let amount_minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
         Ok(Money::new(amount_minor, self.currency))
     }
+    /// The amount as a plain decimal ("12.34", "-0.05", "500"): for form
+    /// fields and filters, which [`Money::parse_decimal`] reads back (when
+    /// not negative).
+    pub fn decimal(&self) -> String {
+        let exponent = self.currency.exponent();
+        if exponent == 0 {
+            return self.amount_minor.to_string();
+        }
+        let scale = 10_u64.pow(exponent);
+        let abs = self.amount_minor.unsigned_abs();
+        let sign = if self.amount_minor < 0 { "-" } else { "" };
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / scale,
+            abs % scale,
+            width = exponent as usize
+        )
+    }
 
     /// Parse a decimal amount such as `12.34` or `12` typed into a form.
     /// More fraction digits than the currency has is an error, not a rounding.
@@ -208,22 +226,10 @@ impl Money {
     }
 
     /// "12.34 USD" style text for pages and messages.
+    /// As English writes it ("$25.00"); see [`crate::locale::Locale::money`]
+    /// for the other languages.
     pub fn display(&self) -> String {
-        let exponent = self.currency.exponent();
-        if exponent == 0 {
-            return format!("{} {}", self.amount_minor, self.currency);
-        }
-        let scale = 10_i64.pow(exponent);
-        let sign = if self.amount_minor < 0 { "-" } else { "" };
-        let abs = self.amount_minor.unsigned_abs();
-        let scale_u = scale.unsigned_abs();
-        format!(
-            "{sign}{}.{:0width$} {}",
-            abs / scale_u,
-            abs % scale_u,
-            self.currency,
-            width = exponent as usize
-        )
+        crate::locale::Locale::En.money(*self)
     }
 }
 
@@ -274,12 +280,27 @@ mod tests {
     }
 
     #[test]
+    fn decimal_round_trips() {
+        for (minor, text) in [(1234, "12.34"), (5, "0.05"), (0, "0.00")] {
+            let money = Money::new(minor, Currency::USD);
+            assert_eq!(money.decimal(), text);
+            assert_eq!(
+                Money::parse_decimal(text, Currency::USD),
+                Ok(money),
+                "{text}"
+            );
+        }
+        // Forms take no negative amounts, but a balance can be one.
+        assert_eq!(Money::new(-5, Currency::USD).decimal(), "-0.05");
+    }
+
+    #[test]
     fn display_uses_currency_exponent() {
-        assert_eq!(Money::new(1999, Currency::USD).display(), "19.99 USD");
-        assert_eq!(Money::new(-5, Currency::USD).display(), "-0.05 USD");
+        assert_eq!(Money::new(1999, Currency::USD).display(), "$19.99");
+        assert_eq!(Money::new(-5, Currency::USD).display(), "-$0.05");
         assert_eq!(
             Money::new(500, Currency::parse("JPY").unwrap()).display(),
-            "500 JPY"
+            "¥500"
         );
     }
 

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::events::EventType;
+use crate::timer::TimerKind;
 
 /// The groups a user may switch emails off by (the in-app list keeps all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +82,47 @@ fn notice(audience: Audience, kind: NoticeKind, title: String, detail: &str, lin
 /// The notices an event gives rise to. `item` names what was bought (the
 /// listing's title, or a fallback), `id` is the order, dispute or payout
 /// the event is about.
+/// Reminders go out this long before a deadline.
+pub const REMIND_BEFORE_HOURS: i64 = 24;
+
+/// The reminder, a day before a deadline passes, for the party who must
+/// act by then (`None`: the deadline asks nothing of anyone, or acts in
+/// the buyer's favour by itself). `due` is the deadline as the reader
+/// should see it.
+pub fn reminder_for(deadline: TimerKind, item: &str, order_id: &str, due: &str) -> Option<Notice> {
+    use Audience::{Buyer, Seller};
+    use NoticeKind::{Disputes, Orders};
+    let order = format!("/orders/{order_id}");
+    let (audience, kind, title, detail) = match deadline {
+        TimerKind::ShipBy => (
+            Seller,
+            Orders,
+            format!("Ship by {due}: {item}"),
+            "Add the tracking number before then, or the order is cancelled and the buyer refunded.",
+        ),
+        TimerKind::ProtectionEnd => (
+            Buyer,
+            Orders,
+            format!("Buyer protection ends {due}: {item}"),
+            "If the item has not arrived or is not as described, open a dispute before then. If all is well, there is nothing to do.",
+        ),
+        TimerKind::DisputeSellerResponse => (
+            Seller,
+            Disputes,
+            format!("Answer the dispute by {due}: {item}"),
+            "If you do not answer by then, the buyer's request is granted.",
+        ),
+        TimerKind::ReturnCheck => (
+            Seller,
+            Disputes,
+            format!("Check the returned item by {due}: {item}"),
+            "Confirm or contest the return before then, or the buyer is refunded.",
+        ),
+        _ => return None,
+    };
+    Some(notice(audience, kind, title, detail, &order))
+}
+
 pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &str) -> Vec<Notice> {
     use Audience::{Buyer, Seller};
     use EventType as E;
@@ -308,6 +350,28 @@ mod tests {
             EventType::SecurityCredentialStuffing,
         ] {
             assert!(notices_for(quiet, "x", "o", "d").is_empty());
+        }
+    }
+
+    #[test]
+    fn reminders_go_to_whoever_must_act() {
+        let seller = reminder_for(TimerKind::ShipBy, "Belt", "o1", "Tue 1 Dec, 09:00 UTC").unwrap();
+        assert_eq!(seller.audience, Audience::Seller);
+        assert_eq!(seller.title, "Ship by Tue 1 Dec, 09:00 UTC: Belt");
+        assert_eq!(seller.link, "/orders/o1");
+        let buyer = reminder_for(TimerKind::ProtectionEnd, "Belt", "o1", "x").unwrap();
+        assert_eq!(buyer.audience, Audience::Buyer);
+        assert_eq!(
+            reminder_for(TimerKind::ReturnCheck, "Belt", "o1", "x").map(|n| n.kind),
+            Some(NoticeKind::Disputes)
+        );
+        for quiet in [
+            TimerKind::UnpaidExpiry,
+            TimerKind::OnTimeGuarantee,
+            TimerKind::DisputeAutoEscalate,
+            TimerKind::ReviewPublish,
+        ] {
+            assert_eq!(reminder_for(quiet, "Belt", "o1", "x"), None, "{quiet:?}");
         }
     }
 

@@ -31,6 +31,9 @@ pub enum OrderState {
     PartiallyRefunded,
 }
 
+/// The steps of an order on its way, as the buyer's tracker shows them.
+pub const TRACKER_STEPS: [&str; 4] = ["Paid", "Shipped", "Delivered", "Completed"];
+
 impl OrderState {
     pub const ALL: [OrderState; 8] = [
         OrderState::PendingPayment,
@@ -42,6 +45,19 @@ impl OrderState {
         OrderState::Refunded,
         OrderState::PartiallyRefunded,
     ];
+
+    /// How many steps of the buyer's tracker ([`TRACKER_STEPS`]) are done;
+    /// `None` once the order left the track (cancelled or refunded).
+    pub fn tracker_steps_done(self) -> Option<usize> {
+        match self {
+            OrderState::PendingPayment => Some(0),
+            OrderState::Paid => Some(1),
+            OrderState::Shipped => Some(2),
+            OrderState::Delivered => Some(3),
+            OrderState::Completed => Some(4),
+            OrderState::Cancelled | OrderState::Refunded | OrderState::PartiallyRefunded => None,
+        }
+    }
 
     /// Closed orders hold no money in escrow.
     pub fn is_closed(&self) -> bool {
@@ -746,7 +762,25 @@ fn add(at: Timestamp, by: SignedDuration) -> Timestamp {
     at.checked_add(by).expect("deadline within timestamp range")
 }
 
+/// A seller needs the buyer's address to ship and, for a while, to handle
+/// a late return; after this many days from the order's close it is
+/// hidden from them again.
+pub const SELLER_ADDRESS_DAYS_AFTER_CLOSE: i64 = 90;
+
 impl Order {
+    /// Whether the seller may still see the shipping address at `now`.
+    pub fn address_visible_to_seller(&self, now: Timestamp) -> bool {
+        let Some(closed_at) = self.closed_at else {
+            return true;
+        };
+        let hidden_from = closed_at
+            .checked_add(SignedDuration::from_hours(
+                24 * SELLER_ADDRESS_DAYS_AFTER_CLOSE,
+            ))
+            .unwrap_or(closed_at);
+        now < hidden_from
+    }
+
     /// Every item of the order, the first one included.
     pub fn items(&self) -> Vec<OrderItem> {
         let first = OrderItem {

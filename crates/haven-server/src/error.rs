@@ -94,6 +94,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | K::OutOfStock
         | K::EmailTaken
         | K::NameTaken
+        | K::AccountInUse
         | K::StoreExists
         | K::AlreadyProcessed
         | K::IdempotencyKeyInUse

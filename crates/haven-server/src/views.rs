@@ -28,10 +28,14 @@ impl From<Money> for MoneyView {
     }
 }
 
+/// As the page's language writes it ("$25.00", "25,00 €").
 impl std::fmt::Display for MoneyView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match haven_domain::money::Currency::parse(&self.currency) {
-            Ok(c) => f.write_str(&Money::new(self.amount_minor, c).display()),
+            Ok(c) => {
+                let locale = crate::web::csrf::current_locale();
+                f.write_str(&locale.money(Money::new(self.amount_minor, c)))
+            }
             Err(_) => write!(f, "{} {}", self.amount_minor, self.currency),
         }
     }
@@ -272,6 +276,20 @@ pub struct AddressView {
     pub country: String,
 }
 
+impl AddressView {
+    /// What is left once the address is hidden: the country only.
+    fn hidden(country: &str) -> Self {
+        AddressView {
+            name: String::new(),
+            line1: String::new(),
+            line2: String::new(),
+            city: String::new(),
+            postal_code: String::new(),
+            country: country.to_string(),
+        }
+    }
+}
+
 impl From<&Address> for AddressView {
     fn from(a: &Address) -> Self {
         AddressView {
@@ -332,6 +350,9 @@ pub struct OrderView {
     pub shipping_cost: MoneyView,
     pub total: MoneyView,
     pub address: AddressView,
+    /// True when the seller looks at an order closed more than 90 days
+    /// ago: the address is blanked (the country stays).
+    pub address_hidden: bool,
     pub created_at: String,
     pub paid_at: Option<String>,
     pub ship_by_at: String,
@@ -413,6 +434,10 @@ impl OrderView {
         // about the buyer.
         if party == haven_domain::dispute::Party::Seller {
             view.risk = None;
+            if !o.address_visible_to_seller(now) {
+                view.address = AddressView::hidden(&o.address.country);
+                view.address_hidden = true;
+            }
         }
         view
     }
@@ -451,6 +476,7 @@ impl OrderView {
             shipping_cost: o.shipping.cost.into(),
             total: o.total.into(),
             address: (&o.address).into(),
+            address_hidden: false,
             created_at: ts(o.created_at),
             paid_at: o.paid_at.map(ts),
             ship_by_at: ts(o.ship_by_at),
@@ -718,6 +744,13 @@ pub struct PageView<T> {
 pub struct DisputeView {
     pub id: String,
     pub order_id: String,
+    /// The disputed order's item (empty where the order was not read).
+    #[serde(default)]
+    pub item: String,
+    /// The dispute waits on the viewer (an answer, a return to ship or
+    /// check, an offer to take or leave).
+    #[serde(default)]
+    pub your_move: bool,
     /// awaiting_seller, counter_offered, unresolved, awaiting_return, return_shipped,
     /// return_delivered, escalated, resolved, withdrawn, lapsed, superseded
     pub state: String,
@@ -811,7 +844,20 @@ impl DisputeView {
         view.available_actions = names(d.available_actions(party, order, policy, now), |a| {
             a.as_str()
         });
+        view.item = order.listing_title.clone();
+        view.your_move = d.state.waiting_on() == Some(party);
         view
+    }
+
+    /// The deadline the dispute's current step runs to (the seller's
+    /// answer, the return's shipment, the return's check), RFC 3339.
+    pub fn next_deadline(&self) -> Option<&str> {
+        match self.state.as_str() {
+            "awaiting_seller" => self.seller_respond_by.as_deref(),
+            "awaiting_return" => self.return_ship_by.as_deref(),
+            "return_delivered" => self.return_check_by.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn can(&self, action: &str) -> bool {
@@ -836,6 +882,8 @@ impl DisputeView {
             available_actions: Vec::new(),
             id: d.id.to_string(),
             order_id: d.order_id.to_string(),
+            item: String::new(),
+            your_move: false,
             state: d.state.as_str().into(),
             open: d.state.is_open(),
             reason: d.reason.as_str().into(),

@@ -27,3 +27,16 @@
   tick();
   setInterval(tick, 1000);
 })();
+
+// Times written in UTC by the server ("Fri 18 Dec 2026, 18:59 UTC") are
+// shown in the visitor's own time zone and language; the UTC text stays
+// as the tooltip.
+(function () {
+  var options = { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    var at = new Date(el.getAttribute("datetime"));
+    if (isNaN(at.getTime())) return;
+    el.title = el.textContent;
+    el.textContent = at.toLocaleString(undefined, options);
+  });
+})();

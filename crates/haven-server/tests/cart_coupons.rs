@@ -323,7 +323,7 @@ async fn every_coupon_rule_holds_and_the_ledger_says_who_funds_it() {
         let r = issue(&t, &seller, fixed_coupon("LAMP3", 300, 2_000, &ends)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
         assert_eq!(r.json["funded_by"], "seller");
-        assert_eq!(r.json["terms"], "3.00 USD off 20.00 USD");
+        assert_eq!(r.json["terms"], "$3.00 off $20.00");
         let mut platform = fixed_coupon("HAVEN10", 0, 3_000, &ends);
         platform["amount_off"] = Value::Null;
         platform["percent_off"] = json!(10);
@@ -504,7 +504,7 @@ async fn below_the_minimum_and_category_scope_are_refused() {
         r.json["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("at least 50.00")
+            .contains("at least $50.00")
     );
     let mut toys = fixed_coupon("TOYS1", 100, 1_000, &ends);
     toys["category"] = json!("toys");
@@ -960,7 +960,7 @@ async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page(
             ],
         )
         .await;
-    assert!(Browser::html(&r).contains("below 55.00"), "{:?}", r.json);
+    assert!(Browser::html(&r).contains("below $55.00"), "{:?}", r.json);
 
     t.user("buyer@example.com", "buyer").await;
     let mut buyer = Browser::new(&t);
@@ -984,7 +984,7 @@ async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page(
     let html = Browser::html(&checkout);
     assert!(html.contains("Bundle: Reading corner × 1"), "{html}");
     // 40.00 + 15.00 at the bundle's 50.00, plus one parcel at 8.00.
-    assert!(html.contains("Pay 58.00 USD"), "{html}");
+    assert!(html.contains("Pay $58.00"), "{html}");
 }
 
 #[tokio::test]
@@ -1087,7 +1087,7 @@ async fn the_buy_now_page_shows_the_total_it_charges_coupon_included() {
         .get(&format!("/checkout/{lamp}?quantity=1&method=Standard"))
         .await;
     assert!(
-        Browser::html(&page).contains("Pay 45.00 USD"),
+        Browser::html(&page).contains("Pay $45.00"),
         "{}",
         Browser::html(&page)
     );
@@ -1097,7 +1097,7 @@ async fn the_buy_now_page_shows_the_total_it_charges_coupon_included() {
         ))
         .await;
     let html = Browser::html(&page);
-    assert!(html.contains("Pay 42.00 USD"), "{html}");
+    assert!(html.contains("Pay $42.00"), "{html}");
     assert!(html.contains("LAMP3 deal (seller coupon)"), "{html}");
     let form = |expected: &'static str| {
         vec![
@@ -1120,7 +1120,7 @@ async fn the_buy_now_page_shows_the_total_it_charges_coupon_included() {
         .post_form(&format!("/checkout/{lamp}"), &form("4500"))
         .await;
     assert!(
-        Browser::html(&r).contains("the total is now 42.00 USD"),
+        Browser::html(&r).contains("the total is now $42.00"),
         "{:?}",
         r.json
     );

@@ -1348,3 +1348,32 @@ async fn evidence_files_live_in_an_s3_bucket_when_configured() {
     let back = c.t.app.blobs.get(&video_hash).await.unwrap();
     assert_eq!(back.len(), video.len());
 }
+
+/// The dispute lists name the item, and put first what the viewer must
+/// answer, with its deadline.
+#[tokio::test]
+async fn dispute_lists_name_the_item_and_show_whose_move_it_is() {
+    let c = Case::shipped().await;
+    let dispute = c.open_ok("damaged", json!({"type": "full_refund"})).await;
+    let api = c.dispute_json(&dispute).await;
+    assert_eq!(api["item"], "Walnut desk lamp", "{api:?}");
+
+    let mut seller = Browser::new(&c.t);
+    seller.login("s@example.com").await;
+    let html = Browser::html(&seller.get("/seller/disputes").await).to_string();
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/disputes/{dispute}\">Walnut desk lamp</a>"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("your move"), "the seller must answer: {html}");
+    let mut buyer = Browser::new(&c.t);
+    buyer.login("b@example.com").await;
+    let html = Browser::html(&buyer.get("/disputes").await).to_string();
+    assert!(html.contains("Walnut desk lamp"), "{html}");
+    assert!(
+        !html.contains("your move"),
+        "the buyer waits for the seller: {html}"
+    );
+}

@@ -176,7 +176,7 @@ async fn a_deal_must_undercut_run_at_most_a_week_and_not_be_replaced_while_live(
     let page = browser.get(&format!("/listings/{listing}")).await;
     let html = page.json.as_str().unwrap().to_string();
     assert!(
-        html.contains("id=\"flash-deal\"") && html.contains("20.00 USD"),
+        html.contains("id=\"flash-deal\"") && html.contains("$20.00"),
         "{html}"
     );
     assert!(html.contains("data-countdown-to="), "{html}");

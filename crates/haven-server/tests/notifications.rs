@@ -185,3 +185,77 @@ async fn the_bell_counts_and_the_pages_list_and_clear() {
         [NoticeKind::Orders, NoticeKind::Payouts, NoticeKind::Reviews]
     );
 }
+
+/// A day before a deadline, whoever must act by then is reminded, once.
+#[tokio::test]
+async fn deadlines_are_reminded_a_day_ahead_to_whoever_must_act() {
+    for t in on_every_backend().await {
+        let (seller, listing) = t.seller_with_listing("s@example.com", 5).await;
+        let buyer = t.user("b@example.com", "buyer").await;
+        let order = t.buy(&buyer, &listing, "4242424242424242").await.json;
+        let order_id = order["id"].as_str().unwrap().to_string();
+        let at = |field: &str, order: &Value| -> i64 {
+            order[field]
+                .as_str()
+                .unwrap()
+                .parse::<haven_domain::Timestamp>()
+                .unwrap()
+                .as_second()
+        };
+        let reminders = |page: &Value, prefix: &str| {
+            titles(page)
+                .into_iter()
+                .filter(|title| title.starts_with(prefix))
+                .count()
+        };
+        t.tick().await;
+        t.tick().await;
+        assert_eq!(reminders(&notices(&t, &seller).await, "Ship by "), 0);
+
+        // Ship-by is three days out: 20 hours before it, the seller hears.
+        let ship_by = at("ship_by_at", &order);
+        t.clock.advance(haven_domain::SignedDuration::from_secs(
+            ship_by - t.now_s() - 20 * 3600,
+        ));
+        for _ in 0..3 {
+            t.tick().await;
+        }
+        let theirs = notices(&t, &seller).await;
+        assert_eq!(reminders(&theirs, "Ship by "), 1, "{theirs:?}");
+        assert!(
+            titles(&theirs)
+                .iter()
+                .any(|title| title.ends_with(": Walnut desk lamp"))
+        );
+        assert_eq!(reminders(&notices(&t, &buyer).await, "Ship by "), 0);
+        let mails = emails(&t).await;
+        assert_eq!(
+            emails_to(&mails, "s@example.com")
+                .iter()
+                .filter(|subject| subject.starts_with("Ship by "))
+                .count(),
+            1,
+            "{mails:?}"
+        );
+
+        // Shipped: the buyer is reminded before protection ends.
+        t.ship(&seller, &order_id).await;
+        let shipped = t
+            .get(&format!("/api/v1/orders/{order_id}"), Some(&buyer))
+            .await
+            .json;
+        let ends = at("protection_ends_at", &shipped);
+        t.clock.advance(haven_domain::SignedDuration::from_secs(
+            ends - t.now_s() - 10 * 3600,
+        ));
+        for _ in 0..3 {
+            t.tick().await;
+        }
+        let mine = notices(&t, &buyer).await;
+        assert_eq!(reminders(&mine, "Buyer protection ends "), 1, "{mine:?}");
+        assert_eq!(
+            reminders(&notices(&t, &seller).await, "Buyer protection ends "),
+            0
+        );
+    }
+}

@@ -996,3 +996,45 @@ async fn each_party_sees_the_actions_the_rules_allow() {
         later.json
     );
 }
+
+/// "My orders" says, per order, what it is, from whom, how far it got, what
+/// the buyer has until when, and what they can do next.
+#[tokio::test]
+async fn my_orders_shows_progress_deadlines_and_next_steps() {
+    let t = TestApp::sqlite().await;
+    let (seller, _, order) = t.paid_order().await;
+    let mut browser = Browser::new(&t);
+    browser.login("b@example.com").await;
+    let page = browser.get("/orders").await;
+    let html = Browser::html(&page).to_string();
+    let number = order.replace('-', "");
+    let number = number[number.len() - 8..].to_ascii_uppercase();
+    assert!(html.contains(&format!("Order #{number}")), "{html}");
+    assert!(html.contains("from s@example.com store"), "{html}");
+    assert!(
+        html.contains("<li class=\"done\">Paid<span class=\"visually-hidden\"> (done)</span></li>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("aria-current=\"step\">Shipped</li>"),
+        "{html}"
+    );
+    assert!(html.contains("The seller ships by "), "{html}");
+    assert!(!html.contains("Confirm receipt"), "nothing to confirm yet");
+
+    t.ship(&seller, &order).await;
+    let html = Browser::html(&browser.get("/orders").await).to_string();
+    assert!(html.contains("Protection ends in "), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/orders/{order}#confirm-receipt\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/orders/{order}/dispute\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/orders/{order}#tracking\"")),
+        "{html}"
+    );
+}

@@ -456,7 +456,7 @@ async fn search_sorts_and_filters_by_the_deal_price_while_the_deal_runs() {
         let page = Browser::new(&t).get("/search?q=lamp").await;
         let html = page.json.as_str().unwrap_or_default().to_string();
         assert!(
-            html.contains("15.00 USD <s class=\"muted\">35.00 USD</s>"),
+            html.contains("$15.00 <s class=\"muted\">$35.00</s>"),
             "the card shows the deal's price over the regular one: {html}"
         );
 

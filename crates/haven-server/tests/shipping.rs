@@ -105,7 +105,7 @@ async fn the_listing_page_estimates_the_promised_date_for_the_buyers_country() {
         html.contains(&format!("<strong>{day}</strong>")),
         "{day}: {html}"
     );
-    assert!(html.contains("free from 80.00 USD"), "{html}");
+    assert!(html.contains("free from $80.00"), "{html}");
     assert!(html.contains("Rest of the world"), "{html}");
     let us = browser.get(&format!("/listings/{listing}?to=US")).await;
     let html = us.json.as_str().unwrap().to_string();

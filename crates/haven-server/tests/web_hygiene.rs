@@ -305,3 +305,38 @@ async fn every_page_names_the_icon_and_the_icon_is_served() {
     assert_eq!(old_name.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(old_name.headers["location"], "/favicon.svg");
 }
+
+/// Prices are written as the visitor's language writes money.
+#[tokio::test]
+async fn money_is_written_as_the_visitors_language_writes_it() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let path = format!("/listings/{listing}");
+    let page = |language: &'static str| {
+        let path = path.clone();
+        let t = &t;
+        async move {
+            let r = t
+                .request("GET", &path, None, None, &[("accept-language", language)])
+                .await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(
+                r.headers
+                    .get_all("vary")
+                    .iter()
+                    .any(|v| v.to_str().unwrap().contains("accept-language")),
+                "{:?}",
+                r.headers
+            );
+            r.json.as_str().unwrap().to_string()
+        }
+    };
+    assert!(page("en-US,en;q=0.9").await.contains("$40.00"));
+    assert!(page("de-DE,de;q=0.9").await.contains("40,00\u{a0}$"));
+    assert!(page("fr-FR").await.contains("40,00\u{a0}$US"));
+    assert!(page("pt-BR,pt;q=0.8").await.contains("US$\u{a0}40,00"));
+    assert!(
+        page("ja").await.contains("$40.00"),
+        "English when unsupported"
+    );
+}

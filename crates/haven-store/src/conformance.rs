@@ -202,6 +202,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     outbox_readers_never_skip_an_event(store.clone()).await;
     retention_purges_old_keys_and_events_but_never_the_newest_position(&*store).await;
     relays_advance_once_and_hold_back_the_purge(&*store).await;
+    sweeps_see_each_deadline_once(&*store).await;
+    sent_emails_are_purged_after_their_retention(&*store).await;
     risk_attempts_age_out_except_those_in_review(&*store).await;
     risk_attempts_count_by_key_and_rules_are_versioned(&*store).await;
     reviews_ratings_counters_and_integrity_cases(&*store).await;
@@ -1098,6 +1100,87 @@ async fn publish_all(store: &dyn Store) -> i64 {
         .map_or(0, |e| e.seq)
 }
 
+/// A sweep walks the deadlines in (due, id) order in batches, each
+/// deadline once even when they share a millisecond, and its cursor moves
+/// only from where the caller read it.
+async fn sweeps_see_each_deadline_once(store: &dyn Store) {
+    // Far from every other test's deadlines, and from other runs'.
+    let offset_s = i64::from(uuid::Uuid::now_v7().as_u128() as u32 % 1_000_000);
+    let due = t0() + SignedDuration::from_hours(24 * 3650) + SignedDuration::from_secs(offset_s);
+    let later = due + SignedDuration::from_secs(30);
+    let order_id = OrderId::new();
+    let timers = [
+        (TimerKind::ShipBy, due),
+        (TimerKind::ProtectionEnd, due),
+        (TimerKind::OnTimeGuarantee, due),
+        (TimerKind::ReviewPublish, later),
+    ];
+    store
+        .commit(Changeset {
+            schedule: timers
+                .iter()
+                .map(|&(kind, due_at)| NewTimer {
+                    order_id,
+                    kind,
+                    due_at,
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let name = format!("test-sweep-{}", uuid::Uuid::now_v7().simple());
+    assert_eq!(store.sweep_cursor(&name).await.unwrap(), None);
+    let start = crate::SweepCursor::at(due - SignedDuration::from_millis(1));
+    let mut cursor = start.clone();
+    let mut seen = Vec::new();
+    loop {
+        let batch = store.timers_after(&cursor, later, 2).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        cursor = crate::SweepCursor::past(last);
+        seen.extend(batch.iter().map(|t| (t.kind, t.due_at)));
+    }
+    let mut expected: Vec<_> = timers.to_vec();
+    expected.sort_by_key(|&(_, at)| at);
+    let mut got = seen.clone();
+    got.sort_by_key(|&(kind, at)| (at, kind.as_str()));
+    expected.sort_by_key(|&(kind, at)| (at, kind.as_str()));
+    assert_eq!(got, expected, "each once: {seen:?}");
+    assert_eq!(
+        seen.last().unwrap().0,
+        TimerKind::ReviewPublish,
+        "in due order"
+    );
+    let before_later = store
+        .timers_after(&start, later - SignedDuration::from_millis(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(before_later.len(), 3, "nothing due after `until`");
+
+    assert!(store.advance_sweep(&name, None, &start).await.unwrap());
+    assert!(
+        store
+            .advance_sweep(&name, Some(&start), &cursor)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .advance_sweep(&name, Some(&start), &start)
+            .await
+            .unwrap(),
+        "a node that read a stale cursor does not move the sweep"
+    );
+    assert_eq!(store.sweep_cursor(&name).await.unwrap(), Some(cursor));
+    store
+        .commit(Changeset {
+            unschedule: timers.iter().map(|&(kind, _)| (order_id, kind)).collect(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
 /// A relay's position moves only from where the caller read it, and
 /// events it has not handed on survive the retention purge.
 async fn relays_advance_once_and_hold_back_the_purge(store: &dyn Store) {
@@ -1647,6 +1730,76 @@ async fn commands_are_leased_retried_and_finished_once(store: &dyn Store) {
     let scanned = store.scan_commands(None, 100_000).await.unwrap();
     assert!(scanned.windows(2).all(|w| w[0].id < w[1].id), "id order");
     assert!(scanned.iter().any(|c| c.id == pending.id));
+}
+
+/// Sent emails go after their retention; other finished commands (a
+/// refund is evidence of money moved) stay.
+async fn sent_emails_are_purged_after_their_retention(store: &dyn Store) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let order = OrderId::new();
+    let email = crate::NewCommand::new(
+        "email",
+        format!("email:purge:{tag}"),
+        serde_json::json!({"to": "a@example.com"}),
+        Some(order),
+        t0(),
+    );
+    let refund = crate::NewCommand::new(
+        "gateway.refund",
+        format!("refund:purge:{tag}"),
+        serde_json::json!({}),
+        Some(order),
+        t0(),
+    );
+    store
+        .commit(Changeset {
+            commands: vec![email.clone(), refund.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let lease = t0() + SignedDuration::from_secs(60);
+    let claimed: Vec<_> = store
+        .claim_commands(t0(), lease, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.order_id == Some(order))
+        .collect();
+    assert_eq!(claimed.len(), 2);
+    // Sent long ago, so no other check's emails are old enough to go too.
+    let sent_at = t0() - SignedDuration::from_hours(24 * 900);
+    for command in [&email, &refund] {
+        store
+            .commit(Changeset {
+                command_updates: vec![crate::CommandUpdate::Finished {
+                    id: command.id,
+                    lease_until: lease,
+                    state: crate::CommandState::Done,
+                    at: sent_at,
+                    error: String::new(),
+                    redacted_payload: None,
+                }],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let purge = |before| Changeset {
+        purge_sent_emails: Some(crate::Purge {
+            before,
+            limit: 1_000,
+        }),
+        ..Default::default()
+    };
+    store.commit(purge(sent_at)).await.unwrap();
+    assert!(store.command(email.id).await.unwrap().is_some(), "not yet");
+    store
+        .commit(purge(sent_at + SignedDuration::from_secs(1)))
+        .await
+        .unwrap();
+    assert!(store.command(email.id).await.unwrap().is_none(), "purged");
+    assert!(store.command(refund.id).await.unwrap().is_some(), "kept");
 }
 
 /// Several dispatchers claiming at once each get different commands.

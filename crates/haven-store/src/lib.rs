@@ -180,6 +180,32 @@ pub struct Timer {
     pub attempts: i32,
 }
 
+/// How far a sweep over deadlines got: the last one it handled, by due
+/// time and then id (ids break ties between deadlines due together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepCursor {
+    pub due_at: Timestamp,
+    pub after_id: String,
+}
+
+impl SweepCursor {
+    /// Before every deadline due after `at`.
+    pub fn at(at: Timestamp) -> SweepCursor {
+        SweepCursor {
+            due_at: at,
+            after_id: String::new(),
+        }
+    }
+
+    /// Just past `timer`.
+    pub fn past(timer: &Timer) -> SweepCursor {
+        SweepCursor {
+            due_at: timer.due_at,
+            after_id: timer.id.0.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEvent {
     pub seq: i64,
@@ -583,6 +609,9 @@ pub struct Changeset {
     /// Payment risk attempts older than `before` (a bounded batch), except
     /// those still waiting in the review queue.
     pub purge_risk_attempts: Option<Purge>,
+    /// Emails sent before `before` (a bounded batch): the address and text
+    /// of a message already handed to the relay are kept no longer.
+    pub purge_sent_emails: Option<Purge>,
     pub idempotency: Option<IdempotencyRecord>,
     pub risk_attempts: Vec<RiskAttempt>,
     /// (order, outcome): where an order's payment attempt ended up.
@@ -775,6 +804,7 @@ impl Changeset {
         self.purge_idempotency = self.purge_idempotency.or(other.purge_idempotency);
         self.purge_events = self.purge_events.or(other.purge_events);
         self.purge_risk_attempts = self.purge_risk_attempts.or(other.purge_risk_attempts);
+        self.purge_sent_emails = self.purge_sent_emails.or(other.purge_sent_emails);
         self.idempotency = self.idempotency.take().or(other.idempotency);
         self.risk_attempts.extend(other.risk_attempts);
         self.risk_outcomes.extend(other.risk_outcomes);
@@ -850,6 +880,7 @@ impl Changeset {
             && self.purge_idempotency.is_none()
             && self.purge_events.is_none()
             && self.purge_risk_attempts.is_none()
+            && self.purge_sent_emails.is_none()
             && self.idempotency.is_none()
             && self.risk_attempts.is_empty()
             && self.risk_outcomes.is_empty()
@@ -1159,6 +1190,24 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<Timer>>;
     async fn pending_timers(&self, order: OrderId) -> StoreResult<Vec<Timer>>;
+    /// Pending deadlines after `after` in (due, id) order, due by `until`,
+    /// at most `limit`: a sweep's next batch.
+    async fn timers_after(
+        &self,
+        after: &SweepCursor,
+        until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Timer>>;
+    /// Where the sweep `name` stopped (`None`: it never ran).
+    async fn sweep_cursor(&self, name: &str) -> StoreResult<Option<SweepCursor>>;
+    /// Move the sweep `name` from `from` (`None`: never ran) to `to`. False
+    /// when another node moved it first.
+    async fn advance_sweep(
+        &self,
+        name: &str,
+        from: Option<&SweepCursor>,
+        to: &SweepCursor,
+    ) -> StoreResult<bool>;
     /// Deadlines not yet fired, across all orders (for monitoring).
     async fn count_pending_timers(&self) -> StoreResult<i64>;
     /// What `/metrics` reports about the marketplace as a whole, at `now`.

@@ -68,7 +68,7 @@ use haven_app::App;
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
         webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend,
         notifications::list, notifications::read_all, notifications::email_settings, notifications::set_email_settings,
-        privacy::export_json,
+        privacy::export_json, privacy::close,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "accounts"), (name = "catalog"), (name = "orders"), (name = "cart"), (name = "coupons"), (name = "disputes"), (name = "messaging"), (name = "reviews"), (name = "console"), (name = "admin"), (name = "payouts"), (name = "payments"), (name = "carriers"), (name = "events"))
@@ -314,6 +314,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/me/rewards/redeem", post(coupons::redeem))
         .route("/api/v1/stores/{id}/coupons", get(coupons::of_store))
         .route("/api/v1/account/export", get(privacy::export_json))
+        .route("/api/v1/account/close", post(privacy::close))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/read", post(notifications::read_all))
         .route(

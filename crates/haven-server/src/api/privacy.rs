@@ -12,7 +12,11 @@ use axum::response::{IntoResponse, Response};
 use haven_store::{Page, PageRequest};
 use serde_json::{Value, json};
 
-use super::extract::Auth;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::{Auth, RawBody, parse_json};
 use crate::error::{ApiResult, ErrorBody};
 use crate::views::{ConversationView, DisputeView, MessageView, OrderView, ts};
 use haven_app::{Actor, App};
@@ -134,4 +138,36 @@ pub async fn download(app: &App, actor: &Actor) -> ApiResult<Response> {
     responses((status = 200, description = "Everything Haven holds about the caller that the caller may see, as one JSON document: profile, sign-ins, orders, disputes, conversations with messages, notifications", content_type = "application/json"), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn export_json(State(app): AppState, Auth(actor): Auth) -> ApiResult<Response> {
     download(&app, &actor).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseAccountRequest {
+    /// The account's password, typed again.
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountClosedView {
+    pub closed: bool,
+    /// Orders whose shipping address was erased.
+    pub orders_erased: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/account/close", tag = "accounts", request_body = CloseAccountRequest,
+    responses((status = 200, description = "Closed: personal data erased or pseudonymised, every session signed out; the ledger, audit trail and dispute evidence are kept", body = AccountClosedView),
+              (status = 401, body = ErrorBody), (status = 403, description = "step_up_required", body = ErrorBody),
+              (status = 409, description = "account_in_use: orders in progress, an open dispute, unspent credit or a store; the message says which", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn close(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<AccountClosedView>> {
+    let req: CloseAccountRequest = parse_json(&body)?;
+    let report = app.close_account(&actor, &req.password).await?;
+    Ok(Json(AccountClosedView {
+        closed: true,
+        orders_erased: report.orders_erased,
+    }))
 }

@@ -555,6 +555,8 @@ pub struct SecurityForm {
     session: String,
     holder: String,
     iban: String,
+    /// The "I understand" box on the close-account form.
+    understood: String,
 }
 
 /// Every security form posts here with an `action`; one handler keeps the
@@ -566,6 +568,9 @@ pub async fn security_action(
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: SecurityForm = parse_form(&body)?;
+    if action == "close" {
+        return close_account(&app, &actor, &form).await;
+    }
     let outcome = run_action(&app, &actor, &action, &form).await;
     show_outcome(&app, &actor, outcome).await
 }
@@ -629,6 +634,30 @@ async fn run_action(
             Ok(format!("Payouts now go to {}.", account.masked()))
         }
         _ => Err(ApiError::not_found("action")),
+    }
+}
+
+/// Close the account; on success the person is signed out, so they see a
+/// plain page rather than their (now gone) account.
+async fn close_account(app: &App, actor: &Actor, form: &SecurityForm) -> WebResult {
+    let outcome = if form.understood.is_empty() {
+        Err(ApiError::from(haven_app::error::AppError::invalid_field(
+            "understood",
+            "tick the box to confirm you understand that a closed account cannot be reopened",
+        )))
+    } else {
+        app.close_account(actor, &form.password)
+            .await
+            .map_err(ApiError::from)
+    };
+    match outcome {
+        Ok(_) => Ok(render(&notice(
+            app,
+            "Your account is closed",
+            "Your personal data has been erased, and you have been signed out everywhere. Records the law requires Haven to keep (payments, and evidence in past disputes) stay, no longer linked to your name or email.",
+            true,
+        ))),
+        Err(err) => show_outcome(app, actor, Err(err)).await,
     }
 }
 

@@ -62,7 +62,7 @@ async fn cart_groups(app: &App, entries: Vec<CartEntry>) -> Result<Vec<CartGroup
                 } else {
                     None
                 },
-                price: e.listing.price_at(app.now(), e.quantity, true).0.display(),
+                price: super::shown(e.listing.price_at(app.now(), e.quantity, true).0),
                 title: e.listing.title,
                 quantity: e.quantity,
             })
@@ -233,9 +233,9 @@ async fn checkout_page(
         },
         form,
         quote,
-        credit_available: Money::new(credit_minor, app.currency()).display(),
+        credit_available: super::shown(Money::new(credit_minor, app.currency())),
         has_credit: credit_minor > 0,
-        rewards: rewards.display(),
+        rewards: super::shown(rewards),
         has_rewards: rewards.amount_minor > 0,
         my_coupons,
         error,
@@ -651,7 +651,7 @@ pub async fn redeem_rewards(State(app): AppState, Member(actor): Member) -> WebR
         "/cart/checkout",
         &format!(
             "{} of rewards is now credit: tick Use my Haven credit to spend it.",
-            redeemed.display()
+            super::shown(redeemed)
         ),
     ))
 }

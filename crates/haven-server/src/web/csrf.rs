@@ -42,6 +42,8 @@ struct PageContext {
     /// The visitor's unread notices, for the bell: set once the visitor is
     /// known (the extractor runs inside this context).
     unread: Arc<std::sync::atomic::AtomicU32>,
+    /// The language the page is written in (from `Accept-Language`).
+    locale: haven_domain::locale::Locale,
 }
 
 tokio::task_local! {
@@ -58,6 +60,11 @@ pub fn current_unread() -> u32 {
     CONTEXT
         .try_with(|c| c.unread.load(std::sync::atomic::Ordering::Relaxed))
         .unwrap_or(0)
+}
+
+/// The language of the page being rendered (English outside a page).
+pub fn current_locale() -> haven_domain::locale::Locale {
+    CONTEXT.try_with(|c| c.locale).unwrap_or_default()
 }
 
 pub fn set_unread(count: u32) {
@@ -212,12 +219,23 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     } else {
         request
     };
+    let locale = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(haven_domain::locale::Locale::from_accept_language)
+        .unwrap_or_default();
     let context = PageContext {
         csrf: token.clone(),
         flash: flash.clone(),
         unread: Arc::default(),
+        locale,
     };
     let mut response = CONTEXT.scope(context, next.run(request)).await;
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
     finish(
         &app,
         &mut response,

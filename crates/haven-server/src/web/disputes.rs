@@ -250,7 +250,10 @@ async fn dispute_page(
             .map(EvidenceEntryView::from)
             .collect(),
         role,
-        held: Money::new(detail.order.escrow_minor(), detail.order.total.currency).display(),
+        held: super::shown(Money::new(
+            detail.order.escrow_minor(),
+            detail.order.total.currency,
+        )),
         carriers: Carrier::ALL
             .iter()
             .map(|c| (c.as_str(), c.display_name()))
@@ -585,10 +588,19 @@ async fn list_page(
     base: &str,
     queue: bool,
 ) -> WebResult {
+    let mut disputes = crate::views::dispute_views(app, actor, &page.items).await?;
+    if !queue {
+        // What the viewer must act on first, the most urgent on top; the
+        // rest keep their order (newest first).
+        disputes.sort_by_cached_key(|d| {
+            let deadline = d.next_deadline().map(str::to_string);
+            (!d.your_move, !d.open, deadline.is_none(), deadline)
+        });
+    }
     Ok(render(&DisputeListPage {
         layout: Layout::new(app, Some(actor), heading),
         heading,
-        disputes: crate::views::dispute_views(app, actor, &page.items).await?,
+        disputes,
         queue,
         next_url: page.next_cursor.map(|c| format!("{base}?cursor={c}")),
     }))

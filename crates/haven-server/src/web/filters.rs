@@ -12,9 +12,32 @@ fn format_time<T: Display>(value: T, pattern: &str) -> String {
     }
 }
 
-/// `2026-12-18 18:59 UTC`
-pub fn when<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
-    Ok(format_time(value, "%Y-%m-%d %H:%M UTC"))
+/// `Fri 18 Dec 2026, 18:59 UTC`, marked up as a `<time>` that the page's
+/// script rewrites in the visitor's own time zone; without the script the
+/// UTC text stands.
+pub fn when<T: Display>(
+    value: T,
+    _: &dyn askama::Values,
+) -> askama::Result<askama::filters::Safe<String>> {
+    let raw = value.to_string();
+    let html = match raw.parse::<Timestamp>() {
+        // Built from a parsed timestamp: nothing in it needs escaping.
+        Ok(at) => format!(
+            "<time datetime=\"{}\" data-local>{}</time>",
+            at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            at.strftime("%a %-d %b %Y, %H:%M UTC")
+        ),
+        Err(_) => escape_html(&raw),
+    };
+    Ok(askama::filters::Safe(html))
+}
+
+fn escape_html(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// `Fri 18 Dec 2026`

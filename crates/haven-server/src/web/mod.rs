@@ -37,6 +37,11 @@ use haven_app::{Actor, App};
 
 type AppState = State<Arc<App>>;
 
+/// Money as the page's language writes it ("$25.00", "25,00 €").
+pub(crate) fn shown(money: haven_domain::money::Money) -> String {
+    csrf::current_locale().money(money)
+}
+
 /// Shared page chrome.
 pub struct Layout {
     pub title: String,

@@ -20,8 +20,24 @@ use haven_app::{Actor, App};
 #[template(path = "orders.html")]
 struct OrdersPage {
     layout: Layout,
-    orders: Vec<OrderView>,
+    orders: Vec<OrderCard>,
     next_url: Option<String>,
+}
+
+/// One order in "My orders": what it is, from whom, where it is on its way,
+/// what the buyer has until when, and what they can do next.
+struct OrderCard {
+    order: OrderView,
+    /// A short number to quote to support ("#1F3A9C2D").
+    number: String,
+    image: Option<String>,
+    store_name: String,
+    /// The tracker's steps with their state: `done`, `current` or empty.
+    steps: Vec<(&'static str, &'static str)>,
+    /// The deadline or state in words.
+    status: String,
+    /// (label, link, primary) for the next steps open to the buyer.
+    actions: Vec<(&'static str, String, bool)>,
 }
 
 pub async fn list(
@@ -33,15 +49,130 @@ pub async fn list(
         .store
         .orders_for_buyer(actor.id(), &PageRequest::new(q.cursor, Some(25)))
         .await?;
+    let mut stores = std::collections::HashMap::new();
+    let mut orders = Vec::with_capacity(page.items.len());
+    for order in &page.items {
+        orders.push(order_card(&app, &actor, order, &mut stores).await?);
+    }
     Ok(render(&OrdersPage {
         layout: Layout::new(&app, Some(&actor), "My orders"),
-        orders: page
-            .items
-            .iter()
-            .map(|o| OrderView::seen_by(o, &actor, app.now()))
-            .collect(),
+        orders,
         next_url: page.next_cursor.map(|c| format!("/orders?cursor={c}")),
     }))
+}
+
+async fn order_card(
+    app: &App,
+    actor: &Actor,
+    order: &Order,
+    stores: &mut std::collections::HashMap<haven_domain::ids::StoreId, String>,
+) -> Result<OrderCard, WebError> {
+    let image = app
+        .store
+        .listing(order.listing_id)
+        .await?
+        .and_then(|l| l.images.first().map(|hash| format!("/media/{hash}")));
+    let store_name = match stores.get(&order.store_id) {
+        Some(name) => name.clone(),
+        None => {
+            let name = app
+                .store
+                .shop(order.store_id)
+                .await?
+                .map_or_else(|| "a store".to_string(), |shop| shop.name);
+            stores.insert(order.store_id, name.clone());
+            name
+        }
+    };
+    let view = OrderView::seen_by(order, actor, app.now());
+    let steps = match order.state.tracker_steps_done() {
+        Some(done) => haven_domain::order::TRACKER_STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                let state = if i < done {
+                    "done"
+                } else if i == done {
+                    "current"
+                } else {
+                    ""
+                };
+                (*step, state)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(OrderCard {
+        number: format!("#{}", last_chars_upper(&view.id, 8)),
+        status: card_status(app, order),
+        actions: card_actions(&view),
+        order: view,
+        image,
+        store_name,
+        steps,
+    })
+}
+
+fn last_chars_upper(id: &str, count: usize) -> String {
+    haven_domain::text::last_chars(&id.replace('-', ""), count).to_ascii_uppercase()
+}
+
+/// The one line that tells the buyer where things stand and until when.
+fn card_status(app: &App, order: &Order) -> String {
+    use haven_domain::order::OrderState as S;
+    let day = |at: haven_domain::Timestamp| at.strftime("%a %-d %b").to_string();
+    match order.state {
+        S::PendingPayment => "Waiting for your payment to be confirmed".into(),
+        S::Paid => format!("The seller ships by {}", day(order.ship_by_at)),
+        S::Shipped | S::Delivered if order.open_dispute.is_some() => {
+            "A dispute is open: protection is paused and your payment stays in escrow".into()
+        }
+        S::Shipped | S::Delivered => match (order.protection_ends_at, time_left(app, order)) {
+            (Some(ends), left) if !left.is_empty() => {
+                format!("Protection ends in {left} ({})", day(ends))
+            }
+            _ => "Buyer protection has ended".into(),
+        },
+        S::Completed => match order.closed_at {
+            Some(at) => format!("Completed on {}", day(at)),
+            None => "Completed".into(),
+        },
+        S::Cancelled | S::Refunded | S::PartiallyRefunded => {
+            let reason = order
+                .close_reason
+                .map(|r| r.as_str().replace('_', " "))
+                .unwrap_or_default();
+            format!(
+                "{}{}",
+                order.state.as_str().replace('_', " "),
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {reason}")
+                }
+            )
+        }
+    }
+}
+
+fn card_actions(view: &OrderView) -> Vec<(&'static str, String, bool)> {
+    let order = format!("/orders/{}", view.id);
+    let mut actions = Vec::new();
+    if view.can("complete_challenge") {
+        actions.push(("Verify your payment", order.clone(), true));
+    }
+    if view.can("confirm_receipt") {
+        actions.push(("Confirm receipt", format!("{order}#confirm-receipt"), true));
+    }
+    if let Some(dispute) = &view.open_dispute_id {
+        actions.push(("Go to the dispute", format!("/disputes/{dispute}"), true));
+    } else if view.can("open_dispute") {
+        actions.push(("Open a dispute", format!("{order}/dispute"), false));
+    }
+    if view.shipment.is_some() {
+        actions.push(("Track", format!("{order}#tracking"), false));
+    }
+    actions
 }
 
 #[derive(Template)]

@@ -96,16 +96,6 @@ fn value_links(
         .collect()
 }
 
-/// "12.34" for a price filter (the display form without its currency).
-fn decimal(money: Money) -> String {
-    money
-        .display()
-        .split(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn price_links(
     params: &SearchParams,
     facets: &haven_search::Facets,
@@ -117,9 +107,9 @@ fn price_links(
         .iter()
         .filter(|b| b.count > 0)
         .map(|bucket| {
-            let min = (bucket.min_minor > 0).then(|| decimal(money(bucket.min_minor)));
+            let min = (bucket.min_minor > 0).then(|| money(bucket.min_minor).decimal());
             // The bucket's bound is exclusive; the filter's maximum is not.
-            let max = bucket.max_minor.map(|m| decimal(money(m - 1)));
+            let max = bucket.max_minor.map(|m| money(m - 1).decimal());
             let label = match (&min, bucket.max_minor) {
                 (None, Some(high)) => format!("Under {}", money(high)),
                 (Some(_), Some(high)) => format!("{} to {}", money(bucket.min_minor), money(high)),

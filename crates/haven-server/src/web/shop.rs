@@ -104,7 +104,7 @@ struct ListingPage {
 pub struct DeliveryEstimate {
     pub method: String,
     pub cost: String,
-    /// "Free from 100.00 USD" when the method has a threshold not reached.
+    /// "Free from $100.00" when the method has a threshold not reached.
     pub note: String,
     pub earliest: String,
     pub latest: String,
@@ -129,7 +129,7 @@ fn delivery_estimates(
                 .and_then(|m| m.free_over);
             let note = match threshold {
                 Some(over) if quote.cost.amount_minor > 0 => {
-                    format!("free from {}", over.display())
+                    format!("free from {}", super::shown(over))
                 }
                 _ => String::new(),
             };
@@ -137,7 +137,7 @@ fn delivery_estimates(
                 cost: if quote.cost.amount_minor == 0 {
                     "Free".into()
                 } else {
-                    quote.cost.display()
+                    super::shown(quote.cost)
                 },
                 note,
                 earliest: day(listing.ship_by_days + quote.min_transit_days),
@@ -186,8 +186,8 @@ async fn bundle_offers(
             store_id: bundle.store_id.to_string(),
             title: bundle.title,
             items,
-            price: bundle.price.display(),
-            separately: separately.display(),
+            price: super::shown(bundle.price),
+            separately: super::shown(separately),
         });
     }
     Ok(offers)
@@ -417,7 +417,10 @@ async fn checkout_page(
         .store
         .balance(&credit_account, app.currency().as_str())
         .await?;
-    let credit = haven_domain::money::Money::new(credit_minor, app.currency()).display();
+    let credit = super::shown(haven_domain::money::Money::new(
+        credit_minor,
+        app.currency(),
+    ));
     Ok(render(&CheckoutPage {
         credit_minor,
         credit,

@@ -343,6 +343,17 @@ impl TestApp {
         .await
     }
 
+    /// A seller with one listing, a buyer and the buyer's paid order:
+    /// (seller token, buyer token, order id).
+    pub async fn paid_order(&self) -> (String, String, String) {
+        let (seller, listing) = self.seller_with_listing("s@example.com", 5).await;
+        let buyer = self.user("b@example.com", "buyer").await;
+        let r = self.buy(&buyer, &listing, "4242424242424242").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        let order = r.json["id"].as_str().unwrap().to_string();
+        (seller, buyer, order)
+    }
+
     /// A seller, a buyer and one paid order the seller has shipped:
     /// (seller token, buyer token, listing id, order id).
     pub async fn shipped_order(&self) -> (String, String, String, String) {

@@ -218,9 +218,16 @@ fn plan_guards(cs: &Changeset, ops: &mut Vec<Op>) {
 }
 
 /// The two skeletons stored with a user, so a look-alike email or display
-/// name is refused by a unique index, whatever process registers it.
+/// name is refused by a unique index, whatever process registers it. A
+/// closed account gives its name up (every closed account is called the
+/// same), keeping a placeholder unique to it.
 fn user_skeletons(user: &User) -> (String, String) {
-    (skeleton(user.email.as_str()), skeleton(&user.display_name))
+    let name = if user.is_closed() {
+        format!("closed:{}", user.id)
+    } else {
+        skeleton(&user.display_name)
+    };
+    (skeleton(user.email.as_str()), name)
 }
 
 const USER_UNIQUES: &[(&str, Conflict)] = &[("name_skeleton", Conflict::NameTaken)];
@@ -374,6 +381,12 @@ fn plan_throttles(cs: &Changeset, ops: &mut Vec<Op>) {
     if let Some(purge) = cs.purge_risk_attempts {
         ops.push(Op::exec(
             sql::RISK_ATTEMPTS_PURGE,
+            params![purge.before, purge.limit],
+        ));
+    }
+    if let Some(purge) = cs.purge_sent_emails {
+        ops.push(Op::exec(
+            sql::SENT_EMAILS_PURGE,
             params![purge.before, purge.limit],
         ));
     }

@@ -23,7 +23,7 @@ use super::{Backend, Core, Expect, Op, Row, Value, sql};
 use crate::{
     BalanceRow, Changeset, Command, CommandState, EvidenceFile, IdempotencyRecord, JournalRecord,
     ListingFilter, Media, OpsSnapshot, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory,
-    Payout, Store, StoreError, StoreResult, StoredEntry, Strike, ThrottleCount, Timer,
+    Payout, Store, StoreError, StoreResult, StoredEntry, Strike, SweepCursor, ThrottleCount, Timer,
     TrackingEvent, make_page, params,
 };
 
@@ -651,6 +651,51 @@ impl<B: Backend> Store for Core<B> {
             self.rows(sql::TIMERS_FOR_ORDER, params![order.0]).await?,
             timer_row,
         )
+    }
+
+    async fn timers_after(
+        &self,
+        after: &SweepCursor,
+        until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Timer>> {
+        let rows = self
+            .rows(
+                sql::TIMERS_AFTER,
+                params![after.due_at, after.after_id.clone(), until, limit],
+            )
+            .await?;
+        all(rows, timer_row)
+    }
+
+    async fn sweep_cursor(&self, name: &str) -> StoreResult<Option<SweepCursor>> {
+        let row = self.first(sql::SWEEP_CURSOR, params![name]).await?;
+        one(row, |r| {
+            Ok(SweepCursor {
+                due_at: r.time(0)?,
+                after_id: r.text(1)?,
+            })
+        })
+    }
+
+    async fn advance_sweep(
+        &self,
+        name: &str,
+        from: Option<&SweepCursor>,
+        to: &SweepCursor,
+    ) -> StoreResult<bool> {
+        // A sweep never seen before has no row: the insert wins, and the
+        // WHERE of the update is never consulted.
+        let (from_ms, from_id) = from.map_or((Timestamp::UNIX_EPOCH, String::new()), |c| {
+            (c.due_at, c.after_id.clone())
+        });
+        let advance = Op::exec(
+            sql::SWEEP_ADVANCE,
+            params![name, from_ms, from_id, to.due_at, to.after_id.clone()],
+        )
+        .expect(Expect::Rows);
+        let rows = self.backend.run(vec![advance]).await?;
+        Ok(rows.iter().any(|rows| !rows.is_empty()))
     }
 
     async fn sequence_outbox(&self, limit: u32) -> StoreResult<()> {

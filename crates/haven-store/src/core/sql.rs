@@ -122,6 +122,11 @@ pub const RISK_ATTEMPTS_PURGE: Sql = Shared(
     "DELETE FROM risk_attempts WHERE id IN
        (SELECT id FROM risk_attempts WHERE at_ms < ?1 AND outcome <> 'review' ORDER BY at_ms, id LIMIT ?2)",
 );
+/// Sent emails past their retention (`commands_sent_emails`, migration 24).
+pub const SENT_EMAILS_PURGE: Sql = Shared(
+    "DELETE FROM commands WHERE id IN
+       (SELECT id FROM commands WHERE kind = 'email' AND state = 'done' AND done_at_ms < ?1 LIMIT ?2)",
+);
 pub const THROTTLE_PURGE: Sql = Shared("DELETE FROM throttle_events WHERE at_ms < ?1");
 pub const THROTTLE_BLOCKS_PURGE: Sql = Shared("DELETE FROM throttle_blocks WHERE until_ms < ?1");
 
@@ -436,6 +441,25 @@ pub const TIMERS_CLAIM: Sql = Split {
 };
 pub const TIMERS_FOR_ORDER: Sql = Shared(
     "SELECT id, order_id, kind, due_at_ms, attempts FROM scheduled_actions WHERE order_id = ?1 ORDER BY due_at_ms",
+);
+
+/// Deadlines after the cursor (?1 ms, ?2 id) and due by ?3, in (due, id)
+/// order: what a sweep over upcoming deadlines looks at next.
+pub const TIMERS_AFTER: Sql = Shared(
+    "SELECT id, order_id, kind, due_at_ms, attempts FROM scheduled_actions
+     WHERE due_at_ms >= ?1 AND due_at_ms <= ?3 AND (due_at_ms > ?1 OR id > ?2)
+     ORDER BY due_at_ms, id LIMIT ?4",
+);
+pub const SWEEP_CURSOR: Sql =
+    Shared("SELECT due_at_ms, after_id FROM sweep_cursors WHERE name = ?1");
+/// Move a sweep from (?2, ?3) to (?4, ?5), only if no other node moved it
+/// first (a sweep never seen before moves from anywhere); returns the row
+/// when it moved.
+pub const SWEEP_ADVANCE: Sql = Shared(
+    "INSERT INTO sweep_cursors (name, due_at_ms, after_id) VALUES (?1, ?4, ?5)
+     ON CONFLICT (name) DO UPDATE SET due_at_ms = excluded.due_at_ms, after_id = excluded.after_id
+     WHERE sweep_cursors.due_at_ms = ?2 AND sweep_cursors.after_id = ?3
+     RETURNING due_at_ms",
 );
 
 // The outbox (business events) and idempotency keys.

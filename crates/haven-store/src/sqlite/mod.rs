@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("schema21.sql")),
     (22, include_str!("schema22.sql")),
     (23, include_str!("schema23.sql")),
+    (24, include_str!("schema24.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;

@@ -360,7 +360,9 @@ async fn start_node(
         risk_checks,
         bind: "127.0.0.1:0".into(),
         database_url: String::new(),
-        mail_dir: scratch.dir().join("mail").to_string_lossy().into_owned(),
+        // Emails are queued and dispatched as in production; only the
+        // relay's side (one file each, on the database's disk) is skipped.
+        smtp_url: Some(haven_app::mail::DISCARD_URL.into()),
         blob_store_url: scratch.dir().join("blobs").to_string_lossy().into_owned(),
         ..Config::default()
     };

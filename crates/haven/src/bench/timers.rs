@@ -81,7 +81,9 @@ pub async fn run(args: TimerArgs) -> anyhow::Result<()> {
 
 async fn build_app(scratch: &Scratch, clock: &OffsetClock) -> anyhow::Result<Arc<App>> {
     let config = Config {
-        mail_dir: scratch.dir().join("mail").to_string_lossy().into_owned(),
+        // Emails are queued and dispatched as in production; only the
+        // relay's side (one file each, on the database's disk) is skipped.
+        smtp_url: Some(haven_app::mail::DISCARD_URL.into()),
         blob_store_url: scratch.dir().join("blobs").to_string_lossy().into_owned(),
         timer_interval_ms: 100,
         timer_batch: 1_024,

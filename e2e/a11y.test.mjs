@@ -1,0 +1,91 @@
+// Accessibility: axe-core (WCAG 2 A and AA rules) on the pages each kind of
+// person uses, at a desktop and a phone width. A serious or critical
+// violation anywhere fails the test, listing every one found.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startHaven, login, logout } from "./harness.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve("axe-core/axe.min.js");
+
+// Set HAVEN_SCREENSHOTS to a folder to keep a picture of every page checked.
+const SHOTS = process.env.HAVEN_SCREENSHOTS;
+
+const SIZES = [
+  { name: "desktop", width: 1280, height: 800 },
+  { name: "phone", width: 375, height: 740 },
+];
+
+// Who looks, and where. A path may be a function of the page, to follow a
+// link to a page whose id the demo generates.
+const VISITS = [
+  { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", firstListing] },
+  { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages"] },
+  { who: "lumen@demo.haven", paths: ["/seller", firstOrder, "/seller/disputes", "/seller/coupons", "/seller/listings/new"] },
+  { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands"] },
+  { who: "admin@demo.haven", paths: ["/admin/webhooks"] },
+];
+
+async function firstListing(page, base) {
+  await page.goto(`${base}/?category=home`);
+  return page.locator("a[href^='/listings/']").first().getAttribute("href");
+}
+
+// The demo's history gives every store orders; the buyer starts with none.
+async function firstOrder(page, base) {
+  await page.goto(`${base}/seller`);
+  return page.locator("a[href^='/orders/']").first().getAttribute("href");
+}
+
+async function audit(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+}
+
+test("no serious or critical accessibility violations, on desktop and phone", { timeout: 600_000 }, async () => {
+  const haven = await startHaven();
+  const found = [];
+  let pagesChecked = 0;
+  try {
+    for (const size of SIZES) {
+      // The pages' CSP refuses injected scripts, as it should; the audit
+      // alone is let through.
+      const context = await haven.browser.newContext({ bypassCSP: true, viewport: { width: size.width, height: size.height } });
+      const page = await context.newPage();
+      for (const visit of VISITS) {
+        if (visit.who) await login(page, haven.base, visit.who);
+        for (const entry of visit.paths) {
+          const path = typeof entry === "function" ? await entry(page, haven.base) : entry;
+          assert.ok(path, `a page to check for ${visit.who ?? "a visitor"}`);
+          const response = await page.goto(`${haven.base}${path}`);
+          assert.equal(response.status(), 200, `${path} as ${visit.who ?? "a visitor"}`);
+          if (SHOTS) {
+            mkdirSync(SHOTS, { recursive: true });
+            const slug = `${visit.who?.split("@")[0] ?? "visitor"}${path.replace(/[^a-z0-9]+/gi, "-")}`.replace(/-+$/, "");
+            await page.screenshot({ path: join(SHOTS, `${size.name}-${slug}.png`), fullPage: false });
+          }
+          for (const violation of await audit(page)) {
+            found.push({ size: size.name, who: visit.who ?? "visitor", path, ...violation });
+          }
+          pagesChecked += 1;
+        }
+        if (visit.who) await logout(page);
+      }
+      await context.close();
+    }
+  } finally {
+    await haven.stop();
+  }
+  assert.equal(pagesChecked, 2 * VISITS.reduce((n, v) => n + v.paths.length, 0));
+  assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+});
