@@ -98,7 +98,32 @@ fn tracking_error(rejection: TrackingRejection) -> AppError {
     AppError::new(kind, rejection.to_string())
 }
 
+/// The to-do list reads at most this many paid orders and open disputes.
+const TO_DO_LIMIT: u32 = 100;
+
 impl App {
+    /// What waits on the seller's store, soonest deadline first: orders to
+    /// ship, cancellations and disputes to answer, returns to check.
+    pub async fn seller_to_do(&self, actor: &Actor) -> AppResult<Vec<haven_domain::todo::ToDo>> {
+        let store = actor.require_store()?;
+        let orders = self.store.orders_to_ship(store, TO_DO_LIMIT).await?;
+        let mut disputes = Vec::new();
+        for dispute in self
+            .store
+            .open_disputes_for_store(store, TO_DO_LIMIT)
+            .await?
+        {
+            let item = self
+                .store
+                .order(dispute.order_id)
+                .await?
+                .map(|o| o.listing_title)
+                .unwrap_or_default();
+            disputes.push((dispute, item));
+        }
+        Ok(haven_domain::todo::seller_to_do(&orders, &disputes))
+    }
+
     /// The seller hands the parcel to a carrier. The tracking number's
     /// provenance is checked before the order moves.
     pub async fn ship(

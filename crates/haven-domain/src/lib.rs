@@ -26,6 +26,7 @@ pub mod policy;
 pub mod reputation;
 pub mod text;
 pub mod timer;
+pub mod todo;
 pub mod trail;
 
 pub use jiff::{SignedDuration, Timestamp};

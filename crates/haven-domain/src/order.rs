@@ -230,6 +230,36 @@ impl CloseReason {
         }
     }
 
+    /// Why the order closed, in words for its buyer and seller alike.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            CloseReason::PaymentNotCompleted => {
+                "The payment was never completed, so nothing was charged."
+            }
+            CloseReason::PaymentDeclined => "The card was declined, so nothing was charged.",
+            CloseReason::BuyerConfirmed => "The buyer confirmed that the item arrived.",
+            CloseReason::AutoConfirmed => {
+                "Buyer protection ended after the delivery scan with no dispute, so the order completed by itself."
+            }
+            CloseReason::CancelRequest => "Cancelled at the buyer's request, before shipment.",
+            CloseReason::ShipByMissed => {
+                "The seller did not ship by the ship-by date, so Haven cancelled the order."
+            }
+            CloseReason::Chargeback => {
+                "The card holder's bank took the payment back (a chargeback)."
+            }
+            CloseReason::DisputeResolved => "A dispute settled the order.",
+            CloseReason::DisputeLapsed => {
+                "The return was not shipped in time, so the dispute closed and the seller was paid."
+            }
+            CloseReason::DisputeWithdrawn => {
+                "The buyer withdrew the dispute, and the order completed."
+            }
+            CloseReason::DisputeSuperseded => "A later dispute replaced the first one.",
+            CloseReason::RiskRefused => "Haven's payment check refused the payment.",
+        }
+    }
+
     /// The reason a dispute that ended in `state` gives the order it settles.
     pub fn after_dispute(state: crate::dispute::DisputeState) -> CloseReason {
         use crate::dispute::DisputeState as S;

@@ -372,6 +372,11 @@ pub struct OrderView {
     pub released_to_seller: MoneyView,
     pub commission: MoneyView,
     pub refunded: MoneyView,
+    /// Of the refunds, what went back to the card (the rest went to the
+    /// buyer's Haven credit).
+    pub refunded_to_card: MoneyView,
+    /// Why the order closed, in words (closed orders only).
+    pub close_explanation: Option<String>,
     /// True while a dispute is open: the countdown is stopped and escrow frozen.
     pub protection_paused: bool,
     /// While paused: the protection time left, frozen until the dispute closes.
@@ -496,6 +501,8 @@ impl OrderView {
             released_to_seller: money(o.released_minor),
             commission: money(o.commission_minor),
             refunded: money(o.refunded_minor),
+            refunded_to_card: money(o.refunded_card_minor),
+            close_explanation: o.close_reason.map(|r| r.explanation().to_string()),
             protection_paused: o.window_paused_at.is_some(),
             protection_remaining_s: o
                 .window_paused_at

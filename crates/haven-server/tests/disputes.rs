@@ -1368,6 +1368,13 @@ async fn dispute_lists_name_the_item_and_show_whose_move_it_is() {
         "{html}"
     );
     assert!(html.contains("your move"), "the seller must answer: {html}");
+    let centre = Browser::html(&seller.get("/seller").await).to_string();
+    assert!(
+        centre.contains(&format!(
+            "<a href=\"/disputes/{dispute}\">Answer the dispute about Walnut desk lamp</a>"
+        )),
+        "{centre}"
+    );
     let mut buyer = Browser::new(&c.t);
     buyer.login("b@example.com").await;
     let html = Browser::html(&buyer.get("/disputes").await).to_string();

@@ -1021,8 +1021,21 @@ async fn my_orders_shows_progress_deadlines_and_next_steps() {
     );
     assert!(html.contains("The seller ships by "), "{html}");
     assert!(!html.contains("Confirm receipt"), "nothing to confirm yet");
+    // The seller's to-do list leads with it, and its ship-by time.
+    let mut store = Browser::new(&t);
+    store.login("s@example.com").await;
+    let centre = Browser::html(&store.get("/seller").await).to_string();
+    assert!(
+        centre.contains(&format!(
+            "<a href=\"/orders/{order}\">Ship Walnut desk lamp</a> <span class=\"due\">by <time"
+        )),
+        "{centre}"
+    );
 
     t.ship(&seller, &order).await;
+    let centre = Browser::html(&store.get("/seller").await).to_string();
+    assert!(!centre.contains("Ship Walnut desk lamp"), "{centre}");
+    assert!(centre.contains("Nothing waits on you"), "{centre}");
     let html = Browser::html(&browser.get("/orders").await).to_string();
     assert!(html.contains("Protection ends in "), "{html}");
     assert!(
@@ -1037,4 +1050,62 @@ async fn my_orders_shows_progress_deadlines_and_next_steps() {
         html.contains(&format!("href=\"/orders/{order}#tracking\"")),
         "{html}"
     );
+}
+
+/// A closed order says, in one banner, why it closed and where the money
+/// went; the buyer never sees the seller's commission.
+#[tokio::test]
+async fn a_closed_order_says_why_and_where_the_money_went() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, cancelled) = t.paid_order().await;
+    t.advance_days(4);
+    t.tick().await;
+    let mut buyer_pages = Browser::new(&t);
+    buyer_pages.login("b@example.com").await;
+    let html = Browser::html(&buyer_pages.get(&format!("/orders/{cancelled}")).await).to_string();
+    assert!(
+        html.contains("<strong>Cancelled.</strong> The seller did not ship by the ship-by date"),
+        "{html}"
+    );
+    assert!(
+        html.contains("You got $45.00 back: $45.00 to the card."),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("class=\"notice").count(),
+        1,
+        "one banner: {html}"
+    );
+
+    let listing = t
+        .get(&format!("/api/v1/orders/{cancelled}"), Some(&buyer))
+        .await
+        .json["listing_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let order = t.buy(&buyer, &listing, "4242424242424242").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.ship(&seller, &order).await;
+    let r = t
+        .post(
+            &format!("/api/v1/orders/{order}/confirm"),
+            Some(&buyer),
+            json!({"second_confirmation": true}),
+        )
+        .await;
+    assert_eq!(r.json["state"], "completed", "{:?}", r.json);
+    let html = Browser::html(&buyer_pages.get(&format!("/orders/{order}")).await).to_string();
+    assert!(
+        html.contains("<strong>Completed.</strong> The buyer confirmed that the item arrived."),
+        "{html}"
+    );
+    assert!(html.contains("The seller has been paid."), "{html}");
+    assert!(!html.contains("commission"), "{html}");
+    let mut seller_pages = Browser::new(&t);
+    seller_pages.login("s@example.com").await;
+    let html = Browser::html(&seller_pages.get(&format!("/orders/{order}")).await).to_string();
+    assert!(html.contains("went to your balance, after $"), "{html}");
 }

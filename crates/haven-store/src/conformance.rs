@@ -2559,6 +2559,31 @@ async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(orders.items.len(), 7);
+    // None of them is paid yet: nothing to ship. A paid one is.
+    assert!(
+        store
+            .orders_to_ship(fx.shop.id, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut paid = sample_order(fx.buyer.id, &fx.listing);
+    paid.state = OrderState::Paid;
+    store
+        .commit(Changeset {
+            orders: vec![OrderWrite {
+                order: paid.clone(),
+                expected_version: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let to_ship = store.orders_to_ship(fx.shop.id, 100).await.unwrap();
+    assert_eq!(
+        to_ship.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![paid.id]
+    );
 }
 
 fn sample_dispute(order: &Order, at: Timestamp) -> Dispute {
@@ -2664,6 +2689,11 @@ async fn disputes_are_versioned_and_one_open_per_order(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(by_store.items.len(), 2);
+    let open = store.open_disputes_for_store(fx.shop.id, 10).await.unwrap();
+    assert_eq!(
+        open.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![second.id]
+    );
 }
 
 async fn evidence_logs_round_trip_and_refuse_rewrites(store: &dyn Store) {

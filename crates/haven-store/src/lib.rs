@@ -1165,6 +1165,15 @@ pub trait Store: Send + Sync + 'static {
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
     async fn orders_for_buyer(&self, buyer: UserId, page: &PageRequest)
     -> StoreResult<Page<Order>>;
+    /// The store's paid orders (not yet shipped, cancelled or refunded),
+    /// oldest first, at most `limit`: the seller centre's to-do list.
+    async fn orders_to_ship(&self, store: StoreId, limit: u32) -> StoreResult<Vec<Order>>;
+    /// The store's open disputes, oldest first, at most `limit`.
+    async fn open_disputes_for_store(
+        &self,
+        store: StoreId,
+        limit: u32,
+    ) -> StoreResult<Vec<Dispute>>;
     async fn orders_for_store(
         &self,
         store: StoreId,

@@ -54,7 +54,7 @@ pub async fn queue(
         let Some(order) = item.order else { continue };
         let linked = app.linked_accounts(&actor, &item.attempt).await?;
         let amount = Currency::parse(&item.attempt.currency)
-            .map(|c| Money::new(item.attempt.amount_minor, c).to_string())
+            .map(|c| super::shown(Money::new(item.attempt.amount_minor, c)))
             .unwrap_or_default();
         rows.push(ReviewRow {
             order_id: order.id.to_string(),

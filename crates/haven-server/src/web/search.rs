@@ -111,9 +111,13 @@ fn price_links(
             // The bucket's bound is exclusive; the filter's maximum is not.
             let max = bucket.max_minor.map(|m| money(m - 1).decimal());
             let label = match (&min, bucket.max_minor) {
-                (None, Some(high)) => format!("Under {}", money(high)),
-                (Some(_), Some(high)) => format!("{} to {}", money(bucket.min_minor), money(high)),
-                _ => format!("{} and up", money(bucket.min_minor)),
+                (None, Some(high)) => format!("Under {}", super::shown(money(high))),
+                (Some(_), Some(high)) => format!(
+                    "{} to {}",
+                    super::shown(money(bucket.min_minor)),
+                    super::shown(money(high))
+                ),
+                _ => format!("{} and up", super::shown(money(bucket.min_minor))),
             };
             let on = params.price_min == min && params.price_max == max;
             FacetLink {

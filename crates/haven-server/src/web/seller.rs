@@ -24,6 +24,8 @@ use haven_app::{Actor, App, NewListingInput};
 struct SellerPage {
     layout: Layout,
     store: Option<StoreView>,
+    /// What waits on the store, soonest deadline first.
+    to_do: Vec<ToDoRow>,
     balance: Option<BalanceView>,
     orders: Vec<OrderView>,
     payouts: Vec<PayoutView>,
@@ -37,6 +39,42 @@ struct SellerPage {
     error: Option<String>,
 }
 
+/// One line of the seller's to-do list.
+struct ToDoRow {
+    text: String,
+    link: String,
+    /// RFC 3339, for the `when` filter.
+    due: Option<String>,
+}
+
+impl From<&haven_domain::todo::ToDo> for ToDoRow {
+    fn from(todo: &haven_domain::todo::ToDo) -> Self {
+        use haven_domain::todo::ToDoKind as K;
+        let order = format!("/orders/{}", todo.order_id);
+        let dispute = todo
+            .dispute_id
+            .map_or_else(|| order.clone(), |id| format!("/disputes/{id}"));
+        let (text, link) = match todo.kind {
+            K::Ship => (format!("Ship {}", todo.item), order),
+            K::AnswerCancellation => (
+                format!("Answer the buyer's request to cancel {}", todo.item),
+                order,
+            ),
+            K::WaitForPaymentCheck => (
+                format!("Do not ship {} yet: a payment check holds it", todo.item),
+                order,
+            ),
+            K::AnswerDispute => (format!("Answer the dispute about {}", todo.item), dispute),
+            K::CheckReturn => (format!("Check the returned {}", todo.item), dispute),
+        };
+        ToDoRow {
+            text,
+            link,
+            due: todo.due.map(crate::views::ts),
+        }
+    }
+}
+
 async fn centre_page(
     app: &App,
     actor: &Actor,
@@ -48,6 +86,7 @@ async fn centre_page(
     let mut page = SellerPage {
         layout: Layout::new(app, Some(actor), "Seller centre"),
         store: None,
+        to_do: Vec::new(),
         balance: None,
         orders: Vec::new(),
         payouts: Vec::new(),
@@ -63,6 +102,12 @@ async fn centre_page(
             Some(shop) => Some(StoreView::load(app, &shop).await?),
             None => None,
         };
+        page.to_do = app
+            .seller_to_do(actor)
+            .await?
+            .iter()
+            .map(ToDoRow::from)
+            .collect();
         page.balance = Some(app.balances(store_id).await?.into());
         let standing = app.standing(actor, store_id).await?;
         if standing.record.level != haven_domain::enforcement::EnforcementLevel::Good

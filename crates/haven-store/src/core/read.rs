@@ -537,6 +537,26 @@ impl<B: Backend> Store for Core<B> {
         .await
     }
 
+    async fn orders_to_ship(&self, store: StoreId, limit: u32) -> StoreResult<Vec<Order>> {
+        all(
+            self.rows(sql::ORDERS_TO_SHIP, params![store.0, limit])
+                .await?,
+            order_row,
+        )
+    }
+
+    async fn open_disputes_for_store(
+        &self,
+        store: StoreId,
+        limit: u32,
+    ) -> StoreResult<Vec<Dispute>> {
+        all(
+            self.rows(sql::DISPUTES_OPEN_FOR_STORE, params![store.0, limit])
+                .await?,
+            dispute_row,
+        )
+    }
+
     async fn orders_for_store(
         &self,
         store: StoreId,

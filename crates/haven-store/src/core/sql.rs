@@ -340,6 +340,11 @@ pub const ORDERS_FOR_STORE: Sql = Shared(
     "SELECT data, version FROM orders WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
 );
+/// A store's paid orders, oldest first (`orders_to_ship`, migration 25).
+pub const ORDERS_TO_SHIP: Sql = Shared(
+    "SELECT data, version FROM orders WHERE store_id = ?1 AND state = 'paid'
+     ORDER BY created_at_ms, id LIMIT ?2",
+);
 pub const ORDERS_SCAN: Sql =
     Shared("SELECT id, state, total_minor FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2");
 
@@ -640,6 +645,13 @@ pub const DISPUTES_FOR_STORE: Sql = Shared(
     "SELECT data, version FROM disputes WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
 );
+/// A store's open disputes, oldest first (`disputes_open_by_store`).
+pub const DISPUTES_OPEN_FOR_STORE: Sql = Split {
+    sqlite: "SELECT data, version FROM disputes WHERE store_id = ?1 AND is_open = 1
+             ORDER BY created_at_ms, id LIMIT ?2",
+    postgres: "SELECT data, version FROM disputes WHERE store_id = $1 AND is_open
+               ORDER BY created_at_ms, id LIMIT $2",
+};
 pub const DISPUTES_ESCALATED: Sql = Shared(
     "SELECT data, version FROM disputes WHERE state = 'escalated' AND (escalated_at_ms, id) > (?1, ?2)
      ORDER BY escalated_at_ms, id LIMIT ?3",

@@ -95,6 +95,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("schema22.sql")),
     (23, include_str!("schema23.sql")),
     (24, include_str!("schema24.sql")),
+    (25, include_str!("schema25.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
