@@ -97,11 +97,14 @@ export async function payAtCheckout(page) {
   return page.url();
 }
 
-// "$952.20" (or "-$1,234.50") as cents: the pages write money as English
-// does, and the browser asks for English.
+// The first amount in "$952.20" (or "-$1,234.50", or a deal's "$29.00
+// $45.00") as cents: the pages write money as English does, and the
+// browser asks for English.
 export function cents(text) {
-  const amount = text.trim().replace(/[^0-9.-]/g, "");
-  return Math.round(Number(amount) * 100);
+  const match = text.trim().match(/(-)?[^\d-]*(\d[\d,]*(?:\.\d+)?)/);
+  if (!match) return NaN;
+  const amount = Number(match[2].replace(/,/g, ""));
+  return Math.round((match[1] ? -amount : amount) * 100);
 }
 
 // The signed-in seller's available balance, in cents (the demo's history

@@ -33,6 +33,14 @@ test("search with a typo, filter, sort, buy; a held listing disappears", async (
   const { base } = haven;
   try {
     const page = await haven.browser.newPage();
+    // The demo's flash deal runs now: its price over the regular one, what
+    // is left, and a countdown of days.
+    await searchFromHeader(page, base, "bluetooth speaker");
+    assert.match(await page.textContent("#results .card .price"), /^\s*\$29\.00\s+\$45\.00\s+Deal\s*$/);
+    await click(page, "#results .card a");
+    assert.match(await page.textContent("#flash-deal"), /\$29\.00/);
+    assert.match(await page.textContent("#deal-countdown"), /^\d+d \d+h \d+m$/);
+
     await searchFromHeader(page, base, "earbds");
     assert.deepEqual(await resultTitles(page), ["Noise-cancelling earbuds"]);
 
