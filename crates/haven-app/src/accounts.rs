@@ -1217,7 +1217,10 @@ impl App {
         description: &str,
         idem: Option<&crate::Idem>,
     ) -> AppResult<Shop> {
-        actor.require_role(Role::Seller)?;
+        // A buyer becomes a seller by opening a store; staff never sell.
+        if actor.user.has_role(Role::Agent) || actor.user.has_role(Role::Admin) {
+            return Err(AppError::forbidden("staff accounts cannot open a store"));
+        }
         let name = text::line("name", name, 80)?;
         if name.chars().count() < 2 {
             return Err(AppError::invalid_field(
@@ -1237,6 +1240,14 @@ impl App {
             shops: vec![shop.clone()],
             ..Default::default()
         };
+        if !actor.user.has_role(Role::Seller) {
+            let mut user = actor.user.clone();
+            user.roles.push(Role::Seller);
+            changes.user_updates.push(UserWrite {
+                expected_version: user.version,
+                user,
+            });
+        }
         crate::attach_idem(
             &mut changes,
             idem,

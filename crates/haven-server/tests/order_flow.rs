@@ -788,13 +788,8 @@ async fn registration_validates_and_roles_gate_actions() {
         )
         .await;
     assert_error(&r, StatusCode::CONFLICT, "email_taken");
-    // A buyer cannot open a store, list, or read the event feed.
-    assert_error(
-        &t.post("/api/v1/stores", Some(&buyer), json!({"name": "Mine"}))
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    );
+    // A buyer cannot list or read the event feed (opening a store first
+    // makes them a seller: a_buyer_opens_a_store_from_the_web).
     assert_error(
         &t.post("/api/v1/listings", Some(&buyer), listing_body(1))
             .await,
@@ -1108,4 +1103,58 @@ async fn a_closed_order_says_why_and_where_the_money_went() {
     seller_pages.login("s@example.com").await;
     let html = Browser::html(&seller_pages.get(&format!("/orders/{order}")).await).to_string();
     assert!(html.contains("went to your balance, after $"), "{html}");
+}
+
+/// A buyer opens a store from the web and becomes a seller; staff cannot.
+#[tokio::test]
+async fn a_buyer_opens_a_store_from_the_web() {
+    let t = TestApp::sqlite().await;
+    t.user("b@example.com", "buyer").await;
+    let mut browser = Browser::new(&t);
+    browser.login("b@example.com").await;
+    let home = browser.get("/").await;
+    assert!(Browser::html(&home).contains("id=\"nav-sell\""));
+    let centre = browser.get("/seller").await;
+    assert_eq!(centre.status, StatusCode::OK);
+    assert!(Browser::html(&centre).contains("Open your store"));
+    let opened = browser
+        .post_form(
+            "/seller/store",
+            &[("name", "Ada's Attic"), ("description", "Old maps")],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{:?}", opened.json);
+    let centre = browser.get("/seller").await;
+    let html = Browser::html(&centre);
+    assert!(
+        html.contains("Ada&#39;s Attic") || html.contains("Ada's Attic"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"to-do\""), "{html}");
+    let token = t.login("b@example.com").await;
+    let me = t.get("/api/v1/me", Some(&token)).await;
+    assert!(
+        me.json["user"]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "seller"),
+        "{:?}",
+        me.json
+    );
+    // Opening a second store is refused, as before.
+    let again = t
+        .post("/api/v1/stores", Some(&token), json!({"name": "Second"}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.json);
+
+    let agent = agent_token(&t).await;
+    let r = t
+        .post(
+            "/api/v1/stores",
+            Some(&agent),
+            json!({"name": "Agent shop"}),
+        )
+        .await;
+    assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
 }

@@ -115,7 +115,7 @@ pub async fn me(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<MeVie
 }
 
 #[utoipa::path(post, path = "/api/v1/stores", tag = "catalog", request_body = OpenStoreRequest,
-    responses((status = 201, body = StoreView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, description = "Opened; a buyer account becomes a seller account", body = StoreView), (status = 403, description = "Staff accounts never sell", body = ErrorBody), (status = 409, description = "The account already has a store", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn open_store(
     State(app): AppState,
     Auth(actor): Auth,

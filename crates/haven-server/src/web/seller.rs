@@ -81,7 +81,13 @@ async fn centre_page(
     cursor: Option<String>,
     error: Option<String>,
 ) -> WebResult {
-    actor.require_role(Role::Seller)?;
+    // A buyer sees the form to open a store (and so become a seller);
+    // staff never sell.
+    if !actor.user.has_role(Role::Seller)
+        && (actor.user.has_role(Role::Agent) || actor.user.has_role(Role::Admin))
+    {
+        actor.require_role(Role::Seller)?;
+    }
     let (_, policy) = app.current_policy();
     let mut page = SellerPage {
         layout: Layout::new(app, Some(actor), "Seller centre"),
