@@ -423,3 +423,71 @@ async fn sellers_send_proof_and_agents_decide_from_the_web() {
     let page = seller.get("/seller").await;
     assert!(Browser::html(&page).contains("Approved"));
 }
+
+/// The listing a form post redirected to, as the API shows it.
+async fn published(t: &TestApp, r: &Response) -> Value {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let path = r.headers["location"].to_str().unwrap();
+    let id = path.trim_start_matches("/listings/");
+    t.get(&format!("/api/v1/listings/{id}"), None).await.json
+}
+
+/// A seller lists from the web form with photos; without any, a picture
+/// is drawn; a file that is not a picture is refused next to the form.
+#[tokio::test]
+async fn a_seller_lists_with_photos_from_the_web_form() {
+    let t = TestApp::sqlite().await;
+    t.seller_with_listing("s@example.com", 1).await;
+    let mut seller = Browser::new(&t);
+    seller.login("s@example.com").await;
+    let form = seller.get("/seller/listings/new").await;
+    assert!(Browser::html(&form).contains("enctype=\"multipart/form-data\""));
+    let fields: Vec<(&str, &str)> = vec![
+        ("title", "Hand-thrown mug"),
+        ("description", "Stoneware mug, glazed in blue."),
+        ("category", "home"),
+        ("price", "18.00"),
+        ("stock", "4"),
+        ("ship_by_days", "3"),
+        ("ship_country", "US"),
+        ("ship_cost", "5.00"),
+        ("min_days", "3"),
+        ("max_days", "7"),
+    ];
+    let png = photo(64, 48, 7);
+    let r = seller
+        .post_multipart(
+            "/seller/listings",
+            &fields,
+            Some(("photo", "mug.png", &png)),
+        )
+        .await;
+    let listing = published(&t, &r).await;
+    let images = listing["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1, "{listing:?}");
+    let served = t.get(images[0].as_str().unwrap(), None).await;
+    assert_eq!(served.headers["content-type"], "image/png");
+
+    // No photo: a drawn picture.
+    let r = seller
+        .post_multipart("/seller/listings", &fields, None)
+        .await;
+    let listing = published(&t, &r).await;
+    let served = t.get(listing["images"][0].as_str().unwrap(), None).await;
+    assert_eq!(served.headers["content-type"], "image/svg+xml");
+
+    // Not a picture: the form again, with the reason.
+    let r = seller
+        .post_multipart(
+            "/seller/listings",
+            &fields,
+            Some(("photo", "notes.txt", b"hello")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the form again");
+    assert!(
+        Browser::html(&r).contains("only PNG, JPEG and WebP images are accepted"),
+        "{:?}",
+        r.json
+    );
+}

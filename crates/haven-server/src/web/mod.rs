@@ -468,7 +468,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/seller", get(seller::centre))
         .route("/seller/store", post(seller::open_store))
         .route("/seller/listings/new", get(seller::new_listing_form))
-        .route("/seller/listings", post(seller::create_listing))
+        .route(
+            "/seller/listings",
+            post(seller::create_listing).layer(axum::extract::DefaultBodyLimit::max(
+                seller::MAX_LISTING_FORM_BYTES,
+            )),
+        )
         .route("/seller/payouts", post(seller::payout))
         .route("/seller/disputes", get(disputes::seller_inbox))
         .route(

@@ -229,6 +229,7 @@ struct NewListingPage {
     ship_by_min: u32,
     ship_by_max: u32,
     ship_by_default: u32,
+    max_photos: usize,
     error: Option<String>,
 }
 
@@ -240,6 +241,7 @@ fn new_listing_page(app: &App, actor: &Actor, error: Option<String>) -> WebResul
         ship_by_min: policy.ship_by_days_min,
         ship_by_max: policy.ship_by_days_max,
         ship_by_default: policy.ship_by_days_default,
+        max_photos: MAX_PHOTOS,
         error,
     }))
 }
@@ -356,22 +358,69 @@ fn certificate_of(
     }]
 }
 
+/// Photos one listing form takes at most.
+const MAX_PHOTOS: usize = 8;
+/// The form's body: its photos at their largest, and the text fields.
+pub const MAX_LISTING_FORM_BYTES: usize =
+    MAX_PHOTOS * (haven_app::MAX_IMAGE_BYTES + 1024) + 64 * 1024;
+
+/// The new-listing form, with its photos (multipart: the CSRF token first,
+/// checked by the middleware; the text fields go through the same checks
+/// as any form).
 pub async fn create_listing(
     State(app): AppState,
     Member(actor): Member,
-    RawBody(body): RawBody,
+    mut multipart: axum::extract::Multipart,
 ) -> WebResult {
-    let form: ListingForm = parse_form(&body)?;
-    let (title, category) = (form.title.clone(), form.category.clone());
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut photos: Vec<Vec<u8>> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid upload: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.file_name().is_some();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid upload: {e}")))?;
+        if name == "photo" && is_file {
+            // A file input left empty still sends one empty part.
+            if !bytes.is_empty() {
+                photos.push(bytes.to_vec());
+            }
+        } else if name != "csrf" {
+            let value = String::from_utf8(bytes.to_vec())
+                .map_err(|_| ApiError::bad_request("invalid form: not UTF-8"))?;
+            fields.push((name, value));
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&fields)
+        .map_err(|e| ApiError::bad_request(format!("invalid form: {e}")))?;
+    let form: ListingForm = parse_form(encoded.as_bytes())?;
     let result = async {
+        if photos.len() > MAX_PHOTOS {
+            return Err(ApiError::from(haven_app::error::AppError::invalid_field(
+                "photo",
+                format!("at most {MAX_PHOTOS} photos per listing"),
+            )));
+        }
+        let (title, category) = (form.title.clone(), form.category.clone());
         let mut input = listing_input(&app, form)?;
-        input.images = vec![
-            app.store_media(
-                "image/svg+xml",
-                haven_app::images::product_svg(&title, &category),
-            )
-            .await?,
-        ];
+        input.images = Vec::with_capacity(photos.len().max(1));
+        for photo in photos {
+            input.images.push(app.upload_image(photo).await?);
+        }
+        if input.images.is_empty() {
+            input.images.push(
+                app.store_media(
+                    "image/svg+xml",
+                    haven_app::images::product_svg(&title, &category),
+                )
+                .await?,
+            );
+        }
         Ok::<_, ApiError>(app.create_listing(&actor, input, None).await?)
     }
     .await;
