@@ -160,13 +160,22 @@ pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &st
             "Check it, then confirm receipt, or open a dispute if something is wrong.",
             &order,
         )],
-        E::OrderCompleted => vec![notice(
-            Seller,
-            Payouts,
-            format!("Order completed: {item}"),
-            "The payment, less commission, is in your balance.",
-            &order,
-        )],
+        E::OrderCompleted => vec![
+            notice(
+                Buyer,
+                Orders,
+                format!("Completed: {item}"),
+                "The seller has been paid. The rewards this order earned are in your account: turn them into credit at your next checkout.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Payouts,
+                format!("Order completed: {item}"),
+                "The payment, less commission, is in your balance.",
+                &order,
+            ),
+        ],
         E::OrderCancelled => vec![
             notice(
                 Buyer,
@@ -351,6 +360,18 @@ mod tests {
         ] {
             assert!(notices_for(quiet, "x", "o", "d").is_empty());
         }
+    }
+
+    #[test]
+    fn a_completed_order_tells_the_buyer_of_rewards_and_the_seller_of_the_payment() {
+        let done = notices_for(EventType::OrderCompleted, "Lamp", "o1", "");
+        let buyer = done.iter().find(|n| n.audience == Audience::Buyer).unwrap();
+        assert!(buyer.detail.contains("rewards"), "{buyer:?}");
+        let seller = done
+            .iter()
+            .find(|n| n.audience == Audience::Seller)
+            .unwrap();
+        assert_eq!(seller.kind, NoticeKind::Payouts);
     }
 
     #[test]
