@@ -1084,14 +1084,7 @@ async fn a_closed_order_says_why_and_where_the_money_went() {
         .unwrap()
         .to_string();
     t.ship(&seller, &order).await;
-    let r = t
-        .post(
-            &format!("/api/v1/orders/{order}/confirm"),
-            Some(&buyer),
-            json!({"second_confirmation": true}),
-        )
-        .await;
-    assert_eq!(r.json["state"], "completed", "{:?}", r.json);
+    t.confirm(&buyer, &order).await;
     let html = Browser::html(&buyer_pages.get(&format!("/orders/{order}")).await).to_string();
     assert!(
         html.contains("<strong>Completed.</strong> The buyer confirmed that the item arrived."),

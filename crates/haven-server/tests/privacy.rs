@@ -66,17 +66,6 @@ async fn the_account_page_offers_the_download() {
     assert_eq!(data["profile"]["email"], "b@example.com", "{data:?}");
 }
 
-async fn confirm(t: &TestApp, buyer: &str, order: &str) {
-    let r = t
-        .post(
-            &format!("/api/v1/orders/{order}/confirm"),
-            Some(buyer),
-            serde_json::json!({"second_confirmation": true}),
-        )
-        .await;
-    assert_eq!(r.json["state"], "completed", "{:?}", r.json);
-}
-
 #[tokio::test]
 async fn a_closed_account_is_erased_while_the_books_stay_whole() {
     for t in on_every_backend().await {
@@ -116,7 +105,7 @@ async fn a_closed_account_is_erased_while_the_books_stay_whole() {
         assert_error(&r, StatusCode::CONFLICT, "account_in_use");
 
         t.ship(&seller, &order).await;
-        confirm(&t, &buyer, &order).await;
+        t.confirm(&buyer, &order).await;
         let r = t
             .post("/api/v1/account/close", Some(&buyer), close.clone())
             .await;
@@ -167,7 +156,7 @@ async fn the_seller_loses_sight_of_the_address_90_days_after_the_order_closes() 
     assert!(!name.as_str().unwrap().is_empty());
 
     t.ship(&seller, &order).await;
-    confirm(&t, &buyer, &order).await;
+    t.confirm(&buyer, &order).await;
     t.advance_days(89);
     // Sessions do not last three months: both sign in again.
     let (seller, buyer) = (

@@ -354,6 +354,19 @@ impl TestApp {
         (seller, buyer, order)
     }
 
+    /// The buyer confirms receipt (with the second confirmation) and the
+    /// order completes.
+    pub async fn confirm(&self, buyer: &str, order: &str) {
+        let r = self
+            .post(
+                &format!("/api/v1/orders/{order}/confirm"),
+                Some(buyer),
+                json!({"second_confirmation": true}),
+            )
+            .await;
+        assert_eq!(r.json["state"], "completed", "{:?}", r.json);
+    }
+
     /// A seller, a buyer and one paid order the seller has shipped:
     /// (seller token, buyer token, listing id, order id).
     pub async fn shipped_order(&self) -> (String, String, String, String) {
