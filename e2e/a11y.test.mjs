@@ -23,15 +23,37 @@ const SIZES = [
 // link to a page whose id the demo generates.
 const VISITS = [
   { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", firstListing] },
-  { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages"] },
-  { who: "lumen@demo.haven", paths: ["/seller", firstOrder, "/seller/disputes", "/seller/coupons", "/seller/listings/new"] },
-  { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands"] },
-  { who: "admin@demo.haven", paths: ["/admin/webhooks"] },
+  { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages", askSeller] },
+  { who: "lumen@demo.haven", paths: ["/seller", firstOrder, "/seller/disputes", "/seller/coupons", "/seller/listings/new", "/seller/listings", firstEdit, firstPhotos, firstShipping, "/seller/statement", "/messages"] },
+  { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands", "/console/audit"] },
+  { who: "admin@demo.haven", paths: ["/admin/webhooks", "/admin/settings"] },
 ];
 
 async function firstListing(page, base) {
   await page.goto(`${base}/?category=home`);
   return page.locator("a[href^='/listings/']").first().getAttribute("href");
+}
+
+// The form that starts a question to a seller.
+async function askSeller(page, base) {
+  return `${await firstListing(page, base)}/ask`;
+}
+
+// The edit form of the seller's first listing.
+async function firstEdit(page, base) {
+  await page.goto(`${base}/seller/listings`);
+  return page.locator("a[href$='/edit']").first().getAttribute("href");
+}
+
+// The photo and shipping pages of the seller's first listing.
+async function firstPhotos(page, base) {
+  await page.goto(`${base}/seller/listings`);
+  return page.locator("a[href$='/photos']").first().getAttribute("href");
+}
+
+async function firstShipping(page, base) {
+  await page.goto(`${base}/seller/listings`);
+  return page.locator("a[href$='/shipping']").first().getAttribute("href");
 }
 
 // The demo's history gives every store orders; the buyer starts with none.

@@ -4,7 +4,7 @@
 // final one on the button) and pays once for two orders.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { click, startHaven, login, cents } from "./harness.mjs";
+import { click, startHaven, login, cents, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 
@@ -85,6 +85,7 @@ test("search, filter, compare sellers, coupon, one payment for two stores", asyn
     assert.match(await page.textContent("body"), /Paid once for 2 orders/);
     await page.goto(`${base}/cart`);
     assert.equal(await page.locator("#cart-empty").count(), 1, "the bought lines left the cart");
+    await snap(page, "cart-paid");
   } finally {
     await haven.stop();
   }

@@ -3,7 +3,7 @@
 // close the dispute that fails because withdrawing keeps the protection.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { availableBalance, buy, click, startHaven, login, logout } from "./harness.mjs";
+import { availableBalance, buy, click, startHaven, login, logout, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven";
@@ -89,6 +89,10 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
     await page.fill("#decision-amount", "20.00");
     await page.fill("#reasons", "The photo shows a cracked base; a partial refund covers the repair.");
     await click(page, "#decide");
+    // Nothing moves until the agent confirms what will.
+    assert.match(await page.textContent("#to-buyer"), /\$20\.00/);
+    assert.match(await page.textContent("#to-seller"), /\$34\.00/);
+    await click(page, "#confirm-decision");
     assert.match(await page.textContent("#dispute-state"), /resolved/);
     assert.match(await page.textContent("#resolution"), /refund \$20\.00/);
     await logout(page);
@@ -96,6 +100,7 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
     await login(page, base, SELLER);
     // 54.00 paid, 20.00 refunded: 34.00 released, minus 8 % (2.72).
     assert.equal(await availableBalance(page, base), before + 3_128);
+    await snap(page, "dispute-decided");
   } finally {
     await haven.stop();
   }
@@ -143,6 +148,7 @@ test("asked to close the dispute, the buyer withdraws, reopens and is still refu
     await untilShown(page, reopenedUrl, "#dispute-state", /resolved/);
     await page.goto(orderUrl);
     assert.match(await page.textContent("h1"), /refunded/);
+    await snap(page, "dispute-reopened");
   } finally {
     await haven.stop();
   }

@@ -2,7 +2,7 @@
 // simulated carrier delivers, the buyer confirms, and the seller is paid.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { availableBalance, buy, cents, startHaven, login, logout } from "./harness.mjs";
+import { availableBalance, buy, cents, startHaven, login, logout, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven"; // Lumen & Oak sells the walnut desk lamp
@@ -48,6 +48,7 @@ test("buy, ship, deliver, confirm, and see the seller paid", async () => {
     await Promise.all([page.waitForNavigation(), page.click("#request-payout")]);
     assert.equal((await page.textContent("#available-balance")).trim(), "$0.00");
     assert.equal(cents(await page.textContent("#in-payout")), before + 4_968);
+    await snap(page, "golden-seller-paid");
   } finally {
     await haven.stop();
   }

@@ -1,7 +1,8 @@
 // Starts the real haven binary in demo mode on a free port with a fresh
 // database, and launches Debian's Chromium through playwright-core.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHmac } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,8 @@ export async function startHaven() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ["demo", "--bind", `127.0.0.1:${port}`, "--database-url", `sqlite://${dir}/demo.db`], {
+    // In its own folder: the demo writes its emails to ./haven-data/mail.
+    cwd: dir,
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitUntilUp(base, child, 60_000);
@@ -51,6 +54,7 @@ export async function startHaven() {
   return {
     base,
     browser,
+    dir,
     async stop() {
       await browser.close();
       child.kill("SIGINT");
@@ -67,7 +71,7 @@ export async function login(page, base, email) {
 }
 
 export async function logout(page) {
-  await Promise.all([page.waitForNavigation(), page.click("nav form button")]);
+  await Promise.all([page.waitForNavigation(), page.click("nav form button:visible")]);
 }
 
 /** Click and wait for the page it leads to. */
@@ -82,15 +86,16 @@ export async function buy(page, base, title) {
   return payAtCheckout(page);
 }
 
-// From a listing page: Buy now, a US address and the test card that pays.
-export async function payAtCheckout(page) {
+// From a listing page: Buy now, a US address and a test card (by default
+// the one that pays).
+export async function payAtCheckout(page, card = "4242 4242 4242 4242") {
   await click(page, "text=Buy now");
   await page.fill("#name", "Ada Buyer");
   await page.fill("#line1", "1 Main Street");
   await page.fill("#city", "Springfield");
   await page.fill("#postal_code", "12345");
   await page.selectOption("#country", "US");
-  await page.fill("#card_number", "4242 4242 4242 4242");
+  await page.fill("#card_number", card);
   await page.fill("#exp", "12/30");
   await page.fill("#cvc", "123");
   await click(page, "button:has-text('Pay')");
@@ -112,4 +117,45 @@ export function cents(text) {
 export async function availableBalance(page, base) {
   await page.goto(`${base}/seller`);
   return cents(await page.textContent("#available-balance"));
+}
+
+// Screenshots of what a person sees, at desktop and phone sizes, into
+// e2e/screenshots/ (or $HAVEN_SCREENSHOTS): the journeys' record, and
+// where the README's pictures come from.
+const SHOTS = process.env.HAVEN_SCREENSHOTS ?? new URL("./screenshots/", import.meta.url).pathname;
+const SIZES = [
+  { name: "desktop", width: 1280, height: 800 },
+  { name: "phone", width: 375, height: 812 },
+];
+
+export async function snap(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const size of SIZES) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: false });
+  }
+  await page.setViewportSize({ width: SIZES[0].width, height: SIZES[0].height });
+}
+
+function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of text.replace(/=+$/, "").toUpperCase()) {
+    const value = alphabet.indexOf(ch);
+    if (value < 0) throw new Error(`not base32: ${ch}`);
+    bits += value.toString(2).padStart(5, "0");
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), what an authenticator app shows. */
+export function totp(secretBase32, unixSeconds) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, "0");
 }

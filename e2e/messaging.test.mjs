@@ -2,7 +2,7 @@
 // buyer with a warning, and a blocked one never reaches them at all.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buy, click, login, logout, startHaven } from "./harness.mjs";
+import { buy, click, login, logout, startHaven, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven";
@@ -31,7 +31,7 @@ test("a buyer sees a scam warning on a seller's message", async () => {
     await send(page, "Sure! Faster to chat on WhatsApp: +1 415 555 0134");
     await send(page, "Customs wants a 35 USD release fee, send it by bank transfer to IBAN DE89 3704 0044 0532 0130 00");
     const blocked = await page.textContent(".blocked-notice");
-    assert.match(blocked, /Not delivered/);
+    assert.match(blocked, /Not sent/);
     assert.equal(await page.locator(".scam-warning").count(), 0, "the sender is not shown the recipient's warning");
     await logout(page);
 
@@ -45,6 +45,7 @@ test("a buyer sees a scam warning on a seller's message", async () => {
     const thread = await page.textContent(".thread");
     assert.match(thread, /WhatsApp/);
     assert.doesNotMatch(thread, /release fee/, "the blocked message never reaches the buyer");
+    await snap(page, "scam-warning");
   } finally {
     await haven.stop();
   }

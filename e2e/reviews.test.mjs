@@ -4,7 +4,7 @@
 // an agent sees the planted brushing ring caught in the console.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buy, click, startHaven, login, logout } from "./harness.mjs";
+import { buy, click, startHaven, login, logout, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven";
@@ -75,6 +75,7 @@ test("the trust panel, its 1★ filter, a blind review and the integrity case", 
     const cases = await page.textContent("#integrity-cases");
     assert.match(cases, /reviews removed/);
     assert.match(cases, /share|younger|burst|dense block/);
+    await snap(page, "trust-panel");
   } finally {
     await haven.stop();
   }

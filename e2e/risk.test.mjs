@@ -3,7 +3,7 @@
 // review queue.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startHaven, login, logout, click, buy } from "./harness.mjs";
+import { startHaven, login, logout, click, buy, snap } from "./harness.mjs";
 
 const AGENT = "agent@demo.haven";
 const BUYER = "buyer@demo.haven";
@@ -52,6 +52,7 @@ test("an agent edits, dry-runs and enables a rule, then approves a held order fr
     assert.equal(await page.locator(`#review-${orderId}`).count(), 0);
     await page.goto(orderUrl);
     assert.equal(await page.locator("#held-for-review").count(), 0);
+    await snap(page, "risk-queue");
   } finally {
     await haven.stop();
   }
@@ -85,6 +86,7 @@ test("the listing checks hold a cheap branded fake, and an agent refuses its sel
     const brands = await page.textContent("#brands");
     assert.match(brands, /Refused/);
     assert.match(brands, /send an invoice from Voltra/);
+    await snap(page, "listing-checks");
   } finally {
     await haven.stop();
   }

@@ -3,7 +3,7 @@
 // what they found. An agent's hold takes a listing out of search at once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { click, startHaven, login, logout, cents, payAtCheckout } from "./harness.mjs";
+import { click, startHaven, login, logout, cents, payAtCheckout, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const AGENT = "agent@demo.haven";
@@ -84,6 +84,7 @@ test("search with a typo, filter, sort, buy; a held listing disappears", async (
     assert.match(await page.textContent("#listing-held"), /reviewing this listing/);
     await page.goto(`${base}/search?q=walnut+lamp`);
     assert.ok(!(await resultTitles(page)).includes("Walnut desk lamp"));
+    await snap(page, "search");
   } finally {
     await haven.stop();
   }

@@ -2,32 +2,9 @@
 // scanning (here: reading) the secret, then log in with a code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
-import { startHaven, click, logout } from "./harness.mjs";
+import { startHaven, click, logout, snap, totp } from "./harness.mjs";
 
 /** RFC 4648 base32 (no padding) to bytes. */
-function base32Decode(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const ch of text.replace(/=+$/, "").toUpperCase()) {
-    const value = alphabet.indexOf(ch);
-    if (value < 0) throw new Error(`not base32: ${ch}`);
-    bits += value.toString(2).padStart(5, "0");
-  }
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), what an authenticator app shows. */
-function totp(secretBase32, unixSeconds) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
-  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(value).padStart(6, "0");
-}
 
 test("a buyer turns on 2FA and then logs in with a code", async () => {
   const haven = await startHaven();
@@ -69,6 +46,7 @@ test("a buyer turns on 2FA and then logs in with a code", async () => {
     assert.match(await page.textContent("nav"), /Tess Two-Factor/);
     await page.goto(`${haven.base}/account`);
     assert.match(await page.textContent("#two-factor"), /on/);
+    await snap(page, "two-factor");
   } finally {
     await haven.stop();
   }

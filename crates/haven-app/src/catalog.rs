@@ -1,6 +1,6 @@
 //! Listings and their images.
 
-use haven_domain::catalog::{ComplianceCertificate, Listing, ShippingMethod};
+use haven_domain::catalog::{ComplianceCertificate, Listing, ListingEdit, ShippingMethod};
 use haven_domain::ids::ListingId;
 use haven_domain::money::Money;
 use haven_store::{Changeset, Media};
@@ -140,6 +140,7 @@ impl App {
             hold: None,
             deal: None,
             revision: 0,
+            paused_at: None,
             brand,
             certificates: input
                 .certificates
@@ -225,12 +226,7 @@ impl App {
         deal: haven_domain::catalog::FlashDeal,
     ) -> AppResult<Listing> {
         let store_id = actor.require_store()?;
-        let mut listing = self
-            .store
-            .listing(id)
-            .await?
-            .filter(|l| l.store_id == store_id)
-            .ok_or_else(|| AppError::not_found("listing"))?;
+        let mut listing = self.own_listing(store_id, id).await?;
         if listing.is_held() {
             return Err(AppError::new(
                 ErrorKind::ListingHeld,
@@ -262,11 +258,100 @@ impl App {
                 listing: listing.clone(),
                 was_held: listing.is_held(),
                 deal_remaining: Some(remaining),
+                set_stock: None,
             }],
             outbox: vec![crate::search::listing_updated_event(&listing, now)],
             ..Default::default()
         };
         self.store.commit(changes).await?;
         Ok(listing)
+    }
+
+    /// The seller edits a listing: words, price, ship-by days, stock, or
+    /// a pause. New words or a new price run the listing checks again,
+    /// so a listing cannot be renamed into a counterfeit after it passed.
+    /// A stock change lands only if no order took units since the seller
+    /// looked.
+    pub async fn edit_listing(
+        &self,
+        actor: &Actor,
+        id: ListingId,
+        edit: ListingEdit,
+    ) -> AppResult<Listing> {
+        let store_id = actor.require_store()?;
+        if edit.is_empty() {
+            return Err(AppError::validation("nothing to change"));
+        }
+        let mut listing = self.own_listing(store_id, id).await?;
+        if let Some(stock) = edit.stock
+            && stock.seen != listing.stock
+        {
+            return Err(AppError::conflict(
+                ErrorKind::ConcurrentUpdate,
+                format!(
+                    "orders took units since you looked: {} are in stock now; check the figure and save again",
+                    listing.stock
+                ),
+            ));
+        }
+        let was_held = listing.is_held();
+        let now = self.now();
+        let (_, policy) = self.current_policy();
+        listing.apply_edit(
+            &edit,
+            (policy.ship_by_days_min, policy.ship_by_days_max),
+            now,
+        )?;
+        let mut pictures = Vec::new();
+        for hash in edit.images.iter().flatten() {
+            let media = self.store.media(hash).await?.ok_or_else(|| {
+                AppError::invalid_field("images", format!("image {hash} was not uploaded"))
+            })?;
+            pictures.push(media);
+        }
+        let mut fingerprints = Vec::new();
+        if edit.needs_checks() && !was_held {
+            let checks = self.check_new_listing(&listing, pictures).await?;
+            listing.hold = checks.hold(now);
+            fingerprints = checks.fingerprints;
+        }
+        let changes = Changeset {
+            listing_updates: vec![haven_store::ListingUpdate {
+                listing: listing.clone(),
+                was_held,
+                deal_remaining: None,
+                set_stock: edit.stock,
+            }],
+            listing_fingerprints: fingerprints,
+            outbox: vec![crate::search::listing_updated_event(&listing, now)],
+            ..Default::default()
+        };
+        self.store.commit(changes).await?;
+        listing.revision += 1;
+        Ok(listing)
+    }
+
+    /// One of the store's listings; another store's is "not found", so its
+    /// existence is not given away.
+    pub async fn own_listing(
+        &self,
+        store_id: haven_domain::ids::StoreId,
+        id: ListingId,
+    ) -> AppResult<Listing> {
+        self.store
+            .listing(id)
+            .await?
+            .filter(|l| l.store_id == store_id)
+            .ok_or_else(|| AppError::not_found("listing"))
+    }
+
+    /// The seller's own listings, held and paused ones included.
+    pub async fn my_listings(
+        &self,
+        actor: &Actor,
+        page: &haven_store::PageRequest,
+    ) -> AppResult<haven_store::Page<Listing>> {
+        let store_id = actor.require_store()?;
+        Ok(self.store.store_listings(store_id, page).await?)
     }
 }

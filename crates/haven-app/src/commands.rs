@@ -291,6 +291,8 @@ impl App {
                 }
             }
             crate::webhooks::WEBHOOK_DELIVER => self.deliver_webhook(command).await,
+            crate::payouts::PAYOUT_SEND => self.send_payout(command).await,
+            crate::notify::MESSAGE_DIGEST => self.send_message_digest(command).await,
             other => Err(format!("no handler for command kind {other}")),
         }
     }
@@ -415,6 +417,8 @@ pub const KINDS: &[&str] = &[
     CHARGEBACK_EVIDENCE,
     crate::reconcile::MISSING_CAPTURE,
     crate::webhooks::WEBHOOK_DELIVER,
+    crate::payouts::PAYOUT_SEND,
+    crate::notify::MESSAGE_DIGEST,
 ];
 
 /// What `haven verify` found in the command table.

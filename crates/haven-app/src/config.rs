@@ -60,6 +60,9 @@ pub struct Config {
     /// Sent emails (their address and text) are deleted after this many
     /// days; failed ones stay in the dead-letter queue until handled.
     pub email_retention_days: i64,
+    /// How long the bank takes to settle a payout (the simulated bank
+    /// confirms it this many hours after the request).
+    pub payout_settle_hours: i64,
     /// Relay published business events to NATS JetStream
     /// (`nats://host:4222`); off when unset.
     pub nats_url: Option<String>,
@@ -170,6 +173,7 @@ impl Default for Config {
             event_retention_days: 30,
             risk_attempt_retention_days: 180,
             email_retention_days: 30,
+            payout_settle_hours: 24,
             nats_url: None,
             nats_stream: "HAVEN_EVENTS".into(),
             nats_subject_prefix: "haven.events".into(),

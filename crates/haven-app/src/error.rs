@@ -446,6 +446,7 @@ fn conflict_error(conflict: Conflict) -> AppError {
             K::ConcurrentUpdate,
             "the listing changed while this request ran (held, released or edited); reload and try again",
         ),
+        Conflict::PayoutNotPending => (K::InvalidState, "this payout is not waiting for the bank"),
         Conflict::StaleIntegrityCase => (
             K::ConcurrentUpdate,
             "the integrity case changed while this request ran; reload",

@@ -8,6 +8,7 @@
 //! ([`error::AppError`]); the server maps them to statuses.
 
 mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod bundles;
@@ -37,6 +38,7 @@ mod messaging;
 mod money;
 pub mod notify;
 pub mod payments;
+pub mod payouts;
 pub mod pricing;
 pub mod recommend;
 pub mod reconcile;
@@ -80,7 +82,10 @@ pub use disputes::{DisputeAction, DisputeDetail, EvidenceBundle, Role};
 pub use error::{AppError, AppResult, ErrorDetails, ErrorKind};
 pub use fulfilment::CarrierScan;
 pub use messaging::{MAX_MESSAGES_PAGE, MessagePage, NewAttachment};
-pub use money::{Balances, VerifyReport, verify_ledger};
+pub use money::{
+    Balances, MAX_STATEMENT_LINES, Statement, StatementAccount, StatementCursor, StatementRow,
+    VerifyReport, verify_ledger,
+};
 pub use timers::{TickReport, run_worker};
 
 use crate::blobs::BlobStore;
@@ -95,8 +100,10 @@ pub struct App {
     /// Present in demo mode: lets visitors fast-forward time.
     pub demo_clock: Option<OffsetClock>,
     pub(crate) mailer: mail::Mailer,
-    /// The message scanner, compiled once from the brand and domains.
-    pub scanner: haven_risk::scanner::Scanner,
+    /// The message scanner, compiled from the brand and domains in config
+    /// and the operator's `carrier_domains` and `marketplace_domains` lists;
+    /// recompiled when they change (see `App::scanner`).
+    pub(crate) scanner: std::sync::RwLock<messaging::CurrentScanner>,
     /// Signalled when a request queues gateway work (or the demo clock
     /// jumps), so the worker runs at once instead of at its next round.
     pub commands_ready: tokio::sync::Notify,
@@ -104,7 +111,9 @@ pub struct App {
     pub failpoints: failpoints::Failpoints,
     /// Orders this process placed since it started (for `/metrics`).
     orders_placed: std::sync::atomic::AtomicU64,
-    current_policy: PolicyVersion,
+    /// The version new orders are sold under: set at start, by an admin's
+    /// change, or by another node's (adopted on the next tick).
+    current_policy: RwLock<PolicyVersion>,
     policies: RwLock<HashMap<PolicyVersion, Arc<Policy>>>,
     /// The operator's risk rules and lists, compiled (see `risk.rs`).
     pub(crate) risk_rules_cache: risk::RuleCache,
@@ -176,11 +185,23 @@ impl App {
     ) -> anyhow::Result<Arc<App>> {
         config.policy.validate()?;
         store.migrate().await?;
-        let current_policy = store.ensure_policy(&config.policy, clock.now()).await?;
+        // A file that sets a policy wins at start; with the defaults, the
+        // latest version (an admin's change) stands.
+        let latest = store.latest_policy().await?;
+        let (current_policy, policy) = match latest {
+            Some((version, latest)) if config.policy == Policy::default() => (version, latest),
+            _ => (
+                store.ensure_policy(&config.policy, clock.now()).await?,
+                config.policy.clone(),
+            ),
+        };
         let mut policies = HashMap::new();
-        policies.insert(current_policy, Arc::new(config.policy.clone()));
+        policies.insert(current_policy, Arc::new(policy));
         let mailer = mail::Mailer::from_config(&config)?;
-        let scanner = messaging::scanner_for(&config);
+        let scanner = std::sync::RwLock::new(messaging::CurrentScanner::compile(
+            &config,
+            Default::default(),
+        ));
         let search_index = match &config.search_index_dir {
             Some(dir) => haven_search::SearchIndex::open_dir(std::path::Path::new(dir))?,
             None => haven_search::SearchIndex::in_memory(),
@@ -197,7 +218,7 @@ impl App {
             commands_ready: tokio::sync::Notify::new(),
             failpoints: failpoints::Failpoints::from_env(),
             orders_placed: std::sync::atomic::AtomicU64::new(0),
-            current_policy,
+            current_policy: RwLock::new(current_policy),
             policies: RwLock::new(policies),
             risk_rules_cache: risk::RuleCache::default(),
             trust_cache: certificate::TrustCache::default(),
@@ -220,16 +241,49 @@ impl App {
     }
 
     pub fn current_policy(&self) -> (PolicyVersion, Arc<Policy>) {
+        let version = *self.current_policy.read().expect("current policy");
         let policy = self
             .policies
             .read()
             .expect("policy cache")
-            .get(&self.current_policy)
+            .get(&version)
             .cloned();
         (
-            self.current_policy,
-            policy.expect("current policy is cached at start-up"),
+            version,
+            policy.expect("the current policy is cached before it becomes current"),
         )
+    }
+
+    /// An admin publishes new policy defaults as a new version: orders
+    /// placed from now on follow it; orders already placed keep theirs.
+    pub async fn publish_policy(&self, admin: &Actor, policy: Policy) -> AppResult<PolicyVersion> {
+        admin.require_role(haven_domain::account::Role::Admin)?;
+        policy.validate().map_err(|e| AppError::validation(e.0))?;
+        let version = self.store.ensure_policy(&policy, self.now()).await?;
+        self.adopt_policy(version, policy);
+        tracing::info!(version, admin = %admin.id(), "policy published");
+        Ok(version)
+    }
+
+    fn adopt_policy(&self, version: PolicyVersion, policy: Policy) {
+        self.policies
+            .write()
+            .expect("policy cache")
+            .insert(version, Arc::new(policy));
+        let mut current = self.current_policy.write().expect("current policy");
+        if version > *current {
+            *current = version;
+        }
+    }
+
+    /// Take up a version another node published (the worker asks each tick).
+    pub async fn refresh_policy(&self) -> AppResult<()> {
+        if let Some((version, policy)) = self.store.latest_policy().await?
+            && version > self.current_policy().0
+        {
+            self.adopt_policy(version, policy);
+        }
+        Ok(())
     }
 
     /// The policy an order was sold under (cached; versions never change).

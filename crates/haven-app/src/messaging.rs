@@ -10,8 +10,8 @@ use haven_domain::dispute::Party;
 use haven_domain::evidence::EvidenceKind;
 use haven_domain::ids::{ConversationId, FlagId, ListingId, MessageId, OrderId};
 use haven_domain::messaging::{
-    Attachment, Conversation, ConversationKind, Delivery, MAX_ATTACHMENTS, Message, SecurityFlag,
-    validate_text,
+    Attachment, Conversation, ConversationKind, ConversationReport, Delivery, MAX_ATTACHMENTS,
+    Message, SecurityFlag, validate_text,
 };
 use haven_domain::order::{Order, OrderState};
 use haven_domain::wire_name;
@@ -19,6 +19,7 @@ use haven_risk::scanner::{ScanResult, Scanner, ScannerConfig, Sender, Stage, Ver
 use haven_store::{
     Changeset, Conflict, ConversationWrite, EvidenceFile, PageRequest, StoreError, UserWrite,
 };
+use std::sync::Arc;
 
 use super::accounts::Relation;
 use super::{Actor, ActorRef, App, MAX_RETRIES};
@@ -30,8 +31,73 @@ pub const FLAG_AFTER_OFFENCES: u32 = 3;
 /// Messages one page of a conversation shows at most.
 pub const MAX_MESSAGES_PAGE: u32 = 200;
 
-/// The scanner the server uses, from the brand and domains in config.
-pub fn scanner_for(config: &Config) -> Scanner {
+/// The operator's lists the scanner is built with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ScannerLists {
+    /// Carriers whose links are safe, on top of the built-in ones.
+    carriers: Vec<String>,
+    /// More domains the marketplace owns: their links are safe, and links
+    /// imitating them are phishing.
+    own_domains: Vec<String>,
+}
+
+impl ScannerLists {
+    fn from(lists: &haven_risk::payment::rules::Lists) -> ScannerLists {
+        let list = |name: &str| lists.get(name).cloned().unwrap_or_default();
+        ScannerLists {
+            carriers: list(crate::risk::CARRIER_DOMAINS),
+            own_domains: list(crate::risk::MARKETPLACE_DOMAINS),
+        }
+    }
+}
+
+/// The scanner in use and the operator's lists it was built with.
+pub(crate) struct CurrentScanner {
+    lists: ScannerLists,
+    scanner: Arc<Scanner>,
+}
+
+impl CurrentScanner {
+    pub(crate) fn compile(config: &Config, lists: ScannerLists) -> CurrentScanner {
+        CurrentScanner {
+            scanner: Arc::new(scanner_with(config, &lists)),
+            lists,
+        }
+    }
+}
+
+impl App {
+    /// The scanner with the operator's current lists: a change to the
+    /// `carrier_domains` or `marketplace_domains` list reaches it when the
+    /// rules are next read.
+    pub async fn scanner(&self) -> AppResult<Arc<Scanner>> {
+        self.loaded_rules().await?;
+        Ok(self.scanner_now())
+    }
+
+    pub(crate) fn scanner_now(&self) -> Arc<Scanner> {
+        self.scanner
+            .read()
+            .map(|s| s.scanner.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().scanner.clone())
+    }
+
+    /// Recompiles the scanner when the operator's lists changed.
+    pub(crate) fn sync_scanner(&self, lists: &haven_risk::payment::rules::Lists) {
+        let wanted = ScannerLists::from(lists);
+        let same = self.scanner.read().is_ok_and(|s| s.lists == wanted);
+        if !same {
+            let compiled = CurrentScanner::compile(&self.config, wanted);
+            if let Ok(mut current) = self.scanner.write() {
+                *current = compiled;
+            }
+        }
+    }
+}
+
+/// The scanner the server uses: the brand and domains in config, the
+/// built-in carriers, and the operator's own lists.
+fn scanner_with(config: &Config, lists: &ScannerLists) -> Scanner {
     let mut own_domains = config.own_domains.clone();
     if let Some(host) = config
         .base_url
@@ -42,10 +108,14 @@ pub fn scanner_for(config: &Config) -> Scanner {
     {
         own_domains.push(host.to_string());
     }
+    own_domains.extend(lists.own_domains.iter().cloned());
     Scanner::new(ScannerConfig {
         brand: config.brand_name.clone(),
         own_domains,
-        carrier_domains: haven_risk::scanner::default_carrier_domains(),
+        carrier_domains: haven_risk::scanner::default_carrier_domains()
+            .into_iter()
+            .chain(lists.carriers.iter().cloned())
+            .collect(),
     })
 }
 
@@ -76,6 +146,15 @@ fn side_of(actor: &Actor, conversation: &Conversation) -> AppResult<Relation> {
     actor
         .relation_to(conversation.buyer_id, conversation.store_id)
         .ok_or_else(|| AppError::not_found("conversation"))
+}
+
+/// One message on its way, with who it is for (the store's owner or the
+/// buyer), to be told of new messages.
+struct Sent<'a> {
+    text: &'a str,
+    attachments: &'a [Attachment],
+    evidence_files: &'a [EvidenceFile],
+    recipient: Option<haven_domain::ids::UserId>,
 }
 
 /// A blocked message is seen only by its sender and by staff.
@@ -193,6 +272,7 @@ impl App {
             first_seller_message_at: None,
             flagged: false,
             offences: 0,
+            reports: Vec::new(),
             version: 1,
         }
     }
@@ -265,11 +345,22 @@ impl App {
             ));
         }
         let (attachments, evidence_files) = self.store_attachments(files).await?;
+        let recipient = match side {
+            Relation::Buyer => self
+                .store
+                .shop(conversation.store_id)
+                .await?
+                .map(|shop| shop.owner_id),
+            _ => Some(conversation.buyer_id),
+        };
+        let sent = Sent {
+            text: &text,
+            attachments: &attachments,
+            evidence_files: &evidence_files,
+            recipient,
+        };
         for _ in 0..MAX_RETRIES {
-            match self
-                .try_send(actor, side, id, &text, &attachments, &evidence_files)
-                .await
-            {
+            match self.try_send(actor, side, id, &sent).await {
                 Err(SendError::Race) => continue,
                 Err(SendError::Api(err)) => return Err(err),
                 Ok(message) => return Ok(message),
@@ -311,10 +402,10 @@ impl App {
         actor: &Actor,
         side: Relation,
         id: ConversationId,
-        text: &str,
-        attachments: &[Attachment],
-        evidence_files: &[EvidenceFile],
+        sent: &Sent<'_>,
     ) -> Result<Message, SendError> {
+        let (text, attachments, evidence_files) =
+            (sent.text, sent.attachments, sent.evidence_files);
         let mut conversation = self
             .store
             .conversation(id)
@@ -338,7 +429,7 @@ impl App {
         } else {
             Sender::Seller
         };
-        let scan = self.scanner.scan(
+        let scan = self.scanner().await?.scan(
             text,
             stage_of(order.as_ref(), open_dispute.is_some()),
             sender,
@@ -354,6 +445,12 @@ impl App {
         conversation.message_count += 1;
         conversation.last_message_at = Some(message.created_at);
         if message.delivery != Delivery::Blocked {
+            if let Some(recipient) = sent.recipient {
+                changes.commands.push(crate::notify::message_digest_command(
+                    recipient,
+                    message.created_at,
+                ));
+            }
             conversation.delivered_count += 1;
             conversation.last_delivered_at = Some(message.created_at);
             let first = match side {
@@ -429,7 +526,7 @@ impl App {
             sender: party_of(side),
             text: text.to_string(),
             shown_text: if mask {
-                self.scanner.mask_contacts(text)
+                self.scanner_now().mask_contacts(text)
             } else {
                 text.to_string()
             },
@@ -480,6 +577,77 @@ impl App {
             });
         }
         Ok(())
+    }
+
+    /// "Ask the seller" with the first message: the pre-sale conversation
+    /// is created only when there is something to send.
+    pub async fn ask_seller(
+        &self,
+        actor: &Actor,
+        listing_id: ListingId,
+        text: &str,
+    ) -> AppResult<Conversation> {
+        validate_text(text)?;
+        let conversation = self.presale_conversation(actor, listing_id).await?;
+        self.send_message(actor, conversation.id, text, Vec::new())
+            .await?;
+        Ok(conversation)
+    }
+
+    /// A party reports the conversation to trust and safety: it is flagged
+    /// for the console with the reporter's words. Each party reports a
+    /// conversation once.
+    pub async fn report_conversation(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        reason: &str,
+    ) -> AppResult<Conversation> {
+        let reason = haven_domain::text::block("reason", reason, 1_000)?;
+        let mut conversation = self.conversation_for(actor, id).await?;
+        let side = side_of(actor, &conversation)?;
+        if side == Relation::Staff {
+            return Err(AppError::forbidden(
+                "agents act on a conversation from the console",
+            ));
+        }
+        if conversation.reports.iter().any(|r| r.by == actor.id()) {
+            return Err(AppError::invalid_state(
+                "you already reported this conversation; an agent will read it",
+            ));
+        }
+        let now = self.now();
+        let expected_version = conversation.version;
+        conversation.reports.push(ConversationReport {
+            by: actor.id(),
+            party: party_of(side),
+            reason: reason.clone(),
+            at: now,
+        });
+        conversation.flagged = true;
+        conversation.version += 1;
+        let changes = Changeset {
+            security_flags: vec![SecurityFlag {
+                id: FlagId::new(),
+                kind: "reported_conversation".into(),
+                subject: conversation.id.to_string(),
+                detail: format!(
+                    "{} ({}) reported \"{}\": {}",
+                    actor.user.display_name,
+                    wire_name(&party_of(side)),
+                    conversation.subject,
+                    reason
+                ),
+                created_at: now,
+            }],
+            conversations: vec![ConversationWrite {
+                conversation: conversation.clone(),
+                expected_version: Some(expected_version),
+            }],
+            ..Default::default()
+        };
+        self.store.commit(changes).await?;
+        Ok(conversation)
     }
 
     /// Messages after `after_seq` as the actor may see them: a blocked

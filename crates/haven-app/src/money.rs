@@ -17,6 +17,10 @@ pub struct Balances {
     pub reserve: Money,
     /// Requested payouts on their way to the bank.
     pub in_payout: Money,
+    /// Buyers' payments for open orders, held until each is released.
+    pub in_escrow: Money,
+    /// Open orders holding money in escrow.
+    pub escrow_orders: i64,
 }
 
 const SCAN_PAGE: u32 = 1_000;
@@ -51,11 +55,15 @@ impl App {
                 .await
                 .map(|m| Money::new(m, currency))
         };
+        let (escrow_minor, escrow_orders) =
+            self.store.store_escrow(store_id, currency.as_str()).await?;
         Ok(Balances {
             store_id,
             available: read(Account::SellerAvailable(store_id)).await?,
             reserve: read(Account::SellerReserve(store_id)).await?,
             in_payout: read(Account::Payout(store_id)).await?,
+            in_escrow: Money::new(escrow_minor, currency),
+            escrow_orders,
         })
     }
 
@@ -109,6 +117,8 @@ impl App {
             amount: Money::new(amount_minor, currency),
             state: "requested".into(),
             created_at: self.now(),
+            settled_at: None,
+            bank_reference: None,
         };
         let header = EntryHeader {
             idempotency_key: format!("payout:{}", payout.id),
@@ -138,6 +148,10 @@ impl App {
                 payload: event,
                 created_at: self.now(),
             }],
+            commands: vec![crate::payouts::payout_command(
+                &payout,
+                haven_domain::SignedDuration::from_hours(self.config.payout_settle_hours),
+            )],
             ..Default::default()
         };
         attach_idem(
@@ -241,4 +255,126 @@ async fn verify_evidence_chains(
         page.iter().for_each(|entry| verifier.observe(entry));
     }
     Ok(verifier)
+}
+
+/// Which of a store's accounts a statement is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementAccount {
+    Available,
+    Reserve,
+    /// Payouts on their way to the bank, and their settlement.
+    Payout,
+}
+
+impl StatementAccount {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "available" => Some(StatementAccount::Available),
+            "reserve" => Some(StatementAccount::Reserve),
+            "payout" => Some(StatementAccount::Payout),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementAccount::Available => "available",
+            StatementAccount::Reserve => "reserve",
+            StatementAccount::Payout => "payout",
+        }
+    }
+
+    fn account(self, store: StoreId) -> Account {
+        match self {
+            StatementAccount::Available => Account::SellerAvailable(store),
+            StatementAccount::Reserve => Account::SellerReserve(store),
+            StatementAccount::Payout => Account::Payout(store),
+        }
+    }
+}
+
+/// Where a statement page starts: before this entry, with the account's
+/// balance just after the newest line of the page (carried from the page
+/// before, so running balances need no sum over the whole history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementCursor {
+    pub before_seq: i64,
+    pub balance_minor: i64,
+}
+
+impl StatementCursor {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (seq, balance) = raw.split_once('_')?;
+        Some(StatementCursor {
+            before_seq: seq.parse().ok().filter(|s: &i64| *s > 0)?,
+            balance_minor: balance.parse().ok()?,
+        })
+    }
+
+    pub fn encode(self) -> String {
+        format!("{}_{}", self.before_seq, self.balance_minor)
+    }
+}
+
+/// One line of a statement with the balance just after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementRow {
+    pub line: haven_store::StatementLine,
+    pub balance_after: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub account: StatementAccount,
+    pub balance: Money,
+    pub rows: Vec<StatementRow>,
+    pub next: Option<StatementCursor>,
+}
+
+/// Most lines one statement request returns (a CSV export included).
+pub const MAX_STATEMENT_LINES: u32 = 5_000;
+
+impl App {
+    /// A page of one of the seller's accounts, newest first, each line
+    /// with the balance after it.
+    pub async fn statement(
+        &self,
+        actor: &Actor,
+        account: StatementAccount,
+        cursor: Option<StatementCursor>,
+        limit: u32,
+    ) -> AppResult<Statement> {
+        let store_id = actor.require_store()?;
+        let limit = limit.clamp(1, MAX_STATEMENT_LINES);
+        let currency = self.currency();
+        let name = account.account(store_id).to_string();
+        let balance = self.store.balance(&name, currency.as_str()).await?;
+        let mut running = cursor.map_or(balance, |c| c.balance_minor);
+        let lines = self
+            .store
+            .account_statement(&name, cursor.map(|c| c.before_seq), limit + 1)
+            .await?;
+        let more = lines.len() > limit as usize;
+        let mut rows = Vec::with_capacity(lines.len().min(limit as usize));
+        for line in lines.into_iter().take(limit as usize) {
+            let after = running;
+            running = running
+                .checked_sub(line.amount.amount_minor)
+                .ok_or_else(|| AppError::internal("statement balance overflow"))?;
+            rows.push(StatementRow {
+                balance_after: Money::new(after, line.amount.currency),
+                line,
+            });
+        }
+        let next = rows.last().filter(|_| more).map(|last| StatementCursor {
+            before_seq: last.line.seq,
+            balance_minor: running,
+        });
+        Ok(Statement {
+            account,
+            balance: Money::new(balance, currency),
+            rows,
+            next,
+        })
+    }
 }

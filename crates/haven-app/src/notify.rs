@@ -345,3 +345,75 @@ fn reminder_id(deadline: &Timer) -> uuid::Uuid {
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
+
+pub const MESSAGE_DIGEST: &str = "notify.message_digest";
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DigestRequest {
+    pub user_id: UserId,
+}
+
+/// The command that tells `user` of their new messages at the end of the
+/// window `at` falls in: one per person and window, however many messages
+/// arrive in it (the dedupe key is the window's).
+pub fn message_digest_command(user: UserId, at: Timestamp) -> haven_store::NewCommand {
+    let (window, due_ms) = haven_domain::notice::message_digest_window(at.as_millisecond());
+    let mut command = haven_store::NewCommand::new(
+        MESSAGE_DIGEST,
+        format!("digest:{user}:{window}"),
+        serde_json::to_value(DigestRequest { user_id: user }).expect("digests serialise"),
+        None,
+        at,
+    );
+    command.not_before = Timestamp::from_millisecond(due_ms).unwrap_or(at);
+    command
+}
+
+impl App {
+    /// Tell someone of the messages still unread at the end of a window:
+    /// one notice, and one email unless they switched message emails off.
+    /// Messages read meanwhile are not told of.
+    pub(crate) async fn send_message_digest(
+        &self,
+        command: &haven_store::Command,
+    ) -> Result<(), String> {
+        let request: DigestRequest = serde_json::from_value(command.payload.clone())
+            .map_err(|e| format!("unreadable digest: {e}"))?;
+        let fail = |e: haven_store::StoreError| e.to_string();
+        let Some(user) = self.store.user(request.user_id).await.map_err(fail)? else {
+            return Ok(());
+        };
+        if user.is_closed() {
+            return Ok(());
+        }
+        let store = self.store.shop_by_owner(user.id).await.map_err(fail)?;
+        let unread = self
+            .store
+            .unread_count(user.id, store.map(|s| s.id))
+            .await
+            .map_err(fail)?;
+        if unread == 0 {
+            return Ok(());
+        }
+        let (title, detail) = haven_domain::notice::message_digest(unread);
+        let now = self.now();
+        let notice = Notification {
+            id: uuid::Uuid::now_v7(),
+            user_id: user.id,
+            // The command's id: a retried digest writes the same notice.
+            event_id: command.id,
+            kind: NoticeKind::Messages,
+            title,
+            detail: detail.to_string(),
+            link: "/messages".into(),
+            created_at: now,
+            read_at: None,
+        };
+        let mut changes = Changeset::default();
+        if !user.email_off.contains(&NoticeKind::Messages) {
+            self.email_notice(&notice, &user, &mut changes, now);
+        }
+        changes.notifications.push(notice);
+        self.store.commit(changes).await.map_err(fail)
+    }
+}

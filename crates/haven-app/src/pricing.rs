@@ -209,6 +209,12 @@ impl App {
                 "trust and safety is reviewing this listing; it cannot be bought for now",
             ));
         }
+        if listing.is_paused() {
+            return Err(AppError::conflict(
+                ErrorKind::InvalidState,
+                "the seller has paused this listing; it cannot be bought for now",
+            ));
+        }
         self.refuse_if_suspended(listing.store_id).await?;
         if listing.stock < i64::from(quantity) {
             return Err(AppError::conflict(

@@ -24,7 +24,7 @@ impl App {
             let Some(other) = self.store.listing(id).await? else {
                 continue;
             };
-            if other.is_held() || self.refuse_if_suspended(other.store_id).await.is_err() {
+            if !other.is_offered() || self.refuse_if_suspended(other.store_id).await.is_err() {
                 continue;
             }
             found.push(other);

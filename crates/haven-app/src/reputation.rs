@@ -160,7 +160,7 @@ fn published_event(review: &Review, now: Timestamp) -> NewOutboxEvent {
 
 impl App {
     fn review_moderation(&self, text: &str, sender: Sender) -> Moderation {
-        let scan = self.scanner.scan(text, Stage::AfterDelivery, sender);
+        let scan = self.scanner_now().scan(text, Stage::AfterDelivery, sender);
         if scan.categories.iter().any(|c| holds_review(*c)) {
             Moderation::Held {
                 reasons: scan.reasons,

@@ -116,6 +116,28 @@ impl Assessment {
 }
 
 /// The rules and lists in force on this node, compiled.
+/// The operator's own throwaway email domains, on top of the shipped list.
+pub const DISPOSABLE_EMAIL_DOMAINS: &str = "disposable_email_domains";
+/// Carriers' domains whose links the message scanner trusts, on top of the
+/// built-in ones (a regional carrier the marketplace ships with).
+pub const CARRIER_DOMAINS: &str = "carrier_domains";
+/// More domains the marketplace owns, on top of `own_domains` in config:
+/// the scanner trusts their links and flags links imitating them.
+pub const MARKETPLACE_DOMAINS: &str = "marketplace_domains";
+
+/// `domain` is a listed domain or under one.
+fn domain_listed(list: Option<&Vec<String>>, domain: &str) -> bool {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    list.into_iter().flatten().any(|entry| {
+        let entry = entry.trim().trim_end_matches('.').to_ascii_lowercase();
+        !entry.is_empty()
+            && (domain == entry
+                || domain
+                    .strip_suffix(entry.as_str())
+                    .is_some_and(|head| head.ends_with('.')))
+    })
+}
+
 pub struct LoadedRules {
     pub set: RuleSet,
     pub lists: Lists,
@@ -288,6 +310,7 @@ impl App {
         for (spec, err) in &broken {
             tracing::error!(rule = %spec.id, version = spec.version, error = %err, "a stored risk rule no longer compiles; payments go to review");
         }
+        self.sync_scanner(&lists);
         let loaded = Arc::new(LoadedRules { set, lists, broken });
         self.risk_rules_cache.put(loaded.clone());
         Ok(loaded)
@@ -389,9 +412,13 @@ impl App {
                 )
                 .await?,
         };
-        let features = PaymentFeatures::from_facts(&facts);
-        let score = haven_risk::payment::score(&features);
         let rules = self.loaded_rules().await?;
+        let mut features = PaymentFeatures::from_facts(&facts);
+        features.is_disposable_email |= domain_listed(
+            rules.lists.get(DISPOSABLE_EMAIL_DOMAINS),
+            &facts.email_domain,
+        );
+        let score = haven_risk::payment::score(&features);
         let mut decision = rules.set.decide(&features, score.score);
         for failure in &decision.failures {
             tracing::error!(rule = %failure.rule.id, version = failure.rule.version, error = %failure.error, "a risk rule failed at run time; the payment goes to review");

@@ -102,7 +102,7 @@ impl App {
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let scan = self.scanner.scan(text, stage, sender);
+        let scan = self.scanner().await?.scan(text, stage, sender);
         let categories: Vec<String> = scan.categories.iter().map(wire_name).collect();
         if scan.verdict == Verdict::Allow {
             return Ok(Vec::new());

@@ -128,7 +128,7 @@ impl Dirty {
 /// find it.
 fn search_doc(row: &SearchRow, store: &StoreFacts, now: jiff::Timestamp) -> Option<SearchDoc> {
     let listing = &row.listing;
-    if listing.is_held() || store.suspended {
+    if !listing.is_offered() || store.suspended {
         return None;
     }
     let destinations = listing.destinations();
@@ -417,7 +417,7 @@ impl App {
             let Some(listing) = self.store.listing(ListingId(hit.listing_id)).await? else {
                 continue;
             };
-            let visible = !listing.is_held()
+            let visible = listing.is_offered()
                 && store_facts(&self.store, listing.store_id, &mut cache)
                     .await?
                     .is_some_and(|f| !f.suspended);
@@ -433,6 +433,39 @@ impl App {
             listings,
             facets: results.facets,
         })
+    }
+
+    /// Listings on a flash deal buyers can take now (started, not ended,
+    /// units left), at most `limit`, from the node's search index.
+    pub async fn deals_now(&self, limit: usize) -> AppResult<Vec<Listing>> {
+        let index = self.search.index.clone();
+        let now = self.now();
+        let now_s = now.as_second();
+        // Upcoming deals share the index's marker; read a few more.
+        let ids = blocking(move || index.price_changes_after(now_s, limit * 3)).await?;
+        let mut cache = HashMap::new();
+        let mut deals = Vec::with_capacity(limit);
+        for id in ids {
+            let Some(listing) = self.store.listing(ListingId(id)).await? else {
+                continue;
+            };
+            let running = listing
+                .deal
+                .as_ref()
+                .is_some_and(|d| d.starts_at <= now && now < d.ends_at && d.remaining > 0);
+            let visible = running
+                && listing.is_offered()
+                && store_facts(&self.store, listing.store_id, &mut cache)
+                    .await?
+                    .is_some_and(|f| !f.suspended);
+            if visible {
+                deals.push(listing);
+            }
+            if deals.len() == limit {
+                break;
+            }
+        }
+        Ok(deals)
     }
 
     /// Trust and safety holds a listing (out of browse and search, no new
@@ -488,6 +521,7 @@ impl App {
                 listing: listing.clone(),
                 was_held,
                 deal_remaining: None,
+                set_stock: None,
             }],
             outbox: vec![listing_updated_event(&listing, now)],
             ..Changeset::default()
@@ -519,6 +553,7 @@ pub(crate) fn listing_updated_event(listing: &Listing, now: jiff::Timestamp) -> 
             "listing_id": listing.id,
             "store_id": listing.store_id,
             "held": listing.is_held(),
+            "paused": listing.is_paused(),
         }),
         created_at: now,
     }

@@ -122,6 +122,7 @@ impl App {
     /// Fire every deadline due at `now`, one bounded batch after another,
     /// then carry out the commands they (and requests) queued.
     pub async fn tick(&self, now: Timestamp) -> AppResult<TickReport> {
+        self.refresh_policy().await?;
         let mut report = self.fire_due_timers(now).await?;
         report.commands = self.dispatch_commands(now).await;
         self.publish_events().await?;

@@ -101,7 +101,62 @@ pub struct Listing {
     /// (`StaleListing`), so a hold and a new deal never erase each other.
     #[serde(default)]
     pub revision: i64,
+    /// Set while the seller has paused the listing: like a hold, it is out
+    /// of browse and search and takes no orders, but the seller lifts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<Timestamp>,
     pub created_at: Timestamp,
+}
+
+/// Whether buyers can find and buy a listing, as the store's `held` column
+/// records it (0 on sale, 1 held by trust and safety, 2 paused by the
+/// seller), so browse and search filter without reading the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    OnSale = 0,
+    Held = 1,
+    Paused = 2,
+}
+
+/// What a seller changes on a listing; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListingEdit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<Money>,
+    pub ship_by_days: Option<u32>,
+    /// The stock as the seller saw it and what it should be: the change
+    /// is refused if an order took units in between, so a sale is never
+    /// written over.
+    pub stock: Option<StockEdit>,
+    pub paused: Option<bool>,
+    /// The photos (uploaded images' hashes), in order, the first the main
+    /// one: the whole new list.
+    pub images: Option<Vec<String>>,
+    /// The shipping methods: the whole new list. Orders already placed keep
+    /// the shipping they were bought with.
+    pub shipping: Option<Vec<ShippingMethod>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockEdit {
+    pub seen: i64,
+    pub new: i64,
+}
+
+impl ListingEdit {
+    /// Whether the edit changes what the listing checks look at (the words
+    /// and the price), so they must run again.
+    pub fn needs_checks(&self) -> bool {
+        self.title.is_some()
+            || self.description.is_some()
+            || self.price.is_some()
+            || self.images.is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == ListingEdit::default()
+    }
 }
 
 /// Normalise a seller's product identifier into a key: a GTIN (8, 12, 13
@@ -375,6 +430,17 @@ impl Listing {
                 format!("at most {MAX_IMAGES_PER_LISTING} images"),
             ));
         }
+        if let Some((i, _)) = self
+            .images
+            .iter()
+            .enumerate()
+            .find(|(i, hash)| self.images[..*i].contains(hash))
+        {
+            return Err(InvalidField::new(
+                "images",
+                format!("photo {} is the same as an earlier one", i + 1),
+            ));
+        }
         if self.certificates.len() > MAX_CERTIFICATES {
             return Err(InvalidField::new(
                 "certificates",
@@ -400,6 +466,79 @@ impl Listing {
 
     pub fn is_held(&self) -> bool {
         self.hold.is_some()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
+    /// Buyers can find it and order it (stock aside).
+    pub fn is_offered(&self) -> bool {
+        self.visibility() == Visibility::OnSale
+    }
+
+    /// A hold outranks a pause: a seller cannot lift trust and safety's
+    /// hold by resuming.
+    pub fn visibility(&self) -> Visibility {
+        if self.is_held() {
+            Visibility::Held
+        } else if self.is_paused() {
+            Visibility::Paused
+        } else {
+            Visibility::OnSale
+        }
+    }
+
+    /// Apply a seller's edit at `now`, then check the limits again. The
+    /// price cannot fall to or below a deal that has not ended (its buyers
+    /// were promised a discount).
+    pub fn apply_edit(
+        &mut self,
+        edit: &ListingEdit,
+        ship_by_days_range: (u32, u32),
+        now: Timestamp,
+    ) -> Result<(), InvalidField> {
+        if let Some(title) = &edit.title {
+            self.title = title.trim().to_string();
+        }
+        if let Some(description) = &edit.description {
+            self.description = description.trim().to_string();
+        }
+        if let Some(price) = edit.price {
+            if price.currency != self.price.currency {
+                return Err(InvalidField::new(
+                    "price",
+                    format!("the price must stay in {}", self.price.currency),
+                ));
+            }
+            if let Some(deal) = self.deal.as_ref().filter(|d| d.ends_at > now)
+                && price.amount_minor <= deal.price.amount_minor
+            {
+                return Err(InvalidField::new(
+                    "price",
+                    "while a flash deal runs or is coming, the regular price must stay above the deal's",
+                ));
+            }
+            self.price = price;
+        }
+        if let Some(days) = edit.ship_by_days {
+            self.ship_by_days = days;
+        }
+        if let Some(stock) = edit.stock {
+            self.stock = stock.new;
+        }
+        if let Some(images) = &edit.images {
+            self.images = images.clone();
+        }
+        if let Some(shipping) = &edit.shipping {
+            self.shipping = shipping.clone();
+        }
+        match edit.paused {
+            Some(true) if self.paused_at.is_none() => self.paused_at = Some(now),
+            Some(false) => self.paused_at = None,
+            _ => {}
+        }
+        self.validate(ship_by_days_range)
     }
 
     /// The unit price a checkout of `quantity` at `now` charges, and

@@ -51,6 +51,10 @@ pub enum EventType {
     DisputeResolved,
     #[serde(rename = "payout.requested")]
     PayoutRequested,
+    /// The bank confirmed a payout (`payout_id`, `store_id`, `amount`,
+    /// `bank_reference`).
+    #[serde(rename = "payout.paid")]
+    PayoutPaid,
     #[serde(rename = "security.new_device_login")]
     SecurityNewDeviceLogin,
     #[serde(rename = "security.credential_stuffing")]
@@ -86,7 +90,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 26] = [
+    pub const ALL: [EventType; 27] = [
         EventType::OrderPaid,
         EventType::OrderCancelled,
         EventType::OrderShipped,
@@ -103,6 +107,7 @@ impl EventType {
         EventType::DisputeEscalated,
         EventType::DisputeResolved,
         EventType::PayoutRequested,
+        EventType::PayoutPaid,
         EventType::SecurityNewDeviceLogin,
         EventType::SecurityCredentialStuffing,
         EventType::OrderHeldForReview,
@@ -133,6 +138,7 @@ impl EventType {
             EventType::DisputeEscalated => "dispute.escalated",
             EventType::DisputeResolved => "dispute.resolved",
             EventType::PayoutRequested => "payout.requested",
+            EventType::PayoutPaid => "payout.paid",
             EventType::SecurityNewDeviceLogin => "security.new_device_login",
             EventType::SecurityCredentialStuffing => "security.credential_stuffing",
             EventType::OrderHeldForReview => "order.held_for_review",

@@ -33,6 +33,9 @@ pub enum Account {
     /// Rewards a buyer earned and has not turned into credit yet: a
     /// liability of the platform, kept apart from credit.
     BuyerRewards(UserId),
+    /// The bank that carries payouts out of the marketplace (outside money,
+    /// like a gateway: it may go negative).
+    Bank(String),
 }
 
 impl fmt::Display for Account {
@@ -50,6 +53,7 @@ impl fmt::Display for Account {
             Account::PlatformRewards => f.write_str("platform:rewards"),
             Account::BuyerRewards(id) => write!(f, "buyer:{id}:rewards"),
             Account::BuyerCredit(id) => write!(f, "buyer:{id}:credit"),
+            Account::Bank(name) => write!(f, "bank:{name}"),
         }
     }
 }
@@ -65,6 +69,7 @@ impl FromStr for Account {
         let parts: Vec<&str> = raw.split(':').collect();
         let parsed = match parts.as_slice() {
             ["gateway", name] if !name.is_empty() => Account::Gateway((*name).to_string()),
+            ["bank", name] if !name.is_empty() => Account::Bank((*name).to_string()),
             ["escrow", "order", id] => Account::Escrow(id.parse().map_err(|_| bad())?),
             ["seller", id, "available"] => Account::SellerAvailable(id.parse().map_err(|_| bad())?),
             ["seller", id, "reserve"] => Account::SellerReserve(id.parse().map_err(|_| bad())?),
@@ -111,6 +116,8 @@ pub enum EntryKind {
     Refund,
     /// Seller's available balance moved towards the bank.
     Payout,
+    /// The bank confirmed a payout: the money left the marketplace.
+    PayoutSettled,
     /// A dispute settled: refund to the buyer and the rest to the seller, in one entry.
     Settlement,
     /// On-time guarantee or goodwill credit to a buyer.
@@ -136,6 +143,7 @@ impl EntryKind {
             EntryKind::Release => "release",
             EntryKind::Refund => "refund",
             EntryKind::Payout => "payout",
+            EntryKind::PayoutSettled => "payout_settled",
             EntryKind::Settlement => "settlement",
             EntryKind::Compensation => "compensation",
             EntryKind::CompensationReversal => "compensation_reversal",
@@ -147,12 +155,36 @@ impl EntryKind {
         }
     }
 
+    /// What a line of a seller's statement says about a posting of this
+    /// kind: money in (`incoming`) or out.
+    pub fn statement_label(self, incoming: bool) -> &'static str {
+        match (self, incoming) {
+            (EntryKind::Release, true) => "Sale paid to you, after commission",
+            (EntryKind::Release, false) => "Sale released",
+            (EntryKind::Settlement, true) => "Dispute settled: your share",
+            (EntryKind::Settlement, false) => "Dispute settled",
+            (EntryKind::Payout, true) => "Payout on its way to your bank",
+            (EntryKind::Payout, false) => "Payout requested",
+            (EntryKind::PayoutSettled, _) => "Paid to your bank",
+            (EntryKind::ReserveRelease, true) => "Released from reserve",
+            (EntryKind::ReserveRelease, false) => "Moved out of reserve",
+            (EntryKind::Chargeback, _) => "Chargeback by the buyer's bank",
+            (EntryKind::Refund, _) => "Refund to the buyer",
+            (EntryKind::Compensation | EntryKind::CompensationReversal, _) => "On-time guarantee",
+            (EntryKind::Capture, _) => "Payment captured",
+            (EntryKind::Reward | EntryKind::RewardReversal | EntryKind::RewardRedemption, _) => {
+                "Buyer rewards"
+            }
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         Some(match raw {
             "capture" => EntryKind::Capture,
             "release" => EntryKind::Release,
             "refund" => EntryKind::Refund,
             "payout" => EntryKind::Payout,
+            "payout_settled" => EntryKind::PayoutSettled,
             "settlement" => EntryKind::Settlement,
             "compensation" => EntryKind::Compensation,
             "reward" => EntryKind::Reward,
@@ -349,13 +381,15 @@ mod tests {
             Account::PlatformCompensation,
             Account::PlatformChargebackLoss,
             Account::BuyerCredit(UserId::new()),
+            Account::Bank("simulated".into()),
         ];
         for account in accounts {
             let text = account.to_string();
             assert_eq!(text.parse::<Account>().unwrap(), account, "{text}");
         }
         assert!("escrow:order:nope".parse::<Account>().is_err());
-        assert!("bank:1".parse::<Account>().is_err());
+        assert!("bank:".parse::<Account>().is_err());
+        assert!("vault:1".parse::<Account>().is_err());
     }
 
     #[test]

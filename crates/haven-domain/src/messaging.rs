@@ -43,7 +43,19 @@ pub struct Conversation {
     /// Repeated scam offences in this conversation: shown in the T&S console.
     pub flagged: bool,
     pub offences: u32,
+    /// Each party may report the conversation once; a report puts it in
+    /// the console with the reporter's words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<ConversationReport>,
     pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationReport {
+    pub by: UserId,
+    pub party: Party,
+    pub reason: String,
+    pub at: Timestamp,
 }
 
 /// What the scanner said about a message.

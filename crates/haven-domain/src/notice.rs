@@ -16,14 +16,17 @@ pub enum NoticeKind {
     Disputes,
     Payouts,
     Reviews,
+    /// New messages, gathered: at most one notice per window.
+    Messages,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 4] = [
+    pub const ALL: [NoticeKind; 5] = [
         NoticeKind::Orders,
         NoticeKind::Disputes,
         NoticeKind::Payouts,
         NoticeKind::Reviews,
+        NoticeKind::Messages,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl NoticeKind {
             NoticeKind::Disputes => "disputes",
             NoticeKind::Payouts => "payouts",
             NoticeKind::Reviews => "reviews",
+            NoticeKind::Messages => "messages",
         }
     }
 
@@ -46,8 +50,33 @@ impl NoticeKind {
             NoticeKind::Disputes => "Disputes: every step, and what you have to answer",
             NoticeKind::Payouts => "Payouts and credit",
             NoticeKind::Reviews => "Reviews of your store",
+            NoticeKind::Messages => "New messages (gathered: at most one email every 15 minutes)",
         }
     }
+}
+
+/// New messages are told of once per window, not once per message.
+pub const MESSAGE_DIGEST_MINUTES: i64 = 15;
+
+/// The window a message sent at `at_ms` falls in, and when its digest is
+/// due: the window's end.
+pub fn message_digest_window(at_ms: i64) -> (i64, i64) {
+    let window_ms = MESSAGE_DIGEST_MINUTES * 60_000;
+    let window = at_ms.div_euclid(window_ms);
+    (window, (window + 1) * window_ms)
+}
+
+/// The notice for `unread` messages waiting.
+pub fn message_digest(unread: i64) -> (String, &'static str) {
+    let title = if unread == 1 {
+        "1 new message".to_string()
+    } else {
+        format!("{unread} new messages")
+    };
+    (
+        title,
+        "Reply on Haven: keep conversations and payments here, where you are protected.",
+    )
 }
 
 /// Who a notice is for.
@@ -323,6 +352,13 @@ pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &st
             "Your available balance is being paid to your bank account.",
             "/seller",
         )],
+        E::PayoutPaid => vec![notice(
+            Seller,
+            Payouts,
+            "Payout paid".to_string(),
+            "Your bank confirmed the payout: the money is in your bank account.",
+            "/seller/statement?account=payout",
+        )],
         E::ReviewPublished => vec![notice(
             Seller,
             Reviews,
@@ -337,6 +373,20 @@ pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_in_one_window_share_one_digest_due_at_its_end() {
+        let minute = 60_000;
+        let (a, due_a) = message_digest_window(3 * minute);
+        let (b, due_b) = message_digest_window(14 * minute + 59_999);
+        let (c, due_c) = message_digest_window(15 * minute);
+        assert_eq!((a, due_a), (b, due_b));
+        assert_eq!(due_a, 15 * minute);
+        assert_ne!(a, c);
+        assert_eq!(due_c, 30 * minute);
+        assert_eq!(message_digest(1).0, "1 new message");
+        assert_eq!(message_digest(3).0, "3 new messages");
+    }
 
     #[test]
     fn each_party_hears_of_its_own_orders_and_disputes_only() {

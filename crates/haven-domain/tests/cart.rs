@@ -99,6 +99,7 @@ fn listing_with(methods: Vec<Rate<'_>>) -> haven_domain::catalog::Listing {
         hold: None,
         deal: None,
         revision: 0,
+        paused_at: None,
         product_key: None,
         brand: None,
         certificates: Vec::new(),

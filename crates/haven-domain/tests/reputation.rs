@@ -280,6 +280,7 @@ fn conversation_facts_count_buyer_questions_only() {
         first_seller_message_at: Some(start + SignedDuration::from_hours(30)),
         flagged: false,
         offences: 0,
+        reports: Vec::new(),
         version: 1,
     };
     let facts = reputation::conversation_facts(&c);

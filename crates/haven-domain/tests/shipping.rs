@@ -35,6 +35,7 @@ fn listing(shipping: Vec<ShippingMethod>) -> Listing {
         hold: None,
         deal: None,
         revision: 0,
+        paused_at: None,
         product_key: None,
         brand: None,
         certificates: Vec::new(),
@@ -243,4 +244,51 @@ fn the_shown_price_follows_the_deal_and_says_when_it_next_changes() {
     l.deal.as_mut().unwrap().remaining = 0;
     assert_eq!(l.shown_price(during), usd(4_000));
     assert_eq!(l.shown_price_changes_at(during), None);
+}
+
+/// A seller's edit replaces the photos and the shipping methods as whole
+/// lists, and the limits hold afterwards: a listing is never left without a
+/// way to ship, nor with one photo twice.
+#[test]
+fn an_edit_replaces_photos_and_shipping_and_keeps_the_limits() {
+    use haven_domain::catalog::ListingEdit;
+    let now = "2026-11-02T00:00:00Z".parse().unwrap();
+    let mut lamp = standard_and_express();
+    let edit = ListingEdit {
+        images: Some(vec!["b".repeat(64), "a".repeat(64)]),
+        shipping: Some(vec![ShippingMethod {
+            name: "Courier".into(),
+            rates: vec![rate("US", 1_500, 1, 3)],
+            free_over: None,
+        }]),
+        ..Default::default()
+    };
+    assert!(edit.needs_checks(), "new photos are checked again");
+    lamp.apply_edit(&edit, (1, 30), now).unwrap();
+    assert_eq!(lamp.images, vec!["b".repeat(64), "a".repeat(64)]);
+    assert_eq!(lamp.shipping.len(), 1);
+    assert_eq!(lamp.shipping[0].name, "Courier");
+
+    let twice = ListingEdit {
+        images: Some(vec!["c".repeat(64), "c".repeat(64)]),
+        ..Default::default()
+    };
+    let err = standard_and_express()
+        .apply_edit(&twice, (1, 30), now)
+        .unwrap_err();
+    assert_eq!(err.field, "images");
+    let nowhere = ListingEdit {
+        shipping: Some(Vec::new()),
+        ..Default::default()
+    };
+    assert!(
+        standard_and_express()
+            .apply_edit(&nowhere, (1, 30), now)
+            .is_err()
+    );
+    let only_shipping = ListingEdit {
+        shipping: Some(standard_and_express().shipping),
+        ..Default::default()
+    };
+    assert!(!only_shipping.needs_checks());
 }

@@ -227,8 +227,14 @@ fn evaluate_file(
 /// (2026-11-30: rules 0.537 / 12.3 %, rules + model 0.730 / 8.0 %; the
 /// model retrained on 5,008 messages, 0.863 / 6.3 %; on 7,408, where the
 /// cross-validation chose stricter thresholds, 0.843 / 5.3 %; on 9,808,
-/// 0.883 / 6.0 %; on 12,208, 0.900 / 6.7 %; on 14,608, 0.880 / 5.0 %) so
-/// it can only go up, and shows what the learned model adds.
+/// 0.883 / 6.0 %; on 12,208, 0.900 / 6.7 %; on 14,608, 0.880 / 5.0 %;
+/// 2026-12-01, with 2^19 buckets, grouped cross-validation and 17,008
+/// messages, 0.940 / 4.3 %; then, with money findings cleared when the
+/// model is sure a message is benign, 0.940 / 1.0 %; with rules that
+/// generalise past the family test's misses and part 9, 0.943 / 1.0 %) so
+/// it can only go
+/// up, and shows what the learned model adds. The false-alarm target is
+/// enforced; the recall target (0.95) is not met yet.
 #[test]
 fn frozen_set_floor_and_what_the_model_adds() {
     let (rules, combined) = evaluate_file(concat!(
@@ -238,9 +244,9 @@ fn frozen_set_floor_and_what_the_model_adds() {
     println!("rules only:\n{}", rules.total_line());
     println!("rules + model:\n{}", combined.total_line());
     assert_eq!(combined.total.scams + combined.total.benign, 600);
-    assert!(combined.total.recall() >= 0.88, "{}", combined.total_line());
+    assert!(combined.total.recall() >= 0.94, "{}", combined.total_line());
     assert!(
-        combined.total.false_positive_rate() <= 0.05,
+        combined.total.false_positive_rate() <= 0.02,
         "{}",
         combined.total_line()
     );

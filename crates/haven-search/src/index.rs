@@ -291,6 +291,23 @@ impl SearchIndex {
             .collect()
     }
 
+    /// Up to `limit` listings whose price the clock will change after
+    /// `now_s`: those on a flash deal that is running or about to start
+    /// (the home page's deals; the caller keeps the running ones).
+    pub fn price_changes_after(&self, now_s: i64, limit: usize) -> SearchResult<Vec<Uuid>> {
+        let searcher = self.reader.searcher();
+        let query = InvertedIndexRangeQuery::new(
+            Bound::Excluded(Term::from_field_i64(self.fields.reprice_at_s, now_s)),
+            Bound::Unbounded,
+        );
+        let top = TopDocs::with_limit(limit.max(1)).order_by_score();
+        searcher
+            .search(&query, &top)?
+            .into_iter()
+            .map(|(_, address)| self.listing_id_at(&searcher, address))
+            .collect()
+    }
+
     /// One branch's top hits (ranked, larger first) and facet tally.
     fn run_branch(
         &self,

@@ -184,6 +184,8 @@ pub struct ListingView {
     pub hold_reason: Option<String>,
     /// Held by the listing checks at creation rather than by an agent.
     pub held_by_checks: bool,
+    /// Paused by the seller: out of browse and search, takes no orders.
+    pub paused: bool,
     /// The brand the seller names.
     pub brand: Option<String>,
     /// Compliance certificates, with whether an agent checked each.
@@ -241,6 +243,7 @@ impl From<&Listing> for ListingView {
             held: l.is_held(),
             hold_reason: l.hold.as_ref().map(|h| h.reason.clone()),
             held_by_checks: l.hold.as_ref().is_some_and(|h| h.by.is_none()),
+            paused: l.is_paused(),
             brand: l.brand.clone(),
             certificates: l
                 .certificates
@@ -661,6 +664,11 @@ pub struct BalanceView {
     pub reserve: MoneyView,
     /// Requested payouts on their way to the bank.
     pub in_payout: MoneyView,
+    /// Buyers' payments for open orders, before commission: released to
+    /// the seller as each order completes, or refunded.
+    pub in_escrow: MoneyView,
+    /// Open orders holding money in escrow.
+    pub escrow_orders: i64,
 }
 
 impl From<haven_app::Balances> for BalanceView {
@@ -670,6 +678,8 @@ impl From<haven_app::Balances> for BalanceView {
             available: b.available.into(),
             reserve: b.reserve.into(),
             in_payout: b.in_payout.into(),
+            in_escrow: b.in_escrow.into(),
+            escrow_orders: b.escrow_orders,
         }
     }
 }
@@ -679,8 +689,13 @@ pub struct PayoutView {
     pub id: String,
     pub store_id: String,
     pub amount: MoneyView,
+    /// `requested` (on its way to the bank) or `paid`.
     pub state: String,
     pub created_at: String,
+    /// When the bank confirmed it.
+    pub settled_at: Option<String>,
+    /// The bank's reference for the transfer.
+    pub bank_reference: Option<String>,
 }
 
 impl From<&Payout> for PayoutView {
@@ -691,6 +706,64 @@ impl From<&Payout> for PayoutView {
             amount: p.amount.into(),
             state: p.state.clone(),
             created_at: ts(p.created_at),
+            settled_at: p.settled_at.map(ts),
+            bank_reference: p.bank_reference.clone(),
+        }
+    }
+}
+
+/// A page of one of the seller's accounts, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatementView {
+    /// `available`, `reserve` or `payout`.
+    pub account: String,
+    /// The account's balance now.
+    pub balance: MoneyView,
+    pub lines: Vec<StatementLineView>,
+    /// Pass as `cursor` for older lines; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatementLineView {
+    /// The ledger entry's sequence number.
+    pub seq: i64,
+    pub at: String,
+    /// The entry's kind (`release`, `payout`, `payout_settled` …).
+    pub kind: String,
+    /// In words, for the seller.
+    pub description: String,
+    pub order_id: Option<String>,
+    pub payout_id: Option<String>,
+    /// Into the account (positive) or out of it (negative).
+    pub amount: MoneyView,
+    pub balance_after: MoneyView,
+}
+
+impl From<&haven_app::Statement> for StatementView {
+    fn from(s: &haven_app::Statement) -> Self {
+        StatementView {
+            account: s.account.as_str().to_string(),
+            balance: s.balance.into(),
+            lines: s
+                .rows
+                .iter()
+                .map(|r| StatementLineView {
+                    seq: r.line.seq,
+                    at: ts(r.line.created_at),
+                    kind: r.line.kind.as_str().to_string(),
+                    description: r
+                        .line
+                        .kind
+                        .statement_label(r.line.amount.amount_minor > 0)
+                        .to_string(),
+                    order_id: r.line.order_id.map(|o| o.to_string()),
+                    payout_id: r.line.payout_id.map(|p| p.to_string()),
+                    amount: r.line.amount.into(),
+                    balance_after: r.balance_after.into(),
+                })
+                .collect(),
+            next_cursor: s.next.map(|c| c.encode()),
         }
     }
 }
@@ -1108,6 +1181,10 @@ pub struct ConversationView {
     pub listing_id: String,
     pub buyer_id: String,
     pub store_id: String,
+    /// The buyer's display name ("Former member" once they closed their
+    /// account).
+    pub buyer_name: String,
+    pub store_name: String,
     pub subject: String,
     /// Messages delivered (a blocked message is not counted: its intended
     /// recipient never learns it was sent).
@@ -1119,7 +1196,48 @@ pub struct ConversationView {
 }
 
 impl ConversationView {
-    pub fn of(c: &haven_domain::messaging::Conversation) -> Self {
+    /// The conversation with both parties named.
+    pub async fn named(
+        app: &haven_app::App,
+        c: &haven_domain::messaging::Conversation,
+    ) -> Result<Self, haven_app::AppError> {
+        Ok(Self::all_named(app, std::slice::from_ref(c))
+            .await?
+            .remove(0))
+    }
+
+    /// Conversations with their parties named, each person and store
+    /// looked up once.
+    pub async fn all_named(
+        app: &haven_app::App,
+        items: &[haven_domain::messaging::Conversation],
+    ) -> Result<Vec<Self>, haven_app::AppError> {
+        use std::collections::hash_map::Entry;
+        let mut buyers = std::collections::HashMap::new();
+        let mut stores = std::collections::HashMap::new();
+        let mut views = Vec::with_capacity(items.len());
+        for c in items {
+            if let Entry::Vacant(slot) = buyers.entry(c.buyer_id) {
+                let user = app.store.user(c.buyer_id).await?;
+                slot.insert(user.map_or_else(|| "A buyer".to_string(), |u| u.display_name));
+            }
+            if let Entry::Vacant(slot) = stores.entry(c.store_id) {
+                slot.insert(app.cached_reputation(c.store_id).await?.1);
+            }
+            views.push(Self::with_names(
+                c,
+                &buyers[&c.buyer_id],
+                &stores[&c.store_id],
+            ));
+        }
+        Ok(views)
+    }
+
+    fn with_names(
+        c: &haven_domain::messaging::Conversation,
+        buyer_name: &str,
+        store_name: &str,
+    ) -> Self {
         ConversationView {
             id: c.id.to_string(),
             kind: wire_name(&c.kind),
@@ -1127,6 +1245,8 @@ impl ConversationView {
             listing_id: c.listing_id.to_string(),
             buyer_id: c.buyer_id.to_string(),
             store_id: c.store_id.to_string(),
+            buyer_name: buyer_name.to_string(),
+            store_name: store_name.to_string(),
             subject: c.subject.clone(),
             message_count: c.delivered_count,
             last_message_at: c.last_delivered_at.map(ts),
@@ -1161,6 +1281,8 @@ pub struct MessageView {
     pub warnings: Vec<String>,
     /// For the sender of a blocked message: why it was not delivered.
     pub blocked_reasons: Vec<String>,
+    /// What the scanner saw in a blocked message, quoted for its sender.
+    pub blocked_noticed: Vec<String>,
     pub attachments: Vec<AttachmentView>,
     pub created_at: String,
 }
@@ -1191,16 +1313,17 @@ impl MessageView {
         } else {
             Vec::new()
         };
-        let blocked_reasons = if m.delivery == Delivery::Blocked {
-            let mut reasons: Vec<String> = m
+        // The sender of a blocked message is told why in words written for
+        // them, then what the scanner saw, quoted.
+        let (blocked_reasons, blocked_noticed) = if m.delivery == Delivery::Blocked {
+            let reasons = m
                 .categories
                 .iter()
-                .map(|c| category_warning(c).to_string())
+                .map(|c| haven_app::screening::category_refusal(c).to_string())
                 .collect();
-            reasons.extend(m.reasons.iter().cloned());
-            reasons
+            (reasons, m.reasons.clone())
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         MessageView {
             id: m.id.to_string(),
@@ -1216,6 +1339,7 @@ impl MessageView {
             categories: m.categories.clone(),
             warnings,
             blocked_reasons,
+            blocked_noticed,
             attachments: m
                 .attachments
                 .iter()

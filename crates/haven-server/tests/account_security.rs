@@ -688,6 +688,11 @@ async fn web_forms_need_the_csrf_token_and_pages_carry_security_headers() {
     );
     let html = page.json.as_str().unwrap();
     assert!(html.contains(&csrf), "the form carries the token");
+    // A stylesheet fetched alongside the page sets no token of its own: it
+    // would race the page's and could leave the form's token stale.
+    let css = t.get("/static/haven.css", None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(!cookies(&css).contains("haven_csrf="), "{}", cookies(&css));
 
     let form = |with_token: bool| {
         let mut body = format!(
@@ -941,4 +946,67 @@ async fn one_reset_retires_the_other_reset_links() {
         )
         .await;
     assert_error(&older, StatusCode::UNPROCESSABLE_ENTITY, "invalid_token");
+}
+
+/// On the account page a refusal sits next to the box it is about: a
+/// wrong current password, a bad IBAN, an unticked confirmation. A refusal
+/// about the account itself (an order still in progress) stays at the top.
+#[tokio::test]
+async fn account_page_refusals_sit_next_to_their_field() {
+    let t = TestApp::sqlite().await;
+    t.user("ivy@example.com", "seller").await;
+    let mut web = common::Browser::new(&t);
+    web.login("ivy@example.com").await;
+    let next_to = |html: &str, input: &str| {
+        html.contains(&format!("id=\"{input}-error\""))
+            && html.contains(&format!("aria-describedby=\"{input}-error\""))
+            && !html.contains("id=\"security-error\"")
+    };
+    let r = web
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "a much longer passphrase 2026"),
+            ],
+        )
+        .await;
+    let html = common::Browser::html(&r);
+    assert!(next_to(html, "current_password"), "{html}");
+
+    let r = web
+        .post_form(
+            "/account/payout-account",
+            &[("holder", "Ivy"), ("iban", "DE89370400440532013001")],
+        )
+        .await;
+    let html = common::Browser::html(&r);
+    assert!(next_to(html, "iban"), "{html}");
+
+    let r = web
+        .post_form("/account/close", &[("password", PASSWORD)])
+        .await;
+    let html = common::Browser::html(&r);
+    assert!(next_to(html, "close-understood"), "{html}");
+
+    // Nothing wrong with what was typed: the refusal is the account's.
+    let (_, listing) = t.seller_with_listing("shop@example.com", 5).await;
+    let buyer = t.user("bea@example.com", "buyer").await;
+    assert_eq!(
+        t.buy(&buyer, &listing, "4242424242424242").await.status,
+        StatusCode::CREATED
+    );
+    let mut bea = common::Browser::new(&t);
+    bea.login("bea@example.com").await;
+    let r = bea
+        .post_form(
+            "/account/close",
+            &[("password", PASSWORD), ("understood", "yes")],
+        )
+        .await;
+    let html = common::Browser::html(&r);
+    assert!(
+        html.contains("id=\"security-error\"") && !html.contains("close-password-error"),
+        "{html}"
+    );
 }

@@ -131,6 +131,21 @@ impl Case {
         self.seller = self.t.login("s@example.com").await;
         self.agent = self.t.login("agent@example.com").await;
     }
+
+    /// The seller rejects dispute `id` with `explanation`, and three days
+    /// later the buyer escalates it to the platform.
+    async fn reject_and_escalate(&mut self, id: &str, explanation: &str) {
+        self.act(
+            &self.seller,
+            id,
+            "reject",
+            json!({ "explanation": explanation }),
+        )
+        .await;
+        self.advance(3).await;
+        let r = self.act(&self.buyer, id, "escalate", json!({})).await;
+        assert_eq!(r.json["state"], "escalated", "{:?}", r.json);
+    }
 }
 
 fn png(seed: u8) -> Vec<u8> {
@@ -814,15 +829,7 @@ async fn confirmed_counterfeit_on_a_guaranteed_genuine_listing() {
             json!({"type": "partial_refund", "amount_minor": 1_000}),
         )
         .await;
-    c.act(
-        &c.seller,
-        &id,
-        "reject",
-        json!({"explanation": "it is genuine"}),
-    )
-    .await;
-    c.advance(3).await;
-    c.act(&c.buyer, &id, "escalate", json!({})).await;
+    c.reject_and_escalate(&id, "it is genuine").await;
     let r = c.act(&c.agent, &id, "decide", json!({"decision": {"type": "no_refund"}, "reasons": "serial number does not exist", "counterfeit_confirmed": true})).await;
     assert_eq!(
         r.json["resolution"]["decision"], "full_refund",
@@ -1383,4 +1390,198 @@ async fn dispute_lists_name_the_item_and_show_whose_move_it_is() {
         !html.contains("your move"),
         "the buyer waits for the seller: {html}"
     );
+}
+
+/// The agent's decision form has no preselected choice, shows what will
+/// move (and that no carrier scan proves delivery) before anything moves,
+/// and decides only when confirmed.
+#[tokio::test]
+async fn an_agent_confirms_a_decision_before_money_moves() {
+    let mut c = Case::shipped().await;
+    let id = c
+        .open_ok("not_as_described", json!({"type": "full_refund"}))
+        .await;
+    c.reject_and_escalate(&id, "it is as described").await;
+    let mut web = Browser::new(&c.t);
+    web.login("agent@example.com").await;
+    let page = web.get(&format!("/disputes/{id}")).await;
+    let html = Browser::html(&page);
+    assert!(html.contains("id=\"decision-form\""), "{html}");
+    assert!(
+        !html.contains("value=\"full_refund\" checked"),
+        "no default choice"
+    );
+    assert!(html.contains("id=\"no-delivery-scan\""), "{html}");
+
+    let path = format!("/disputes/{id}/decide");
+    let r = web
+        .post_form(&path, &[("reasons", "no proof either way")])
+        .await;
+    assert!(
+        Browser::html(&r).contains("choose what happens to the money"),
+        "{:?}",
+        r.json
+    );
+    let escrow = c.escrow().await;
+    let fields = [
+        ("decision", "no_refund"),
+        ("reasons", "the tracking shows it moving"),
+    ];
+    let r = web.post_form(&path, &fields).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("id=\"confirm-no-scan\"") && html.contains("role=\"alert\""),
+        "{html}"
+    );
+    assert!(html.contains("id=\"to-seller\">$45.00"), "{html}");
+    assert_eq!(c.escrow().await, escrow, "nothing moved before confirming");
+    assert_eq!(c.dispute_json(&id).await["state"], "escalated");
+
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "true"));
+    let r = web.post_form(&path, &confirmed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    assert_eq!(c.dispute_json(&id).await["state"], "resolved");
+    assert_eq!(c.escrow().await, 0);
+    c.t.verify_clean().await;
+}
+
+/// The console's front page: every queue with how many wait and for how
+/// long, and each escalated dispute with its amount, item, parties and age.
+#[tokio::test]
+async fn the_console_lists_every_queue_and_the_escalated_cases() {
+    let mut c = Case::shipped().await;
+    let id = c.open_ok("damaged", json!({"type": "full_refund"})).await;
+    c.reject_and_escalate(&id, "it left intact").await;
+    c.t.advance_hours(5);
+    let mut web = Browser::new(&c.t);
+    web.login("agent@example.com").await;
+    let page = web.get("/console").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Browser::html(&page);
+    for queue in [
+        "queue-disputes",
+        "queue-payments",
+        "queue-listings",
+        "queue-conversations",
+        "queue-brushing",
+        "queue-identity",
+        "queue-dead-letters",
+    ] {
+        assert!(html.contains(&format!("id=\"{queue}\"")), "{queue}: {html}");
+    }
+    let disputes = &html[html.find("id=\"queue-disputes\"").unwrap()..];
+    assert!(
+        disputes.starts_with("id=\"queue-disputes\"") && disputes.contains("1 waiting"),
+        "{html}"
+    );
+    assert!(
+        disputes[..disputes.find("</li>").unwrap()].contains("oldest waiting 5 hours"),
+        "{html}"
+    );
+    let cases = &html[html.find("id=\"cases\"").unwrap()..];
+    assert!(
+        cases.contains(&format!("/disputes/{id}")) && cases.contains("Walnut desk lamp"),
+        "{cases}"
+    );
+    assert!(
+        cases.contains("$45.00") && cases.contains("b@example.com and Lamps"),
+        "{cases}"
+    );
+    assert!(
+        cases.contains("no delivery scan") && cases.contains("Arrived damaged"),
+        "{cases}"
+    );
+    // Not for buyers.
+    let mut buyer = Browser::new(&c.t);
+    buyer.login("b@example.com").await;
+    assert_eq!(buyer.get("/console").await.status, StatusCode::FORBIDDEN);
+}
+
+/// The audit log answers by agent (their decisions), by order and by
+/// buyer, in words; agents only.
+#[tokio::test]
+async fn agents_search_the_audit_log_by_agent_order_and_person() {
+    let mut c = Case::shipped().await;
+    let id = c.open_ok("damaged", json!({"type": "full_refund"})).await;
+    c.reject_and_escalate(&id, "it left intact").await;
+    let r = c
+        .act(&c.agent, &id, "decide", json!({"decision": {"type": "full_refund"}, "reasons": "the photos show a crushed box"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let mut web = Browser::new(&c.t);
+    web.login("agent@example.com").await;
+
+    let by_agent = web.get("/console/audit?q=agent%40example.com").await;
+    let html = Browser::html(&by_agent);
+    assert!(html.contains("Dispute: escalated → resolved"), "{html}");
+    assert!(html.contains("the photos show a crushed box"), "{html}");
+    assert!(
+        !html.contains("Order ship"),
+        "only the agent's own steps: {html}"
+    );
+
+    let by_order = web.get(&format!("/console/audit?q={}", c.order)).await;
+    let html = Browser::html(&by_order);
+    assert!(html.contains("Order settle: shipped → refunded"), "{html}");
+    assert!(
+        html.contains("by b@example.com (buyer)") && html.contains("by s@example.com (seller)"),
+        "{html}"
+    );
+
+    let by_buyer = web.get("/console/audit?q=b%40example.com").await;
+    assert!(Browser::html(&by_buyer).contains("unresolved → escalated"));
+    let everything = web.get("/console/audit").await;
+    assert!(Browser::html(&everything).contains("escalated → resolved"));
+    let bad = web.get("/console/audit?q=lamp").await;
+    assert!(Browser::html(&bad).contains("id=\"audit-q-error\""));
+
+    let mut buyer = Browser::new(&c.t);
+    buyer.login("b@example.com").await;
+    assert_eq!(
+        buyer.get("/console/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// The agent deciding a dispute sees the accounts that shared a device,
+/// card, address or network with the buyer's payment, and a warning when
+/// the seller is one of them: a buyer and a seller who are one person can
+/// stage a dispute to pull money out through the platform.
+#[tokio::test]
+async fn the_agent_sees_when_the_seller_shares_an_address_with_the_buyer() {
+    let c = Case::shipped().await;
+    let id = c
+        .open_ok("not_as_described", json!({"type": "full_refund"}))
+        .await;
+    let mut web = Browser::new(&c.t);
+    web.login("agent@example.com").await;
+    let page = web.get(&format!("/disputes/{id}")).await;
+    let html = Browser::html(&page);
+    assert!(
+        html.contains("Linked accounts: none shared"),
+        "nobody else has paid yet: {html}"
+    );
+    assert!(!html.contains("the seller&#x27;s own account"), "{html}");
+
+    // The seller's own account buys elsewhere with the buyer's address.
+    let (_, other_listing) = c.t.seller_with_listing("s2@example.com", 5).await;
+    let r = c.t.buy(&c.seller, &other_listing, CARD_OK).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let page = web.get(&format!("/disputes/{id}")).await;
+    let html = Browser::html(&page);
+    assert!(
+        html.contains("Warning: the seller")
+            && html.contains("shares an identifier with the buyer"),
+        "{html}"
+    );
+    assert!(html.contains("Linked account: "), "{html}");
+    assert!(html.contains("s@example.com"), "{html}");
+    // Buyer and seller never see the panel.
+    let mut buyer_web = Browser::new(&c.t);
+    buyer_web.login("b@example.com").await;
+    let page = buyer_web.get(&format!("/disputes/{id}")).await;
+    let html = Browser::html(&page);
+    assert!(!html.contains("Linked account"), "{html}");
 }

@@ -241,3 +241,79 @@ async fn a_declined_payment_gives_its_units_back_to_the_deal_a_paid_cancellation
         t.verify_clean().await;
     }
 }
+
+/// The home page leads with search, the protection promise, the flash
+/// deals buyers can take now (not one yet to start, not a paused
+/// listing's) and the categories; a category page has none of that.
+#[tokio::test]
+async fn the_home_page_shows_running_deals_and_categories() {
+    let t = TestApp::sqlite().await;
+    let (seller, running) = t.seller_with_listing("s@example.com", 20).await;
+    let r = t
+        .post(
+            &format!("/api/v1/listings/{running}/deal"),
+            Some(&seller),
+            deal(2_500, 5, &hours_from_now(&t, 2)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = t
+        .post("/api/v1/listings", Some(&seller), {
+            let mut body = listing_body(10);
+            body["title"] = json!("Oak bookend pair");
+            body
+        })
+        .await;
+    let upcoming = r.json["id"].as_str().unwrap().to_string();
+    let later = json!({"price": {"amount_minor": 1_000, "currency": "USD"}, "quantity": 2,
+        "starts_at": hours_from_now(&t, 1), "ends_at": hours_from_now(&t, 3)});
+    let r = t
+        .post(
+            &format!("/api/v1/listings/{upcoming}/deal"),
+            Some(&seller),
+            later,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    t.app.sync_search().await.unwrap();
+
+    let mut browser = Browser::new(&t);
+    let home = browser.get("/").await;
+    let html = Browser::html(&home).to_string();
+    assert!(
+        html.contains("id=\"home-deals\"") && html.contains("id=\"home-categories\""),
+        "{html}"
+    );
+    let deals = &html
+        [html.find("id=\"home-deals\"").unwrap()..html.find("id=\"home-categories\"").unwrap()];
+    assert!(
+        deals.contains(&format!("/listings/{running}")) && deals.contains("$25.00"),
+        "{deals}"
+    );
+    assert!(
+        !deals.contains("Oak bookend pair"),
+        "a deal yet to start is not shown: {deals}"
+    );
+    assert!(html.contains("href=\"/?category=garden\""), "{html}");
+
+    // Paused, the running deal's listing leaves the home page.
+    let r = t
+        .request(
+            "PATCH",
+            &format!("/api/v1/listings/{running}"),
+            Some(&seller),
+            Some(json!({"paused": true}).to_string().into_bytes()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let home = browser.get("/").await;
+    assert!(!Browser::html(&home).contains("id=\"home-deals\""));
+
+    let category = browser.get("/?category=home").await;
+    let html = Browser::html(&category);
+    assert!(
+        !html.contains("id=\"home-deals\"") && !html.contains("class=\"hero\""),
+        "{html}"
+    );
+}

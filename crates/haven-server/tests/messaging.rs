@@ -507,3 +507,54 @@ async fn strangers_and_bad_input_are_refused() {
     assert_eq!(stranger_view.status, StatusCode::NOT_FOUND);
     let _ = &c.listing;
 }
+
+/// A regional carrier the operator adds to `carrier_domains`: its tracking
+/// links (which name the marketplace in their path) stop being flagged as
+/// imitations of Haven.
+#[tokio::test]
+async fn links_to_a_carrier_the_operator_added_are_trusted() {
+    let c = ordered_on(TestApp::sqlite().await).await;
+    let agent = agent_token(&c.t).await;
+    let text = "Shipped! Track it at https://track.swiftpost.example/haven/ZX12345";
+    let first = c.send(&c.seller, text).await;
+    assert_eq!(first.json["delivery"], "blocked", "{:?}", first.json);
+    let added =
+        c.t.post(
+            "/api/v1/console/risk/lists/carrier_domains",
+            Some(&agent),
+            json!({"value": "swiftpost.example"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{:?}", added.json);
+    let second = c.send(&c.seller, text).await;
+    assert_eq!(second.json["delivery"], "delivered", "{:?}", second.json);
+}
+
+/// A second domain the marketplace owns, added to `marketplace_domains`:
+/// links to it stop being flagged as imitations of Haven.
+#[tokio::test]
+async fn links_to_a_domain_the_operator_added_as_its_own_are_trusted() {
+    let c = ordered_on(TestApp::sqlite().await).await;
+    let agent = agent_token(&c.t).await;
+    let text = "Your invoice is at https://haven-shop.example/orders/123";
+    let first = c.send(&c.seller, text).await;
+    assert_eq!(first.json["delivery"], "blocked", "{:?}", first.json);
+    let added =
+        c.t.post(
+            "/api/v1/console/risk/lists/marketplace_domains",
+            Some(&agent),
+            json!({"value": "haven-shop.example"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{:?}", added.json);
+    let second = c.send(&c.seller, text).await;
+    assert_eq!(second.json["delivery"], "delivered", "{:?}", second.json);
+    // A lookalike of the new domain is still an imitation.
+    let fake = c
+        .send(
+            &c.seller,
+            "Pay the balance at https://haven-shop.example.payments-secure.top/x",
+        )
+        .await;
+    assert_eq!(fake.json["delivery"], "blocked", "{:?}", fake.json);
+}

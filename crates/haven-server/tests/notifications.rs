@@ -182,7 +182,12 @@ async fn the_bell_counts_and_the_pages_list_and_clear() {
     use haven_domain::notice::NoticeKind;
     assert_eq!(
         user.email_off,
-        [NoticeKind::Orders, NoticeKind::Payouts, NoticeKind::Reviews]
+        [
+            NoticeKind::Messages,
+            NoticeKind::Orders,
+            NoticeKind::Payouts,
+            NoticeKind::Reviews
+        ]
     );
 }
 

@@ -719,3 +719,41 @@ async fn the_protection_certificate_is_frozen_at_checkout_and_signed() {
         assert_eq!(again.json["payload"], r.json["payload"]);
     }
 }
+
+/// A refused review comes back on the order page with the reason next to
+/// the field it is about and the words as typed; corrected, it is taken.
+#[tokio::test]
+async fn a_refused_review_says_why_next_to_its_field_and_keeps_the_words() {
+    let t = TestApp::sqlite().await;
+    let (seller, buyer, order) = t.paid_order().await;
+    t.ship(&seller, &order).await;
+    t.confirm(&buyer, &order).await;
+    let mut web = Browser::new(&t);
+    web.login("b@example.com").await;
+    let path = format!("/orders/{order}/review");
+    let r = web
+        .post_multipart(
+            &path,
+            &[("rating", ""), ("text", "Lovely warm light")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("id=\"rating-error\">give 1 to 5 stars")
+            && html.contains("aria-describedby=\"rating-error\""),
+        "{html}"
+    );
+    assert!(html.contains(">Lovely warm light</textarea>"), "{html}");
+    let r = web
+        .post_multipart(
+            &path,
+            &[("rating", "5"), ("text", "Lovely warm light")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let page = web.get(&format!("/orders/{order}")).await;
+    assert!(Browser::html(&page).contains("your review is in"));
+}

@@ -615,3 +615,50 @@ async fn the_worker_forgets_payment_attempts_after_the_retention_period() {
     assert!(attempt().await.unwrap().is_none(), "gone after 180 days");
     t.verify_clean().await;
 }
+
+/// Operators add throwaway email domains of their own to the shipped list:
+/// a payment from such an address says so among its reasons.
+#[tokio::test]
+async fn an_operator_listed_throwaway_domain_counts_as_disposable() {
+    for t in on_every_backend().await {
+        let agent = agent_token(&t).await;
+        let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+        let disposable = |r: &Response| {
+            r.json["risk"]["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|reason| reason.as_str().unwrap().contains("throwaway domain"))
+        };
+        let before = t.user("a@burner.example", "buyer").await;
+        let r = buy_from(
+            &t,
+            &before,
+            checkout_body(&listing, 1, "4242424242424242"),
+            "dev-a",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        assert!(!disposable(&r), "not listed yet: {:?}", r.json["risk"]);
+
+        let added = t
+            .post(
+                "/api/v1/console/risk/lists/disposable_email_domains",
+                Some(&agent),
+                json!({"value": "burner.example"}),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::NO_CONTENT, "{:?}", added.json);
+        let after = t.user("b@mail.burner.example", "buyer").await;
+        let r = buy_from(
+            &t,
+            &after,
+            checkout_body(&listing, 1, "4242424242424242"),
+            "dev-b",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+        assert!(disposable(&r), "{:?}", r.json["risk"]);
+        t.verify_clean().await;
+    }
+}

@@ -188,6 +188,154 @@ async fn every_form_answers_with_a_redirect_and_a_message() {
     assert!(Browser::html(&page).contains("Check your email"));
 }
 
+/// Follow a form's redirect and check the page says `message` once, and a
+/// reload no longer does.
+async fn says_once(browser: &mut Browser<'_>, r: &common::Response, message: &str) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(r));
+    let to = r.headers.get("location").unwrap().to_str().unwrap();
+    let to = to.split('#').next().unwrap().to_string();
+    let page = browser.get(&to).await;
+    assert_eq!(page.status, StatusCode::OK, "{to}");
+    let html = Browser::html(&page);
+    assert!(html.contains("id=\"flash\""), "{to}: no message");
+    assert_eq!(html.matches(message).count(), 1, "{to}: '{message}' once");
+    let again = browser.get(&to).await;
+    assert!(
+        !Browser::html(&again).contains(message),
+        "{to}: '{message}' shown twice"
+    );
+    to
+}
+
+/// Order and dispute actions, a listing, a question to a seller and a
+/// logout each say what happened; a refused cart change or webhook says why
+/// on the page, next to the field it names.
+#[tokio::test]
+async fn every_action_says_what_happened_and_refusals_say_why() {
+    let t = TestApp::sqlite().await;
+    let (_, _, order) = t.paid_order().await;
+    let mut seller = Browser::new(&t);
+    seller.login("s@example.com").await;
+    let mut buyer = Browser::new(&t);
+    buyer.login("b@example.com").await;
+
+    let r = seller
+        .post_form(
+            &format!("/orders/{order}/ship"),
+            &[
+                ("carrier", "simpost"),
+                ("tracking_number", &common::tracking_number()),
+            ],
+        )
+        .await;
+    says_once(&mut seller, &r, "Marked as shipped with tracking number").await;
+
+    let r = buyer
+        .post_multipart(
+            &format!("/orders/{order}/dispute"),
+            &[
+                ("reason", "not_as_described"),
+                ("outcome", "full_refund"),
+                ("description", "The lamp has a crack along the base."),
+            ],
+            None,
+        )
+        .await;
+    let dispute = says_once(&mut buyer, &r, "Dispute opened").await;
+    let r = seller
+        .post_form(
+            &format!("{dispute}/counter"),
+            &[
+                ("amount", "1.00"),
+                ("message", "Half the crack, half the price."),
+            ],
+        )
+        .await;
+    says_once(&mut seller, &r, "Your offer is sent").await;
+    let r = buyer
+        .post_form(
+            &format!("{dispute}/message"),
+            &[("text", "It is a big crack.")],
+        )
+        .await;
+    says_once(&mut buyer, &r, "Message added to the dispute").await;
+    let r = buyer
+        .post_form(&format!("{dispute}/counter/decline"), &[])
+        .await;
+    says_once(&mut buyer, &r, "You declined the seller's offer").await;
+
+    // A new listing says whether buyers can buy it yet.
+    let r = seller
+        .post_multipart(
+            "/seller/listings",
+            &[
+                ("title", "Brass desk lamp"),
+                ("description", "A warm brass lamp for the desk."),
+                ("category", "home"),
+                ("price", "30.00"),
+                ("stock", "3"),
+                ("ship_by_days", "3"),
+                ("ship_country", "DE"),
+                ("ship_cost", "4.90"),
+                ("min_days", "2"),
+                ("max_days", "5"),
+            ],
+            None,
+        )
+        .await;
+    let listing = says_once(&mut seller, &r, "Listing").await;
+
+    // A question to the seller lands on the conversation, saying so.
+    let r = buyer
+        .post_form(
+            &format!("{listing}/ask"),
+            &[("text", "Does it take an E27 bulb?")],
+        )
+        .await;
+    says_once(&mut buyer, &r, "Question sent").await;
+
+    // A refused cart change goes back to the page, saying why.
+    let id = listing.trim_start_matches("/listings/");
+    let r = buyer
+        .post_form(
+            "/cart/items",
+            &[
+                ("listing_id", id),
+                ("quantity", "lots"),
+                ("back", "listing"),
+            ],
+        )
+        .await;
+    says_once(
+        &mut buyer,
+        &r,
+        "Your cart was not changed: quantity must be a whole number.",
+    )
+    .await;
+
+    let r = buyer.post_form("/logout", &[]).await;
+    says_once(&mut buyer, &r, "You are logged out.").await;
+
+    // A refused webhook keeps what was typed and names the field.
+    common::staff_token(&t, "admin@example.com", haven_domain::account::Role::Admin).await;
+    let mut admin = Browser::new(&t);
+    admin.login("admin@example.com").await;
+    let r = admin
+        .post_form(
+            "/admin/webhooks",
+            &[("url", "not an address"), ("description", "ERP")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(html.contains("id=\"url-error\""), "{html}");
+    assert!(html.contains("aria-describedby=\"url-error\""), "{html}");
+    assert!(
+        html.contains("value=\"not an address\""),
+        "kept what was typed"
+    );
+}
+
 fn secret_in(html: &str) -> String {
     let start = html.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
     html[start..].chars().take_while(|c| *c != '<').collect()
@@ -339,4 +487,92 @@ async fn money_is_written_as_the_visitors_language_writes_it() {
         page("ja").await.contains("$40.00"),
         "English when unsupported"
     );
+}
+
+/// A sentence as a language's catalogue writes it, escaped as the page
+/// shows it.
+fn translated(tag: &str, english: &str) -> String {
+    let path = format!("{}/locales/{tag}.json", env!("CARGO_MANIFEST_DIR"));
+    let catalogue: std::collections::HashMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let text = catalogue
+        .get(english)
+        .unwrap_or_else(|| panic!("{tag} lacks {english:?}"))
+        .clone();
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Buyer pages speak the visitor's language: from `Accept-Language`, or
+/// from the language picker at the foot of every page, which wins over the
+/// browser and can be set back.
+#[tokio::test]
+async fn buyer_pages_speak_the_language_the_visitor_chose() {
+    let t = TestApp::sqlite().await;
+    let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+    let listing_path = format!("/listings/{listing}");
+    for tag in ["es", "pt", "fr", "de", "ru"] {
+        let r = t
+            .request("GET", "/", None, None, &[("accept-language", tag)])
+            .await;
+        let html = r.json.as_str().unwrap();
+        assert!(html.contains(&format!("<html lang=\"{tag}\">")), "{tag}");
+        for english in ["Shop by category", "Log in", "Language"] {
+            let words = translated(tag, english);
+            assert_ne!(words, english, "{tag} translates {english:?}");
+            assert!(
+                html.contains(&words),
+                "{tag}: {words:?} not on the home page"
+            );
+        }
+        let r = t
+            .request(
+                "GET",
+                &listing_path,
+                None,
+                None,
+                &[("accept-language", tag)],
+            )
+            .await;
+        let html = r.json.as_str().unwrap();
+        assert!(html.contains(&translated(tag, "Buy now")), "{tag}: {html}");
+        assert!(
+            html.contains(&translated(tag, "Can I trust this store?")),
+            "{tag}"
+        );
+    }
+
+    // The picker: Portuguese chosen, kept over a German browser.
+    let mut web = Browser::new(&t);
+    let r = web
+        .post_form("/language", &[("lang", "pt"), ("back", "/search?q=lamp")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    assert_eq!(r.headers["location"], "/search?q=lamp");
+    assert_eq!(
+        web.cookies.get("haven_lang").map(String::as_str),
+        Some("pt")
+    );
+    let page = web.get("/search?q=lamp").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("<html lang=\"pt\">"), "{html}");
+    assert!(html.contains(&translated("pt", "Search")), "{html}");
+    assert!(
+        html.contains("<option value=\"pt\" selected>Português</option>"),
+        "the picker shows the choice: {html}"
+    );
+    // Back to the browser's own language; a foreign page to go back to is
+    // refused (the home page instead).
+    let r = web
+        .post_form(
+            "/language",
+            &[("lang", "browser"), ("back", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(r.headers["location"], "/");
+    assert!(!web.cookies.contains_key("haven_lang"));
+    let page = web.get("/").await;
+    assert!(Browser::html(&page).contains("<html lang=\"en\">"));
 }

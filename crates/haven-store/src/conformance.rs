@@ -73,6 +73,7 @@ pub fn sample_listing(store_id: StoreId, stock: i64, created_at: Timestamp) -> L
         hold: None,
         deal: None,
         revision: 0,
+        paused_at: None,
         product_key: None,
         brand: None,
         certificates: Vec::new(),
@@ -215,6 +216,52 @@ pub async fn run_all(store: Arc<dyn Store>) {
     webhook_endpoints_and_their_deliveries(&*store).await;
     notifications_page_count_and_read(&*store).await;
     store_owners_identifiers_come_from_their_payments_and_sign_ins(&*store).await;
+    a_stores_escrow_sums_its_open_orders(&*store).await;
+}
+
+/// The seller centre's "in escrow": open orders' escrow balances, neither
+/// another store's nor a closed order's.
+async fn a_stores_escrow_sums_its_open_orders(store: &dyn Store) {
+    let fx = fixture(store, 5).await;
+    let other = fixture(store, 5).await;
+    let paid = |listing: &Listing, state: OrderState| {
+        let mut order = sample_order(fx.buyer.id, listing);
+        order.state = state;
+        order
+    };
+    let open = paid(&fx.listing, OrderState::Shipped);
+    let closed = paid(&fx.listing, OrderState::Completed);
+    let elsewhere = paid(&other.listing, OrderState::Paid);
+    let unpaid = paid(&fx.listing, OrderState::PendingPayment);
+    for order in [&open, &closed, &elsewhere, &unpaid] {
+        let entries = if order.state == OrderState::PendingPayment {
+            Vec::new()
+        } else {
+            vec![capture(order)]
+        };
+        store
+            .commit(Changeset {
+                orders: vec![OrderWrite {
+                    order: order.clone(),
+                    expected_version: None,
+                }],
+                entries,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    // The completed order's money went on (its escrow still shows here
+    // because this story never released it, and must not be counted).
+    assert_eq!(
+        store.store_escrow(fx.shop.id, "USD").await.unwrap(),
+        (open.total.amount_minor, 1)
+    );
+    assert_eq!(
+        store.store_escrow(other.shop.id, "USD").await.unwrap(),
+        (elsewhere.total.amount_minor, 1)
+    );
+    assert_eq!(store.store_escrow(fx.shop.id, "EUR").await.unwrap(), (0, 0));
 }
 
 /// The brushing detector's owner identifiers: what a store's owner paid
@@ -330,6 +377,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
             listing: held.clone(),
             was_held,
             deal_remaining: None,
+            set_stock: None,
         }],
         ..Default::default()
     };
@@ -356,6 +404,7 @@ async fn search_rows_count_units_and_holds_hide(store: &dyn Store) {
                 listing: with_deal,
                 was_held: true,
                 deal_remaining: Some(2),
+                set_stock: None,
             }],
             ..Default::default()
         })
@@ -2307,6 +2356,8 @@ async fn ledger_entries_are_idempotent_and_balanced(store: &dyn Store) {
         amount: usd(10),
         state: "requested".into(),
         created_at: t0(),
+        settled_at: None,
+        bank_reference: None,
     };
     store
         .commit(Changeset {
@@ -2321,7 +2372,98 @@ async fn ledger_entries_are_idempotent_and_balanced(store: &dyn Store) {
             .await
             .unwrap()
             .items,
-        vec![payout]
+        vec![payout.clone()]
+    );
+    payout_settles_once_and_statements_page(store, payout).await;
+}
+
+/// A payout settles once (a second confirmation is refused, so the bank's
+/// money never leaves twice), and a seller account's statement lists its
+/// postings newest first, in pages by entry sequence.
+async fn payout_settles_once_and_statements_page(store: &dyn Store, payout: Payout) {
+    use haven_domain::ledger::{Account, Entry, EntryHeader, EntryKind};
+    let settle = |reference: &str| Changeset {
+        payout_settlements: vec![crate::PayoutSettlement {
+            id: payout.id,
+            at: t0() + SignedDuration::from_hours(24),
+            bank_reference: reference.into(),
+        }],
+        ..Default::default()
+    };
+    store
+        .commit(settle("SIM-1"))
+        .await
+        .expect("first confirmation");
+    is_conflict(
+        store.commit(settle("SIM-2")).await,
+        Conflict::PayoutNotPending,
+    );
+    let read = store.payout(payout.id).await.unwrap().unwrap();
+    assert_eq!(read.state, "paid");
+    assert_eq!(read.bank_reference.as_deref(), Some("SIM-1"));
+    assert_eq!(read.settled_at, Some(t0() + SignedDuration::from_hours(24)));
+
+    let available = Account::SellerAvailable(payout.store_id);
+    let credit = |n: i64| {
+        let header = EntryHeader {
+            idempotency_key: format!("statement-test:{}:{n}", payout.id),
+            kind: EntryKind::ReserveRelease,
+            order_id: None,
+            payout_id: None,
+            created_at: t0() + SignedDuration::from_secs(n),
+        };
+        Entry::transfer(
+            header,
+            Account::SellerReserve(payout.store_id),
+            available.clone(),
+            usd(n),
+        )
+        .unwrap()
+    };
+    // The reserve needs the money first (it may not go negative).
+    let fund = Entry::transfer(
+        EntryHeader {
+            idempotency_key: format!("statement-test:{}:fund", payout.id),
+            kind: EntryKind::Release,
+            order_id: None,
+            payout_id: None,
+            created_at: t0(),
+        },
+        Account::PlatformCommission,
+        Account::SellerReserve(payout.store_id),
+        usd(100),
+    )
+    .unwrap();
+    store
+        .commit(Changeset {
+            entries: vec![fund, credit(1), credit(2), credit(3)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let account = available.to_string();
+    let first = store.account_statement(&account, None, 2).await.unwrap();
+    let amounts: Vec<i64> = first.iter().map(|l| l.amount.amount_minor).collect();
+    assert_eq!(amounts, vec![3, 2], "newest first");
+    assert!(first.iter().all(|l| l.kind == EntryKind::ReserveRelease));
+    let rest = store
+        .account_statement(&account, Some(first[1].seq), 10)
+        .await
+        .unwrap();
+    let amounts: Vec<i64> = rest.iter().map(|l| l.amount.amount_minor).collect();
+    assert_eq!(amounts, vec![1]);
+    let reserve = Account::SellerReserve(payout.store_id).to_string();
+    let out: Vec<i64> = store
+        .account_statement(&reserve, None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.amount.amount_minor)
+        .collect();
+    assert_eq!(
+        out,
+        vec![-3, -2, -1, 100],
+        "money out of an account is negative"
     );
 }
 
@@ -2858,6 +3000,36 @@ async fn audit_strikes_files_and_history(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.audit_for_order(order.id).await.unwrap(), audit);
+    // Newest first, paged by sequence; an agent's records by the agent.
+    let newest = store.audit_page(None, None, 2).await.unwrap();
+    let ids: Vec<_> = newest.iter().map(|(_, r)| r.id).collect();
+    assert_eq!(ids, vec![audit[1].id, audit[0].id]);
+    let older = store.audit_page(None, Some(newest[0].0), 1).await.unwrap();
+    assert_eq!(older[0].1.id, audit[0].id);
+    let agent = UserId::new();
+    let decided = AuditRecord {
+        actor: Party::Agent,
+        actor_id: Some(agent),
+        ..record("decide", 3)
+    };
+    store
+        .commit(Changeset {
+            audit: vec![decided.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let by_agent = store.audit_page(Some(agent), None, 10).await.unwrap();
+    assert_eq!(by_agent.len(), 1);
+    assert_eq!(by_agent[0].1, decided);
+    assert!(
+        store
+            .audit_page(Some(fx.buyer.id), None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "only agents' records are found by actor"
+    );
     assert_eq!(
         store.strikes_for_store(fx.shop.id).await.unwrap(),
         vec![strike]
@@ -3153,6 +3325,7 @@ async fn conversations_and_messages(store: &dyn Store) {
         first_seller_message_at: None,
         flagged: false,
         offences: 0,
+        reports: Vec::new(),
         version: 0,
     };
     let insert = |c: &Conversation| Changeset {
@@ -3384,6 +3557,7 @@ async fn carts_coupons_and_products(store: Arc<dyn Store>) {
                 listing: keyed.clone(),
                 was_held: false,
                 deal_remaining: None,
+                set_stock: None,
             }],
             cart_puts: vec![line(other.id, 1, 1), line(f.listing.id, 2, 2)],
             ..Changeset::default()
@@ -3409,12 +3583,14 @@ async fn carts_coupons_and_products(store: Arc<dyn Store>) {
                     listing: stale,
                     was_held: false,
                     deal_remaining: None,
+                    set_stock: None,
                 }],
                 ..Changeset::default()
             })
             .await,
         Conflict::StaleListing,
     );
+    seller_pauses_and_restocks(store.as_ref(), f.listing.store_id, stored).await;
     assert_eq!(
         store
             .listing(f.listing.id)
@@ -3907,4 +4083,69 @@ async fn notifications_page_count_and_read(store: &dyn Store) {
         .await
         .unwrap();
     assert!(after.items.iter().all(|n| n.read_at == Some(read_at)));
+}
+
+/// A seller's pause takes a listing out of browse (but not out of the
+/// seller's own list, nor into trust and safety's held queue), and a stock
+/// edit lands only if the stock is still what the seller saw.
+async fn seller_pauses_and_restocks(store: &dyn Store, store_id: StoreId, stored: Listing) {
+    use haven_domain::catalog::StockEdit;
+    let visible_in_browse =
+        |page: crate::Page<Listing>| page.items.iter().any(|l| l.id == stored.id);
+    let browse = ListingFilter {
+        category: None,
+        store_id: Some(store_id),
+    };
+    let first = PageRequest::new(None, Some(100));
+    assert!(visible_in_browse(
+        store.listings(&browse, &first).await.unwrap()
+    ));
+    let seen = stored.stock;
+    let mut paused = stored.clone();
+    paused.paused_at = Some(t0());
+    let update = |listing: &Listing, set_stock| Changeset {
+        listing_updates: vec![crate::ListingUpdate {
+            listing: listing.clone(),
+            was_held: false,
+            deal_remaining: None,
+            set_stock,
+        }],
+        ..Changeset::default()
+    };
+    is_conflict(
+        store
+            .commit(update(
+                &paused,
+                Some(StockEdit {
+                    seen: seen + 1,
+                    new: 50,
+                }),
+            ))
+            .await,
+        Conflict::StaleListing,
+    );
+    store
+        .commit(update(&paused, Some(StockEdit { seen, new: 50 })))
+        .await
+        .expect("pause and restock");
+    let read = store.listing(stored.id).await.unwrap().unwrap();
+    assert!(read.is_paused());
+    assert_eq!(read.stock, 50, "the stock column took the seller's figure");
+    assert!(!visible_in_browse(
+        store.listings(&browse, &first).await.unwrap()
+    ));
+    let own = store.store_listings(store_id, &first).await.unwrap();
+    assert!(own.items.iter().any(|l| l.id == stored.id && l.is_paused()));
+    let held = store.held_listings(&first).await.unwrap();
+    assert!(
+        held.items.iter().all(|l| l.id != stored.id),
+        "a pause is not a hold"
+    );
+    let mut resumed = read.clone();
+    resumed.paused_at = None;
+    store.commit(update(&resumed, None)).await.expect("resume");
+    assert!(visible_in_browse(
+        store.listings(&browse, &first).await.unwrap()
+    ));
+    assert_eq!(store.listing(stored.id).await.unwrap().unwrap().stock, 50);
 }

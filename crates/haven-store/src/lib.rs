@@ -106,6 +106,8 @@ pub enum Conflict {
     StaleIntegrityCase,
     /// The listing was held or released since it was read (or is gone).
     StaleListing,
+    /// A payout settled already (or never existed).
+    PayoutNotPending,
     /// The flash deal has fewer units left than the order asked for.
     DealSoldOut,
     /// The coupon has no redemptions left (or is no longer running).
@@ -249,6 +251,33 @@ pub struct Payout {
     pub amount: Money,
     pub state: String,
     pub created_at: Timestamp,
+    /// When the bank confirmed it (state `paid`).
+    #[serde(default)]
+    pub settled_at: Option<Timestamp>,
+    /// The bank's reference for the transfer, for the seller's records.
+    #[serde(default)]
+    pub bank_reference: Option<String>,
+}
+
+/// The bank confirmed a payout: `requested` becomes `paid`, only once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutSettlement {
+    pub id: PayoutId,
+    pub at: Timestamp,
+    pub bank_reference: String,
+}
+
+/// One posting to an account, with its entry: a line of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    /// The entry's commit sequence number (the statement's cursor).
+    pub seq: i64,
+    pub kind: haven_domain::ledger::EntryKind,
+    pub order_id: Option<OrderId>,
+    pub payout_id: Option<PayoutId>,
+    pub created_at: Timestamp,
+    /// Into the account (positive) or out of it (negative).
+    pub amount: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -586,6 +615,7 @@ pub struct Changeset {
     pub tracking_claims: Vec<(String, String, OrderId)>,
     pub tracking_events: Vec<TrackingEvent>,
     pub payouts: Vec<Payout>,
+    pub payout_settlements: Vec<PayoutSettlement>,
     pub disputes: Vec<DisputeWrite>,
     /// Appended to their disputes' logs; (dispute, seq) must be new.
     pub evidence: Vec<EvidenceEntry>,
@@ -988,6 +1018,9 @@ pub struct ListingUpdate {
     pub was_held: bool,
     /// Set the flash-deal counter (a new deal); `None` leaves it.
     pub deal_remaining: Option<i64>,
+    /// Set the stock column, only if it still holds what the seller saw;
+    /// `None` leaves it (it otherwise moves only with orders).
+    pub set_stock: Option<haven_domain::catalog::StockEdit>,
 }
 
 /// A listing with what search ranks it by.
@@ -1118,6 +1151,22 @@ pub trait Store: Send + Sync + 'static {
     /// Listings trust and safety holds (by an agent or by the listing
     /// checks), newest first.
     async fn held_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>>;
+    /// A seller or payout account's postings, newest first, before entry
+    /// `before_seq` (`None`: from the newest). Only `seller:` and `payout:`
+    /// accounts have the index this needs.
+    async fn account_statement(
+        &self,
+        account: &str,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<StatementLine>>;
+    /// One store's listings, held and paused ones included, newest first
+    /// (the seller centre's list).
+    async fn store_listings(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>>;
     /// The median price (minor units) of a category's visible listings,
     /// and how many there are; `None` when there are none.
     async fn category_price_reference(&self, category: &str) -> StoreResult<Option<(i64, i64)>>;
@@ -1187,6 +1236,9 @@ pub trait Store: Send + Sync + 'static {
 
     // Ledger.
     async fn balance(&self, account: &str, currency: &str) -> StoreResult<i64>;
+    /// Money held in escrow for a store's open (paid, shipped, delivered)
+    /// orders, and how many of them hold any: (minor units, orders).
+    async fn store_escrow(&self, store: StoreId, currency: &str) -> StoreResult<(i64, i64)>;
     async fn entries_for_order(&self, order: OrderId) -> StoreResult<Vec<StoredEntry>>;
     async fn payouts(&self, store: StoreId, page: &PageRequest) -> StoreResult<Page<Payout>>;
     async fn payout(&self, id: PayoutId) -> StoreResult<Option<Payout>>;
@@ -1460,6 +1512,15 @@ pub trait Store: Send + Sync + 'static {
     async fn evidence_file(&self, hash: &str) -> StoreResult<Option<EvidenceFile>>;
     /// The audit trail of an order and its disputes, oldest first (bounded).
     async fn audit_for_order(&self, order: OrderId) -> StoreResult<Vec<AuditRecord>>;
+    /// Audit records newest first, before sequence `before` (`None`: from
+    /// the newest), with their sequence numbers for paging; only one
+    /// agent's decisions when `agent` is given.
+    async fn audit_page(
+        &self,
+        agent: Option<UserId>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, AuditRecord)>>;
     async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>>;
     async fn party_history(&self, buyer: UserId, store: StoreId) -> StoreResult<PartyHistory>;
 

@@ -355,7 +355,8 @@ async fn listings_of(
     Ok(page.items)
 }
 
-/// A three-day flash deal on one listing, started when the demo is seeded:
+/// A week-long flash deal on one listing, started when the demo is seeded
+/// (long enough to outlast the README tour's jumps of the demo clock):
 /// 10 units at 29.00 instead of 45.00.
 async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()> {
     let listings = listings_of(app, seller).await?;
@@ -369,7 +370,7 @@ async fn flash_deal(app: &App, seller: &Actor, title: &str) -> anyhow::Result<()
         quantity: 10,
         remaining: 10,
         starts_at: now,
-        ends_at: now + jiff::SignedDuration::from_hours(72),
+        ends_at: now + jiff::SignedDuration::from_hours(haven_domain::catalog::MAX_DEAL_HOURS),
     };
     app.set_flash_deal(seller, listing.id, deal)
         .await

@@ -37,7 +37,8 @@ struct Evidence {
     span_days: f64,
     /// The block's share of the store's reviews while it was active.
     window_share: f64,
-    /// When the block was active on the store.
+    /// When the block was active on the store (its accounts, each counted
+    /// once: see [`accounts_window`]).
     window: (i64, i64),
     /// Where the store's reviews can join the campaign: the core's whole
     /// span (an aged ring's tails too), or the window without a core.
@@ -217,10 +218,11 @@ fn padding_stores(passed: &[Passed]) -> Vec<bool> {
 }
 
 /// The block's buyers of `store` split into its colluding core — accounts
-/// that share a rare identifier with two or more others of them (or with
-/// the owner), are young at the review, or exist for this store (most of
-/// their reviews, or their only store) — and the rest, who only
-/// co-review with the core.
+/// that share a rare identifier with two or more others of them or of the
+/// store's other 4★–5★ reviewers of the campaign (or with the owner), are
+/// young at the review, or exist for this store (most of their reviews,
+/// or their only store), and reviewed it during the campaign — and the
+/// rest, who only co-review with the core.
 fn split_core(
     reviews: &[ReviewRecord],
     index: &Index,
@@ -229,7 +231,8 @@ fn split_core(
     buyers: &[u32],
     params: &Params,
 ) -> (Vec<u32>, Vec<u32>) {
-    let mut here: Vec<u32> = Vec::new();
+    let window = accounts_window(reviews, index, store, buyers);
+    let mut here = praise_in_window(reviews, index, store, window);
     for &buyer in buyers {
         here.extend(
             index
@@ -257,7 +260,7 @@ fn split_core(
             })
             || mine.len() * 2 > all.len()
             || index.buyer_store_count[buyer as usize] == 1;
-        if trait_of_ring {
+        if trait_of_ring && !outside_campaign(reviews, &mine, window) {
             core.push(buyer);
         } else {
             rest.push(buyer);
@@ -266,6 +269,71 @@ fn split_core(
     core.sort_unstable();
     core.dedup();
     (core, rest)
+}
+
+/// When the block's accounts were active on `store`: the shortest
+/// interval holding 80% of them, each counted once (at the middle of its
+/// reviews of the store). A campaign is many accounts, not many reviews:
+/// one loyal customer's hundred reviews must not pull the window to them.
+fn accounts_window(
+    reviews: &[ReviewRecord],
+    index: &Index,
+    store: u32,
+    buyers: &[u32],
+) -> (i64, i64) {
+    let mut times: Vec<i64> = buyers
+        .iter()
+        .filter_map(|&buyer| {
+            let mine: Vec<i64> = index
+                .buyer_review_slice(buyer)
+                .iter()
+                .filter(|&&r| index.review_store[r as usize] == store)
+                .map(|&r| reviews[r as usize].ts)
+                .collect();
+            let (lo, hi) = (mine.iter().min()?, mine.iter().max()?);
+            Some(lo + (hi - lo) / 2)
+        })
+        .collect();
+    times.sort_unstable();
+    campaign(&times)
+}
+
+/// Most of an account's reviews of the store (`mine`) lie outside the
+/// campaign: the accounts' `window` widened by its own length on each
+/// side (a campaign's first and last hires, an aged ring's tails). A hired
+/// account reviews its target during the campaign; a loyal customer, who
+/// also "exists for the store", reviews it all year, and a young account
+/// reviewing it months later is a new customer: neither belongs to the
+/// core, whose span is where the campaign's other reviews are looked for.
+fn outside_campaign(reviews: &[ReviewRecord], mine: &[u32], (first, last): (i64, i64)) -> bool {
+    let margin = last - first;
+    let (first, last) = (first - margin, last + margin);
+    let outside = mine
+        .iter()
+        .filter(|&&r| !(first..=last).contains(&reviews[r as usize].ts))
+        .count();
+    outside * 2 > mine.len()
+}
+
+/// The store's 4★–5★ reviews within `window`. A peel often reaches only
+/// part of a ring, and an aged ring's accounts each share an address, a
+/// card or a proxy with a few others only: the accounts they share it
+/// with are among the store's other reviewers of the campaign.
+fn praise_in_window(
+    reviews: &[ReviewRecord],
+    index: &Index,
+    store: u32,
+    (first, last): (i64, i64),
+) -> Vec<u32> {
+    index
+        .store_review_slice(store)
+        .iter()
+        .copied()
+        .filter(|&r| {
+            let review = &reviews[r as usize];
+            review.rating >= 4 && (first..=last).contains(&review.ts)
+        })
+        .collect()
 }
 
 /// Keep, of the block's reviews of `store`, the core's and those of the
@@ -501,7 +569,8 @@ fn gather(
     let n = mine.len() as f64;
     let mut times: Vec<i64> = mine.iter().map(|&r| reviews[r as usize].ts).collect();
     times.sort_unstable();
-    let (first, last, covered) = campaign(&times);
+    let (first, last) = accounts_window(reviews, index, store, block_buyers);
+    let covered = times.iter().filter(|t| (first..=last).contains(t)).count();
     let span_secs = last - first;
     let ratings = WindowRatings::of(reviews, index, store, (first, last));
     let (sharers_by_kind, sharers) = sharers(index, &mine, params);
@@ -535,17 +604,17 @@ fn gather(
     }
 }
 
-/// The shortest interval holding 80% of the sorted `times`, and how many
-/// it holds: the campaign, without the odd honest review a block swept up.
-fn campaign(times: &[i64]) -> (i64, i64, usize) {
+/// The shortest interval holding 80% of the sorted `times`: the campaign,
+/// without the odd honest account a block swept up.
+fn campaign(times: &[i64]) -> (i64, i64) {
     if times.is_empty() {
-        return (0, 0, 0);
+        return (0, 0);
     }
     let k = (times.len() * 4).div_ceil(5).max(1);
     let start = (0..=times.len() - k)
         .min_by_key(|&i| times[i + k - 1] - times[i])
         .unwrap_or(0);
-    (times[start], times[start + k - 1], k)
+    (times[start], times[start + k - 1])
 }
 
 /// Buyers among `mine` sharing a rare identifier with two or more others

@@ -132,11 +132,24 @@ fn is_tld(w: &str) -> bool {
     ascii2 || GENERIC_TLDS.contains(&w) || w.starts_with("xn--")
 }
 
+/// An ideograph, kana or CJK punctuation: never part of a host name a
+/// browser would show (homoglyph hosts use Latin, Cyrillic or Greek).
+fn is_cjk(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3000}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}'
+    )
+}
+
 /// Reads every link-like token of the (deobfuscated) view.
 pub(crate) fn tokens(view: &View<'_>) -> Vec<Found> {
     let t: &str = &view.text;
     let mut out = Vec::new();
-    let is_break = |c: char| c.is_whitespace() || ",;|\"'<>«»()[]{}“”‘’".contains(c);
+    // Chinese and Japanese text runs straight into a link with no space
+    // ("用这个链接付：pay.example/o/1"), so their characters end a token too.
+    let is_break = |c: char| {
+        c.is_whitespace() || ",;|\"'<>«»()[]{}“”‘’，。：；！？（）、【】".contains(c) || is_cjk(c)
+    };
     let mut start = None;
     for (i, c) in t.char_indices().chain(std::iter::once((t.len(), ' '))) {
         match (start, is_break(c)) {
@@ -182,7 +195,11 @@ fn read_token(view: &View<'_>, s: usize, e: usize, out: &mut Vec<Found>) {
     } else if let Some(at) = tok.find('@') {
         email(&tok[..at], &tok[at + 1..])
     } else {
-        parse_url(tok, false)
+        // "link:pay.example/o/1": a label glued to the link by a colon.
+        parse_url(tok, false).or_else(|| {
+            tok.split_once(':')
+                .and_then(|(_, rest)| parse_url(rest.trim_start_matches(':'), false))
+        })
     };
     if let Some(kind) = kind {
         out.push(Found {

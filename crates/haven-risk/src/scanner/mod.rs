@@ -163,16 +163,23 @@ pub struct ScanResult {
 /// nothing and the model's "any scam" output reaches `flag_at`, the most
 /// likely category is added with the model's reason. When the rules raised
 /// only warnings and the model is sure the message is benign (below
-/// `clear_below`), they are dropped; block-level findings, which name money
-/// or a link, always stand.
+/// `clear_below`), they are dropped. A money finding (off-platform payment,
+/// an extra fee) is dropped only when the model is far surer (below
+/// `clear_block_below`): a product question that names a payment app, or a
+/// buyer refusing to pay outside. A lookalike link always stands.
 pub fn combine(
     items: &mut Vec<(Category, String)>,
     probabilities: &[f32; model::OUTPUTS],
     flag_at: f32,
     clear_below: f32,
+    clear_block_below: f32,
 ) {
     let any_scam = probabilities[model::ANY_SCAM];
-    if any_scam < clear_below && items.iter().all(|(c, _)| c.verdict() == Verdict::Warn) {
+    let only_warnings = items.iter().all(|(c, _)| c.verdict() == Verdict::Warn);
+    let no_lookalike_link = items.iter().all(|(c, _)| *c != Category::PhishingLink);
+    if (any_scam < clear_below && only_warnings)
+        || (any_scam < clear_block_below && no_lookalike_link)
+    {
         items.clear();
     }
     if items.is_empty() && any_scam >= flag_at {
@@ -210,7 +217,8 @@ pub struct Scanner {
     obfuscation: Regex,
     domains: Domains,
     number_words: spelled::NumberWords,
-    model: model::LinearModel,
+    /// `None` only for [`Scanner::rules_only`].
+    model: Option<model::LinearModel>,
 }
 
 impl std::fmt::Debug for spelled::NumberWords {
@@ -237,6 +245,16 @@ impl Scanner {
     /// brand and own domain names also join the "platform" vocabulary so
     /// "outside Haven" is understood.
     pub fn new(config: ScannerConfig) -> Scanner {
+        Scanner::build(config, Some(model::LinearModel::embedded()))
+    }
+
+    /// A scanner without the learned model: `scan` is `scan_rules_only`.
+    /// For training the model, which must not depend on the file it replaces.
+    pub fn rules_only(config: ScannerConfig) -> Scanner {
+        Scanner::build(config, None)
+    }
+
+    fn build(config: ScannerConfig, model: Option<model::LinearModel>) -> Scanner {
         let mut platform_names = vec![config.brand.clone()];
         for d in &config.own_domains {
             let label = links::registrable(d).split('.').next().unwrap_or("");
@@ -249,7 +267,7 @@ impl Scanner {
             obfuscation: links::obfuscation_regex(),
             domains: Domains::new(&config.brand, &config.own_domains, &config.carrier_domains),
             number_words: spelled::NumberWords::new(),
-            model: model::LinearModel::embedded(),
+            model,
         }
     }
 
@@ -260,15 +278,16 @@ impl Scanner {
     /// raised when it finds the message clearly benign (see `model.rs`).
     pub fn scan(&self, text: &str, stage: Stage, from: Sender) -> ScanResult {
         let mut items = self.rule_findings(text, stage, from);
-        let probabilities = self
-            .model
-            .probabilities(&model::features(text, stage, from));
-        combine(
-            &mut items,
-            &probabilities,
-            self.model.flag_at,
-            self.model.clear_below,
-        );
+        if let Some(learned) = &self.model {
+            let probabilities = learned.probabilities(&model::features(text, stage, from));
+            combine(
+                &mut items,
+                &probabilities,
+                learned.flag_at,
+                learned.clear_below,
+                learned.clear_block_below,
+            );
+        }
         result_of(items)
     }
 

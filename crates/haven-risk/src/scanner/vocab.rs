@@ -87,6 +87,11 @@ pub(crate) enum Fam {
     OwedSeller,
     /// Official payee: paid to the courier / customs / on delivery.
     OfficialPayee,
+    /// Fees to release, unlock or activate money: no platform charges them.
+    FeeRelease,
+    /// The parcel's delivery: the courier who rings, the delivery address
+    /// ("for the courier", "dados pra entrega").
+    DeliveryCtx,
     /// Hedges ("may", "might", "puede").
     Hedge,
     /// Close/withdraw/remove: dispute actions usable without an object.
@@ -385,6 +390,26 @@ pub(crate) const FAMILIES: &[(Fam, &[&str])] = &[
         "handy", "telefon", "ruf", "anrufen", "mobil", "tg", "тг", "chiamami", "cellulare",
         "zadzwoń", "ara", "chave", "key", "clé", "ключ",
     ]),
+    (Fam::FeeRelease, &[
+        "release fee*", "release", "unlock*", "activation", "activate", "freigabe*",
+        "freischalt*", "liberación", "liberar", "desbloqueo", "liberação", "desbloqueio",
+        "libération", "déblocage", "débloquer", "разблокир*", "активаци*", "sblocco",
+        "sbloccare", "odblokowani*", "odblokować", "aktywacj*", "aktivasyon", "serbest bırak*",
+        "kích hoạt", "mở khóa", "giải ngân", "解 冻", "激 活", "تفعيل", "فك التجميد",
+    ]),
+    (Fam::DeliveryCtx, &[
+        "courier", "for the courier", "delivery address", "shipping address", "for delivery",
+        "for the delivery", "delivery driver", "driver", "postman", "ship to", "deliver to",
+        "entrega", "para la entrega", "dirección de envío", "dirección de entrega",
+        "repartidor", "mensajero", "entregador", "pro entregador", "para o entregador",
+        "endereço de entrega", "dados pra entrega", "dados para entrega", "carteiro",
+        "livreur", "pour le livreur", "adresse de livraison", "facteur", "курьер*",
+        "для курьера", "адрес доставки", "для доставки", "zusteller", "für den zusteller",
+        "lieferadresse", "für die lieferung", "paketbote", "corriere", "per il corriere",
+        "indirizzo di consegna", "kurier*", "dla kuriera", "adres dostawy", "kurye",
+        "kurye için", "teslimat adresi", "shipper", "giao hàng", "địa chỉ nhận hàng",
+        "người nhận", "快 递", "收 货 地 址", "配 送", "عنوان التوصيل", "المندوب", "للمندوب",
+    ]),
     (Fam::NumberNegCtx, &[
         "order", "orders", "tracking", "track", "tracking number", "invoice", "ref",
         "reference", "sku", "model", "serial", "imei", "item", "listing", "code", "parcel",
@@ -397,6 +422,10 @@ pub(crate) const FAMILIES: &[(Fam, &[&str])] = &[
         "rechnung", "artikel", "teil", "teilenummer", "paket", "ean", "isbn", "iban", "pin",
         "size", "price", "talla", "tamaño", "preço", "prix", "цена", "preis", "year", "años",
         "ano", "год", "ordine", "spedizione", "zamówienie", "sipariş",
+        // Postal codes in an address ("CEP 01310-100") are not phone numbers.
+        "cep", "zip", "zip code", "zipcode", "postcode", "postal code", "plz", "postleitzahl",
+        "código postal", "cod postal", "code postal", "cap", "индекс", "почтовый индекс",
+        "kod pocztowy", "posta kodu", "mã bưu chính", "邮 编", "الرمز البريدي",
     ]),
     (Fam::OutsideWord, &[
         "outside", "outside of", "off", "fuera", "fuera de", "por fuera", "fora", "fora da",
@@ -470,6 +499,13 @@ pub(crate) const FAMILIES: &[(Fam, &[&str])] = &[
         // it, pl, tr, zh
         "bonifico", "postepay", "ricarica", "satispay", "blik*", "przelew*", "havale", "eft",
         "支 付 宝", "转 账", "银 行 卡",
+        // tr, vi, ar
+        "ria ile", "ria üzerinden", "ria money", "ria transfer", "papara", "ininal",
+        "chuyển khoản", "số tài khoản", "stk", "tài khoản ngân hàng", "ngân hàng", "momo",
+        "ví momo", "zalopay", "zalo pay", "viettelpay", "viettel pay", "vnpay", "thẻ cào",
+        "mã thẻ", "ví điện tử", "tiền mã hóa", "ví usdt", "vietcombank", "techcombank",
+        "vietinbank", "agribank", "bidv", "tpbank", "mbbank",
+        "حوالة بنكية", "تحويل بنكي", "رقم الحساب", "ويسترن يونيون", "بطاقة هدايا",
         "nubank", "picpay", "banco inter",
     ]),
     (Fam::MethodWeak, &[
@@ -510,6 +546,8 @@ pub(crate) const FAMILIES: &[(Fam, &[&str])] = &[
         // it, pl, tr, zh
         "paga", "pagami", "pagare", "manda", "mandami", "invia", "inviami", "accetto", 
         "zapłać", "zapłacić", "płać", "przelej", "wyślij", "öde", "ödeyin", "gönder*", "付 款",
+        "chuyển", "chuyển tiền", "thanh toán", "gửi tiền", "trả tiền", "nạp", "حول", "ادفع",
+        "أرسل",
         "转",
         "só aceito",
     ]),

@@ -167,10 +167,10 @@ pub async fn get_store(State(app): AppState, Path(id): Path<String>) -> ApiResul
     Ok(Json(StoreView::load(&app, &shop).await?))
 }
 
-fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
-    let price = money(&req.price)?;
-    let mut shipping = Vec::with_capacity(req.shipping.len());
-    for method in req.shipping {
+/// Shipping methods as the API writes them, in the domain's terms.
+fn shipping_methods(methods: Vec<ShippingMethodView>) -> ApiResult<Vec<ShippingMethod>> {
+    let mut shipping = Vec::with_capacity(methods.len());
+    for method in methods {
         let mut rates = Vec::with_capacity(method.rates.len());
         for rate in method.rates {
             rates.push(ShippingRate {
@@ -186,6 +186,12 @@ fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
             free_over: method.free_over.as_ref().map(money).transpose()?,
         });
     }
+    Ok(shipping)
+}
+
+fn listing_input(req: NewListingRequest) -> ApiResult<NewListingInput> {
+    let price = money(&req.price)?;
+    let shipping = shipping_methods(req.shipping)?;
     Ok(NewListingInput {
         title: req.title,
         description: req.description,
@@ -279,6 +285,80 @@ pub async fn set_flash_deal(
     };
     let listing = app.set_flash_deal(&actor, listing, deal).await?;
     Ok(Json(ListingView::from(&listing)))
+}
+
+/// A seller's change to a listing; fields left out stay as they are.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingEditRequest {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// In the listing's currency; above any flash deal not yet ended.
+    pub price: Option<MoneyView>,
+    pub ship_by_days: Option<u32>,
+    /// The new stock, with `stock_seen`: the stock as you last read it.
+    /// If orders took units since, nothing changes (409) and you see the
+    /// current figure.
+    pub stock: Option<i64>,
+    pub stock_seen: Option<i64>,
+    /// `true` takes the listing out of browse and search and stops new
+    /// orders; `false` puts it back on sale.
+    pub paused: Option<bool>,
+    /// The photos, in order (the first is the main one): hashes from
+    /// `POST /api/v1/media`. Replaces the whole list.
+    pub images: Option<Vec<String>>,
+    /// The shipping methods; replaces the whole list. Orders already
+    /// placed keep the shipping they were bought with.
+    pub shipping: Option<Vec<ShippingMethodView>>,
+}
+
+impl ListingEditRequest {
+    fn into_edit(self) -> ApiResult<haven_domain::catalog::ListingEdit> {
+        let stock = match (self.stock, self.stock_seen) {
+            (None, None) => None,
+            (Some(new), Some(seen)) => Some(haven_domain::catalog::StockEdit { seen, new }),
+            _ => {
+                return Err(ApiError::validation(
+                    "send stock together with stock_seen, the stock as you last read it",
+                ));
+            }
+        };
+        Ok(haven_domain::catalog::ListingEdit {
+            title: self.title,
+            description: self.description,
+            price: self.price.as_ref().map(money).transpose()?,
+            ship_by_days: self.ship_by_days,
+            stock,
+            paused: self.paused,
+            images: self.images,
+            shipping: self.shipping.map(shipping_methods).transpose()?,
+        })
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/listings/{id}", tag = "catalog", params(("id" = String, Path)), request_body = ListingEditRequest,
+    responses((status = 200, body = ListingView), (status = 404, body = ErrorBody), (status = 409, description = "Orders took stock since it was read, or the listing changed", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn edit_listing(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ListingView>> {
+    let req: ListingEditRequest = parse_json(&body)?;
+    let listing: ListingId = path_id(&id, "listing")?;
+    let listing = app.edit_listing(&actor, listing, req.into_edit()?).await?;
+    Ok(Json(ListingView::from(&listing)))
+}
+
+#[utoipa::path(get, path = "/api/v1/seller/listings", tag = "catalog", params(PageParams),
+    responses((status = 200, description = "The store's listings, held and paused ones included, newest first", body = PageView<ListingView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn my_listings(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Json<PageView<ListingView>>> {
+    let page = params.request()?;
+    Ok(Json(page_view(app.my_listings(&actor, &page).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/listings", tag = "catalog", params(ListingQuery), responses((status = 200, body = PageView<ListingView>)))]
@@ -585,6 +665,60 @@ pub async fn list_payouts(
         .payouts(actor.require_store()?, &params.request()?)
         .await?;
     Ok(Json(page_view(page)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct StatementQuery {
+    /// `available` (default), `reserve` or `payout`.
+    pub account: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// 1-5000, default 50.
+    pub limit: Option<u32>,
+}
+
+impl StatementQuery {
+    pub fn parse(
+        &self,
+    ) -> ApiResult<(
+        haven_app::StatementAccount,
+        Option<haven_app::StatementCursor>,
+        u32,
+    )> {
+        let account = match self.account.as_deref() {
+            None | Some("") => haven_app::StatementAccount::Available,
+            Some(raw) => haven_app::StatementAccount::parse(raw).ok_or_else(|| {
+                ApiError::validation("account must be available, reserve or payout")
+            })?,
+        };
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(
+                haven_app::StatementCursor::parse(raw)
+                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave"))?,
+            ),
+        };
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=haven_app::MAX_STATEMENT_LINES).contains(&limit) {
+            return Err(ApiError::validation(format!(
+                "limit must be 1-{}",
+                haven_app::MAX_STATEMENT_LINES
+            )));
+        }
+        Ok((account, cursor, limit))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/seller/statement", tag = "payouts", params(StatementQuery),
+    responses((status = 200, description = "One of the store's accounts, newest first, with the balance after each line", body = StatementView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn statement(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Query(q): Query<StatementQuery>,
+) -> ApiResult<Json<StatementView>> {
+    let (account, cursor, limit) = q.parse()?;
+    let statement = app.statement(&actor, account, cursor, limit).await?;
+    Ok(Json(StatementView::from(&statement)))
 }
 
 #[derive(Serialize, ToSchema)]

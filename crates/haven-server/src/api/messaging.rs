@@ -28,7 +28,7 @@ pub async fn order_conversation(
 ) -> ApiResult<Json<ConversationView>> {
     let order_id: OrderId = path_id(&id, "order")?;
     let conversation = app.order_conversation(&actor, order_id).await?;
-    Ok(Json(ConversationView::of(&conversation)))
+    Ok(Json(ConversationView::named(&app, &conversation).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/listings/{id}/conversation", tag = "messaging",
@@ -42,7 +42,7 @@ pub async fn presale_conversation(
 ) -> ApiResult<Json<ConversationView>> {
     let listing_id: ListingId = path_id(&id, "listing")?;
     let conversation = app.presale_conversation(&actor, listing_id).await?;
-    Ok(Json(ConversationView::of(&conversation)))
+    Ok(Json(ConversationView::named(&app, &conversation).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,7 +78,7 @@ pub async fn list(
     .request()?;
     let page = app.my_conversations(&actor, as_seller, &page).await?;
     Ok(Json(PageView {
-        items: page.items.iter().map(ConversationView::of).collect(),
+        items: ConversationView::all_named(&app, &page.items).await?,
         next_cursor: page.next_cursor,
     }))
 }
@@ -119,7 +119,7 @@ pub async fn messages(
         .read_messages(&actor, id, q.after.unwrap_or(0), limit)
         .await?;
     Ok(Json(MessagesPage {
-        conversation: ConversationView::of(&page.conversation),
+        conversation: ConversationView::named(&app, &page.conversation).await?,
         messages: page
             .messages
             .iter()
@@ -227,7 +227,31 @@ pub async fn flagged(
         .flagged_conversations(&actor, &params.request()?)
         .await?;
     Ok(Json(PageView {
-        items: page.items.iter().map(ConversationView::of).collect(),
+        items: ConversationView::all_named(&app, &page.items).await?,
         next_cursor: page.next_cursor,
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// What is wrong, for the agent (1-1000 characters; the other party
+    /// never sees it).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/report", tag = "messaging",
+    params(("id" = String, Path, description = "Conversation id")), request_body = ReportRequest,
+    responses((status = 200, description = "Reported: the conversation is in the console with the reason", body = ConversationView), (status = 404, body = ErrorBody), (status = 409, description = "You reported it already", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn report(
+    State(app): AppState,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ConversationView>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    let req: ReportRequest = parse_json(&body)?;
+    let conversation = app.report_conversation(&actor, id, &req.reason).await?;
+    Ok(Json(ConversationView::named(&app, &conversation).await?))
 }

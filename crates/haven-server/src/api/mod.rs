@@ -10,7 +10,7 @@ pub mod coupons;
 mod disputes;
 mod enforcement;
 pub mod extract;
-mod handlers;
+pub(crate) mod handlers;
 mod listing_risk;
 mod messaging;
 mod notifications;
@@ -39,10 +39,10 @@ use haven_app::App;
     paths(
         handlers::register, handlers::login, handlers::logout, handlers::me,
         handlers::open_store, handlers::list_stores, handlers::get_store,
-        handlers::create_listing, handlers::set_flash_deal, handlers::list_listings, handlers::get_listing, handlers::upload_media,
+        handlers::create_listing, handlers::set_flash_deal, handlers::edit_listing, handlers::my_listings, handlers::list_listings, handlers::get_listing, handlers::upload_media,
         handlers::checkout, handlers::complete_challenge, handlers::list_orders, handlers::get_order, handlers::order_tracking,
         handlers::ship, handlers::confirm, handlers::request_cancel, handlers::respond_cancel, handlers::advance_parcel,
-        handlers::balance, handlers::request_payout, handlers::list_payouts,
+        handlers::balance, handlers::request_payout, handlers::list_payouts, handlers::statement,
         handlers::carrier_webhook, handlers::events,
         disputes::open_dispute, disputes::order_disputes, disputes::list_disputes, disputes::get_dispute,
         disputes::evidence, disputes::add_message, disputes::add_file, disputes::get_file, disputes::export,
@@ -59,14 +59,14 @@ use haven_app::App;
         reviews::leave, reviews::order_state, reviews::rate_buyer, reviews::edit, reviews::reply, reviews::reputation, reviews::store_reviews,
         reviews::held, reviews::moderate, reviews::cases, reviews::case, reviews::decide, reviews::run, reviews::certificate,
         messaging::order_conversation, messaging::presale_conversation, messaging::list, messaging::messages,
-        messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged,
+        messaging::send, messaging::send_file, messaging::attachment, messaging::unread, messaging::flagged, messaging::report,
         console::dead_letters, console::retry, console::dismiss,
         search::search, search::hold, search::release, search::rebuild,
         listing_risk::held, listing_risk::submit, listing_risk::mine, listing_risk::pending, listing_risk::decide,
         cart::get_cart, cart::put_item, cart::remove_item, cart::quote, cart::checkout, cart::compare, cart::also_bought,
         cart::create_bundle, cart::end_bundle, cart::store_bundles, cart::add_bundle,
         coupons::issue, coupons::issued, coupons::end, coupons::claim, coupons::mine, coupons::of_store, coupons::rewards, coupons::redeem,
-        webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend,
+        webhooks::create, webhooks::list, webhooks::set_state, webhooks::deliveries, webhooks::resend, webhooks::policy, webhooks::publish_policy,
         notifications::list, notifications::read_all, notifications::email_settings, notifications::set_email_settings,
         privacy::export_json, privacy::close,
     ),
@@ -220,7 +220,11 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/listings",
             post(handlers::create_listing).get(handlers::list_listings),
         )
-        .route("/api/v1/listings/{id}", get(handlers::get_listing))
+        .route(
+            "/api/v1/listings/{id}",
+            get(handlers::get_listing).patch(handlers::edit_listing),
+        )
+        .route("/api/v1/seller/listings", get(handlers::my_listings))
         .route("/api/v1/listings/{id}/deal", post(handlers::set_flash_deal))
         .route(
             "/api/v1/orders",
@@ -250,6 +254,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(handlers::advance_parcel),
         )
         .route("/api/v1/seller/balance", get(handlers::balance))
+        .route("/api/v1/seller/statement", get(handlers::statement))
         .route(
             "/api/v1/seller/payouts",
             post(handlers::request_payout).get(handlers::list_payouts),
@@ -324,6 +329,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/admin/webhooks",
             get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/admin/policy",
+            get(webhooks::policy).post(webhooks::publish_policy),
         )
         .route(
             "/api/v1/admin/webhooks/{id}/state",
@@ -487,6 +496,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/conversations/{id}/attachments/{hash}",
             get(messaging::attachment),
         )
+        .route("/api/v1/conversations/{id}/report", post(messaging::report))
         .route("/api/v1/me/unread", get(messaging::unread))
         .route("/api/v1/console/conversations", get(messaging::flagged))
         .route(

@@ -97,7 +97,7 @@ async fn export(app: &App, actor: &Actor) -> ApiResult<Value> {
             .map(|m| MessageView::for_reader(m, me))
             .collect();
         threads.push(
-            json!({"conversation": ConversationView::of(conversation), "messages": messages}),
+            json!({"conversation": ConversationView::named(app, conversation).await?, "messages": messages}),
         );
     }
     let notices = every(|page| async move { app.store.notifications_for(me, &page).await }).await?;

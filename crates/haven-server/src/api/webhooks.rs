@@ -156,3 +156,42 @@ pub async fn resend(
     let command = app.resend_webhook_delivery(&actor, id).await?;
     Ok((StatusCode::CREATED, Json(CommandView::from(&command))))
 }
+
+/// The live policy: its version and every default (durations in the unit
+/// their name says, rates in basis points).
+#[derive(Serialize, ToSchema)]
+pub struct PolicyView {
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub policy: serde_json::Value,
+}
+
+fn policy_view(app: &App) -> ApiResult<PolicyView> {
+    let (version, policy) = app.current_policy();
+    Ok(PolicyView {
+        version,
+        policy: serde_json::to_value(policy.as_ref())
+            .map_err(|e| crate::error::ApiError::from(haven_app::AppError::internal(e)))?,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/policy", tag = "admin",
+    responses((status = 200, body = PolicyView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn policy(State(app): AppState, Auth(actor): Auth) -> ApiResult<Json<PolicyView>> {
+    actor.require_role(haven_domain::account::Role::Admin)?;
+    Ok(Json(policy_view(&app)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/policy", tag = "admin",
+    request_body(content = Object, description = "Every policy field (as GET shows them); fields left out take the built-in default"),
+    responses((status = 201, description = "Published as a new version (or the same version when nothing changed)", body = PolicyView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn publish_policy(
+    State(app): AppState,
+    Auth(actor): Auth,
+    RawBody(body): RawBody,
+) -> ApiResult<(StatusCode, Json<PolicyView>)> {
+    let policy: haven_domain::policy::Policy = parse_json(&body)?;
+    app.publish_policy(&actor, policy).await?;
+    Ok((StatusCode::CREATED, Json(policy_view(&app)?)))
+}

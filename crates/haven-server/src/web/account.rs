@@ -316,7 +316,7 @@ pub async fn logout(State(app): AppState, headers: axum::http::HeaderMap) -> Web
         app.logout(&token).await?;
     }
     Ok(with_cookies(
-        Redirect::to("/").into_response(),
+        super::csrf::redirect_with_flash(&app, "/", "You are logged out."),
         &[
             session_cookie(&app, "", 0),
             super::csrf::rotated_cookie(&app),
@@ -467,6 +467,37 @@ struct SecurityPage {
     /// Each group of notices, and whether it is emailed.
     email_settings: Vec<EmailSetting>,
     error: Option<String>,
+    /// A refusal shown next to the input it is about: (input id, message).
+    field_error: Option<(&'static str, String)>,
+}
+
+impl SecurityPage {
+    fn error_for(&self, input: &str) -> Option<&str> {
+        self.field_error
+            .as_ref()
+            .filter(|(id, _)| *id == input)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// The input on the account page a refused `action` is about: the field
+/// the error names, else the form's main input (a wrong code is about the
+/// code box even when the error names no field). None for buttons alone.
+fn input_for(action: &str, field: Option<&str>) -> Option<&'static str> {
+    Some(match (action, field) {
+        ("2fa-disable", _) => "disable-code",
+        ("2fa-enable", _) => "enable-code",
+        ("password", Some("new_password" | "password")) => "new_password",
+        ("password", _) => "current_password",
+        ("email", _) => "new-email",
+        ("payout-account", Some("holder")) => "holder",
+        ("payout-account", _) => "iban",
+        ("reauthenticate", _) => "reauth-password",
+        ("close", Some("understood")) => "close-understood",
+        ("close", _) => "close-password",
+        ("identity", _) => "document",
+        _ => return None,
+    })
 }
 
 pub struct EmailSetting {
@@ -523,18 +554,35 @@ async fn security_page(app: &App, actor: &Actor) -> Result<SecurityPage, WebErro
             })
             .collect(),
         error: None,
+        field_error: None,
     })
 }
 
 /// After an action: on success, back to the account page with a message
 /// (POST, redirect, GET: a reload never repeats the action); on a refusal,
 /// the page again with the reason, keeping its status.
-async fn show_outcome(app: &App, actor: &Actor, outcome: Result<String, ApiError>) -> WebResult {
+async fn show_outcome(
+    app: &App,
+    actor: &Actor,
+    action: &str,
+    outcome: Result<String, ApiError>,
+) -> WebResult {
     match outcome {
         Ok(message) => Ok(super::csrf::redirect_with_flash(app, "/account", &message)),
         Err(err) => {
             let mut page = security_page(app, actor).await?;
-            page.error = Some(err.message);
+            // A conflict (say, an order still in progress) is about the
+            // account, not about what was typed.
+            let field = err.details.field.as_deref();
+            let input = if err.status == axum::http::StatusCode::CONFLICT && field.is_none() {
+                None
+            } else {
+                input_for(action, field)
+            };
+            match input {
+                Some(input) => page.field_error = Some((input, err.message)),
+                None => page.error = Some(err.message),
+            }
             Ok((err.status, render(&page)).into_response())
         }
     }
@@ -572,7 +620,7 @@ pub async fn security_action(
         return close_account(&app, &actor, &form).await;
     }
     let outcome = run_action(&app, &actor, &action, &form).await;
-    show_outcome(&app, &actor, outcome).await
+    show_outcome(&app, &actor, &action, outcome).await
 }
 
 async fn run_action(
@@ -657,7 +705,7 @@ async fn close_account(app: &App, actor: &Actor, form: &SecurityForm) -> WebResu
             "Your personal data has been erased, and you have been signed out everywhere. Records the law requires Haven to keep (payments, and evidence in past disputes) stay, no longer linked to your name or email.",
             true,
         ))),
-        Err(err) => show_outcome(app, actor, Err(err)).await,
+        Err(err) => show_outcome(app, actor, "close", Err(err)).await,
     }
 }
 
@@ -687,7 +735,7 @@ pub async fn identity_upload(
         .await
         .map(|()| "Thank you: an agent will review your document.".to_string())
         .map_err(ApiError::from);
-    show_outcome(&app, &actor, outcome).await
+    show_outcome(&app, &actor, "identity", outcome).await
 }
 
 /// The account page's email settings: a ticked box is an email wanted.
@@ -712,4 +760,30 @@ pub async fn email_settings(
 /// "Download my data": the API's export, as a file.
 pub async fn export(State(app): AppState, Member(actor): Member) -> WebResult {
     Ok(crate::api::privacy::download(&app, &actor).await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    /// The page to go back to (a local path only).
+    #[serde(default)]
+    back: String,
+}
+
+/// The visitor picks the language of the pages: kept in a cookie for a
+/// year, ahead of what the browser asks for. An unknown tag forgets the
+/// choice, so the browser's own preference applies again.
+pub async fn choose_language(State(app): AppState, RawBody(body): RawBody) -> WebResult {
+    let form: LanguageForm = parse_form(&body)?;
+    let (value, max_age_s) = match haven_domain::locale::Locale::parse(&form.lang) {
+        Some(locale) => (locale.tag(), 31_536_000),
+        None => ("", 0),
+    };
+    let back = safe_next(&form.back);
+    let cookie = format!(
+        "{}={value}; Path=/; SameSite=Lax; Max-Age={max_age_s}{}",
+        super::csrf::LANGUAGE_COOKIE,
+        secure(&app)
+    );
+    Ok(with_cookies(Redirect::to(&back).into_response(), &[cookie]))
 }

@@ -1,6 +1,7 @@
 //! The admin's webhook pages: endpoints (add, pause, resume), each one's
 //! delivery log, and a resend button per delivery.
 
+use super::filters;
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -44,14 +45,53 @@ struct WebhooksPage {
     event_types: Vec<&'static str>,
     /// Set once, right after an endpoint is added: its signing secret.
     new_secret: Option<String>,
+    /// What the add form held when it was refused (kept for correcting).
+    form: EndpointForm,
+    /// A refusal about the whole form.
+    error: Option<String>,
+    /// A refusal about one field: (field, message), shown next to it.
+    field_error: Option<(String, String)>,
+}
+
+impl WebhooksPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.field_error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 fn page(layout: Layout, endpoints: &[WebhookEndpoint], new_secret: Option<String>) -> WebResult {
+    refused_page(layout, endpoints, new_secret, EndpointForm::default(), None)
+}
+
+/// The page, with the add form refilled and the reason it was refused
+/// (next to its field when it names one).
+fn refused_page(
+    layout: Layout,
+    endpoints: &[WebhookEndpoint],
+    new_secret: Option<String>,
+    form: EndpointForm,
+    err: Option<haven_app::AppError>,
+) -> WebResult {
+    let (error, field_error) = match err {
+        Some(e) => match e.details.field.clone() {
+            Some(field) if ["url", "topics", "description"].contains(&field.as_str()) => {
+                (None, Some((field, e.message)))
+            }
+            _ => (Some(e.message), None),
+        },
+        None => (None, None),
+    };
     Ok(render(&WebhooksPage {
         layout,
         endpoints: endpoints.iter().map(EndpointRow::from).collect(),
         event_types: EventType::ALL.iter().map(EventType::as_str).collect(),
         new_secret,
+        form,
+        error,
+        field_error,
     }))
 }
 
@@ -64,7 +104,7 @@ pub async fn webhooks(State(app): AppState, Member(actor): Member) -> WebResult 
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct EndpointForm {
     url: String,
     #[serde(default)]
@@ -88,17 +128,27 @@ pub async fn add_webhook(
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect();
-    let endpoint = app
+    let created = app
         .create_webhook_endpoint(
             &actor,
             haven_app::webhooks::NewEndpoint {
-                url: form.url,
+                url: form.url.clone(),
                 topics,
-                description: form.description,
+                description: form.description.clone(),
             },
         )
-        .await?;
+        .await;
     let endpoints = app.webhook_endpoints(&actor).await?;
+    let endpoint = match created {
+        Ok(endpoint) => endpoint,
+        Err(err) if err.kind.is_correctable() => {
+            let status = crate::error::status_of(err.kind);
+            let layout = Layout::new(&app, Some(&actor), "Webhooks");
+            let page = refused_page(layout, &endpoints, None, form, Some(err))?;
+            return Ok((status, page).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
     let mut layout = Layout::new(&app, Some(&actor), "Webhooks");
     layout.flash = Some(format!("Endpoint added: {}", endpoint.url));
     page(layout, &endpoints, Some(endpoint.secret))

@@ -57,6 +57,8 @@ async fn cart_groups(app: &App, entries: Vec<CartEntry>) -> Result<Vec<CartGroup
                 listing_id: e.listing.id.to_string(),
                 problem: if e.listing.is_held() {
                     Some("Trust and safety is reviewing this listing.".into())
+                } else if e.listing.is_paused() {
+                    Some("The seller has paused this listing.".into())
                 } else if e.listing.stock < i64::from(e.quantity) {
                     Some(format!("Only {} left.", e.listing.stock))
                 } else {
@@ -99,16 +101,32 @@ pub async fn put_item(
 ) -> WebResult {
     let form: CartItemForm = parse_form(&body)?;
     let listing: ListingId = path_id(&form.listing_id, "listing")?;
-    let quantity: i64 = form
-        .quantity
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::validation("quantity must be a whole number"))?;
-    app.put_in_cart(&actor, listing, quantity).await?;
-    let (to, said) = match (form.back.as_str(), quantity) {
-        ("listing", _) => (format!("/listings/{listing}"), "Added to your cart."),
-        (_, 0) => ("/cart".to_string(), "Removed from your cart."),
-        _ => ("/cart".to_string(), "Cart updated."),
+    let to = match form.back.as_str() {
+        "listing" => format!("/listings/{listing}"),
+        _ => "/cart".to_string(),
+    };
+    let quantity = form.quantity.trim().parse::<i64>().map_err(|_| {
+        haven_app::AppError::invalid_field("quantity", "quantity must be a whole number")
+    });
+    let removed = matches!(quantity, Ok(0));
+    let put = match quantity {
+        Ok(quantity) => app.put_in_cart(&actor, listing, quantity).await,
+        Err(err) => Err(err),
+    };
+    match put {
+        Ok(()) => {}
+        // A refusal (a full cart, a quantity out of range) goes back to the
+        // page the form was on, saying why, rather than to an error page.
+        Err(err) if err.kind.is_correctable() => {
+            let said = format!("Your cart was not changed: {}.", err.message);
+            return Ok(super::csrf::redirect_with_flash(&app, &to, &said));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    let said = match (form.back.as_str(), removed) {
+        ("listing", _) => "Added to your cart.",
+        (_, true) => "Removed from your cart.",
+        _ => "Cart updated.",
     };
     Ok(super::csrf::redirect_with_flash(&app, &to, said))
 }

@@ -5,7 +5,7 @@
 use super::{CursorQuery, Path, Query};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use haven_domain::ids::UserId;
 use haven_domain::messaging::SecurityFlag;
 use haven_store::PageRequest;
@@ -22,12 +22,18 @@ pub struct ReviewRow {
     pub document: Option<String>,
 }
 
+struct FlaggedConversation {
+    view: ConversationView,
+    /// What its parties reported, in words.
+    reports: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "safety.html")]
 struct SafetyPage {
     layout: Layout,
     flags: Vec<SecurityFlag>,
-    conversations: Vec<ConversationView>,
+    conversations: Vec<FlaggedConversation>,
     reviews: Vec<ReviewRow>,
     next_flags: Option<String>,
     /// Stores in reserve or suspended, or with an appeal waiting.
@@ -85,10 +91,24 @@ pub async fn safety(
         held_listings,
         brand_proofs,
         flags: flags.items,
-        conversations: conversations
-            .items
-            .iter()
-            .map(ConversationView::of)
+        conversations: ConversationView::all_named(&app, &conversations.items)
+            .await?
+            .into_iter()
+            .zip(&conversations.items)
+            .map(|(view, c)| FlaggedConversation {
+                view,
+                reports: c
+                    .reports
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "The {} reported: {}",
+                            haven_domain::wire_name(&r.party),
+                            r.reason
+                        )
+                    })
+                    .collect(),
+            })
             .collect(),
         reviews: reviews
             .iter()
@@ -120,9 +140,19 @@ pub async fn review_identity(
 ) -> WebResult {
     let user_id: UserId = path_id(&id, "user")?;
     let form: ReviewForm = parse_form(&body)?;
-    app.review_identity(&actor, user_id, form.decision == "approve", &form.note)
+    let approve = form.decision == "approve";
+    app.review_identity(&actor, user_id, approve, &form.note)
         .await?;
-    Ok(Redirect::to("/console/safety").into_response())
+    let said = if approve {
+        "Identity approved: the seller gets an email, and their store shows the Verified badge."
+    } else {
+        "Identity not approved: the seller gets an email with your note."
+    };
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/console/safety",
+        said,
+    ))
 }
 
 /// An identity document, for agents only.

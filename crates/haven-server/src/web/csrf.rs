@@ -42,8 +42,11 @@ struct PageContext {
     /// The visitor's unread notices, for the bell: set once the visitor is
     /// known (the extractor runs inside this context).
     unread: Arc<std::sync::atomic::AtomicU32>,
-    /// The language the page is written in (from `Accept-Language`).
+    /// The language the page is written in (the visitor's choice, else
+    /// `Accept-Language`).
     locale: haven_domain::locale::Locale,
+    /// The page's own path and query, for forms that come back to it.
+    here: String,
 }
 
 tokio::task_local! {
@@ -67,6 +70,11 @@ pub fn current_locale() -> haven_domain::locale::Locale {
     CONTEXT.try_with(|c| c.locale).unwrap_or_default()
 }
 
+/// The path (and query) of the page being rendered.
+pub fn current_path() -> String {
+    CONTEXT.try_with(|c| c.here.clone()).unwrap_or_default()
+}
+
 pub fn set_unread(count: u32) {
     let _ = CONTEXT.try_with(|c| c.unread.store(count, std::sync::atomic::Ordering::Relaxed));
 }
@@ -74,6 +82,23 @@ pub fn set_unread(count: u32) {
 /// The message an earlier action left for this page, if any.
 pub fn current_flash() -> Option<String> {
     CONTEXT.try_with(|c| c.flash.clone()).ok().flatten()
+}
+
+/// The cookie a visitor's language choice is kept in.
+pub const LANGUAGE_COOKIE: &str = "haven_lang";
+
+/// The visitor's own choice of language, else the best their browser asks
+/// for (`Accept-Language`), else English.
+fn page_locale(headers: &HeaderMap) -> haven_domain::locale::Locale {
+    cookie_value(headers, LANGUAGE_COOKIE)
+        .and_then(|tag| haven_domain::locale::Locale::parse(&tag))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(haven_domain::locale::Locale::from_accept_language)
+        })
+        .unwrap_or_default()
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -193,6 +218,14 @@ pub fn redirect_with_flash(app: &App, to: &str, message: &str) -> Response {
     response
 }
 
+fn is_page(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 fn sets_cookie(response: &Response, name: &str) -> bool {
     let prefix = format!("{name}=");
     response
@@ -219,22 +252,23 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
     } else {
         request
     };
-    let locale = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(haven_domain::locale::Locale::from_accept_language)
+    let locale = page_locale(request.headers());
+    let here = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     let context = PageContext {
         csrf: token.clone(),
         flash: flash.clone(),
         unread: Arc::default(),
         locale,
+        here,
     };
     let mut response = CONTEXT.scope(context, next.run(request)).await;
     response.headers_mut().append(
         header::VARY,
-        header::HeaderValue::from_static("accept-language"),
+        header::HeaderValue::from_static("accept-language, cookie"),
     );
     finish(
         &app,
@@ -275,7 +309,11 @@ fn finish(
     signed_in: bool,
 ) {
     let mut cookies = Vec::new();
-    if new_token && !sets_cookie(response, COOKIE) {
+    // Only a page can carry the token in a form. A picture or stylesheet
+    // that set one too would race the page it belongs to: a browser with
+    // no cookie yet fetches both, and whichever answer lands last wins, so
+    // the page's forms could carry a token the cookie no longer holds.
+    if new_token && is_page(response) && !sets_cookie(response, COOKIE) {
         cookies.push(format!(
             "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
             secure_suffix(app)

@@ -6,8 +6,10 @@ use super::{CursorQuery, Path, Query};
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
-use haven_domain::dispute::{Decision, DisputeReason, OpenRequest, RequestedOutcome};
+use axum::response::{IntoResponse, Response};
+use haven_domain::dispute::{
+    Decision, Dispute, DisputeReason, DisputeState, OpenRequest, RequestedOutcome,
+};
 use haven_domain::ids::{DisputeId, OrderId};
 use haven_domain::money::Money;
 use haven_domain::order::{Address, Order};
@@ -146,7 +148,11 @@ pub async fn open_dispute(
     }
     .await;
     match result {
-        Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
+        Ok(dispute) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/disputes/{}", dispute.id),
+            "Dispute opened: the seller is asked to accept, offer a partial refund or reject it, and Haven holds the payment meanwhile.",
+        )),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),
             new_dispute_page(&app, &actor, &order, Some(err.message)),
@@ -171,6 +177,41 @@ struct DisputePage {
     error: Option<String>,
 }
 
+/// Accounts that shared a device, card, address or network with the buyer
+/// when they paid (from the payment's risk record), and whether the seller
+/// is among them: a buyer and seller who are one person is a staged case.
+async fn linked_lines(
+    app: &App,
+    detail: &DisputeDetail,
+    seller: Option<haven_domain::ids::UserId>,
+) -> Result<Vec<String>, WebError> {
+    let Some(attempt) = app.store.risk_attempt_for_order(detail.order.id).await? else {
+        return Ok(vec![
+            "Linked accounts: no payment record to compare (older than its retention, or paid before risk scoring)."
+                .to_string(),
+        ]);
+    };
+    let linked = app.store.risk_linked_accounts(&attempt, 20).await?;
+    if linked.is_empty() {
+        return Ok(vec![
+            "Linked accounts: none shared the buyer's device, card, address or network."
+                .to_string(),
+        ]);
+    }
+    let mut lines = Vec::with_capacity(linked.len() + 1);
+    if let Some(owner) = seller
+        && linked.iter().any(|l| l.buyer_id == owner)
+    {
+        lines.push(
+            "Warning: the seller's own account shares an identifier with the buyer.".to_string(),
+        );
+    }
+    for line in super::risk::linked_in_words(app, &linked).await? {
+        lines.push(format!("Linked account: {line}."));
+    }
+    Ok(lines)
+}
+
 async fn agent_panel(app: &App, detail: &DisputeDetail) -> Result<Vec<String>, WebError> {
     if detail.role != Role::Agent {
         return Ok(Vec::new());
@@ -179,12 +220,8 @@ async fn agent_panel(app: &App, detail: &DisputeDetail) -> Result<Vec<String>, W
         .store
         .party_history(detail.order.buyer_id, detail.order.store_id)
         .await?;
-    let store_name = app
-        .store
-        .shop(detail.order.store_id)
-        .await?
-        .map(|s| s.name)
-        .unwrap_or_default();
+    let shop = app.store.shop(detail.order.store_id).await?;
+    let store_name = shop.as_ref().map(|s| s.name.clone()).unwrap_or_default();
     let mut lines = vec![
         format!(
             "Buyer: {} orders, {} disputes.",
@@ -195,6 +232,7 @@ async fn agent_panel(app: &App, detail: &DisputeDetail) -> Result<Vec<String>, W
             history.store_orders, history.store_disputes, history.store_strikes
         ),
     ];
+    lines.extend(linked_lines(app, detail, shop.map(|s| s.owner_id)).await?);
     for record in app
         .store
         .audit_for_order(detail.order.id)
@@ -204,17 +242,14 @@ async fn agent_panel(app: &App, detail: &DisputeDetail) -> Result<Vec<String>, W
         .take(12)
     {
         lines.push(format!(
-            "{} · {} {} by {} ({} → {}){} · policy v{}",
-            record.at.strftime("%Y-%m-%d %H:%M"),
-            record.subject,
-            record.action,
-            record.actor.as_str(),
-            record.from_state,
-            record.to_state,
+            "{} · {} by the {}{} (policy version {})",
+            record.at.strftime("%-d %b %Y %H:%M UTC"),
+            super::audit::describe(record),
+            haven_domain::wire_name(&record.actor),
             if record.reason.is_empty() {
                 String::new()
             } else {
-                format!(": {}", record.reason)
+                format!(": “{}”", super::audit::words_for_reason(&record.reason))
             },
             record.policy_version
         ));
@@ -272,23 +307,29 @@ pub async fn show(
     dispute_page(&app, &actor, path_id(&id, "dispute")?, None).await
 }
 
-/// Run a dispute action; a refused one re-renders the page with the reason.
+/// Run a dispute action: on success, back to the dispute with a message
+/// saying what happened (`said`, from the dispute as it is now); a refused
+/// one re-renders the page with the reason.
 async fn act(
     app: &App,
     actor: &Actor,
     dispute_id: DisputeId,
     action: Result<DisputeAction, ApiError>,
+    said: fn(&Dispute) -> &'static str,
 ) -> WebResult {
     let result = match action {
         Ok(action) => app
             .dispute_action(actor, dispute_id, action, None)
             .await
-            .map(|d| d.id)
             .map_err(ApiError::from),
         Err(err) => Err(err),
     };
     match result {
-        Ok(id) => Ok(Redirect::to(&format!("/disputes/{id}")).into_response()),
+        Ok(dispute) => Ok(super::csrf::redirect_with_flash(
+            app,
+            &format!("/disputes/{}", dispute.id),
+            said(&dispute),
+        )),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),
             dispute_page(app, actor, dispute_id, Some(err.message)).await?,
@@ -298,7 +339,7 @@ async fn act(
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ActionForm {
     #[serde(default)]
     amount: String,
@@ -374,12 +415,18 @@ fn action_for(app: &App, verb: &str, form: ActionForm) -> Result<DisputeAction, 
             explanation: form.explanation,
         },
         "decide" => {
+            // No default: an agent who chose nothing has decided nothing.
             let decision = match form.decision.as_str() {
+                "full_refund" => Decision::FullRefund,
                 "partial_refund" => Decision::PartialRefund {
                     amount_minor: amount(app, &form.amount)?,
                 },
                 "no_refund" => Decision::NoRefund,
-                _ => Decision::FullRefund,
+                _ => {
+                    return Err(ApiError::validation(
+                        "choose what happens to the money: full refund, partial refund or no refund",
+                    ));
+                }
             };
             DisputeAction::Decide {
                 decision,
@@ -392,7 +439,7 @@ fn action_for(app: &App, verb: &str, form: ActionForm) -> Result<DisputeAction, 
 }
 
 macro_rules! form_action {
-    ($name:ident, $verb:literal) => {
+    ($name:ident, $verb:literal, $said:expr) => {
         pub async fn $name(
             State(app): AppState,
             Member(actor): Member,
@@ -401,22 +448,124 @@ macro_rules! form_action {
         ) -> WebResult {
             let dispute_id = path_id(&id, "dispute")?;
             let form: ActionForm = parse_form(&body)?;
-            act(&app, &actor, dispute_id, action_for(&app, $verb, form)).await
+            act(
+                &app,
+                &actor,
+                dispute_id,
+                action_for(&app, $verb, form),
+                $said,
+            )
+            .await
         }
     };
 }
 
-form_action!(accept, "accept");
-form_action!(counter, "counter");
-form_action!(reject, "reject");
-form_action!(accept_counter, "counter-accept");
-form_action!(decline_counter, "counter-decline");
-form_action!(escalate, "escalate");
-form_action!(withdraw, "withdraw");
-form_action!(ship_return, "return-ship");
-form_action!(confirm_return, "return-confirm");
-form_action!(contest_return, "return-contest");
-form_action!(decide, "decide");
+form_action!(accept, "accept", |d| match d.state {
+    DisputeState::AwaitingReturn => {
+        "You accepted the request: the buyer ships the item back, and is refunded once it arrives."
+    }
+    _ => "You accepted the request: the buyer is refunded.",
+});
+form_action!(counter, "counter", |_| {
+    "Your offer is sent: the buyer can accept or decline it."
+});
+form_action!(reject, "reject", |_| {
+    "You rejected the request: the buyer can now ask Haven to step in."
+});
+form_action!(accept_counter, "counter-accept", |_| {
+    "You accepted the seller's offer: the partial refund settles the dispute."
+});
+form_action!(decline_counter, "counter-decline", |_| {
+    "You declined the seller's offer: you can ask Haven to step in."
+});
+form_action!(escalate, "escalate", |_| {
+    "Sent to Haven: an agent will review the evidence and decide."
+});
+form_action!(withdraw, "withdraw", |_| {
+    "Dispute withdrawn. You can reopen it while buyer protection lasts."
+});
+form_action!(ship_return, "return-ship", |_| {
+    "Return marked as shipped: the seller can follow the parcel."
+});
+form_action!(confirm_return, "return-confirm", |_| {
+    "Return confirmed: the buyer is refunded."
+});
+form_action!(contest_return, "return-contest", |_| {
+    "Return contested: an agent will review the dispute and decide."
+});
+
+#[derive(Template)]
+#[template(path = "decide_confirm.html")]
+struct ConfirmDecisionPage {
+    layout: Layout,
+    dispute_id: String,
+    item: String,
+    /// The decision in words.
+    summary: String,
+    to_buyer: String,
+    to_seller: String,
+    counterfeit: bool,
+    /// No carrier scan shows the order delivered.
+    no_delivery_scan: bool,
+    releases_money: bool,
+    form: ActionForm,
+}
+
+/// An agent's decision moves money: the first post shows what will move
+/// and asks again; only the second (`confirm=true`) decides.
+pub async fn decide(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let dispute_id: DisputeId = path_id(&id, "dispute")?;
+    let form: ActionForm = parse_form(&body)?;
+    let confirmed = form.confirm == "true";
+    let action = action_for(&app, "decide", form.clone());
+    if confirmed || action.is_err() {
+        return act(
+            &app,
+            &actor,
+            dispute_id,
+            action,
+            |_| "Decision recorded: the money moves as decided, and both parties are told.",
+        )
+        .await;
+    }
+    let detail = app.dispute_detail(&actor, dispute_id).await?;
+    app.require_agent(&actor)?;
+    let order = &detail.order;
+    let currency = order.total.currency;
+    let held = order.escrow_minor();
+    let refund = match &action {
+        Ok(DisputeAction::Decide { decision, .. }) => match decision {
+            Decision::FullRefund => held,
+            Decision::PartialRefund { amount_minor } => (*amount_minor).min(held),
+            Decision::NoRefund => 0,
+        },
+        _ => 0,
+    };
+    let counterfeit = form.counterfeit_confirmed == "true";
+    let summary = match form.decision.as_str() {
+        "full_refund" => "Full refund to the buyer".to_string(),
+        "partial_refund" => "Partial refund to the buyer, the rest to the seller".to_string(),
+        _ => "No refund: the payment is released to the seller".to_string(),
+    };
+    let page = ConfirmDecisionPage {
+        layout: Layout::new(&app, Some(&actor), "Confirm the decision"),
+        dispute_id: dispute_id.to_string(),
+        item: order.listing_title.clone(),
+        summary,
+        to_buyer: super::shown(Money::new(refund, currency)),
+        to_seller: super::shown(Money::new(held - refund, currency)),
+        counterfeit,
+        no_delivery_scan: order.delivered_at.is_none(),
+        releases_money: held - refund > 0,
+        form,
+    };
+    Ok(render(&page))
+}
 
 #[derive(Template)]
 #[template(path = "withdraw.html")]
@@ -456,7 +605,11 @@ pub async fn reopen(
 ) -> WebResult {
     let dispute_id: DisputeId = path_id(&id, "dispute")?;
     match app.reopen_dispute(&actor, dispute_id, None).await {
-        Ok(dispute) => Ok(Redirect::to(&format!("/disputes/{}", dispute.id)).into_response()),
+        Ok(dispute) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/disputes/{}", dispute.id),
+            "Dispute reopened: the seller is asked to answer it again.",
+        )),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),
             dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
@@ -483,7 +636,11 @@ pub async fn message(
         .add_dispute_message(&actor, dispute_id, &form.text)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/disputes/{dispute_id}"),
+            "Message added to the dispute: the other side and any agent can read it.",
+        )),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),
             dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
@@ -518,7 +675,11 @@ pub async fn upload(
         Err(refused) => Err(refused),
     };
     match added {
-        Ok(_) => Ok(Redirect::to(&format!("/disputes/{dispute_id}")).into_response()),
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/disputes/{dispute_id}"),
+            "File added to the evidence.",
+        )),
         Err(err) if err.kind.is_correctable() => Ok((
             crate::error::status_of(err.kind),
             dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
@@ -576,7 +737,6 @@ struct DisputeListPage {
     layout: Layout,
     heading: &'static str,
     disputes: Vec<DisputeView>,
-    queue: bool,
     next_url: Option<String>,
 }
 
@@ -586,22 +746,18 @@ async fn list_page(
     heading: &'static str,
     page: haven_store::Page<haven_domain::dispute::Dispute>,
     base: &str,
-    queue: bool,
 ) -> WebResult {
     let mut disputes = crate::views::dispute_views(app, actor, &page.items).await?;
-    if !queue {
-        // What the viewer must act on first, the most urgent on top; the
-        // rest keep their order (newest first).
-        disputes.sort_by_cached_key(|d| {
-            let deadline = d.next_deadline().map(str::to_string);
-            (!d.your_move, !d.open, deadline.is_none(), deadline)
-        });
-    }
+    // What the viewer must act on first, the most urgent on top; the rest
+    // keep their order (newest first).
+    disputes.sort_by_cached_key(|d| {
+        let deadline = d.next_deadline().map(str::to_string);
+        (!d.your_move, !d.open, deadline.is_none(), deadline)
+    });
     Ok(render(&DisputeListPage {
         layout: Layout::new(app, Some(actor), heading),
         heading,
         disputes,
-        queue,
         next_url: page.next_cursor.map(|c| format!("{base}?cursor={c}")),
     }))
 }
@@ -615,7 +771,7 @@ pub async fn my_disputes(
         .store
         .disputes_for_buyer(actor.id(), &PageRequest::new(q.cursor, Some(25)))
         .await?;
-    list_page(&app, &actor, "My disputes", page, "/disputes", false).await
+    list_page(&app, &actor, "My disputes", page, "/disputes").await
 }
 
 pub async fn seller_inbox(
@@ -628,26 +784,5 @@ pub async fn seller_inbox(
         .store
         .disputes_for_store(store, &PageRequest::new(q.cursor, Some(25)))
         .await?;
-    list_page(
-        &app,
-        &actor,
-        "Dispute inbox",
-        page,
-        "/seller/disputes",
-        false,
-    )
-    .await
-}
-
-pub async fn console(
-    State(app): AppState,
-    Member(actor): Member,
-    Query(q): Query<CursorQuery>,
-) -> WebResult {
-    app.require_agent(&actor)?;
-    let page = app
-        .store
-        .escalated_disputes(&PageRequest::new(q.cursor, Some(25)))
-        .await?;
-    list_page(&app, &actor, "Case queue", page, "/console", true).await
+    list_page(&app, &actor, "Dispute inbox", page, "/seller/disputes").await
 }

@@ -44,3 +44,34 @@ fn escape_html(raw: &str) -> String {
 pub fn day<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
     Ok(format_time(value, "%a %-d %b %Y"))
 }
+
+/// The sentence in the page's language (see `web::i18n`). Escaped here
+/// rather than by the template so an apostrophe stays as written: `<`, `>`,
+/// `&` and `"` are all that matter in text and double-quoted attributes.
+pub fn t<T: Display>(
+    value: T,
+    _: &dyn askama::Values,
+) -> askama::Result<askama::filters::Safe<String>> {
+    Ok(askama::filters::Safe(escape_text(&super::i18n::tr(
+        &value.to_string(),
+    ))))
+}
+
+/// As `t`, with the sentence's `{}` replaced by `arg` (escaped alike).
+pub fn t1<T: Display, A: Display>(
+    value: T,
+    _: &dyn askama::Values,
+    arg: A,
+) -> askama::Result<askama::filters::Safe<String>> {
+    Ok(askama::filters::Safe(escape_text(&super::i18n::tr_with(
+        &value.to_string(),
+        arg,
+    ))))
+}
+
+fn escape_text(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -10,8 +10,8 @@ use haven_store::PageRequest;
 use serde::Deserialize;
 
 use super::disputes::read_multipart;
-use super::{AppState, Layout, Member, WebResult, filters, render};
-use crate::api::extract::path_id;
+use super::{AppState, Layout, Member, WebResult, filters, parse_form, render};
+use crate::api::extract::{RawBody, path_id};
 use crate::views::{ConversationView, MessageView};
 use haven_app::blobs::Upload;
 use haven_app::{Actor, App, NewAttachment};
@@ -39,7 +39,12 @@ pub async fn inbox(
     Member(actor): Member,
     Query(q): Query<InboxQuery>,
 ) -> WebResult {
-    let as_seller = q.as_role.as_deref() == Some("seller");
+    // A seller's inbox opens on the store's conversations: that is where
+    // buyers are waiting for answers.
+    let as_seller = match q.as_role.as_deref() {
+        Some(role) => role == "seller",
+        None => actor.store_id.is_some(),
+    };
     let page = app
         .my_conversations(&actor, as_seller, &PageRequest::new(q.cursor, Some(25)))
         .await?;
@@ -49,7 +54,7 @@ pub async fn inbox(
         as_seller,
         is_seller: actor.store_id.is_some(),
         unread: app.unread_messages(&actor).await?,
-        conversations: page.items.iter().map(ConversationView::of).collect(),
+        conversations: ConversationView::all_named(&app, &page.items).await?,
         next_url: page
             .next_cursor
             .map(|c| format!("/messages?as={role}&cursor={c}")),
@@ -62,8 +67,11 @@ struct ConversationPage {
     layout: Layout,
     conversation: ConversationView,
     messages: Vec<MessageView>,
-    other_side: &'static str,
+    /// Who the reader writes to: the store's or the buyer's name.
+    other_name: String,
     can_write: bool,
+    /// The reader reported this conversation already.
+    reported: bool,
     error: Option<String>,
 }
 
@@ -98,12 +106,18 @@ async fn conversation_page(
         .as_ref()
         .map_or(axum::http::StatusCode::OK, |e| e.status);
     let error = error.map(|e| e.message);
+    let view = ConversationView::named(app, &conversation).await?;
     let page = ConversationPage {
         layout: Layout::new(app, Some(actor), conversation.subject.clone()),
-        conversation: ConversationView::of(&conversation),
+        other_name: if is_buyer {
+            view.store_name.clone()
+        } else {
+            view.buyer_name.clone()
+        },
+        conversation: view,
         messages,
-        other_side: if is_buyer { "the seller" } else { "the buyer" },
         can_write,
+        reported: conversation.reports.iter().any(|r| r.by == actor.id()),
         error,
     };
     Ok((status, render(&page)).into_response())
@@ -140,7 +154,11 @@ pub async fn send(
         Err(refused) => Err(refused),
     };
     match sent {
-        Ok(_) => Ok(Redirect::to(&format!("/messages/{id}#latest")).into_response()),
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/messages/{id}#latest"),
+            "Message sent.",
+        )),
         Err(err) => conversation_page(&app, &actor, id, Some(err.into())).await,
     }
 }
@@ -155,14 +173,117 @@ pub async fn for_order(
     Ok(Redirect::to(&format!("/messages/{}", conversation.id)).into_response())
 }
 
-pub async fn ask_seller(
+#[derive(Template)]
+#[template(path = "ask_seller.html")]
+struct AskPage {
+    layout: Layout,
+    listing_id: String,
+    title: String,
+    store_name: String,
+    text: String,
+    error: Option<String>,
+}
+
+async fn ask_page(
+    app: &App,
+    actor: &Actor,
+    listing_id: ListingId,
+    text: String,
+    error: Option<String>,
+) -> WebResult {
+    let listing = app
+        .store
+        .listing(listing_id)
+        .await?
+        .ok_or_else(|| haven_app::AppError::not_found("listing"))?;
+    let (_, store_name) = app.cached_reputation(listing.store_id).await?;
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = AskPage {
+        layout: Layout::new(app, Some(actor), format!("Ask {store_name}")),
+        listing_id: listing.id.to_string(),
+        title: listing.title,
+        store_name,
+        text,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// "Ask the seller": the conversation so far if there is one, otherwise a
+/// form; nothing is created until a message is sent.
+pub async fn ask_form(
     State(app): AppState,
     Member(actor): Member,
     Path(id): Path<String>,
 ) -> WebResult {
     let listing_id: ListingId = path_id(&id, "listing")?;
-    let conversation = app.presale_conversation(&actor, listing_id).await?;
-    Ok(Redirect::to(&format!("/messages/{}", conversation.id)).into_response())
+    if let Some(found) = app
+        .store
+        .presale_conversation(listing_id, actor.id())
+        .await?
+    {
+        return Ok(Redirect::to(&format!("/messages/{}#latest", found.id)).into_response());
+    }
+    ask_page(&app, &actor, listing_id, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn ask_seller(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let listing_id: ListingId = path_id(&id, "listing")?;
+    let form: AskForm = parse_form(&body)?;
+    match app.ask_seller(&actor, listing_id, &form.text).await {
+        Ok(conversation) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/messages/{}#latest", conversation.id),
+            "Question sent: the seller's answer appears here, and you get a notification.",
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            ask_page(&app, &actor, listing_id, form.text, Some(err.message)).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A party sends the conversation to trust and safety.
+pub async fn report(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    let form: ReportForm = parse_form(&body)?;
+    match app.report_conversation(&actor, id, &form.reason).await {
+        Ok(_) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/messages/{id}"),
+            "Thank you. An agent will read this conversation. Meanwhile, never pay or share your details outside Haven.",
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            conversation_page(&app, &actor, id, Some(err.into())).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 pub async fn attachment(

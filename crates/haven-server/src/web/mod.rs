@@ -5,19 +5,26 @@
 
 mod account;
 mod admin;
+mod audit;
 mod cart;
 mod console;
 pub mod csrf;
 mod disputes;
 pub mod filters;
+mod i18n;
+mod listing_setup;
+mod listings;
 mod messages;
 mod notices;
 mod orders;
+mod queues;
 mod reviews;
 mod risk;
 mod search;
 mod seller;
+mod settings;
 mod shop;
+mod statement;
 
 use std::sync::Arc;
 
@@ -42,6 +49,16 @@ pub(crate) fn shown(money: haven_domain::money::Money) -> String {
     csrf::current_locale().money(money)
 }
 
+/// The languages a visitor can pick, each named in itself.
+pub const LANGUAGES: &[(&str, &str)] = &[
+    ("en", "English"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("ru", "Русский"),
+];
+
 /// Shared page chrome.
 pub struct Layout {
     pub title: String,
@@ -55,6 +72,10 @@ pub struct Layout {
     pub unread: u32,
     pub demo: bool,
     pub flash: Option<String>,
+    /// The page's language tag (`<html lang>`).
+    pub lang: &'static str,
+    /// Where the language picker comes back to.
+    pub here: String,
 }
 
 impl Layout {
@@ -70,6 +91,8 @@ impl Layout {
             unread: csrf::current_unread(),
             demo: app.config.demo,
             flash: csrf::current_flash(),
+            lang: csrf::current_locale().tag(),
+            here: safe_next(&csrf::current_path()),
         }
     }
 }
@@ -134,6 +157,22 @@ pub fn time_left_words(secs: i64) -> String {
         (0, 0) => format!("{m}m {}s", s % 60),
         (0, _) => format!("{h}h {m}m"),
         _ => format!("{d}d {h}h {m}m"),
+    }
+}
+
+/// How long something has waited, in the largest whole unit: "3 days",
+/// "1 hour", "12 minutes".
+pub fn age_words(secs: i64) -> String {
+    let s = secs.max(0);
+    let (amount, unit) = match s {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3_600 => (s / 3_600, "hour"),
+        s => (s / 60, "minute"),
+    };
+    if amount == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{amount} {unit}s")
     }
 }
 
@@ -237,8 +276,9 @@ impl IntoResponse for WebError {
                     s if s.is_server_error() => "Something went wrong",
                     _ => "That didn't work",
                 };
+                let heading = i18n::tr(heading);
                 let layout = Layout {
-                    title: heading.into(),
+                    title: heading.clone(),
                     csrf: csrf::current_token(),
                     user_name: None,
                     is_seller: false,
@@ -247,10 +287,12 @@ impl IntoResponse for WebError {
                     unread: 0,
                     demo: false,
                     flash: None,
+                    lang: csrf::current_locale().tag(),
+                    here: "/".into(),
                 };
                 let page = ErrorPage {
                     layout,
-                    heading: heading.into(),
+                    heading,
                     message: err.message.clone(),
                 };
                 (crate::error::status_of(err.kind), render(&page)).into_response()
@@ -429,6 +471,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account/notifications", post(account::email_settings))
         .route("/account/export", get(account::export))
         .route("/logout", post(account::logout))
+        .route("/language", post(account::choose_language))
         .route(
             "/login/2fa",
             get(account::second_factor_form).post(account::login_second_factor),
@@ -453,7 +496,11 @@ pub fn router(app: Arc<App>) -> Router {
             get(messages::attachment),
         )
         .route("/orders/{id}/messages", get(messages::for_order))
-        .route("/listings/{id}/ask", post(messages::ask_seller))
+        .route(
+            "/listings/{id}/ask",
+            get(messages::ask_form).post(messages::ask_seller),
+        )
+        .route("/messages/{id}/report", post(messages::report))
         .route("/account/{action}", post(account::security_action))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
@@ -470,11 +517,38 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/seller/listings/new", get(seller::new_listing_form))
         .route(
             "/seller/listings",
-            post(seller::create_listing).layer(axum::extract::DefaultBodyLimit::max(
-                seller::MAX_LISTING_FORM_BYTES,
-            )),
+            get(listings::list).post(seller::create_listing).layer(
+                axum::extract::DefaultBodyLimit::max(seller::MAX_LISTING_FORM_BYTES),
+            ),
+        )
+        .route(
+            "/seller/listings/{id}/edit",
+            get(listings::edit_form).post(listings::save),
+        )
+        .route("/seller/listings/{id}/pause", post(listings::pause))
+        .route(
+            "/seller/listings/{id}/photos",
+            get(listing_setup::photos)
+                .post(listing_setup::add_photos)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    seller::MAX_LISTING_FORM_BYTES,
+                )),
+        )
+        .route(
+            "/seller/listings/{id}/photos/change",
+            post(listing_setup::change_photo),
+        )
+        .route(
+            "/seller/listings/{id}/shipping",
+            get(listing_setup::shipping).post(listing_setup::save_rate),
+        )
+        .route(
+            "/seller/listings/{id}/shipping/remove",
+            post(listing_setup::remove_rate),
         )
         .route("/seller/payouts", post(seller::payout))
+        .route("/seller/statement", get(statement::page))
+        .route("/seller/statement.csv", get(statement::csv))
         .route("/seller/disputes", get(disputes::seller_inbox))
         .route(
             "/orders/{id}/dispute",
@@ -514,7 +588,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/disputes/{id}/message", post(disputes::message))
         .route("/disputes/{id}/files/{hash}", get(disputes::file))
         .route("/disputes/{id}/export", get(disputes::export))
-        .route("/console", get(disputes::console))
+        .route("/console", get(queues::overview))
+        .route("/console/audit", get(audit::page))
         .route("/console/safety", get(console::safety))
         .route("/seller/appeal", post(seller::appeal))
         .route(
@@ -549,6 +624,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(admin::webhooks).post(admin::add_webhook),
         )
         .route("/admin/webhooks/{id}", get(admin::webhook_deliveries))
+        .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/webhooks/{id}/state", post(admin::set_webhook_state))
         .route(
             "/admin/webhooks/deliveries/{id}/resend",
@@ -593,4 +669,18 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .with_state(app)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_words;
+
+    #[test]
+    fn ages_read_in_their_largest_unit() {
+        assert_eq!(age_words(0), "0 minutes");
+        assert_eq!(age_words(61), "1 minute");
+        assert_eq!(age_words(5 * 3_600 + 59), "5 hours");
+        assert_eq!(age_words(86_400), "1 day");
+        assert_eq!(age_words(180 * 86_400 + 7), "180 days");
+    }
 }

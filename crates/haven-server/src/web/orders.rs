@@ -192,6 +192,45 @@ struct OrderPage {
     /// The buyer may open a dispute now.
     error: Option<String>,
     reviewing: ReviewSection,
+    /// A refused review: what was typed, and why, next to its field.
+    review_refusal: Option<ReviewRefusal>,
+}
+
+/// A review the buyer must correct: the field the refusal is about (none
+/// for one about the order, like "too late"), the reason, and the text typed.
+pub(super) struct ReviewRefusal {
+    pub field: Option<String>,
+    pub message: String,
+    pub text: String,
+}
+
+impl OrderPage {
+    fn review_error_for(&self, field: &str) -> Option<&str> {
+        self.review_refusal
+            .as_ref()
+            .filter(|r| r.field.as_deref() == Some(field))
+            .map(|r| r.message.as_str())
+    }
+
+    /// A refusal about the review as a whole, shown at the top of its form.
+    fn review_error(&self) -> Option<&str> {
+        const FIELDS: [&str; 6] = [
+            "rating",
+            "text",
+            "photos",
+            "item_as_described",
+            "communication",
+            "shipping_speed",
+        ];
+        self.review_refusal
+            .as_ref()
+            .filter(|r| r.field.as_deref().is_none_or(|f| !FIELDS.contains(&f)))
+            .map(|r| r.message.as_str())
+    }
+
+    fn review_text(&self) -> &str {
+        self.review_refusal.as_ref().map_or("", |r| r.text.as_str())
+    }
 }
 
 /// Reviewing this order: the buyer's review form or review, the seller's
@@ -253,6 +292,36 @@ fn time_left(app: &App, order: &Order) -> String {
 }
 
 async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String>) -> WebResult {
+    order_page_with(app, actor, order, error, None).await
+}
+
+/// The order page again after a refused review, the reason next to its
+/// field and the text as typed.
+pub(super) async fn refused_review_page(
+    app: &App,
+    actor: &Actor,
+    order_id: OrderId,
+    err: haven_app::AppError,
+    text: String,
+) -> WebResult {
+    let order = app.order_for(actor, order_id).await?;
+    let status = crate::error::status_of(err.kind);
+    let refusal = ReviewRefusal {
+        field: err.details.field.clone(),
+        message: err.message,
+        text,
+    };
+    let page = order_page_with(app, actor, order, None, Some(refusal)).await?;
+    Ok((status, page).into_response())
+}
+
+async fn order_page_with(
+    app: &App,
+    actor: &Actor,
+    order: Order,
+    error: Option<String>,
+    review_refusal: Option<ReviewRefusal>,
+) -> WebResult {
     let scans = app
         .order_scans(&order)
         .await?
@@ -282,6 +351,7 @@ async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String
         error,
         reviewing: review_section(app, actor, &order).await?,
         order: OrderView::seen_by(&order, actor, app.now()),
+        review_refusal,
     }))
 }
 
@@ -294,15 +364,22 @@ pub async fn detail(
     order_page(&app, &actor, order, None).await
 }
 
-/// Run an order action; a refused action re-renders the page with the reason.
+/// Run an order action: on success, back to the order with a message saying
+/// what happened (`said`, from the order as it is now); a refused action
+/// re-renders the page with the reason.
 async fn act(
     app: &App,
     actor: &Actor,
     order_id: OrderId,
     result: Result<Order, haven_app::AppError>,
+    said: impl FnOnce(&Order) -> String,
 ) -> WebResult {
     match result {
-        Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
+        Ok(order) => Ok(super::csrf::redirect_with_flash(
+            app,
+            &format!("/orders/{}", order.id),
+            &said(&order),
+        )),
         Err(err) if err.kind.is_correctable() => {
             let order = app.order_for(actor, order_id).await?;
             Ok((
@@ -342,7 +419,12 @@ pub async fn confirm(
         Err(err) if err.kind == haven_app::ErrorKind::SecondConfirmationRequired => {
             Ok(Redirect::to(&format!("/orders/{order_id}/confirm")).into_response())
         }
-        result => act(&app, &actor, order_id, result).await,
+        result => {
+            act(&app, &actor, order_id, result, |_| {
+                "Receipt confirmed: the order is complete and the seller is paid.".into()
+            })
+            .await
+        }
     }
 }
 
@@ -367,7 +449,10 @@ pub async fn request_cancel(
 ) -> WebResult {
     let order_id = path_id(&id, "order")?;
     let result = app.request_cancel(&actor, order_id, None).await;
-    act(&app, &actor, order_id, result).await
+    act(&app, &actor, order_id, result, |_| {
+        "Cancellation requested. If the seller accepts, or does not answer in time, the order is cancelled and your money refunded.".into()
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -383,10 +468,16 @@ pub async fn respond_cancel(
 ) -> WebResult {
     let order_id = path_id(&id, "order")?;
     let form: CancelResponseForm = parse_form(&body)?;
-    let result = app
-        .respond_cancel(&actor, order_id, form.accept == "true", None)
-        .await;
-    act(&app, &actor, order_id, result).await
+    let accept = form.accept == "true";
+    let result = app.respond_cancel(&actor, order_id, accept, None).await;
+    act(&app, &actor, order_id, result, |_| {
+        if accept {
+            "Cancellation accepted: the order is cancelled and the buyer refunded.".into()
+        } else {
+            "Cancellation declined: ship the order by its ship-by date.".into()
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -406,7 +497,14 @@ pub async fn ship(
     let result = app
         .ship(&actor, order_id, &form.carrier, &form.tracking_number, None)
         .await;
-    act(&app, &actor, order_id, result).await
+    act(&app, &actor, order_id, result, |order| {
+        let number = order
+            .shipment
+            .as_ref()
+            .map_or(form.tracking_number.trim(), |s| s.tracking_number.as_str());
+        format!("Marked as shipped with tracking number {number}: the buyer can follow the parcel.")
+    })
+    .await
 }
 
 pub async fn advance(
@@ -420,5 +518,11 @@ pub async fn advance(
         .advance_parcel(&order)
         .await
         .map(|advanced| advanced.unwrap_or(order));
-    act(&app, &actor, order_id, result).await
+    act(&app, &actor, order_id, result, |order| {
+        let scan = order
+            .tracking_status
+            .map_or("recorded".to_string(), |s| s.as_str().replace('_', " "));
+        format!("Demo: the carrier's next scan is in: {scan}.")
+    })
+    .await
 }

@@ -219,11 +219,17 @@ pub async fn leave(
             _ => {}
         }
     }
+    let text = input.text.clone();
     let result = match photo_error {
         Some(message) => Err(haven_app::AppError::invalid_field("photos", message)),
         None => app.leave_review(&actor, order_id, input).await.map(|_| ()),
     };
-    order_outcome(&app, order_id, result, "Thank you: your review is in. It is published once the seller has rated you too, or in 7 days.").await
+    match result {
+        Err(err) if err.kind.is_correctable() => {
+            super::orders::refused_review_page(&app, &actor, order_id, err, text).await
+        }
+        result => order_outcome(&app, order_id, result, "Thank you: your review is in. It is published once the seller has rated you too, or in 7 days.").await,
+    }
 }
 
 async fn order_outcome(

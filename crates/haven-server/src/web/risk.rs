@@ -41,6 +41,35 @@ pub struct QueueQuery {
     cursor: Option<String>,
 }
 
+/// Accounts sharing a device, card, address or network with the buyer, by
+/// name and email, in words an agent reads.
+pub(super) async fn linked_in_words(
+    app: &haven_app::App,
+    linked: &[haven_store::LinkedAccount],
+) -> Result<Vec<String>, haven_app::AppError> {
+    let mut lines = Vec::with_capacity(linked.len());
+    for l in linked {
+        let who = app.store.user(l.buyer_id).await?.map_or_else(
+            || "an unknown account".to_string(),
+            |u| format!("{} ({})", u.display_name, u.email.as_str()),
+        );
+        let via = match l.via.as_str() {
+            "device" => "the same device",
+            "card" => "the same card",
+            "ip" => "the same network address",
+            "address" => "the same delivery address",
+            other => other,
+        };
+        let times = if l.attempts == 1 {
+            "once".to_string()
+        } else {
+            format!("{} times", l.attempts)
+        };
+        lines.push(format!("{who} used {via}, {times}"));
+    }
+    Ok(lines)
+}
+
 pub async fn queue(
     State(app): AppState,
     Member(actor): Member,
@@ -63,10 +92,7 @@ pub async fn queue(
             score: item.attempt.score,
             at: item.attempt.at,
             reasons: item.reasons,
-            linked: linked
-                .iter()
-                .map(|l| format!("{} via {} ({}×)", l.buyer_id, l.via, l.attempts))
-                .collect(),
+            linked: linked_in_words(&app, &linked).await?,
         });
     }
     Ok(render(&QueuePage {

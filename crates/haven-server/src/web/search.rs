@@ -1,6 +1,7 @@
 //! The search page: words, facets as links that add or remove one filter,
 //! sorts, the destination, and pages.
 
+use super::filters;
 use askama::Template;
 use axum::extract::State;
 use haven_domain::money::Money;
@@ -138,18 +139,18 @@ fn price_links(
 
 fn badge_links(params: &SearchParams, f: &haven_search::Facets) -> Vec<FacetLink> {
     let free_label = match &params.to {
-        Some(to) if !to.is_empty() => format!("Free shipping to {to}"),
-        _ => "Free shipping".to_string(),
+        Some(to) if !to.is_empty() => super::i18n::tr_with("Free shipping to {}", to),
+        _ => super::i18n::tr("Free shipping"),
     };
     vec![
         FacetLink {
-            label: "Guaranteed Genuine".into(),
+            label: super::i18n::tr("Guaranteed Genuine"),
             count: f.guaranteed_genuine,
             url: url_with(params, |p| toggle_flag(&mut p.genuine)),
             on: params.genuine == Some(true),
         },
         FacetLink {
-            label: "Verified seller".into(),
+            label: super::i18n::tr("Verified seller"),
             count: f.verified_seller,
             url: url_with(params, |p| toggle_flag(&mut p.verified)),
             on: params.verified == Some(true),
@@ -191,7 +192,7 @@ fn groups(
                 .delivery_within
                 .iter()
                 .map(|(days, count)| FacetLink {
-                    label: format!("Within {days} days"),
+                    label: super::i18n::tr_with("Within {} days", days),
                     count: *count,
                     url: url_with(params, |p| {
                         p.max_days = (p.max_days != Some(*days)).then_some(*days)
@@ -218,7 +219,7 @@ fn groups(
             .map(|(x100, count)| {
                 let stars = format!("{}", f64::from(*x100) / 100.0);
                 FacetLink {
-                    label: format!("{stars}★ and up"),
+                    label: super::i18n::tr_with("{}★ and up", &stars),
                     count: *count,
                     on: params.min_rating.as_deref() == Some(stars.as_str()),
                     url: url_with(params, |p| toggle_value(&mut p.min_rating, &stars)),

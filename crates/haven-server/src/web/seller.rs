@@ -4,7 +4,6 @@
 use super::Query;
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
 use haven_domain::account::Role;
 use haven_domain::catalog::{CATEGORIES, ShippingMethod, ShippingRate};
 use haven_domain::money::Money;
@@ -203,7 +202,14 @@ pub async fn open_store(
         .open_store(&actor, &form.name, &form.description, None)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/seller").into_response()),
+        Ok(shop) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/seller",
+            &format!(
+                "Your store “{}” is open. Add your first listing, and a payout account so sales can reach your bank.",
+                shop.name
+            ),
+        )),
         Err(err) if err.kind.is_correctable() => {
             centre_page(&app, &actor, None, Some(err.message)).await
         }
@@ -213,7 +219,14 @@ pub async fn open_store(
 
 pub async fn payout(State(app): AppState, Member(actor): Member) -> WebResult {
     match app.request_payout(&actor, None, None).await {
-        Ok(_) => Ok(Redirect::to("/seller").into_response()),
+        Ok(payout) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/seller",
+            &format!(
+                "Payout of {} requested. It is on its way to your bank.",
+                super::shown(payout.amount)
+            ),
+        )),
         Err(err) if err.kind.is_correctable() => {
             centre_page(&app, &actor, None, Some(err.message)).await
         }
@@ -425,7 +438,18 @@ pub async fn create_listing(
     }
     .await;
     match result {
-        Ok(listing) => Ok(Redirect::to(&format!("/listings/{}", listing.id)).into_response()),
+        Ok(listing) => {
+            let said = if listing.hold.is_some() {
+                "Listing saved. Haven's checks are reviewing it first: it cannot be bought until an agent releases it."
+            } else {
+                "Listing published: buyers can find it and buy it now."
+            };
+            Ok(super::csrf::redirect_with_flash(
+                &app,
+                &format!("/listings/{}", listing.id),
+                said,
+            ))
+        }
         Err(err) if err.kind.is_correctable() => new_listing_page(&app, &actor, Some(err.message)),
         Err(err) => Err(WebError::Page(err)),
     }
@@ -466,10 +490,20 @@ pub async fn demo_clock(State(app): AppState, RawBody(body): RawBody) -> WebResu
         return Err(ApiError::validation("days must be 1-30").into());
     }
     clock.advance_s(form.days * 86_400);
-    // Wake the worker to fire what just fell due; the request does not wait
-    // for thousands of deadlines.
+    // Fire what just fell due now, so the page can say what happened; the
+    // worker takes any the tick leaves (the claims keep each once).
+    let report = app.tick(app.now()).await?;
     app.commands_ready.notify_one();
-    Ok(Redirect::to("/demo").into_response())
+    let days = if form.days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{} days", form.days)
+    };
+    let message = format!(
+        "Moved {days} ahead. {} deadlines fired (orders and disputes moved on), {} no longer applied, and {} emails, refunds and payouts were carried out. To start the demo over, stop it and delete ./haven-data.",
+        report.fired, report.obsolete, report.commands.done
+    );
+    Ok(super::csrf::redirect_with_flash(&app, "/demo", &message))
 }
 
 #[derive(Deserialize)]

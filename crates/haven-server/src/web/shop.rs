@@ -32,6 +32,102 @@ struct BrowsePage {
     categories: Vec<&'static str>,
     listings: Vec<ListingView>,
     next_url: Option<String>,
+    /// The home page's extras: only on the first page of everything.
+    home: Option<Home>,
+}
+
+/// What the home page shows above the newest listings.
+struct Home {
+    deals: Vec<DealCard>,
+    tiles: Vec<CategoryTile>,
+    /// The demo clock's lead over real time, for the countdowns.
+    clock_offset_ms: i64,
+}
+
+struct DealCard {
+    id: String,
+    title: String,
+    picture: Option<String>,
+    deal_price: String,
+    regular_price: String,
+    /// RFC 3339, for the countdown.
+    ends_at: String,
+    /// Time left in words, for a page without script.
+    time_left: String,
+    left: u32,
+}
+
+struct CategoryTile {
+    key: &'static str,
+    label: &'static str,
+    examples: &'static str,
+}
+
+const HOME_DEALS: usize = 8;
+
+/// The home page's category tiles, with a few words on what each holds.
+fn category_tiles() -> Vec<CategoryTile> {
+    let examples = |key: &str| match key {
+        "electronics" => "Chargers, earbuds, speakers",
+        "home" => "Lamps, candles, baskets",
+        "fashion" => "Belts, beanies, scarves",
+        "toys" => "Plush, puzzles, blocks",
+        "sports" => "Yoga mats, bottles, bands",
+        "beauty" => "Soaps, balms, brushes",
+        "books" => "Novels, guides, notebooks",
+        "garden" => "Seeds, pots, tools",
+        _ => "",
+    };
+    CATEGORIES
+        .iter()
+        .map(|key| CategoryTile {
+            key,
+            label: category_label(key),
+            examples: examples(key),
+        })
+        .collect()
+}
+
+fn category_label(key: &str) -> &'static str {
+    match key {
+        "electronics" => "Electronics",
+        "home" => "Home",
+        "fashion" => "Fashion",
+        "toys" => "Toys",
+        "sports" => "Sports",
+        "beauty" => "Beauty",
+        "books" => "Books",
+        "garden" => "Garden",
+        _ => "Other",
+    }
+}
+
+async fn home(app: &App) -> Result<Home, haven_app::AppError> {
+    let now = app.now();
+    let deals = app
+        .deals_now(HOME_DEALS)
+        .await?
+        .iter()
+        .filter_map(|l| {
+            let deal = l.deal.as_ref()?;
+            Some(DealCard {
+                id: l.id.to_string(),
+                title: l.title.clone(),
+                picture: l.images.first().map(|h| format!("/media/{h}")),
+                deal_price: super::shown(deal.price),
+                regular_price: super::shown(l.price),
+                ends_at: deal.ends_at.to_string(),
+                time_left: super::time_left_words(deal.ends_at.duration_since(now).as_secs()),
+                left: deal.remaining,
+            })
+            .filter(|_| deal.ends_at > now)
+        })
+        .collect();
+    Ok(Home {
+        deals,
+        tiles: category_tiles(),
+        clock_offset_ms: super::orders::demo_clock_offset_ms(app),
+    })
 }
 
 pub async fn browse(
@@ -41,6 +137,7 @@ pub async fn browse(
 ) -> WebResult {
     let category = q.category.filter(|c| CATEGORIES.contains(&c.as_str()));
     let store_id = q.store.as_deref().and_then(StoreId::parse);
+    let is_home = category.is_none() && store_id.is_none() && q.cursor.is_none();
     let filter = ListingFilter {
         category: category.clone(),
         store_id,
@@ -59,6 +156,11 @@ pub async fn browse(
         }
         url
     });
+    let home = if is_home {
+        Some(home(&app).await?)
+    } else {
+        None
+    };
     let title = category.clone().unwrap_or_else(|| "Shop".into());
     Ok(render(&BrowsePage {
         layout: Layout::new(&app, actor.as_ref(), title),
@@ -66,6 +168,7 @@ pub async fn browse(
         categories: CATEGORIES.to_vec(),
         listings: page.items.iter().map(ListingView::from).collect(),
         next_url,
+        home,
     }))
 }
 
@@ -198,7 +301,7 @@ async fn listings_by_id(app: &App, ids: &[ListingId]) -> Result<Vec<ListingView>
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(listing) = app.store.listing(*id).await?
-            && !listing.is_held()
+            && listing.is_offered()
         {
             found.push(ListingView::from(&listing));
         }

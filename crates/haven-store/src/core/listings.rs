@@ -17,6 +17,21 @@ impl<B: Backend> Core<B> {
         .await
     }
 
+    pub(super) async fn store_listings_page(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>> {
+        self.page(
+            sql::LISTINGS_OF_STORE,
+            params![store.0],
+            page,
+            listing_row,
+            |l| (l.created_at, l.id.0),
+        )
+        .await
+    }
+
     pub(super) async fn price_reference(&self, category: &str) -> StoreResult<Option<(i64, i64)>> {
         let count = one(
             self.first(sql::CATEGORY_VISIBLE_COUNT, params![category])

@@ -417,12 +417,14 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                     listing.id.0,
                     json(&stored)?,
                     &listing.category,
-                    i64::from(listing.is_held()),
+                    listing.visibility() as i64,
                     i64::from(update.was_held),
                     Value::opt_int(update.deal_remaining),
                     Value::opt_text(listing.product_key.clone()),
                     listing.revision,
-                    listing.price.amount_minor
+                    listing.price.amount_minor,
+                    Value::opt_int(update.set_stock.map(|s| s.new)),
+                    Value::opt_int(update.set_stock.map(|s| s.seen))
                 ],
             )
             .expect(Expect::One(Conflict::StaleListing)),
@@ -445,7 +447,7 @@ fn plan_catalog(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
                 json(listing)?,
                 listing.created_at,
                 Value::opt_text(listing.product_key.clone()),
-                i64::from(listing.is_held()),
+                listing.visibility() as i64,
                 listing.price.amount_minor
             ],
         ));
@@ -712,7 +714,18 @@ fn plan_disputes(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
     for record in &cs.audit {
         ops.push(Op::exec(
             sql::AUDIT_INSERT,
-            params![record.id, record.order_id.0, record.at, json(record)?],
+            params![
+                record.id,
+                record.order_id.0,
+                record.at,
+                json(record)?,
+                Value::opt_text(
+                    record
+                        .actor_id
+                        .filter(|_| record.actor == haven_domain::dispute::Party::Agent)
+                        .map(|id| id.to_string())
+                )
+            ],
         ));
     }
     for strike in &cs.strikes {
@@ -857,6 +870,15 @@ fn plan_shipping_and_payouts(cs: &Changeset, ops: &mut Vec<Op>) {
                 event.received_at
             ],
         ));
+    }
+    for settled in &cs.payout_settlements {
+        ops.push(
+            Op::exec(
+                sql::PAYOUT_SETTLE,
+                params![settled.id.0, settled.at, &settled.bank_reference],
+            )
+            .expect(Expect::One(Conflict::PayoutNotPending)),
+        );
     }
     for payout in &cs.payouts {
         ops.push(Op::exec(

@@ -147,6 +147,21 @@ fn payout_row(r: &Row) -> StoreResult<Payout> {
         amount: money(r, 2, 3)?,
         state: r.text(4)?,
         created_at: r.time(5)?,
+        settled_at: r.opt_time(6)?,
+        bank_reference: r.opt_text(7)?,
+    })
+}
+
+fn statement_row(r: &Row) -> StoreResult<crate::StatementLine> {
+    let kind = r.text(1)?;
+    Ok(crate::StatementLine {
+        seq: r.int(0)?,
+        kind: haven_domain::ledger::EntryKind::parse(&kind)
+            .ok_or_else(|| corrupt(format!("entry kind {kind}")))?,
+        order_id: r.opt_uuid(2)?.map(OrderId),
+        payout_id: r.opt_uuid(3)?.map(PayoutId),
+        created_at: r.time(4)?,
+        amount: money(r, 6, 5)?,
     })
 }
 
@@ -599,6 +614,13 @@ impl<B: Backend> Store for Core<B> {
         })
     }
 
+    async fn store_escrow(&self, store: StoreId, currency: &str) -> StoreResult<(i64, i64)> {
+        let row = self
+            .first(sql::STORE_ESCROW, params![store.0, currency])
+            .await?;
+        Ok(one(row, |r| Ok((r.int(0)?, r.int(1)?)))?.unwrap_or((0, 0)))
+    }
+
     async fn balance(&self, account: &str, currency: &str) -> StoreResult<i64> {
         let row = self
             .first(sql::BALANCE_GET, params![account, currency])
@@ -844,6 +866,28 @@ impl<B: Backend> Store for Core<B> {
 
     async fn held_listings(&self, page: &PageRequest) -> StoreResult<Page<Listing>> {
         self.held_page(page).await
+    }
+
+    async fn account_statement(
+        &self,
+        account: &str,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::StatementLine>> {
+        let before = before_seq.unwrap_or(i64::MAX);
+        all(
+            self.rows(sql::ACCOUNT_STATEMENT, params![account, before, limit])
+                .await?,
+            statement_row,
+        )
+    }
+
+    async fn store_listings(
+        &self,
+        store: StoreId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Listing>> {
+        self.store_listings_page(store, page).await
     }
 
     async fn category_price_reference(&self, category: &str) -> StoreResult<Option<(i64, i64)>> {
@@ -1325,6 +1369,26 @@ impl<B: Backend> Store for Core<B> {
             self.rows(sql::AUDIT_FOR_ORDER, params![order.0]).await?,
             |r| r.json(0),
         )
+    }
+
+    async fn audit_page(
+        &self,
+        agent: Option<UserId>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, AuditRecord)>> {
+        let before = before.unwrap_or(i64::MAX);
+        let rows = match agent {
+            Some(agent) => {
+                self.rows(
+                    sql::AUDIT_BY_AGENT,
+                    params![agent.to_string(), before, limit],
+                )
+                .await?
+            }
+            None => self.rows(sql::AUDIT_RECENT, params![before, limit]).await?,
+        };
+        all(rows, |r| Ok((r.int(0)?, r.json(1)?)))
     }
 
     async fn strikes_for_store(&self, store: StoreId) -> StoreResult<Vec<Strike>> {

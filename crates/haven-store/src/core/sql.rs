@@ -161,17 +161,28 @@ pub const LISTINGS_PAGE: Sql = Shared(
 pub const STOCK_CHANGE: Sql = Shared(
     "UPDATE listings SET stock = stock + ?2, units_sold = units_sold - ?2 WHERE id = ?1 AND stock + ?2 >= 0",
 );
-/// A listing's description and hold change (its stock column does not),
-/// if it is still held or not as read (?5).
-/// A new flash deal also sets its units (?6; NULL keeps the counter).
+/// A listing's description, hold and pause change, if it is still held or
+/// not as read (?5) and at the revision read (?8). A new flash deal also
+/// sets its units (?6; NULL keeps the counter). The stock column changes
+/// only when ?10 is given, and only if it still holds ?11 (what the seller
+/// saw), so a sale in between is never written over.
 /// Rewrites a listing only if its hold and its revision are as read.
 pub const LISTING_UPDATE: Sql = Split {
-    sqlite: "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7, price_minor = ?9
-     WHERE id = ?1 AND held = ?5 AND COALESCE(json_extract(data, '$.revision'), 0) = ?8",
-    postgres: "UPDATE listings SET data = $2, category = $3, held = $4, deal_remaining = COALESCE($6, deal_remaining), product_key = $7, price_minor = $9
-     WHERE id = $1 AND held = $5 AND COALESCE((data::jsonb ->> 'revision')::bigint, 0) = $8",
+    sqlite: "UPDATE listings SET data = ?2, category = ?3, held = ?4, deal_remaining = COALESCE(?6, deal_remaining), product_key = ?7, price_minor = ?9,
+       stock = COALESCE(?10, stock)
+     WHERE id = ?1 AND (held = 1) = (?5 = 1) AND COALESCE(json_extract(data, '$.revision'), 0) = ?8
+       AND (?11 IS NULL OR stock = ?11)",
+    postgres: "UPDATE listings SET data = $2, category = $3, held = $4, deal_remaining = COALESCE($6, deal_remaining), product_key = $7, price_minor = $9,
+       stock = COALESCE($10::bigint, stock)
+     WHERE id = $1 AND (held = 1) = ($5 = 1) AND COALESCE((data::jsonb ->> 'revision')::bigint, 0) = $8
+       AND ($11::bigint IS NULL OR stock = $11::bigint)",
 };
 // Listing risk.
+/// One store's listings, whatever buyers can see of them, newest first.
+pub const LISTINGS_OF_STORE: Sql = Shared(
+    "SELECT data, stock, deal_remaining FROM listings WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3)
+     ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+);
 pub const LISTINGS_HELD: Sql = Shared(
     "SELECT data, stock, deal_remaining FROM listings WHERE held = 1 AND (created_at_ms, id) < (?1, ?2)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
@@ -345,6 +356,13 @@ pub const ORDERS_TO_SHIP: Sql = Shared(
     "SELECT data, version FROM orders WHERE store_id = ?1 AND state = 'paid'
      ORDER BY created_at_ms, id LIMIT ?2",
 );
+/// The escrow of a store's open orders: money paid and not yet released.
+pub const STORE_ESCROW: Sql = Shared(
+    "SELECT CAST(COALESCE(SUM(b.balance_minor), 0) AS BIGINT), COUNT(b.balance_minor)
+     FROM orders o JOIN account_balances b
+       ON b.account = 'escrow:order:' || o.id AND b.currency = ?2 AND b.balance_minor <> 0
+     WHERE o.store_id = ?1 AND o.state IN ('paid', 'shipped', 'delivered')",
+);
 pub const ORDERS_SCAN: Sql =
     Shared("SELECT id, state, total_minor FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2");
 
@@ -412,10 +430,22 @@ pub const PAYOUT_INSERT: Sql = Shared(
     "INSERT INTO payouts (id, store_id, amount_minor, currency, state, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 );
 pub const PAYOUTS_PAGE: Sql = Shared(
-    "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+    "SELECT id, store_id, amount_minor, currency, state, created_at_ms, settled_at_ms, bank_reference FROM payouts
+     WHERE store_id = ?1 AND (created_at_ms, id) < (?2, ?3) ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
 );
 pub const PAYOUT_BY_ID: Sql = Shared(
-    "SELECT id, store_id, amount_minor, currency, state, created_at_ms FROM payouts WHERE id = ?1",
+    "SELECT id, store_id, amount_minor, currency, state, created_at_ms, settled_at_ms, bank_reference FROM payouts WHERE id = ?1",
+);
+pub const PAYOUT_SETTLE: Sql = Shared(
+    "UPDATE payouts SET state = 'paid', settled_at_ms = ?2, bank_reference = ?3 WHERE id = ?1 AND state = 'requested'",
+);
+/// The `substr` term is the partial index's own condition (migration 26),
+/// repeated so both databases know the index applies.
+pub const ACCOUNT_STATEMENT: Sql = Shared(
+    "SELECT e.seq, e.kind, e.order_id, e.payout_id, e.created_at_ms, p.currency, p.amount_minor
+     FROM ledger_postings p JOIN ledger_entries e ON e.seq = p.entry_seq
+     WHERE p.account = ?1 AND substr(p.account, 1, 7) IN ('seller:', 'payout:') AND p.entry_seq < ?2
+     ORDER BY p.entry_seq DESC LIMIT ?3",
 );
 
 // Timers.
@@ -672,8 +702,16 @@ pub const EVIDENCE_FILE_INSERT: Sql = Shared(
 pub const EVIDENCE_FILE_GET: Sql = Shared(
     "SELECT hash, content_type, size_bytes, created_at_ms FROM evidence_files WHERE hash = ?1",
 );
-pub const AUDIT_INSERT: Sql =
-    Shared("INSERT INTO audit_log (id, order_id, at_ms, data) VALUES (?1, ?2, ?3, ?4)");
+pub const AUDIT_INSERT: Sql = Shared(
+    "INSERT INTO audit_log (id, order_id, at_ms, data, agent_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+);
+/// The newest records first, before `seq` ?1.
+pub const AUDIT_RECENT: Sql =
+    Shared("SELECT seq, data FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2");
+/// One agent's decisions, newest first (migration 27's partial index).
+pub const AUDIT_BY_AGENT: Sql = Shared(
+    "SELECT seq, data FROM audit_log WHERE agent_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+);
 pub const AUDIT_FOR_ORDER: Sql =
     Shared("SELECT data FROM audit_log WHERE order_id = ?1 ORDER BY seq LIMIT 500");
 pub const STRIKE_INSERT: Sql =

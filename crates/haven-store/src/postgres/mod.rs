@@ -96,6 +96,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("schema23.sql")),
     (24, include_str!("schema24.sql")),
     (25, include_str!("schema25.sql")),
+    (26, include_str!("schema26.sql")),
+    (27, include_str!("schema27.sql")),
+    (28, include_str!("schema28.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

@@ -1,10 +1,10 @@
 //! Off-platform contact: messengers, phone numbers, handles, e-mails.
 
-use super::super::Category;
 use super::super::artifacts::Kind as Art;
 use super::super::lexicon::Hit;
 use super::super::links::{Kind as LinkKind, truncate};
 use super::super::vocab::{Fam, MESSENGERS, Tier};
+use super::super::{Category, Stage};
 use super::{Ctx, Findings};
 
 /// Shows how the sender spelled a name when it differs from the plain name.
@@ -49,7 +49,7 @@ pub(super) fn contact(ctx: &Ctx<'_>, f: &mut Findings, reported: bool) {
     for a in ctx
         .arts
         .iter()
-        .filter(|a| a.kind == Art::Phone && !ctx.is_pay_phone(a))
+        .filter(|a| a.kind == Art::Phone && !ctx.is_pay_phone(a) && !buyer_delivery_phone(ctx))
     {
         let written = ctx.text.get(a.orig.clone()).unwrap_or("");
         f.add(
@@ -84,6 +84,16 @@ pub(super) fn contact(ctx: &Ctx<'_>, f: &mut Findings, reported: bool) {
             );
         }
     }
+}
+
+/// A buyer giving their own number for the courier with the delivery
+/// details is what every marketplace asks for; a messenger named with it
+/// ("WhatsApp me on …") still counts.
+fn buyer_delivery_phone(ctx: &Ctx<'_>) -> bool {
+    ctx.from == super::super::Sender::Buyer
+        && ctx.stage != Stage::PreOrder
+        && ctx.any(Fam::DeliveryCtx)
+        && !ctx.any(Fam::Messenger)
 }
 
 pub(super) fn messengers(ctx: &Ctx<'_>, f: &mut Findings) {

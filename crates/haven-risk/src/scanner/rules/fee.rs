@@ -42,6 +42,27 @@ pub(super) fn extra_fee(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
+/// The fake buyer's turn of the same trick: "I have paid, but Haven only
+/// releases the money once you pay a release fee". No platform charges to
+/// release, unlock or activate a payment.
+pub(super) fn release_fee_from_buyer(ctx: &Ctx<'_>, f: &mut Findings) {
+    if ctx.is_seller() || !ctx.any(Fam::Platform) {
+        return;
+    }
+    let Some(fee) = fee_term(ctx) else {
+        return;
+    };
+    let release = ctx.of(Fam::FeeRelease).any(|r| r.dist(fee) <= 6);
+    let demand = [Fam::PayRequest, Fam::Obligation];
+    if let Some(d) = ctx.near_live(fee, &demand, 20).filter(|_| release) {
+        let q = ctx.quote(&[fee, d]);
+        f.add(
+            Category::ExtraFee,
+            format!("asks the seller to pay a fee to release a payment (\"{q}\")"),
+        );
+    }
+}
+
 /// A fee, not negated ("no extra fee"), not the platform's own fee and not
 /// part of a discount pitch ("avoid the fees").
 pub(super) fn fee_term<'a>(ctx: &Ctx<'a>) -> Option<&'a Hit> {

@@ -50,6 +50,7 @@ pub(crate) fn apply(ctx: &Ctx<'_>) -> Findings {
     contact::contact(ctx, &mut f, reported);
     if !reported {
         fee::extra_fee(ctx, &mut f);
+        fee::release_fee_from_buyer(ctx, &mut f);
     }
     dispute::dispute(ctx, &mut f);
     confirm::confirm_receipt(ctx, &mut f);

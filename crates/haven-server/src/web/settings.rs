@@ -1,0 +1,185 @@
+//! The admin's platform settings: the policy defaults (commission, windows,
+//! deadlines) as a form; saving publishes a new policy version, which new
+//! orders follow while earlier orders keep the one they were sold under.
+
+use super::filters;
+use askama::Template;
+use axum::extract::State;
+use haven_domain::account::Role;
+use haven_domain::policy::Policy;
+
+use super::{AppState, Layout, Member, WebResult, parse_form, render};
+use crate::api::extract::RawBody;
+use haven_app::{Actor, App, AppError};
+
+/// Each policy field with the words the form shows.
+const FIELDS: &[(&str, &str)] = &[
+    (
+        "commission_bps",
+        "Commission on item and shipping, in basis points (800 = 8 %)",
+    ),
+    (
+        "protection_days_after_delivery",
+        "Buyer protection: days after the delivery scan",
+    ),
+    (
+        "protection_days_after_promised",
+        "Buyer protection without a scan: days after the promised date",
+    ),
+    (
+        "guarantee_bps",
+        "On-time guarantee credit, in basis points of the order (1000 = 10 %)",
+    ),
+    (
+        "guarantee_min_minor",
+        "On-time guarantee credit at least (cents)",
+    ),
+    (
+        "ship_by_days_min",
+        "Ship-by: fewest days a seller may promise",
+    ),
+    (
+        "ship_by_days_default",
+        "Ship-by: days when the seller says nothing",
+    ),
+    (
+        "ship_by_days_max",
+        "Ship-by: most days a seller may promise",
+    ),
+    (
+        "unpaid_expiry_minutes",
+        "Unpaid orders are cancelled after (minutes)",
+    ),
+    (
+        "cancel_request_timeout_hours",
+        "A buyer's cancel request is granted after the seller's silence of (hours)",
+    ),
+    (
+        "no_scan_proof_days",
+        "Not-received claim: days the seller has to prove delivery",
+    ),
+    (
+        "reserve_hold_days",
+        "Reserve: days a release waits for stores under enforcement",
+    ),
+    (
+        "dispute_seller_response_days",
+        "Disputes: days the seller has to answer (silence grants the request)",
+    ),
+    (
+        "dispute_buyer_escalate_after_days",
+        "Disputes: the buyer may ask Haven to decide from day",
+    ),
+    (
+        "dispute_auto_escalate_days",
+        "Disputes: escalate by themselves on day",
+    ),
+    (
+        "return_ship_days",
+        "Returns: days the buyer has to ship the return",
+    ),
+    ("return_warning_days", "Returns: remind the buyer on day"),
+    (
+        "return_check_days",
+        "Returns: days the seller has to check a delivered return",
+    ),
+];
+
+struct FieldRow {
+    key: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    version: i64,
+    fields: Vec<FieldRow>,
+    error: Option<String>,
+}
+
+fn rows(values: &serde_json::Map<String, serde_json::Value>) -> Vec<FieldRow> {
+    FIELDS
+        .iter()
+        .map(|(key, label)| FieldRow {
+            key,
+            label,
+            value: values
+                .get(*key)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn page(
+    app: &App,
+    actor: &Actor,
+    values: serde_json::Map<String, serde_json::Value>,
+    error: Option<String>,
+) -> WebResult {
+    Ok(render(&SettingsPage {
+        layout: Layout::new(app, Some(actor), "Platform settings"),
+        version: app.current_policy().0,
+        fields: rows(&values),
+        error,
+    }))
+}
+
+fn current_values(app: &App) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(app.current_policy().1.as_ref()) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+pub async fn show(State(app): AppState, Member(actor): Member) -> WebResult {
+    actor.require_role(Role::Admin)?;
+    page(&app, &actor, current_values(&app), None)
+}
+
+/// The form's fields as a policy: every field a whole number.
+fn policy_from(form: &std::collections::HashMap<String, String>) -> Result<Policy, AppError> {
+    let mut map = serde_json::Map::new();
+    for (key, label) in FIELDS {
+        let raw = form.get(*key).map(|s| s.trim()).unwrap_or_default();
+        let number: i64 = raw
+            .parse()
+            .map_err(|_| AppError::invalid_field(key, format!("{label}: write a whole number")))?;
+        map.insert((*key).to_string(), number.into());
+    }
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| AppError::validation(format!("these settings do not fit: {e}")))
+}
+
+pub async fn save(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    actor.require_role(Role::Admin)?;
+    let form: std::collections::HashMap<String, String> = parse_form(&body)?;
+    let outcome = match policy_from(&form) {
+        Ok(policy) => app.publish_policy(&actor, policy).await,
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(version) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/admin/settings",
+            &format!(
+                "Policy version {version} is live. Orders placed from now on follow it; orders already placed keep the version they were sold under."
+            ),
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            let typed = form
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            page(&app, &actor, typed, Some(err.message))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
