@@ -223,18 +223,17 @@ fn evaluate_file(
 
 /// The frozen evaluation set, never tuned on: only its totals are read.
 /// The targets (recall ≥ 0.95 with a right category, ≤ 2 % of
-/// benign messages flagged) are not met yet; this guards the level reached
-/// (2026-11-30: rules 0.537 / 12.3 %, rules + model 0.730 / 8.0 %; the
-/// model retrained on 5,008 messages, 0.863 / 6.3 %; on 7,408, where the
-/// cross-validation chose stricter thresholds, 0.843 / 5.3 %; on 9,808,
-/// 0.883 / 6.0 %; on 12,208, 0.900 / 6.7 %; on 14,608, 0.880 / 5.0 %;
-/// 2026-12-01, with 2^19 buckets, grouped cross-validation and 17,008
-/// messages, 0.940 / 4.3 %; then, with money findings cleared when the
+/// benign messages flagged) are enforced. The history of the level
+/// reached: 2026-11-30, rules 0.537 / 12.3 %, rules + model 0.730 / 8.0 %;
+/// the model retrained on 5,008 messages, 0.863 / 6.3 %; on 7,408, where
+/// the cross-validation chose stricter thresholds, 0.843 / 5.3 %; on
+/// 9,808, 0.883 / 6.0 %; on 12,208, 0.900 / 6.7 %; on 14,608, 0.880 /
+/// 5.0 %; 2026-12-01, with 2^19 buckets, grouped cross-validation and
+/// 17,008 messages, 0.940 / 4.3 %; with money findings cleared when the
 /// model is sure a message is benign, 0.940 / 1.0 %; with rules that
-/// generalise past the family test's misses and part 9, 0.943 / 1.0 %) so
-/// it can only go
-/// up, and shows what the learned model adds. The false-alarm target is
-/// enforced; the recall target (0.95) is not met yet.
+/// generalise past the family test's misses and part 9, 0.943 / 1.0 %;
+/// 2026-12-02, part 10 (21,328 messages), 0.947 / 0.0 %; part 11 (23,728),
+/// 0.953 / 0.0 %. It also shows what the learned model adds.
 #[test]
 fn frozen_set_floor_and_what_the_model_adds() {
     let (rules, combined) = evaluate_file(concat!(
@@ -244,9 +243,13 @@ fn frozen_set_floor_and_what_the_model_adds() {
     println!("rules only:\n{}", rules.total_line());
     println!("rules + model:\n{}", combined.total_line());
     assert_eq!(combined.total.scams + combined.total.benign, 600);
-    assert!(combined.total.recall() >= 0.94, "{}", combined.total_line());
     assert!(
-        combined.total.false_positive_rate() <= 0.02,
+        combined.total.recall() >= MIN_RECALL,
+        "{}",
+        combined.total_line()
+    );
+    assert!(
+        combined.total.false_positive_rate() <= MAX_FP_RATE,
         "{}",
         combined.total_line()
     );

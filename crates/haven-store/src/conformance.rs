@@ -817,6 +817,14 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
             now - SignedDuration::from_hours(24 * 3),
             RiskOutcome::Allowed,
         ),
+        // Older than the month: in the paid history, in no count.
+        risk_attempt(
+            ann,
+            &key("card-old"),
+            &key("dev-old"),
+            now - SignedDuration::from_hours(24 * 40),
+            RiskOutcome::Allowed,
+        ),
     ];
     let first_order = attempts[0].order_id.unwrap();
     store
@@ -858,7 +866,7 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
     assert_eq!((account.last_hour, account.other_cards), (2, 1));
     assert_eq!(
         store.risk_paid_history(ann, "USD").await.unwrap(),
-        (1, 2_000)
+        (2, 4_000)
     );
     assert!(store.risk_device_seen(ann, &dev_x).await.unwrap());
     assert!(!store.risk_device_seen(ann, &dev_y).await.unwrap());
@@ -894,7 +902,7 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
             address,
             device,
             ip,
-            paid_history: (1, 2_000),
+            paid_history: (2, 4_000),
             device_seen: true,
         }
     );

@@ -10,6 +10,20 @@ use crate::{
 };
 
 /// A counts row: column 0 is the part's tag, 1–5 the counts.
+/// The parameters every per-key count shares (?1-?5, see `risk_counts!`),
+/// then `sixth`.
+fn window_params(window: &RiskWindow, sixth: super::Value) -> Vec<super::Value> {
+    let mut params = params![
+        window.hour_ago,
+        window.day_ago,
+        window.month_ago,
+        window.card_fp.clone().unwrap_or_default(),
+        window.buyer_id.0
+    ];
+    params.push(sixth);
+    params
+}
+
 fn counts_row(r: &Row) -> StoreResult<RiskKeyCounts> {
     Ok(RiskKeyCounts {
         last_hour: r.int(1)?,
@@ -122,17 +136,7 @@ impl<B: Backend> Core<B> {
             RiskKey::Address(key) => (sql::RISK_COUNTS_BY_ADDRESS, key.clone()),
         };
         let row = self
-            .first(
-                statement,
-                params![
-                    window.hour_ago,
-                    window.day_ago,
-                    window.month_ago,
-                    window.card_fp.clone().unwrap_or_default(),
-                    window.buyer_id.0,
-                    value
-                ],
-            )
+            .first(statement, window_params(window, value.into()))
             .await?;
         Ok(one(row, counts_row)?.unwrap_or_default())
     }
@@ -187,13 +191,12 @@ impl<B: Backend> Core<B> {
                 None => Ok(RiskKeyCounts::default()),
             }
         };
-        let (account, card, address, device, ip, paid_history, device_seen) = tokio::try_join!(
-            optional(Some(RiskKey::Account(window.buyer_id))),
+        let ((account, paid_history), card, address, device, ip, device_seen) = tokio::try_join!(
+            self.risk_buyer_counts(ask),
             optional(window.card_fp.clone().map(RiskKey::Card)),
             optional(Some(RiskKey::Address(ask.address_key.clone()))),
             optional(ask.device_id.clone().map(RiskKey::Device)),
             optional(ask.ip.clone().map(RiskKey::Ip)),
-            self.risk_history(window.buyer_id, &ask.currency),
             async {
                 match &ask.device_id {
                     Some(device) => self.risk_seen(window.buyer_id, device).await,
@@ -210,6 +213,22 @@ impl<B: Backend> Core<B> {
             paid_history,
             device_seen,
         })
+    }
+
+    /// The buyer's own counts and paid history in one read.
+    async fn risk_buyer_counts(
+        &self,
+        ask: &crate::RiskCountsRequest,
+    ) -> StoreResult<(RiskKeyCounts, (i64, i64))> {
+        let window = &ask.window;
+        let row = self
+            .first(
+                sql::RISK_BUYER_COUNTS_AND_HISTORY,
+                window_params(window, ask.currency.clone().into()),
+            )
+            .await?;
+        let both = |r: &Row| Ok((counts_row(r)?, (r.int(6)?, r.int(7)?)));
+        Ok(one(row, both)?.unwrap_or_default())
     }
 
     pub(super) async fn risk_history(

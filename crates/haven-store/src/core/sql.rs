@@ -831,6 +831,23 @@ macro_rules! risk_history {
 }
 /// Columns 1 and 2: paid attempts and their sum.
 pub const RISK_PAID_HISTORY: Sql = Shared(risk_history!("?1", "?2"));
+/// The buyer's counts (columns 1-5, as `risk_counts!`, parameters ?1-?5)
+/// and paid history in ?6 (columns 6 and 7) from one pass over the
+/// buyer's latest 100 attempts. Both read the same index; the month's
+/// window is applied inside, which counts the same rows as taking the
+/// latest 100 within the month (newest first, the month's rows come first).
+pub const RISK_BUYER_COUNTS_AND_HISTORY: Sql = Shared(
+    "SELECT CAST(0 AS BIGINT),
+            CAST(COALESCE(SUM(CASE WHEN at_ms >= ?1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+            CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 THEN 1 ELSE 0 END), 0) AS BIGINT),
+            CAST(COALESCE(SUM(CASE WHEN at_ms >= ?2 AND outcome IN ('declined', 'blocked', 'refused') THEN 1 ELSE 0 END), 0) AS BIGINT),
+            CAST(COUNT(DISTINCT CASE WHEN at_ms >= ?3 AND card_fp <> ?4 THEN card_fp END) AS BIGINT),
+            CAST(0 AS BIGINT),
+            CAST(COALESCE(SUM(CASE WHEN currency = ?6 AND outcome IN ('allowed', 'approved') THEN 1 ELSE 0 END), 0) AS BIGINT),
+            CAST(COALESCE(SUM(CASE WHEN currency = ?6 AND outcome IN ('allowed', 'approved') THEN amount_minor ELSE 0 END), 0) AS BIGINT)
+     FROM (SELECT at_ms, outcome, card_fp, amount_minor, currency FROM risk_attempts
+           WHERE buyer_id = ?5 ORDER BY at_ms DESC LIMIT 100) recent",
+);
 /// Among the device's latest 500 attempts, one by this buyer?
 macro_rules! risk_device_seen {
     ($buyer:literal, $device:literal) => {

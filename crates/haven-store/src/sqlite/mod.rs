@@ -115,15 +115,15 @@ impl SqliteBackend {
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(backend_err)?;
-        let truncate_wal = Arc::new(AtomicBool::new(false));
-        let checkpointer = spawn_checkpointer(path, truncate_wal.clone())?;
+        let restart_wal = Arc::new(AtomicBool::new(false));
+        let checkpointer = spawn_checkpointer(path, restart_wal.clone())?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(backend_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("haven-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, truncate_wal))
+            .spawn(move || writer_loop(conn, rx, restart_wal))
             .map_err(backend_err)?;
         Ok(SqliteBackend {
             path: path.to_path_buf(),
@@ -340,8 +340,8 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// WAL pages past which the log is truncated (256 MiB at 4 KiB pages).
-const WAL_TRUNCATE_PAGES: i64 = 65_536;
+/// WAL pages past which the log is started again (256 MiB at 4 KiB pages).
+const WAL_RESTART_PAGES: i64 = 65_536;
 
 /// Checkpoint the WAL from a connection of its own, PASSIVE (never waiting
 /// on the writer or readers), so the writer thread mostly only appends.
@@ -350,13 +350,16 @@ const WAL_TRUNCATE_PAGES: i64 = 65_536;
 /// while the writer keeps it busy, so under steady load the WAL only grew
 /// (to 48 GB, filling the disk, in a 500-second checkout benchmark; a
 /// TRUNCATE from this thread starved behind the writer too). So once the
-/// log passes `WAL_TRUNCATE_PAGES`, this thread raises `truncate_wal` and the
-/// writer truncates it between two batches, when it holds the write lock
+/// log passes `WAL_RESTART_PAGES`, this thread raises `restart_wal` and the
+/// writer restarts it between two batches, when it holds the write lock
 /// anyway: by then PASSIVE has copied almost every frame back, so that
-/// costs it little more than waiting for readers and one fsync.
+/// costs it little more than waiting for readers and one fsync. RESTART,
+/// not TRUNCATE: the next commits overwrite the file's first frames in
+/// place, where a truncated file grows again block by block, and every
+/// commit's fsync would also have to write the file's new size.
 fn spawn_checkpointer(
     path: &Path,
-    truncate_wal: Arc<AtomicBool>,
+    restart_wal: Arc<AtomicBool>,
 ) -> StoreResult<std::sync::mpsc::Sender<()>> {
     let conn = Connection::open(path).map_err(backend_err)?;
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
@@ -371,8 +374,8 @@ fn spawn_checkpointer(
                 match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
                     row.get::<_, i64>(1)
                 }) {
-                    Ok(wal_pages) if wal_pages > WAL_TRUNCATE_PAGES => {
-                        truncate_wal.store(true, Ordering::Relaxed);
+                    Ok(wal_pages) if wal_pages > WAL_RESTART_PAGES => {
+                        restart_wal.store(true, Ordering::Relaxed);
                     }
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
@@ -383,11 +386,7 @@ fn spawn_checkpointer(
     Ok(stop)
 }
 
-fn writer_loop(
-    conn: Connection,
-    mut jobs: mpsc::Receiver<WriteJob>,
-    truncate_wal: Arc<AtomicBool>,
-) {
+fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>, restart_wal: Arc<AtomicBool>) {
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -397,10 +396,10 @@ fn writer_loop(
             }
         }
         run_batch(&conn, batch);
-        if truncate_wal.swap(false, Ordering::Relaxed)
-            && let Err(err) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        if restart_wal.swap(false, Ordering::Relaxed)
+            && let Err(err) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
         {
-            tracing::warn!(error = %err, "WAL truncation failed");
+            tracing::warn!(error = %err, "WAL restart failed");
         }
     }
 }
