@@ -84,14 +84,7 @@ async fn control_characters_are_refused_at_the_edge_on_every_backend() {
         let r = t.post("/api/v1/orders", Some(&buyer), checkout).await;
         assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         // ... while a multi-line field keeps its lines.
-        let r = t
-            .post(
-                &format!("/api/v1/listings/{listing}/conversation"),
-                Some(&buyer),
-                json!({}),
-            )
-            .await;
-        let conversation = r.json["id"].as_str().unwrap().to_string();
+        let conversation = t.ask_seller(&buyer, &listing).await;
         let ok = t
             .post(
                 &format!("/api/v1/conversations/{conversation}/messages"),

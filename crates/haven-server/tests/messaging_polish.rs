@@ -113,14 +113,7 @@ async fn either_party_reports_a_conversation_once_and_agents_read_why() {
     for t in on_every_backend().await {
         let (seller, listing) = t.seller_with_listing("seller@example.com", 5).await;
         let buyer = t.user("buyer@example.com", "buyer").await;
-        let r = t
-            .post(
-                &format!("/api/v1/listings/{listing}/conversation"),
-                Some(&buyer),
-                json!({}),
-            )
-            .await;
-        let id = r.json["id"].as_str().unwrap().to_string();
+        let id = t.ask_seller(&buyer, &listing).await;
         let report = |token: &str, reason: &str| {
             let (path, token, body) = (
                 format!("/api/v1/conversations/{id}/report"),
@@ -228,14 +221,7 @@ async fn new_messages_are_told_of_once_per_window_and_not_once_read() {
     for t in on_every_backend().await {
         let (seller, listing) = t.seller_with_listing("seller@example.com", 5).await;
         let buyer = t.user("buyer@example.com", "buyer").await;
-        let r = t
-            .post(
-                &format!("/api/v1/listings/{listing}/conversation"),
-                Some(&buyer),
-                json!({}),
-            )
-            .await;
-        let id = r.json["id"].as_str().unwrap().to_string();
+        let id = t.ask_seller(&buyer, &listing).await;
         let say = |text: &'static str| {
             let (t, path, buyer) = (
                 &t,

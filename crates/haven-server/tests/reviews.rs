@@ -418,14 +418,7 @@ async fn metrics_move_with_events_and_agree_with_a_rebuild() {
             .await;
         assert_eq!(dispute.status, StatusCode::CREATED, "{:?}", dispute.json);
         // A pre-sale question the seller answers after two hours.
-        let conv = t
-            .post(
-                &format!("/api/v1/listings/{listing}/conversation"),
-                Some(&buyers[1]),
-                json!({}),
-            )
-            .await;
-        let conv_id = conv.json["id"].as_str().unwrap().to_string();
+        let conv_id = t.ask_seller(&buyers[1], &listing).await;
         t.post(
             &format!("/api/v1/conversations/{conv_id}/messages"),
             Some(&buyers[1]),

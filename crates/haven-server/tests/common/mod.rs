@@ -307,6 +307,20 @@ impl TestApp {
         r.json["token"].as_str().unwrap().to_string()
     }
 
+    /// The pre-sale conversation `buyer` opens on `listing` ("Ask the
+    /// seller"); returns its id.
+    pub async fn ask_seller(&self, buyer: &str, listing: &str) -> String {
+        let r = self
+            .post(
+                &format!("/api/v1/listings/{listing}/conversation"),
+                Some(buyer),
+                json!({}),
+            )
+            .await;
+        assert!(r.status.is_success(), "{:?}", r.json);
+        r.json["id"].as_str().unwrap().to_string()
+    }
+
     /// A seller with a store and one listing; returns (seller token, listing id).
     pub async fn seller_with_listing(&self, email: &str, stock: i64) -> (String, String) {
         let token = self.user(email, "seller").await;
