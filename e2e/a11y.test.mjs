@@ -21,13 +21,43 @@ const SIZES = [
 
 // Who looks, and where. A path may be a function of the page, to follow a
 // link to a page whose id the demo generates.
+// An error page is checked too: `{ path, status }`.
 const VISITS = [
-  { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", firstListing] },
-  { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages", askSeller] },
+  { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", firstListing, firstStore, { path: "/listings/not-a-listing", status: 404 }] },
+  { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages", askSeller, buyNow, cartCheckout, askedConversation] },
   { who: "lumen@demo.haven", paths: ["/seller", firstOrder, "/seller/disputes", "/seller/coupons", "/seller/listings/new", "/seller/listings", firstEdit, firstPhotos, firstShipping, "/seller/statement", "/messages"] },
   { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands", "/console/audit"] },
   { who: "admin@demo.haven", paths: ["/admin/webhooks", "/admin/settings"] },
 ];
+
+// The store behind the first listing.
+async function firstStore(page, base) {
+  await page.goto(`${base}${await firstListing(page, base)}`);
+  return page.locator("a[href^='/stores/']").first().getAttribute("href");
+}
+
+// The buy-now checkout of the first listing.
+async function buyNow(page, base) {
+  return (await firstListing(page, base)).replace("/listings/", "/checkout/");
+}
+
+// The cart's checkout, with one item in the cart.
+async function cartCheckout(page, base) {
+  await page.goto(`${base}${await firstListing(page, base)}`);
+  await page.click("#add-to-cart button[type=submit]");
+  return "/cart/checkout";
+}
+
+// A conversation: the buyer's question to a seller, once sent.
+async function askedConversation(page, base) {
+  await page.goto(`${base}${await askSeller(page, base)}`);
+  // Asked already (the first screen size): the form opens the thread.
+  if (!new URL(page.url()).pathname.startsWith("/messages/")) {
+    await page.fill("#text", "Does it come with a warranty?");
+    await Promise.all([page.waitForURL(/\/messages\//), page.click("#send-question")]);
+  }
+  return new URL(page.url()).pathname;
+}
 
 async function firstListing(page, base) {
   await page.goto(`${base}/?category=home`);
@@ -87,10 +117,11 @@ test("no serious or critical accessibility violations, on desktop and phone", { 
       for (const visit of VISITS) {
         if (visit.who) await login(page, haven.base, visit.who);
         for (const entry of visit.paths) {
-          const path = typeof entry === "function" ? await entry(page, haven.base) : entry;
+          const wanted = entry.status ?? 200;
+          const path = typeof entry === "function" ? await entry(page, haven.base) : entry.path ?? entry;
           assert.ok(path, `a page to check for ${visit.who ?? "a visitor"}`);
           const response = await page.goto(`${haven.base}${path}`);
-          assert.equal(response.status(), 200, `${path} as ${visit.who ?? "a visitor"}`);
+          assert.equal(response.status(), wanted, `${path} as ${visit.who ?? "a visitor"}`);
           if (SHOTS) {
             mkdirSync(SHOTS, { recursive: true });
             const slug = `${visit.who?.split("@")[0] ?? "visitor"}${path.replace(/[^a-z0-9]+/gi, "-")}`.replace(/-+$/, "");

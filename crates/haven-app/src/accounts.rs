@@ -162,7 +162,7 @@ impl App {
         })?;
         self.refuse_look_alikes(&email, &display_name).await?;
         auth::check_password_policy(&input.password, &[email.as_str(), &display_name])
-            .map_err(AppError::validation)?;
+            .map_err(|why| AppError::invalid_field("password", why))?;
         let mut roles = vec![Role::Buyer];
         roles.extend(input.roles.into_iter().filter(|r| *r != Role::Buyer));
         let password_hash = self.hash(input.password).await?;

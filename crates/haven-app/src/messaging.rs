@@ -39,6 +39,8 @@ pub(crate) struct ScannerLists {
     /// More domains the marketplace owns: their links are safe, and links
     /// imitating them are phishing.
     own_domains: Vec<String>,
+    /// The admin's brand name, in place of the configured one.
+    brand: Option<String>,
 }
 
 impl ScannerLists {
@@ -47,6 +49,7 @@ impl ScannerLists {
         ScannerLists {
             carriers: list(crate::risk::CARRIER_DOMAINS),
             own_domains: list(crate::risk::MARKETPLACE_DOMAINS),
+            brand: list(crate::risk::MARKETPLACE_BRAND).into_iter().next(),
         }
     }
 }
@@ -110,7 +113,10 @@ fn scanner_with(config: &Config, lists: &ScannerLists) -> Scanner {
     }
     own_domains.extend(lists.own_domains.iter().cloned());
     Scanner::new(ScannerConfig {
-        brand: config.brand_name.clone(),
+        brand: lists
+            .brand
+            .clone()
+            .unwrap_or_else(|| config.brand_name.clone()),
         own_domains,
         carrier_domains: haven_risk::scanner::default_carrier_domains()
             .into_iter()
@@ -586,12 +592,13 @@ impl App {
         actor: &Actor,
         listing_id: ListingId,
         text: &str,
-    ) -> AppResult<Conversation> {
+    ) -> AppResult<(Conversation, Message)> {
         validate_text(text)?;
         let conversation = self.presale_conversation(actor, listing_id).await?;
-        self.send_message(actor, conversation.id, text, Vec::new())
+        let message = self
+            .send_message(actor, conversation.id, text, Vec::new())
             .await?;
-        Ok(conversation)
+        Ok((conversation, message))
     }
 
     /// A party reports the conversation to trust and safety: it is flagged
@@ -707,6 +714,72 @@ impl App {
     /// Unread delivered messages from the other side, everywhere.
     pub async fn unread_messages(&self, actor: &Actor) -> AppResult<i64> {
         Ok(self.store.unread_count(actor.id(), actor.store_id).await?)
+    }
+
+    /// An agent closes a flagged conversation once it is dealt with: it
+    /// leaves the console's queue, its offences count from zero again (so
+    /// new scam messages flag it anew), and the agent's note is kept as a
+    /// security flag and, for an order's conversation, in the order's audit
+    /// trail.
+    pub async fn close_flagged_conversation(
+        &self,
+        agent: &Actor,
+        id: ConversationId,
+        note: &str,
+    ) -> AppResult<Conversation> {
+        self.require_agent(agent)?;
+        // Required: the next agent reads what was done.
+        let note = haven_domain::text::block("note", note, 1_000)?;
+        let mut conversation = self
+            .store
+            .conversation(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("conversation"))?;
+        if !conversation.flagged {
+            return Err(AppError::invalid_state(
+                "this conversation is not in the queue (another agent closed it)",
+            ));
+        }
+        let now = self.now();
+        let expected_version = conversation.version;
+        conversation.flagged = false;
+        conversation.offences = 0;
+        conversation.version += 1;
+        let mut changes = Changeset {
+            security_flags: vec![SecurityFlag {
+                id: FlagId::new(),
+                kind: "conversation_closed".into(),
+                subject: conversation.id.to_string(),
+                detail: format!(
+                    "{} closed \"{}\": {}",
+                    agent.user.display_name, conversation.subject, note
+                ),
+                created_at: now,
+            }],
+            conversations: vec![ConversationWrite {
+                conversation: conversation.clone(),
+                expected_version: Some(expected_version),
+            }],
+            ..Default::default()
+        };
+        if let Some(order_id) = conversation.order_id {
+            changes.audit.push(haven_domain::trail::AuditRecord {
+                id: uuid::Uuid::now_v7(),
+                at: now,
+                order_id,
+                subject: "conversation".into(),
+                subject_id: conversation.id.0,
+                actor: haven_domain::dispute::Party::Agent,
+                actor_id: Some(agent.id()),
+                action: "conversation_closed".into(),
+                from_state: "flagged".into(),
+                to_state: String::new(),
+                reason: note,
+                policy_version: self.current_policy().0,
+            });
+        }
+        self.store.commit(changes).await?;
+        Ok(conversation)
     }
 
     /// Conversations with repeated offences, for the console.

@@ -93,8 +93,18 @@ impl App {
             None => String::new(),
         };
         let id_text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-        let notices =
-            haven_domain::notice::notices_for(kind, &item, &id_text(order), &id_text(dispute));
+        let step = (kind == EventType::DisputeUpdated)
+            .then(|| event.payload["step"].as_str())
+            .flatten()
+            .and_then(|step| {
+                haven_domain::notice::dispute_step_notice(step, &item, &id_text(dispute))
+            });
+        let notices = match step {
+            Some(notice) => vec![notice],
+            None => {
+                haven_domain::notice::notices_for(kind, &item, &id_text(order), &id_text(dispute))
+            }
+        };
         for notice in notices {
             let recipient = match notice.audience {
                 Audience::Buyer => event.payload_id("buyer_id").map(UserId),

@@ -125,6 +125,11 @@ pub const CARRIER_DOMAINS: &str = "carrier_domains";
 /// the scanner trusts their links and flags links imitating them.
 pub const MARKETPLACE_DOMAINS: &str = "marketplace_domains";
 
+/// The name the message scanner protects (look-alike domains, "pay
+/// Haven support" tricks), set by an admin: one entry, replacing
+/// `brand_name` from config while it is set.
+pub const MARKETPLACE_BRAND: &str = "marketplace_brand";
+
 /// `domain` is a listed domain or under one.
 fn domain_listed(list: Option<&Vec<String>>, domain: &str) -> bool {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();

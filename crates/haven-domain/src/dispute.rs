@@ -751,13 +751,16 @@ impl Dispute {
             });
         }
         fx.log = serde_json::json!({ "event": format!("{kind:?}"), "by": by, "from": self.state, "to": next.state });
-        fx.events.push(next.event(match next.state {
+        let mut event = next.event(match next.state {
             DisputeState::Escalated if self.state != DisputeState::Escalated => {
                 EventType::DisputeEscalated
             }
             s if !s.is_open() => EventType::DisputeResolved,
             _ => EventType::DisputeUpdated,
-        }));
+        });
+        // Which step it was, so each party is told what happened in words.
+        event.payload["step"] = format!("{kind:?}").into();
+        fx.events.push(event);
         Ok(DisputeTransition {
             dispute: next,
             effects: fx,

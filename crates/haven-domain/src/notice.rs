@@ -147,9 +147,74 @@ pub fn reminder_for(deadline: TimerKind, item: &str, order_id: &str, due: &str) 
             format!("Check the returned item by {due}: {item}"),
             "Confirm or contest the return before then, or the buyer is refunded.",
         ),
+        TimerKind::ReturnShipBy => (
+            Buyer,
+            Disputes,
+            format!("Send the return by {due}: {item}"),
+            "Add the return's tracking number on the dispute before then, or the dispute closes without a refund.",
+        ),
+        TimerKind::CancelRequestTimeout => (
+            Seller,
+            Orders,
+            format!("Answer the cancel request by {due}: {item}"),
+            "Accept or refuse the buyer's request to cancel before then, or it is granted and the buyer refunded.",
+        ),
         _ => return None,
     };
     Some(notice(audience, kind, title, detail, &order))
+}
+
+/// The notice for one step of an open dispute (`step` as the event's
+/// `step`, e.g. "SellerCounter"), for the party who did not take it and
+/// must know or act; `None` for a step without words of its own (the
+/// general "dispute update" then goes to both).
+pub fn dispute_step_notice(step: &str, item: &str, dispute_id: &str) -> Option<Notice> {
+    use Audience::{Buyer, Seller};
+    let (audience, title, detail) = match step {
+        "SellerAccept" => (
+            Buyer,
+            format!("The seller accepted your request: {item}"),
+            "The dispute says what happens next: your refund, or where to send the item back.",
+        ),
+        "SellerCounter" => (
+            Buyer,
+            format!("The seller made you an offer: {item}"),
+            "Accept it or decline it on the dispute. You can still ask Haven to decide, and your protection stays in place.",
+        ),
+        "SellerReject" => (
+            Buyer,
+            format!("The seller rejected your request: {item}"),
+            "You can ask Haven to decide from the dispute page. Your protection stays in place.",
+        ),
+        "BuyerDeclineCounter" => (
+            Seller,
+            format!("The buyer declined your offer: {item}"),
+            "Make another offer or accept the request before the deadline on the dispute, or the buyer's request is granted.",
+        ),
+        "ReturnShipped" => (
+            Seller,
+            format!("The buyer sent the item back: {item}"),
+            "The return's tracking number is on the dispute. Check the item when it arrives.",
+        ),
+        "ReturnDelivered" => (
+            Seller,
+            format!("The returned item was delivered: {item}"),
+            "Confirm or contest the return before the deadline on the dispute, or the buyer is refunded.",
+        ),
+        "ReturnWarning" => (
+            Buyer,
+            format!("Send the return soon: {item}"),
+            "Add the return's tracking number on the dispute before its deadline.",
+        ),
+        _ => return None,
+    };
+    Some(notice(
+        audience,
+        NoticeKind::Disputes,
+        title,
+        detail,
+        &format!("/disputes/{dispute_id}"),
+    ))
 }
 
 pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &str) -> Vec<Notice> {
@@ -413,6 +478,19 @@ mod tests {
     }
 
     #[test]
+    fn a_dispute_step_is_told_in_words_to_the_party_who_did_not_take_it() {
+        let offer = dispute_step_notice("SellerCounter", "Lamp", "d1").unwrap();
+        assert_eq!(offer.audience, Audience::Buyer);
+        assert_eq!(offer.title, "The seller made you an offer: Lamp");
+        assert_eq!(offer.link, "/disputes/d1");
+        let declined = dispute_step_notice("BuyerDeclineCounter", "Lamp", "d1").unwrap();
+        assert_eq!(declined.audience, Audience::Seller);
+        let back = dispute_step_notice("ReturnShipped", "Lamp", "d1").unwrap();
+        assert_eq!(back.audience, Audience::Seller);
+        assert!(dispute_step_notice("SomethingElse", "Lamp", "d1").is_none());
+    }
+
+    #[test]
     fn a_completed_order_tells_the_buyer_of_rewards_and_the_seller_of_the_payment() {
         let done = notices_for(EventType::OrderCompleted, "Lamp", "o1", "");
         let buyer = done.iter().find(|n| n.audience == Audience::Buyer).unwrap();
@@ -436,6 +514,10 @@ mod tests {
             reminder_for(TimerKind::ReturnCheck, "Belt", "o1", "x").map(|n| n.kind),
             Some(NoticeKind::Disputes)
         );
+        let returns = reminder_for(TimerKind::ReturnShipBy, "Belt", "o1", "x").unwrap();
+        assert_eq!(returns.audience, Audience::Buyer);
+        let cancel = reminder_for(TimerKind::CancelRequestTimeout, "Belt", "o1", "x").unwrap();
+        assert_eq!(cancel.audience, Audience::Seller);
         for quiet in [
             TimerKind::UnpaidExpiry,
             TimerKind::OnTimeGuarantee,

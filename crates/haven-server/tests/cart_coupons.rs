@@ -1115,6 +1115,36 @@ async fn the_buy_now_page_shows_the_total_it_charges_coupon_included() {
             ("expected_total_minor", expected),
         ]
     };
+    // A refusal about one field is shown next to it, the rest kept as typed.
+    let mut bad_postcode = form("4200");
+    let long = "9".repeat(40);
+    bad_postcode.retain(|(k, _)| *k != "postal_code");
+    bad_postcode.push(("postal_code", &long));
+    let r = buyer
+        .post_form(&format!("/checkout/{lamp}"), &bad_postcode)
+        .await;
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"postal_code-error\"")
+            && html.contains("<p class=\"field-error\" id=\"postal_code-error\">"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"checkout-error\""),
+        "not at the top too"
+    );
+    assert!(html.contains("value=\"Ada Buyer\""), "kept what was typed");
+    let mut bad_expiry = form("4200");
+    bad_expiry.retain(|(k, _)| *k != "exp");
+    bad_expiry.push(("exp", "13"));
+    let r = buyer
+        .post_form(&format!("/checkout/{lamp}"), &bad_expiry)
+        .await;
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("id=\"exp-error\">Expiry must look like 12/30."),
+        "{html}"
+    );
     // The page said 45.00 but the coupon makes it 42.00: refused, nothing charged.
     let r = buyer
         .post_form(&format!("/checkout/{lamp}"), &form("4500"))

@@ -304,6 +304,16 @@ async fn seller_silence_grants_the_request_and_the_window_waits() {
     c.t.verify_clean().await;
 }
 
+async fn notice_titles(t: &TestApp, token: &str) -> Vec<String> {
+    let page = t.get("/api/v1/notifications", Some(token)).await;
+    page.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn counter_offer_accepted_is_a_partial_refund_in_one_entry() {
     let c = Case::shipped().await;
@@ -331,6 +341,23 @@ async fn counter_offer_accepted_is_a_partial_refund_in_one_entry() {
         )
         .await;
     assert_eq!(r.json["state"], "counter_offered", "{:?}", r.json);
+    // The buyer is told of the offer in words; the seller, who made it, is not.
+    for _ in 0..2 {
+        c.t.tick().await;
+    }
+    let buyer_heard = notice_titles(&c.t, &c.buyer).await;
+    assert!(
+        buyer_heard
+            .iter()
+            .any(|t| t.starts_with("The seller made you an offer: ")),
+        "{buyer_heard:?}"
+    );
+    let seller_heard = notice_titles(&c.t, &c.seller).await;
+    assert!(
+        !seller_heard.iter().any(|t| t.contains("offer")),
+        "{seller_heard:?}"
+    );
+    assert!(!buyer_heard.iter().any(|t| t.starts_with("Dispute update")));
     let entries_before = c.t.app.store.scan_entries(0, 1_000).await.unwrap().len();
     let r = c.act(&c.buyer, &id, "counter/accept", json!({})).await;
     assert_eq!(r.json["state"], "resolved", "{:?}", r.json);

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, agent_token, assert_error, tracking_number};
+use common::{Browser, TestApp, agent_token, assert_error, staff_token, tracking_number};
 
 const CARD_OK: &str = "4242424242424242";
 use serde_json::{Value, json};
@@ -557,4 +557,56 @@ async fn links_to_a_domain_the_operator_added_as_its_own_are_trusted() {
         )
         .await;
     assert_eq!(fake.json["delivery"], "blocked", "{:?}", fake.json);
+}
+
+/// The admin renames the brand the scanner protects: links that imitate
+/// the new name are caught from then on, on the settings page's word.
+#[tokio::test]
+async fn the_brand_an_admin_sets_reaches_the_scanner() {
+    let c = ordered_on(TestApp::sqlite().await).await;
+    let text = "Your refund is waiting at https://brightbazaar-help.net/claim";
+    let before = c.send(&c.seller, text).await;
+    let categories = |r: &common::Response| r.json["categories"].to_string();
+    assert!(
+        !categories(&before).contains("phishing"),
+        "{:?}",
+        before.json
+    );
+    staff_token(
+        &c.t,
+        "admin@example.com",
+        haven_domain::account::Role::Admin,
+    )
+    .await;
+    let mut web = Browser::new(&c.t);
+    web.login("admin@example.com").await;
+    let r = web
+        .post_form("/admin/settings/brand", &[("brand_name", "x")])
+        .await;
+    let html = Browser::html(&r);
+    assert!(html.contains("id=\"brand_name-error\""), "{html}");
+    assert!(html.contains("value=\"x\""), "what was typed is kept");
+    let r = web
+        .post_form("/admin/settings/brand", &[("brand_name", "BrightBazaar")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+    let page = web.get("/admin/settings").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("now protects the name"), "{html}");
+    assert!(html.contains("value=\"BrightBazaar\""), "{html}");
+    let after = c.send(&c.seller, text).await;
+    assert!(categories(&after).contains("phishing"), "{:?}", after.json);
+    assert_ne!(after.json["delivery"], "delivered");
+    // Saved again unchanged, the name stays.
+    web.post_form("/admin/settings/brand", &[("brand_name", "BrightBazaar")])
+        .await;
+    assert_eq!(c.t.app.scanner_brand().await.unwrap(), "BrightBazaar");
+    // Only an admin sets it.
+    let mut agent = Browser::new(&c.t);
+    agent_token(&c.t).await;
+    agent.login("agent@example.com").await;
+    let r = agent
+        .post_form("/admin/settings/brand", &[("brand_name", "Other")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -201,6 +201,37 @@ async fn the_report_button_reaches_the_console() {
         html.contains("The buyer reported: Asked me to pay half by gift card"),
         "{html}"
     );
+
+    // Closing it needs a note; then it leaves the queue, saying so.
+    let id = conversation.trim_start_matches("/messages/");
+    let close = format!("/console/conversations/{id}/close");
+    let r = console.post_form(&close, &[("note", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = console.get("/console/safety").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains(&format!("/console/conversations/{id}/close")));
+    let r = console
+        .post_form(
+            &close,
+            &[(
+                "note",
+                "Warned the seller; gift cards are never Haven's way to pay",
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = console.get("/console/safety").await;
+    let html = Browser::html(&page);
+    assert!(html.contains("Closed: it left the queue"), "{html}");
+    assert!(!html.contains(&format!("/console/conversations/{id}/close")));
+    assert!(
+        html.contains("Agent closed"),
+        "the decision and its author are kept: {html}"
+    );
+    // A buyer can't close anything.
+    let r = web.post_form(&close, &[("note", "fine")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 /// The notices of one kind a person has, newest first.

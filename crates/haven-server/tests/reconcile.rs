@@ -283,22 +283,38 @@ async fn the_console_lists_dead_letters_and_an_agent_can_send_one_again() {
     let mut browser = Browser::new(&t);
     browser.login("agent@example.com").await;
     let html = browser.get("/console/commands").await;
-    assert!(
-        Browser::html(&html).contains("unknown payment"),
-        "the page lists it"
-    );
+    let html = Browser::html(&html);
+    assert!(html.contains("unknown payment"), "the page lists it");
+    // In words: what it is, its amount and item, no raw payload.
+    assert!(html.contains("Refund to the buyer&#39;s card"), "{html}");
+    assert!(html.contains("$45.00") && html.contains("Walnut desk lamp"));
+    assert!(!html.contains("payment_ref"), "{html}");
+    assert!(!html.contains("<code>gateway.refund</code>"), "{html}");
 
+    // Retrying sends money: not before the agent says they checked.
     let id = items[0]["id"].as_str().unwrap();
-    let r = t
-        .post(
-            &format!("/api/v1/console/commands/{id}/retry"),
-            Some(&agent),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(r.json["state"], "pending");
-    assert_eq!(r.json["attempts"], 0);
+    let retry = format!("/console/commands/{id}/retry");
+    let r = browser.post_form(&retry, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let back = browser.get("/console/commands").await;
+    assert!(
+        Browser::html(&back).contains("has not already gone"),
+        "{}",
+        Browser::html(&back)
+    );
+    let still = t.get("/api/v1/console/commands", Some(&agent)).await;
+    assert_eq!(still.json["items"][0]["state"], "dead", "not retried");
+    let r = browser.post_form(&retry, &[("checked", "yes")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let revived = t
+        .app
+        .store
+        .command(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revived.state.as_str(), "pending");
+    assert_eq!(revived.attempts, 0);
     let empty = t.get("/api/v1/console/commands", Some(&agent)).await;
     assert_eq!(empty.json["items"], json!([]));
 }

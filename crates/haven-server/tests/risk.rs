@@ -327,6 +327,83 @@ async fn a_held_order_waits_for_an_agent_who_approves_or_refunds_it() {
     }
 }
 
+/// The console's queue puts the longest-waiting payment first and names
+/// its buyer and store; refusing one shows the refund and asks once more
+/// before any money moves.
+#[tokio::test]
+async fn the_console_queue_is_oldest_first_and_a_refund_is_confirmed_first() {
+    for t in on_every_backend().await {
+        let agent = agent_token(&t).await;
+        add_rule(&t, &agent, "review", "amount_minor >= 4500").await;
+        let (_, listing) = t.seller_with_listing("s@example.com", 5).await;
+        let mut held = Vec::new();
+        for n in 0..2 {
+            let buyer = t.user(&format!("b{n}@example.com"), "buyer").await;
+            let body = checkout_body(&listing, 1, "4242424242424242");
+            let r = buy_from(&t, &buyer, body, &format!("dev-{n}")).await;
+            assert_eq!(r.json["held_for_review"], true, "{:?}", r.json);
+            held.push(r.json["id"].as_str().unwrap().to_string());
+            t.advance_hours(1);
+        }
+        let queue = t.get("/api/v1/console/risk/reviews", Some(&agent)).await;
+        let ids: Vec<&str> = queue.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["order_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [held[0].as_str(), held[1].as_str()], "oldest first");
+
+        let mut web = Browser::new(&t);
+        web.login("agent@example.com").await;
+        let page = web.get("/console/risk").await;
+        let html = Browser::html(&page);
+        let first = html.find(&format!("review-{}", held[0])).unwrap();
+        let second = html.find(&format!("review-{}", held[1])).unwrap();
+        assert!(first < second, "the longest-waiting on top");
+        assert!(html.contains("Bought by b0"), "{html}");
+
+        // Refuse: first a page with the sum, nothing moved yet.
+        let path = format!("/console/risk/reviews/{}", held[0]);
+        let r = web
+            .post_form(&path, &[("decision", "refuse"), ("note", "stolen card")])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let html = Browser::html(&r);
+        assert!(html.contains("Refuse this payment and refund the buyer?"));
+        assert!(html.contains("name=\"confirmed\" value=\"yes\""), "{html}");
+        assert!(html.contains("value=\"stolen card\""), "the note is kept");
+        let order = t
+            .get(&format!("/api/v1/orders/{}", held[0]), Some(&agent))
+            .await;
+        assert_eq!(order.json["state"], "paid", "nothing refunded yet");
+        let r = web
+            .post_form(
+                &path,
+                &[
+                    ("decision", "refuse"),
+                    ("confirmed", "yes"),
+                    ("note", "stolen card"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+        let order = t
+            .get(&format!("/api/v1/orders/{}", held[0]), Some(&agent))
+            .await;
+        assert_eq!(order.json["state"], "cancelled");
+        assert_eq!(order.json["close_reason"], "risk_refused");
+        // Not an agent: no confirmation page, no order details.
+        let mut buyer = Browser::new(&t);
+        buyer.login("b1@example.com").await;
+        let path = format!("/console/risk/reviews/{}", held[1]);
+        let r = buyer.post_form(&path, &[("decision", "refuse")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(!Browser::html(&r).contains("Refund"));
+        t.verify_clean().await;
+    }
+}
+
 #[tokio::test]
 async fn rules_are_validated_versioned_and_dry_run_before_they_are_enabled() {
     for t in on_every_backend().await {

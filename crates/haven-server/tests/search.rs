@@ -392,11 +392,17 @@ async fn an_agent_holds_and_releases_a_listing_from_its_page() {
             &[("reason", "")],
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a hold needs a reason"
+    // A hold needs a reason: back to the listing, saying so as an alert.
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    let back = refused.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(back, format!("/listings/{}", c.lamp));
+    let page = agent.get(&back).await;
+    let html = page.json.as_str().unwrap();
+    assert!(
+        html.contains("class=\"notice bad\" role=\"alert\""),
+        "{html}"
     );
+    assert!(html.contains("say why the listing is held"), "{html}");
     let held = agent
         .post_form(
             &format!("/console/listings/{}/hold", c.lamp),

@@ -109,11 +109,15 @@ async fn the_settings_page_publishes_and_names_a_refused_field() {
         .collect();
     let r = web.post_form("/admin/settings", &form).await;
     assert_eq!(r.status, StatusCode::OK);
+    let html = Browser::html(&r);
+    assert!(html.contains("write a whole number"), "{html}");
+    // Next to its field, which says so to a screen reader.
     assert!(
-        Browser::html(&r).contains("write a whole number"),
-        "{:?}",
-        r.json
+        html.contains("aria-describedby=\"commission_bps-error\"")
+            && html.contains("<p class=\"field-error\" id=\"commission_bps-error\">"),
+        "{html}"
     );
+    assert!(html.contains("value=\"nine\""), "what was typed is kept");
     assert_eq!(t.app.current_policy().0, version);
 
     set(&mut fields, "commission_bps", "900");
@@ -130,6 +134,37 @@ async fn the_settings_page_publishes_and_names_a_refused_field() {
         "{html}"
     );
     assert_eq!(t.app.current_policy().1.commission_bps, 900);
+
+    // The operator lists are kept from here too, and back to this page.
+    let r = web
+        .post_form(
+            "/console/risk/lists",
+            &[
+                ("back", "admin"),
+                ("name", "carrier_domains"),
+                ("value", "fastpost.example"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.headers["location"],
+        "/admin/settings#list-carrier_domains"
+    );
+    let html = Browser::html(&web.get("/admin/settings").await).to_string();
+    assert!(html.contains("<code>fastpost.example</code>"), "{html}");
+    let r = web
+        .post_form(
+            "/console/risk/lists",
+            &[
+                ("back", "admin"),
+                ("name", "carrier_domains"),
+                ("value", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let html = Browser::html(&web.get("/admin/settings").await).to_string();
+    assert!(html.contains("role=\"alert\""), "{html}");
 
     // A restart with the default configuration keeps the admin's version.
     let restarted = t.another_node().await;

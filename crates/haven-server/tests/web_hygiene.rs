@@ -188,6 +188,35 @@ async fn every_form_answers_with_a_redirect_and_a_message() {
     assert!(Browser::html(&page).contains("Check your email"));
 }
 
+/// A refused registration names the field and keeps what was typed (never
+/// the password).
+#[tokio::test]
+async fn a_refused_registration_says_why_at_the_field() {
+    let t = TestApp::sqlite().await;
+    let mut web = Browser::new(&t);
+    let r = web
+        .post_form(
+            "/register",
+            &[
+                ("display_name", "Rosa Marquez"),
+                ("email", "rosa@example.com"),
+                ("password", "password"),
+                ("role", "buyer"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"password-error\"")
+            && html.contains("<p class=\"field-error\" id=\"password-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Rosa Marquez\""), "{html}");
+    assert!(html.contains("value=\"rosa@example.com\""), "{html}");
+    assert!(!html.contains("value=\"password\""), "never the password");
+}
+
 /// Follow a form's redirect and check the page says `message` once, and a
 /// reload no longer does.
 async fn says_once(browser: &mut Browser<'_>, r: &common::Response, message: &str) -> String {
@@ -207,6 +236,48 @@ async fn says_once(browser: &mut Browser<'_>, r: &common::Response, message: &st
     to
 }
 
+/// The new-listing form, filled in but for its title and price.
+fn listing_form<'a>(title: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("description", "A warm lamp for the desk."),
+        ("category", "home"),
+        ("price", price),
+        ("stock", "3"),
+        ("ship_by_days", "3"),
+        ("ship_country", "DE"),
+        ("ship_cost", "4.90"),
+        ("min_days", "2"),
+        ("max_days", "5"),
+    ]
+}
+
+/// As [`says_once`], for a refusal: shown as an alert, not as a success.
+async fn refused_once(browser: &mut Browser<'_>, r: &common::Response, reason: &str) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(r));
+    let to = r.headers.get("location").unwrap().to_str().unwrap();
+    let to = to.split('#').next().unwrap().to_string();
+    let page = browser.get(&to).await;
+    assert_eq!(page.status, StatusCode::OK, "{to}");
+    let html = Browser::html(&page);
+    let alert = html
+        .find("<div class=\"notice bad\" role=\"alert\" id=\"flash\">")
+        .unwrap_or_else(|| panic!("{to}: no alert in {html}"));
+    let end = alert + html[alert..].find("</div>").unwrap();
+    assert!(
+        html[alert..end].contains(reason),
+        "{to}: {}",
+        &html[alert..end]
+    );
+    assert!(!html.contains("notice ok\" role=\"status\" id=\"flash\""));
+    let again = browser.get(&to).await;
+    assert!(
+        !Browser::html(&again).contains("id=\"flash\""),
+        "{to}: twice"
+    );
+    to
+}
+
 /// Order and dispute actions, a listing, a question to a seller and a
 /// logout each say what happened; a refused cart change or webhook says why
 /// on the page, next to the field it names.
@@ -219,6 +290,21 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
     let mut buyer = Browser::new(&t);
     buyer.login("b@example.com").await;
 
+    // A refused tracking number is shown with its reason beside it.
+    let r = seller
+        .post_form(
+            &format!("/orders/{order}/ship"),
+            &[("carrier", "ups"), ("tracking_number", "NOT-A-NUMBER")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"tracking_number-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"NOT-A-NUMBER\""), "{html}");
+    assert!(html.contains("<option value=\"ups\" selected>"), "{html}");
     let r = seller
         .post_form(
             &format!("/orders/{order}/ship"),
@@ -230,6 +316,26 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
         .await;
     says_once(&mut seller, &r, "Marked as shipped with tracking number").await;
 
+    // A refused dispute form says why at the field and keeps the words.
+    let r = buyer
+        .post_multipart(
+            &format!("/orders/{order}/dispute"),
+            &[
+                ("reason", "not_as_described"),
+                ("outcome", "partial_refund"),
+                ("partial_amount", "half"),
+                ("description", "The shade is scratched."),
+            ],
+            None,
+        )
+        .await;
+    let html = Browser::html(&r);
+    assert!(html.contains("id=\"partial_amount-error\""), "{html}");
+    assert!(
+        html.contains(">The shade is scratched.</textarea>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"partial_refund\" checked"), "{html}");
     let r = buyer
         .post_multipart(
             &format!("/orders/{order}/dispute"),
@@ -268,22 +374,31 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
     let r = seller
         .post_multipart(
             "/seller/listings",
-            &[
-                ("title", "Brass desk lamp"),
-                ("description", "A warm brass lamp for the desk."),
-                ("category", "home"),
-                ("price", "30.00"),
-                ("stock", "3"),
-                ("ship_by_days", "3"),
-                ("ship_country", "DE"),
-                ("ship_cost", "4.90"),
-                ("min_days", "2"),
-                ("max_days", "5"),
-            ],
+            &listing_form("Brass desk lamp", "30.00"),
             None,
         )
         .await;
     let listing = says_once(&mut seller, &r, "Listing").await;
+
+    // A refused listing keeps what was typed and says why at the field.
+    let r = seller
+        .post_multipart(
+            "/seller/listings",
+            &listing_form("Copper desk lamp", "cheap"),
+            None,
+        )
+        .await;
+    let html = Browser::html(&r);
+    assert!(
+        html.contains(
+            "<p class=\"field-error\" id=\"price-error\">Write an amount like 19.99.</p>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("aria-describedby=\"price-error\""), "{html}");
+    assert!(html.contains("value=\"Copper desk lamp\""), "kept: {html}");
+    assert!(html.contains("<option value=\"home\" selected>"), "{html}");
+    assert!(html.contains("value=\"DE\""), "{html}");
 
     // A question to the seller lands on the conversation, saying so.
     let r = buyer
@@ -292,7 +407,7 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
             &[("text", "Does it take an E27 bulb?")],
         )
         .await;
-    says_once(&mut buyer, &r, "Question sent").await;
+    let conversation = says_once(&mut buyer, &r, "Question sent").await;
 
     // A refused cart change goes back to the page, saying why.
     let id = listing.trim_start_matches("/listings/");
@@ -306,12 +421,32 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
             ],
         )
         .await;
-    says_once(
+    let cart_page = says_once(
         &mut buyer,
         &r,
         "Your cart was not changed: quantity must be a whole number.",
     )
     .await;
+    assert!(cart_page.starts_with("/listings/"), "{cart_page}");
+
+    // A refused one-button action goes back where it came from, with the
+    // reason drawn as an alert, never as an error page or a success.
+    let r = buyer.post_form("/rewards/redeem", &[]).await;
+    let back = refused_once(&mut buyer, &r, "nothing to redeem").await;
+    assert_eq!(back, "/cart/checkout");
+
+    // A message the scanner stopped is not reported as sent.
+    let r = buyer
+        .post_multipart(
+            &conversation,
+            &[(
+                "text",
+                "Customs is holding your parcel. Pay the 35 USD release fee by bank transfer to IBAN DE89 3704 0044 0532 0130 00",
+            )],
+            None,
+        )
+        .await;
+    refused_once(&mut buyer, &r, "Your message was not delivered").await;
 
     let r = buyer.post_form("/logout", &[]).await;
     says_once(&mut buyer, &r, "You are logged out.").await;

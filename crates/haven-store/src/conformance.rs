@@ -930,6 +930,12 @@ async fn risk_attempts_count_by_key_and_rules_are_versioned(store: &dyn Store) {
         .await
         .unwrap();
     assert!(held.items.iter().any(|a| a.order_id == Some(first_order)));
+    assert!(
+        held.items
+            .windows(2)
+            .all(|w| (w[0].at, w[0].id) <= (w[1].at, w[1].id)),
+        "a work queue: the longest-waiting first"
+    );
     let found = store
         .risk_attempt_for_order(first_order)
         .await

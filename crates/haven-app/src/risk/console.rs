@@ -333,6 +333,55 @@ impl App {
     }
 }
 
+impl App {
+    /// The brand name the message scanner protects, as the admin set it
+    /// (else `brand_name` from config).
+    pub async fn scanner_brand(&self) -> AppResult<String> {
+        let set = self
+            .store
+            .risk_lists()
+            .await?
+            .into_iter()
+            .find(|e| e.name == crate::risk::MARKETPLACE_BRAND);
+        Ok(set.map_or_else(|| self.config.brand_name.clone(), |e| e.value))
+    }
+
+    /// An admin renames the brand the scanner protects; it reaches every
+    /// node's scanner when the rules are next read.
+    pub async fn set_scanner_brand(&self, admin: &Actor, name: &str) -> AppResult<()> {
+        admin.require_role(haven_domain::account::Role::Admin)?;
+        let name = name.trim();
+        let fits = (2..=40).contains(&name.chars().count())
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-');
+        if !fits {
+            return Err(AppError::invalid_field(
+                "brand_name",
+                "a brand name is 2-40 letters, digits, spaces or hyphens",
+            ));
+        }
+        let list = crate::risk::MARKETPLACE_BRAND;
+        let mut changes = Changeset::default();
+        // The store applies adds before removes: keep an unchanged name.
+        for old in self.store.risk_lists().await? {
+            if old.name == list && old.value != name {
+                changes.risk_list_removes.push((old.name, old.value));
+            }
+        }
+        changes.risk_list_adds.push(RiskListEntry {
+            name: list.into(),
+            value: name.into(),
+            added_at: self.now(),
+            added_by: Some(admin.id()),
+        });
+        self.store.commit(changes).await?;
+        self.risk_rules_cache.invalidate();
+        tracing::info!(admin = %admin.id(), brand = name, "scanner brand set");
+        Ok(())
+    }
+}
+
 /// Would a rule with `action` have changed what happened to a payment?
 fn changes_outcome(action: RuleAction, then: RiskOutcome) -> bool {
     use RiskOutcome as O;

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use haven_domain::account::{IdentityStatus, Role, Session, SessionKind};
 use serde::Deserialize;
 
+use super::OrBack;
 use super::{
     AppState, Layout, Member, WebError, WebResult, filters, parse_form, render, safe_next,
 };
@@ -27,7 +28,11 @@ struct AuthPage {
     register: bool,
     next: String,
     email: String,
+    /// Registration only: the name typed.
+    display_name: String,
     error: Option<String>,
+    /// A registration refused about one field, shown next to it.
+    field_error: Option<(String, String)>,
     /// This network is blocked: an account with 2FA may still sign in with
     /// its code.
     ask_code: bool,
@@ -51,8 +56,19 @@ fn page(app: &App, register: bool, next: String, email: String, error: Option<St
         register,
         next,
         email,
+        display_name: String::new(),
         error,
+        field_error: None,
         ask_code: false,
+    }
+}
+
+impl AuthPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.field_error
+            .as_ref()
+            .filter(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -288,14 +304,18 @@ pub async fn register(
         roles,
     };
     if let Err(err) = app.register(registration).await {
-        let page = page(
+        let status = crate::error::status_of(err.kind);
+        let refusal = super::FormRefusal::of(&err.into(), &["display_name", "email", "password"]);
+        let mut page = page(
             &app,
             true,
             safe_next(&form.next),
             form.email,
-            Some(err.message),
+            refusal.general,
         );
-        return Ok((crate::error::status_of(err.kind), render(&page)).into_response());
+        page.field_error = refusal.field;
+        page.display_name = form.display_name;
+        return Ok((status, render(&page)).into_response());
     }
     let next = if form.role == "seller" {
         "/seller"
@@ -749,7 +769,9 @@ pub async fn email_settings(
         .into_iter()
         .filter(|kind| !fields.iter().any(|(name, _)| name == kind.as_str()))
         .collect();
-    app.set_email_off(&actor, off).await?;
+    app.set_email_off(&actor, off)
+        .await
+        .or_back("/account#emails")?;
     Ok(super::csrf::redirect_with_flash(
         &app,
         "/account#emails",

@@ -10,6 +10,7 @@ use haven_store::{PageRequest, WebhookEndpoint};
 use serde::Deserialize;
 
 use super::{AppState, CursorQuery, Layout, Member, Path, Query, WebResult, parse_form, render};
+use super::{CameFrom, OrBack};
 use crate::api::extract::{RawBody, path_id};
 use crate::views::CommandView;
 
@@ -150,7 +151,10 @@ pub async fn add_webhook(
         Err(err) => return Err(err.into()),
     };
     let mut layout = Layout::new(&app, Some(&actor), "Webhooks");
-    layout.flash = Some(format!("Endpoint added: {}", endpoint.url));
+    layout.flash = Some(super::csrf::Flash {
+        message: format!("Endpoint added: {}", endpoint.url),
+        refusal: false,
+    });
     page(layout, &endpoints, Some(endpoint.secret))
 }
 
@@ -167,9 +171,11 @@ pub async fn set_webhook_state(
 ) -> WebResult {
     let form: StateForm = parse_form(&body)?;
     let enabled = form.enabled == "true";
+    let id = path_id(&id, "webhook endpoint")?;
     let endpoint = app
-        .set_webhook_endpoint_enabled(&actor, path_id(&id, "webhook endpoint")?, enabled)
-        .await?;
+        .set_webhook_endpoint_enabled(&actor, id, enabled)
+        .await
+        .or_back(&format!("/admin/webhooks/{id}"))?;
     let said = if enabled {
         "Resumed: it is sent events from now on."
     } else {
@@ -215,11 +221,13 @@ pub async fn webhook_deliveries(
 pub async fn resend_webhook(
     State(app): AppState,
     Member(actor): Member,
+    came_from: CameFrom,
     Path(id): Path<String>,
 ) -> WebResult {
     let command = app
         .resend_webhook_delivery(&actor, path_id(&id, "webhook delivery")?)
-        .await?;
+        .await
+        .or_back(&came_from.or("/admin/webhooks"))?;
     let endpoint = command.payload["endpoint_id"].as_str().unwrap_or_default();
     Ok(super::csrf::redirect_with_flash(
         &app,

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::filters;
 use super::{AppState, Layout, Member, Path, Query, Visitor, WebResult, parse_form, render};
+use super::{CameFrom, OrBack};
 use crate::api::cart::{CartQuoteView, CompareView, OfferView, offer_view, quote_view};
 use crate::api::coupons::{CouponView, coupon_view};
 use crate::api::extract::{Client, RawBody, path_id};
@@ -119,7 +120,7 @@ pub async fn put_item(
         // page the form was on, saying why, rather than to an error page.
         Err(err) if err.kind.is_correctable() => {
             let said = format!("Your cart was not changed: {}.", err.message);
-            return Ok(super::csrf::redirect_with_flash(&app, &to, &said));
+            return Ok(super::csrf::redirect_with_refusal(&app, &to, &said));
         }
         Err(err) => return Err(err.into()),
     }
@@ -193,10 +194,14 @@ struct CartCheckoutPage {
     has_rewards: bool,
     my_coupons: Vec<CouponView>,
     idempotency_key: String,
-    error: Option<String>,
+    refusal: super::FormRefusal,
 }
 
 impl CartCheckoutPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.refusal.for_field(name)
+    }
+
     fn chosen(&self, store_id: &str, method: &str) -> bool {
         self.quote.as_ref().is_some_and(|q| {
             q.stores
@@ -210,7 +215,7 @@ async fn checkout_page(
     app: &App,
     actor: &Actor,
     mut form: CartCheckoutForm,
-    error: Option<String>,
+    refusal: super::FormRefusal,
 ) -> WebResult {
     if form.country.trim().is_empty() {
         form.country = "US".into();
@@ -227,9 +232,13 @@ async fn checkout_page(
     placeholder(&mut choices.address.line1);
     placeholder(&mut choices.address.city);
     placeholder(&mut choices.address.postal_code);
-    let (quote, error) = match app.quote_cart(actor, &choices).await {
-        Ok(quote) => (Some(quote_view(app, &quote).await?), error),
-        Err(err) if err.kind.is_correctable() => (None, error.or(Some(err.message))),
+    let (quote, refusal) = match app.quote_cart(actor, &choices).await {
+        Ok(quote) => (Some(quote_view(app, &quote).await?), refusal),
+        Err(err) if err.kind.is_correctable() && refusal.is_empty() => (
+            None,
+            super::FormRefusal::of(&err.into(), super::shop::CHECKOUT_FIELDS),
+        ),
+        Err(err) if err.kind.is_correctable() => (None, refusal),
         Err(err) => return Err(err.into()),
     };
     let account = haven_domain::ledger::Account::BuyerCredit(actor.id()).to_string();
@@ -256,7 +265,7 @@ async fn checkout_page(
         rewards: super::shown(rewards),
         has_rewards: rewards.amount_minor > 0,
         my_coupons,
-        error,
+        refusal,
     }))
 }
 
@@ -265,7 +274,7 @@ pub async fn checkout_form(
     Member(actor): Member,
     Query(form): Query<CartCheckoutForm>,
 ) -> WebResult {
-    checkout_page(&app, &actor, form, None).await
+    checkout_page(&app, &actor, form, super::FormRefusal::default()).await
 }
 
 pub async fn checkout(
@@ -289,7 +298,7 @@ pub async fn checkout(
             &app,
             &actor,
             form,
-            Some("Expiry must look like 12/30.".into()),
+            super::FormRefusal::on_field("exp", "Expiry must look like 12/30."),
         )
         .await;
     };
@@ -320,17 +329,14 @@ pub async fn checkout(
         Ok(outcome) if outcome.challenge_required => {
             Ok(Redirect::to(&format!("/orders/{}/verify", outcome.order.id)).into_response())
         }
-        Ok(outcome) => {
-            let said = match outcome.orders.len() {
-                1 => "Paid. Your money is held in escrow until you confirm delivery.".to_string(),
-                n => {
-                    format!("Paid once for {n} orders, one per store, each held in its own escrow.")
-                }
-            };
-            Ok(super::csrf::redirect_with_flash(&app, "/orders", &said))
-        }
+        Ok(outcome) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/orders",
+            &paid_message(&outcome.orders),
+        )),
         Err(err) if err.kind.is_correctable() => {
-            checkout_page(&app, &actor, form, Some(err.message)).await
+            let refusal = super::FormRefusal::of(&err.into(), super::shop::CHECKOUT_FIELDS);
+            checkout_page(&app, &actor, form, refusal).await
         }
         Err(err) => Err(err.into()),
     }
@@ -381,13 +387,28 @@ pub async fn compare(
     }))
 }
 
+/// What a buyer is told once checkout has taken the money.
+pub(crate) fn paid_message(orders: &[haven_domain::order::Order]) -> String {
+    if orders.iter().any(|o| o.held_for_review()) {
+        return "Paid. Trust and safety checks every new payment like this one before the seller ships; your money stays in escrow meanwhile.".into();
+    }
+    match orders.len() {
+        1 => "Paid. Your money is held in escrow until you confirm delivery.".to_string(),
+        n => format!("Paid once for {n} orders, one per store, each held in its own escrow."),
+    }
+}
+
 pub async fn claim(
     State(app): AppState,
     Member(actor): Member,
+    came_from: CameFrom,
     Path(id): Path<String>,
 ) -> WebResult {
     let id: CouponId = path_id(&id, "coupon")?;
-    let stored = app.claim_coupon(&actor, id).await?;
+    let stored = app
+        .claim_coupon(&actor, id)
+        .await
+        .or_back(&came_from.or("/cart"))?;
     let back = stored
         .coupon
         .store_id
@@ -579,10 +600,14 @@ pub async fn issue_platform_coupon(
 pub async fn end_coupon(
     State(app): AppState,
     Member(actor): Member,
+    came_from: CameFrom,
     Path(id): Path<String>,
 ) -> WebResult {
     let id: CouponId = path_id(&id, "coupon")?;
-    let coupon = app.end_coupon(&actor, id).await?;
+    let coupon = app
+        .end_coupon(&actor, id)
+        .await
+        .or_back(&came_from.or("/seller/coupons"))?;
     let back = if coupon.store_id.is_some() {
         "/seller/coupons"
     } else {
@@ -604,13 +629,15 @@ pub struct CartBundleForm {
 pub async fn add_bundle(
     State(app): AppState,
     Member(actor): Member,
+    came_from: CameFrom,
     RawBody(body): RawBody,
 ) -> WebResult {
     let form: CartBundleForm = parse_form(&body)?;
     let store: StoreId = path_id(&form.store_id, "store")?;
     let bundle = app
         .add_bundle_to_cart(&actor, store, path_id(&form.bundle_id, "bundle")?)
-        .await?;
+        .await
+        .or_back(&came_from.or(&format!("/stores/{store}")))?;
     Ok(super::csrf::redirect_with_flash(
         &app,
         "/cart",
@@ -662,8 +689,15 @@ pub async fn create_bundle(
 }
 
 /// Turn every reward into credit, then back to the checkout.
-pub async fn redeem_rewards(State(app): AppState, Member(actor): Member) -> WebResult {
-    let redeemed = app.redeem_rewards(&actor, None).await?;
+pub async fn redeem_rewards(
+    State(app): AppState,
+    Member(actor): Member,
+    came_from: CameFrom,
+) -> WebResult {
+    let redeemed = app
+        .redeem_rewards(&actor, None)
+        .await
+        .or_back(&came_from.or("/cart/checkout"))?;
     Ok(super::csrf::redirect_with_flash(
         &app,
         "/cart/checkout",

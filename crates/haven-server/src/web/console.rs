@@ -3,6 +3,7 @@
 //! messages, and sellers' identity documents waiting for review.
 
 use super::{CursorQuery, Path, Query};
+use super::{OrBack, WebError};
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -20,6 +21,20 @@ pub struct ReviewRow {
     pub name: String,
     pub email: String,
     pub document: Option<String>,
+    /// When the document was sent (the account's creation if unknown).
+    pub waiting_since: haven_domain::Timestamp,
+}
+
+/// A held listing with its store named.
+struct HeldListing {
+    view: crate::views::ListingView,
+    store: String,
+}
+
+/// A store under enforcement, named.
+struct EnforcedStore {
+    record: haven_domain::enforcement::StoreEnforcement,
+    store: String,
 }
 
 struct FlaggedConversation {
@@ -37,9 +52,9 @@ struct SafetyPage {
     reviews: Vec<ReviewRow>,
     next_flags: Option<String>,
     /// Stores in reserve or suspended, or with an appeal waiting.
-    enforced: Vec<haven_domain::enforcement::StoreEnforcement>,
+    enforced: Vec<EnforcedStore>,
     /// Listings held by the listing checks or by agents.
-    held_listings: Vec<crate::views::ListingView>,
+    held_listings: Vec<HeldListing>,
     /// Brand proofs waiting for an agent.
     brand_proofs: Vec<crate::views::BrandProofView>,
 }
@@ -67,17 +82,27 @@ pub async fn safety(
         .pending_identity_reviews(&PageRequest::new(None, Some(50)))
         .await?
         .items;
-    let enforced = app
+    let mut enforced = Vec::new();
+    for record in app
         .enforcement_queue(&actor, &PageRequest::new(None, Some(50)))
         .await?
-        .items;
-    let held_listings = app
+        .items
+    {
+        let (_, store) = app.cached_reputation(record.store_id).await?;
+        enforced.push(EnforcedStore { record, store });
+    }
+    let mut held_listings = Vec::new();
+    for listing in app
         .held_listings(&actor, &PageRequest::new(None, Some(50)))
         .await?
         .items
-        .iter()
-        .map(crate::views::ListingView::from)
-        .collect();
+    {
+        let (_, store) = app.cached_reputation(listing.store_id).await?;
+        held_listings.push(HeldListing {
+            view: crate::views::ListingView::from(&listing),
+            store,
+        });
+    }
     let brand_proofs = app
         .pending_brand_proofs(&actor, &PageRequest::new(None, Some(50)))
         .await?
@@ -117,6 +142,7 @@ pub async fn safety(
                 name: u.display_name.clone(),
                 email: u.email.as_str().to_string(),
                 document: u.identity.document_sha256.clone(),
+                waiting_since: u.identity.submitted_at.unwrap_or(u.created_at),
             })
             .collect(),
         next_flags: flags
@@ -142,7 +168,8 @@ pub async fn review_identity(
     let form: ReviewForm = parse_form(&body)?;
     let approve = form.decision == "approve";
     app.review_identity(&actor, user_id, approve, &form.note)
-        .await?;
+        .await
+        .or_back("/console/safety")?;
     let said = if approve {
         "Identity approved: the seller gets an email, and their store shows the Verified badge."
     } else {
@@ -194,8 +221,90 @@ pub async fn identity_document(
 #[template(path = "commands.html")]
 struct CommandsPage {
     layout: Layout,
-    commands: Vec<crate::views::CommandView>,
+    commands: Vec<DeadLetterRow>,
     next: Option<String>,
+}
+
+/// A dead-lettered command in words an agent reads.
+struct DeadLetterRow {
+    id: String,
+    what: &'static str,
+    details: String,
+    order_id: Option<String>,
+    item: Option<String>,
+    last_error: String,
+    attempts: i32,
+    since: haven_domain::Timestamp,
+    /// A finding is dismissed, never retried.
+    retry: bool,
+    /// Retrying sends money: the agent ticks that they checked first.
+    moves_money: bool,
+}
+
+fn command_in_words(kind: &str) -> &'static str {
+    use haven_app::commands as c;
+    match kind {
+        c::EMAIL => "Email",
+        c::GATEWAY_REFUND => "Refund to the buyer's card",
+        c::GATEWAY_VOID => "Release of a card hold",
+        c::GATEWAY_CAPTURE => "Card payment at checkout",
+        c::CHARGEBACK_EVIDENCE => "Evidence for a chargeback",
+        haven_app::reconcile::MISSING_CAPTURE => "Paid order the gateway shows no payment for",
+        haven_app::webhooks::WEBHOOK_DELIVER => "Webhook delivery",
+        haven_app::payouts::PAYOUT_SEND => "Payout to a seller's bank",
+        haven_app::notify::MESSAGE_DIGEST => "New-messages email",
+        _ => "Other task",
+    }
+}
+
+/// What a command carries, briefly: an email's recipient and subject, a
+/// payment's amount; otherwise nothing (the raw task is on the API).
+fn command_details(command: &haven_store::Command) -> String {
+    let p = &command.payload;
+    if command.kind == haven_app::commands::EMAIL {
+        return format!(
+            "To {}: {}",
+            p["to"].as_str().unwrap_or("?"),
+            p["subject"].as_str().unwrap_or("")
+        );
+    }
+    let amount = p["amount_minor"].as_i64().zip(
+        p["currency"]
+            .as_str()
+            .and_then(|c| haven_domain::money::Currency::parse(c).ok()),
+    );
+    match amount {
+        Some((minor, currency)) => super::shown(haven_domain::money::Money::new(minor, currency)),
+        None => String::new(),
+    }
+}
+
+async fn dead_letter_row(
+    app: &haven_app::App,
+    command: &haven_store::Command,
+) -> Result<DeadLetterRow, haven_app::AppError> {
+    use haven_app::commands as c;
+    let item = match command.order_id {
+        Some(order) => app.store.order(order).await?.map(|o| o.listing_title),
+        None => None,
+    };
+    Ok(DeadLetterRow {
+        id: command.id.to_string(),
+        what: command_in_words(&command.kind),
+        details: command_details(command),
+        order_id: command.order_id.map(|o| o.to_string()),
+        item,
+        last_error: command.last_error.clone(),
+        attempts: command.attempts,
+        since: command.created_at,
+        retry: command.kind != haven_app::reconcile::MISSING_CAPTURE,
+        moves_money: [
+            c::GATEWAY_REFUND,
+            c::GATEWAY_CAPTURE,
+            haven_app::payouts::PAYOUT_SEND,
+        ]
+        .contains(&command.kind.as_str()),
+    })
 }
 
 /// The dead-letter queue.
@@ -207,13 +316,13 @@ pub async fn dead_letters(
     let page = app
         .dead_letters(&actor, &PageRequest::new(q.cursor, Some(50)))
         .await?;
+    let mut commands = Vec::with_capacity(page.items.len());
+    for command in &page.items {
+        commands.push(dead_letter_row(&app, command).await?);
+    }
     Ok(render(&CommandsPage {
         layout: Layout::new(&app, Some(&actor), "Dead letters"),
-        commands: page
-            .items
-            .iter()
-            .map(crate::views::CommandView::from)
-            .collect(),
+        commands,
         next: page
             .next_cursor
             .map(|c| format!("/console/commands?cursor={c}")),
@@ -225,12 +334,36 @@ fn command_id(raw: &str) -> Result<uuid::Uuid, crate::error::ApiError> {
         .map_err(|_| crate::error::ApiError::not_found("command"))
 }
 
+#[derive(Deserialize)]
+pub struct RetryForm {
+    /// "yes": the agent checked the money did not already move.
+    #[serde(default)]
+    checked: String,
+}
+
 pub async fn retry_dead_letter(
     State(app): AppState,
     Member(actor): Member,
     Path(id): Path<String>,
+    RawBody(body): RawBody,
 ) -> WebResult {
-    app.retry_dead_letter(&actor, command_id(&id)?).await?;
+    let form: RetryForm = parse_form(&body)?;
+    app.require_agent(&actor)?;
+    let command = app
+        .store
+        .command(command_id(&id)?)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found("command"))?;
+    if dead_letter_row(&app, &command).await?.moves_money && form.checked != "yes" {
+        return Err(WebError::Back {
+            to: format!("/console/commands#command-{id}"),
+            reason: "This sends money: tick that you checked it has not already gone, then retry."
+                .into(),
+        });
+    }
+    app.retry_dead_letter(&actor, command_id(&id)?)
+        .await
+        .or_back("/console/commands")?;
     Ok(super::csrf::redirect_with_flash(
         &app,
         "/console/commands",
@@ -251,7 +384,8 @@ pub async fn dismiss_dead_letter(
 ) -> WebResult {
     let form: DismissForm = parse_form(&body)?;
     app.dismiss_dead_letter(&actor, command_id(&id)?, &form.note)
-        .await?;
+        .await
+        .or_back("/console/commands")?;
     Ok(super::csrf::redirect_with_flash(
         &app,
         "/console/commands",
@@ -275,7 +409,9 @@ pub async fn decide_appeal(
     let store: haven_domain::ids::StoreId = path_id(&id, "store")?;
     let form: AppealDecisionForm = parse_form(&body)?;
     let grant = form.decision == "grant";
-    app.decide_appeal(&actor, store, grant, &form.note).await?;
+    app.decide_appeal(&actor, store, grant, &form.note)
+        .await
+        .or_back("/console/safety")?;
     let message = if grant {
         "Appeal granted: the store is back in good standing."
     } else {
@@ -308,12 +444,16 @@ pub async fn decide_brand_proof(
         "approve" => true,
         "refuse" => false,
         _ => {
-            return Err(crate::error::ApiError::validation("choose approve or refuse").into());
+            return Err(WebError::Back {
+                to: "/console/safety#brand-proofs".into(),
+                reason: "Choose approve or refuse.".into(),
+            });
         }
     };
     let decided = app
         .decide_brand_proof(&actor, store_id, &brand, approve, &form.note)
-        .await?;
+        .await
+        .or_back("/console/safety#brand-proofs")?;
     let done = format!(
         "{} proof {}.",
         decided.brand,
@@ -358,7 +498,8 @@ pub async fn record_strike(
             &form.reason,
             form.fake_tracking == "true",
         )
-        .await?;
+        .await
+        .or_back(&format!("/stores/{store}"))?;
     use haven_domain::enforcement::EnforcementLevel;
     let message = match standing.record.level {
         EnforcementLevel::Suspended => "Strike recorded: the store is now suspended.",
@@ -372,5 +513,30 @@ pub async fn record_strike(
         &app,
         &format!("/stores/{store}"),
         message,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CloseConversationForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// An agent takes a dealt-with conversation out of the queue.
+pub async fn close_conversation(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+    RawBody(body): RawBody,
+) -> WebResult {
+    let form: CloseConversationForm = parse_form(&body)?;
+    let back = "/console/safety#flagged-conversations";
+    app.close_flagged_conversation(&actor, path_id(&id, "conversation")?, &form.note)
+        .await
+        .or_back(back)?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        back,
+        "Closed: it left the queue, and your note is kept.",
     ))
 }

@@ -38,7 +38,7 @@ const MAX_FLASH_CHARS: usize = 300;
 #[derive(Clone, Default)]
 struct PageContext {
     csrf: String,
-    flash: Option<String>,
+    flash: Option<Flash>,
     /// The visitor's unread notices, for the bell: set once the visitor is
     /// known (the extractor runs inside this context).
     unread: Arc<std::sync::atomic::AtomicU32>,
@@ -79,8 +79,25 @@ pub fn set_unread(count: u32) {
     let _ = CONTEXT.try_with(|c| c.unread.store(count, std::sync::atomic::Ordering::Relaxed));
 }
 
+/// A one-time message from the action before this page: what it did, or
+/// why it was refused (drawn as an alert, not as a success).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub message: String,
+    pub refusal: bool,
+}
+
+/// Marks a refusal inside the flash cookie.
+const REFUSAL_MARK: &str = "r|";
+
+/// Set on a response (by [`super::WebError::Back`]) that should carry a
+/// refusal to the page it redirects to; the middleware turns it into the
+/// cookie, as only it knows the cookie attributes.
+#[derive(Clone)]
+pub struct RefusalForNextPage(pub String);
+
 /// The message an earlier action left for this page, if any.
-pub fn current_flash() -> Option<String> {
+pub fn current_flash() -> Option<Flash> {
     CONTEXT.try_with(|c| c.flash.clone()).ok().flatten()
 }
 
@@ -114,14 +131,16 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn read_flash(headers: &HeaderMap) -> Option<String> {
+fn read_flash(headers: &HeaderMap) -> Option<Flash> {
     let raw = cookie_value(headers, FLASH_COOKIE)?;
     let decoded: Vec<(String, String)> = serde_urlencoded::from_str(&format!("m={raw}")).ok()?;
-    decoded
-        .into_iter()
-        .next()
-        .map(|(_, message)| message.chars().take(MAX_FLASH_CHARS).collect())
-        .filter(|m: &String| !m.is_empty())
+    let (_, message) = decoded.into_iter().next()?;
+    let (message, refusal) = match message.strip_prefix(REFUSAL_MARK) {
+        Some(rest) => (rest.to_string(), true),
+        None => (message, false),
+    };
+    let message: String = message.chars().take(MAX_FLASH_CHARS).collect();
+    (!message.is_empty()).then_some(Flash { message, refusal })
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -200,7 +219,15 @@ pub fn recent_cookie(
 
 /// A one-time message for the next page the visitor sees.
 pub fn flash_cookie(app: &App, message: &str) -> String {
-    let short: String = message.chars().take(MAX_FLASH_CHARS).collect();
+    flash_cookie_of(app, message, false)
+}
+
+fn flash_cookie_of(app: &App, message: &str, refusal: bool) -> String {
+    let mark = if refusal { REFUSAL_MARK } else { "" };
+    let short: String = std::iter::once(mark)
+        .flat_map(str::chars)
+        .chain(message.chars().take(MAX_FLASH_CHARS))
+        .collect();
     let encoded = serde_urlencoded::to_string([("m", short.as_str())]).unwrap_or_default();
     format!(
         "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120{}",
@@ -213,6 +240,16 @@ pub fn flash_cookie(app: &App, message: &str) -> String {
 pub fn redirect_with_flash(app: &App, to: &str, message: &str) -> Response {
     let mut response = axum::response::Redirect::to(to).into_response();
     if let Ok(value) = HeaderValue::from_str(&flash_cookie(app, message)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Redirect after a refused action, back to where it can be put right,
+/// with the reason shown there as an alert.
+pub fn redirect_with_refusal(app: &App, to: &str, reason: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&flash_cookie_of(app, reason, true)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -266,6 +303,11 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
         here,
     };
     let mut response = CONTEXT.scope(context, next.run(request)).await;
+    if let Some(RefusalForNextPage(reason)) = response.extensions_mut().remove()
+        && let Ok(value) = HeaderValue::from_str(&flash_cookie_of(&app, &reason, true))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
     response.headers_mut().append(
         header::VARY,
         header::HeaderValue::from_static("accept-language, cookie"),
@@ -485,6 +527,28 @@ mod tests {
         let encoded = serde_urlencoded::to_string([("m", message)]).unwrap();
         let cookie = format!("{FLASH_COOKIE}={}", encoded.trim_start_matches("m="));
         headers.insert(header::COOKIE, HeaderValue::from_str(&cookie).unwrap());
-        assert_eq!(read_flash(&headers).as_deref(), Some(message));
+        let flash = read_flash(&headers).unwrap();
+        assert_eq!((flash.message.as_str(), flash.refusal), (message, false));
+    }
+
+    #[test]
+    fn a_refusal_comes_back_marked_as_one() {
+        let app_cookie = |refusal| {
+            let encoded = serde_urlencoded::to_string([(
+                "m",
+                format!(
+                    "{}Not enough stock",
+                    if refusal { REFUSAL_MARK } else { "" }
+                ),
+            )])
+            .unwrap();
+            let mut headers = HeaderMap::new();
+            let cookie = format!("{FLASH_COOKIE}={}", encoded.trim_start_matches("m="));
+            headers.insert(header::COOKIE, HeaderValue::from_str(&cookie).unwrap());
+            read_flash(&headers).unwrap()
+        };
+        assert!(app_cookie(true).refusal);
+        assert_eq!(app_cookie(true).message, "Not enough stock");
+        assert!(!app_cookie(false).refusal);
     }
 }

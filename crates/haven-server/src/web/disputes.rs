@@ -30,10 +30,45 @@ struct NewDisputePage {
     layout: Layout,
     order: OrderView,
     reasons: Vec<(&'static str, &'static str)>,
-    error: Option<String>,
+    /// What was typed, kept when the form is refused.
+    typed: TypedDispute,
+    refusal: super::FormRefusal,
 }
 
-fn new_dispute_page(app: &App, actor: &Actor, order: &Order, error: Option<String>) -> Response {
+impl NewDisputePage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.refusal.for_field(name)
+    }
+}
+
+#[derive(Default)]
+struct TypedDispute {
+    reason: String,
+    outcome: String,
+    partial_amount: String,
+    description: String,
+}
+
+impl TypedDispute {
+    fn of(parts: &FormParts) -> TypedDispute {
+        TypedDispute {
+            reason: parts.get("reason").to_string(),
+            outcome: parts.get("outcome").to_string(),
+            partial_amount: parts.get("partial_amount").to_string(),
+            description: parts.get("description").to_string(),
+        }
+    }
+}
+
+const DISPUTE_FIELDS: &[&str] = &["reason", "partial_amount", "description", "photo"];
+
+fn new_dispute_page(
+    app: &App,
+    actor: &Actor,
+    order: &Order,
+    typed: TypedDispute,
+    refusal: super::FormRefusal,
+) -> Response {
     let reasons = DisputeReason::ALL
         .iter()
         .map(|r| (r.as_str(), r.label()))
@@ -42,7 +77,8 @@ fn new_dispute_page(app: &App, actor: &Actor, order: &Order, error: Option<Strin
         layout: Layout::new(app, Some(actor), "Open a dispute"),
         order: OrderView::seen_by(order, actor, app.now()),
         reasons,
-        error,
+        typed,
+        refusal,
     })
 }
 
@@ -52,7 +88,13 @@ pub async fn new_dispute_form(
     Path(id): Path<String>,
 ) -> WebResult {
     let order = app.order_for(&actor, path_id(&id, "order")?).await?;
-    Ok(new_dispute_page(&app, &actor, &order, None))
+    Ok(new_dispute_page(
+        &app,
+        &actor,
+        &order,
+        TypedDispute::default(),
+        super::FormRefusal::default(),
+    ))
 }
 
 /// The fields of a multipart form, with at most one file.
@@ -105,7 +147,10 @@ fn requested_from(parts: &FormParts, app: &App) -> Result<RequestedOutcome, ApiE
         "partial_refund" => {
             let amount = Money::parse_decimal(parts.get("partial_amount"), app.currency())
                 .map_err(|_| {
-                    ApiError::validation("enter the partial refund as an amount like 10.00")
+                    ApiError::from(haven_app::AppError::invalid_field(
+                        "partial_amount",
+                        "Enter the partial refund as an amount like 10.00.",
+                    ))
                 })?;
             Ok(RequestedOutcome::PartialRefund {
                 amount_minor: amount.amount_minor,
@@ -127,8 +172,12 @@ pub async fn open_dispute(
     let file = parts.file.take();
     let order = app.order_for(&actor, order_id).await?;
     let result = async {
-        let reason = DisputeReason::parse(parts.get("reason"))
-            .ok_or_else(|| ApiError::validation("choose what went wrong"))?;
+        let reason = DisputeReason::parse(parts.get("reason")).ok_or_else(|| {
+            ApiError::from(haven_app::AppError::invalid_field(
+                "reason",
+                "Choose what went wrong.",
+            ))
+        })?;
         let request = OpenRequest {
             reason,
             requested: requested_from(&parts, &app)?,
@@ -153,11 +202,11 @@ pub async fn open_dispute(
             &format!("/disputes/{}", dispute.id),
             "Dispute opened: the seller is asked to accept, offer a partial refund or reject it, and Haven holds the payment meanwhile.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok((
-            crate::error::status_of(err.kind),
-            new_dispute_page(&app, &actor, &order, Some(err.message)),
-        )
-            .into_response()),
+        Err(err) if err.kind.is_correctable() => {
+            let refusal = super::FormRefusal::of(&err, DISPUTE_FIELDS);
+            let page = new_dispute_page(&app, &actor, &order, TypedDispute::of(&parts), refusal);
+            Ok((crate::error::status_of(err.kind), page).into_response())
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -11,6 +11,7 @@ use haven_domain::money::Money;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
+use super::OrBack;
 use super::csrf::redirect_with_flash;
 use super::{
     AppState, CursorQuery, Layout, Member, Query, WebError, WebResult, parse_form, render,
@@ -279,7 +280,10 @@ pub async fn pause(
         paused: Some(paused),
         ..ListingEdit::default()
     };
-    let saved = app.edit_listing(&actor, listing.id, edit).await?;
+    let saved = app
+        .edit_listing(&actor, listing.id, edit)
+        .await
+        .or_back("/seller/listings")?;
     let message = match (paused, saved.is_held()) {
         (true, _) => format!(
             "Paused “{}”: buyers cannot find or order it until you resume it.",

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect};
 use haven_domain::ids::{ConversationId, ListingId, OrderId};
+use haven_domain::messaging::Delivery;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
@@ -73,6 +74,8 @@ struct ConversationPage {
     /// The reader reported this conversation already.
     reported: bool,
     error: Option<String>,
+    /// The refused message's text, back in the box to be put right.
+    typed: String,
 }
 
 async fn conversation_page(
@@ -80,6 +83,7 @@ async fn conversation_page(
     actor: &Actor,
     id: ConversationId,
     error: Option<crate::error::ApiError>,
+    typed: &str,
 ) -> WebResult {
     // The page shows the conversation from the start, up to 1,000 messages.
     let mut page = app
@@ -119,6 +123,7 @@ async fn conversation_page(
         can_write,
         reported: conversation.reports.iter().any(|r| r.by == actor.id()),
         error,
+        typed: typed.to_string(),
     };
     Ok((status, render(&page)).into_response())
 }
@@ -129,7 +134,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> WebResult {
     let id: ConversationId = path_id(&id, "conversation")?;
-    conversation_page(&app, &actor, id, None).await
+    conversation_page(&app, &actor, id, None, "").await
 }
 
 /// Text and an optional photo or video, as a multipart form (`?csrf=`).
@@ -154,12 +159,19 @@ pub async fn send(
         Err(refused) => Err(refused),
     };
     match sent {
+        Ok(message) if message.delivery == Delivery::Blocked => {
+            Ok(super::csrf::redirect_with_refusal(
+                &app,
+                &format!("/messages/{id}#latest"),
+                NOT_DELIVERED,
+            ))
+        }
         Ok(_) => Ok(super::csrf::redirect_with_flash(
             &app,
             &format!("/messages/{id}#latest"),
             "Message sent.",
         )),
-        Err(err) => conversation_page(&app, &actor, id, Some(err.into())).await,
+        Err(err) => conversation_page(&app, &actor, id, Some(err.into()), parts.get("text")).await,
     }
 }
 
@@ -237,6 +249,10 @@ pub struct AskForm {
     text: String,
 }
 
+/// Said after a message the scanner stopped; the reasons are under it.
+const NOT_DELIVERED: &str =
+    "Your message was not delivered. The reasons are shown under it, so you can rewrite it.";
+
 pub async fn ask_seller(
     State(app): AppState,
     Member(actor): Member,
@@ -246,7 +262,14 @@ pub async fn ask_seller(
     let listing_id: ListingId = path_id(&id, "listing")?;
     let form: AskForm = parse_form(&body)?;
     match app.ask_seller(&actor, listing_id, &form.text).await {
-        Ok(conversation) => Ok(super::csrf::redirect_with_flash(
+        Ok((conversation, message)) if message.delivery == Delivery::Blocked => {
+            Ok(super::csrf::redirect_with_refusal(
+                &app,
+                &format!("/messages/{}#latest", conversation.id),
+                NOT_DELIVERED,
+            ))
+        }
+        Ok((conversation, _)) => Ok(super::csrf::redirect_with_flash(
             &app,
             &format!("/messages/{}#latest", conversation.id),
             "Question sent: the seller's answer appears here, and you get a notification.",
@@ -280,7 +303,7 @@ pub async fn report(
             "Thank you. An agent will read this conversation. Meanwhile, never pay or share your details outside Haven.",
         )),
         Err(err) if err.kind.is_correctable() => {
-            conversation_page(&app, &actor, id, Some(err.into())).await
+            conversation_page(&app, &actor, id, Some(err.into()), "").await
         }
         Err(err) => Err(err.into()),
     }

@@ -71,7 +71,7 @@ pub struct Layout {
     /// Unread notices, for the bell.
     pub unread: u32,
     pub demo: bool,
-    pub flash: Option<String>,
+    pub flash: Option<csrf::Flash>,
     /// The page's language tag (`<html lang>`).
     pub lang: &'static str,
     /// Where the language picker comes back to.
@@ -196,6 +196,97 @@ pub fn safe_next(next: &str) -> String {
     }
 }
 
+/// A refusal shown on a form: next to the field it names, when the form
+/// has that field (the API's `address.city` is the form's `city`), else at
+/// the top of the form.
+#[derive(Debug, Clone, Default)]
+pub struct FormRefusal {
+    pub general: Option<String>,
+    pub field: Option<(String, String)>,
+}
+
+impl FormRefusal {
+    pub fn general(message: impl Into<String>) -> FormRefusal {
+        FormRefusal {
+            general: Some(message.into()),
+            field: None,
+        }
+    }
+
+    pub fn on_field(field: &str, message: impl Into<String>) -> FormRefusal {
+        FormRefusal {
+            general: None,
+            field: Some((field.to_string(), message.into())),
+        }
+    }
+
+    /// `err` placed on one of `fields` if it names one.
+    pub fn of(err: &ApiError, fields: &[&str]) -> FormRefusal {
+        let named = err
+            .details
+            .field
+            .as_deref()
+            .map(|f| f.rsplit('.').next().unwrap_or(f))
+            .filter(|f| fields.contains(f));
+        match named {
+            Some(field) => FormRefusal::on_field(field, err.message.clone()),
+            None => FormRefusal::general(err.message.clone()),
+        }
+    }
+
+    pub fn for_field(&self, name: &str) -> Option<&str> {
+        self.field
+            .as_ref()
+            .filter(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.general.is_none() && self.field.is_none()
+    }
+}
+
+/// A person's display name for a console page ("Former member" once
+/// erased; "an unknown account" if gone).
+pub async fn user_name(
+    app: &App,
+    id: haven_domain::ids::UserId,
+) -> Result<String, haven_app::AppError> {
+    Ok(app
+        .store
+        .user(id)
+        .await?
+        .map_or_else(|| "an unknown account".to_string(), |u| u.display_name))
+}
+
+/// The page a form was posted from: the path of the browser's Referer
+/// (cross-site posts never get this far, see `same_origin_posts`), for
+/// sending a refusal back to it. `None` when the browser sent none.
+pub struct CameFrom(pub Option<String>);
+
+impl CameFrom {
+    /// Where to go back to, `fallback` when the browser did not say.
+    pub fn or(&self, fallback: &str) -> String {
+        self.0.clone().unwrap_or_else(|| fallback.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CameFrom {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(CameFrom(referer_path(&parts.headers)))
+    }
+}
+
+/// The path (and query) of the Referer, made safe to redirect to.
+fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let url = headers.get(header::REFERER)?.to_str().ok()?;
+    let rest = url.split("://").nth(1)?;
+    let path = &rest[rest.find('/')?..];
+    Some(safe_next(path))
+}
+
 /// A browser says where a form was posted from. A POST whose Origin (or,
 /// failing that, Referer) names another host is refused: a page on another
 /// site cannot act with the visitor's cookie. Tokens per form come with the
@@ -237,6 +328,35 @@ async fn same_origin_posts(
 pub enum WebError {
     Redirect(String),
     Page(ApiError),
+    /// A refusal the visitor can put right: back to the page it came from,
+    /// with the reason as an alert there (never an error page for it).
+    Back {
+        to: String,
+        reason: String,
+    },
+}
+
+/// Send correctable refusals back to the page they came from (see
+/// [`WebError::Back`]); not found, not allowed and failures on Haven's side
+/// stay error pages.
+pub trait OrBack<T> {
+    fn or_back(self, to: &str) -> Result<T, WebError>;
+}
+
+impl<T, E: Into<ApiError>> OrBack<T> for Result<T, E> {
+    fn or_back(self, to: &str) -> Result<T, WebError> {
+        self.map_err(|err| {
+            let err: ApiError = err.into();
+            if err.kind.is_correctable() {
+                WebError::Back {
+                    to: to.to_string(),
+                    reason: err.message,
+                }
+            } else {
+                WebError::Page(err)
+            }
+        })
+    }
 }
 
 impl From<ApiError> for WebError {
@@ -269,6 +389,13 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
+            WebError::Back { to, reason } => {
+                let mut response = Redirect::to(&to).into_response();
+                response
+                    .extensions_mut()
+                    .insert(csrf::RefusalForNextPage(reason));
+                response
+            }
             WebError::Page(err) => {
                 let heading = match crate::error::status_of(err.kind) {
                     StatusCode::NOT_FOUND => "Not found",
@@ -501,6 +628,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(messages::ask_form).post(messages::ask_seller),
         )
         .route("/messages/{id}/report", post(messages::report))
+        .route(
+            "/console/conversations/{id}/close",
+            post(console::close_conversation),
+        )
         .route("/account/{action}", post(account::security_action))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
@@ -625,6 +756,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/admin/webhooks/{id}", get(admin::webhook_deliveries))
         .route("/admin/settings", get(settings::show).post(settings::save))
+        .route("/admin/settings/brand", post(settings::save_brand))
         .route("/admin/webhooks/{id}/state", post(admin::set_webhook_state))
         .route(
             "/admin/webhooks/deliveries/{id}/resend",
@@ -673,7 +805,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 #[cfg(test)]
 mod tests {
-    use super::age_words;
+    use super::{age_words, header, referer_path};
 
     #[test]
     fn ages_read_in_their_largest_unit() {
@@ -682,5 +814,26 @@ mod tests {
         assert_eq!(age_words(5 * 3_600 + 59), "5 hours");
         assert_eq!(age_words(86_400), "1 day");
         assert_eq!(age_words(180 * 86_400 + 7), "180 days");
+    }
+
+    #[test]
+    fn a_refusal_goes_back_to_the_referring_page_only_by_a_safe_path() {
+        let path = |referer: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::REFERER, referer.parse().unwrap());
+            referer_path(&headers)
+        };
+        assert_eq!(
+            path("http://shop.example/stores/abc?tab=coupons").as_deref(),
+            Some("/stores/abc?tab=coupons")
+        );
+        assert_eq!(path("https://shop.example").as_deref(), None);
+        // Anything odd in the path lands on the home page, never elsewhere.
+        assert_eq!(
+            path("http://shop.example//evil.example/").as_deref(),
+            Some("/")
+        );
+        assert_eq!(path("http://shop.example/a<b").as_deref(), Some("/"));
+        assert_eq!(referer_path(&axum::http::HeaderMap::new()), None);
     }
 }

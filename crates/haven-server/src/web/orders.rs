@@ -194,6 +194,24 @@ struct OrderPage {
     reviewing: ReviewSection,
     /// A refused review: what was typed, and why, next to its field.
     review_refusal: Option<ReviewRefusal>,
+    /// A refused shipment: why, next to the tracking number typed.
+    ship_refusal: Option<ShipRefusal>,
+}
+
+/// A shipment the seller must correct, as typed.
+pub(super) struct ShipRefusal {
+    carrier: String,
+    tracking_number: String,
+    message: String,
+}
+
+/// What a refused action puts on the order page.
+#[derive(Default)]
+struct Refusals {
+    /// About the order as a whole, at the top.
+    error: Option<String>,
+    review: Option<ReviewRefusal>,
+    ship: Option<ShipRefusal>,
 }
 
 /// A review the buyer must correct: the field the refusal is about (none
@@ -226,6 +244,16 @@ impl OrderPage {
             .as_ref()
             .filter(|r| r.field.as_deref().is_none_or(|f| !FIELDS.contains(&f)))
             .map(|r| r.message.as_str())
+    }
+
+    fn ship_error(&self) -> Option<&str> {
+        self.ship_refusal.as_ref().map(|r| r.message.as_str())
+    }
+
+    fn carrier_chosen(&self, carrier: &str) -> bool {
+        self.ship_refusal
+            .as_ref()
+            .is_some_and(|r| r.carrier == carrier)
     }
 
     fn review_text(&self) -> &str {
@@ -292,7 +320,11 @@ fn time_left(app: &App, order: &Order) -> String {
 }
 
 async fn order_page(app: &App, actor: &Actor, order: Order, error: Option<String>) -> WebResult {
-    order_page_with(app, actor, order, error, None).await
+    let refusals = Refusals {
+        error,
+        ..Refusals::default()
+    };
+    order_page_with(app, actor, order, refusals).await
 }
 
 /// The order page again after a refused review, the reason next to its
@@ -311,17 +343,15 @@ pub(super) async fn refused_review_page(
         message: err.message,
         text,
     };
-    let page = order_page_with(app, actor, order, None, Some(refusal)).await?;
+    let refusals = Refusals {
+        review: Some(refusal),
+        ..Refusals::default()
+    };
+    let page = order_page_with(app, actor, order, refusals).await?;
     Ok((status, page).into_response())
 }
 
-async fn order_page_with(
-    app: &App,
-    actor: &Actor,
-    order: Order,
-    error: Option<String>,
-    review_refusal: Option<ReviewRefusal>,
-) -> WebResult {
+async fn order_page_with(app: &App, actor: &Actor, order: Order, refusals: Refusals) -> WebResult {
     let scans = app
         .order_scans(&order)
         .await?
@@ -329,10 +359,10 @@ async fn order_page_with(
         .map(TrackingEventView::from)
         .collect();
     let clock_offset_ms = demo_clock_offset_ms(app);
-    let suggested_tracking = if app.config.demo {
-        haven_app::carrier::simulated_tracking_number()
-    } else {
-        String::new()
+    let suggested_tracking = match &refusals.ship {
+        Some(refused) => refused.tracking_number.clone(),
+        None if app.config.demo => haven_app::carrier::simulated_tracking_number(),
+        None => String::new(),
     };
     Ok(render(&OrderPage {
         layout: Layout::new(app, Some(actor), order.listing_title.clone()),
@@ -348,10 +378,11 @@ async fn order_page_with(
             .map(|c| (c.as_str(), c.display_name()))
             .collect(),
         suggested_tracking,
-        error,
+        error: refusals.error,
         reviewing: review_section(app, actor, &order).await?,
         order: OrderView::seen_by(&order, actor, app.now()),
-        review_refusal,
+        review_refusal: refusals.review,
+        ship_refusal: refusals.ship,
     }))
 }
 
@@ -497,6 +528,21 @@ pub async fn ship(
     let result = app
         .ship(&actor, order_id, &form.carrier, &form.tracking_number, None)
         .await;
+    if let Err(err) = &result
+        && err.kind.is_correctable()
+    {
+        let order = app.order_for(&actor, order_id).await?;
+        let refusals = Refusals {
+            ship: Some(ShipRefusal {
+                carrier: form.carrier.clone(),
+                tracking_number: form.tracking_number.clone(),
+                message: err.message.clone(),
+            }),
+            ..Refusals::default()
+        };
+        let page = order_page_with(&app, &actor, order, refusals).await?;
+        return Ok((crate::error::status_of(err.kind), page).into_response());
+    }
     act(&app, &actor, order_id, result, |order| {
         let number = order
             .shipment

@@ -70,6 +70,20 @@ fn card(
     }
 }
 
+/// The order's buyer and store, by name, for a console row.
+pub(super) async fn party_names(
+    app: &App,
+    order: &haven_domain::order::Order,
+) -> Result<(String, String), AppError> {
+    let buyer = app
+        .store
+        .user(order.buyer_id)
+        .await?
+        .map_or_else(|| "A buyer".to_string(), |u| u.display_name);
+    let (_, store) = app.cached_reputation(order.store_id).await?;
+    Ok((buyer, store))
+}
+
 async fn queues(app: &App, actor: &Actor) -> Result<Vec<QueueCard>, AppError> {
     let peek = || PageRequest::new(None, Some(PEEK));
     let now = app.now();
@@ -185,12 +199,7 @@ async fn case_rows(
     let mut rows = Vec::with_capacity(disputes.len());
     for d in disputes {
         let order = app.order(d.order_id).await?;
-        let buyer = app
-            .store
-            .user(order.buyer_id)
-            .await?
-            .map_or_else(|| "A buyer".to_string(), |u| u.display_name);
-        let (_, store) = app.cached_reputation(order.store_id).await?;
+        let (buyer, store) = party_names(app, &order).await?;
         let since = d.escalated_at.unwrap_or(d.opened_at);
         rows.push(CaseRow {
             dispute_id: d.id.to_string(),

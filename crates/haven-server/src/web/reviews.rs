@@ -8,6 +8,7 @@ use haven_domain::ids::{OrderId, StoreId};
 use haven_store::{ListingFilter, PageRequest, ReviewFilter};
 use serde::Deserialize;
 
+use super::OrBack;
 use super::filters;
 use super::{
     AppState, Layout, Member, Path, Query, Visitor, WebError, WebResult, parse_form, render,
@@ -244,7 +245,7 @@ async fn order_outcome(
             &format!("/orders/{order_id}"),
             done,
         )),
-        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_flash(
+        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_refusal(
             app,
             &format!("/orders/{order_id}"),
             &format!("Not saved: {}", err.message),
@@ -330,7 +331,7 @@ pub async fn reply(
             &back,
             "Your reply is published.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_flash(
+        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_refusal(
             &app,
             &back,
             &format!("Reply not saved: {}", err.message),
@@ -350,9 +351,35 @@ pub struct CasesQuery {
 struct ConsoleReviewsPage {
     layout: Layout,
     held: Vec<ReviewView>,
-    cases: Vec<IntegrityCaseView>,
+    /// The store each held review is about, by name (as `held`).
+    held_stores: Vec<String>,
+    cases: Vec<CaseRow>,
     status: String,
     next_url: Option<String>,
+}
+
+/// A brushing case with its store and reviewers named.
+struct CaseRow {
+    view: IntegrityCaseView,
+    store: String,
+    /// As `view.reviews`: who wrote each flagged review.
+    reviewers: Vec<String>,
+}
+
+async fn case_row(
+    app: &haven_app::App,
+    case: &haven_store::IntegrityCase,
+) -> Result<CaseRow, haven_app::AppError> {
+    let (_, store) = app.cached_reputation(case.store_id).await?;
+    let mut reviewers = Vec::with_capacity(case.reviews.len());
+    for review in &case.reviews {
+        reviewers.push(super::user_name(app, review.buyer_id).await?);
+    }
+    Ok(CaseRow {
+        view: IntegrityCaseView::from(case),
+        store,
+        reviewers,
+    })
 }
 
 pub async fn console(
@@ -371,6 +398,14 @@ pub async fn console(
     let next_url = cases
         .next_cursor
         .map(|c| format!("/console/reviews?status={status_raw}&cursor={c}"));
+    let mut rows = Vec::with_capacity(cases.items.len());
+    for case in &cases.items {
+        rows.push(case_row(&app, case).await?);
+    }
+    let mut held_stores = Vec::with_capacity(held.items.len());
+    for review in &held.items {
+        held_stores.push(app.cached_reputation(review.store_id).await?.1);
+    }
     Ok(render(&ConsoleReviewsPage {
         layout: Layout::new(&app, Some(&actor), "Review integrity"),
         held: held
@@ -378,7 +413,8 @@ pub async fn console(
             .iter()
             .map(|r| ReviewView::new(r, true))
             .collect(),
-        cases: cases.items.iter().map(IntegrityCaseView::from).collect(),
+        held_stores,
+        cases: rows,
         status: status_raw,
         next_url,
     }))
@@ -401,7 +437,8 @@ pub async fn moderate(
     let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
     let approve = form.decision == "approve";
     app.moderate_review(&actor, review, approve, &form.note)
-        .await?;
+        .await
+        .or_back("/console/reviews")?;
     let done = if approve {
         "Published."
     } else {
@@ -424,7 +461,8 @@ pub async fn decide_case(
     let case = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("integrity case"))?;
     let uphold = form.decision == "uphold";
     app.decide_integrity_case(&actor, case, uphold, &form.note)
-        .await?;
+        .await
+        .or_back("/console/reviews")?;
     let done = if uphold {
         "Upheld: the reviews stay removed and the strike stands."
     } else {

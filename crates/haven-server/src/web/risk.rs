@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use super::csrf::redirect_with_flash;
 use super::{AppState, Layout, Member, Path, Query, WebResult, filters, parse_form, render};
+use super::{OrBack, WebError};
 use crate::api::extract::{RawBody, path_id};
+use crate::error::ApiError;
 use haven_app::Actor;
 use haven_app::risk::{DryRun, RuleInput};
 
@@ -23,6 +25,8 @@ pub struct ReviewRow {
     pub amount: String,
     pub score: i64,
     pub at: Timestamp,
+    pub buyer: String,
+    pub store: String,
     pub reasons: Vec<String>,
     /// "buyer via device" lines.
     pub linked: Vec<String>,
@@ -85,7 +89,10 @@ pub async fn queue(
         let amount = Currency::parse(&item.attempt.currency)
             .map(|c| super::shown(Money::new(item.attempt.amount_minor, c)))
             .unwrap_or_default();
+        let (buyer, store) = super::queues::party_names(&app, &order).await?;
         rows.push(ReviewRow {
+            buyer,
+            store,
             order_id: order.id.to_string(),
             title: order.listing_title.clone(),
             amount,
@@ -109,6 +116,21 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// "yes" once the agent has seen what refusing refunds.
+    #[serde(default)]
+    confirmed: String,
+}
+
+#[derive(Template)]
+#[template(path = "risk_refuse.html")]
+struct RefuseConfirmPage {
+    layout: Layout,
+    order_id: String,
+    title: String,
+    refund: String,
+    buyer: String,
+    store: String,
+    note: String,
 }
 
 pub async fn decide(
@@ -119,9 +141,29 @@ pub async fn decide(
 ) -> WebResult {
     let order_id: OrderId = path_id(&id, "order")?;
     let form: DecisionForm = parse_form(&body)?;
-    let approve = form.decision == "approve";
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(ApiError::validation("choose approve or refuse").into()),
+    };
+    // Refusing refunds the buyer: the agent sees the sum and says yes once more.
+    if !approve && form.confirmed != "yes" {
+        app.require_agent(&actor)?;
+        let order = app.order(order_id).await?;
+        let (buyer, store) = super::queues::party_names(&app, &order).await?;
+        return Ok(render(&RefuseConfirmPage {
+            layout: Layout::new(&app, Some(&actor), "Refuse and refund?"),
+            order_id: order_id.to_string(),
+            title: order.listing_title.clone(),
+            refund: super::shown(order.total),
+            buyer,
+            store,
+            note: form.note,
+        }));
+    }
     app.decide_review(&actor, order_id, approve, &form.note)
-        .await?;
+        .await
+        .or_back("/console/risk")?;
     let message = if approve {
         "Approved: the seller can ship."
     } else {
@@ -274,6 +316,9 @@ pub struct ListForm {
     value: String,
     #[serde(default)]
     remove: Option<String>,
+    /// "admin": the form was on the admin's settings page.
+    #[serde(default)]
+    back: String,
 }
 
 pub async fn edit_list(
@@ -290,8 +335,16 @@ pub async fn edit_list(
         Ok(()) => {
             let verb = if add { "Added to" } else { "Removed from" };
             let message = format!("{verb} @{}.", form.name);
-            Ok(redirect_with_flash(&app, "/console/risk/rules", &message))
+            let to = match form.back.as_str() {
+                "admin" => format!("/admin/settings#list-{}", form.name),
+                _ => "/console/risk/rules".into(),
+            };
+            Ok(redirect_with_flash(&app, &to, &message))
         }
+        Err(err) if err.kind.is_correctable() && form.back == "admin" => Err(WebError::Back {
+            to: format!("/admin/settings#list-{}", form.name),
+            reason: err.message,
+        }),
         Err(err) if err.kind.is_correctable() => {
             let status = crate::error::status_of(err.kind);
             let page = rules_page(&app, &actor, RuleForm::default(), Some(err.message)).await?;

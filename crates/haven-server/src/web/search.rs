@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use haven_domain::money::Money;
 
+use super::OrBack;
 use super::{AppState, Layout, Member, Path, Query, Visitor, WebResult, parse_form, render};
 use crate::api::extract::{RawBody, path_id};
 use crate::api::search::SearchParams;
@@ -323,7 +324,8 @@ pub async fn hold(
         _ => return Err(ApiError::not_found("action").into()),
     };
     app.set_listing_hold(&actor, listing, hold, &form.reason)
-        .await?;
+        .await
+        .or_back(&format!("/listings/{listing}"))?;
     let done = if hold {
         "Listing held: it is out of browse and search and takes no orders."
     } else {

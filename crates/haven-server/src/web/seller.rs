@@ -241,30 +241,73 @@ struct NewListingPage {
     categories: Vec<&'static str>,
     ship_by_min: u32,
     ship_by_max: u32,
-    ship_by_default: u32,
     max_photos: usize,
-    error: Option<String>,
+    /// What was typed (a fresh form's defaults the first time).
+    form: ListingForm,
+    refusal: super::FormRefusal,
 }
 
-fn new_listing_page(app: &App, actor: &Actor, error: Option<String>) -> WebResult {
+impl NewListingPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.refusal.for_field(name)
+    }
+}
+
+/// The new-listing form's fields, for placing a refusal next to its field.
+const LISTING_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "ship_by_days",
+    "brand",
+    "product",
+    "certificate_kind",
+    "certificate_number",
+    "certificate_issuer",
+    "ships_from",
+    "ship_country",
+    "ship_cost",
+    "free_over",
+    "min_days",
+    "max_days",
+    "photo",
+];
+
+fn new_listing_page(
+    app: &App,
+    actor: &Actor,
+    form: Option<ListingForm>,
+    refusal: super::FormRefusal,
+) -> WebResult {
     let (_, policy) = app.current_policy();
+    let form = form.unwrap_or_else(|| ListingForm {
+        stock: "10".into(),
+        ship_by_days: policy.ship_by_days_default.to_string(),
+        ship_country: "US".into(),
+        ship_cost: "5.00".into(),
+        min_days: "3".into(),
+        max_days: "7".into(),
+        ..ListingForm::default()
+    });
     Ok(render(&NewListingPage {
         layout: Layout::new(app, Some(actor), "New listing"),
         categories: CATEGORIES.to_vec(),
         ship_by_min: policy.ship_by_days_min,
         ship_by_max: policy.ship_by_days_max,
-        ship_by_default: policy.ship_by_days_default,
         max_photos: MAX_PHOTOS,
-        error,
+        form,
+        refusal,
     }))
 }
 
 pub async fn new_listing_form(State(app): AppState, Member(actor): Member) -> WebResult {
     actor.require_store()?;
-    new_listing_page(&app, &actor, None)
+    new_listing_page(&app, &actor, None, super::FormRefusal::default())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ListingForm {
     title: String,
     #[serde(default)]
@@ -299,28 +342,32 @@ pub struct ListingForm {
 
 fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiError> {
     let currency = app.currency();
-    let amount = |raw: &str, what: &str| {
-        Money::parse_decimal(raw, currency)
-            .map_err(|_| ApiError::validation(format!("{what} must be an amount like 19.99")))
+    // `what` names the field as the form does, so the refusal sits there.
+    let refuse = |field: &'static str, why: String| {
+        ApiError::from(haven_app::error::AppError::invalid_field(field, why))
     };
-    let number = |raw: &str, what: &str| {
+    let amount = |raw: &str, what: &'static str| {
+        Money::parse_decimal(raw, currency)
+            .map_err(|_| refuse(what, "Write an amount like 19.99.".into()))
+    };
+    let number = |raw: &str, what: &'static str| {
         raw.trim()
             .parse::<i64>()
-            .map_err(|_| ApiError::validation(format!("{what} must be a whole number")))
+            .map_err(|_| refuse(what, "Write a whole number.".into()))
     };
-    let days = |raw: &str, what: &str| {
+    let days = |raw: &str, what: &'static str| {
         raw.trim()
             .parse::<u32>()
-            .map_err(|_| ApiError::validation(format!("{what} must be a whole number of days")))
+            .map_err(|_| refuse(what, "Write a whole number of days.".into()))
     };
     let rate = ShippingRate {
         country: match form.ship_country.trim() {
             "*" => haven_domain::catalog::REST_OF_WORLD.to_string(),
             code => code.to_ascii_uppercase(),
         },
-        cost: amount(&form.ship_cost, "shipping cost")?,
-        min_transit_days: days(&form.min_days, "min transit days")?,
-        max_transit_days: days(&form.max_days, "max transit days")?,
+        cost: amount(&form.ship_cost, "ship_cost")?,
+        min_transit_days: days(&form.min_days, "min_days")?,
+        max_transit_days: days(&form.max_days, "max_days")?,
     };
     Ok(NewListingInput {
         title: form.title,
@@ -328,14 +375,14 @@ fn listing_input(app: &App, form: ListingForm) -> Result<NewListingInput, ApiErr
         category: form.category,
         price: amount(&form.price, "price")?,
         stock: number(&form.stock, "stock")?,
-        ship_by_days: Some(days(&form.ship_by_days, "ships within")?),
+        ship_by_days: Some(days(&form.ship_by_days, "ship_by_days")?),
         images: Vec::new(),
         shipping: vec![ShippingMethod {
             name: "Standard".into(),
             rates: vec![rate],
             free_over: match form.free_over.trim() {
                 "" => None,
-                raw => Some(amount(raw, "free shipping from")?),
+                raw => Some(amount(raw, "free_over")?),
             },
         }],
         guaranteed_genuine: form.guaranteed_genuine == "true",
@@ -412,6 +459,7 @@ pub async fn create_listing(
     let encoded = serde_urlencoded::to_string(&fields)
         .map_err(|e| ApiError::bad_request(format!("invalid form: {e}")))?;
     let form: ListingForm = parse_form(encoded.as_bytes())?;
+    let had_photos = !photos.is_empty();
     let result = async {
         if photos.len() > MAX_PHOTOS {
             return Err(ApiError::from(haven_app::error::AppError::invalid_field(
@@ -420,7 +468,7 @@ pub async fn create_listing(
             )));
         }
         let (title, category) = (form.title.clone(), form.category.clone());
-        let mut input = listing_input(&app, form)?;
+        let mut input = listing_input(&app, form.clone())?;
         input.images = Vec::with_capacity(photos.len().max(1));
         for photo in photos {
             input.images.push(app.upload_image(photo).await?);
@@ -450,7 +498,17 @@ pub async fn create_listing(
                 said,
             ))
         }
-        Err(err) if err.kind.is_correctable() => new_listing_page(&app, &actor, Some(err.message)),
+        Err(err) if err.kind.is_correctable() => {
+            let mut refusal = super::FormRefusal::of(&err, LISTING_FIELDS);
+            // A browser never refills a file input: say so.
+            if had_photos && refusal.for_field("photo").is_none() {
+                refusal.field = refusal.field.or(Some((
+                    "photo".into(),
+                    "Choose your photos again: a browser does not keep them.".into(),
+                )));
+            }
+            new_listing_page(&app, &actor, Some(form), refusal)
+        }
         Err(err) => Err(WebError::Page(err)),
     }
 }

@@ -97,8 +97,57 @@ struct SettingsPage {
     layout: Layout,
     version: i64,
     fields: Vec<FieldRow>,
+    /// A refusal about the whole form.
     error: Option<String>,
+    /// A refusal about one field: (its key, why), shown next to it.
+    field_error: Option<(String, String)>,
+    /// The brand the message scanner protects, and the brand form's refusal.
+    brand_name: String,
+    brand_error: Option<String>,
+    /// The operator lists this page edits, with their entries.
+    lists: Vec<ListRow>,
 }
+
+impl SettingsPage {
+    fn error_for(&self, key: &str) -> Option<&str> {
+        self.field_error
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, why)| why.as_str())
+    }
+}
+
+/// One operator list: its name, what it does, and its entries.
+struct ListRow {
+    name: &'static str,
+    what: &'static str,
+    values: Vec<String>,
+}
+
+/// The lists an admin keeps here (agents also edit them, with every other
+/// list, under Console → Risk rules).
+const LISTS: &[(&str, &str)] = &[
+    (
+        haven_app::risk::MARKETPLACE_DOMAINS,
+        "More domains the marketplace owns: the scanner trusts their links and flags imitations of them.",
+    ),
+    (
+        haven_app::risk::CARRIER_DOMAINS,
+        "Carriers whose tracking links the scanner trusts, on top of the built-in ones.",
+    ),
+    (
+        haven_app::risk::DISPOSABLE_EMAIL_DOMAINS,
+        "Throwaway email domains payment scoring counts as disposable, on top of the shipped list.",
+    ),
+    (
+        "protected_brands",
+        "Brands the listing checks protect: a listing naming one far below its category's price is held.",
+    ),
+    (
+        "regulated_categories",
+        "Categories whose listings show certificates an agent has checked.",
+    ),
+];
 
 fn rows(values: &serde_json::Map<String, serde_json::Value>) -> Vec<FieldRow> {
     FIELDS
@@ -114,17 +163,55 @@ fn rows(values: &serde_json::Map<String, serde_json::Value>) -> Vec<FieldRow> {
         .collect()
 }
 
-fn page(
+/// What went wrong on the page, if anything: the policy form or the
+/// brand form.
+#[derive(Default)]
+struct Refused {
+    policy: Option<AppError>,
+    brand: Option<(String, String)>,
+}
+
+async fn page(
     app: &App,
     actor: &Actor,
     values: serde_json::Map<String, serde_json::Value>,
-    error: Option<String>,
+    refused: Refused,
 ) -> WebResult {
+    let (error, field_error) = match refused.policy {
+        Some(err) => match err.details.field.clone() {
+            Some(field) if FIELDS.iter().any(|(k, _)| *k == field) => {
+                (None, Some((field, err.message)))
+            }
+            _ => (Some(err.message), None),
+        },
+        None => (None, None),
+    };
+    let entries = app.risk_lists(actor).await?;
+    let lists = LISTS
+        .iter()
+        .map(|(name, what)| ListRow {
+            name,
+            what,
+            values: entries
+                .iter()
+                .filter(|e| e.name == *name)
+                .map(|e| e.value.clone())
+                .collect(),
+        })
+        .collect();
+    let (brand_name, brand_error) = match refused.brand {
+        Some((typed, why)) => (typed, Some(why)),
+        None => (app.scanner_brand().await?, None),
+    };
     Ok(render(&SettingsPage {
         layout: Layout::new(app, Some(actor), "Platform settings"),
         version: app.current_policy().0,
         fields: rows(&values),
         error,
+        field_error,
+        brand_name,
+        brand_error,
+        lists,
     }))
 }
 
@@ -137,7 +224,41 @@ fn current_values(app: &App) -> serde_json::Map<String, serde_json::Value> {
 
 pub async fn show(State(app): AppState, Member(actor): Member) -> WebResult {
     actor.require_role(Role::Admin)?;
-    page(&app, &actor, current_values(&app), None)
+    page(&app, &actor, current_values(&app), Refused::default()).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct BrandForm {
+    #[serde(default)]
+    brand_name: String,
+}
+
+/// The brand the message scanner protects.
+pub async fn save_brand(
+    State(app): AppState,
+    Member(actor): Member,
+    RawBody(body): RawBody,
+) -> WebResult {
+    actor.require_role(Role::Admin)?;
+    let form: BrandForm = parse_form(&body)?;
+    match app.set_scanner_brand(&actor, &form.brand_name).await {
+        Ok(()) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            "/admin/settings#scanner",
+            &format!(
+                "The message scanner now protects the name “{}”.",
+                form.brand_name.trim()
+            ),
+        )),
+        Err(err) if err.kind.is_correctable() => {
+            let refused = Refused {
+                policy: None,
+                brand: Some((form.brand_name, err.message)),
+            };
+            page(&app, &actor, current_values(&app), refused).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The form's fields as a policy: every field a whole number.
@@ -178,7 +299,11 @@ pub async fn save(
                 .into_iter()
                 .map(|(k, v)| (k, serde_json::Value::String(v)))
                 .collect();
-            page(&app, &actor, typed, Some(err.message))
+            let refused = Refused {
+                policy: Some(err),
+                brand: None,
+            };
+            page(&app, &actor, typed, refused).await
         }
         Err(err) => Err(err.into()),
     }

@@ -1,5 +1,6 @@
 //! Browse, listing detail, checkout and the card challenge.
 
+use super::OrBack;
 use super::filters;
 use super::{Path, Query};
 use askama::Template;
@@ -455,15 +456,35 @@ struct CheckoutPage {
     /// The buyer's Haven credit (on-time guarantee compensation).
     credit_minor: i64,
     credit: String,
-    error: Option<String>,
+    refusal: super::FormRefusal,
 }
+
+impl CheckoutPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.refusal.for_field(name)
+    }
+}
+
+/// The checkout forms' fields, for placing a refusal next to its field.
+pub(super) const CHECKOUT_FIELDS: &[&str] = &[
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "postal_code",
+    "country",
+    "coupon",
+    "card_number",
+    "exp",
+    "cvc",
+];
 
 async fn checkout_page(
     app: &crate::App,
     actor: &haven_app::Actor,
     listing_id: ListingId,
     mut form: CheckoutForm,
-    error: Option<String>,
+    refusal: super::FormRefusal,
 ) -> WebResult {
     let listing = app
         .store
@@ -503,9 +524,13 @@ async fn checkout_page(
         form.accept_regular_price == "true",
     );
     let _ = unit_price;
-    let (quote, error) = match buy_now_quote(app, actor, &listing, &form, quantity, &method).await {
-        Ok(quote) => (Some(quote), error),
-        Err(err) if err.status.is_client_error() => (None, error.or(Some(err.message))),
+    let (quote, refusal) = match buy_now_quote(app, actor, &listing, &form, quantity, &method).await
+    {
+        Ok(quote) => (Some(quote), refusal),
+        Err(err) if err.status.is_client_error() && refusal.is_empty() => {
+            (None, super::FormRefusal::of(&err, CHECKOUT_FIELDS))
+        }
+        Err(err) if err.status.is_client_error() => (None, refusal),
         Err(err) => return Err(err.into()),
     };
     let idempotency_key = if form.idempotency_key.is_empty() {
@@ -536,7 +561,7 @@ async fn checkout_page(
         quote,
         idempotency_key,
         form,
-        error,
+        refusal,
     }))
 }
 
@@ -592,7 +617,14 @@ pub async fn checkout_form(
     if form.seen.is_empty() {
         form.use_credit = "true".into();
     }
-    checkout_page(&app, &actor, path_id(&id, "listing")?, form, None).await
+    checkout_page(
+        &app,
+        &actor,
+        path_id(&id, "listing")?,
+        form,
+        super::FormRefusal::default(),
+    )
+    .await
 }
 
 pub(crate) fn parse_expiry(raw: &str) -> Option<(u8, u16)> {
@@ -628,7 +660,7 @@ pub async fn checkout(
             &actor,
             listing_id,
             form,
-            Some("Expiry must look like 12/30.".into()),
+            super::FormRefusal::on_field("exp", "Expiry must look like 12/30."),
         )
         .await;
     };
@@ -672,9 +704,14 @@ pub async fn checkout(
         Ok(outcome) if outcome.challenge_required => {
             Ok(Redirect::to(&format!("/orders/{}/verify", outcome.order.id)).into_response())
         }
-        Ok(outcome) => Ok(Redirect::to(&format!("/orders/{}", outcome.order.id)).into_response()),
+        Ok(outcome) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/orders/{}", outcome.order.id),
+            &super::cart::paid_message(&outcome.orders),
+        )),
         Err(err) if err.kind.is_correctable() => {
-            checkout_page(&app, &actor, listing_id, form, Some(err.message)).await
+            let refusal = super::FormRefusal::of(&err.into(), CHECKOUT_FIELDS);
+            checkout_page(&app, &actor, listing_id, form, refusal).await
         }
         Err(err) => Err(err.into()),
     }
@@ -721,7 +758,14 @@ pub async fn challenge(
         .complete_challenge(&actor, order_id, &form.code, None)
         .await
     {
-        Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
+        Ok(order) => Ok(super::csrf::redirect_with_flash(
+            &app,
+            &format!("/orders/{}", order.id),
+            &format!(
+                "Verified. {}",
+                super::cart::paid_message(std::slice::from_ref(&order))
+            ),
+        )),
         Err(err) if err.kind == haven_app::ErrorKind::PaymentDeclined => {
             let order = app.order_for(&actor, order_id).await?;
             let error = Some("Your bank did not accept that code. Try again.".to_string());
@@ -731,7 +775,7 @@ pub async fn challenge(
                 error,
             }))
         }
-        Err(err) => Err(err.into()),
+        Err(err) => Err(err).or_back(&format!("/orders/{order_id}")),
     }
 }
 

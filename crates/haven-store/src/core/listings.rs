@@ -11,7 +11,7 @@ use crate::{FingerprintMatch, Page, PageRequest, StoreResult, params};
 
 impl<B: Backend> Core<B> {
     pub(super) async fn held_page(&self, page: &PageRequest) -> StoreResult<Page<Listing>> {
-        self.page(sql::LISTINGS_HELD, Vec::new(), page, listing_row, |l| {
+        self.queue_page(sql::LISTINGS_HELD, page, listing_row, |l| {
             (l.created_at, l.id.0)
         })
         .await

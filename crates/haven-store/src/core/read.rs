@@ -316,6 +316,20 @@ impl<B: Backend> Core<B> {
         Ok(make_page(rows, page.limit, key))
     }
 
+    /// As [`Core::page`], for a work queue read oldest first (the case
+    /// waiting longest comes first; `sql` pages with `> (?, ?)`).
+    pub(super) async fn queue_page<T>(
+        &self,
+        sql: super::Sql,
+        page: &PageRequest,
+        decode: impl Fn(&Row) -> StoreResult<T>,
+        key: impl Fn(&T) -> (Timestamp, uuid::Uuid),
+    ) -> StoreResult<Page<T>> {
+        let (ms, id) = crate::queue_position(page);
+        let rows = self.rows(sql, params![ms, id, page.limit + 1]).await?;
+        Ok(make_page(all(rows, decode)?, page.limit, key))
+    }
+
     async fn plan_and_run(&self, changes: &Changeset) -> StoreResult<()> {
         let ops = plan(changes)?;
         if ops.is_empty() {
@@ -441,13 +455,9 @@ impl<B: Backend> Store for Core<B> {
     }
 
     async fn pending_identity_reviews(&self, page: &PageRequest) -> StoreResult<Page<User>> {
-        self.page(
-            sql::USERS_PENDING_IDENTITY,
-            Vec::new(),
-            page,
-            user_row,
-            |u| (u.created_at, u.id.0),
-        )
+        self.queue_page(sql::USERS_PENDING_IDENTITY, page, user_row, |u| {
+            (u.created_at, u.id.0)
+        })
         .await
     }
 
@@ -1144,13 +1154,9 @@ impl<B: Backend> Store for Core<B> {
     }
 
     async fn dead_commands(&self, page: &PageRequest) -> StoreResult<Page<Command>> {
-        self.page(
-            sql::COMMANDS_DEAD_PAGE,
-            Vec::new(),
-            page,
-            command_row,
-            |c| (c.created_at, c.id),
-        )
+        self.queue_page(sql::COMMANDS_DEAD_PAGE, page, command_row, |c| {
+            (c.created_at, c.id)
+        })
         .await
     }
 
@@ -1471,13 +1477,9 @@ impl<B: Backend> Store for Core<B> {
     }
 
     async fn flagged_conversations(&self, page: &PageRequest) -> StoreResult<Page<Conversation>> {
-        self.page(
-            sql::CONVERSATIONS_FLAGGED,
-            Vec::new(),
-            page,
-            conversation_row,
-            |c| (c.last_message_at.unwrap_or(c.created_at), c.id.0),
-        )
+        self.queue_page(sql::CONVERSATIONS_FLAGGED, page, conversation_row, |c| {
+            (c.last_message_at.unwrap_or(c.created_at), c.id.0)
+        })
         .await
     }
 

@@ -195,6 +195,13 @@ impl<B: Backend> Core<B> {
         status: Option<CaseStatus>,
         page: &PageRequest,
     ) -> StoreResult<Page<IntegrityCase>> {
+        if status == Some(CaseStatus::Open) {
+            return self
+                .queue_page(sql::INTEGRITY_CASES_OPEN, page, case_row, |c| {
+                    (c.created_at, c.id)
+                })
+                .await;
+        }
         let status = status.map(CaseStatus::as_str).unwrap_or_default();
         self.page(
             sql::INTEGRITY_CASES_PAGE,

@@ -268,13 +268,9 @@ impl<B: Backend> Core<B> {
         &self,
         page: &PageRequest,
     ) -> StoreResult<Page<RiskAttempt>> {
-        self.page(
-            sql::RISK_ATTEMPTS_IN_REVIEW,
-            Vec::new(),
-            page,
-            attempt_row,
-            |a| (a.at, a.id),
-        )
+        self.queue_page(sql::RISK_ATTEMPTS_IN_REVIEW, page, attempt_row, |a| {
+            (a.at, a.id)
+        })
         .await
     }
 

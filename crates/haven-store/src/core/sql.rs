@@ -44,8 +44,8 @@ pub const USERS_NAME_SKELETON_INDEX: Sql = Shared(
     "CREATE UNIQUE INDEX IF NOT EXISTS users_by_name_skeleton ON users(name_skeleton) WHERE name_skeleton IS NOT NULL",
 );
 pub const USERS_PENDING_IDENTITY: Sql = Shared(
-    "SELECT data, version FROM users WHERE identity_status = 'pending' AND (created_at_ms, id) < (?1, ?2)
-     ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+    "SELECT data, version FROM users WHERE identity_status = 'pending' AND (created_at_ms, id) > (?1, ?2)
+     ORDER BY created_at_ms, id LIMIT ?3",
 );
 pub const SESSION_INSERT: Sql = Shared(
     "INSERT INTO sessions (token_hash, user_id, kind, created_at_ms, expires_at_ms, user_agent, ip, last_seen_ms, reauth_ms)
@@ -184,8 +184,8 @@ pub const LISTINGS_OF_STORE: Sql = Shared(
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
 );
 pub const LISTINGS_HELD: Sql = Shared(
-    "SELECT data, stock, deal_remaining FROM listings WHERE held = 1 AND (created_at_ms, id) < (?1, ?2)
-     ORDER BY created_at_ms DESC, id DESC LIMIT ?3",
+    "SELECT data, stock, deal_remaining FROM listings WHERE held = 1 AND (created_at_ms, id) > (?1, ?2)
+     ORDER BY created_at_ms, id LIMIT ?3",
 );
 pub const CATEGORY_VISIBLE_COUNT: Sql = Shared(
     "SELECT COUNT(*) FROM listings WHERE category = ?1 AND held = 0 AND price_minor IS NOT NULL",
@@ -599,8 +599,8 @@ pub const COMMAND_BY_ID: Sql = Shared(
 pub const COMMANDS_FOR_ORDER: Sql = Shared(
     "SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE order_id = ?1 ORDER BY created_at_ms, id LIMIT 200",
 );
-pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE state = 'dead' AND (created_at_ms, id) < (?1, ?2)
-     ORDER BY created_at_ms DESC, id DESC LIMIT ?3");
+pub const COMMANDS_DEAD_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE state = 'dead' AND (created_at_ms, id) > (?1, ?2)
+     ORDER BY created_at_ms, id LIMIT ?3");
 pub const COMMANDS_FOR_SUBJECT_PAGE: Sql = Shared("SELECT id, kind, dedupe_key, payload, state, attempts, next_attempt_ms, last_error, order_id, created_at_ms, done_at_ms, lease_until_ms FROM commands WHERE subject_id = ?1 AND (created_at_ms, id) < (?2, ?3)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4");
 pub const NOTIFICATION_INSERT: Sql = Shared(
@@ -761,10 +761,10 @@ pub const CONVERSATIONS_FOR_STORE: Sql = Shared(
 /// `flagged` is 0/1 in SQLite (matching its partial index) and a BOOLEAN
 /// in PostgreSQL.
 pub const CONVERSATIONS_FLAGGED: Sql = Split {
-    sqlite: "SELECT data, version FROM conversations WHERE flagged = 1 AND (last_message_ms, id) < (?1, ?2)
-             ORDER BY last_message_ms DESC, id DESC LIMIT ?3",
-    postgres: "SELECT data, version FROM conversations WHERE flagged AND (last_message_ms, id) < ($1, $2)
-               ORDER BY last_message_ms DESC, id DESC LIMIT $3",
+    sqlite: "SELECT data, version FROM conversations WHERE flagged = 1 AND (last_message_ms, id) > (?1, ?2)
+             ORDER BY last_message_ms, id LIMIT ?3",
+    postgres: "SELECT data, version FROM conversations WHERE flagged AND (last_message_ms, id) > ($1, $2)
+               ORDER BY last_message_ms, id LIMIT $3",
 };
 pub const MESSAGES_AFTER: Sql = Shared(
     "SELECT data FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -894,7 +894,7 @@ pub const RISK_ATTEMPT_BY_ID: Sql = Shared(concat!(
 /// The review queue: a literal outcome, so the partial index serves it.
 pub const RISK_ATTEMPTS_IN_REVIEW: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
-    " FROM risk_attempts WHERE outcome = 'review' AND (at_ms, id) < (?1, ?2) ORDER BY at_ms DESC, id DESC LIMIT ?3"
+    " FROM risk_attempts WHERE outcome = 'review' AND (at_ms, id) > (?1, ?2) ORDER BY at_ms, id LIMIT ?3"
 ));
 pub const RISK_ATTEMPTS_RECENT: Sql = Shared(concat!(
     "SELECT id, at_ms, buyer_id, order_id, card_fp, device_id, ip, address_key, amount_minor, currency, outcome, score, assessment",
@@ -1100,6 +1100,11 @@ pub const INTEGRITY_CASE_BY_ID: Sql =
 pub const INTEGRITY_CASE_OPEN_FOR_STORE: Sql = Shared(
     "SELECT data, version FROM integrity_cases WHERE store_id = ?1 AND status = 'open'
      ORDER BY created_at_ms DESC, id DESC LIMIT 1",
+);
+/// The open cases, a work queue: the longest-waiting first.
+pub const INTEGRITY_CASES_OPEN: Sql = Shared(
+    "SELECT data, version FROM integrity_cases WHERE status = 'open' AND (created_at_ms, id) > (?1, ?2)
+     ORDER BY created_at_ms, id LIMIT ?3",
 );
 pub const INTEGRITY_CASES_PAGE: Sql = Shared(
     "SELECT data, version FROM integrity_cases WHERE (?1 = '' OR status = ?1) AND (created_at_ms, id) < (?2, ?3)

@@ -450,7 +450,14 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
         }
     }
     if let Some(job) = jobs.next() {
-        let _ = job.reply.send(failure);
+        if conn.is_autocommit() {
+            let _ = job.reply.send(failure);
+        } else {
+            // Answered with the batch's commit, not before: its failure
+            // may come from a job before it (the same key inserted twice),
+            // and a caller that then reads must find that job's row.
+            answers.push((job.reply, failure));
+        }
     }
     run_with_savepoints(conn, jobs.collect(), answers);
 }
@@ -642,6 +649,51 @@ mod tests {
         assert_eq!(results, vec![true, true, false, true, false, true]);
         assert_eq!(stored(&conn), vec!["one", "two", "three", "four"]);
         assert!(conn.is_autocommit(), "the batch ended its transaction");
+    }
+
+    /// A job that fails because of an earlier job in its batch (the same key
+    /// written twice) hears of it only once that job is committed, so
+    /// reading what won finds it.
+    #[test]
+    fn a_failed_job_is_answered_only_once_its_batch_is_committed() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v TEXT UNIQUE)")
+            .unwrap();
+        let (winner, _) = oneshot::channel();
+        let (loser_reply, loser_answer) = oneshot::channel();
+        let (probe_reply, _) = oneshot::channel();
+        let loser_answer = Arc::new(Mutex::new(loser_answer));
+        let answered_early = Arc::new(AtomicBool::new(false));
+        let (seen, early) = (loser_answer.clone(), answered_early.clone());
+        let probe: WorkFn = Box::new(move |_: &Connection| {
+            if seen.lock().unwrap().try_recv().is_ok() {
+                early.store(true, Ordering::SeqCst);
+            }
+            Ok(Box::new(()) as AnyBox)
+        });
+        let batch = vec![
+            WriteJob {
+                work: insert("key"),
+                reply: winner,
+            },
+            WriteJob {
+                work: insert("key"),
+                reply: loser_reply,
+            },
+            WriteJob {
+                work: probe,
+                reply: probe_reply,
+            },
+        ];
+        run_batch(&conn, batch);
+        assert!(
+            !answered_early.load(Ordering::SeqCst),
+            "the loser was told before the winner was committed"
+        );
+        assert!(loser_answer.lock().unwrap().try_recv().unwrap().is_err());
+        assert_eq!(stored(&conn), vec!["key"]);
     }
 
     /// A job whose failure makes SQLite abandon the whole transaction must
