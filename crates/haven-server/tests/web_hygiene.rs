@@ -217,14 +217,21 @@ async fn a_refused_registration_says_why_at_the_field() {
     assert!(!html.contains("value=\"password\""), "never the password");
 }
 
-/// Follow a form's redirect and check the page says `message` once, and a
-/// reload no longer does.
-async fn says_once(browser: &mut Browser<'_>, r: &common::Response, message: &str) -> String {
+/// Follow a form's redirect (a 303) to the page it names; that page and
+/// its path (without the fragment).
+async fn follow(browser: &mut Browser<'_>, r: &common::Response) -> (String, common::Response) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(r));
     let to = r.headers.get("location").unwrap().to_str().unwrap();
     let to = to.split('#').next().unwrap().to_string();
     let page = browser.get(&to).await;
     assert_eq!(page.status, StatusCode::OK, "{to}");
+    (to, page)
+}
+
+/// Follow a form's redirect and check the page says `message` once, and a
+/// reload no longer does.
+async fn says_once(browser: &mut Browser<'_>, r: &common::Response, message: &str) -> String {
+    let (to, page) = follow(browser, r).await;
     let html = Browser::html(&page);
     assert!(html.contains("id=\"flash\""), "{to}: no message");
     assert_eq!(html.matches(message).count(), 1, "{to}: '{message}' once");
@@ -254,11 +261,7 @@ fn listing_form<'a>(title: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
 
 /// As [`says_once`], for a refusal: shown as an alert, not as a success.
 async fn refused_once(browser: &mut Browser<'_>, r: &common::Response, reason: &str) -> String {
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(r));
-    let to = r.headers.get("location").unwrap().to_str().unwrap();
-    let to = to.split('#').next().unwrap().to_string();
-    let page = browser.get(&to).await;
-    assert_eq!(page.status, StatusCode::OK, "{to}");
+    let (to, page) = follow(browser, r).await;
     let html = Browser::html(&page);
     let alert = html
         .find("<div class=\"notice bad\" role=\"alert\" id=\"flash\">")
