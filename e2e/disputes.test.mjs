@@ -3,7 +3,7 @@
 // close the dispute that fails because withdrawing keeps the protection.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { availableBalance, buy, click, startHaven, login, logout, snap } from "./harness.mjs";
+import { availableBalance, axeAtBothSizes, buy, click, startHaven, login, logout, snap } from "./harness.mjs";
 
 const BUYER = "buyer@demo.haven";
 const SELLER = "lumen@demo.haven";
@@ -37,8 +37,12 @@ async function untilShown(page, url, selector, pattern) {
 
 test("photo evidence, declined offer, escalation and an agent's decision", async () => {
   const haven = await startHaven();
+  // axe-core checks each dispute page on the way, at both sizes.
+  const violations = [];
   try {
-    const page = await haven.browser.newPage();
+    // The pages' CSP refuses injected scripts, as it should; axe alone is let through.
+    const context = await haven.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
     const base = haven.base;
     await login(page, base, SELLER);
     const before = await availableBalance(page, base);
@@ -59,12 +63,19 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
     assert.match(disputeUrl, /\/disputes\/[0-9a-f-]{36}$/);
     assert.match(await page.textContent("#dispute-state"), /awaiting seller/);
     assert.equal(await page.locator("img.evidence-photo").count(), 1, "the photo is in the evidence log");
+    violations.push(...(await axeAtBothSizes(page, "the buyer's dispute page")));
     await logout(page);
 
     await login(page, base, SELLER);
     await page.goto(`${base}/seller/disputes`);
     await click(page, `a[href="${new URL(disputeUrl).pathname}"]`);
     assert.equal(page.url(), disputeUrl);
+    violations.push(...(await axeAtBothSizes(page, "the seller's dispute page")));
+    // A refused offer says why beside the amount.
+    await page.fill("#amount", "ten");
+    await click(page, "#seller-counter");
+    assert.match(await page.textContent("#amount-error"), /amount like 12\.50/);
+    violations.push(...(await axeAtBothSizes(page, "a refused offer")));
     await page.fill("#amount", "10.00");
     await page.fill("#counter_message", "Sorry! 10.00 back and keep it?");
     await click(page, "#seller-counter");
@@ -85,6 +96,7 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
     await page.goto(`${base}/console`);
     await click(page, `a[href="${new URL(disputeUrl).pathname}"]`);
     assert.match(await page.textContent("#histories"), /Buyer: 1 orders/);
+    violations.push(...(await axeAtBothSizes(page, "the agent's dispute page")));
     await page.check("input[name=decision][value=partial_refund]");
     await page.fill("#decision-amount", "20.00");
     await page.fill("#reasons", "The photo shows a cracked base; a partial refund covers the repair.");
@@ -92,6 +104,7 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
     // Nothing moves until the agent confirms what will.
     assert.match(await page.textContent("#to-buyer"), /\$20\.00/);
     assert.match(await page.textContent("#to-seller"), /\$34\.00/);
+    violations.push(...(await axeAtBothSizes(page, "the decision's confirmation")));
     await click(page, "#confirm-decision");
     assert.match(await page.textContent("#dispute-state"), /resolved/);
     assert.match(await page.textContent("#resolution"), /refund \$20\.00/);
@@ -104,6 +117,7 @@ test("photo evidence, declined offer, escalation and an agent's decision", async
   } finally {
     await haven.stop();
   }
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
 });
 
 test("asked to close the dispute, the buyer withdraws, reopens and is still refunded", async () => {

@@ -1,6 +1,7 @@
 // Starts the real haven binary in demo mode on a free port with a fresh
 // database, and launches Debian's Chromium through playwright-core.
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -135,6 +136,34 @@ export async function snap(page, name) {
     await page.screenshot({ path: join(SHOTS, `${name}-${size.name}.png`), fullPage: false });
   }
   await page.setViewportSize({ width: SIZES[0].width, height: SIZES[0].height });
+}
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** The serious and critical WCAG 2 A/AA violations axe-core finds on the
+ * page as it is (the page's context must bypass CSP to let axe in). */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+}
+
+/** axe on the page as it is, at desktop and phone widths; each violation
+ * is labelled with `label` and the size. The page is left at desktop size. */
+export async function axeAtBothSizes(page, label) {
+  const found = [];
+  for (const size of SIZES) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    for (const violation of await axeViolations(page)) found.push({ page: label, size: size.name, ...violation });
+  }
+  await page.setViewportSize({ width: SIZES[0].width, height: SIZES[0].height });
+  return found;
 }
 
 function base32Decode(text) {

@@ -3,6 +3,7 @@
 //! seller's orders.
 
 use haven_domain::account::Role;
+use haven_domain::dispute::Party;
 use haven_domain::ids::OrderId;
 use haven_domain::trail::AuditRecord;
 use haven_store::PageRequest;
@@ -120,6 +121,41 @@ impl App {
             records: newest_first(records),
             next_before: None,
         })
+    }
+}
+
+/// What a staff member did, for the audit log.
+pub(crate) struct StaffAction<'a> {
+    /// `command`, `conversation`, `webhook`…
+    pub subject: &'a str,
+    pub subject_id: uuid::Uuid,
+    /// The order it concerns; none for a platform action.
+    pub order_id: Option<OrderId>,
+    pub action: &'a str,
+    pub from_state: &'a str,
+    pub to_state: &'a str,
+    /// The staff member's note, in their words.
+    pub reason: &'a str,
+}
+
+impl App {
+    /// The audit record of `staff`'s action, to commit with the change it
+    /// describes.
+    pub(crate) fn staff_audit(&self, staff: &Actor, action: StaffAction<'_>) -> AuditRecord {
+        AuditRecord {
+            id: uuid::Uuid::now_v7(),
+            at: self.now(),
+            order_id: action.order_id,
+            subject: action.subject.into(),
+            subject_id: action.subject_id,
+            actor: Party::Agent,
+            actor_id: Some(staff.id()),
+            action: action.action.into(),
+            from_state: action.from_state.into(),
+            to_state: action.to_state.into(),
+            reason: action.reason.into(),
+            policy_version: self.current_policy().0,
+        }
     }
 }
 

@@ -368,7 +368,8 @@ impl App {
             .ok_or_else(|| crate::AppError::not_found("command"))
     }
 
-    /// The update, and an audit record on the command's order, together.
+    /// The update, and its audit record (on the command's order, if any),
+    /// together.
     async fn record_agent_action(
         &self,
         agent: &crate::Actor,
@@ -377,27 +378,22 @@ impl App {
         action: &str,
         note: &str,
     ) -> crate::AppResult<()> {
-        let now = self.now();
         let mut changes = haven_store::Changeset {
             command_updates: vec![update],
             ..Default::default()
         };
-        if let Some(order_id) = command.order_id {
-            changes.audit.push(haven_domain::trail::AuditRecord {
-                id: uuid::Uuid::now_v7(),
-                at: now,
-                order_id,
-                subject: "command".into(),
+        changes.audit.push(self.staff_audit(
+            agent,
+            crate::audit::StaffAction {
+                subject: "command",
                 subject_id: command.id,
-                actor: haven_domain::dispute::Party::Agent,
-                actor_id: Some(agent.id()),
-                action: action.into(),
-                from_state: command.state.as_str().into(),
-                to_state: String::new(),
-                reason: note.into(),
-                policy_version: self.current_policy().0,
-            });
-        }
+                order_id: command.order_id,
+                action,
+                from_state: command.state.as_str(),
+                to_state: "",
+                reason: note,
+            },
+        ));
         match self.store.commit(changes).await {
             Ok(()) => Ok(()),
             Err(haven_store::StoreError::Conflict(haven_store::Conflict::CommandGone)) => Err(

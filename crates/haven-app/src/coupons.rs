@@ -63,9 +63,11 @@ impl App {
             created_by: actor.id(),
             created_at: now,
         };
-        coupon
-            .validate()
-            .map_err(|err| AppError::validation(err.to_string()))?;
+        coupon.validate().map_err(
+            |haven_domain::coupon::CouponError::Invalid { field, message }| {
+                AppError::invalid_field(field, message)
+            },
+        )?;
         if coupon.ends_at <= now {
             return Err(AppError::invalid_field(
                 "ends_at",

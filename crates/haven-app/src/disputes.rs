@@ -127,11 +127,11 @@ fn dispute_error(err: haven_domain::dispute::DisputeError) -> AppError {
     use haven_domain::dispute::DisputeError as E;
     match err {
         E::WrongParty(_) => AppError::forbidden(err.to_string()),
-        E::BadAmount { .. }
-        | E::TextTooLong
-        | E::ControlCharacters
-        | E::ExplanationRequired
-        | E::ReturnAddressRequired => AppError::validation(err.to_string()),
+        E::BadAmount { .. } => AppError::invalid_field("amount_minor", err.to_string()),
+        E::ReturnAddressRequired => AppError::invalid_field("return_address", err.to_string()),
+        E::TextTooLong | E::ControlCharacters | E::ExplanationRequired => {
+            AppError::validation(err.to_string())
+        }
         E::EscalationTooEarly { available_at } => {
             AppError::new(ErrorKind::EscalationTooEarly, err.to_string()).with_details(
                 crate::ErrorDetails {

@@ -191,7 +191,9 @@ impl App {
         let (current_policy, policy) = match latest {
             Some((version, latest)) if config.policy == Policy::default() => (version, latest),
             _ => (
-                store.ensure_policy(&config.policy, clock.now()).await?,
+                store
+                    .ensure_policy(&config.policy, clock.now(), None)
+                    .await?,
                 config.policy.clone(),
             ),
         };
@@ -259,10 +261,24 @@ impl App {
     pub async fn publish_policy(&self, admin: &Actor, policy: Policy) -> AppResult<PolicyVersion> {
         admin.require_role(haven_domain::account::Role::Admin)?;
         policy.validate().map_err(|e| AppError::validation(e.0))?;
-        let version = self.store.ensure_policy(&policy, self.now()).await?;
+        let version = self
+            .store
+            .ensure_policy(&policy, self.now(), Some(admin.id()))
+            .await?;
         self.adopt_policy(version, policy);
         tracing::info!(version, admin = %admin.id(), "policy published");
         Ok(version)
+    }
+
+    /// Published policy versions, newest first, before `before` (admins).
+    pub async fn policy_history(
+        &self,
+        admin: &Actor,
+        before: Option<PolicyVersion>,
+        limit: u32,
+    ) -> AppResult<Vec<haven_store::PolicyRecord>> {
+        admin.require_role(haven_domain::account::Role::Admin)?;
+        Ok(self.store.policy_history(before, limit.min(100)).await?)
     }
 
     fn adopt_policy(&self, version: PolicyVersion, policy: Policy) {
@@ -699,7 +715,7 @@ pub(crate) fn audit_order(
     AuditRecord {
         id: uuid::Uuid::now_v7(),
         at: now,
-        order_id: after.id,
+        order_id: Some(after.id),
         subject: "order".into(),
         subject_id: after.id.0,
         actor: by.party,
@@ -733,7 +749,7 @@ fn audit_dispute(
     AuditRecord {
         id: uuid::Uuid::now_v7(),
         at: now,
-        order_id: after.order_id,
+        order_id: Some(after.order_id),
         subject: "dispute".into(),
         subject_id: after.id.0,
         actor: by.party,

@@ -762,22 +762,18 @@ impl App {
             }],
             ..Default::default()
         };
-        if let Some(order_id) = conversation.order_id {
-            changes.audit.push(haven_domain::trail::AuditRecord {
-                id: uuid::Uuid::now_v7(),
-                at: now,
-                order_id,
-                subject: "conversation".into(),
+        changes.audit.push(self.staff_audit(
+            agent,
+            crate::audit::StaffAction {
+                subject: "conversation",
                 subject_id: conversation.id.0,
-                actor: haven_domain::dispute::Party::Agent,
-                actor_id: Some(agent.id()),
-                action: "conversation_closed".into(),
-                from_state: "flagged".into(),
-                to_state: String::new(),
-                reason: note,
-                policy_version: self.current_policy().0,
-            });
-        }
+                order_id: conversation.order_id,
+                action: "conversation_closed",
+                from_state: "flagged",
+                to_state: "",
+                reason: &note,
+            },
+        ));
         self.store.commit(changes).await?;
         Ok(conversation)
     }

@@ -179,14 +179,36 @@ impl App {
             created_by: actor.id(),
             updated_at: now,
         };
-        self.save_endpoint(&endpoint).await?;
+        self.save_endpoint(actor, &endpoint, "created", "", "enabled")
+            .await?;
         Ok(endpoint)
     }
 
-    async fn save_endpoint(&self, endpoint: &WebhookEndpoint) -> AppResult<()> {
+    /// Save the endpoint with the audit record of the admin's change.
+    async fn save_endpoint(
+        &self,
+        admin: &Actor,
+        endpoint: &WebhookEndpoint,
+        action: &str,
+        from_state: &str,
+        to_state: &str,
+    ) -> AppResult<()> {
+        let audit = self.staff_audit(
+            admin,
+            crate::audit::StaffAction {
+                subject: "webhook",
+                subject_id: endpoint.id,
+                order_id: None,
+                action,
+                from_state,
+                to_state,
+                reason: &endpoint.url,
+            },
+        );
         self.store
             .commit(Changeset {
                 webhook_endpoints: vec![endpoint.clone()],
+                audit: vec![audit],
                 ..Changeset::default()
             })
             .await?;
@@ -228,7 +250,13 @@ impl App {
         }
         endpoint.enabled = enabled;
         endpoint.updated_at = self.now();
-        self.save_endpoint(&endpoint).await?;
+        let (action, from, to) = if enabled {
+            ("resumed", "paused", "enabled")
+        } else {
+            ("paused", "enabled", "paused")
+        };
+        self.save_endpoint(actor, &endpoint, action, from, to)
+            .await?;
         Ok(endpoint)
     }
 
@@ -277,9 +305,23 @@ impl App {
             now,
         );
         let id = command.id;
+        let reason = format!("event {} sent again", delivery.event_id);
+        let audit = self.staff_audit(
+            actor,
+            crate::audit::StaffAction {
+                subject: "webhook",
+                subject_id: endpoint.id,
+                order_id: None,
+                action: "delivery_resent",
+                from_state: original.state.as_str(),
+                to_state: "",
+                reason: &reason,
+            },
+        );
         self.store
             .commit(Changeset {
                 commands: vec![command],
+                audit: vec![audit],
                 ..Changeset::default()
             })
             .await?;

@@ -77,8 +77,12 @@ pub struct Coupon {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CouponError {
-    #[error("{0}")]
-    Invalid(String),
+    /// `field` is the request's name for the input at fault.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
 }
 
 /// Why a coupon does not apply to an order.
@@ -129,60 +133,72 @@ impl Coupon {
 
     /// The rules a coupon must follow to be issued.
     pub fn validate(&self) -> Result<(), CouponError> {
-        let bad = |msg: &str| Err(CouponError::Invalid(msg.to_string()));
+        let bad = |field, message| Err(CouponError::Invalid { field, message });
         let title_chars = self.title.trim().chars().count();
         if title_chars == 0 || title_chars > MAX_TITLE_CHARS {
-            return bad("title must be 1-80 characters");
+            return bad("title", "title must be 1-80 characters");
         }
         match &self.code {
             Some(code) if !valid_code(code) => {
-                return bad("code must be 4-24 upper-case letters, digits or dashes");
+                return bad(
+                    "code",
+                    "code must be 4-24 upper-case letters, digits or dashes",
+                );
             }
-            None if !self.claimable => return bad("a coupon needs a code or must be claimable"),
+            None if !self.claimable => {
+                return bad("code", "a coupon needs a code or must be claimable");
+            }
             _ => {}
         }
         self.validate_value()?;
         if self.ends_at <= self.starts_at {
-            return bad("the coupon must end after it starts");
+            return bad("ends_at", "the coupon must end after it starts");
         }
         let window = self.ends_at.duration_since(self.starts_at);
         if window > jiff::SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
-            return bad("a coupon may run for a year at most");
+            return bad("ends_at", "a coupon may run for a year at most");
         }
         if self.total_limit == 0 || self.total_limit > MAX_TOTAL_LIMIT {
-            return bad("total_limit must be 1-1000000");
+            return bad("total_limit", "total_limit must be 1-1000000");
         }
         if self.per_buyer_limit == 0
             || self.per_buyer_limit > MAX_PER_BUYER_LIMIT
             || self.per_buyer_limit > self.total_limit
         {
-            return bad("per_buyer_limit must be 1-100 and at most total_limit");
+            return bad(
+                "per_buyer_limit",
+                "per_buyer_limit must be 1-100 and at most total_limit",
+            );
         }
         if self.store_id.is_some() && self.for_store.is_some() {
-            return bad("a seller coupon always covers its own store only");
+            return bad(
+                "for_store",
+                "a seller coupon always covers its own store only",
+            );
         }
         Ok(())
     }
 
     fn validate_value(&self) -> Result<(), CouponError> {
-        let bad = |msg: &str| Err(CouponError::Invalid(msg.to_string()));
+        let bad = |field, message| Err(CouponError::Invalid { field, message });
         if self.min_order_minor < 0 {
-            return bad("min_order must not be negative");
+            return bad("min_order", "min_order must not be negative");
         }
         match self.value {
             // The discount stays below what the buyer pays for the items,
             // so no order is ever free or negative.
             CouponValue::Fixed { off_minor } if off_minor <= 0 => {
-                bad("the amount off must be positive")
+                bad("amount_off", "the amount off must be positive")
             }
-            CouponValue::Fixed { off_minor } if off_minor >= self.min_order_minor => {
-                bad("the minimum order must be more than the amount off (as in 3.00 off 20.00)")
-            }
+            CouponValue::Fixed { off_minor } if off_minor >= self.min_order_minor => bad(
+                "min_order",
+                "the minimum order must be more than the amount off (as in 3.00 off 20.00)",
+            ),
             CouponValue::Percent { percent, .. } if percent == 0 || percent > MAX_PERCENT => {
-                bad("percent must be 1-90")
+                bad("percent_off", "percent must be 1-90")
             }
             CouponValue::Percent { cap_minor, .. } if cap_minor <= 0 => {
-                bad("a percent coupon needs a positive cap")
+                bad("max_off", "a percent coupon needs a positive cap")
             }
             _ => Ok(()),
         }

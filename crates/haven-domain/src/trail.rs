@@ -13,9 +13,10 @@ use crate::policy::PolicyVersion;
 pub struct AuditRecord {
     pub id: uuid::Uuid,
     pub at: Timestamp,
-    /// The order the record belongs to (disputes are filed under their order).
-    pub order_id: OrderId,
-    /// `order` or `dispute`.
+    /// The order the record belongs to (disputes are filed under their
+    /// order); none for a platform action (a webhook endpoint paused).
+    pub order_id: Option<OrderId>,
+    /// `order`, `dispute`, `command`, `conversation`, `webhook`…
     pub subject: String,
     pub subject_id: uuid::Uuid,
     pub actor: Party,

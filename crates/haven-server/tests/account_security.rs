@@ -30,6 +30,46 @@ fn link_token(email: &Value) -> String {
         .collect()
 }
 
+/// The web reset form says beside the password why a weak one is refused,
+/// and the same link still works for a good one.
+#[tokio::test]
+async fn the_reset_form_refuses_a_weak_password_beside_the_field() {
+    let t = TestApp::sqlite().await;
+    t.user("di@example.com", "buyer").await;
+    let mut visitor = common::Browser::new(&t);
+    visitor
+        .post_form("/forgot-password", &[("email", "di@example.com")])
+        .await;
+    let token = link_token(&last_email(&t, "di@example.com").await);
+    let weak = [("token", token.as_str()), ("password", "password")];
+    let r = visitor.post_form("/reset-password", &weak).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = common::Browser::html(&r);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"password-error\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("aria-describedby=\"password-error\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{token}\"")),
+        "the link still works: {html}"
+    );
+    let good = [
+        ("token", token.as_str()),
+        ("password", "velvet tundra orbit 2718"),
+    ];
+    let r = visitor.post_form("/reset-password", &good).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        common::Browser::html(&r)
+    );
+}
+
 fn totp_now(t: &TestApp, secret: &str) -> String {
     haven_app::auth::totp_code(secret, t.now_s() as u64).unwrap()
 }

@@ -961,6 +961,61 @@ async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page(
         )
         .await;
     assert!(Browser::html(&r).contains("below $55.00"), "{:?}", r.json);
+    let r = seller
+        .post_form(
+            "/seller/bundles",
+            &[
+                ("title", "Cheap corner"),
+                ("listing", &lamp),
+                ("listing", &shade),
+                ("price", "lots"),
+            ],
+        )
+        .await;
+    let html = Browser::html(&r);
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"bundle-price-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Cheap corner\""), "{html}");
+
+    // A refused coupon says why beside the field, keeping what was typed.
+    agent_token(&t).await;
+    let mut agent = Browser::new(&t);
+    agent.login("agent@example.com").await;
+    let coupon = [
+        ("title", "Winter warmers"),
+        ("code", "WARM-5"),
+        ("kind", "fixed"),
+        ("amount", "three"),
+        ("min_order", "20.00"),
+        ("days", "7"),
+        ("total_limit", "100"),
+    ];
+    let r = agent.post_form("/console/coupons", &coupon).await;
+    let html = Browser::html(&r);
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"amount-error\">Write the amount off"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Winter warmers\"") && html.contains("value=\"WARM-5\""),
+        "{html}"
+    );
+    let coupon: Vec<(&str, &str)> = coupon
+        .iter()
+        .map(|&(k, v)| if k == "amount" { (k, "25.00") } else { (k, v) })
+        .collect();
+    let r = agent.post_form("/console/coupons", &coupon).await;
+    let html = Browser::html(&r);
+    assert!(
+        html.contains(
+            "<p class=\"field-error\" id=\"min_order-error\">the minimum order must be more"
+        ),
+        "{html}"
+    );
 
     t.user("buyer@example.com", "buyer").await;
     let mut buyer = Browser::new(&t);

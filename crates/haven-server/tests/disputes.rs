@@ -1445,7 +1445,7 @@ async fn an_agent_confirms_a_decision_before_money_moves() {
         .post_form(&path, &[("reasons", "no proof either way")])
         .await;
     assert!(
-        Browser::html(&r).contains("choose what happens to the money"),
+        Browser::html(&r).contains("Choose what happens to the money"),
         "{:?}",
         r.json
     );

@@ -277,6 +277,18 @@ async fn a_suspended_seller_sees_why_on_the_seller_centre_and_appeals_there() {
     let html = Browser::html(&page);
     assert!(html.contains("Your store is suspended."), "{html}");
     assert!(html.contains("3 strikes"), "{html}");
+    let refused = browser.post_form("/seller/appeal", &[("text", "  ")]).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    let html = Browser::html(&refused);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"appeal-text-error\">"),
+        "{html}"
+    );
+    // Switching language from the refused page never goes to the POST's path.
+    assert!(
+        !html.contains("name=\"back\" value=\"/seller/appeal\""),
+        "{html}"
+    );
     let sent = browser
         .post_form(
             "/seller/appeal",

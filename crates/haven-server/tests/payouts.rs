@@ -181,6 +181,15 @@ async fn the_seller_reads_the_statement_and_downloads_it_as_csv() {
         "{}",
         Browser::html(&page)
     );
+    // Nothing is available yet: refused beside the button.
+    let r = web.post_form("/seller/payouts", &[]).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"payout-error\"")
+            && html.contains("<p class=\"field-error\" id=\"payout-error\">"),
+        "{html}"
+    );
     t.ship(&seller, &order).await;
     t.confirm(&buyer, &order).await;
     let r = web.post_form("/seller/payouts", &[]).await;

@@ -749,4 +749,63 @@ async fn a_refused_review_says_why_next_to_its_field_and_keeps_the_words() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
     let page = web.get(&format!("/orders/{order}")).await;
     assert!(Browser::html(&page).contains("your review is in"));
+
+    // A refused edit keeps its words, beside the field, with the form open.
+    let review = t
+        .get(&format!("/api/v1/orders/{order}/review"), Some(&buyer))
+        .await;
+    let review_id = review.json["review"]["id"]
+        .as_str()
+        .unwrap_or_else(|| review.json["id"].as_str().expect("the review's id"))
+        .to_string();
+    let edit = [
+        ("rating", "9"),
+        ("text", "Warmer than I thought"),
+        ("order_id", order.as_str()),
+    ];
+    let r = web
+        .post_form(&format!("/reviews/{review_id}/edit"), &edit)
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"edit-rating-error\""),
+        "{html}"
+    );
+    assert!(html.contains(">Warmer than I thought</textarea>"), "{html}");
+    assert!(html.contains("<details open>"), "{html}");
+
+    // The seller's refused rating of the buyer keeps the note.
+    let mut shop = Browser::new(&t);
+    shop.login("s@example.com").await;
+    let rating = [("rating", "0"), ("note", "Paid fast")];
+    let r = shop
+        .post_form(&format!("/orders/{order}/buyer-rating"), &rating)
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"buyer-rating-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Paid fast\""), "{html}");
+    let rating = [("rating", "5"), ("note", "Paid fast")];
+    let r = shop
+        .post_form(&format!("/orders/{order}/buyer-rating"), &rating)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+
+    // A refused reply says why under that review, and keeps the words.
+    let long = "x".repeat(1_001);
+    let r = shop
+        .post_form(&format!("/reviews/{review_id}/reply"), &[("text", &long)])
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    let error_id = format!("reply-{review_id}-error");
+    assert!(
+        html.contains(&format!("<p class=\"field-error\" id=\"{error_id}\">")),
+        "{html}"
+    );
+    assert!(html.contains(&format!(">{long}</textarea>")), "{html}");
 }

@@ -739,3 +739,53 @@ async fn an_operator_listed_throwaway_domain_counts_as_disposable() {
         t.verify_clean().await;
     }
 }
+
+/// The rule editor puts a refused rule's reason beside the expression (or
+/// the name) and a refused list entry's beside its field, keeping the text.
+#[tokio::test]
+async fn the_rule_editor_says_why_beside_the_field() {
+    let t = TestApp::sqlite().await;
+    agent_token(&t).await;
+    let mut web = Browser::new(&t);
+    web.login("agent@example.com").await;
+    let rule = [
+        ("name", "Far away"),
+        ("action", "review"),
+        ("expression", "ip_contry == 'NG'"),
+        ("enabled", "true"),
+    ];
+    let r = web.post_form("/console/risk/rules/save", &rule).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"rule-error\"")
+            && html.contains("<p class=\"field-error\" id=\"rule-error\">the rule can"),
+        "{html}"
+    );
+    assert!(
+        html.contains(">ip_contry == &#x27;NG&#x27;</textarea>")
+            || html.contains(">ip_contry == &#39;NG&#39;</textarea>"),
+        "{html}"
+    );
+    let unnamed = [
+        ("name", " "),
+        ("action", "review"),
+        ("expression", "amount_minor > 1"),
+    ];
+    let r = web.post_form("/console/risk/rules/save", &unnamed).await;
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"name-error\">a rule needs a name"),
+        "{html}"
+    );
+
+    let entry = [("name", "Blocked Devices!"), ("value", "dev-123")];
+    let r = web.post_form("/console/risk/lists", &entry).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"list-name-error\">a list name is"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"dev-123\""), "{html}");
+}

@@ -108,7 +108,7 @@ async fn the_settings_page_publishes_and_names_a_refused_field() {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let r = web.post_form("/admin/settings", &form).await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = Browser::html(&r);
     assert!(html.contains("write a whole number"), "{html}");
     // Next to its field, which says so to a screen reader.
@@ -134,6 +134,25 @@ async fn the_settings_page_publishes_and_names_a_refused_field() {
         "{html}"
     );
     assert_eq!(t.app.current_policy().1.commission_bps, 900);
+    // The history names who published the new version and what changed.
+    let row_start = html
+        .find(&format!("id=\"policy-v{}\"", version + 1))
+        .expect("the new version is listed");
+    let row = &html[row_start..html[row_start..].find("</tr>").unwrap() + row_start];
+    assert!(row.contains("live"), "{row}");
+    assert!(
+        row.contains("Staff admin@example.com"),
+        "who published it: {row}"
+    );
+    assert!(
+        row.contains("(800 = 8 %): 800 → 900"),
+        "what changed: {row}"
+    );
+    let first = html.find(&format!("id=\"policy-v{version}\"")).unwrap();
+    assert!(
+        html[first..].contains("Haven, from its configuration at start-up"),
+        "{html}"
+    );
 
     // The operator lists are kept from here too, and back to this page.
     let r = web

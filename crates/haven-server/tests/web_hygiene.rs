@@ -339,18 +339,7 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
         "{html}"
     );
     assert!(html.contains("value=\"partial_refund\" checked"), "{html}");
-    let r = buyer
-        .post_multipart(
-            &format!("/orders/{order}/dispute"),
-            &[
-                ("reason", "not_as_described"),
-                ("outcome", "full_refund"),
-                ("description", "The lamp has a crack along the base."),
-            ],
-            None,
-        )
-        .await;
-    let dispute = says_once(&mut buyer, &r, "Dispute opened").await;
+    let dispute = open_dispute(&mut buyer, &order).await;
     let r = seller
         .post_form(
             &format!("{dispute}/counter"),
@@ -472,6 +461,119 @@ async fn every_action_says_what_happened_and_refusals_say_why() {
         html.contains("value=\"not an address\""),
         "kept what was typed"
     );
+}
+
+/// The buyer opens a full-refund dispute on `order` from its form; the
+/// dispute's page.
+async fn open_dispute(buyer: &mut Browser<'_>, order: &str) -> String {
+    let r = buyer
+        .post_multipart(
+            &format!("/orders/{order}/dispute"),
+            &[
+                ("reason", "not_as_described"),
+                ("outcome", "full_refund"),
+                ("description", "The lamp has a crack along the base."),
+            ],
+            None,
+        )
+        .await;
+    says_once(buyer, &r, "Dispute opened").await
+}
+
+/// `html` shows `message` beside the field whose error id is `id`, and
+/// marks that field invalid.
+fn refused_at(html: &str, id: &str, message: &str) {
+    let shown = format!("<p class=\"field-error\" id=\"{id}-error\">{message}");
+    assert!(html.contains(&shown), "{shown} in {html}");
+    let marked = format!("aria-describedby=\"{id}-error\"");
+    assert!(html.contains(&marked), "{marked} in {html}");
+}
+
+/// Each dispute form that is refused says why beside the field to blame
+/// and keeps what was typed, on both sides and at the agent's desk.
+#[tokio::test]
+async fn a_refused_dispute_action_says_why_beside_its_field() {
+    let t = TestApp::sqlite().await;
+    let (_, _, _, order) = t.shipped_order().await;
+    let mut seller = Browser::new(&t);
+    seller.login("s@example.com").await;
+    let mut buyer = Browser::new(&t);
+    buyer.login("b@example.com").await;
+    let r = buyer
+        .post_multipart(
+            &format!("/orders/{order}/dispute"),
+            &[
+                ("reason", "not_as_described"),
+                ("outcome", "partial_refund"),
+                ("partial_amount", "5000.00"),
+                ("description", "The lamp has a crack along the base."),
+            ],
+            None,
+        )
+        .await;
+    let html = Browser::html(&r);
+    assert!(r.status.is_client_error(), "{}", r.status);
+    refused_at(html, "partial_amount", "");
+    let dispute = open_dispute(&mut buyer, &order).await;
+
+    let offer = [("amount", "lots"), ("message", "Half the crack.")];
+    let r = seller
+        .post_form(&format!("{dispute}/counter"), &offer)
+        .await;
+    let html = Browser::html(&r);
+    refused_at(html, "amount", "Enter an amount like 12.50.");
+    assert!(html.contains(">Half the crack.</textarea>"), "{html}");
+    assert!(html.contains("value=\"lots\""), "{html}");
+    assert!(!html.contains("notice bad"), "not also at the top: {html}");
+    let offer = [("amount", "9000.00"), ("message", "All of it and more.")];
+    let r = seller
+        .post_form(&format!("{dispute}/counter"), &offer)
+        .await;
+    refused_at(Browser::html(&r), "amount", "");
+
+    let r = seller
+        .post_form(&format!("{dispute}/reject"), &[("explanation", " ")])
+        .await;
+    refused_at(Browser::html(&r), "explanation", "");
+    let r = buyer
+        .post_form(&format!("{dispute}/message"), &[("text", "")])
+        .await;
+    refused_at(Browser::html(&r), "text", "");
+
+    let said = [("explanation", "The photos show it was whole when shipped.")];
+    let r = seller.post_form(&format!("{dispute}/reject"), &said).await;
+    says_once(&mut seller, &r, "You rejected the request").await;
+    let days = t.app.current_policy().1.dispute_buyer_escalate_after_days;
+    t.clock
+        .advance(haven_domain::SignedDuration::from_hours(24 * days));
+    let r = buyer.post_form(&format!("{dispute}/escalate"), &[]).await;
+    says_once(&mut buyer, &r, "Sent to Haven").await;
+
+    common::staff_token(&t, "agent@example.com", haven_domain::account::Role::Agent).await;
+    let mut agent = Browser::new(&t);
+    agent.login("agent@example.com").await;
+    let undecided = [("reasons", "The crack shows in the buyer's photo.")];
+    let r = agent
+        .post_form(&format!("{dispute}/decide"), &undecided)
+        .await;
+    let html = Browser::html(&r);
+    refused_at(html, "decision", "Choose what happens to the money");
+    assert!(
+        html.contains(">The crack shows in the buyer&#x27;s photo.</textarea>")
+            || html.contains(">The crack shows in the buyer&#39;s photo.</textarea>"),
+        "{html}"
+    );
+    let partial = [
+        ("decision", "partial_refund"),
+        ("amount", "ten"),
+        ("reasons", "Half the value."),
+    ];
+    let r = agent
+        .post_form(&format!("{dispute}/decide"), &partial)
+        .await;
+    let html = Browser::html(&r);
+    refused_at(html, "decision-amount", "Enter an amount like 12.50.");
+    assert!(html.contains("value=\"partial_refund\" checked"), "{html}");
 }
 
 fn secret_in(html: &str) -> String {

@@ -220,6 +220,38 @@ async fn order_events_reach_a_real_receiver_signed_and_retried() {
         t.buy(&buyer, &listing, "4242424242424242").await;
         deliver(&t).await;
         assert_eq!(received(&receiver).len(), 4);
+        // Each change is on the audit log, against the admin who made it.
+        let staff = t
+            .app
+            .store
+            .user_by_email("admin@example.com")
+            .await
+            .unwrap();
+        let staff = t.app.store.user(staff.unwrap().id).await.unwrap().unwrap();
+        let log = t
+            .app
+            .store
+            .audit_page(Some(staff.id), None, 20)
+            .await
+            .unwrap();
+        let actions: Vec<(&str, &str)> = log
+            .iter()
+            .rev()
+            .map(|(_, r)| (r.subject.as_str(), r.action.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("webhook", "created"),
+                ("webhook", "delivery_resent"),
+                ("webhook", "paused"),
+                ("webhook", "resumed"),
+            ]
+        );
+        assert!(
+            log.iter()
+                .all(|(_, r)| r.order_id.is_none() && r.subject_id.to_string() == endpoint)
+        );
         t.verify_clean().await;
     }
 }
@@ -391,6 +423,14 @@ async fn an_admin_adds_pauses_and_reads_an_endpoint_from_the_web_pages() {
         Browser::html(&log).contains("Paused: nothing is sent"),
         "{}",
         Browser::html(&log)
+    );
+    // The audit log says who paused it, and links to the endpoint.
+    let audit = browser.get("/console/audit?q=admin%40example.com").await;
+    let html = Browser::html(&audit);
+    assert!(html.contains("Webhook paused: enabled → paused"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/admin/webhooks/{endpoint}\"")),
+        "{html}"
     );
 
     // Not for agents or buyers.

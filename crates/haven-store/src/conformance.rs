@@ -217,6 +217,56 @@ pub async fn run_all(store: Arc<dyn Store>) {
     notifications_page_count_and_read(&*store).await;
     store_owners_identifiers_come_from_their_payments_and_sign_ins(&*store).await;
     a_stores_escrow_sums_its_open_orders(&*store).await;
+    the_enforcement_queue_shows_the_longest_waiting_first(&*store).await;
+}
+
+/// Stores under enforcement come oldest change first, paged without
+/// skipping; a store in good standing with no appeal is not listed.
+async fn the_enforcement_queue_shows_the_longest_waiting_first(store: &dyn Store) {
+    use haven_domain::enforcement::{EnforcementLevel, StoreEnforcement};
+    let (waiting_longer, waiting_less, good) = (
+        fixture(store, 1).await.shop.id,
+        fixture(store, 1).await.shop.id,
+        fixture(store, 1).await.shop.id,
+    );
+    let write = |id, level, at_s| crate::EnforcementWrite {
+        record: StoreEnforcement {
+            level,
+            ..StoreEnforcement::new(id, t0())
+        },
+        expected_version: None,
+        at: t0() - SignedDuration::from_secs(at_s),
+    };
+    store
+        .commit(Changeset {
+            enforcement: vec![
+                write(waiting_less, EnforcementLevel::Reserve, 10),
+                write(waiting_longer, EnforcementLevel::Suspended, 20),
+                write(good, EnforcementLevel::Good, 30),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .enforced_stores(&PageRequest::new(cursor, Some(1)))
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|r| r.store_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let at = |id| seen.iter().position(|s| *s == id);
+    assert!(
+        at(waiting_longer).unwrap() < at(waiting_less).unwrap(),
+        "{seen:?}"
+    );
+    assert_eq!(at(good), None);
 }
 
 /// The seller centre's "in escrow": open orders' escrow balances, neither
@@ -2659,18 +2709,38 @@ async fn outbox_idempotency_tracking_policy(store: &dyn Store) {
     );
 
     let policy = Policy::default();
-    let v1 = store.ensure_policy(&policy, t0()).await.unwrap();
-    assert_eq!(store.ensure_policy(&policy, t0()).await.unwrap(), v1);
+    let v1 = store.ensure_policy(&policy, t0(), None).await.unwrap();
+    assert_eq!(store.ensure_policy(&policy, t0(), None).await.unwrap(), v1);
     let changed = Policy {
         commission_bps: 900,
         ..Policy::default()
     };
-    let v2 = store.ensure_policy(&changed, t0()).await.unwrap();
+    let admin = UserId::new();
+    let later = t0() + SignedDuration::from_secs(60);
+    let v2 = store
+        .ensure_policy(&changed, later, Some(admin))
+        .await
+        .unwrap();
     assert!(v2 > v1);
     assert_eq!(store.policy(v1).await.unwrap(), Some(policy.clone()));
-    assert_eq!(store.latest_policy().await.unwrap(), Some((v2, changed)));
+    assert_eq!(
+        store.latest_policy().await.unwrap(),
+        Some((v2, changed.clone()))
+    );
+    // The history: newest first, with who published each, paged by version.
+    let history = store.policy_history(None, 2).await.unwrap();
+    let newest = &history[0];
+    assert_eq!(
+        (newest.version, newest.published_by, newest.published_at),
+        (v2, Some(admin), later)
+    );
+    assert_eq!(newest.policy, changed);
+    assert_eq!(history[1].version, v1);
+    let older = store.policy_history(Some(v2), 1).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!((older[0].version, older[0].published_by), (v1, None));
     // Restore the default so later runs on the same database start from it.
-    store.ensure_policy(&policy, t0()).await.unwrap();
+    store.ensure_policy(&policy, t0(), None).await.unwrap();
 }
 
 async fn concurrent_buyers_never_oversell(store: Arc<dyn Store>) {
@@ -2985,7 +3055,7 @@ async fn audit_strikes_files_and_history(store: &dyn Store) {
     let record = |action: &str, i: i64| AuditRecord {
         id: uuid::Uuid::now_v7(),
         at: t0() + SignedDuration::from_secs(i),
-        order_id: order.id,
+        order_id: Some(order.id),
         subject: "order".into(),
         subject_id: order.id.0,
         actor: Party::Buyer,
@@ -3033,9 +3103,26 @@ async fn audit_strikes_files_and_history(store: &dyn Store) {
         })
         .await
         .unwrap();
+    // A platform action is filed under no order, and found by its agent.
+    let paused = AuditRecord {
+        id: uuid::Uuid::now_v7(),
+        order_id: None,
+        subject: "webhook".into(),
+        subject_id: uuid::Uuid::now_v7(),
+        ..decided.clone()
+    };
+    store
+        .commit(Changeset {
+            audit: vec![paused.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let by_agent = store.audit_page(Some(agent), None, 10).await.unwrap();
-    assert_eq!(by_agent.len(), 1);
-    assert_eq!(by_agent[0].1, decided);
+    assert_eq!(by_agent.len(), 2);
+    assert_eq!(by_agent[0].1, paused);
+    assert_eq!(by_agent[1].1, decided);
+    assert_eq!(store.audit_for_order(order.id).await.unwrap().len(), 3);
     assert!(
         store
             .audit_page(Some(fx.buyer.id), None, 10)

@@ -130,6 +130,16 @@ pub struct BalanceGuard {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// One published policy version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    pub version: PolicyVersion,
+    pub policy: Policy,
+    pub published_at: Timestamp,
+    /// The admin who published it; none for a version a server started with.
+    pub published_by: Option<UserId>,
+}
+
 /// What a request with an `Idempotency-Key` produced. Only a reference to
 /// the resource is kept (`order:<id>`, `dispute:<id>` …), not a copy of the
 /// response: a replay answers with that resource as it is now.
@@ -1076,8 +1086,20 @@ pub trait Store: Send + Sync + 'static {
     // Policy versions: an order stores the version it was sold under.
     async fn latest_policy(&self) -> StoreResult<Option<(PolicyVersion, Policy)>>;
     async fn policy(&self, version: PolicyVersion) -> StoreResult<Option<Policy>>;
-    /// Store `policy` as a new version unless it equals the latest one.
-    async fn ensure_policy(&self, policy: &Policy, now: Timestamp) -> StoreResult<PolicyVersion>;
+    /// Store `policy` as a new version unless it equals the latest one;
+    /// `published_by` is the admin who published it (none at start-up).
+    async fn ensure_policy(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        published_by: Option<UserId>,
+    ) -> StoreResult<PolicyVersion>;
+    /// Policy versions newest first, older than `before`.
+    async fn policy_history(
+        &self,
+        before: Option<PolicyVersion>,
+        limit: u32,
+    ) -> StoreResult<Vec<PolicyRecord>>;
 
     // Accounts.
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
@@ -1334,7 +1356,8 @@ pub trait Store: Send + Sync + 'static {
         store: StoreId,
         since: Timestamp,
     ) -> StoreResult<haven_domain::enforcement::SellerMetrics>;
-    /// Stores not in good standing, or with an appeal waiting; newest change first.
+    /// Stores not in good standing, or with an appeal waiting; the longest
+    /// waiting (oldest change) first.
     async fn enforced_stores(
         &self,
         page: &PageRequest,

@@ -356,6 +356,8 @@ struct NoticePage {
     reset_token: Option<String>,
     /// Show the "email me a reset link" form.
     ask_email: bool,
+    /// Why the new password was refused, shown beside it.
+    password_error: Option<String>,
 }
 
 fn notice(app: &App, heading: &str, message: &str, good: bool) -> NoticePage {
@@ -366,6 +368,7 @@ fn notice(app: &App, heading: &str, message: &str, good: bool) -> NoticePage {
         good,
         reset_token: None,
         ask_email: false,
+        password_error: None,
     }
 }
 
@@ -433,8 +436,14 @@ pub async fn reset(State(app): AppState, RawBody(body): RawBody) -> WebResult {
             "Password changed. Log in with your new password.",
         )),
         Err(err) if err.kind == haven_app::ErrorKind::Validation => {
-            let mut page = notice(&app, "Set a new password", &err.message, false);
+            let mut page = notice(
+                &app,
+                "Set a new password",
+                "Choose a new password. Your other sessions will be signed out.",
+                true,
+            );
             page.reset_token = Some(form.token);
+            page.password_error = Some(err.message);
             Ok((crate::error::status_of(err.kind), render(&page)).into_response())
         }
         Err(err) => Ok((

@@ -71,10 +71,14 @@ async fn row(
         None if party == "system" => "Haven (timers, carriers, the card network)".to_string(),
         None => party.to_string(),
     };
-    let (link, link_text) = if record.subject == "dispute" {
-        (format!("/disputes/{}", record.subject_id), "the dispute")
-    } else {
-        (format!("/orders/{}", record.order_id), "the order")
+    let (link, link_text) = match (record.subject.as_str(), record.order_id) {
+        ("dispute", _) => (format!("/disputes/{}", record.subject_id), "the dispute"),
+        ("webhook", _) => (
+            format!("/admin/webhooks/{}", record.subject_id),
+            "the endpoint",
+        ),
+        (_, Some(order)) => (format!("/orders/{order}"), "the order"),
+        (_, None) => (String::new(), ""),
     };
     Ok(AuditRow {
         at: record.at.to_string(),

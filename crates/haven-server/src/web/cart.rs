@@ -15,7 +15,9 @@ use haven_domain::money::Money;
 use serde::Deserialize;
 
 use super::filters;
-use super::{AppState, Layout, Member, Path, Query, Visitor, WebResult, parse_form, render};
+use super::{
+    AppState, Layout, Member, Path, Query, RefusedForms, Visitor, WebResult, parse_form, render,
+};
 use super::{CameFrom, OrBack};
 use crate::api::cart::{CartQuoteView, CompareView, OfferView, offer_view, quote_view};
 use crate::api::coupons::{CouponView, coupon_view};
@@ -427,7 +429,7 @@ struct CouponsPage {
     platform: bool,
     coupons: Vec<CouponView>,
     can_issue: bool,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
     /// The seller's bundles, and the listings a new one can hold.
     bundles: Vec<crate::api::cart::BundleView>,
     own_listings: Vec<(String, String)>,
@@ -438,7 +440,7 @@ async fn coupons_page(
     app: &App,
     actor: &Actor,
     platform: bool,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
 ) -> WebResult {
     let page = haven_store::PageRequest::new(None, Some(100));
     let coupons = app.issued_coupons(actor, platform, &page).await?;
@@ -468,7 +470,7 @@ async fn coupons_page(
         platform,
         coupons: coupons.items.iter().map(CouponView::from).collect(),
         can_issue,
-        error,
+        refused,
         bundles: bundles
             .iter()
             .map(crate::api::cart::BundleView::from)
@@ -483,6 +485,52 @@ pub async fn seller_coupons(State(app): AppState, Member(actor): Member) -> WebR
 
 pub async fn console_coupons(State(app): AppState, Member(actor): Member) -> WebResult {
     coupons_page(&app, &actor, true, None).await
+}
+
+impl super::RefusedForms for CouponsPage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
+}
+
+const COUPON_FIELDS: &[&str] = &[
+    "title",
+    "code",
+    "amount",
+    "percent",
+    "cap",
+    "min_order",
+    "days",
+    "total_limit",
+    "per_buyer_limit",
+    "category",
+    "price",
+    "listing",
+];
+
+/// The API's names for the coupon form's fields.
+const COUPON_ALIASES: &[(&str, &str)] = &[
+    ("amount_off", "amount"),
+    ("percent_off", "percent"),
+    ("max_off", "cap"),
+    ("ends_at", "days"),
+    ("listing_ids", "listing"),
+];
+
+/// The coupons page again with `err` beside the field of `form` it names.
+async fn refused_on_coupons(
+    app: &App,
+    actor: &Actor,
+    platform: bool,
+    form: &'static str,
+    err: ApiError,
+    body: &[u8],
+) -> WebResult {
+    let refusal = super::FormRefusal::of_aliased(&err, COUPON_FIELDS, COUPON_ALIASES);
+    let status = crate::error::status_of(err.kind);
+    let refused = super::RefusedForm::new(form, refusal, body);
+    let page = coupons_page(app, actor, platform, Some(refused)).await?;
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -515,26 +563,29 @@ fn coupon_input(
     platform: bool,
 ) -> Result<haven_app::coupons::NewCoupon, ApiError> {
     let currency = app.currency();
-    let amount = |raw: &str, what: &str| {
+    let refused = |field: &str, message: String| {
+        ApiError::from(haven_app::AppError::invalid_field(field, message))
+    };
+    let amount = |raw: &str, field: &str, what: &str| {
         Money::parse_decimal(raw.trim(), currency)
             .map(|m| m.amount_minor)
-            .map_err(|_| ApiError::validation(format!("{what} must be an amount like 3.00")))
+            .map_err(|_| refused(field, format!("Write {what} as an amount like 3.00.")))
     };
-    let whole = |raw: &str, what: &str| {
+    let whole = |raw: &str, field: &str, what: &str| {
         raw.trim()
             .parse::<u32>()
-            .map_err(|_| ApiError::validation(format!("{what} must be a whole number")))
+            .map_err(|_| refused(field, format!("Write {what} as a whole number.")))
     };
     let value = match form.kind.as_str() {
         "percent" => haven_domain::coupon::CouponValue::Percent {
-            percent: whole(&form.percent, "percent")?,
-            cap_minor: amount(&form.cap, "the cap")?,
+            percent: whole(&form.percent, "percent", "the percent")?,
+            cap_minor: amount(&form.cap, "cap", "the cap")?,
         },
         _ => haven_domain::coupon::CouponValue::Fixed {
-            off_minor: amount(&form.amount, "the amount off")?,
+            off_minor: amount(&form.amount, "amount", "the amount off")?,
         },
     };
-    let days = whole(&form.days, "days")?.clamp(1, 366);
+    let days = whole(&form.days, "days", "the number of days")?.clamp(1, 366);
     Ok(haven_app::coupons::NewCoupon {
         platform,
         title: form.title,
@@ -542,13 +593,13 @@ fn coupon_input(
         claimable: form.claimable == "true",
         currency,
         value,
-        min_order_minor: amount(&form.min_order, "the minimum order")?,
+        min_order_minor: amount(&form.min_order, "min_order", "the minimum order")?,
         starts_at: None,
         ends_at: app.now() + haven_domain::SignedDuration::from_hours(24 * i64::from(days)),
-        total_limit: whole(&form.total_limit, "total uses")?,
+        total_limit: whole(&form.total_limit, "total_limit", "the total uses")?,
         per_buyer_limit: match form.per_buyer_limit.trim() {
             "" => 1,
-            raw => whole(raw, "uses per buyer")?,
+            raw => whole(raw, "per_buyer_limit", "the uses per buyer")?,
         },
         category: Some(form.category).filter(|c| !c.trim().is_empty()),
         for_store: None,
@@ -575,7 +626,7 @@ async fn issue(app: &App, actor: &Actor, body: &[u8], platform: bool) -> WebResu
         Err(err)
             if err.status.is_client_error() && err.status != axum::http::StatusCode::FORBIDDEN =>
         {
-            coupons_page(app, actor, platform, Some(err.message)).await
+            refused_on_coupons(app, actor, platform, "coupon", err, body).await
         }
         Err(err) => Err(err.into()),
     }
@@ -670,19 +721,27 @@ pub async fn create_bundle(
         .take(haven_domain::bundle::MAX_LISTINGS + 1)
         .map(|(_, raw)| path_id::<ListingId>(raw, "listing"))
         .collect::<Result<Vec<_>, _>>()?;
-    let price = Money::parse_decimal(field("price").trim(), app.currency())
-        .map_err(|_| ApiError::validation("the bundle price must be an amount like 25.00"))?;
-    match app
-        .create_bundle(&actor, &field("title"), listings, price)
-        .await
-    {
+    let price = Money::parse_decimal(field("price").trim(), app.currency()).map_err(|_| {
+        haven_app::AppError::invalid_field(
+            "price",
+            "Write the bundle price as an amount like 25.00.",
+        )
+    });
+    let created = match price {
+        Ok(price) => {
+            app.create_bundle(&actor, &field("title"), listings, price)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match created {
         Ok(bundle) => Ok(super::csrf::redirect_with_flash(
             &app,
             "/seller/coupons",
             &format!("Bundle {} offered.", bundle.title),
         )),
         Err(err) if err.kind.is_correctable() => {
-            coupons_page(&app, &actor, false, Some(err.message)).await
+            refused_on_coupons(&app, &actor, false, "bundle", err.into(), &body).await
         }
         Err(err) => Err(err.into()),
     }

@@ -290,11 +290,18 @@ pub async fn protect(State(app): State<Arc<App>>, request: Request, next: Next) 
         request
     };
     let locale = page_locale(request.headers());
-    let here = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
+    // A page drawn in answer to a POST (a refused form) is the page the
+    // form was on: switching language from it goes back there, not to a
+    // path that only takes POSTs.
+    let here = if request.method() == Method::POST {
+        super::referer_path(request.headers()).unwrap_or_else(|| "/".into())
+    } else {
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default()
+    };
     let context = PageContext {
         csrf: token.clone(),
         flash: flash.clone(),

@@ -17,7 +17,9 @@ use haven_risk::tracking::Carrier;
 use haven_store::PageRequest;
 use serde::Deserialize;
 
-use super::{AppState, Layout, Member, WebError, WebResult, filters, parse_form, render};
+use super::{
+    AppState, Layout, Member, RefusedForms, WebError, WebResult, filters, parse_form, render,
+};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
 use crate::views::{DisputeView, EvidenceEntryView, OrderView};
@@ -203,7 +205,8 @@ pub async fn open_dispute(
             "Dispute opened: the seller is asked to accept, offer a partial refund or reject it, and Haven holds the payment meanwhile.",
         )),
         Err(err) if err.kind.is_correctable() => {
-            let refusal = super::FormRefusal::of(&err, DISPUTE_FIELDS);
+            let aliases = [("amount_minor", "partial_amount")];
+            let refusal = super::FormRefusal::of_aliased(&err, DISPUTE_FIELDS, &aliases);
             let page = new_dispute_page(&app, &actor, &order, TypedDispute::of(&parts), refusal);
             Ok((crate::error::status_of(err.kind), page).into_response())
         }
@@ -223,7 +226,43 @@ struct DisputePage {
     carriers: Vec<(&'static str, &'static str)>,
     suggested_tracking: String,
     agent_panel: Vec<String>,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
+}
+
+impl super::RefusedForms for DisputePage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
+}
+
+/// The field of form `verb` to blame for `err`: the one it names, else the
+/// form's free text when the refusal is about what was written.
+fn blamed_field(verb: &str, err: &ApiError) -> Option<&'static str> {
+    let named = err.details.field.as_deref();
+    match (verb, named) {
+        (_, Some("amount" | "amount_minor")) => Some("amount"),
+        (_, Some("return_address")) => Some("line1"),
+        (_, Some("decision")) => Some("decision"),
+        (_, Some("carrier")) => Some("carrier"),
+        ("return-ship", _) => Some("tracking_number"),
+        ("message", _) => Some("text"),
+        ("upload", _) => Some("file"),
+        (_, Some(_)) => None,
+        (_, None) if err.kind != haven_app::ErrorKind::Validation => None,
+        ("counter", None) => Some("message"),
+        ("reject" | "return-contest", None) => Some("explanation"),
+        ("decide", None) => Some("reasons"),
+        _ => None,
+    }
+}
+
+/// `err` on the field of form `verb` to blame, with the posted `body`.
+fn refused_action(verb: &'static str, err: &ApiError, body: &[u8]) -> super::RefusedForm {
+    let refusal = match blamed_field(verb, err) {
+        Some(field) => super::FormRefusal::on_field(field, err.message.clone()),
+        None => super::FormRefusal::general(err.message.clone()),
+    };
+    super::RefusedForm::new(verb, refusal, body)
 }
 
 /// Accounts that shared a device, card, address or network with the buyer
@@ -310,7 +349,7 @@ async fn dispute_page(
     app: &App,
     actor: &Actor,
     dispute_id: DisputeId,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
 ) -> WebResult {
     let detail = app.dispute_detail(actor, dispute_id).await?;
     let policy = app.policy(detail.order.policy_version).await?;
@@ -344,7 +383,7 @@ async fn dispute_page(
             .collect(),
         suggested_tracking,
         agent_panel: agent_panel(app, &detail).await?,
-        error,
+        refused,
     }))
 }
 
@@ -356,17 +395,20 @@ pub async fn show(
     dispute_page(&app, &actor, path_id(&id, "dispute")?, None).await
 }
 
-/// Run a dispute action: on success, back to the dispute with a message
-/// saying what happened (`said`, from the dispute as it is now); a refused
-/// one re-renders the page with the reason.
+/// Run the dispute action form `verb` asks for: on success, back to the
+/// dispute with a message saying what happened (`said`, from the dispute
+/// as it is now); a refused one re-renders the page with the reason beside
+/// the field to blame and the typed text kept.
 async fn act(
     app: &App,
     actor: &Actor,
     dispute_id: DisputeId,
-    action: Result<DisputeAction, ApiError>,
+    verb: &'static str,
+    body: &[u8],
     said: fn(&Dispute) -> &'static str,
 ) -> WebResult {
-    let result = match action {
+    let form: ActionForm = parse_form(body)?;
+    let result = match action_for(app, verb, form) {
         Ok(action) => app
             .dispute_action(actor, dispute_id, action, None)
             .await
@@ -379,12 +421,7 @@ async fn act(
             &format!("/disputes/{}", dispute.id),
             said(&dispute),
         )),
-        Err(err) if err.kind.is_correctable() => Ok((
-            crate::error::status_of(err.kind),
-            dispute_page(app, actor, dispute_id, Some(err.message)).await?,
-        )
-            .into_response()),
-        Err(err) => Err(err.into()),
+        Err(err) => refused(app, actor, dispute_id, verb, err, body).await,
     }
 }
 
@@ -418,12 +455,17 @@ pub struct ActionForm {
     counterfeit_confirmed: String,
     #[serde(default)]
     confirm: String,
+    /// A message added to the evidence log.
+    #[serde(default)]
+    text: String,
 }
 
 fn amount(app: &App, raw: &str) -> Result<i64, ApiError> {
     Money::parse_decimal(raw, app.currency())
         .map(|m| m.amount_minor)
-        .map_err(|_| ApiError::validation("enter an amount like 12.50"))
+        .map_err(|_| {
+            haven_app::AppError::invalid_field("amount", "Enter an amount like 12.50.").into()
+        })
 }
 
 /// Which action a posted form asks for.
@@ -472,9 +514,11 @@ fn action_for(app: &App, verb: &str, form: ActionForm) -> Result<DisputeAction, 
                 },
                 "no_refund" => Decision::NoRefund,
                 _ => {
-                    return Err(ApiError::validation(
-                        "choose what happens to the money: full refund, partial refund or no refund",
-                    ));
+                    return Err(haven_app::AppError::invalid_field(
+                        "decision",
+                        "Choose what happens to the money: full refund, partial refund or no refund.",
+                    )
+                    .into());
                 }
             };
             DisputeAction::Decide {
@@ -496,15 +540,7 @@ macro_rules! form_action {
             RawBody(body): RawBody,
         ) -> WebResult {
             let dispute_id = path_id(&id, "dispute")?;
-            let form: ActionForm = parse_form(&body)?;
-            act(
-                &app,
-                &actor,
-                dispute_id,
-                action_for(&app, $verb, form),
-                $said,
-            )
-            .await
+            act(&app, &actor, dispute_id, $verb, &body, $said).await
         }
     };
 }
@@ -577,7 +613,8 @@ pub async fn decide(
             &app,
             &actor,
             dispute_id,
-            action,
+            "decide",
+            &body,
             |_| "Decision recorded: the money moves as decided, and both parties are told.",
         )
         .await;
@@ -659,18 +696,27 @@ pub async fn reopen(
             &format!("/disputes/{}", dispute.id),
             "Dispute reopened: the seller is asked to answer it again.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok((
-            crate::error::status_of(err.kind),
-            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-        )
-            .into_response()),
-        Err(err) => Err(err.into()),
+        Err(err) => refused(&app, &actor, dispute_id, "reopen", err.into(), &[]).await,
     }
 }
 
-#[derive(Deserialize)]
-pub struct MessageForm {
-    text: String,
+/// The dispute page again with `err` beside form `verb`'s field, or an
+/// error page when the refusal is not the visitor's to correct.
+async fn refused(
+    app: &App,
+    actor: &Actor,
+    dispute_id: DisputeId,
+    verb: &'static str,
+    err: ApiError,
+    body: &[u8],
+) -> WebResult {
+    if !err.kind.is_correctable() {
+        return Err(err.into());
+    }
+    let status = crate::error::status_of(err.kind);
+    let refused = refused_action(verb, &err, body);
+    let page = dispute_page(app, actor, dispute_id, Some(refused)).await?;
+    Ok((status, page).into_response())
 }
 
 pub async fn message(
@@ -680,7 +726,7 @@ pub async fn message(
     RawBody(body): RawBody,
 ) -> WebResult {
     let dispute_id = path_id(&id, "dispute")?;
-    let form: MessageForm = parse_form(&body)?;
+    let form: ActionForm = parse_form(&body)?;
     match app
         .add_dispute_message(&actor, dispute_id, &form.text)
         .await
@@ -690,12 +736,7 @@ pub async fn message(
             &format!("/disputes/{dispute_id}"),
             "Message added to the dispute: the other side and any agent can read it.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok((
-            crate::error::status_of(err.kind),
-            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-        )
-            .into_response()),
-        Err(err) => Err(err.into()),
+        Err(err) => refused(&app, &actor, dispute_id, "message", err.into(), &body).await,
     }
 }
 
@@ -708,13 +749,8 @@ pub async fn upload(
     let dispute_id = path_id(&id, "dispute")?;
     let parts = read_multipart(multipart, &app).await?;
     let Some(file) = parts.file else {
-        return dispute_page(
-            &app,
-            &actor,
-            dispute_id,
-            Some("choose a file to upload".into()),
-        )
-        .await;
+        let err = haven_app::AppError::invalid_field("file", "Choose a file to upload.");
+        return refused(&app, &actor, dispute_id, "upload", err.into(), &[]).await;
     };
     let added = match file {
         Ok(stored) => {
@@ -729,12 +765,7 @@ pub async fn upload(
             &format!("/disputes/{dispute_id}"),
             "File added to the evidence.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok((
-            crate::error::status_of(err.kind),
-            dispute_page(&app, &actor, dispute_id, Some(err.message)).await?,
-        )
-            .into_response()),
-        Err(err) => Err(err.into()),
+        Err(err) => refused(&app, &actor, dispute_id, "upload", err.into(), &[]).await,
     }
 }
 

@@ -222,15 +222,36 @@ impl FormRefusal {
 
     /// `err` placed on one of `fields` if it names one.
     pub fn of(err: &ApiError, fields: &[&str]) -> FormRefusal {
+        FormRefusal::of_aliased(err, fields, &[])
+    }
+
+    /// As `of`, where the API's name for a field differs from the form's:
+    /// `aliases` pairs (API name, form name).
+    pub fn of_aliased(err: &ApiError, fields: &[&str], aliases: &[(&str, &str)]) -> FormRefusal {
         let named = err
             .details
             .field
             .as_deref()
             .map(|f| f.rsplit('.').next().unwrap_or(f))
+            .map(|f| {
+                aliases
+                    .iter()
+                    .find(|(api, _)| *api == f)
+                    .map_or(f, |(_, form)| *form)
+            })
             .filter(|f| fields.contains(f));
         match named {
             Some(field) => FormRefusal::on_field(field, err.message.clone()),
             None => FormRefusal::general(err.message.clone()),
+        }
+    }
+
+    /// `err` on one of `fields` if it names one, else on `fallback`: for a
+    /// form whose every refusal is about one of its fields.
+    pub fn of_or_on(err: &ApiError, fields: &[&str], fallback: &str) -> FormRefusal {
+        match FormRefusal::of(err, fields) {
+            FormRefusal { field: None, .. } => FormRefusal::on_field(fallback, err.message.clone()),
+            placed => placed,
         }
     }
 
@@ -243,6 +264,74 @@ impl FormRefusal {
 
     pub fn is_empty(&self) -> bool {
         self.general.is_none() && self.field.is_none()
+    }
+}
+
+/// A refused form on a page that holds several: which form (`form`), the
+/// refusal (on one of its fields when one is to blame) and what was typed,
+/// so the page shows the reason beside that field and keeps the text.
+pub struct RefusedForm {
+    pub form: &'static str,
+    pub refusal: FormRefusal,
+    typed: Vec<(String, String)>,
+}
+
+impl RefusedForm {
+    /// `body` is the posted form, kept for `typed`.
+    pub fn new(form: &'static str, refusal: FormRefusal, body: &[u8]) -> RefusedForm {
+        RefusedForm {
+            form,
+            refusal,
+            typed: serde_urlencoded::from_bytes(body).unwrap_or_default(),
+        }
+    }
+
+    /// Keep one more value with what was typed (the record a form was
+    /// about, when the page repeats the form for many).
+    pub fn with_typed(mut self, name: &str, value: impl Into<String>) -> RefusedForm {
+        self.typed.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The refusal for `field` of `form`, if that is what failed.
+    pub fn error_at(&self, form: &str, field: &str) -> Option<&str> {
+        (self.form == form)
+            .then(|| self.refusal.for_field(field))
+            .flatten()
+    }
+
+    /// What was typed in `field` of `form`, when `form` was refused.
+    pub fn typed(&self, form: &str, field: &str) -> Option<&str> {
+        (self.form == form)
+            .then(|| self.typed.iter().find(|(name, _)| name == field))
+            .flatten()
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Template helpers for a page with an optional `RefusedForm`.
+pub trait RefusedForms {
+    fn refused(&self) -> Option<&RefusedForm>;
+
+    fn error_at(&self, form: &str, field: &str) -> Option<&str> {
+        self.refused().and_then(|r| r.error_at(form, field))
+    }
+
+    /// `form` is the one refused.
+    fn refused_form(&self, form: &str) -> bool {
+        self.refused().is_some_and(|r| r.form == form)
+    }
+
+    /// A refusal that names no field, for the top of the page.
+    fn general_error(&self) -> Option<&str> {
+        self.refused().and_then(|r| r.refusal.general.as_deref())
+    }
+
+    /// What was typed in `field` of the refused `form`, else `fallback`.
+    fn typed<'a>(&'a self, form: &str, field: &str, fallback: &'a str) -> &'a str {
+        self.refused()
+            .and_then(|r| r.typed(form, field))
+            .unwrap_or(fallback)
     }
 }
 
@@ -280,7 +369,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CameFrom {
 }
 
 /// The path (and query) of the Referer, made safe to redirect to.
-fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
     let url = headers.get(header::REFERER)?.to_str().ok()?;
     let rest = url.split("://").nth(1)?;
     let path = &rest[rest.find('/')?..];

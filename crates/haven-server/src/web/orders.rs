@@ -1,7 +1,7 @@
 //! Order pages: the buyer's list and detail (with the protection countdown),
 //! and the actions both sides take from the detail page.
 
-use super::{CursorQuery, Path, Query};
+use super::{CursorQuery, Path, Query, RefusedForms};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
@@ -196,6 +196,14 @@ struct OrderPage {
     review_refusal: Option<ReviewRefusal>,
     /// A refused shipment: why, next to the tracking number typed.
     ship_refusal: Option<ShipRefusal>,
+    /// A refused review edit ("edit") or buyer rating ("rate").
+    refused: Option<super::RefusedForm>,
+}
+
+impl super::RefusedForms for OrderPage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
 }
 
 /// A shipment the seller must correct, as typed.
@@ -212,6 +220,7 @@ struct Refusals {
     error: Option<String>,
     review: Option<ReviewRefusal>,
     ship: Option<ShipRefusal>,
+    form: Option<super::RefusedForm>,
 }
 
 /// A review the buyer must correct: the field the refusal is about (none
@@ -351,6 +360,28 @@ pub(super) async fn refused_review_page(
     Ok((status, page).into_response())
 }
 
+/// The order page again after `form` on it was refused: the reason on the
+/// field of `fields` it names (else on `fallback`), the text as typed.
+pub(super) async fn refused_order_form(
+    app: &App,
+    actor: &Actor,
+    order_id: OrderId,
+    form: &'static str,
+    (fields, fallback): (&[&str], &str),
+    err: haven_app::AppError,
+    body: &[u8],
+) -> WebResult {
+    let err = crate::error::ApiError::from(err);
+    let order = app.order_for(actor, order_id).await?;
+    let refusal = super::FormRefusal::of_or_on(&err, fields, fallback);
+    let refusals = Refusals {
+        form: Some(super::RefusedForm::new(form, refusal, body)),
+        ..Refusals::default()
+    };
+    let page = order_page_with(app, actor, order, refusals).await?;
+    Ok((crate::error::status_of(err.kind), page).into_response())
+}
+
 async fn order_page_with(app: &App, actor: &Actor, order: Order, refusals: Refusals) -> WebResult {
     let scans = app
         .order_scans(&order)
@@ -383,6 +414,7 @@ async fn order_page_with(app: &App, actor: &Actor, order: Order, refusals: Refus
         order: OrderView::seen_by(&order, actor, app.now()),
         review_refusal: refusals.review,
         ship_refusal: refusals.ship,
+        refused: refusals.form,
     }))
 }
 

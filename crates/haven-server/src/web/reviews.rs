@@ -3,16 +3,17 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use haven_app::reputation::{ReviewInput, StoreReputation};
 use haven_domain::ids::{OrderId, StoreId};
 use haven_store::{ListingFilter, PageRequest, ReviewFilter};
 use serde::Deserialize;
 
-use super::OrBack;
 use super::filters;
 use super::{
     AppState, Layout, Member, Path, Query, Visitor, WebError, WebResult, parse_form, render,
 };
+use super::{OrBack, RefusedForms};
 use crate::api::extract::{RawBody, path_id};
 use crate::api::reviews::{IntegrityCaseView, ReviewView, case_status};
 use crate::error::ApiError;
@@ -95,6 +96,23 @@ struct StorePage {
     is_owner: bool,
     /// Coupons a buyer can claim here now.
     coupons: Vec<crate::api::coupons::CouponView>,
+    /// A refused reply (with the review it was for, typed as "review").
+    refused: Option<super::RefusedForm>,
+}
+
+impl super::RefusedForms for StorePage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
+}
+
+impl StorePage {
+    /// The refusal of the reply to review `review_id`, if that was refused.
+    fn reply_error(&self, review_id: &str) -> Option<&str> {
+        (self.typed("reply", "review", "") == review_id)
+            .then(|| self.error_at("reply", "text"))
+            .flatten()
+    }
 }
 
 pub async fn store_page(
@@ -104,6 +122,16 @@ pub async fn store_page(
     Query(q): Query<StoreQuery>,
 ) -> WebResult {
     let store: StoreId = path_id(&id, "store")?;
+    store_page_with(&app, actor.as_ref(), store, q, None).await
+}
+
+async fn store_page_with(
+    app: &haven_app::App,
+    actor: Option<&haven_app::Actor>,
+    store: StoreId,
+    q: StoreQuery,
+    refused: Option<super::RefusedForm>,
+) -> WebResult {
     let shop = app
         .store
         .shop(store)
@@ -144,7 +172,7 @@ pub async fn store_page(
     });
     let reputation = app.store_reputation(store).await?;
     Ok(render(&StorePage {
-        layout: Layout::new(&app, actor.as_ref(), shop.name.clone()),
+        layout: Layout::new(app, actor, shop.name.clone()),
         name: shop.name,
         description: shop.description,
         trust: TrustView::new(&reputation),
@@ -157,13 +185,14 @@ pub async fn store_page(
         stars,
         photos_only,
         next_url,
-        is_owner: actor.as_ref().and_then(|a| a.store_id) == Some(store),
+        is_owner: actor.and_then(|a| a.store_id) == Some(store),
         coupons: app
             .claimable_coupons(store)
             .await?
             .iter()
             .map(crate::api::coupons::CouponView::from)
             .collect(),
+        refused,
     }))
 }
 
@@ -270,11 +299,17 @@ pub async fn rate_buyer(
     let order_id: OrderId = path_id(&id, "order")?;
     let form: RatingForm = parse_form(&body)?;
     let rating = stars_field(&form.rating).unwrap_or(0);
-    let result = app
-        .rate_buyer(&actor, order_id, rating, &form.note)
-        .await
-        .map(|_| ());
-    order_outcome(&app, order_id, result, "Your rating of the buyer is in.").await
+    match app.rate_buyer(&actor, order_id, rating, &form.note).await {
+        Err(err) if err.kind.is_correctable() => {
+            let fields = (&["rating", "note"][..], "note");
+            super::orders::refused_order_form(&app, &actor, order_id, "rate", fields, err, &body)
+                .await
+        }
+        result => {
+            let said = "Your rating of the buyer is in.";
+            order_outcome(&app, order_id, result.map(|_| ()), said).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -295,17 +330,17 @@ pub async fn edit(
     let order_id: OrderId = path_id(&form.order_id, "order")?;
     let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
     let rating = stars_field(&form.rating).unwrap_or(0);
-    let result = app
-        .edit_review(&actor, review, rating, &form.text)
-        .await
-        .map(|_| ());
-    order_outcome(
-        &app,
-        order_id,
-        result,
-        "Your review was updated (the earlier version is kept).",
-    )
-    .await
+    match app.edit_review(&actor, review, rating, &form.text).await {
+        Err(err) if err.kind.is_correctable() => {
+            let fields = (&["rating", "text"][..], "text");
+            super::orders::refused_order_form(&app, &actor, order_id, "edit", fields, err, &body)
+                .await
+        }
+        result => {
+            let said = "Your review was updated (the earlier version is kept).";
+            order_outcome(&app, order_id, result.map(|_| ()), said).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -331,11 +366,15 @@ pub async fn reply(
             &back,
             "Your reply is published.",
         )),
-        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_refusal(
-            &app,
-            &back,
-            &format!("Reply not saved: {}", err.message),
-        )),
+        Err(err) if err.kind.is_correctable() => {
+            let err = ApiError::from(err);
+            let refusal = super::FormRefusal::on_field("text", err.message.clone());
+            let refused =
+                super::RefusedForm::new("reply", refusal, &body).with_typed("review", id.as_str());
+            let query = StoreQuery::default();
+            let page = store_page_with(&app, Some(&actor), store, query, Some(refused)).await?;
+            Ok((crate::error::status_of(err.kind), page).into_response())
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::csrf::redirect_with_flash;
 use super::{AppState, Layout, Member, Path, Query, WebResult, filters, parse_form, render};
-use super::{OrBack, WebError};
+use super::{OrBack, RefusedForms, WebError};
 use crate::api::extract::{RawBody, path_id};
 use crate::error::ApiError;
 use haven_app::Actor;
@@ -200,14 +200,27 @@ struct RulesPage {
     form: RuleForm,
     actions: Vec<&'static str>,
     dry_run: Option<DryRun>,
-    error: Option<String>,
+    /// A refused rule ("rule") or list entry ("list").
+    refused: Option<super::RefusedForm>,
+}
+
+impl super::RefusedForms for RulesPage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
+}
+
+const RULE_FIELDS: &[&str] = &["name", "action", "expression"];
+
+fn refused_rule(err: &ApiError) -> super::RefusedForm {
+    super::RefusedForm::new("rule", super::FormRefusal::of(err, RULE_FIELDS), &[])
 }
 
 async fn rules_page(
     app: &haven_app::App,
     actor: &Actor,
     mut form: RuleForm,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
 ) -> WebResult {
     let rules = app.risk_rules(actor).await?;
     if let Some(rule) = rules.iter().find(|r| r.id == form.id) {
@@ -224,12 +237,12 @@ async fn rules_page(
     if form.action.is_empty() {
         form.action = RuleAction::Review.as_str().into();
     }
-    let mut error = error;
+    let mut refused = refused;
     let mut dry_run = None;
-    if form.dry_run.is_some() && error.is_none() {
+    if form.dry_run.is_some() && refused.is_none() {
         match app.dry_run_rule(actor, &input(&form), 1_000).await {
             Ok(run) => dry_run = Some(run),
-            Err(err) if err.kind.is_correctable() => error = Some(err.message),
+            Err(err) if err.kind.is_correctable() => refused = Some(refused_rule(&err.into())),
             Err(err) => return Err(err.into()),
         }
     }
@@ -240,7 +253,7 @@ async fn rules_page(
         form,
         actions: RuleAction::ALL.iter().map(|a| a.as_str()).collect(),
         dry_run,
-        error,
+        refused,
     }))
 }
 
@@ -303,7 +316,8 @@ pub async fn save(
         }
         Err(err) if err.kind.is_correctable() => {
             let status = crate::error::status_of(err.kind);
-            let page = rules_page(&app, &actor, typed, Some(err.message)).await?;
+            let refused = refused_rule(&err.into());
+            let page = rules_page(&app, &actor, typed, Some(refused)).await?;
             Ok((status, page).into_response())
         }
         Err(err) => Err(err.into()),
@@ -347,7 +361,9 @@ pub async fn edit_list(
         }),
         Err(err) if err.kind.is_correctable() => {
             let status = crate::error::status_of(err.kind);
-            let page = rules_page(&app, &actor, RuleForm::default(), Some(err.message)).await?;
+            let refusal = super::FormRefusal::of(&err.into(), &["name", "value"]);
+            let refused = super::RefusedForm::new("list", refusal, &body);
+            let page = rules_page(&app, &actor, RuleForm::default(), Some(refused)).await?;
             Ok((status, page).into_response())
         }
         Err(err) => Err(err.into()),

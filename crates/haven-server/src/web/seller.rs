@@ -4,6 +4,7 @@
 use super::Query;
 use askama::Template;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use haven_domain::account::Role;
 use haven_domain::catalog::{CATEGORIES, ShippingMethod, ShippingRate};
 use haven_domain::money::Money;
@@ -11,7 +12,8 @@ use haven_store::PageRequest;
 use serde::Deserialize;
 
 use super::{
-    AppState, CursorQuery, Layout, Member, WebError, WebResult, filters, parse_form, render,
+    AppState, CursorQuery, Layout, Member, RefusedForms, WebError, WebResult, filters, parse_form,
+    render,
 };
 use crate::api::extract::RawBody;
 use crate::error::ApiError;
@@ -35,7 +37,34 @@ struct SellerPage {
     standing: Option<haven_app::enforcement::Standing>,
     /// The store's brand proofs (Guaranteed Genuine rests on them).
     brands: Vec<crate::views::BrandProofView>,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
+}
+
+impl super::RefusedForms for SellerPage {
+    fn refused(&self) -> Option<&super::RefusedForm> {
+        self.refused.as_ref()
+    }
+}
+
+/// The seller centre again with `err` beside the field of `form` it names
+/// (else beside `fallback_field`), and the text that was typed.
+async fn refused_on_centre(
+    app: &App,
+    actor: &Actor,
+    form: &'static str,
+    fields: &[&str],
+    fallback_field: &str,
+    err: ApiError,
+    body: &[u8],
+) -> WebResult {
+    if !err.kind.is_correctable() {
+        return Err(err.into());
+    }
+    let refusal = super::FormRefusal::of_or_on(&err, fields, fallback_field);
+    let status = crate::error::status_of(err.kind);
+    let refused = super::RefusedForm::new(form, refusal, body);
+    let page = centre_page(app, actor, None, Some(refused)).await?;
+    Ok((status, page).into_response())
 }
 
 /// One line of the seller's to-do list.
@@ -78,7 +107,7 @@ async fn centre_page(
     app: &App,
     actor: &Actor,
     cursor: Option<String>,
-    error: Option<String>,
+    refused: Option<super::RefusedForm>,
 ) -> WebResult {
     // A buyer sees the form to open a store (and so become a seller);
     // staff never sell.
@@ -100,7 +129,7 @@ async fn centre_page(
         has_payout_account: actor.user.payout_account.is_some(),
         standing: None,
         brands: Vec::new(),
-        error,
+        refused,
     };
     if let Some(store_id) = actor.store_id {
         page.store = match app.store.shop(store_id).await? {
@@ -170,10 +199,10 @@ pub async fn submit_brand_proof(
                 proof.brand, proof.brand
             ),
         )),
-        Err(err) if err.kind.is_correctable() => {
-            centre_page(&app, &actor, None, Some(err.message)).await
+        Err(err) => {
+            let fields = ["brand", "proof"];
+            refused_on_centre(&app, &actor, "brand", &fields, "proof", err.into(), &body).await
         }
-        Err(err) => Err(WebError::Page(err.into())),
     }
 }
 
@@ -210,10 +239,10 @@ pub async fn open_store(
                 shop.name
             ),
         )),
-        Err(err) if err.kind.is_correctable() => {
-            centre_page(&app, &actor, None, Some(err.message)).await
+        Err(err) => {
+            let fields = ["name", "description"];
+            refused_on_centre(&app, &actor, "store", &fields, "name", err.into(), &body).await
         }
-        Err(err) => Err(err.into()),
     }
 }
 
@@ -227,10 +256,7 @@ pub async fn payout(State(app): AppState, Member(actor): Member) -> WebResult {
                 super::shown(payout.amount)
             ),
         )),
-        Err(err) if err.kind.is_correctable() => {
-            centre_page(&app, &actor, None, Some(err.message)).await
-        }
-        Err(err) => Err(err.into()),
+        Err(err) => refused_on_centre(&app, &actor, "payout", &[], "payout", err.into(), &[]).await,
     }
 }
 
@@ -581,9 +607,8 @@ pub async fn appeal(
             "/seller",
             "Your appeal was sent. An agent will answer it here.",
         )),
-        Err(err) if err.kind.is_correctable() => {
-            centre_page(&app, &actor, None, Some(err.message)).await
+        Err(err) => {
+            refused_on_centre(&app, &actor, "appeal", &["text"], "text", err.into(), &body).await
         }
-        Err(err) => Err(err.into()),
     }
 }

@@ -8,8 +8,9 @@ use axum::extract::State;
 use haven_domain::account::Role;
 use haven_domain::policy::Policy;
 
-use super::{AppState, Layout, Member, WebResult, parse_form, render};
+use super::{AppState, Layout, Member, Query, WebResult, parse_form, render};
 use crate::api::extract::RawBody;
+use axum::response::IntoResponse;
 use haven_app::{Actor, App, AppError};
 
 /// Each policy field with the words the form shows.
@@ -106,6 +107,75 @@ struct SettingsPage {
     brand_error: Option<String>,
     /// The operator lists this page edits, with their entries.
     lists: Vec<ListRow>,
+    /// Published policy versions, newest first.
+    history: Vec<VersionRow>,
+    /// The next (older) page of `history`.
+    older_url: Option<String>,
+}
+
+/// One published policy version: when, by whom, and what it changed.
+struct VersionRow {
+    version: i64,
+    /// RFC 3339, for the `when` filter.
+    published_at: String,
+    by: String,
+    changes: Vec<String>,
+}
+
+/// Versions listed per page.
+const HISTORY_PAGE: u32 = 10;
+
+/// What `newer` changed from `older`, field by field, in the form's words.
+fn changes(older: &Policy, newer: &Policy) -> Vec<String> {
+    let as_map = |p: &Policy| match serde_json::to_value(p) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (as_map(older), as_map(newer));
+    FIELDS
+        .iter()
+        .filter_map(|(key, label)| {
+            let (from, to) = (before.get(*key)?, after.get(*key)?);
+            (from != to).then(|| format!("{label}: {from} → {to}"))
+        })
+        .collect()
+}
+
+/// A page of the policy history, each version compared with the one before.
+async fn history(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+) -> Result<(Vec<VersionRow>, Option<String>), AppError> {
+    // One more than shown: the oldest shown is compared with it.
+    let records = app.policy_history(actor, before, HISTORY_PAGE + 1).await?;
+    let mut rows = Vec::new();
+    for (i, record) in records.iter().take(HISTORY_PAGE as usize).enumerate() {
+        let by = match record.published_by {
+            Some(id) => super::user_name(app, id).await?,
+            None => "Haven, from its configuration at start-up".to_string(),
+        };
+        let changes = match records.get(i + 1) {
+            Some(older) => match changes(&older.policy, &record.policy) {
+                found if found.is_empty() => vec!["The values of the version before.".into()],
+                found => found,
+            },
+            None => vec!["The first version.".to_string()],
+        };
+        rows.push(VersionRow {
+            version: record.version,
+            published_at: record.published_at.to_string(),
+            by,
+            changes,
+        });
+    }
+    let older_url = (records.len() > HISTORY_PAGE as usize)
+        .then(|| {
+            rows.last()
+                .map(|r| format!("/admin/settings?before={}#history", r.version))
+        })
+        .flatten();
+    Ok((rows, older_url))
 }
 
 impl SettingsPage {
@@ -176,6 +246,7 @@ async fn page(
     actor: &Actor,
     values: serde_json::Map<String, serde_json::Value>,
     refused: Refused,
+    before: Option<i64>,
 ) -> WebResult {
     let (error, field_error) = match refused.policy {
         Some(err) => match err.details.field.clone() {
@@ -203,8 +274,11 @@ async fn page(
         Some((typed, why)) => (typed, Some(why)),
         None => (app.scanner_brand().await?, None),
     };
+    let (history, older_url) = history(app, actor, before).await?;
     Ok(render(&SettingsPage {
         layout: Layout::new(app, Some(actor), "Platform settings"),
+        history,
+        older_url,
         version: app.current_policy().0,
         fields: rows(&values),
         error,
@@ -222,9 +296,38 @@ fn current_values(app: &App) -> serde_json::Map<String, serde_json::Value> {
     }
 }
 
-pub async fn show(State(app): AppState, Member(actor): Member) -> WebResult {
+#[derive(serde::Deserialize, Default)]
+pub struct HistoryQuery {
+    /// Show policy versions older than this one.
+    before: Option<i64>,
+}
+
+pub async fn show(
+    State(app): AppState,
+    Member(actor): Member,
+    Query(q): Query<HistoryQuery>,
+) -> WebResult {
     actor.require_role(Role::Admin)?;
-    page(&app, &actor, current_values(&app), Refused::default()).await
+    page(
+        &app,
+        &actor,
+        current_values(&app),
+        Refused::default(),
+        q.before,
+    )
+    .await
+}
+
+/// The page again with a refused form: a 4xx, so nothing reads it as saved.
+async fn refused_page(
+    app: &App,
+    actor: &Actor,
+    values: serde_json::Map<String, serde_json::Value>,
+    refused: Refused,
+    status: axum::http::StatusCode,
+) -> WebResult {
+    let page = page(app, actor, values, refused, None).await?;
+    Ok((status, page).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -251,11 +354,12 @@ pub async fn save_brand(
             ),
         )),
         Err(err) if err.kind.is_correctable() => {
+            let status = crate::error::status_of(err.kind);
             let refused = Refused {
                 policy: None,
                 brand: Some((form.brand_name, err.message)),
             };
-            page(&app, &actor, current_values(&app), refused).await
+            refused_page(&app, &actor, current_values(&app), refused, status).await
         }
         Err(err) => Err(err.into()),
     }
@@ -299,11 +403,12 @@ pub async fn save(
                 .into_iter()
                 .map(|(k, v)| (k, serde_json::Value::String(v)))
                 .collect();
+            let status = crate::error::status_of(err.kind);
             let refused = Refused {
                 policy: Some(err),
                 brand: None,
             };
-            page(&app, &actor, typed, refused).await
+            refused_page(&app, &actor, typed, refused, status).await
         }
         Err(err) => Err(err.into()),
     }

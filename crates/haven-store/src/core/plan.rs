@@ -716,7 +716,8 @@ fn plan_disputes(cs: &Changeset, ops: &mut Vec<Op>) -> StoreResult<()> {
             sql::AUDIT_INSERT,
             params![
                 record.id,
-                record.order_id.0,
+                // "" files a platform action under no order.
+                Value::Text(record.order_id.map_or_else(String::new, |o| o.to_string())),
                 record.at,
                 json(record)?,
                 Value::opt_text(

@@ -23,8 +23,8 @@ use super::{Backend, Core, Expect, Op, Row, Value, sql};
 use crate::{
     BalanceRow, Changeset, Command, CommandState, EvidenceFile, IdempotencyRecord, JournalRecord,
     ListingFilter, Media, OpsSnapshot, OrderSummary, OutboxEvent, Page, PageRequest, PartyHistory,
-    Payout, Store, StoreError, StoreResult, StoredEntry, Strike, SweepCursor, ThrottleCount, Timer,
-    TrackingEvent, make_page, params,
+    Payout, PolicyRecord, Store, StoreError, StoreResult, StoredEntry, Strike, SweepCursor,
+    ThrottleCount, Timer, TrackingEvent, make_page, params,
 };
 
 use haven_domain::reputation::{BuyerRating, Review, ReviewId, StatCounters};
@@ -367,7 +367,12 @@ impl<B: Backend> Store for Core<B> {
     /// Store `policy` as a new version unless it equals the latest. Under a
     /// lock on PostgreSQL, so two servers starting at once agree on one
     /// version; the insert's key makes a lost race fail rather than fork.
-    async fn ensure_policy(&self, policy: &Policy, now: Timestamp) -> StoreResult<PolicyVersion> {
+    async fn ensure_policy(
+        &self,
+        policy: &Policy,
+        now: Timestamp,
+        published_by: Option<UserId>,
+    ) -> StoreResult<PolicyVersion> {
         for _ in 0..3 {
             if let Some((version, latest)) = self.latest_policy().await?
                 && &latest == policy
@@ -377,7 +382,8 @@ impl<B: Backend> Store for Core<B> {
             let next = self.latest_policy().await?.map_or(1, |(v, _)| v + 1);
             let data = serde_json::to_string(policy)
                 .map_err(|e| StoreError::Backend(format!("json: {e}")))?;
-            let insert = Op::exec(sql::POLICY_INSERT, params![next, data, now])
+            let publisher = Value::opt_text(published_by.map(|id| id.to_string()));
+            let insert = Op::exec(sql::POLICY_INSERT, params![next, data, now, publisher])
                 .on_violation(crate::Conflict::DuplicateEntry);
             match self.backend.run(vec![Op::Lock(POLICY_LOCK), insert]).await {
                 Ok(_) => return Ok(next),
@@ -388,6 +394,27 @@ impl<B: Backend> Store for Core<B> {
         Err(StoreError::Backend(
             "could not record the policy version".into(),
         ))
+    }
+
+    async fn policy_history(
+        &self,
+        before: Option<PolicyVersion>,
+        limit: u32,
+    ) -> StoreResult<Vec<PolicyRecord>> {
+        let before = before.unwrap_or(PolicyVersion::MAX);
+        let rows = self
+            .rows(sql::POLICY_HISTORY, params![before, i64::from(limit)])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PolicyRecord {
+                    version: r.int(0)?,
+                    policy: r.json(1)?,
+                    published_at: r.time(2)?,
+                    published_by: r.opt_uuid(3)?.map(UserId),
+                })
+            })
+            .collect()
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {

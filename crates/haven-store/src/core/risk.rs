@@ -103,10 +103,8 @@ impl<B: Backend> Core<B> {
         &self,
         page: &PageRequest,
     ) -> StoreResult<Page<haven_domain::enforcement::StoreEnforcement>> {
-        let (ms, id) = match page.position() {
-            Some((ms, id)) => (ms, id.to_string()),
-            None => (i64::MAX, String::new()),
-        };
+        // Oldest change first: the store waiting longest is seen first.
+        let (ms, id) = crate::queue_position(page);
         let rows = self
             .rows(sql::ENFORCEMENT_PAGE, params![ms, id, page.limit + 1])
             .await?;

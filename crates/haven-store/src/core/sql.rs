@@ -13,8 +13,13 @@ use super::Sql::{Shared, Split};
 pub const POLICY_LATEST: Sql =
     Shared("SELECT version, data FROM policy_versions ORDER BY version DESC LIMIT 1");
 pub const POLICY_BY_VERSION: Sql = Shared("SELECT data FROM policy_versions WHERE version = ?1");
-pub const POLICY_INSERT: Sql =
-    Shared("INSERT INTO policy_versions (version, data, created_at_ms) VALUES (?1, ?2, ?3)");
+pub const POLICY_INSERT: Sql = Shared(
+    "INSERT INTO policy_versions (version, data, created_at_ms, published_by) VALUES (?1, ?2, ?3, ?4)",
+);
+pub const POLICY_HISTORY: Sql = Shared(
+    "SELECT version, data, created_at_ms, published_by FROM policy_versions \
+     WHERE version < ?1 ORDER BY version DESC LIMIT ?2",
+);
 
 // Users, sessions, one-time tokens, security flags.
 pub const USER_INSERT: Sql = Shared(
@@ -952,8 +957,8 @@ pub const ENFORCEMENT_BY_STORE: Sql =
     Shared("SELECT data, version FROM store_enforcement WHERE store_id = ?1");
 pub const ENFORCEMENT_PAGE: Sql = Shared(
     "SELECT data, version, updated_at_ms, store_id FROM store_enforcement
-     WHERE (level <> 'good' OR appeal_pending = 1) AND (updated_at_ms, store_id) < (?1, ?2)
-     ORDER BY updated_at_ms DESC, store_id DESC LIMIT ?3",
+     WHERE (level <> 'good' OR appeal_pending = 1) AND (updated_at_ms, store_id) > (?1, ?2)
+     ORDER BY updated_at_ms, store_id LIMIT ?3",
 );
 /// ?1 store, ?2 window start: paid orders, disputes lost (resolved with
 /// money back to the buyer), chargebacks that took money, strikes.

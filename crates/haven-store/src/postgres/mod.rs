@@ -99,6 +99,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (26, include_str!("schema26.sql")),
     (27, include_str!("schema27.sql")),
     (28, include_str!("schema28.sql")),
+    (29, include_str!("schema29.sql")),
 ];
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;

@@ -66,6 +66,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (26, include_str!("schema26.sql")),
     (27, include_str!("schema27.sql")),
     (28, include_str!("schema28.sql")),
+    (29, include_str!("schema29.sql")),
 ];
 
 type AnyBox = Box<dyn Any + Send>;
