@@ -20,10 +20,10 @@ const SIZES = [
 // An error page is checked too: `{ path, status }`.
 const VISITS = [
   { who: "admin@demo.haven", paths: [webhookLog] },
-  { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", firstListing, firstStore, { path: "/listings/not-a-listing", status: 404 }] },
+  { who: null, paths: ["/", "/search?q=lamp", "/login", "/register", "/demo", firstListing, firstStore, compareSellers, { path: "/listings/not-a-listing", status: 404 }] },
   { who: "buyer@demo.haven", paths: ["/orders", "/disputes", "/account", "/notifications", "/cart", "/messages", askSeller, buyNow, cartCheckout, askedConversation, paidOrder] },
   { who: "lumen@demo.haven", paths: ["/seller", firstOrder, "/seller/disputes", "/seller/coupons", "/seller/listings/new", "/seller/listings", firstEdit, firstPhotos, firstShipping, "/seller/statement", "/messages"] },
-  { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands", "/console/audit"] },
+  { who: "agent@demo.haven", paths: ["/console", "/console/safety", "/console/risk", "/console/risk/rules", "/console/reviews", "/console/commands", "/console/audit", "/console/coupons"] },
   { who: "admin@demo.haven", paths: ["/admin/webhooks", "/admin/settings", webhookLogWithDeliveries] },
 ];
 
@@ -55,6 +55,16 @@ async function webhookLogWithDeliveries(page, base) {
 async function paidOrder(page, base) {
   await page.goto(`${base}${await firstListing(page, base)}`);
   return new URL(await payAtCheckout(page)).pathname;
+}
+
+// Compare sellers of the charger three stores sell.
+async function compareSellers(page, base) {
+  await page.goto(`${base}/search?q=voltra+charger`);
+  await page.locator("a[href^='/listings/']").first().click();
+  await page.waitForLoadState();
+  const link = page.locator("#compare-sellers");
+  assert.ok(await link.count(), "the charger's page offers to compare sellers");
+  return link.getAttribute("href");
 }
 
 // The store behind the first listing.

@@ -1,6 +1,6 @@
 // Starts the real haven binary in demo mode on a free port with a fresh
 // database, and launches Debian's Chromium through playwright-core.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -56,6 +56,11 @@ export async function startHaven() {
     base,
     browser,
     dir,
+    /** `haven verify` on the demo's database: its report, and whether it passed. */
+    verify() {
+      const out = spawnSync(BIN, ["verify", "--database-url", `sqlite://${dir}/demo.db`], { encoding: "utf8" });
+      return { ok: out.status === 0, report: `${out.stdout}${out.stderr}` };
+    },
     async stop() {
       await browser.close();
       child.kill("SIGINT");

@@ -884,8 +884,17 @@ test("the README tour, steps 1 to 12", { timeout: 600_000 }, async (t) => {
       await page.goto(`${base}/demo`);
       await click(page, "button[value='16']");
       assert.match(await page.textContent("#flash"), /Moved 16 days ahead\. \d+ deadlines fired/);
+      // It names what happened, item by item.
+      assert.match(await page.textContent("#flash"), /What happened: .+: order /);
       await page.goto(`${base}/orders`);
       assert.match(await page.textContent("main"), /Beeswax candle pair/);
+      // And it can be reset to real time; the ledger stays whole.
+      await page.goto(`${base}/demo`);
+      await click(page, "#reset-clock");
+      assert.match(await page.textContent("#flash"), /back to real time/);
+      assert.match(await page.textContent("main"), /\(0\.0 days ahead of real time\)/);
+      const verified = haven.verify();
+      assert.ok(verified.ok, verified.report);
     });
   } finally {
     await haven.stop();

@@ -244,6 +244,50 @@ impl App {
         Ok(record)
     }
 
+    /// The store's order an agent names by its id or its short number
+    /// ("#1A2B3C4D", among the store's latest 2,000 orders); none for "".
+    pub async fn store_order_named(
+        &self,
+        actor: &Actor,
+        store: StoreId,
+        raw: &str,
+    ) -> AppResult<Option<haven_domain::ids::OrderId>> {
+        self.require_agent(actor)?;
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if let Ok(id) = raw.parse::<haven_domain::ids::OrderId>() {
+            return Ok(Some(id));
+        }
+        let refused = || {
+            AppError::invalid_field(
+                "order_id",
+                "write the order's number as its page shows it (#1A2B3C4D): this store has no such order",
+            )
+        };
+        let digits = haven_domain::order::parse_short_number(raw).ok_or_else(refused)?;
+        let mut cursor = None;
+        for _ in 0..10 {
+            let page = self
+                .store
+                .orders_for_store(store, &haven_store::PageRequest::new(cursor, Some(200)))
+                .await?;
+            if let Some(found) = page
+                .items
+                .iter()
+                .find(|o| o.id.0.simple().to_string().ends_with(&digits))
+            {
+                return Ok(Some(found.id));
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Err(refused())
+    }
+
     /// An agent records a confirmed violation (fake tracking, brushing, a
     /// counterfeit found outside a dispute) as a strike; the store is
     /// reassessed at once.

@@ -67,6 +67,15 @@ impl EnforcementLevel {
             EnforcementLevel::Suspended => "suspended",
         }
     }
+
+    /// The level in words, for the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            EnforcementLevel::Good => "In good standing",
+            EnforcementLevel::Reserve => "Releases held in reserve",
+            EnforcementLevel::Suspended => "Suspended",
+        }
+    }
 }
 
 /// One change of level, kept on the record: the audit of enforcement.

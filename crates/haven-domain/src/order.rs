@@ -31,6 +31,21 @@ pub enum OrderState {
     PartiallyRefunded,
 }
 
+/// An order's short number, as people quote it: "#" and the last eight
+/// hex digits of its id, upper case ("#1A2B3C4D").
+pub fn short_number(id: &str) -> String {
+    let hex = id.replace('-', "");
+    format!("#{}", crate::text::last_chars(&hex, 8).to_ascii_uppercase())
+}
+
+/// `raw` read as a short number ("#1a2b3c4d", "1A2B3C4D"): the eight hex
+/// digits in lower case, as they end the id.
+pub fn parse_short_number(raw: &str) -> Option<String> {
+    let digits = raw.trim().trim_start_matches('#');
+    (digits.len() == 8 && digits.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| digits.to_ascii_lowercase())
+}
+
 /// The steps of an order on its way, as the buyer's tracker shows them.
 pub const TRACKER_STEPS: [&str; 4] = ["Paid", "Shipped", "Delivered", "Completed"];
 
@@ -1895,5 +1910,24 @@ impl Order {
             self.close_reason = Some(reason);
         }
         self.cancel_requested_at = None;
+    }
+}
+
+#[cfg(test)]
+mod short_number_tests {
+    use super::*;
+
+    #[test]
+    fn a_short_number_is_the_ids_last_eight_hex_digits_and_reads_back() {
+        let id = "01931c2e-7a4b-7c3d-9e8f-00a1b2c3d4e5";
+        assert_eq!(short_number(id), "#B2C3D4E5");
+        let digits = parse_short_number(&short_number(id)).unwrap();
+        assert!(id.replace('-', "").ends_with(&digits));
+        assert_eq!(
+            parse_short_number(" b2c3d4e5 ").as_deref(),
+            Some("b2c3d4e5")
+        );
+        assert_eq!(parse_short_number("#B2C3D4E"), None, "seven digits");
+        assert_eq!(parse_short_number("#B2C3D4EZ"), None, "not hex");
     }
 }

@@ -595,7 +595,7 @@ pub struct Metric {
 }
 
 /// A store's numbers at `now`, computed from its monthly counters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoreMetrics {
     pub store_age_days: i64,
     pub items_sold: i64,

@@ -623,6 +623,12 @@ fn date_part(rfc3339: &str) -> &str {
 
 /// Display helpers for the web pages.
 impl OrderView {
+    /// The short number people quote ("#1A2B3C4D"): the id's last eight
+    /// hex digits, which `App::store_order_by_number` resolves in a store.
+    pub fn number(&self) -> String {
+        haven_domain::order::short_number(&self.id)
+    }
+
     pub fn state_label(&self) -> String {
         self.state.replace('_', " ")
     }

@@ -571,6 +571,28 @@ async fn a_claimed_coupon_is_picked_at_cart_checkout_and_a_cancelled_payment_giv
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(r.json["discounts"]["amount_minor"], 500);
     assert_eq!(r.json["total"]["amount_minor"], 4_000 + 500 - 500);
+    // On the checkout page it is a box to tick, by its title, never its id.
+    let mut web = Browser::new(&t);
+    web.login("buyer@example.com").await;
+    let page = web.get("/cart/checkout?country=US").await;
+    let html = Browser::html(&page).to_string();
+    let tick = format!("name=\"claimed_{coupon}\" value=\"true\">");
+    assert!(html.contains(&tick), "{html}");
+    assert!(!html.contains("paste the code"), "{html}");
+    let ticked = web
+        .get(&format!("/cart/checkout?country=US&claimed_{coupon}=true"))
+        .await;
+    let html = Browser::html(&ticked);
+    assert!(
+        html.contains(&format!(
+            "name=\"claimed_{coupon}\" value=\"true\" checked>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"total-discounts\">−$5.00"),
+        "the discount is in the totals: {html}"
+    );
     // A declined card: the redemption goes back with the cancelled order.
     let r = cart_checkout(
         &t,

@@ -364,7 +364,7 @@ async fn a_delivery_scan_in_another_city_is_not_delivery_and_is_flagged() {
 async fn an_agent_records_strikes_from_the_store_page_and_the_third_suspends() {
     let t = TestApp::sqlite().await;
     agent_token(&t).await;
-    let (seller, _listing) = t.seller_with_listing("s@example.com", 10).await;
+    let (seller, listing) = t.seller_with_listing("s@example.com", 10).await;
     let store = store_of(&t, &seller).await;
     let mut console = Browser::new(&t);
     console.login("agent@example.com").await;
@@ -384,25 +384,39 @@ async fn an_agent_records_strikes_from_the_store_page_and_the_third_suspends() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
+    // An order named by something that is not its number goes back to the
+    // store's page with the reason.
     let bad = console
         .post_form(
             &format!("/console/enforcement/{store}/strikes"),
             &[("reason", "fake tracking"), ("order_id", "not-an-order")],
         )
         .await;
-    assert_eq!(
-        bad.status,
-        StatusCode::NOT_FOUND,
-        "an unknown order: {:?}",
-        bad.json
+    assert_eq!(bad.status, StatusCode::SEE_OTHER, "{:?}", bad.json);
+    let page = console.get(&format!("/stores/{store}")).await;
+    assert!(
+        Browser::html(&page).contains("write the order&#x27;s number")
+            || Browser::html(&page).contains("write the order's number"),
+        "{}",
+        Browser::html(&page)
     );
+    // The short number the order page shows names the order.
+    let buyer_token = t.user("c@example.com", "buyer").await;
+    let order = t.buy(&buyer_token, &listing, "4242424242424242").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seller_view = console.get(&format!("/orders/{order}")).await;
+    let number = haven_domain::order::short_number(&order);
+    assert!(Browser::html(&seller_view).contains(&number), "{number}");
     for n in 1..=3 {
+        let named = if n == 1 { number.as_str() } else { "" };
         let r = console
             .post_form(
                 &format!("/console/enforcement/{store}/strikes"),
                 &[
                     ("reason", &format!("fake tracking number #{n}")),
-                    ("order_id", ""),
+                    ("order_id", named),
                 ],
             )
             .await;
@@ -418,6 +432,18 @@ async fn an_agent_records_strikes_from_the_store_page_and_the_third_suspends() {
     assert_eq!(standing.json["enforcement"]["level"], "suspended");
     let reasons = standing.json["enforcement"]["reasons"].to_string();
     assert!(reasons.contains("3 strikes"), "{reasons}");
+    let strikes = t
+        .app
+        .store
+        .strikes_for_store(store.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        strikes
+            .iter()
+            .any(|s| s.order_id.map(|o| o.to_string()) == Some(order.clone())),
+        "the first strike names the order: {strikes:?}"
+    );
 }
 
 #[tokio::test]

@@ -181,6 +181,15 @@ async fn the_seller_reads_the_statement_and_downloads_it_as_csv() {
         "{}",
         Browser::html(&page)
     );
+    // The store's metrics and standing are shown in good standing too.
+    let html = Browser::html(&page);
+    assert!(html.contains("id=\"store-metrics\""), "{html}");
+    assert!(html.contains("id=\"good-standing\""), "{html}");
+    assert!(
+        html.contains("order defect rate over 60 days: 0.00 %"),
+        "{html}"
+    );
+    assert!(html.contains("Items sold"), "{html}");
     // Nothing is available yet: refused beside the button.
     let r = web.post_form("/seller/payouts", &[]).await;
     assert!(r.status.is_client_error(), "{}", r.status);

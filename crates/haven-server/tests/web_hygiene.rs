@@ -782,6 +782,17 @@ async fn buyer_pages_speak_the_language_the_visitor_chose() {
             html.contains(&translated(tag, "Can I trust this store?")),
             "{tag}"
         );
+        // The trust panel's summary and metrics are in the language too.
+        for english in ["no reviews yet", "Items sold", "Dispute rate"] {
+            let words = translated(tag, english);
+            assert_ne!(words, english, "{tag} translates {english:?}");
+            // Values the page escapes write an apostrophe as an entity.
+            let escaped = [words.replace('\'', "&#x27;"), words.replace('\'', "&#39;")];
+            assert!(
+                html.contains(&words) || escaped.iter().any(|w| html.contains(w.as_str())),
+                "{tag}: {words:?} in {html}"
+            );
+        }
     }
 
     // The picker: Portuguese chosen, kept over a German browser.

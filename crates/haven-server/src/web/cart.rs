@@ -157,6 +157,32 @@ pub struct CartCheckoutForm {
 }
 
 impl CartCheckoutForm {
+    /// The coupons typed, then the claimed ones ticked (`claimed_<id>`),
+    /// each once.
+    fn coupons(&self) -> Vec<String> {
+        let mut coupons = super::shop::coupon_list(&self.coupon);
+        let mut ticked: Vec<&str> = self
+            .rest
+            .iter()
+            .filter(|(_, v)| v.as_str() == "true")
+            .filter_map(|(k, _)| k.strip_prefix("claimed_"))
+            .collect();
+        ticked.sort_unstable();
+        for id in ticked {
+            if !coupons.iter().any(|c| c == id) {
+                coupons.push(id.to_string());
+            }
+        }
+        coupons
+    }
+
+    /// The claimed coupon `id` is ticked.
+    fn claimed(&self, id: &str) -> bool {
+        self.rest
+            .get(&format!("claimed_{id}"))
+            .is_some_and(|v| v == "true")
+    }
+
     fn choices(&self) -> CartChoices {
         let shipping = self
             .rest
@@ -177,7 +203,7 @@ impl CartCheckoutForm {
                 country: self.country.trim().to_ascii_uppercase(),
             },
             shipping,
-            coupons: super::shop::coupon_list(&self.coupon),
+            coupons: self.coupons(),
             use_credit: self.use_credit == "true",
             accept_regular_price: true,
         }

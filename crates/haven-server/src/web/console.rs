@@ -486,10 +486,11 @@ pub async fn record_strike(
 ) -> WebResult {
     let store: haven_domain::ids::StoreId = path_id(&id, "store")?;
     let form: StrikeForm = parse_form(&body)?;
-    let order = match form.order_id.trim() {
-        "" => None,
-        raw => Some(path_id(raw, "order")?),
-    };
+    let back = format!("/stores/{store}");
+    let order = app
+        .store_order_named(&actor, store, &form.order_id)
+        .await
+        .or_back(&back)?;
     let standing = app
         .record_strike(
             &actor,
@@ -499,7 +500,7 @@ pub async fn record_strike(
             form.fake_tracking == "true",
         )
         .await
-        .or_back(&format!("/stores/{store}"))?;
+        .or_back(&back)?;
     use haven_domain::enforcement::EnforcementLevel;
     let message = match standing.record.level {
         EnforcementLevel::Suspended => "Strike recorded: the store is now suspended.",

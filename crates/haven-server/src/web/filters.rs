@@ -4,14 +4,6 @@ use std::fmt::Display;
 
 use haven_domain::Timestamp;
 
-fn format_time<T: Display>(value: T, pattern: &str) -> String {
-    let raw = value.to_string();
-    match raw.parse::<Timestamp>() {
-        Ok(at) => at.strftime(pattern).to_string(),
-        Err(_) => raw,
-    }
-}
-
 /// `Fri 18 Dec 2026, 18:59 UTC`, marked up as a `<time>` that the page's
 /// script rewrites in the visitor's own time zone; without the script the
 /// UTC text stands.
@@ -41,8 +33,13 @@ fn escape_html(raw: &str) -> String {
 }
 
 /// `Fri 18 Dec 2026`
+/// The day, as the page's language writes it ("Thu 3 Dec 2026").
 pub fn day<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
-    Ok(format_time(value, "%a %-d %b %Y"))
+    let raw = value.to_string();
+    Ok(match raw.parse::<Timestamp>() {
+        Ok(at) => super::i18n::day(at, true),
+        Err(_) => raw,
+    })
 }
 
 /// The sentence in the page's language (see `web::i18n`). Escaped here
@@ -74,4 +71,21 @@ fn escape_text(raw: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// A carrier's name for its code ("simpost" → "SimPost"); an unknown code
+/// as it is.
+pub fn carrier<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
+    let code = value.to_string();
+    Ok(haven_risk::tracking::Carrier::parse(&code).map_or(code, |c| c.display_name().to_string()))
+}
+
+/// A code in words: "conversation_closed" → "Conversation closed".
+pub fn words<T: Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
+    let spaced = value.to_string().replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    Ok(chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default())
 }

@@ -185,6 +185,75 @@ pub fn tr_with(english: &str, value: impl std::fmt::Display) -> String {
     tr(english).replacen("{}", &value.to_string(), 1)
 }
 
+/// Month and weekday abbreviations, January and Monday first.
+fn date_words(locale: Locale) -> ([&'static str; 12], [&'static str; 7]) {
+    match locale {
+        Locale::En => (
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ],
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        ),
+        Locale::Es => (
+            [
+                "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic",
+            ],
+            ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"],
+        ),
+        Locale::Pt => (
+            [
+                "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez",
+            ],
+            ["seg", "ter", "qua", "qui", "sex", "sáb", "dom"],
+        ),
+        Locale::Fr => (
+            [
+                "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                "nov.", "déc.",
+            ],
+            ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
+        ),
+        Locale::De => (
+            [
+                "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.",
+                "Nov.", "Dez.",
+            ],
+            ["Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."],
+        ),
+        Locale::Ru => (
+            [
+                "янв.",
+                "февр.",
+                "мар.",
+                "апр.",
+                "мая",
+                "июн.",
+                "июл.",
+                "авг.",
+                "сент.",
+                "окт.",
+                "нояб.",
+                "дек.",
+            ],
+            ["пн", "вт", "ср", "чт", "пт", "сб", "вс"],
+        ),
+    }
+}
+
+/// A day as the page's language writes it, in UTC: "Thu 3 Dec 2026",
+/// "jeu. 3 déc. 2026"; without the year when `with_year` is false.
+pub fn day(at: haven_domain::Timestamp, with_year: bool) -> String {
+    let date = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let (months, weekdays) = date_words(super::csrf::current_locale());
+    let weekday = weekdays[usize::from(date.weekday().to_monday_zero_offset() as u8)];
+    let month = months[usize::from(date.month() as u8 - 1)];
+    if with_year {
+        format!("{weekday} {} {month} {}", date.day(), date.year())
+    } else {
+        format!("{weekday} {} {month}", date.day())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +333,11 @@ mod tests {
                 .map(|k| k.label().to_string()),
         );
         words.extend(order::TRACKER_STEPS.iter().map(|s| s.to_string()));
+        // The trust panel's metrics, named and explained.
+        for metric in haven_domain::reputation::StoreMetrics::default().explained() {
+            words.push(metric.label.to_string());
+            words.push(metric.how.to_string());
+        }
         words
     }
 

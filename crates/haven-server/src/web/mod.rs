@@ -872,6 +872,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/demo", get(seller::demo_page))
         .route("/demo/clock", post(seller::demo_clock))
+        .route("/demo/clock/reset", post(seller::demo_clock_reset))
         .route("/media/{hash}", get(media))
         .route("/static/haven.css", get(stylesheet))
         .route("/static/haven.js", get(script))

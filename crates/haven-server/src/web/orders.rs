@@ -103,7 +103,7 @@ async fn order_card(
         None => Vec::new(),
     };
     Ok(OrderCard {
-        number: format!("#{}", last_chars_upper(&view.id, 8)),
+        number: view.number(),
         status: card_status(app, order),
         actions: card_actions(&view),
         order: view,
@@ -113,44 +113,38 @@ async fn order_card(
     })
 }
 
-fn last_chars_upper(id: &str, count: usize) -> String {
-    haven_domain::text::last_chars(&id.replace('-', ""), count).to_ascii_uppercase()
-}
-
-/// The one line that tells the buyer where things stand and until when.
+/// The one line that tells the buyer where things stand and until when,
+/// in the page's language.
 fn card_status(app: &App, order: &Order) -> String {
+    use super::i18n::{tr, tr_with};
     use haven_domain::order::OrderState as S;
-    let day = |at: haven_domain::Timestamp| at.strftime("%a %-d %b").to_string();
+    let day = |at: haven_domain::Timestamp| super::i18n::day(at, false);
     match order.state {
-        S::PendingPayment => "Waiting for your payment to be confirmed".into(),
-        S::Paid => format!("The seller ships by {}", day(order.ship_by_at)),
+        S::PendingPayment => tr("Waiting for your payment to be confirmed"),
+        S::Paid => tr_with("The seller ships by {}", day(order.ship_by_at)),
         S::Shipped | S::Delivered if order.open_dispute.is_some() => {
-            "A dispute is open: protection is paused and your payment stays in escrow".into()
+            tr("A dispute is open: protection is paused and your payment stays in escrow")
         }
         S::Shipped | S::Delivered => match (order.protection_ends_at, time_left(app, order)) {
             (Some(ends), left) if !left.is_empty() => {
-                format!("Protection ends in {left} ({})", day(ends))
+                tr_with("Protection ends in {}", format!("{left} ({})", day(ends)))
             }
-            _ => "Buyer protection has ended".into(),
+            _ => tr("Buyer protection has ended"),
         },
         S::Completed => match order.closed_at {
-            Some(at) => format!("Completed on {}", day(at)),
-            None => "Completed".into(),
+            Some(at) => tr_with("Completed on {}", day(at)),
+            None => tr("Completed"),
         },
         S::Cancelled | S::Refunded | S::PartiallyRefunded => {
-            let reason = order
-                .close_reason
-                .map(|r| r.as_str().replace('_', " "))
-                .unwrap_or_default();
-            format!(
-                "{}{}",
-                order.state.as_str().replace('_', " "),
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {reason}")
-                }
-            )
+            let state = match order.state {
+                S::Cancelled => tr("Cancelled."),
+                S::Refunded => tr("Refunded."),
+                _ => tr("Partly refunded."),
+            };
+            match order.close_reason {
+                Some(reason) => format!("{state} {}", tr(reason.explanation())),
+                None => state,
+            }
         }
     }
 }

@@ -143,7 +143,16 @@ async fn queues(app: &App, actor: &Actor) -> Result<Vec<QueueCard>, AppError> {
         chats
             .items
             .iter()
-            .map(|c| c.last_message_at.unwrap_or(c.created_at))
+            // Waiting since the first report, else since the message
+            // that flagged it.
+            .map(|c| {
+                c.reports
+                    .iter()
+                    .map(|r| r.at)
+                    .min()
+                    .or(c.last_message_at)
+                    .unwrap_or(c.created_at)
+            })
             .collect(),
         chats.next_cursor.is_some(),
         now,
@@ -170,7 +179,11 @@ async fn queues(app: &App, actor: &Actor) -> Result<Vec<QueueCard>, AppError> {
             "/console/safety#identity-reviews",
             "queue-identity",
         ),
-        identities.items.iter().map(|u| u.created_at).collect(),
+        identities
+            .items
+            .iter()
+            .map(|u| u.identity.submitted_at.unwrap_or(u.created_at))
+            .collect(),
         identities.next_cursor.is_some(),
         now,
     ));

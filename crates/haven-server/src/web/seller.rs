@@ -38,6 +38,10 @@ struct SellerPage {
     /// The store's brand proofs (Guaranteed Genuine rests on them).
     brands: Vec<crate::views::BrandProofView>,
     refused: Option<super::RefusedForm>,
+    /// The store's metrics as buyers see them, and its order defect rate
+    /// (basis points, the last 60 days) that enforcement watches.
+    trust: Option<super::reviews::TrustView>,
+    defect_rate_bps: i64,
 }
 
 impl super::RefusedForms for SellerPage {
@@ -130,6 +134,8 @@ async fn centre_page(
         standing: None,
         brands: Vec::new(),
         refused,
+        trust: None,
+        defect_rate_bps: 0,
     };
     if let Some(store_id) = actor.store_id {
         page.store = match app.store.shop(store_id).await? {
@@ -144,6 +150,9 @@ async fn centre_page(
             .collect();
         page.balance = Some(app.balances(store_id).await?.into());
         let standing = app.standing(actor, store_id).await?;
+        page.defect_rate_bps = standing.defect_rate_bps;
+        let reputation = app.store_reputation(store_id).await?;
+        page.trust = Some(super::reviews::TrustView::new(&reputation));
         if standing.record.level != haven_domain::enforcement::EnforcementLevel::Good
             || standing.record.appeal.is_some()
         {
@@ -573,6 +582,7 @@ pub async fn demo_clock(State(app): AppState, RawBody(body): RawBody) -> WebResu
     if !(1..=30).contains(&form.days) {
         return Err(ApiError::validation("days must be 1-30").into());
     }
+    let before = app.store.outbox_head().await?;
     clock.advance_s(form.days * 86_400);
     // Fire what just fell due now, so the page can say what happened; the
     // worker takes any the tick leaves (the claims keep each once).
@@ -583,11 +593,60 @@ pub async fn demo_clock(State(app): AppState, RawBody(body): RawBody) -> WebResu
     } else {
         format!("{} days", form.days)
     };
+    let what = what_happened(&app, before).await?;
     let message = format!(
-        "Moved {days} ahead. {} deadlines fired (orders and disputes moved on), {} no longer applied, and {} emails, refunds and payouts were carried out. To start the demo over, stop it and delete ./haven-data.",
+        "Moved {days} ahead. {} deadlines fired (orders and disputes moved on), {} no longer applied, and {} emails, refunds and payouts were carried out.{what}",
         report.fired, report.obsolete, report.commands.done
     );
     Ok(super::csrf::redirect_with_flash(&app, "/demo", &message))
+}
+
+/// What the events published after `seq` say happened, item by item
+/// ("Walnut desk lamp: order completed"), at most ten of them.
+async fn what_happened(app: &App, seq: i64) -> Result<String, WebError> {
+    const SHOWN: usize = 10;
+    let events = app.store.outbox_after(seq, 200).await?;
+    let mut lines: Vec<String> = Vec::new();
+    for event in &events {
+        let what = event.topic.replace(['.', '_'], " ");
+        let line = match event.payload_id("order_id") {
+            Some(id) => match app.store.order(haven_domain::ids::OrderId(id)).await? {
+                Some(order) => format!("{}: {what}", order.listing_title),
+                None => what,
+            },
+            None => what,
+        };
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    Ok(match lines.len() {
+        0 => String::new(),
+        n if n <= SHOWN => format!(" What happened: {}.", lines.join("; ")),
+        n => format!(
+            " What happened: {}; and {} more.",
+            lines[..SHOWN].join("; "),
+            n - SHOWN
+        ),
+    })
+}
+
+/// Put the demo's clock back to real time. What fired stays fired; the
+/// deadlines set during the jump fire when real time reaches them.
+pub async fn demo_clock_reset(State(app): AppState) -> WebResult {
+    let clock = demo_clock_of(&app)?;
+    if clock.offset_s() == 0 {
+        return Err(WebError::Back {
+            to: "/demo".into(),
+            reason: "The demo clock already shows real time.".into(),
+        });
+    }
+    clock.set_offset_s(0);
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/demo",
+        "The demo clock is back to real time. What happened during the jump stays as it was, and the deadlines set then fire when real time reaches them. To start the whole demo over, stop it and delete ./haven-data.",
+    ))
 }
 
 #[derive(Deserialize)]
