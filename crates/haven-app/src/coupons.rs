@@ -177,18 +177,30 @@ impl App {
         Ok(usable)
     }
 
-    /// A store's claimable coupons that are running (the store page).
-    pub async fn claimable_coupons(&self, store: StoreId) -> AppResult<Vec<StoredCoupon>> {
+    /// A store's claimable coupons that are running (the store page), or
+    /// the platform's (`None`, the checkout page).
+    pub async fn claimable_coupons(&self, store: Option<StoreId>) -> AppResult<Vec<StoredCoupon>> {
         let now = self.now();
         let page = self
             .store
-            .coupons_of(Some(store), &PageRequest::new(None, Some(50)))
+            .coupons_of(store, &PageRequest::new(None, Some(50)))
             .await?;
         Ok(page
             .items
             .into_iter()
             .filter(|c| c.coupon.claimable && c.coupon.starts_at <= now && now < c.coupon.ends_at)
             .filter(|c| c.redeemed < i64::from(c.coupon.total_limit))
+            .collect())
+    }
+
+    /// The platform's claimable coupons `actor` has not claimed yet.
+    pub async fn platform_coupons_to_claim(&self, actor: &Actor) -> AppResult<Vec<StoredCoupon>> {
+        let claimed = self.store.claimed_coupons(actor.id(), 100).await?;
+        Ok(self
+            .claimable_coupons(None)
+            .await?
+            .into_iter()
+            .filter(|c| !claimed.iter().any(|m| m.coupon.id == c.coupon.id))
             .collect())
     }
 

@@ -247,13 +247,22 @@ pub fn notices_for(event: EventType, item: &str, order_id: &str, dispute_id: &st
             "Track it from your order. Your protection runs until it has arrived.",
             &order,
         )],
-        E::OrderDelivered => vec![notice(
-            Buyer,
-            Orders,
-            format!("Delivered: {item}"),
-            "Check it, then confirm receipt, or open a dispute if something is wrong.",
-            &order,
-        )],
+        E::OrderDelivered => vec![
+            notice(
+                Buyer,
+                Orders,
+                format!("Delivered: {item}"),
+                "Check it, then confirm receipt, or open a dispute if something is wrong.",
+                &order,
+            ),
+            notice(
+                Seller,
+                Orders,
+                format!("Delivered to the buyer: {item}"),
+                "The carrier confirmed delivery. You are paid when the buyer confirms receipt, or when buyer protection ends without a dispute.",
+                &order,
+            ),
+        ],
         E::OrderCompleted => vec![
             notice(
                 Buyer,
@@ -488,6 +497,19 @@ mod tests {
         let back = dispute_step_notice("ReturnShipped", "Lamp", "d1").unwrap();
         assert_eq!(back.audience, Audience::Seller);
         assert!(dispute_step_notice("SomethingElse", "Lamp", "d1").is_none());
+    }
+
+    #[test]
+    fn a_delivery_is_told_to_both_parties() {
+        let delivered = notices_for(EventType::OrderDelivered, "Lamp", "o1", "");
+        let audiences: Vec<_> = delivered.iter().map(|n| n.audience).collect();
+        assert_eq!(audiences, [Audience::Buyer, Audience::Seller]);
+        assert_eq!(delivered[1].title, "Delivered to the buyer: Lamp");
+        assert!(
+            delivered[1].detail.contains("paid when"),
+            "{:?}",
+            delivered[1]
+        );
     }
 
     #[test]

@@ -593,6 +593,34 @@ async fn a_claimed_coupon_is_picked_at_cart_checkout_and_a_cancelled_payment_giv
         html.contains("id=\"total-discounts\">−$5.00"),
         "the discount is in the totals: {html}"
     );
+    // A platform coupon to claim is offered at checkout, then ticked there.
+    let agent = agent_token(&t).await;
+    let mut welcome = fixed_coupon("X", 200, 3_000, &ends_in_days(&t, 3));
+    welcome["code"] = Value::Null;
+    welcome["claimable"] = json!(true);
+    welcome["platform"] = json!(true);
+    welcome["title"] = json!("Haven welcome");
+    let r = issue(&t, &agent, welcome).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let platform_coupon = r.json["id"].as_str().unwrap().to_string();
+    let page = web.get("/cart/checkout?country=US").await;
+    let html = Browser::html(&page).to_string();
+    let claim = format!("formaction=\"/coupons/{platform_coupon}/claim\"");
+    assert!(
+        html.contains("id=\"coupons-to-claim\"") && html.contains(&claim),
+        "{html}"
+    );
+    let r = web
+        .post_form(&format!("/coupons/{platform_coupon}/claim"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let page = web.get("/cart/checkout?country=US").await;
+    let html = Browser::html(&page);
+    assert!(!html.contains(&claim), "claimed once: {html}");
+    assert!(
+        html.contains(&format!("name=\"claimed_{platform_coupon}\"")),
+        "{html}"
+    );
     // A declined card: the redemption goes back with the cancelled order.
     let r = cart_checkout(
         &t,
@@ -612,12 +640,15 @@ async fn a_claimed_coupon_is_picked_at_cart_checkout_and_a_cancelled_payment_giv
         r.json["orders"][0]["discounts"][0]["amount"]["amount_minor"],
         500
     );
-    assert!(
-        t.get("/api/v1/me/coupons", Some(&buyer)).await.json["items"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    // Used up: only the platform coupon claimed at checkout is left.
+    let left = t.get("/api/v1/me/coupons", Some(&buyer)).await.json["items"].clone();
+    let left: Vec<&str> = left
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, [platform_coupon.as_str()]);
     t.verify_clean().await;
 }
 
@@ -1062,6 +1093,20 @@ async fn the_seller_offers_a_bundle_and_the_buyer_adds_it_from_the_listing_page(
     assert!(html.contains("Bundle: Reading corner × 1"), "{html}");
     // 40.00 + 15.00 at the bundle's 50.00, plus one parcel at 8.00.
     assert!(html.contains("Pay $58.00"), "{html}");
+
+    // The seller ends it from the same page; the listing stops offering it.
+    let r = seller
+        .post_form(&format!("/seller/bundles/{bundle}/end"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.json);
+    let page = seller.get("/seller/coupons").await;
+    assert!(
+        Browser::html(&page).contains("Bundle Reading corner ended"),
+        "{}",
+        Browser::html(&page)
+    );
+    let page = buyer.get(&format!("/listings/{shade}")).await;
+    assert!(!Browser::html(&page).contains("Bundle deal: Reading corner"));
 }
 
 #[tokio::test]

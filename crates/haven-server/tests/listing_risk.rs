@@ -401,6 +401,20 @@ async fn sellers_send_proof_and_agents_decide_from_the_web() {
         html.contains("Authorisation letter from Kestrel AB"),
         "{html}"
     );
+    let store_name = t.app.store.shop_by_owner(
+        t.app
+            .store
+            .user_by_email("web@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    );
+    let store_name = store_name.await.unwrap().unwrap().name;
+    assert!(
+        html.contains(&format!(">{store_name}</a> · sent")),
+        "the store is named: {html}"
+    );
     let store = t
         .get(
             "/api/v1/stores/me/brands",

@@ -288,6 +288,10 @@ async fn the_console_lists_dead_letters_and_an_agent_can_send_one_again() {
     // In words: what it is, its amount and item, no raw payload.
     assert!(html.contains("Refund to the buyer&#39;s card"), "{html}");
     assert!(html.contains("$45.00") && html.contains("Walnut desk lamp"));
+    assert!(
+        html.contains(", buying from "),
+        "both parties named: {html}"
+    );
     assert!(!html.contains("payment_ref"), "{html}");
     assert!(!html.contains("<code>gateway.refund</code>"), "{html}");
 

@@ -251,7 +251,7 @@ pub async fn of_store(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CouponListView>> {
     let store: StoreId = path_id(&id, "store")?;
-    let found = app.claimable_coupons(store).await?;
+    let found = app.claimable_coupons(Some(store)).await?;
     Ok(Json(CouponListView {
         items: found.iter().map(CouponView::from).collect(),
     }))

@@ -221,6 +221,8 @@ struct CartCheckoutPage {
     rewards: String,
     has_rewards: bool,
     my_coupons: Vec<CouponView>,
+    /// The platform's coupons the buyer can still claim.
+    to_claim: Vec<CouponView>,
     idempotency_key: String,
     refusal: super::FormRefusal,
 }
@@ -280,6 +282,12 @@ async fn checkout_page(
         .iter()
         .map(CouponView::from)
         .collect();
+    let to_claim = app
+        .platform_coupons_to_claim(actor)
+        .await?
+        .iter()
+        .map(CouponView::from)
+        .collect();
     Ok(render(&CartCheckoutPage {
         layout: Layout::new(app, Some(actor), "Checkout"),
         idempotency_key: match form.idempotency_key.as_str() {
@@ -293,6 +301,7 @@ async fn checkout_page(
         rewards: super::shown(rewards),
         has_rewards: rewards.amount_minor > 0,
         my_coupons,
+        to_claim,
         refusal,
     }))
 }
@@ -437,10 +446,11 @@ pub async fn claim(
         .claim_coupon(&actor, id)
         .await
         .or_back(&came_from.or("/cart"))?;
+    // A store's coupon is claimed on its page; the platform's at checkout.
     let back = stored
         .coupon
         .store_id
-        .map_or("/cart".to_string(), |s| format!("/stores/{s}"));
+        .map_or_else(|| came_from.or("/cart"), |s| format!("/stores/{s}"));
     Ok(super::csrf::redirect_with_flash(
         &app,
         &back,
@@ -771,6 +781,25 @@ pub async fn create_bundle(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The seller ends a bundle deal: it is no longer offered, and carts that
+/// hold it are priced item by item again.
+pub async fn end_bundle(
+    State(app): AppState,
+    Member(actor): Member,
+    Path(id): Path<String>,
+) -> WebResult {
+    let id: haven_domain::ids::BundleId = path_id(&id, "bundle")?;
+    let bundle = app
+        .end_bundle(&actor, id)
+        .await
+        .or_back("/seller/coupons#bundles")?;
+    Ok(super::csrf::redirect_with_flash(
+        &app,
+        "/seller/coupons#bundles",
+        &format!("Bundle {} ended: buyers no longer see it.", bundle.title),
+    ))
 }
 
 /// Turn every reward into credit, then back to the checkout.

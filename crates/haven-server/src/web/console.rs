@@ -55,8 +55,8 @@ struct SafetyPage {
     enforced: Vec<EnforcedStore>,
     /// Listings held by the listing checks or by agents.
     held_listings: Vec<HeldListing>,
-    /// Brand proofs waiting for an agent.
-    brand_proofs: Vec<crate::views::BrandProofView>,
+    /// Brand proofs waiting for an agent, with the store named.
+    brand_proofs: Vec<(crate::views::BrandProofView, String)>,
 }
 
 #[derive(Deserialize)]
@@ -103,13 +103,15 @@ pub async fn safety(
             store,
         });
     }
-    let brand_proofs = app
+    let mut brand_proofs = Vec::new();
+    for proof in app
         .pending_brand_proofs(&actor, &PageRequest::new(None, Some(50)))
         .await?
         .items
-        .iter()
-        .map(crate::views::BrandProofView::from)
-        .collect();
+    {
+        let (_, store) = app.cached_reputation(proof.store_id).await?;
+        brand_proofs.push((crate::views::BrandProofView::from(&proof), store));
+    }
     Ok(render(&SafetyPage {
         layout: Layout::new(&app, Some(&actor), "Trust and safety"),
         enforced,
@@ -232,6 +234,8 @@ struct DeadLetterRow {
     details: String,
     order_id: Option<String>,
     item: Option<String>,
+    /// The order's buyer and store, by name.
+    parties: Option<String>,
     last_error: String,
     attempts: i32,
     since: haven_domain::Timestamp,
@@ -284,16 +288,26 @@ async fn dead_letter_row(
     command: &haven_store::Command,
 ) -> Result<DeadLetterRow, haven_app::AppError> {
     use haven_app::commands as c;
-    let item = match command.order_id {
-        Some(order) => app.store.order(order).await?.map(|o| o.listing_title),
+    let order = match command.order_id {
+        Some(order) => app.store.order(order).await?,
         None => None,
     };
+    let parties = match &order {
+        Some(o) => {
+            let buyer = super::user_name(app, o.buyer_id).await?;
+            let (_, store) = app.cached_reputation(o.store_id).await?;
+            Some(format!("{buyer}, buying from {store}"))
+        }
+        None => None,
+    };
+    let item = order.map(|o| o.listing_title);
     Ok(DeadLetterRow {
         id: command.id.to_string(),
         what: command_in_words(&command.kind),
         details: command_details(command),
         order_id: command.order_id.map(|o| o.to_string()),
         item,
+        parties,
         last_error: command.last_error.clone(),
         attempts: command.attempts,
         since: command.created_at,

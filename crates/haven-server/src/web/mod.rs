@@ -655,6 +655,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cart/bundles", post(cart::add_bundle))
         .route("/rewards/redeem", post(cart::redeem_rewards))
         .route("/seller/bundles", post(cart::create_bundle))
+        .route("/seller/bundles/{id}/end", post(cart::end_bundle))
         .route(
             "/cart/checkout",
             get(cart::checkout_form).post(cart::checkout),

@@ -238,7 +238,7 @@ async fn store_page_with(
         next_url,
         is_owner: actor.and_then(|a| a.store_id) == Some(store),
         coupons: app
-            .claimable_coupons(store)
+            .claimable_coupons(Some(store))
             .await?
             .iter()
             .map(crate::api::coupons::CouponView::from)
