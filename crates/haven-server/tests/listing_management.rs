@@ -394,9 +394,25 @@ async fn a_seller_manages_photos_and_shipping_from_the_seller_centre() {
         listing_json(&t, &listing).await["images"],
         json!([before[0]])
     );
+    // Not a photo: refused beside the file field, nothing added.
+    let r = web
+        .post_multipart(
+            &photos,
+            &[],
+            Some(("photo", "notes.txt", b"hello".as_slice())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.json);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("aria-describedby=\"photos-input-error\"")
+            && html.contains("<p class=\"field-error\" id=\"photos-input-error\">"),
+        "{html}"
+    );
     let r = web
         .post_form(&change, &[("action", "remove"), ("index", "0")])
         .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         Browser::html(&r).contains("keeps at least one photo"),
         "{:?}",
@@ -438,7 +454,7 @@ async fn a_seller_manages_photos_and_shipping_from_the_seller_centre() {
     assert_eq!(methods[1]["rates"][0]["cost"]["amount_minor"], 1_000);
 
     let r = web.post_form(&shipping, &rate("ten")).await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = Browser::html(&r);
     assert!(
         html.contains("id=\"cost-error\">write an amount")
@@ -462,7 +478,7 @@ async fn a_seller_manages_photos_and_shipping_from_the_seller_centre() {
     let r = web
         .post_form(&remove, &[("method", "0"), ("rate", "0")])
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         Browser::html(&r).contains("id=\"form-error\""),
         "{:?}",

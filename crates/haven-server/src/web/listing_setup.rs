@@ -70,6 +70,23 @@ struct PhotosPage {
     photos: Vec<String>,
     max: usize,
     error: Option<String>,
+    /// Why the photos chosen were not added, beside the file field.
+    photo_error: Option<String>,
+}
+
+/// The photos page again, refused: a 4xx, the reason beside the file
+/// field when it is about the upload.
+fn refused_photos(app: &App, actor: &Actor, listing: &Listing, refusal: Refusal) -> WebResult {
+    let page = photos_page(app, actor, listing, refusal)?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// A refusal of the photos chosen for upload.
+fn upload_refusal(message: impl Into<String>) -> Refusal {
+    Refusal {
+        error: None,
+        field: Some(("photo".into(), message.into())),
+    }
 }
 
 fn photos_page(app: &App, actor: &Actor, listing: &Listing, refusal: Refusal) -> WebResult {
@@ -83,7 +100,8 @@ fn photos_page(app: &App, actor: &Actor, listing: &Listing, refusal: Refusal) ->
             .map(|h| format!("/media/{h}"))
             .collect(),
         max: MAX_IMAGES_PER_LISTING,
-        error: refusal.general(&[]),
+        error: refusal.general(&["photo"]),
+        photo_error: refusal.for_field("photo").map(str::to_string),
     }))
 }
 
@@ -151,29 +169,23 @@ pub async fn add_photos(
             continue;
         }
         if images.len() >= MAX_IMAGES_PER_LISTING {
-            let refusal = Refusal {
-                error: Some(format!(
-                    "A listing has at most {MAX_IMAGES_PER_LISTING} photos: nothing was added. Remove one first."
-                )),
-                field: None,
-            };
-            return photos_page(&app, &actor, &listing, refusal);
+            let refusal = upload_refusal(format!(
+                "A listing has at most {MAX_IMAGES_PER_LISTING} photos: nothing was added. Remove one first."
+            ));
+            return refused_photos(&app, &actor, &listing, refusal);
         }
         match app.upload_image(bytes.to_vec()).await {
             Ok(hash) => images.push(hash),
             Err(err) if err.kind.is_correctable() => {
-                return photos_page(&app, &actor, &listing, Refusal::from(err));
+                return refused_photos(&app, &actor, &listing, upload_refusal(err.message));
             }
             Err(err) => return Err(err.into()),
         }
         added += 1;
     }
     if added == 0 {
-        let refusal = Refusal {
-            error: Some("Choose at least one photo to add.".into()),
-            field: None,
-        };
-        return photos_page(&app, &actor, &listing, refusal);
+        let refusal = upload_refusal("Choose at least one photo to add.");
+        return refused_photos(&app, &actor, &listing, refusal);
     }
     let edit = ListingEdit {
         images: Some(images),
@@ -185,7 +197,7 @@ pub async fn add_photos(
         format!("{added} photos added.")
     };
     save(&app, &actor, &listing, edit, "photos", &said, |r| {
-        photos_page(&app, &actor, &listing, r)
+        refused_photos(&app, &actor, &listing, r)
     })
     .await
 }
@@ -225,7 +237,7 @@ pub async fn change_photo(
                 ),
                 field: None,
             };
-            return photos_page(&app, &actor, &listing, refusal);
+            return refused_photos(&app, &actor, &listing, refusal);
         }
         "remove" => {
             images.remove(form.index);
@@ -242,7 +254,7 @@ pub async fn change_photo(
         ..ListingEdit::default()
     };
     save(&app, &actor, &listing, edit, "photos", said, |r| {
-        photos_page(&app, &actor, &listing, r)
+        refused_photos(&app, &actor, &listing, r)
     })
     .await
 }
@@ -299,6 +311,18 @@ const RATE_FIELDS: [&str; 6] = [
     "max_days",
     "free_over",
 ];
+
+/// The shipping page again, refused (a 4xx).
+fn refused_shipping(
+    app: &App,
+    actor: &Actor,
+    listing: &Listing,
+    form: RateForm,
+    refusal: Refusal,
+) -> WebResult {
+    let page = shipping_page(app, actor, listing, form, refusal)?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
 
 fn shipping_page(
     app: &App,
@@ -422,7 +446,7 @@ pub async fn save_rate(
     let listing = own_listing(&app, &actor, &id).await?;
     let methods = match form.applied_to(&listing) {
         Ok(methods) => methods,
-        Err(err) => return shipping_page(&app, &actor, &listing, form, Refusal::from(err)),
+        Err(err) => return refused_shipping(&app, &actor, &listing, form, Refusal::from(err)),
     };
     let edit = ListingEdit {
         shipping: Some(methods),
@@ -439,7 +463,7 @@ pub async fn save_rate(
             Ok(redirect_with_flash(&app, &to, &said).into_response())
         }
         Err(err) if err.kind.is_correctable() => {
-            shipping_page(&app, &actor, &listing, form, Refusal::from(err))
+            refused_shipping(&app, &actor, &listing, form, Refusal::from(err))
         }
         Err(err) => Err(err.into()),
     }
@@ -478,7 +502,7 @@ pub async fn remove_rate(
     };
     let said = format!("Removed the rate to {}.", gone.country);
     save(&app, &actor, &listing, edit, "shipping", &said, |r| {
-        shipping_page(&app, &actor, &listing, RateForm::default(), r)
+        refused_shipping(&app, &actor, &listing, RateForm::default(), r)
     })
     .await
 }
