@@ -21,6 +21,8 @@ const ORDERS_SEARCHED: u32 = 20;
 pub enum AuditQuery {
     Recent,
     Order(OrderId),
+    /// An order's short number ("#1A2B3C4D"), its id's last 8 hex digits.
+    OrderNumber(String),
     /// A person by email: an agent's own decisions, or the history of a
     /// buyer's or seller's orders.
     Person(String),
@@ -35,13 +37,16 @@ impl AuditQuery {
         if raw.contains('@') {
             return Ok(AuditQuery::Person(raw.to_lowercase()));
         }
+        if let Some(digits) = haven_domain::order::parse_short_number(raw) {
+            return Ok(AuditQuery::OrderNumber(digits));
+        }
         raw.trim_start_matches('#')
             .parse::<OrderId>()
             .map(AuditQuery::Order)
             .map_err(|_| {
                 AppError::invalid_field(
                     "q",
-                    "search by an email address or an order's id (from its page address)",
+                    "search by an email address, an order's number (#1A2B3C4D) or its id",
                 )
             })
     }
@@ -69,6 +74,17 @@ impl App {
                 records: newest_first(self.store.audit_for_order(*order).await?),
                 next_before: None,
             }),
+            AuditQuery::OrderNumber(digits) => {
+                // Eight hex digits rarely name two orders; all are shown.
+                let mut records = Vec::new();
+                for order in self.store.orders_numbered(digits, 5).await? {
+                    records.extend(self.store.audit_for_order(order).await?);
+                }
+                Ok(AuditPage {
+                    records: newest_first(records),
+                    next_before: None,
+                })
+            }
             AuditQuery::Person(email) => {
                 let Some(user) = self.store.user_by_email(email).await? else {
                     return Ok(AuditPage {
@@ -169,7 +185,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_are_an_email_an_order_id_or_nothing() {
+    fn queries_are_an_email_an_order_id_or_number_or_nothing() {
         assert_eq!(AuditQuery::parse("  ").unwrap(), AuditQuery::Recent);
         assert_eq!(
             AuditQuery::parse("Agent@Example.com").unwrap(),
@@ -179,6 +195,10 @@ mod tests {
         assert_eq!(
             AuditQuery::parse(&id.to_string()).unwrap(),
             AuditQuery::Order(id)
+        );
+        assert_eq!(
+            AuditQuery::parse("#1A2B3C4D").unwrap(),
+            AuditQuery::OrderNumber("1a2b3c4d".into())
         );
         assert!(AuditQuery::parse("lamp").is_err());
     }

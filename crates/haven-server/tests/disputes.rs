@@ -1557,6 +1557,17 @@ async fn agents_search_the_audit_log_by_agent_order_and_person() {
         "{html}"
     );
 
+    // The short number the buyer quotes finds the same history.
+    let number = haven_domain::order::short_number(&c.order.to_string());
+    let by_number = web
+        .get(&format!("/console/audit?q={}", number.replace('#', "%23")))
+        .await;
+    assert!(
+        Browser::html(&by_number).contains("Order settle: shipped → refunded"),
+        "{}",
+        Browser::html(&by_number)
+    );
+
     let by_buyer = web.get("/console/audit?q=b%40example.com").await;
     assert!(Browser::html(&by_buyer).contains("unresolved → escalated"));
     let everything = web.get("/console/audit").await;

@@ -2297,6 +2297,18 @@ async fn orders_use_optimistic_versions(store: &dyn Store) {
     let stored = store.order(order.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 1);
     assert_eq!(stored.state, OrderState::PendingPayment);
+    // Found by its short number (the id's last 8 hex digits, any case);
+    // anything but hex digits finds nothing.
+    let digits = order.id.0.simple().to_string()[24..].to_ascii_uppercase();
+    assert!(
+        store
+            .orders_numbered(&digits, 5)
+            .await
+            .unwrap()
+            .contains(&order.id)
+    );
+    assert!(store.orders_numbered("%", 5).await.unwrap().is_empty());
+    assert!(store.orders_numbered("", 5).await.unwrap().is_empty());
     let mut paid = stored.clone();
     paid.state = OrderState::Paid;
     store

@@ -1250,6 +1250,9 @@ pub trait Store: Send + Sync + 'static {
         store: StoreId,
         page: &PageRequest,
     ) -> StoreResult<Page<Order>>;
+    /// Orders whose id ends with `digits` (lower-case hex, an order's
+    /// short number), at most `limit`.
+    async fn orders_numbered(&self, digits: &str, limit: u32) -> StoreResult<Vec<OrderId>>;
 
     // Shipping.
     async fn tracking_owner(&self, carrier: &str, number: &str) -> StoreResult<Option<OrderId>>;

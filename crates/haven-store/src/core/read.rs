@@ -609,6 +609,18 @@ impl<B: Backend> Store for Core<B> {
         )
     }
 
+    async fn orders_numbered(&self, digits: &str, limit: u32) -> StoreResult<Vec<OrderId>> {
+        // Only hex digits reach the pattern, so no LIKE wildcard can.
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(Vec::new());
+        }
+        let pattern = format!("%{}", digits.to_ascii_lowercase());
+        let rows = self
+            .rows(sql::ORDER_IDS_ENDING, params![pattern, i64::from(limit)])
+            .await?;
+        rows.iter().map(|r| Ok(OrderId(r.uuid(0)?))).collect()
+    }
+
     async fn orders_for_store(
         &self,
         store: StoreId,

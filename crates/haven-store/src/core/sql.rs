@@ -348,6 +348,10 @@ pub const ORDER_UPDATE: Sql = Shared(
     "UPDATE orders SET state = ?2, version = ?3, data = ?4, total_minor = ?5 WHERE id = ?1 AND version = ?6",
 );
 pub const ORDER_BY_ID: Sql = Shared("SELECT data, version FROM orders WHERE id = ?1");
+/// Orders whose id ends with ?1 (an order's short number, lower case), newest
+/// id first. A scan of the ids: for an agent's search, not a hot path.
+pub const ORDER_IDS_ENDING: Sql =
+    Shared("SELECT id FROM orders WHERE id LIKE ?1 ORDER BY id DESC LIMIT ?2");
 pub const ORDERS_FOR_BUYER: Sql = Shared(
     "SELECT data, version FROM orders WHERE buyer_id = ?1 AND (created_at_ms, id) < (?2, ?3)
      ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
