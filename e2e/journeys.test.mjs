@@ -163,7 +163,7 @@ journey("an agent reads the console's queues and searches the audit log", async 
   assert.ok((await page.locator("#audit li").count()) > 1, "the demo's history is in the log");
   await page.fill("#audit-q", "not an order");
   await click(page, "button:has-text('Search')");
-  assert.match(await page.textContent("#audit-q-error"), /email address or an order/);
+  assert.match(await page.textContent("#audit-q-error"), /email address, an order's number/);
   // A seller's email: the histories of the store's latest orders.
   await page.fill("#audit-q", SELLER);
   await click(page, "button:has-text('Search')");

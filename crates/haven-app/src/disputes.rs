@@ -347,7 +347,7 @@ impl App {
                 tracking_number,
             } => {
                 let carrier = Carrier::parse(&carrier)
-                    .ok_or_else(|| AppError::validation("unknown carrier"))?;
+                    .ok_or_else(|| AppError::invalid_field("carrier", "unknown carrier"))?;
                 let number = tracking::normalize(&tracking_number);
                 let facts = ProvenanceFacts {
                     order_id: order.id,

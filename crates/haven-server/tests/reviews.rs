@@ -794,6 +794,17 @@ async fn a_refused_review_says_why_next_to_its_field_and_keeps_the_words() {
         .post_form(&format!("/orders/{order}/buyer-rating"), &rating)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", Browser::html(&r));
+    // Rated already: the form is gone, so the reason is at the top.
+    let r = shop
+        .post_form(&format!("/orders/{order}/buyer-rating"), &rating)
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let html = Browser::html(&r);
+    assert!(
+        html.contains("<div class=\"notice bad\" role=\"alert\">"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"buyer-rating-error\""), "{html}");
 
     // A refused reply says why under that review, and keeps the words.
     let long = "x".repeat(1_001);

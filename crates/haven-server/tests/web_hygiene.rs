@@ -543,6 +543,15 @@ async fn a_refused_dispute_action_says_why_beside_its_field() {
     let said = [("explanation", "The photos show it was whole when shipped.")];
     let r = seller.post_form(&format!("{dispute}/reject"), &said).await;
     says_once(&mut seller, &r, "You rejected the request").await;
+    // Rejected already: the reject form is gone, so the reason is at the top.
+    let r = seller.post_form(&format!("{dispute}/reject"), &said).await;
+    let html = Browser::html(&r);
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(
+        html.contains("<div class=\"notice bad\" role=\"alert\">"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"explanation-error\""), "{html}");
     let days = t.app.current_policy().1.dispute_buyer_escalate_after_days;
     t.clock
         .advance(haven_domain::SignedDuration::from_hours(24 * days));

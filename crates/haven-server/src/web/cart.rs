@@ -435,22 +435,47 @@ pub(crate) fn paid_message(orders: &[haven_domain::order::Order]) -> String {
     }
 }
 
+/// Where a coupon claimed from the cart's checkout goes back to: the
+/// checkout with what the buyer had typed (never the card).
+fn checkout_again(body: &[u8]) -> String {
+    const KEPT_OUT: [&str; 6] = [
+        "csrf",
+        "card_number",
+        "exp",
+        "cvc",
+        "idempotency_key",
+        "expected_total_minor",
+    ];
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !KEPT_OUT.contains(&k.as_str()))
+        .collect();
+    match serde_urlencoded::to_string(&kept) {
+        Ok(query) if !query.is_empty() => format!("/cart/checkout?{query}"),
+        _ => "/cart/checkout".into(),
+    }
+}
+
 pub async fn claim(
     State(app): AppState,
     Member(actor): Member,
     came_from: CameFrom,
     Path(id): Path<String>,
+    RawBody(body): RawBody,
 ) -> WebResult {
     let id: CouponId = path_id(&id, "coupon")?;
     let stored = app
         .claim_coupon(&actor, id)
         .await
         .or_back(&came_from.or("/cart"))?;
-    // A store's coupon is claimed on its page; the platform's at checkout.
-    let back = stored
-        .coupon
-        .store_id
-        .map_or_else(|| came_from.or("/cart"), |s| format!("/stores/{s}"));
+    // A store's coupon is claimed on its page; the platform's at checkout,
+    // whose form comes along so nothing typed is lost.
+    let back = match stored.coupon.store_id {
+        Some(store) => format!("/stores/{store}"),
+        None if came_from.or("/cart").starts_with("/cart/checkout") => checkout_again(&body),
+        None => came_from.or("/cart"),
+    };
     Ok(super::csrf::redirect_with_flash(
         &app,
         &back,

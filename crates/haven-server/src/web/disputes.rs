@@ -236,19 +236,40 @@ impl super::RefusedForms for DisputePage {
 }
 
 /// The field of form `verb` to blame for `err`: the one it names, else the
-/// form's free text when the refusal is about what was written.
+/// form's free text when the refusal is about what was written. A refusal
+/// about the dispute's state (closed, not yours to act on) names no field:
+/// the form may no longer be on the page.
 fn blamed_field(verb: &str, err: &ApiError) -> Option<&'static str> {
-    let named = err.details.field.as_deref();
-    match (verb, named) {
+    use haven_app::ErrorKind as K;
+    let about_input = matches!(
+        err.kind,
+        K::Validation
+            | K::TrackingRejected
+            | K::TrackingNumberReused
+            | K::TrackingFormatInvalid
+            | K::TrackingPredatesOrder
+            | K::UnknownCarrier
+            | K::MessageBlocked
+            | K::TooLarge
+            | K::TooManyFiles
+    );
+    if !about_input {
+        return None;
+    }
+    match (verb, err.details.field.as_deref()) {
         (_, Some("amount" | "amount_minor")) => Some("amount"),
         (_, Some("return_address")) => Some("line1"),
         (_, Some("decision")) => Some("decision"),
         (_, Some("carrier")) => Some("carrier"),
-        ("return-ship", _) => Some("tracking_number"),
-        ("message", _) => Some("text"),
-        ("upload", _) => Some("file"),
+        ("message", Some("text")) => Some("text"),
+        ("counter", Some("message")) => Some("message"),
+        ("reject" | "return-contest", Some("explanation")) => Some("explanation"),
+        ("decide", Some("reasons")) => Some("reasons"),
+        ("return-ship", Some("tracking_number")) => Some("tracking_number"),
         (_, Some(_)) => None,
-        (_, None) if err.kind != haven_app::ErrorKind::Validation => None,
+        ("return-ship", None) => Some("tracking_number"),
+        ("message", None) => Some("text"),
+        ("upload", None) => Some("file"),
         ("counter", None) => Some("message"),
         ("reject" | "return-contest", None) => Some("explanation"),
         ("decide", None) => Some("reasons"),

@@ -246,11 +246,15 @@ impl FormRefusal {
         }
     }
 
-    /// `err` on one of `fields` if it names one, else on `fallback`: for a
-    /// form whose every refusal is about one of its fields.
+    /// `err` on one of `fields` if it names one, else, when it is about
+    /// what was typed, on `fallback`. A refusal about the state of things
+    /// (already done, not allowed now) stays general: the form may be gone
+    /// from the page drawn again.
     pub fn of_or_on(err: &ApiError, fields: &[&str], fallback: &str) -> FormRefusal {
         match FormRefusal::of(err, fields) {
-            FormRefusal { field: None, .. } => FormRefusal::on_field(fallback, err.message.clone()),
+            FormRefusal { field: None, .. } if err.kind == haven_app::ErrorKind::Validation => {
+                FormRefusal::on_field(fallback, err.message.clone())
+            }
             placed => placed,
         }
     }

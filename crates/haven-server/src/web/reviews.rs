@@ -417,7 +417,12 @@ pub async fn reply(
             &back,
             "Your reply is published.",
         )),
-        Err(err) if err.kind.is_correctable() => {
+        // About the words, and the review is on the store page's first
+        // page: the page again, the reason and the words beside its form.
+        Err(err)
+            if err.kind == haven_app::ErrorKind::Validation
+                && on_first_page(&app, store, review).await? =>
+        {
             let err = ApiError::from(err);
             let refusal = super::FormRefusal::on_field("text", err.message.clone());
             let refused =
@@ -426,8 +431,30 @@ pub async fn reply(
             let page = store_page_with(&app, Some(&actor), store, query, Some(refused)).await?;
             Ok((crate::error::status_of(err.kind), page).into_response())
         }
+        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_refusal(
+            &app,
+            &back,
+            &format!("Reply not saved: {}", err.message),
+        )),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Review `review` is among the first page of the store's reviews, where
+/// the store page draws its reply form.
+async fn on_first_page(
+    app: &haven_app::App,
+    store: StoreId,
+    review: uuid::Uuid,
+) -> Result<bool, WebError> {
+    let first = app
+        .store_reviews(
+            store,
+            ReviewFilter::default(),
+            &PageRequest::new(None, Some(20)),
+        )
+        .await?;
+    Ok(first.items.iter().any(|r| r.id == review))
 }
 
 #[derive(Deserialize, Default)]

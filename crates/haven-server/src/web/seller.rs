@@ -64,7 +64,12 @@ async fn refused_on_centre(
     if !err.kind.is_correctable() {
         return Err(err.into());
     }
-    let refusal = super::FormRefusal::of_or_on(&err, fields, fallback_field);
+    // The payout button is always on the page, so its refusal is too.
+    let refusal = if form == "payout" {
+        super::FormRefusal::on_field("payout", err.message.clone())
+    } else {
+        super::FormRefusal::of_or_on(&err, fields, fallback_field)
+    };
     let status = crate::error::status_of(err.kind);
     let refused = super::RefusedForm::new(form, refusal, body);
     let page = centre_page(app, actor, None, Some(refused)).await?;
