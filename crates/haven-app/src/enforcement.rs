@@ -245,7 +245,7 @@ impl App {
     }
 
     /// The store's order an agent names by its id or its short number
-    /// ("#1A2B3C4D", among the store's latest 2,000 orders); none for "".
+    /// ("#1A2B3C4D"); none for "".
     pub async fn store_order_named(
         &self,
         actor: &Actor,
@@ -267,22 +267,9 @@ impl App {
             )
         };
         let digits = haven_domain::order::parse_short_number(raw).ok_or_else(refused)?;
-        let mut cursor = None;
-        for _ in 0..10 {
-            let page = self
-                .store
-                .orders_for_store(store, &haven_store::PageRequest::new(cursor, Some(200)))
-                .await?;
-            if let Some(found) = page
-                .items
-                .iter()
-                .find(|o| o.id.0.simple().to_string().ends_with(&digits))
-            {
-                return Ok(Some(found.id));
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
+        for id in self.store.orders_numbered(&digits, 5).await? {
+            if self.order(id).await?.store_id == store {
+                return Ok(Some(id));
             }
         }
         Err(refused())

@@ -305,31 +305,32 @@ pub async fn leave(
         Some(message) => Err(haven_app::AppError::invalid_field("photos", message)),
         None => app.leave_review(&actor, order_id, input).await.map(|_| ()),
     };
-    match result {
-        Err(err) if err.kind.is_correctable() => {
-            super::orders::refused_review_page(&app, &actor, order_id, err, text).await
-        }
-        result => order_outcome(&app, order_id, result, "Thank you: your review is in. It is published once the seller has rated you too, or in 7 days.").await,
-    }
+    let said = "Thank you: your review is in. It is published once the seller has rated you too, or in 7 days.";
+    order_outcome(&app, order_id, result, said, |err| {
+        super::orders::refused_review_page(&app, &actor, order_id, err, text)
+    })
+    .await
 }
 
-async fn order_outcome(
+/// Back to the order saying `said`; a refusal the person can correct goes
+/// to `refused`, anything else is an error page.
+async fn order_outcome<F>(
     app: &haven_app::App,
     order_id: OrderId,
     result: Result<(), haven_app::AppError>,
-    done: &str,
-) -> WebResult {
+    said: &str,
+    refused: impl FnOnce(haven_app::AppError) -> F,
+) -> WebResult
+where
+    F: std::future::Future<Output = WebResult>,
+{
     match result {
         Ok(()) => Ok(super::csrf::redirect_with_flash(
             app,
             &format!("/orders/{order_id}"),
-            done,
+            said,
         )),
-        Err(err) if err.kind.is_correctable() => Ok(super::csrf::redirect_with_refusal(
-            app,
-            &format!("/orders/{order_id}"),
-            &format!("Not saved: {}", err.message),
-        )),
+        Err(err) if err.kind.is_correctable() => refused(err).await,
         Err(err) => Err(err.into()),
     }
 }
@@ -350,17 +351,13 @@ pub async fn rate_buyer(
     let order_id: OrderId = path_id(&id, "order")?;
     let form: RatingForm = parse_form(&body)?;
     let rating = stars_field(&form.rating).unwrap_or(0);
-    match app.rate_buyer(&actor, order_id, rating, &form.note).await {
-        Err(err) if err.kind.is_correctable() => {
-            let fields = (&["rating", "note"][..], "note");
-            super::orders::refused_order_form(&app, &actor, order_id, "rate", fields, err, &body)
-                .await
-        }
-        result => {
-            let said = "Your rating of the buyer is in.";
-            order_outcome(&app, order_id, result.map(|_| ()), said).await
-        }
-    }
+    let result = app.rate_buyer(&actor, order_id, rating, &form.note).await;
+    let said = "Your rating of the buyer is in.";
+    order_outcome(&app, order_id, result.map(|_| ()), said, |err| {
+        let fields = (&["rating", "note"][..], "note");
+        super::orders::refused_order_form(&app, &actor, order_id, "rate", fields, err, &body)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -381,17 +378,13 @@ pub async fn edit(
     let order_id: OrderId = path_id(&form.order_id, "order")?;
     let review = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("review"))?;
     let rating = stars_field(&form.rating).unwrap_or(0);
-    match app.edit_review(&actor, review, rating, &form.text).await {
-        Err(err) if err.kind.is_correctable() => {
-            let fields = (&["rating", "text"][..], "text");
-            super::orders::refused_order_form(&app, &actor, order_id, "edit", fields, err, &body)
-                .await
-        }
-        result => {
-            let said = "Your review was updated (the earlier version is kept).";
-            order_outcome(&app, order_id, result.map(|_| ()), said).await
-        }
-    }
+    let result = app.edit_review(&actor, review, rating, &form.text).await;
+    let said = "Your review was updated (the earlier version is kept).";
+    order_outcome(&app, order_id, result.map(|_| ()), said, |err| {
+        let fields = (&["rating", "text"][..], "text");
+        super::orders::refused_order_form(&app, &actor, order_id, "edit", fields, err, &body)
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -612,13 +612,24 @@ async fn what_happened(app: &App, seq: i64) -> Result<String, WebError> {
     const SHOWN: usize = 10;
     let events = app.store.outbox_after(seq, 200).await?;
     let mut lines: Vec<String> = Vec::new();
+    // An order's events come together: its title is read once.
+    let mut titles: std::collections::HashMap<uuid::Uuid, Option<String>> = Default::default();
     for event in &events {
         let what = event.topic.replace(['.', '_'], " ");
-        let line = match event.payload_id("order_id") {
-            Some(id) => match app.store.order(haven_domain::ids::OrderId(id)).await? {
-                Some(order) => format!("{}: {what}", order.listing_title),
-                None => what,
+        let title = match event.payload_id("order_id") {
+            Some(id) => match titles.get(&id) {
+                Some(known) => known.clone(),
+                None => {
+                    let order = app.store.order(haven_domain::ids::OrderId(id)).await?;
+                    let title = order.map(|o| o.listing_title);
+                    titles.insert(id, title.clone());
+                    title
+                }
             },
+            None => None,
+        };
+        let line = match title {
+            Some(title) => format!("{title}: {what}"),
             None => what,
         };
         if !lines.contains(&line) {
